@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+#
+# The README's two commands:
+#   make run    install what is missing, build, run joulestat's main job
+#   make check  install what the tests need, build, run every test suite
+# Everything else is meson + ninja (build/, build-asan/, build-fuzz/).
+
+BUILD_DEPS := meson ninja-build pkg-config gcc clang llvm libbpf-dev bpftool \
+	libelf-dev zlib1g-dev
+TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps
+
+.PHONY: all deps test-deps build run check clean
+
+all: build
+
+deps:
+	@tools/apt-ensure.sh $(BUILD_DEPS)
+
+test-deps: deps
+	@tools/apt-ensure.sh $(TEST_DEPS)
+
+build: deps
+	@[ -f build/build.ninja ] || meson setup build
+	ninja -C build
+
+run: build
+	./build/src/cli/joulestat probe
+
+check: test-deps
+	tools/check.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

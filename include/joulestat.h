@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * joulestat.h - the public interface of libjoulestat.
+ *
+ * libjoulestat reads the energy counters a Linux machine offers (RAPL through
+ * the perf power PMU, powercap or MSRs; batteries; hwmon and ACPI power
+ * meters; a labelled model when there is no sensor) and turns them into
+ * energy domains: named, unwrapped, de-duplicated cumulative counters.
+ *
+ * Conventions, for every call below:
+ * - functions returning int give >= 0 on success and a negative errno value
+ *   on failure; out-parameters named ret* are written only on success;
+ * - every *_free() accepts NULL, and returns NULL;
+ * - structs passed in or out start with `size_t sz`, which the caller sets to
+ *   sizeof(the struct it was compiled with), so fields can be added later;
+ * - the library never prints and never exits: it reports through the log
+ *   callback (silent by default) and through its return values;
+ * - energy is in microjoules (uint64), time in nanoseconds of
+ *   CLOCK_MONOTONIC, power in watts only where a double is returned.
+ *
+ * A monitor object is not thread-safe: use one from one thread at a time.
+ */
+#ifndef JOULESTAT_H
+#define JOULESTAT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define JOULESTAT_API __attribute__((visibility("default")))
+
+/* The monitor: owns the energy sources and their domains. */
+struct joulestat;
+
+enum joulestat_log_level {
+	JOULESTAT_LOG_ERROR = 0,
+	JOULESTAT_LOG_WARNING = 1,
+	JOULESTAT_LOG_INFO = 2,
+	JOULESTAT_LOG_DEBUG = 3,
+};
+
+/*
+ * Called for each message at or below the level set with
+ * joulestat_set_log_fn(). `msg` is one line without a trailing newline, valid
+ * only for the duration of the call.
+ */
+typedef void (*joulestat_log_fn)(enum joulestat_log_level level, const char *msg, void *userdata);
+
+/* Options for joulestat_new(). Zero-initialise, set sz, then the fields you need. */
+struct joulestat_opts {
+	size_t sz;
+	/*
+	 * Directories used in place of /sys, /proc and /dev (NULL: the real
+	 * ones). Tests point these at fixture trees.
+	 */
+	const char *sysfs_root;
+	const char *procfs_root;
+	const char *dev_root;
+	/*
+	 * Comma-separated energy sources to use, by name (see
+	 * joulestat_source_names()), or NULL/"auto" for every source that works,
+	 * with the priorities of docs/ARCHITECTURE.md.
+	 */
+	const char *sources;
+	/*
+	 * Model parameters, per socket, in milliwatts. 0 means: take them from
+	 * the built-in table of CPU models, else from the generic default.
+	 */
+	uint64_t model_idle_mw;
+	uint64_t model_max_mw;
+	/* Opt in to the MSR source (needs the msr module and CAP_SYS_RAWIO). */
+	bool enable_msr;
+};
+
+/*
+ * Create a monitor: discover topology and every energy source, open those that
+ * work, and take a first reading of each domain (so the first
+ * joulestat_read_energy() gives a real interval).
+ *
+ * Returns 0 and the monitor in *ret; -EINVAL for bad options (an unknown
+ * source name, sz too small); -ENOMEM. A machine with no sensor at all still
+ * gets a monitor (the model source); -ENODEV only when a forced source list
+ * yields no domain at all.
+ */
+JOULESTAT_API int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret);
+
+/* Close every source and free the monitor. NULL is a no-op. Returns NULL. */
+JOULESTAT_API struct joulestat *joulestat_free(struct joulestat *js);
+
+/* Route library messages at or below `max_level` to `fn` (NULL: silence). */
+JOULESTAT_API void joulestat_set_log_fn(struct joulestat *js, joulestat_log_fn fn, void *userdata,
+					enum joulestat_log_level max_level);
+
+/* The library's version, "MAJOR.MINOR.PATCH". Static storage. */
+JOULESTAT_API const char *joulestat_version(void);
+
+/*
+ * Read every open source once and update the domains' cumulative energy.
+ * Returns 0, or -errno when every source failed to read (each failure is
+ * also counted on its domain and logged).
+ */
+JOULESTAT_API int joulestat_read_energy(struct joulestat *js);
+
+/* ---- sources ---- */
+
+enum joulestat_source_state {
+	JOULESTAT_SOURCE_ACTIVE = 0,	/* open, and its domains are in use */
+	JOULESTAT_SOURCE_SHADOWED = 1,	/* works, but a preferred source measures the same */
+	JOULESTAT_SOURCE_UNAVAILABLE = 2,	/* nothing to read here (see reason) */
+	JOULESTAT_SOURCE_FAILED = 3,	/* present but could not be used (see reason, error) */
+	JOULESTAT_SOURCE_DISABLED = 4,	/* not selected by the options */
+};
+
+struct joulestat_source_info {
+	size_t sz;
+	const char *name;	/* "perf", "powercap", "msr", "battery", "hwmon", "procpower", "model" */
+	enum joulestat_source_state state;
+	int error;		/* the -errno behind FAILED/UNAVAILABLE, else 0 */
+	const char *reason;	/* one sentence a user can act on; "" when ACTIVE */
+	unsigned domains;	/* domains this source found */
+	bool estimated;		/* its numbers are modelled, not measured */
+};
+
+/* Number of known sources (active or not), for joulestat_source_get(). */
+JOULESTAT_API size_t joulestat_source_count(const struct joulestat *js);
+
+/*
+ * Describe source `idx` (0 ≤ idx < joulestat_source_count()). Strings point
+ * into the monitor and stay valid until joulestat_free(). -ERANGE for a bad
+ * index, -EINVAL when info is NULL or info->sz is too small.
+ */
+JOULESTAT_API int joulestat_source_get(const struct joulestat *js, size_t idx,
+				       struct joulestat_source_info *info);
+
+/* ---- domains ---- */
+
+enum joulestat_domain_kind {
+	JOULESTAT_DOMAIN_PACKAGE = 0,
+	JOULESTAT_DOMAIN_CORE = 1,	/* pp0 */
+	JOULESTAT_DOMAIN_UNCORE = 2,	/* pp1 */
+	JOULESTAT_DOMAIN_DRAM = 3,
+	JOULESTAT_DOMAIN_PSYS = 4,	/* platform, whole machine (RAPL psys) */
+	JOULESTAT_DOMAIN_PLATFORM = 5,	/* hwmon / ACPI power meter, whole machine */
+	JOULESTAT_DOMAIN_BATTERY = 6,	/* whole machine, while discharging */
+	JOULESTAT_DOMAIN_GPU = 7,
+	JOULESTAT_DOMAIN_PROCESS = 8,	/* one PID (/proc/PID/power) */
+};
+
+struct joulestat_domain_info {
+	size_t sz;
+	const char *name;		/* unique in the monitor: "package-0", "dram-1", "psys", "BAT0" */
+	enum joulestat_domain_kind kind;
+	const char *source;		/* the source's name */
+	const char *path;		/* where it is read (file or description); never NULL */
+	int socket;			/* physical package, or -1 for machine-wide domains */
+	int pid;			/* for PROCESS domains, else 0 */
+	const uint64_t *cpu_mask;	/* CPUs the domain covers, bit per CPU; see cpu_mask_words */
+	size_t cpu_mask_words;
+	uint64_t energy_uj;		/* cumulative since the monitor started, unwrapped */
+	uint64_t timestamp_ns;		/* CLOCK_MONOTONIC of the last good reading */
+	uint64_t max_energy_range_uj;	/* hardware wrap range; 0 when it does not wrap */
+	uint64_t raw_uj;		/* the last raw counter value read (before unwrapping) */
+	uint64_t wraps;			/* counter wraps seen and unwrapped */
+	uint64_t errors;		/* readings refused: backwards, unreadable, implausible */
+	double power_w;			/* over the last interval; NaN before two readings */
+	bool estimated;			/* modelled, not measured */
+	bool in_host_total;		/* counts towards the host total (never double counted) */
+	bool warming_up;		/* fewer than two readings so far */
+};
+
+JOULESTAT_API size_t joulestat_domain_count(const struct joulestat *js);
+
+/* Describe domain `idx`; the same rules as joulestat_source_get(). */
+JOULESTAT_API int joulestat_domain_get(const struct joulestat *js, size_t idx,
+				       struct joulestat_domain_info *info);
+
+/*
+ * Host total: the energy of the domains marked in_host_total (psys when
+ * present, else Σ package + Σ dram, else a platform meter, else the battery,
+ * else the model). `*ret_estimated` (may be NULL) says whether any part is
+ * modelled. Returns 0, or -ENODATA when no domain counts.
+ */
+JOULESTAT_API int joulestat_host_energy(const struct joulestat *js, uint64_t *ret_energy_uj,
+					double *ret_power_w, bool *ret_estimated);
+
+/* ---- topology ---- */
+
+/* Online CPUs and physical packages (sockets) seen at joulestat_new(). */
+JOULESTAT_API unsigned joulestat_cpu_count(const struct joulestat *js);
+JOULESTAT_API unsigned joulestat_socket_count(const struct joulestat *js);
+
+/* Physical package of `cpu`, or -ENOENT when the CPU is not online. */
+JOULESTAT_API int joulestat_cpu_socket(const struct joulestat *js, unsigned cpu);
+
+/* CPU model name from /proc/cpuinfo ("" when unknown). Valid until joulestat_free(). */
+JOULESTAT_API const char *joulestat_cpu_model(const struct joulestat *js);
+
+/* ---- the model source's parameters ---- */
+
+struct joulestat_model_info {
+	size_t sz;
+	uint64_t idle_mw;	/* per socket */
+	uint64_t max_mw;	/* per socket */
+	const char *origin;	/* "options", "table: <model>", "default" */
+};
+
+/* -ENOENT when the model source is not active. */
+JOULESTAT_API int joulestat_model_get(const struct joulestat *js, struct joulestat_model_info *info);
+
+/* Names of every source, in priority order, NULL-terminated. Static storage. */
+JOULESTAT_API const char *const *joulestat_source_names(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* JOULESTAT_H */

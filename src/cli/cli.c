@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/* cli.c - verb dispatch, common options, and the user-facing error messages. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct cli_verb verbs[] = {
+	{ "probe", "what can be measured here, and why not", cmd_probe, cmd_probe_help },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: joulestat [--version] [--help] VERB [OPTIONS]\n\n"
+		     "Which processes spend this machine's energy.\n\nVerbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(out, "\n'joulestat VERB --help' describes a verb and its options.\n");
+}
+
+void cli_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "joulestat%s%s: ", verb ? " " : "", verb ? verb : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *verb)
+{
+	fprintf(stderr, "Try 'joulestat %s --help' for the options.\n", verb);
+	return EXIT_USAGE;
+}
+
+void cli_common_help(FILE *out)
+{
+	fprintf(out,
+		"Common options:\n"
+		"  --source LIST          energy sources to use, comma-separated: perf, powercap,\n"
+		"                         msr, battery, hwmon, procpower, model (default: auto)\n"
+		"  --activity MODE        auto, ebpf or proc (default: auto)\n"
+		"  --sysfs-root DIR       read DIR instead of /sys\n"
+		"  --procfs-root DIR      read DIR instead of /proc\n"
+		"  --dev-root DIR         read DIR instead of /dev\n"
+		"  --config FILE          configuration file\n"
+		"  --model-idle-watts W   model: idle power per socket\n"
+		"  --model-max-watts W    model: full-load power per socket\n"
+		"  -v, --verbose          say more (repeat for debug)\n");
+}
+
+int cli_parse_seconds(const char *s, double min_s, double max_s, double *ret)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v))
+		return -EINVAL;
+	if (v < min_s || v > max_s)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+static int parse_watts_mw(const char *flag, const char *arg, uint64_t *ret)
+{
+	double w;
+
+	if (cli_parse_seconds(arg, 0.001, 100000, &w) < 0) {
+		cli_error(NULL, "%s: '%s' is not a power in watts between 0.001 and 100000", flag,
+			  arg);
+		return -EXIT_USAGE;
+	}
+	*ret = (uint64_t)llround(w * 1000.0);
+	return 1;
+}
+
+int cli_common_option(int opt, const char *arg, struct cli_common *c)
+{
+	switch (opt) {
+	case 0x1001: {
+		const char *const *names = joulestat_source_names();
+		char *copy = strdup(arg), *save = NULL;
+
+		if (!copy)
+			return -EXIT_RUNTIME;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			bool known = strcmp(t, "auto") == 0;
+
+			for (size_t i = 0; names[i]; i++)
+				known |= strcmp(t, names[i]) == 0;
+			if (!known) {
+				cli_error(NULL,
+					  "--source: unknown source '%s' (known: perf, powercap, msr, "
+					  "battery, hwmon, procpower, model, auto)",
+					  t);
+				free(copy);
+				return -EXIT_USAGE;
+			}
+		}
+		free(copy);
+		c->source = arg;
+		return 1;
+	}
+	case 0x1002:
+		if (strcmp(arg, "auto") && strcmp(arg, "ebpf") && strcmp(arg, "proc")) {
+			cli_error(NULL, "--activity: '%s' is not one of auto, ebpf, proc", arg);
+			return -EXIT_USAGE;
+		}
+		c->activity = arg;
+		return 1;
+	case 0x1003:
+		c->sysfs_root = arg;
+		return 1;
+	case 0x1004:
+		c->procfs_root = arg;
+		return 1;
+	case 0x1005:
+		c->dev_root = arg;
+		return 1;
+	case 0x1006:
+		c->config = arg;
+		return 1;
+	case 0x1007:
+		return parse_watts_mw("--model-idle-watts", arg, &c->model_idle_mw);
+	case 0x1008:
+		return parse_watts_mw("--model-max-watts", arg, &c->model_max_mw);
+	case 'v':
+		c->verbose++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void log_to_stderr(enum joulestat_log_level level, const char *msg, void *userdata)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+
+	fprintf(stderr, "joulestat: %s: %s\n", names[level], msg);
+}
+
+static int check_root(const char *flag, const char *dir)
+{
+	if (!dir)
+		return 0;
+	if (access(dir, R_OK | X_OK) < 0) {
+		cli_error(NULL, "%s %s: %s", flag, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
+{
+	struct joulestat_opts o = { .sz = sizeof(o) };
+	int r;
+
+	if (check_root("--sysfs-root", c->sysfs_root) < 0 ||
+	    check_root("--procfs-root", c->procfs_root) < 0 ||
+	    check_root("--dev-root", c->dev_root) < 0)
+		return -ENOENT;
+	if (c->model_idle_mw && c->model_max_mw && c->model_idle_mw > c->model_max_mw) {
+		cli_error(NULL, "--model-idle-watts must not exceed --model-max-watts");
+		return -EINVAL;
+	}
+	o.sysfs_root = c->sysfs_root;
+	o.procfs_root = c->procfs_root;
+	o.dev_root = c->dev_root;
+	o.sources = c->source;
+	o.enable_msr = c->source && strstr(c->source, "msr");
+	o.model_idle_mw = c->model_idle_mw;
+	o.model_max_mw = c->model_max_mw;
+	r = joulestat_new(&o, ret);
+	if (r == -ENODEV)
+		cli_error(NULL, "none of the sources selected with --source (%s) works here; "
+				"'joulestat probe' says why",
+			  c->source);
+	else if (r < 0)
+		cli_error(NULL, "cannot start: %s", strerror(-r));
+	else if (c->verbose)
+		joulestat_set_log_fn(*ret, log_to_stderr, NULL,
+				     c->verbose > 1 ? JOULESTAT_LOG_DEBUG : JOULESTAT_LOG_INFO);
+	return r;
+}
+
+int cli_run(int argc, char **argv)
+{
+	const char *verb;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	verb = argv[1];
+	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(verb, "--version") == 0 || strcmp(verb, "-V") == 0) {
+		printf("joulestat %s\n", joulestat_version());
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		struct cli_common common = { 0 };
+
+		if (strcmp(verb, verbs[i].name) != 0)
+			continue;
+		for (int a = 2; a < argc; a++) {
+			if (strcmp(argv[a], "--") == 0)
+				break;
+			if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+				verbs[i].help(stdout);
+				return 0;
+			}
+		}
+		return verbs[i].run(argc - 1, argv + 1, &common);
+	}
+	cli_error(NULL, "unknown verb '%s'", verb);
+	usage(stderr);
+	return EXIT_USAGE;
+}

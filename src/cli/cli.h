@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * cli.h - the joulestat command: verb table, options every verb shares, and
+ * the helpers verbs use to open the library and report errors.
+ *
+ * Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+ */
+#ifndef JOULESTAT_CLI_H
+#define JOULESTAT_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "joulestat.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+/* Options common to every verb (DESIGN.md section 3). */
+struct cli_common {
+	const char *source;
+	const char *activity;
+	const char *sysfs_root;
+	const char *procfs_root;
+	const char *dev_root;
+	const char *config;
+	uint64_t model_idle_mw;
+	uint64_t model_max_mw;
+	int verbose;
+};
+
+struct cli_verb {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv, struct cli_common *common);
+	void (*help)(FILE *out);
+};
+
+int cli_run(int argc, char **argv);
+
+/* getopt_long entries for the common options, to splice into a verb's table. */
+#define CLI_COMMON_OPTIONS                                                                         \
+	{ "source", required_argument, NULL, 0x1001 },                                             \
+	{ "activity", required_argument, NULL, 0x1002 },                                   \
+	{ "sysfs-root", required_argument, NULL, 0x1003 },                                 \
+	{ "procfs-root", required_argument, NULL, 0x1004 },                                \
+	{ "dev-root", required_argument, NULL, 0x1005 },                                   \
+	{ "config", required_argument, NULL, 0x1006 },                                     \
+	{ "model-idle-watts", required_argument, NULL, 0x1007 },                           \
+	{ "model-max-watts", required_argument, NULL, 0x1008 },                            \
+	{ "verbose", no_argument, NULL, 'v' }
+
+/* Text for the common options in a verb's --help. */
+void cli_common_help(FILE *out);
+
+/*
+ * Handle one getopt result if it is a common option. Returns 1 when handled,
+ * 0 when not a common option, -EXIT_USAGE after printing an error for a bad
+ * value.
+ */
+int cli_common_option(int opt, const char *arg, struct cli_common *c);
+
+/* Open the library with the common options; prints the error and fix on failure. */
+int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
+
+/* "joulestat VERB: message" on stderr. */
+void cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Report an unknown option or missing argument the getopt way, with the --help hint. */
+int cli_usage_error(const char *verb);
+
+/* Parse a duration in seconds ("0.5", "2"): within [min_s, max_s]. -EINVAL/-ERANGE. */
+int cli_parse_seconds(const char *s, double min_s, double max_s, double *ret);
+
+/* Verbs. */
+int cmd_probe(int argc, char **argv, struct cli_common *common);
+void cmd_probe_help(FILE *out);
+
+#endif

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * joulestat.c - the monitor: opens the energy sources in priority order,
+ * resolves sources that measure the same thing, picks the host total, and
+ * implements the public calls of joulestat.h for sources, domains and
+ * topology.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "monitor.h"
+#include "util.h"
+
+/*
+ * Priority order. RAPL-style domains (package, core, uncore, dram, psys)
+ * found by an earlier source shadow the same (kind, socket) from a later
+ * one: perf power PMU (64-bit, unwrapped by the kernel) > powercap > MSR.
+ * The model comes last and is used only when nothing measures the machine.
+ */
+static const struct source_ops *const source_table[] = {
+	&source_perf_ops,    &source_powercap_ops,	&source_msr_ops,   &source_battery_ops,
+	&source_hwmon_ops,   &source_procpower_ops,	&source_model_ops,
+};
+
+static const char *const source_name_list[] = {
+	"perf", "powercap", "msr", "battery", "hwmon", "procpower", "model", NULL,
+};
+
+_Static_assert(ARRAY_SIZE(source_table) + 1 == ARRAY_SIZE(source_name_list),
+	       "source_table and source_name_list must match");
+
+const char *const *joulestat_source_names(void)
+{
+	return source_name_list;
+}
+
+const char *joulestat_version(void)
+{
+	return JOULESTAT_VERSION;
+}
+
+static bool is_rapl_kind(enum joulestat_domain_kind k)
+{
+	return k == JOULESTAT_DOMAIN_PACKAGE || k == JOULESTAT_DOMAIN_CORE ||
+	       k == JOULESTAT_DOMAIN_UNCORE || k == JOULESTAT_DOMAIN_DRAM ||
+	       k == JOULESTAT_DOMAIN_PSYS;
+}
+
+/* Is `name` in the comma-separated list? */
+static bool list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+static int check_source_list(const char *list)
+{
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		bool known = false;
+
+		for (size_t i = 0; source_name_list[i]; i++)
+			if (strlen(source_name_list[i]) == len &&
+			    strncmp(p, source_name_list[i], len) == 0)
+				known = true;
+		if (!known)
+			return -EINVAL;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+static void slot_close(struct joulestat *js, struct source_slot *s)
+{
+	/* Free the domains first: the source's close() must not touch them. */
+	for (size_t i = js->domains.n; i-- > 0;)
+		if (js->domains.v[i]->slot == s)
+			domain_list_remove(&js->domains, js->domains.v[i]);
+	if (s->ops->close)
+		s->ops->close(s->state);
+	s->state = NULL;
+}
+
+static unsigned count_domains(const struct joulestat *js, const struct source_slot *s,
+			      bool shadowed_only)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < js->domains.n; i++)
+		if (js->domains.v[i]->slot == s && (!shadowed_only || js->domains.v[i]->shadowed))
+			n++;
+	return n;
+}
+
+/* Mark RAPL-style domains of later sources that an earlier active source measures. */
+static void resolve_shadowing(struct joulestat *js)
+{
+	for (size_t i = 0; i < js->domains.n; i++) {
+		struct domain *d = js->domains.v[i];
+
+		if (!is_rapl_kind(d->kind))
+			continue;
+		for (size_t j = 0; j < js->domains.n; j++) {
+			const struct domain *e = js->domains.v[j];
+
+			if (e->slot < d->slot && e->kind == d->kind && e->socket == d->socket &&
+			    !e->shadowed) {
+				d->shadowed = true;
+				break;
+			}
+		}
+	}
+	for (size_t k = 0; k < js->nslots; k++) {
+		struct source_slot *s = &js->slots[k];
+
+		if (s->state_kind != JOULESTAT_SOURCE_ACTIVE)
+			continue;
+		s->nshadowed = count_domains(js, s, true);
+		if (s->nshadowed && s->nshadowed == s->ndomains) {
+			const struct source_slot *by = NULL;
+
+			for (size_t i = 0; i < js->domains.n && !by; i++)
+				if (js->domains.v[i]->slot == s)
+					for (size_t j = 0; j < js->domains.n; j++) {
+						const struct domain *e = js->domains.v[j];
+
+						if (!e->shadowed && e->slot < s &&
+						    e->kind == js->domains.v[i]->kind) {
+							by = e->slot;
+							break;
+						}
+					}
+			snprintf(s->reason, sizeof(s->reason),
+				 "works, but the %s source measures the same domains and is preferred",
+				 by ? by->ops->name : "a preferred");
+			s->state_kind = JOULESTAT_SOURCE_SHADOWED;
+			slot_close(js, s);
+		}
+	}
+}
+
+/* Host total: psys, else Σ package + Σ dram, else platform meters, else batteries, else the model. */
+static void choose_host_total(struct joulestat *js)
+{
+	static const enum joulestat_domain_kind tiers[][2] = {
+		{ JOULESTAT_DOMAIN_PSYS, JOULESTAT_DOMAIN_PSYS },
+		{ JOULESTAT_DOMAIN_PACKAGE, JOULESTAT_DOMAIN_DRAM },
+		{ JOULESTAT_DOMAIN_PLATFORM, JOULESTAT_DOMAIN_PLATFORM },
+		{ JOULESTAT_DOMAIN_BATTERY, JOULESTAT_DOMAIN_BATTERY },
+	};
+
+	for (size_t i = 0; i < js->domains.n; i++)
+		js->domains.v[i]->in_host_total = false;
+	for (size_t t = 0; t < ARRAY_SIZE(tiers); t++) {
+		bool any = false;
+
+		for (size_t i = 0; i < js->domains.n; i++) {
+			struct domain *d = js->domains.v[i];
+
+			if (!d->shadowed && (d->kind == tiers[t][0] || d->kind == tiers[t][1])) {
+				d->in_host_total = true;
+				any = true;
+			}
+		}
+		if (any)
+			return;
+	}
+}
+
+static int rebuild_view(struct joulestat *js)
+{
+	if (js->view_cap < js->domains.n) {
+		struct domain **v = realloc(js->view, js->domains.n * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		js->view = v;
+		js->view_cap = js->domains.n;
+	}
+	js->nview = 0;
+	for (size_t i = 0; i < js->domains.n; i++)
+		if (!js->domains.v[i]->shadowed)
+			js->view[js->nview++] = js->domains.v[i];
+	return 0;
+}
+
+/* Does an active source measure the machine (anything but per-process files)? */
+static bool have_measured_machine_domain(const struct joulestat *js)
+{
+	for (size_t i = 0; i < js->domains.n; i++) {
+		const struct domain *d = js->domains.v[i];
+
+		if (!d->estimated && !d->shadowed && d->kind != JOULESTAT_DOMAIN_PROCESS &&
+		    d->kind != JOULESTAT_DOMAIN_GPU)
+			return true;
+	}
+	return false;
+}
+
+static void open_slot(struct joulestat *js, struct source_slot *s)
+{
+	int r;
+
+	r = s->ops->open(&js->ctx, s, &s->state, s->reason, sizeof(s->reason));
+	if (r < 0) {
+		s->error = r;
+		s->state = NULL;
+		s->state_kind = (r == -ENODEV || r == -ENOENT) ? JOULESTAT_SOURCE_UNAVAILABLE
+							       : JOULESTAT_SOURCE_FAILED;
+		if (!s->reason[0])
+			snprintf(s->reason, sizeof(s->reason), "%s", strerror(-r));
+		log_info(&js->log, "source %s: %s", s->ops->name, s->reason);
+		return;
+	}
+	s->state_kind = JOULESTAT_SOURCE_ACTIVE;
+	s->reason[0] = '\0';
+	s->ndomains = count_domains(js, s, false);
+	log_info(&js->log, "source %s: %u domain(s)", s->ops->name, s->ndomains);
+}
+
+int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
+{
+	struct joulestat_opts o = { .sz = sizeof(o) };
+	struct joulestat *js;
+	bool forced;
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	if (opts) {
+		if (opts->sz < offsetof(struct joulestat_opts, dev_root) + sizeof(opts->dev_root))
+			return -EINVAL;
+		memcpy(&o, opts, MIN(opts->sz, sizeof(o)));
+		o.sz = sizeof(o);
+	}
+	forced = o.sources && o.sources[0] && strcmp(o.sources, "auto") != 0;
+	if (forced && check_source_list(o.sources) < 0)
+		return -EINVAL;
+	if (o.model_idle_mw && o.model_max_mw && o.model_idle_mw > o.model_max_mw)
+		return -EINVAL;
+
+	js = calloc(1, sizeof(*js));
+	if (!js)
+		return -ENOMEM;
+	js->log.max_level = JOULESTAT_LOG_ERROR;
+	r = fsroot_init(&js->fs, o.sysfs_root, o.procfs_root, o.dev_root);
+	if (r < 0)
+		goto fail;
+	if (forced) {
+		js->sources_opt = strdup(o.sources);
+		if (!js->sources_opt) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	/* The copy must not borrow the caller's strings beyond this call. */
+	o.sysfs_root = js->fs.root[FS_SYS];
+	o.procfs_root = js->fs.root[FS_PROC];
+	o.dev_root = js->fs.root[FS_DEV];
+	o.sources = js->sources_opt;
+	js->opts = o;
+
+	js->topo = calloc(1, sizeof(*js->topo));
+	if (!js->topo) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = topology_read(&js->fs, &js->log, js->topo);
+	if (r < 0)
+		goto fail;
+
+	js->ctx = (struct source_ctx){
+		.fs = &js->fs,
+		.topo = js->topo,
+		.log = &js->log,
+		.opts = &js->opts,
+		.domains = &js->domains,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(source_table); i++) {
+		struct source_slot *s = &js->slots[js->nslots++];
+		const char *name = source_table[i]->name;
+
+		s->ops = source_table[i];
+		if (forced && !list_has(js->sources_opt, name)) {
+			s->state_kind = JOULESTAT_SOURCE_DISABLED;
+			snprintf(s->reason, sizeof(s->reason), "not selected (--source %s)",
+				 js->sources_opt);
+			continue;
+		}
+		if (!forced && s->ops == &source_msr_ops && !o.enable_msr) {
+			s->state_kind = JOULESTAT_SOURCE_DISABLED;
+			snprintf(s->reason, sizeof(s->reason),
+				 "opt-in: use --source msr (needs the msr module and CAP_SYS_RAWIO)");
+			continue;
+		}
+		if (!forced && s->ops == &source_model_ops && have_measured_machine_domain(js)) {
+			s->state_kind = JOULESTAT_SOURCE_SHADOWED;
+			snprintf(s->reason, sizeof(s->reason),
+				 "not needed: measured energy domains exist (force with --source model)");
+			continue;
+		}
+		open_slot(js, s);
+	}
+	resolve_shadowing(js);
+	choose_host_total(js);
+	r = rebuild_view(js);
+	if (r < 0)
+		goto fail;
+	if (forced && js->nview == 0) {
+		r = -ENODEV;
+		goto fail;
+	}
+	*ret = js;
+	return 0;
+fail:
+	joulestat_free(js);
+	return r;
+}
+
+struct joulestat *joulestat_free(struct joulestat *js)
+{
+	if (!js)
+		return NULL;
+	for (size_t i = 0; i < js->nslots; i++)
+		if (js->slots[i].state_kind == JOULESTAT_SOURCE_ACTIVE)
+			slot_close(js, &js->slots[i]);
+	domain_list_done(&js->domains);
+	free(js->view);
+	free(js->topo);
+	free(js->sources_opt);
+	fsroot_done(&js->fs);
+	free(js);
+	return NULL;
+}
+
+void joulestat_set_log_fn(struct joulestat *js, joulestat_log_fn fn, void *userdata,
+			  enum joulestat_log_level max_level)
+{
+	if (!js)
+		return;
+	js->log.fn = fn;
+	js->log.userdata = userdata;
+	js->log.max_level = max_level;
+}
+
+int joulestat_read_energy(struct joulestat *js)
+{
+	int first_err = 0, active = 0, ok = 0;
+
+	if (!js)
+		return -EINVAL;
+	for (size_t i = 0; i < js->nslots; i++) {
+		struct source_slot *s = &js->slots[i];
+		int r;
+
+		if (s->state_kind != JOULESTAT_SOURCE_ACTIVE)
+			continue;
+		active++;
+		r = s->ops->read(s->state, &js->ctx, now_ns());
+		if (r < 0) {
+			log_warning(&js->log, "source %s: read failed: %s", s->ops->name,
+				    strerror(-r));
+			if (!first_err)
+				first_err = r;
+		} else {
+			ok++;
+		}
+	}
+	/* Per-PID sources add and remove domains as processes come and go. */
+	if (rebuild_view(js) < 0)
+		return -ENOMEM;
+	choose_host_total(js);
+	if (active && !ok)
+		return first_err;
+	return 0;
+}
+
+size_t joulestat_source_count(const struct joulestat *js)
+{
+	return js ? js->nslots : 0;
+}
+
+#define INFO_FITS(info, type, field)                                                               \
+	((info)->sz >= offsetof(type, field) + sizeof((info)->field))
+
+int joulestat_source_get(const struct joulestat *js, size_t idx, struct joulestat_source_info *info)
+{
+	const struct source_slot *s;
+	struct joulestat_source_info o = { .sz = sizeof(o) };
+
+	if (!js || !info || !INFO_FITS(info, struct joulestat_source_info, estimated))
+		return -EINVAL;
+	if (idx >= js->nslots)
+		return -ERANGE;
+	s = &js->slots[idx];
+	o.name = s->ops->name;
+	o.state = s->state_kind;
+	o.error = s->error;
+	o.reason = s->reason;
+	o.domains = s->ndomains;
+	o.estimated = s->ops->estimated;
+	o.sz = info->sz;
+	memcpy(info, &o, MIN(info->sz, sizeof(o)));
+	return 0;
+}
+
+size_t joulestat_domain_count(const struct joulestat *js)
+{
+	return js ? js->nview : 0;
+}
+
+int joulestat_domain_get(const struct joulestat *js, size_t idx, struct joulestat_domain_info *info)
+{
+	struct joulestat_domain_info o = { .sz = sizeof(o) };
+	const struct domain *d;
+
+	if (!js || !info || !INFO_FITS(info, struct joulestat_domain_info, warming_up))
+		return -EINVAL;
+	if (idx >= js->nview)
+		return -ERANGE;
+	d = js->view[idx];
+	o.name = d->name;
+	o.kind = d->kind;
+	o.source = d->slot->ops->name;
+	o.path = d->path;
+	o.socket = d->socket;
+	o.pid = d->pid;
+	o.cpu_mask = d->cpus.bits;
+	o.cpu_mask_words = cpuset_used_words(&d->cpus);
+	o.energy_uj = d->energy_uj;
+	o.timestamp_ns = d->timestamp_ns;
+	o.max_energy_range_uj = d->ctr.max_range_uj;
+	o.raw_uj = d->raw_uj;
+	o.wraps = d->wraps;
+	o.errors = d->errors;
+	o.power_w = d->last_dt_ns ? (double)d->last_delta_uj * 1e3 / (double)d->last_dt_ns : NAN;
+	o.estimated = d->estimated;
+	o.in_host_total = d->in_host_total;
+	o.warming_up = d->readings < 2;
+	o.sz = info->sz;
+	memcpy(info, &o, MIN(info->sz, sizeof(o)));
+	return 0;
+}
+
+int joulestat_host_energy(const struct joulestat *js, uint64_t *ret_energy_uj, double *ret_power_w,
+			  bool *ret_estimated)
+{
+	uint64_t e = 0, de = 0, dt = 0;
+	bool est = false, any = false, warming = false;
+
+	if (!js)
+		return -EINVAL;
+	for (size_t i = 0; i < js->nview; i++) {
+		const struct domain *d = js->view[i];
+
+		if (!d->in_host_total)
+			continue;
+		any = true;
+		e += d->energy_uj;
+		de += d->last_delta_uj;
+		dt = MAX(dt, d->last_dt_ns);
+		est |= d->estimated;
+		warming |= d->readings < 2;
+	}
+	if (!any)
+		return -ENODATA;
+	if (ret_energy_uj)
+		*ret_energy_uj = e;
+	if (ret_power_w)
+		*ret_power_w = (warming || !dt) ? NAN : (double)de * 1e3 / (double)dt;
+	if (ret_estimated)
+		*ret_estimated = est;
+	return 0;
+}
+
+unsigned joulestat_cpu_count(const struct joulestat *js)
+{
+	return js ? js->topo->ncpus : 0;
+}
+
+unsigned joulestat_socket_count(const struct joulestat *js)
+{
+	return js ? js->topo->nsockets : 0;
+}
+
+int joulestat_cpu_socket(const struct joulestat *js, unsigned cpu)
+{
+	if (!js)
+		return -EINVAL;
+	return topology_cpu_socket(js->topo, cpu);
+}
+
+const char *joulestat_cpu_model(const struct joulestat *js)
+{
+	return js ? js->topo->cpu.model_name : "";
+}
+
+int joulestat_model_get(const struct joulestat *js, struct joulestat_model_info *info)
+{
+	if (!js || !info || !INFO_FITS(info, struct joulestat_model_info, origin))
+		return -EINVAL;
+	for (size_t i = 0; i < js->nslots; i++)
+		if (js->slots[i].ops == &source_model_ops &&
+		    js->slots[i].state_kind == JOULESTAT_SOURCE_ACTIVE)
+			return source_model_describe(js->slots[i].state, info);
+	return -ENOENT;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/* monitor.h - the inside of struct joulestat, shared by the library's API files. */
+#ifndef JOULESTAT_MONITOR_H
+#define JOULESTAT_MONITOR_H
+
+#include "joulestat.h"
+#include "fsroot.h"
+#include "log.h"
+#include "source.h"
+#include "topology.h"
+
+#define MONITOR_MAX_SOURCES 16
+
+struct source_slot {
+	const struct source_ops *ops;
+	void *state;			/* open() state while ACTIVE */
+	enum joulestat_source_state state_kind;
+	int error;
+	char reason[SOURCE_REASON_MAX];
+	unsigned ndomains;		/* domains it found */
+	unsigned nshadowed;		/* of those, measured by a preferred source */
+};
+
+struct joulestat {
+	struct logger log;
+	struct fsroot fs;
+	struct topology *topo;
+	struct joulestat_opts opts;	/* copy; string fields point into the fsroot/own copies */
+	char *sources_opt;
+
+	struct source_slot slots[MONITOR_MAX_SOURCES];
+	size_t nslots;
+
+	struct domain_list domains;	/* every domain, shadowed ones too */
+	struct domain **view;		/* the public list: not shadowed */
+	size_t nview, view_cap;
+
+	struct source_ctx ctx;
+};
+
+#endif

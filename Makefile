@@ -5,7 +5,7 @@
 #   make check  install what the tests need, build, run every test suite
 # Everything else is meson + ninja (build/, build-asan/, build-fuzz/).
 
-BUILD_DEPS := meson ninja-build pkg-config gcc clang llvm libbpf-dev bpftool \
+BUILD_DEPS := meson ninja-build pkg-config gcc clang llvm libbpf-dev bpftool libyaml-dev \
 	libelf-dev zlib1g-dev
 TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps
 

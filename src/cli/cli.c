@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
 
 static const struct cli_verb verbs[] = {
-	{ "probe", "what can be measured here, and why not", cmd_probe, cmd_probe_help },
+	{ "probe", "what can be measured here, and why not", cmd_probe, cmd_probe_help,
+	  cmd_probe_options },
 };
 
 static void usage(FILE *out)
@@ -22,11 +24,32 @@ static void usage(FILE *out)
 	fprintf(out, "\n'joulestat VERB --help' describes a verb and its options.\n");
 }
 
+/* The configuration words spliced into the verb's argv, to name their origin in errors. */
+static const struct cli_config *spliced;
+static int spliced_first;
+
+/* "FILE:LINE" when the option getopt just handled came from the configuration file. */
+static const char *option_origin(void)
+{
+	int i;
+
+	if (!spliced)
+		return NULL;
+	/* optind is past the option and, when separate, its argument. */
+	for (i = optind - 1; i >= optind - 2 && i >= spliced_first; i--)
+		if (i - spliced_first < spliced->nwords)
+			return spliced->origin[i - spliced_first];
+	return NULL;
+}
+
 void cli_error(const char *verb, const char *fmt, ...)
 {
+	const char *origin = option_origin();
 	va_list ap;
 
 	fprintf(stderr, "joulestat%s%s: ", verb ? " " : "", verb ? verb : "");
+	if (origin)
+		fprintf(stderr, "%s: ", origin);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -49,7 +72,9 @@ void cli_common_help(FILE *out)
 		"  --sysfs-root DIR       read DIR instead of /sys\n"
 		"  --procfs-root DIR      read DIR instead of /proc\n"
 		"  --dev-root DIR         read DIR instead of /dev\n"
-		"  --config FILE          configuration file\n"
+		"  --config FILE          configuration file (YAML; default " CONFIG_DEFAULT_PATH "\n"
+		"                         when it exists); command-line flags override it\n"
+		"  --no-config            ignore " CONFIG_DEFAULT_PATH "\n"
 		"  --model-idle-watts W   model: idle power per socket\n"
 		"  --model-max-watts W    model: full-load power per socket\n"
 		"  -v, --verbose          say more (repeat for debug)\n");
@@ -126,8 +151,8 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 	case 0x1005:
 		c->dev_root = arg;
 		return 1;
-	case 0x1006:
-		c->config = arg;
+	case 0x1006: /* --config and --no-config were applied by cli_run() */
+	case 0x1009:
 		return 1;
 	case 0x1007:
 		return parse_watts_mw("--model-idle-watts", arg, &c->model_idle_mw);
@@ -192,6 +217,73 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
 	return r;
 }
 
+/*
+ * Find --config FILE / --config=FILE / --no-config before the verb parses its
+ * options, so the file's words can be placed ahead of the command line's.
+ */
+static const char *config_path(int argc, char **argv, bool *ret_explicit)
+{
+	const char *path = NULL;
+	bool none = false;
+
+	for (int a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--") == 0)
+			break;
+		if (strcmp(argv[a], "--config") == 0 && a + 1 < argc)
+			path = argv[++a];
+		else if (strncmp(argv[a], "--config=", 9) == 0)
+			path = argv[a] + 9;
+		else if (strcmp(argv[a], "--no-config") == 0)
+			none = true;
+	}
+	*ret_explicit = path != NULL;
+	if (path)
+		return path;
+	if (none || access(CONFIG_DEFAULT_PATH, F_OK) < 0)
+		return NULL;
+	return CONFIG_DEFAULT_PATH;
+}
+
+static int run_verb(const struct cli_verb *v, int argc, char **argv)
+{
+	struct config_verb cverbs[sizeof(verbs) / sizeof(verbs[0])];
+	struct cli_common common = { 0 };
+	struct cli_config cfg = { 0 };
+	const char *path;
+	bool explicit;
+	char **args;
+	int r, n = 0;
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		cverbs[i] = (struct config_verb){ verbs[i].name, verbs[i].longopts };
+	path = config_path(argc, argv, &explicit);
+	if (path) {
+		r = cli_config_load(path, v->name, cverbs, sizeof(verbs) / sizeof(verbs[0]), &cfg);
+		/* Bad content or a bad --config path is a usage error; an unreadable default, runtime. */
+		if (r < 0)
+			return (r == -EINVAL || explicit) ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	/* verb, the file's words, then the command line's own: later flags win. */
+	args = calloc((size_t)(argc + cfg.nwords + 1), sizeof(char *));
+	if (!args) {
+		cli_config_done(&cfg);
+		return EXIT_RUNTIME;
+	}
+	args[n++] = argv[0];
+	for (int i = 0; i < cfg.nwords; i++)
+		args[n++] = cfg.words[i];
+	for (int i = 1; i < argc; i++)
+		args[n++] = argv[i];
+	spliced = cfg.nwords ? &cfg : NULL;
+	spliced_first = 1;
+	common.config = path;
+	r = v->run(n, args, &common);
+	spliced = NULL;
+	free(args);
+	cli_config_done(&cfg);
+	return r;
+}
+
 int cli_run(int argc, char **argv)
 {
 	const char *verb;
@@ -210,8 +302,6 @@ int cli_run(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		struct cli_common common = { 0 };
-
 		if (strcmp(verb, verbs[i].name) != 0)
 			continue;
 		for (int a = 2; a < argc; a++) {
@@ -222,7 +312,7 @@ int cli_run(int argc, char **argv)
 				return 0;
 			}
 		}
-		return verbs[i].run(argc - 1, argv + 1, &common);
+		return run_verb(&verbs[i], argc - 1, argv + 1);
 	}
 	cli_error(NULL, "unknown verb '%s'", verb);
 	usage(stderr);

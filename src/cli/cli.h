@@ -36,6 +36,7 @@ struct cli_verb {
 	const char *summary;
 	int (*run)(int argc, char **argv, struct cli_common *common);
 	void (*help)(FILE *out);
+	const struct option *longopts;	/* every long option, common ones included */
 };
 
 int cli_run(int argc, char **argv);
@@ -50,6 +51,7 @@ int cli_run(int argc, char **argv);
 	{ "config", required_argument, NULL, 0x1006 },                                     \
 	{ "model-idle-watts", required_argument, NULL, 0x1007 },                           \
 	{ "model-max-watts", required_argument, NULL, 0x1008 },                            \
+	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Text for the common options in a verb's --help. */
@@ -77,5 +79,6 @@ int cli_parse_seconds(const char *s, double min_s, double max_s, double *ret);
 /* Verbs. */
 int cmd_probe(int argc, char **argv, struct cli_common *common);
 void cmd_probe_help(FILE *out);
+extern const struct option cmd_probe_options[];
 
 #endif

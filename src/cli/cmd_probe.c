@@ -37,8 +37,8 @@ void cmd_probe_help(FILE *out)
 		"domains found with two readings -i SEC apart, the CPU topology, and what\n"
 		"'joulestat top' would use by default.\n\n"
 		"Options:\n"
-		"  --json        one JSON document (described in docs/FORMAT.md)\n"
-		"  -i SEC        time between the two readings (default 0.25, 0.01 to 10)\n\n");
+		"  --json              one JSON document (described in docs/FORMAT.md)\n"
+		"  -i, --interval SEC  time between the two readings (default 0.25, 0.01 to 10)\n\n");
 	cli_common_help(out);
 }
 
@@ -336,21 +336,22 @@ static void print_json(struct joulestat *js, const struct cli_common *c)
 	jsonw_end_object(&w);
 }
 
+const struct option cmd_probe_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "interval", required_argument, NULL, 'i' },
+	CLI_COMMON_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_probe(int argc, char **argv, struct cli_common *common)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "interval", required_argument, NULL, 'i' },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct joulestat *js = NULL;
 	double interval_s = 0.25;
 	bool json = false;
 	int opt, r;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "ji:v", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ji:v", cmd_probe_options, NULL)) != -1) {
 		r = cli_common_option(opt, optarg, common);
 		if (r < 0)
 			return -r;

@@ -9,6 +9,30 @@ DATA=${JOULESTAT_TEST_DATA:?JOULESTAT_TEST_DATA is not set}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/joulestat-cli-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
+# jq 1.6 exits 0 with -e on empty input, so a check of a command that printed
+# nothing would pass. This wrapper (exported, so `bash -c` sees it too) fails
+# on empty standard input when jq would read it.
+jq() {
+	local a files=0 filter_seen=0 skip=0 input
+	for a in "$@"; do
+		if [ "$skip" -gt 0 ]; then skip=$((skip - 1)); continue; fi
+		case $a in
+		--arg | --argjson | --slurpfile | --rawfile) skip=2 ;;
+		-n | --null-input) command jq "$@"; return ;;
+		-*) ;;
+		*) if [ "$filter_seen" -eq 0 ]; then filter_seen=1; else files=1; fi ;;
+		esac
+	done
+	[ "$files" -eq 1 ] && { command jq "$@"; return; }
+	input=$(cat)
+	if [ -z "$input" ]; then
+		echo "jq: no input (the command before it printed nothing)" >&2
+		return 5
+	fi
+	printf '%s\n' "$input" | command jq "$@"
+}
+export -f jq
+
 # check DESCRIPTION COMMAND...: one TAP line, from the command's exit status.
 check() {
 	local desc=$1

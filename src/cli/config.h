@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * config.h - the YAML configuration file, turned into option words.
+ *
+ * Every long option has a key of the same name. Top-level keys are the
+ * options common to every verb; a top-level key named after a verb holds a
+ * mapping of that verb's options:
+ *
+ *     source: powercap            # --source powercap
+ *     model-idle-watts: 12.5
+ *     probe:
+ *       json: true                # --json, for `joulestat probe` only
+ *
+ * The file becomes "--key value" words placed before the command line's own,
+ * so the verb's option parser validates them and flags given on the command
+ * line override the file. Each word remembers "FILE:LINE" for messages.
+ */
+#ifndef JOULESTAT_CONFIG_H
+#define JOULESTAT_CONFIG_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/joulestat/config.yaml"
+
+struct cli_config {
+	char **words;	/* "--source", "powercap", ... (owned) */
+	char **origin;	/* "FILE:LINE" for each word (owned) */
+	int nwords;
+};
+
+/* What the loader needs to know of each verb. */
+struct config_verb {
+	const char *name;
+	const struct option *longopts;
+};
+
+/*
+ * Load `path` for running `verb` (one of `verbs`). Keys are checked against
+ * the verbs' option tables: an unknown key, a value of the wrong shape, or
+ * malformed YAML is an error printed as "FILE:LINE: ..." on stderr, and
+ * -EINVAL returned. An unreadable file: -errno, printed. On success *ret
+ * holds the words (possibly none); free with cli_config_done().
+ */
+int cli_config_load(const char *path, const char *verb, const struct config_verb *verbs,
+		    size_t nverbs, struct cli_config *ret);
+
+void cli_config_done(struct cli_config *c);
+
+#endif

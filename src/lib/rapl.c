@@ -178,10 +178,22 @@ int parse_perf_event_config(const char *buf, size_t len, uint64_t *ret_config)
 	return 0;
 }
 
+static unsigned __int128 gcd_u128(unsigned __int128 a, unsigned __int128 b)
+{
+	while (b) {
+		unsigned __int128 t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 int parse_perf_scale(const char *buf, size_t len, struct perf_scale *ret)
 {
-	uint64_t mant = 0;
-	long exp10 = 0, e = 0;
+	const unsigned __int128 u64max = UINT64_MAX;
+	unsigned __int128 num = 0, den = 1;
+	long exp10 = 6, e = 0; /* 6: joules to µJ */
 	unsigned sig = 0;
 	bool dot = false, digits = false, eneg = false;
 	size_t i = 0;
@@ -201,19 +213,19 @@ int parse_perf_scale(const char *buf, size_t len, struct perf_scale *ret)
 		if (!is_digit(c))
 			break;
 		digits = true;
-		if (mant == 0 && c == '0') {
+		if (num == 0 && c == '0') {
 			/* Leading zeros are not significant. */
 			if (dot)
 				exp10--;
 			continue;
 		}
-		if (sig < 19) {
-			mant = mant * 10 + (uint64_t)(c - '0');
+		if (sig < 38) {
+			num = num * 10 + (unsigned)(c - '0');
 			sig++;
 			if (dot)
 				exp10--;
 		} else if (!dot) {
-			exp10++; /* dropped integer digit */
+			exp10++; /* an integer digit beyond 38 significant ones */
 		}
 	}
 	if (!digits)
@@ -236,17 +248,39 @@ int parse_perf_scale(const char *buf, size_t len, struct perf_scale *ret)
 		}
 		exp10 += eneg ? -e : e;
 	}
-	if (mant == 0)
+	if (num == 0)
 		return -EINVAL;
-	/* Drop trailing zeros so equal scales compare equal and the range check is fair. */
-	while (mant % 10 == 0) {
-		mant /= 10;
+	while (num % 10 == 0) {
+		num /= 10;
 		exp10++;
 	}
-	if (exp10 < -60 || exp10 > 60)
+	for (; exp10 > 0; exp10--) {
+		if (num > u64max)
+			return -ERANGE;
+		num *= 10;
+	}
+	/* den = 10^-exp10 must fit in 128 bits (10^38 does): drop digits of num beyond that. */
+	for (; exp10 < -38; exp10++)
+		num /= 10;
+	for (; exp10 < 0; exp10++)
+		den *= 10;
+	if (num == 0)
 		return -ERANGE;
-	ret->mant = mant;
-	ret->exp10 = (int)exp10;
+	{
+		unsigned __int128 g = gcd_u128(num, den);
+
+		num /= g;
+		den /= g;
+	}
+	/* Not representable in 64 bits: keep the leading digits of both. */
+	while (num > u64max || den > u64max) {
+		num /= 10;
+		den /= 10;
+	}
+	if (num == 0 || den == 0)
+		return -ERANGE;
+	ret->mul = (uint64_t)num;
+	ret->div = (uint64_t)den;
 	return 0;
 }
 
@@ -258,17 +292,9 @@ int parse_perf_unit(const char *buf, size_t len)
 
 int perf_scale_to_uj(uint64_t count, const struct perf_scale *s, uint64_t *ret_uj)
 {
-	/* count × mant fits in 128 bits (both < 2^64); then × or ÷ a power of ten. */
-	unsigned __int128 v = (unsigned __int128)count * s->mant;
-	int e = s->exp10 + 6;
+	/* count × mul < 2^128: exact, then one floor division. */
+	unsigned __int128 v = (unsigned __int128)count * s->mul / s->div;
 
-	for (; e > 0; e--) {
-		if (v > ((unsigned __int128)UINT64_MAX))
-			return -ERANGE;
-		v *= 10;
-	}
-	for (; e < 0 && v; e++)
-		v /= 10;
 	if (v > UINT64_MAX)
 		return -ERANGE;
 	*ret_uj = (uint64_t)v;

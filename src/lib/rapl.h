@@ -63,15 +63,17 @@ int parse_perf_event_config(const char *buf, size_t len, uint64_t *ret_config);
 
 /*
  * The scale of a perf event (events/energy-*.scale, e.g.
- * "2.3283064365386962890625e-10\n"), kept as mant × 10^exp10 in integers so
- * that counts convert to µJ without floating point. At most 19 significant
- * digits are kept (the rest truncated: a relative error below 1e-18).
- * -EINVAL for malformed text or a zero scale, -ERANGE for an exponent out of
- * [-60, 60].
+ * "2.3283064365386962890625e-10\n", joules per count), kept as the exact
+ * fraction of µJ per count, mul/div, reduced: the Intel and AMD scale 2^-32 J
+ * becomes 15625/67108864 µJ, so counts convert without floating point and
+ * without rounding drift. A scale whose reduced fraction does not fit in 64
+ * bits is approximated (relative error below 1e-18). -EINVAL for malformed
+ * text, a sign or a zero scale; -ERANGE for a scale above 2^64 µJ per count
+ * or below 1e-38 µJ per count.
  */
 struct perf_scale {
-	uint64_t mant;
-	int exp10;
+	uint64_t mul;
+	uint64_t div;
 };
 
 int parse_perf_scale(const char *buf, size_t len, struct perf_scale *ret);

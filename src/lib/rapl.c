@@ -92,10 +92,10 @@ int parse_rapl_zone_name(const char *buf, size_t len, struct rapl_zone_name *ret
 		const char *name;
 		enum joulestat_domain_kind kind;
 	} plain[] = {
-		{ "core", JOULESTAT_DOMAIN_CORE },
-		{ "uncore", JOULESTAT_DOMAIN_UNCORE },
-		{ "dram", JOULESTAT_DOMAIN_DRAM },
-		{ "psys", JOULESTAT_DOMAIN_PSYS },
+	    {"core", JOULESTAT_DOMAIN_CORE},
+	    {"uncore", JOULESTAT_DOMAIN_UNCORE},
+	    {"dram", JOULESTAT_DOMAIN_DRAM},
+	    {"psys", JOULESTAT_DOMAIN_PSYS},
 	};
 	struct rapl_zone_name n = { .kind = JOULESTAT_DOMAIN_PACKAGE, .package = -1, .die = -1 };
 	size_t i;
@@ -319,7 +319,7 @@ uint64_t msr_ticks_to_uj(uint64_t msr_value, unsigned esu)
 bool msr_intel_dram_fixed_unit(int family, int model)
 {
 	/* Haswell-X, Broadwell-X/D, Skylake-X, Ice Lake-X/D, Sapphire/Emerald Rapids, Xeon Phi. */
-	static const int models[] = { 63, 79, 86, 85, 106, 108, 143, 207, 87, 133 };
+	static const int models[] = {63, 79, 86, 85, 106, 108, 143, 207, 87, 133};
 
 	if (family != 6)
 		return false;

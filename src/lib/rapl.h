@@ -30,7 +30,7 @@
  */
 struct powercap_zone_id {
 	char ctl[POWERCAP_CTL_MAX];
-	unsigned depth;			/* 1 for a zone, 2 for a subzone */
+	unsigned depth; /* 1 for a zone, 2 for a subzone */
 	unsigned idx[POWERCAP_DEPTH_MAX];
 };
 
@@ -45,8 +45,8 @@ int parse_powercap_zone_id(const char *buf, size_t len, struct powercap_zone_id 
  */
 struct rapl_zone_name {
 	enum joulestat_domain_kind kind;
-	int package;			/* PACKAGE only, else -1 */
-	int die;			/* "-die-N" suffix, else -1 */
+	int package; /* PACKAGE only, else -1 */
+	int die;     /* "-die-N" suffix, else -1 */
 };
 
 int parse_rapl_zone_name(const char *buf, size_t len, struct rapl_zone_name *ret);

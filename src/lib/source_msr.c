@@ -35,15 +35,15 @@
 #include "util.h"
 
 struct part {
-	int fd;				/* borrowed from msr_state.cpus */
-	struct counter ctr;		/* per-core unwrapping (summed domains only) */
+	int fd;		    /* borrowed from msr_state.cpus */
+	struct counter ctr; /* per-core unwrapping (summed domains only) */
 };
 
 struct mdom {
 	struct domain *d;
 	uint32_t reg;
 	unsigned esu;
-	bool summed;			/* AMD per-core: Σ parts, fed as deltas */
+	bool summed; /* AMD per-core: Σ parts, fed as deltas */
 	struct part *parts;
 	unsigned nparts;
 };
@@ -212,8 +212,9 @@ static int add_amd_cores(struct open_ctx *oc, unsigned s, unsigned esu, unsigned
 
 			/* Without core ids, SMT siblings would be counted twice: no core domain. */
 			fsroot_path(oc->ctx->fs, FS_SYS, rel, path, sizeof(path));
-			log_warning(oc->ctx->log, "msr: %s unreadable: no per-core energy for socket %u",
-				    path, s);
+			log_warning(oc->ctx->log,
+				    "msr: %s unreadable: no per-core energy for socket %u", path,
+				    s);
 			r = 0;
 			goto drop;
 		}
@@ -232,8 +233,8 @@ static int add_amd_cores(struct open_ctx *oc, unsigned s, unsigned esu, unsigned
 			goto drop;
 		}
 		if (!d) {
-			d = add_domain(oc, JOULESTAT_DOMAIN_CORE, (int)s, MSR_AMD_CORE_ENERGY_STATUS,
-				       esu, first_cpu, &m);
+			d = add_domain(oc, JOULESTAT_DOMAIN_CORE, (int)s,
+				       MSR_AMD_CORE_ENERGY_STATUS, esu, first_cpu, &m);
 			if (!d)
 				return -ENOMEM;
 			m->summed = true;
@@ -246,9 +247,9 @@ static int add_amd_cores(struct open_ctx *oc, unsigned s, unsigned esu, unsigned
 			return -ENOMEM;
 		m->parts = p;
 		p[m->nparts] = (struct part){
-			.fd = fd,
-			.ctr = { .max_range_uj = msr_range_uj(esu),
-				 .max_power_uw = rapl_default_max_power_uw(JOULESTAT_DOMAIN_CORE) },
+		    .fd = fd,
+		    .ctr = {.max_range_uj = msr_range_uj(esu),
+			    .max_power_uw = rapl_default_max_power_uw(JOULESTAT_DOMAIN_CORE)},
 		};
 		(void)counter_update(&p[m->nparts].ctr, msr_ticks_to_uj(v, esu), now, &v);
 		m->nparts++;
@@ -269,8 +270,8 @@ static int msr_open(const struct source_ctx *ctx, const struct source_slot *slot
 		    char *reason, size_t reason_size)
 {
 	const struct topology *t = ctx->topo;
-	struct open_ctx oc = { .ctx = ctx, .slot = slot, .reason = reason,
-			       .reason_size = reason_size };
+	struct open_ctx oc = {
+	    .ctx = ctx, .slot = slot, .reason = reason, .reason_size = reason_size};
 	bool intel = strcmp(t->cpu.vendor, "GenuineIntel") == 0;
 	bool amd = strcmp(t->cpu.vendor, "AuthenticAMD") == 0 ||
 		   strcmp(t->cpu.vendor, "HygonGenuine") == 0;
@@ -291,8 +292,7 @@ static int msr_open(const struct source_ctx *ctx, const struct source_slot *slot
 		uint64_t units;
 		int fd;
 
-		cpuset_for_each(cpu, &t->socket_cpus[s])
-			break;
+		cpuset_for_each(cpu, &t->socket_cpus[s]) break;
 		fd = cpu_fd(&oc, cpu);
 		if (fd < 0) {
 			r = fd;
@@ -301,7 +301,8 @@ static int msr_open(const struct source_ctx *ctx, const struct source_slot *slot
 		r = msr_read(fd, unit_reg, &units);
 		if (r < 0) {
 			snprintf(reason, reason_size,
-				 "%s/cpu/%u/msr: register 0x%" PRIx32 " (RAPL power units) unreadable: "
+				 "%s/cpu/%u/msr: register 0x%" PRIx32
+				 " (RAPL power units) unreadable: "
 				 "%s: no RAPL on this CPU",
 				 ctx->fs->root[FS_DEV], cpu, unit_reg, strerror(-r));
 			r = -ENODEV;
@@ -309,7 +310,8 @@ static int msr_open(const struct source_ctx *ctx, const struct source_slot *slot
 		}
 		esu = msr_energy_status_unit(units);
 		if (intel) {
-			dram_esu = msr_intel_dram_fixed_unit(t->cpu.family, t->cpu.model) ? 16 : esu;
+			dram_esu =
+			    msr_intel_dram_fixed_unit(t->cpu.family, t->cpu.model) ? 16 : esu;
 			r = try_register(&oc, fd, cpu, JOULESTAT_DOMAIN_PACKAGE, (int)s,
 					 MSR_INTEL_PKG_ENERGY_STATUS, esu);
 			if (r >= 0)
@@ -335,7 +337,8 @@ static int msr_open(const struct source_ctx *ctx, const struct source_slot *slot
 			goto fail;
 	}
 	if (oc.st->n == 0) {
-		snprintf(reason, reason_size, "%s/cpu/*/msr: no RAPL energy register reads non-zero",
+		snprintf(reason, reason_size,
+			 "%s/cpu/*/msr: no RAPL energy register reads non-zero",
 			 ctx->fs->root[FS_DEV]);
 		r = -ENODEV;
 		goto fail;
@@ -361,7 +364,8 @@ static int read_summed(struct mdom *m, uint64_t now, uint64_t *ret_delta)
 
 		r = msr_read(m->parts[i].fd, m->reg, &v);
 		if (r >= 0)
-			r = counter_update(&m->parts[i].ctr, msr_ticks_to_uj(v, m->esu), now, &delta);
+			r = counter_update(&m->parts[i].ctr, msr_ticks_to_uj(v, m->esu), now,
+					   &delta);
 		if (r < 0) {
 			if (!err)
 				err = r;
@@ -408,10 +412,11 @@ static int msr_read_all(void *state, const struct source_ctx *ctx, uint64_t now)
 		if (r < 0) {
 			if (r != prev)
 				log_warning(ctx->log, "msr: %s: %s", d->path,
-					    r == -EAGAIN  ? "too long since the last reading for a "
-							    "32-bit counter, interval dropped"
-					    : r == -EILSEQ ? "the counter went backwards, interval dropped"
-							   : strerror(-r));
+					    r == -EAGAIN ? "too long since the last reading for a "
+							   "32-bit counter, interval dropped"
+					    : r == -EILSEQ
+						? "the counter went backwards, interval dropped"
+						: strerror(-r));
 			if (!first_err)
 				first_err = r;
 		} else {
@@ -427,8 +432,8 @@ static void msr_close(void *state)
 }
 
 const struct source_ops source_msr_ops = {
-	.name = "msr",
-	.open = msr_open,
-	.read = msr_read_all,
-	.close = msr_close,
+    .name = "msr",
+    .open = msr_open,
+    .read = msr_read_all,
+    .close = msr_close,
 };

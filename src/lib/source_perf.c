@@ -59,9 +59,9 @@ static void sys_close(int fd, void *userdata)
 }
 
 static const struct perf_backend real_backend = {
-	.open = sys_open,
-	.read = sys_read,
-	.close = sys_close,
+    .open = sys_open,
+    .read = sys_read,
+    .close = sys_close,
 };
 
 static const struct perf_backend *backend = &real_backend;
@@ -72,14 +72,12 @@ void source_perf_set_backend(const struct perf_backend *b)
 }
 
 static const struct {
-	const char *event;	/* after "energy-" */
+	const char *event; /* after "energy-" */
 	enum joulestat_domain_kind kind;
 } event_kinds[] = {
-	{ "pkg", JOULESTAT_DOMAIN_PACKAGE },
-	{ "cores", JOULESTAT_DOMAIN_CORE },
-	{ "gpu", JOULESTAT_DOMAIN_UNCORE },
-	{ "ram", JOULESTAT_DOMAIN_DRAM },
-	{ "psys", JOULESTAT_DOMAIN_PSYS },
+    {"pkg", JOULESTAT_DOMAIN_PACKAGE}, {"cores", JOULESTAT_DOMAIN_CORE},
+    {"gpu", JOULESTAT_DOMAIN_UNCORE},  {"ram", JOULESTAT_DOMAIN_DRAM},
+    {"psys", JOULESTAT_DOMAIN_PSYS},
 };
 
 struct pdom {
@@ -115,7 +113,8 @@ static struct perf_state *state_free(struct perf_state *st)
 	return NULL;
 }
 
-static void note(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(char *reason, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void note(char *reason, size_t size, const char *fmt, ...)
 {
@@ -286,7 +285,8 @@ static int open_event(struct open_ctx *oc, const char *event)
 			known = true;
 		}
 	if (!known) {
-		log_debug(oc->ctx->log, "perf: power/%s/ is not a RAPL domain joulestat knows", event);
+		log_debug(oc->ctx->log, "perf: power/%s/ is not a RAPL domain joulestat knows",
+			  event);
 		return 0;
 	}
 	snprintf(rel, sizeof(rel), PMU_DIR "/events/%s", event);
@@ -337,8 +337,10 @@ static int open_event(struct open_ctx *oc, const char *event)
 	return 0;
 bad_file:
 	note(oc->reason, oc->reason_size, "skipped %s: %s", path,
-	     r == -ENOENT ? "missing" : r == -EOPNOTSUPP ? "a format this PMU does not use"
-		     : r == -ERANGE ? "out of range" : "malformed");
+	     r == -ENOENT	? "missing"
+	     : r == -EOPNOTSUPP ? "a format this PMU does not use"
+	     : r == -ERANGE	? "out of range"
+				: "malformed");
 	return 0;
 }
 
@@ -347,11 +349,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int perf_open(const struct source_ctx *ctx, const struct source_slot *slot,
-		     void **ret_state, char *reason, size_t reason_size)
+static int perf_open(const struct source_ctx *ctx, const struct source_slot *slot, void **ret_state,
+		     char *reason, size_t reason_size)
 {
-	struct open_ctx oc = { .ctx = ctx, .slot = slot, .reason = reason,
-			       .reason_size = reason_size };
+	struct open_ctx oc = {
+	    .ctx = ctx, .slot = slot, .reason = reason, .reason_size = reason_size};
 	char buf[4096], path[4096];
 	char *names[64];
 	size_t nnames = 0;
@@ -363,7 +365,8 @@ static int perf_open(const struct source_ctx *ctx, const struct source_slot *slo
 	reason[0] = '\0';
 	if (fsroot_exists(ctx->fs, FS_SYS, PMU_DIR) <= 0) {
 		snprintf(reason, reason_size,
-			 "no perf power PMU under %s/" PMU_DIR ": no RAPL perf driver for this CPU, "
+			 "no perf power PMU under %s/" PMU_DIR
+			 ": no RAPL perf driver for this CPU, "
 			 "or a virtual machine",
 			 ctx->fs->root[FS_SYS]);
 		return -ENODEV;
@@ -420,7 +423,8 @@ static int perf_open(const struct source_ctx *ctx, const struct source_slot *slo
 	}
 	if (oc.st->n == 0) {
 		if (!reason[0])
-			snprintf(reason, reason_size, "no energy-* event under %s/" PMU_DIR "/events",
+			snprintf(reason, reason_size,
+				 "no energy-* event under %s/" PMU_DIR "/events",
 				 ctx->fs->root[FS_SYS]);
 		/* Events there but none usable (the notes say why): present, not working. */
 		r = nnames ? -EIO : -ENODEV;
@@ -463,8 +467,9 @@ static int perf_read(void *state, const struct source_ctx *ctx, uint64_t now)
 		if (r < 0) {
 			if (r != prev)
 				log_warning(ctx->log, "perf: %s: %s", d->path,
-					    r == -EILSEQ ? "the count went backwards, interval dropped"
-							 : strerror(-r));
+					    r == -EILSEQ
+						? "the count went backwards, interval dropped"
+						: strerror(-r));
 			if (!first_err)
 				first_err = r;
 		} else {
@@ -480,8 +485,8 @@ static void perf_close(void *state)
 }
 
 const struct source_ops source_perf_ops = {
-	.name = "perf",
-	.open = perf_open,
-	.read = perf_read,
-	.close = perf_close,
+    .name = "perf",
+    .open = perf_open,
+    .read = perf_read,
+    .close = perf_close,
 };

@@ -39,13 +39,13 @@
 
 struct candidate {
 	struct powercap_zone_id id;
-	char rel[DOMAIN_PATH_MAX];	/* the zone directory, relative to the sysfs root */
-	bool primary;			/* control type "intel-rapl" */
+	char rel[DOMAIN_PATH_MAX]; /* the zone directory, relative to the sysfs root */
+	bool primary;		   /* control type "intel-rapl" */
 };
 
 struct zone {
 	struct domain *d;
-	int fd;				/* energy_uj, kept open between readings */
+	int fd; /* energy_uj, kept open between readings */
 };
 
 struct powercap_state {
@@ -53,7 +53,8 @@ struct powercap_state {
 	size_t n;
 };
 
-static void note(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(char *reason, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Append "; <message>" to the source's notes (truncated with "..." when full). */
 static void note(char *reason, size_t size, const char *fmt, ...)
@@ -212,9 +213,9 @@ struct zone_ctx {
 	struct powercap_state *st;
 	char *reason;
 	size_t reason_size;
-	int top_socket[64];		/* socket of intel-rapl:N for N < 64, or INT32_MIN */
+	int top_socket[64]; /* socket of intel-rapl:N for N < 64, or INT32_MIN */
 	int top_die[64];
-	bool fatal;			/* EACCES: the whole source fails */
+	bool fatal; /* EACCES: the whole source fails */
 };
 
 /* Open one candidate as a domain. Returns 1 when added, 0 when skipped (noted), -errno fatal. */
@@ -259,8 +260,8 @@ static int open_zone(struct zone_ctx *zc, const struct candidate *c)
 			die = zn.die;
 		} else {
 			fsroot_path(fs, FS_SYS, f, path, sizeof(path));
-			note(zc->reason, zc->reason_size, "skipped %s: '%s' is not a top-level zone",
-			     path, name);
+			note(zc->reason, zc->reason_size,
+			     "skipped %s: '%s' is not a top-level zone", path, name);
 			return 0;
 		}
 		if (c->primary && c->id.idx[0] < ARRAY_SIZE(zc->top_socket)) {
@@ -270,8 +271,7 @@ static int open_zone(struct zone_ctx *zc, const struct candidate *c)
 	} else {
 		if (zn.kind == JOULESTAT_DOMAIN_PACKAGE || zn.kind == JOULESTAT_DOMAIN_PSYS ||
 		    !c->primary || c->id.idx[0] >= ARRAY_SIZE(zc->top_socket) ||
-		    zc->top_socket[c->id.idx[0]] == INT32_MIN ||
-		    zc->top_socket[c->id.idx[0]] < 0) {
+		    zc->top_socket[c->id.idx[0]] == INT32_MIN || zc->top_socket[c->id.idx[0]] < 0) {
 			log_debug(zc->ctx->log, "powercap: %s (%s) has no package parent: skipped",
 				  c->rel, name);
 			return 0;
@@ -286,13 +286,15 @@ static int open_zone(struct zone_ctx *zc, const struct candidate *c)
 	 * #1274), so only die 0 counts there.
 	 */
 	if (die > 0 && strcmp(t->cpu.vendor, "GenuineIntel") != 0) {
-		log_debug(zc->ctx->log, "powercap: %s mirrors die 0 on this vendor: skipped", c->rel);
+		log_debug(zc->ctx->log, "powercap: %s mirrors die 0 on this vendor: skipped",
+			  c->rel);
 		return 0;
 	}
 	if (socket < 0)
 		snprintf(dname, sizeof(dname), "%s", rapl_kind_stem(zn.kind));
 	else if (die >= 0)
-		snprintf(dname, sizeof(dname), "%s-%d-die-%d", rapl_kind_stem(zn.kind), socket, die);
+		snprintf(dname, sizeof(dname), "%s-%d-die-%d", rapl_kind_stem(zn.kind), socket,
+			 die);
 	else
 		snprintf(dname, sizeof(dname), "%s-%d", rapl_kind_stem(zn.kind), socket);
 	for (size_t i = 0; i < zc->st->n; i++) {
@@ -326,9 +328,10 @@ static int open_zone(struct zone_ctx *zc, const struct candidate *c)
 	fd = fsroot_open(fs, FS_SYS, f, O_RDONLY);
 	len = fd < 0 ? fd : fd_read_all(fd, buf, sizeof(buf));
 	if (len == -EACCES || len == -EPERM) {
-		snprintf(zc->reason, zc->reason_size,
-			 "%s is readable by root only since Linux 5.10 (CVE-2020-8694): run as root",
-			 path);
+		snprintf(
+		    zc->reason, zc->reason_size,
+		    "%s is readable by root only since Linux 5.10 (CVE-2020-8694): run as root",
+		    path);
 		zc->fatal = true;
 		r = (int)len;
 		goto skip;
@@ -361,8 +364,9 @@ static int open_zone(struct zone_ctx *zc, const struct candidate *c)
 	d->ctr.max_power_uw = zone_max_power_uw(fs, c->rel, zn.kind);
 	r = domain_feed_counter(d, raw_uj, now_ns());
 	if (r < 0) {
-		note(zc->reason, zc->reason_size, "skipped %s: %" PRIu64 " exceeds max_energy_range_uj %" PRIu64,
-		     path, raw_uj, range_uj);
+		note(zc->reason, zc->reason_size,
+		     "skipped %s: %" PRIu64 " exceeds max_energy_range_uj %" PRIu64, path, raw_uj,
+		     range_uj);
 		domain_list_remove(zc->ctx->domains, d);
 		goto skip;
 	}
@@ -379,8 +383,8 @@ skip:
 static int powercap_open(const struct source_ctx *ctx, const struct source_slot *slot,
 			 void **ret_state, char *reason, size_t reason_size)
 {
-	struct zone_ctx zc = { .ctx = ctx, .slot = slot, .reason = reason,
-			       .reason_size = reason_size };
+	struct zone_ctx zc = {
+	    .ctx = ctx, .slot = slot, .reason = reason, .reason_size = reason_size};
 	struct candidate *c;
 	size_t n = 0;
 	bool seen;
@@ -417,7 +421,8 @@ static int powercap_open(const struct source_ctx *ctx, const struct source_slot 
 		goto fail;
 	}
 	for (size_t i = 0; i < zc.st->n; i++)
-		log_debug(ctx->log, "powercap: %s from %s (range %" PRIu64 " uJ, max %" PRIu64 " uW)",
+		log_debug(ctx->log,
+			  "powercap: %s from %s (range %" PRIu64 " uJ, max %" PRIu64 " uW)",
 			  zc.st->z[i].d->name, zc.st->z[i].d->path, zc.st->z[i].d->ctr.max_range_uj,
 			  zc.st->z[i].d->ctr.max_power_uw);
 	if (reason[0])
@@ -493,8 +498,8 @@ static void powercap_close(void *state)
 }
 
 const struct source_ops source_powercap_ops = {
-	.name = "powercap",
-	.open = powercap_open,
-	.read = powercap_read,
-	.close = powercap_close,
+    .name = "powercap",
+    .open = powercap_open,
+    .read = powercap_read,
+    .close = powercap_close,
 };

@@ -140,8 +140,7 @@ static void test_intel_2s_registers(void **state)
 	assert_int_equal(di.raw_uj, 16000000);
 	assert_int_equal(di.max_energy_range_uj, 65536000000ULL);
 	assert_int_equal(dom(js, "dram-1").raw_uj, 32000000);
-	assert_int_equal(dom(js, "core-1").raw_uj,
-			 (uint64_t)0x03345678 * 1000000 / 16384);
+	assert_int_equal(dom(js, "core-1").raw_uj, (uint64_t)0x03345678 * 1000000 / 16384);
 	di = dom(js, "psys");
 	assert_int_equal(di.socket, -1);
 	assert_int_equal(di.cpu_mask[0], 0xff);
@@ -329,7 +328,7 @@ static void test_amd_package_and_summed_cores(void **state)
 	t = core->timestamp_ns;
 
 	/* Socket 0's physical cores are CPUs 0 and 1; 2 and 3 are their SMT siblings. */
-	set_msr(g.dir, 1, 0xc001029a, 0x00200000 + 3 * 65536);  /* +3 J */
+	set_msr(g.dir, 1, 0xc001029a, 0x00200000 + 3 * 65536);	/* +3 J */
 	set_msr(g.dir, 2, 0xc001029a, 0x00300000 + 50 * 65536); /* a sibling: not read */
 	set_msr(g.dir, 4, 0xc001029b, 0x20000000 + 10 * 65536); /* +10 J */
 	assert_int_equal(source_msr_ops.read(g.state, &g.ctx, t + NSEC_PER_SEC), 0);
@@ -459,16 +458,16 @@ static void test_unit_arithmetic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_intel_2s_registers),
-		cmocka_unit_test(test_laptop_uncore_and_shadowing),
-		cmocka_unit_test(test_wraps_exact),
-		cmocka_unit_test(test_gap_and_backwards),
-		cmocka_unit_test(test_amd_package_and_summed_cores),
-		cmocka_unit_test(test_missing_module),
-		cmocka_unit_test(test_unknown_vendor),
-		cmocka_unit_test(test_no_registers),
-		cmocka_unit_test(test_eperm_names_cap_sys_rawio),
-		cmocka_unit_test(test_unit_arithmetic),
+	    cmocka_unit_test(test_intel_2s_registers),
+	    cmocka_unit_test(test_laptop_uncore_and_shadowing),
+	    cmocka_unit_test(test_wraps_exact),
+	    cmocka_unit_test(test_gap_and_backwards),
+	    cmocka_unit_test(test_amd_package_and_summed_cores),
+	    cmocka_unit_test(test_missing_module),
+	    cmocka_unit_test(test_unknown_vendor),
+	    cmocka_unit_test(test_no_registers),
+	    cmocka_unit_test(test_eperm_names_cap_sys_rawio),
+	    cmocka_unit_test(test_unit_arithmetic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,7 +27,7 @@ struct fake {
 	int cpu[MAX_FDS];
 	uint64_t count[MAX_FDS];
 	bool closed[MAX_FDS];
-	int open_err;		/* returned by every open when set */
+	int open_err; /* returned by every open when set */
 	int read_err;
 };
 
@@ -63,9 +63,9 @@ static void fake_close(int fd, void *ud)
 }
 
 static const struct perf_backend fake_backend = {
-	.open = fake_open,
-	.read = fake_read,
-	.close = fake_close,
+    .open = fake_open,
+    .read = fake_read,
+    .close = fake_close,
 };
 
 static int setup(void **state)
@@ -227,7 +227,7 @@ static void test_counts_to_uj_exact(void **state)
 	}
 	assert_int_equal(dom(js, "package-1").energy_uj,
 			 (uint64_t)((unsigned __int128)fk.count[f1] * 1000000 >> 32) -
-				 (uint64_t)((unsigned __int128)1001 * 1000000 >> 32));
+			     (uint64_t)((unsigned __int128)1001 * 1000000 >> 32));
 	assert_int_equal(joulestat_host_energy(js, &host, NULL, NULL), 0);
 	assert_int_equal(host, dom(js, "package-0").energy_uj + dom(js, "package-1").energy_uj);
 	joulestat_free(js);
@@ -423,10 +423,11 @@ static void test_parse_scale(void **state)
 	assert_int_equal(s.mul, 1);
 	assert_int_equal(s.div, 1);
 	/* A third of a µJ, approximated within 1e-18. */
-	assert_int_equal(parse_perf_scale("3.33333333333333333333333333333333333333e-7", 43, &s), 0);
+	assert_int_equal(parse_perf_scale("3.33333333333333333333333333333333333333e-7", 43, &s),
+			 0);
 	assert_int_equal(perf_scale_to_uj(3000000000ULL, &s, &uj), 0);
 	assert_true(uj == 999999999 || uj == 1000000000);
-	assert_int_equal(perf_scale_to_uj(UINT64_MAX, &(struct perf_scale){ 2, 1 }, &uj), -ERANGE);
+	assert_int_equal(perf_scale_to_uj(UINT64_MAX, &(struct perf_scale){2, 1}, &uj), -ERANGE);
 
 	assert_int_equal(parse_perf_scale("0", 1, &s), -EINVAL);
 	assert_int_equal(parse_perf_scale("0.0e5", 5, &s), -EINVAL);
@@ -454,21 +455,21 @@ static void test_parse_unit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_amd_perf_shadows_powercap_package, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_intel_2s_all_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_counts_to_uj_exact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_backwards_and_read_errors_counted, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_permission_names_cap_and_paranoid, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_real_backend_refuses_fixture, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_pmu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_broken_event_files_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_multi_die, setup, teardown),
-		cmocka_unit_test(test_parse_event_config),
-		cmocka_unit_test(test_parse_scale),
-		cmocka_unit_test(test_parse_unit),
+	    cmocka_unit_test_setup_teardown(test_amd_perf_shadows_powercap_package, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_intel_2s_all_events, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_counts_to_uj_exact, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_backwards_and_read_errors_counted, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_permission_names_cap_and_paranoid, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_real_backend_refuses_fixture, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_pmu, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_broken_event_files_named, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multi_die, setup, teardown),
+	    cmocka_unit_test(test_parse_event_config),
+	    cmocka_unit_test(test_parse_scale),
+	    cmocka_unit_test(test_parse_unit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,9 +87,8 @@ static struct joulestat_source_info src(const struct joulestat *js, const char *
 	return (struct joulestat_source_info){ 0 };
 }
 
-static void check_dom(const struct joulestat *js, const char *name,
-		      enum joulestat_domain_kind kind, int socket, uint64_t mask, bool host,
-		      uint64_t range_uj)
+static void check_dom(const struct joulestat *js, const char *name, enum joulestat_domain_kind kind,
+		      int socket, uint64_t mask, bool host, uint64_t range_uj)
 {
 	struct joulestat_domain_info di = dom(js, name);
 
@@ -126,7 +125,8 @@ static void test_intel_2s(void **state)
 	assert_int_equal(dom(js, "package-0").raw_uj, 1234567890);
 	assert_int_equal(dom(js, "package-1").raw_uj, 2234567890);
 	assert_int_equal(dom(js, "dram-1").raw_uj, 445678901);
-	assert_non_null(strstr(dom(js, "package-0").path, "/class/powercap/intel-rapl:0/energy_uj"));
+	assert_non_null(
+	    strstr(dom(js, "package-0").path, "/class/powercap/intel-rapl:0/energy_uj"));
 	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
 		struct joulestat_domain_info di = { .sz = sizeof(di) };
 
@@ -161,8 +161,10 @@ static void test_intel_2s_without_psys_sums_package_and_dram(void **state)
 	tu_writef(dir, ZONE0 "/energy_uj", "%" PRIu64 "\n", (uint64_t)1234567890 + 1000000);
 	tu_writef(dir, "sys/devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0/energy_uj",
 		  "%" PRIu64 "\n", (uint64_t)1234567890 + 1000000);
-	tu_writef(dir, ZONE0 "/intel-rapl:0:1/energy_uj", "%" PRIu64 "\n", (uint64_t)345678901 + 250000);
-	tu_writef(dir, ZONE0 "/intel-rapl:0:0/energy_uj", "%" PRIu64 "\n", (uint64_t)734567890 + 700000);
+	tu_writef(dir, ZONE0 "/intel-rapl:0:1/energy_uj", "%" PRIu64 "\n",
+		  (uint64_t)345678901 + 250000);
+	tu_writef(dir, ZONE0 "/intel-rapl:0:0/energy_uj", "%" PRIu64 "\n",
+		  (uint64_t)734567890 + 700000);
 	assert_int_equal(joulestat_read_energy(js), 0);
 	assert_int_equal(joulestat_host_energy(js, &host, NULL, NULL), 0);
 	assert_int_equal(host, 1250000);
@@ -225,8 +227,8 @@ static void test_non_contiguous_package_ids(void **state)
 	for (int c = 4; c < 8; c++) {
 		char rel[128];
 
-		snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%d/topology/physical_package_id",
-			 c);
+		snprintf(rel, sizeof(rel),
+			 "sys/devices/system/cpu/cpu%d/topology/physical_package_id", c);
 		tu_write(dir, rel, "3\n");
 	}
 	tu_write(dir, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/name", "package-3\n");
@@ -242,13 +244,13 @@ static void test_non_contiguous_package_ids(void **state)
 static void test_broken_tree_names_each_file(void **state)
 {
 	static const char *const broken[] = {
-		"intel-rapl:0:0/energy_uj: missing",
-		"intel-rapl:0:1/energy_uj: not a number",
-		"intel-rapl:0:2/energy_uj: empty",
-		"intel-rapl:1:0/max_energy_range_uj: 0, the counter cannot be unwrapped",
-		"intel-rapl:1:1/energy_uj: Is a directory",
-		"intel-rapl:1:2/energy_uj: 70000000000 exceeds max_energy_range_uj 65712999613",
-		"intel-rapl:2/max_energy_range_uj: missing",
+	    "intel-rapl:0:0/energy_uj: missing",
+	    "intel-rapl:0:1/energy_uj: not a number",
+	    "intel-rapl:0:2/energy_uj: empty",
+	    "intel-rapl:1:0/max_energy_range_uj: 0, the counter cannot be unwrapped",
+	    "intel-rapl:1:1/energy_uj: Is a directory",
+	    "intel-rapl:1:2/energy_uj: 70000000000 exceeds max_energy_range_uj 65712999613",
+	    "intel-rapl:2/max_energy_range_uj: missing",
 	};
 	struct joulestat *js = open_fixture("broken-rapl", "powercap");
 	struct joulestat_source_info si = src(js, "powercap");
@@ -272,8 +274,8 @@ static void test_no_powercap(void **state)
 	struct joulestat *js;
 	struct joulestat_source_info si;
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s/sys/class/powercap' '%s/sys/devices/virtual/powercap'",
-		 dir, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf '%s/sys/class/powercap' '%s/sys/devices/virtual/powercap'", dir, dir);
 	assert_int_equal(system(cmd), 0);
 	js = open_tree(dir, "powercap,msr");
 	si = src(js, "powercap");
@@ -319,9 +321,9 @@ static void rig_open(struct rig *g, uint64_t range_uj, uint64_t rated_uw, uint64
 	assert_int_equal(topology_read(&g->fs, NULL, g->topo), 0);
 	g->slot.ops = &source_powercap_ops;
 	g->ctx = (struct source_ctx){ .fs = &g->fs, .topo = g->topo, .domains = &g->domains };
-	assert_int_equal(source_powercap_ops.open(&g->ctx, &g->slot, &g->state, g->reason,
-						  sizeof(g->reason)),
-			 0);
+	assert_int_equal(
+	    source_powercap_ops.open(&g->ctx, &g->slot, &g->state, g->reason, sizeof(g->reason)),
+	    0);
 }
 
 static struct domain *rig_pkg(struct rig *g)
@@ -619,23 +621,23 @@ static void test_parse_zone_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_intel_2s),
-		cmocka_unit_test(test_intel_2s_without_psys_sums_package_and_dram),
-		cmocka_unit_test(test_laptop),
-		cmocka_unit_test(test_amd_epyc),
-		cmocka_unit_test(test_amd_multi_die_mirrors_dropped),
-		cmocka_unit_test(test_non_contiguous_package_ids),
-		cmocka_unit_test(test_broken_tree_names_each_file),
-		cmocka_unit_test(test_no_powercap),
-		cmocka_unit_test(test_one_wrap_exact),
-		cmocka_unit_test(test_many_wraps_exact),
-		cmocka_unit_test(test_too_long_gap_refused),
-		cmocka_unit_test(test_backwards_counted),
-		cmocka_unit_test(test_malformed_at_read_time_counted),
-		cmocka_unit_test(test_public_api_wrap_and_gap),
-		cmocka_unit_test(test_eacces_names_cve),
-		cmocka_unit_test(test_parse_zone_id),
-		cmocka_unit_test(test_parse_zone_name),
+	    cmocka_unit_test(test_intel_2s),
+	    cmocka_unit_test(test_intel_2s_without_psys_sums_package_and_dram),
+	    cmocka_unit_test(test_laptop),
+	    cmocka_unit_test(test_amd_epyc),
+	    cmocka_unit_test(test_amd_multi_die_mirrors_dropped),
+	    cmocka_unit_test(test_non_contiguous_package_ids),
+	    cmocka_unit_test(test_broken_tree_names_each_file),
+	    cmocka_unit_test(test_no_powercap),
+	    cmocka_unit_test(test_one_wrap_exact),
+	    cmocka_unit_test(test_many_wraps_exact),
+	    cmocka_unit_test(test_too_long_gap_refused),
+	    cmocka_unit_test(test_backwards_counted),
+	    cmocka_unit_test(test_malformed_at_read_time_counted),
+	    cmocka_unit_test(test_public_api_wrap_and_gap),
+	    cmocka_unit_test(test_eacces_names_cve),
+	    cmocka_unit_test(test_parse_zone_id),
+	    cmocka_unit_test(test_parse_zone_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -246,11 +246,9 @@ static int add_amd_cores(struct open_ctx *oc, unsigned s, unsigned esu, unsigned
 		if (!p)
 			return -ENOMEM;
 		m->parts = p;
-		p[m->nparts] = (struct part){
-		    .fd = fd,
-		    .ctr = {.max_range_uj = msr_range_uj(esu),
-			    .max_power_uw = rapl_default_max_power_uw(JOULESTAT_DOMAIN_CORE)},
-		};
+		p[m->nparts] = (struct part){ .fd = fd };
+		p[m->nparts].ctr.max_range_uj = msr_range_uj(esu);
+		p[m->nparts].ctr.max_power_uw = rapl_default_max_power_uw(JOULESTAT_DOMAIN_CORE);
 		(void)counter_update(&p[m->nparts].ctr, msr_ticks_to_uj(v, esu), now, &v);
 		m->nparts++;
 	}

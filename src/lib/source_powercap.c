@@ -41,6 +41,8 @@ struct candidate {
 	struct powercap_zone_id id;
 	char rel[DOMAIN_PATH_MAX]; /* the zone directory, relative to the sysfs root */
 	bool primary;		   /* control type "intel-rapl" */
+	bool placed;		   /* a package zone whose socket is known (parent of subzones) */
+	int socket, die;	   /* when placed */
 };
 
 struct zone {
@@ -213,13 +215,11 @@ struct zone_ctx {
 	struct powercap_state *st;
 	char *reason;
 	size_t reason_size;
-	int top_socket[64]; /* socket of intel-rapl:N for N < 64, or INT32_MIN */
-	int top_die[64];
 	bool fatal; /* EACCES: the whole source fails */
 };
 
 /* Open one candidate as a domain. Returns 1 when added, 0 when skipped (noted), -errno fatal. */
-static int open_zone(struct zone_ctx *zc, const struct candidate *c)
+static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struct candidate *c)
 {
 	const struct fsroot *fs = zc->ctx->fs;
 	const struct topology *t = zc->ctx->topo;
@@ -264,20 +264,28 @@ static int open_zone(struct zone_ctx *zc, const struct candidate *c)
 			     "skipped %s: '%s' is not a top-level zone", path, name);
 			return 0;
 		}
-		if (c->primary && c->id.idx[0] < ARRAY_SIZE(zc->top_socket)) {
-			zc->top_socket[c->id.idx[0]] = socket;
-			zc->top_die[c->id.idx[0]] = die;
+		if (socket >= 0) {
+			c->placed = true;
+			c->socket = socket;
+			c->die = die;
 		}
 	} else {
+		const struct candidate *parent = NULL;
+
+		/* Zones come sorted: a subzone's parent was opened before it. */
+		for (size_t i = 0; i < n && !parent; i++)
+			if (all[i].placed && all[i].id.depth == 1 &&
+			    all[i].id.idx[0] == c->id.idx[0] && strcmp(all[i].id.ctl, c->id.ctl) == 0)
+				parent = &all[i];
 		if (zn.kind == JOULESTAT_DOMAIN_PACKAGE || zn.kind == JOULESTAT_DOMAIN_PSYS ||
-		    !c->primary || c->id.idx[0] >= ARRAY_SIZE(zc->top_socket) ||
-		    zc->top_socket[c->id.idx[0]] == INT32_MIN || zc->top_socket[c->id.idx[0]] < 0) {
-			log_debug(zc->ctx->log, "powercap: %s (%s) has no package parent: skipped",
-				  c->rel, name);
+		    !parent) {
+			fsroot_path(fs, FS_SYS, f, path, sizeof(path));
+			note(zc->reason, zc->reason_size,
+			     "skipped %s: '%s' has no usable package zone above it", path, name);
 			return 0;
 		}
-		socket = zc->top_socket[c->id.idx[0]];
-		die = zc->top_die[c->id.idx[0]];
+		socket = parent->socket;
+		die = parent->die;
 	}
 
 	/*
@@ -397,8 +405,6 @@ static int powercap_open(const struct source_ctx *ctx, const struct source_slot 
 		r = -ENOMEM;
 		goto fail;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(zc.top_socket); i++)
-		zc.top_socket[i] = INT32_MIN;
 	seen = scan_dir(ctx->fs, "class/powercap", false, c, &n);
 	seen |= scan_dir(ctx->fs, "devices/virtual/powercap", true, c, &n);
 	if (!seen || n == 0) {
@@ -411,7 +417,7 @@ static int powercap_open(const struct source_ctx *ctx, const struct source_slot 
 	}
 	qsort(c, n, sizeof(*c), cmp_candidate);
 	for (size_t i = 0; i < n; i++) {
-		r = open_zone(&zc, &c[i]);
+		r = open_zone(&zc, c, n, &c[i]);
 		if (r < 0)
 			goto fail;
 	}

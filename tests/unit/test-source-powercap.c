@@ -173,6 +173,40 @@ static void test_intel_2s_without_psys_sums_package_and_dram(void **state)
 	free(dir);
 }
 
+static void test_secondary_interface_alone_is_used(void **state)
+{
+	char *dir = tu_copy_fixture("intel-2s"), cmd[8192];
+	const char *mmio = "sys/devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0";
+	char rel[512];
+	struct joulestat *js;
+
+	/*
+	 * No intel-rapl tree and no class/powercap links: the MMIO zone (and a
+	 * subzone under it), found under devices/virtual/powercap, is all there is.
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf '%s/sys/class/powercap/intel-rapl'* "
+		 "'%s/sys/devices/virtual/powercap/intel-rapl'",
+		 dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(rel, sizeof(rel), "%s/intel-rapl-mmio:0:0/name", mmio);
+	tu_write(dir, rel, "dram\n");
+	snprintf(rel, sizeof(rel), "%s/intel-rapl-mmio:0:0/energy_uj", mmio);
+	tu_write(dir, rel, "4242\n");
+	snprintf(rel, sizeof(rel), "%s/intel-rapl-mmio:0:0/max_energy_range_uj", mmio);
+	tu_write(dir, rel, "65712999613\n");
+	js = open_tree(dir, "powercap");
+	assert_int_equal(joulestat_domain_count(js), 2);
+	assert_non_null(strstr(dom(js, "package-0").path,
+			       "/devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0/energy_uj"));
+	assert_int_equal(dom(js, "dram-0").raw_uj, 4242);
+	assert_int_equal(dom(js, "dram-0").cpu_mask[0], 0x0f);
+	assert_true(dom(js, "dram-0").in_host_total);
+	joulestat_free(js);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
 static void test_laptop(void **state)
 {
 	struct joulestat *js = open_fixture("laptop", "powercap");
@@ -623,6 +657,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_intel_2s),
 	    cmocka_unit_test(test_intel_2s_without_psys_sums_package_and_dram),
+	    cmocka_unit_test(test_secondary_interface_alone_is_used),
 	    cmocka_unit_test(test_laptop),
 	    cmocka_unit_test(test_amd_epyc),
 	    cmocka_unit_test(test_amd_multi_die_mirrors_dropped),

@@ -121,7 +121,7 @@ struct joulestat_source_info {
 	const char *name;	/* "perf", "powercap", "msr", "battery", "hwmon", "procpower", "model" */
 	enum joulestat_source_state state;
 	int error;		/* the -errno behind FAILED/UNAVAILABLE, else 0 */
-	const char *reason;	/* one sentence a user can act on; "" when ACTIVE */
+	const char *reason;	/* one sentence a user can act on; when ACTIVE, "" or what it skipped */
 	unsigned domains;	/* domains this source found */
 	bool estimated;		/* its numbers are modelled, not measured */
 };

@@ -30,8 +30,8 @@ suite() { # DIR MESON-TEST-ARGS...
 }
 
 build() { # DIR
-	if ! ninja -C "$1" >"$1.ninja.log" 2>&1; then
-		cat "$1.ninja.log"
+	if ! ninja -C "$1" >"$1/ninja.log" 2>&1; then
+		cat "$1/ninja.log"
 		echo "check: build in $1 failed" >&2
 		status=1
 		return 1

@@ -108,6 +108,8 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 			printf("  %-10s %-12s %u domain%s%s\n", si.name, state_names[si.state],
 			       si.domains, si.domains == 1 ? "" : "s",
 			       si.estimated ? ", estimated (a model, not a measurement)" : "");
+			if (si.reason[0])
+				printf("  %-10s %-12s note: %s\n", "", "", si.reason);
 			if (nactive < 16)
 				active_sources[nactive++] = si.name;
 		} else {

@@ -227,7 +227,7 @@ static void open_slot(struct joulestat *js, struct source_slot *s)
 		return;
 	}
 	s->state_kind = JOULESTAT_SOURCE_ACTIVE;
-	s->reason[0] = '\0';
+	/* An active source may leave a note: what it skipped and why (a broken zone file). */
 	s->ndomains = count_domains(js, s, false);
 	log_info(&js->log, "source %s: %u domain(s)", s->ops->name, s->ndomains);
 }

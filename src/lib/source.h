@@ -25,7 +25,7 @@
 
 #define DOMAIN_NAME_MAX 48
 #define DOMAIN_PATH_MAX 256
-#define SOURCE_REASON_MAX 320
+#define SOURCE_REASON_MAX 1024
 
 struct source_slot;
 
@@ -110,7 +110,8 @@ struct source_ops {
 
 	/*
 	 * Discover and open. On success: 0, *ret_state set, its domains
-	 * appended to ctx->domains with a first reading taken. When there is
+	 * appended to ctx->domains with a first reading taken, and `reason`
+	 * either "" or a note of what was skipped and why (kept while active). When there is
 	 * nothing to read: -ENODEV (or -ENOENT) and `reason` says so in words a
 	 * user can act on ("no RAPL exposed under /sys/class/powercap: virtual
 	 * machine?"). When present but unusable: the -errno (-EACCES, ...) and

@@ -157,20 +157,22 @@ static int hwmon_base(const struct source_ctx *ctx, const char *dev, char *base,
 		      char *name, size_t name_size)
 {
 	static const char *const subdirs[] = { "", "/device" };
-	int r = -ENOENT;
+	int err = -ENOENT;
 
 	for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
 		char rel[REL_MAX];
+		int r;
 
 		snprintf(base, size, "class/hwmon/%s%s", dev, subdirs[i]);
 		snprintf(rel, sizeof(rel), "%s/name", base);
 		r = fsroot_read_line(ctx->fs, FS_SYS, rel, name, name_size);
 		if (r > 0)
 			return 0;
-		if (r == 0)
-			r = -ENODATA;
+		/* Report what is wrong with hwmonN/name rather than a missing device/name. */
+		if (err == -ENOENT)
+			err = r == 0 ? -ENODATA : r;
 	}
-	return r;
+	return err;
 }
 
 struct hwmon_scan {

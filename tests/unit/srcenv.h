@@ -61,6 +61,12 @@ static inline struct srcenv *srcenv_new(const char *dir, unsigned ncpus)
 		}
 		e->topo.ncpus = ncpus;
 		e->topo.nsockets = 1;
+		{
+			char buf[8192];
+			ssize_t n = fsroot_read(&e->fs, FS_PROC, "cpuinfo", buf, sizeof(buf));
+
+			parse_cpuinfo(buf, n > 0 ? (size_t)n : 0, &e->topo.cpu);
+		}
 	} else {
 		assert_int_equal(topology_read(&e->fs, NULL, &e->topo), 0);
 	}

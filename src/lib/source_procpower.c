@@ -108,16 +108,19 @@ static int procpower_scan(struct procpower_state *st, const struct source_ctx *c
 {
 	struct proc_entry *nv = NULL;
 	size_t nn = 0, ncap = 0;
+	char root[DOMAIN_PATH_MAX];
 	struct dirent *de;
 	int r = 0, good = 0;
 	DIR *dir;
 
+	(void)fsroot_path(ctx->fs, FS_PROC, "", root, sizeof(root));
 	dir = fsroot_opendir(ctx->fs, FS_PROC, "");
 	if (!dir)
 		return -errno;
 	while ((de = readdir(dir))) {
 		int pid = pid_of(de->d_name);
 		struct proc_entry *old, e = { .pid = pid };
+		const char *bad_file;
 		uint64_t uj;
 		int rr;
 
@@ -126,14 +129,20 @@ static int procpower_scan(struct procpower_state *st, const struct source_ctx *c
 		rr = read_energy(ctx, pid, &uj);
 		if (rr == -ENOENT || rr == -ESRCH)
 			continue; /* no such file for this process, or it just exited */
-		if (rr == 0)
+		if (rr == 0) {
 			rr = read_starttime(ctx, pid, &e.start_ticks);
+			bad_file = "stat";
+		} else {
+			bad_file = "power/energy_uj";
+		}
 		old = find_old(st, pid);
 		if (rr < 0) {
 			if (old && old->d && (rr != -ENOENT && rr != -ESRCH)) {
 				/* Known process, unreadable now: keep it, count the error. */
-				log_warning(ctx->log, "procpower: %s: %s", old->d->path,
-					    strerror(-rr));
+				log_warning(ctx->log, "procpower: %s%d/%s: %s", root, pid, bad_file,
+					    rr == -EINVAL    ? "malformed"
+					    : rr == -ENODATA ? "empty"
+							     : strerror(-rr));
 				domain_feed_error(old->d, rr);
 				if (!*ret_first_err)
 					*ret_first_err = rr;

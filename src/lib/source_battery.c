@@ -95,7 +95,10 @@ static int read_s64_abs(const struct source_ctx *ctx, const struct battery *b, c
 	return 0;
 }
 
-/* The domain stops measuring: its interval is emptied and the next reading re-bases. */
+/*
+ * The domain stops measuring: its interval is emptied and the next reading
+ * re-bases. `status` is the supply's status, or NULL when it could not be read.
+ */
 static void battery_pause(struct battery *b, const char *status, uint64_t now_ns)
 {
 	struct domain *d = b->d;
@@ -107,8 +110,12 @@ static void battery_pause(struct battery *b, const char *status, uint64_t now_ns
 	d->last_delta_uj = 0;
 	d->last_dt_ns = 0;
 	d->timestamp_ns = now_ns;
-	snprintf(d->path, sizeof(d->path), "%.180s (not measuring: %.32s, on external power)",
-		 b->base_path, status);
+	if (status)
+		snprintf(d->path, sizeof(d->path), "%.180s (not measuring: %.32s, on external power)",
+			 b->base_path, status);
+	else
+		snprintf(d->path, sizeof(d->path), "%.180s (not measuring: status unreadable)",
+			 b->base_path);
 }
 
 /* Energy since the last level (energy/charge methods); first call sets the baseline. */
@@ -181,7 +188,7 @@ static int battery_read_one(const struct source_ctx *ctx, struct battery *b, uin
 		r = r < 0 ? r : -ENODATA;
 		log_warning(ctx->log, "battery %s: %s: %s; cannot tell whether it is discharging",
 			    b->d->name, path, r == -ENODATA ? "empty" : strerror(-r));
-		battery_pause(b, "status unreadable", now_ns);
+		battery_pause(b, NULL, now_ns);
 		domain_feed_error(b->d, r);
 		return r;
 	}

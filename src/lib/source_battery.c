@@ -278,28 +278,16 @@ static int battery_open(const struct source_ctx *ctx, const struct source_slot *
 	struct dirent **names = NULL;
 	unsigned skipped = 0, peripherals = 0;
 	int n, r;
-	DIR *dir;
 
 	(void)fsroot_path(ctx->fs, FS_SYS, "class/power_supply", root, sizeof(root));
-	dir = fsroot_opendir(ctx->fs, FS_SYS, "class/power_supply");
-	if (!dir) {
-		r = -errno;
-		snprintf(reason, reason_size, "%s: %s (no power supply class: desktop, server or "
-			 "virtual machine)", root, strerror(-r));
-		return r == -ENOENT ? -ENODEV : r;
-	}
-	closedir(dir);
 	/* Sorted, so that BAT0 comes before BAT1 whatever readdir's order. */
-	{
-		char path[DOMAIN_PATH_MAX];
-
-		fsroot_path(ctx->fs, FS_SYS, "class/power_supply", path, sizeof(path));
-		n = scandir(path, &names, NULL, alphasort);
-	}
+	n = scandir(root, &names, NULL, alphasort);
 	if (n < 0) {
 		r = -errno;
-		snprintf(reason, reason_size, "%s: %s", root, strerror(-r));
-		return r;
+		snprintf(reason, reason_size, "%s: %s%s", root, strerror(-r),
+			 r == -ENOENT ? " (no power supply class: desktop, server or virtual machine)"
+				      : "");
+		return r == -ENOENT ? -ENODEV : r;
 	}
 	st = calloc(1, sizeof(*st));
 	if (!st) {

@@ -209,9 +209,10 @@ static int socket_ticks(const struct proc_stat_cpus *ps, const struct cpuset *cp
 
 /*
  * One socket's energy for the interval ending at now_ns. Tick sums are
- * compared with saturation: idle and iowait of /proc/stat can step backwards
- * on NO_HZ kernels (the iowait accounting race in get_cpu_idle_time_us()), and
- * one bad tick must not become a huge unsigned utilisation.
+ * compared with saturation: iowait (and with it idle) of /proc/stat can step
+ * backwards on NO_HZ kernels (Documentation/filesystems/proc.rst: "the value
+ * of iowait field in /proc/stat will decrease in certain conditions"), and one
+ * bad tick must not become a huge unsigned utilisation.
  */
 static void model_feed(struct model_socket *s, uint64_t busy, uint64_t total, uint64_t now_ns)
 {

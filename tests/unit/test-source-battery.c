@@ -270,8 +270,9 @@ static void test_unreadable_power_now_is_eacces(void **state)
 	if (!tu_is_root())
 		skip();
 	/* Everything readable by nobody, but power_now. */
-	snprintf(cmd, sizeof(cmd), "chmod -R a+rX '%s' && chmod 600 '%s/sys/class/power_supply/BAT0/power_now'",
-		 dir, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "chmod -R a+rX '%s' && chmod 600 '%s/sys/class/power_supply/BAT0/power_now'", dir,
+		 dir);
 	assert_int_equal(system(cmd), 0);
 	pid = fork();
 	assert_true(pid >= 0);

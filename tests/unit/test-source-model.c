@@ -139,6 +139,41 @@ static void test_sub_microjoule_remainder_is_carried(void **state)
 	free(dir);
 }
 
+static void test_large_proc_stat_is_read_whole(void **state)
+{
+	char *dir = tu_copy_fixture("model"), *buf;
+	struct srcenv *e = srcenv_new(dir, 0);
+	struct domain *d1;
+	size_t n = 0, size = 1 << 20;
+	uint64_t t0;
+
+	assert_int_equal(srcenv_open(e, &source_model_ops), 0);
+	d1 = srcenv_find(e, "package-1");
+	t0 = d1->timestamp_ns;
+	/*
+	 * Machines with many interrupt lines have an intr line of hundreds of
+	 * KiB; the CPU lines after it must still be read (the buffer grows).
+	 */
+	buf = malloc(size);
+	assert_non_null(buf);
+	n += (size_t)snprintf(buf + n, size - n,
+			      "cpu0 10000 50 3000 100100 200 0 75 0 0 0\n"
+			      "cpu2 10000 50 3000 100100 200 0 75 0 0 0\nintr 1");
+	while (n < 300000)
+		n += (size_t)snprintf(buf + n, size - n, " 123456");
+	snprintf(buf + n, size - n,
+		 "\ncpu1 10100 50 3000 100000 200 0 75 0 0 0\n"
+		 "cpu3 10100 50 3000 100000 200 0 75 0 0 0\n");
+	tu_write(dir, "proc/stat", buf);
+	free(buf);
+	assert_int_equal(srcenv_read(e, t0 + S), 0);
+	assert_int_equal(d1->errors, 0);
+	assert_int_equal(d1->last_delta_uj, 7500000); /* socket 1 fully busy for 1 s */
+	srcenv_free(e);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
 static void test_options_and_default_origins(void **state)
 {
 	char *dir = tu_copy_fixture("model");
@@ -280,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_table_parameters_scaled_to_visible_threads),
 		cmocka_unit_test(test_known_ticks_give_exact_energy),
 		cmocka_unit_test(test_sub_microjoule_remainder_is_carried),
+		cmocka_unit_test(test_large_proc_stat_is_read_whole),
 		cmocka_unit_test(test_options_and_default_origins),
 		cmocka_unit_test(test_broken_proc_stat),
 		cmocka_unit_test(test_public_api_estimated_host_total),

@@ -96,8 +96,10 @@ static int read_chan(const struct source_ctx *ctx, struct hwmon_chan *c, uint64_
 	r = fsroot_read_u64(ctx->fs, FS_SYS, c->rel, &v);
 	if (r < 0) {
 		log_warning(ctx->log, "hwmon %s: %s: %s", c->d->name, c->d->path,
-			    r == -EINVAL   ? "not a number"
+			    r == -EINVAL    ? "not a number"
 			    : r == -ENODATA ? "empty (the driver gave no value)"
+			    : r == -EACCES  ? "permission denied (energy counters may be root-only, "
+					      "as RAPL's since CVE-2020-8694: run as root)"
 					    : strerror(-r));
 		domain_feed_error(c->d, r);
 		return r;
@@ -356,6 +358,21 @@ static int hwmon_open(const struct source_ctx *ctx, const struct source_slot *sl
 		goto fail;
 	}
 	(void)hwmon_read(sc.st, ctx, now_ns());
+	/* Nothing readable for lack of permission: FAILED, with the fix, not empty domains. */
+	{
+		size_t denied = 0;
+
+		for (size_t i = 0; i < sc.st->n; i++)
+			denied += sc.st->v[i].d->last_error == -EACCES;
+		if (denied == sc.st->n) {
+			snprintf(reason, reason_size,
+				 "%s: permission denied reading %s (energy counters may be root-only, "
+				 "as RAPL's since CVE-2020-8694): run as root",
+				 root, sc.st->v[0].d->path);
+			r = -EACCES;
+			goto fail;
+		}
+	}
 	*ret_state = sc.st;
 	r = 0;
 	goto out;

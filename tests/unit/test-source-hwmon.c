@@ -7,6 +7,8 @@
 #include "srcenv.h"
 
 #include <math.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define S NSEC_PER_SEC
 
@@ -179,6 +181,65 @@ static void test_broken_tree_errors_counted_and_named(void **state)
 	srcenv_free(e);
 }
 
+/* As nobody, over a copy of hwmon-meter where `files` (space-separated) are root-only. */
+static int run_as_nobody(const char *files, int (*body)(struct srcenv *e))
+{
+	char *dir = tu_copy_fixture("hwmon-meter");
+	char cmd[8192];
+	int status, n;
+	pid_t pid;
+
+	n = snprintf(cmd, sizeof(cmd), "chmod -R a+rX '%s' && cd '%s/sys/class/hwmon' && chmod 600 %s",
+		     dir, dir, files);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	assert_int_equal(system(cmd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(100);
+		_exit(body(srcenv_new(dir, 0)));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	tu_rm_rf(dir);
+	free(dir);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static int one_root_only(struct srcenv *e)
+{
+	struct domain *pkg;
+
+	if (srcenv_open(e, &source_hwmon_ops) != 0)
+		return 1;
+	pkg = srcenv_find(e, "amd_energy-Esocket0");
+	if (!pkg || pkg->last_error != -EACCES || pkg->errors != 1)
+		return 2;
+	if (!strstr(e->logbuf, "hwmon2/energy1_input: permission denied") ||
+	    !strstr(e->logbuf, "run as root"))
+		return 3;
+	return srcenv_find(e, "power_meter-power1")->errors == 0 ? 0 : 4;
+}
+
+static int all_root_only(struct srcenv *e)
+{
+	if (srcenv_open(e, &source_hwmon_ops) != -EACCES)
+		return 1;
+	if (!strstr(e->reason, "permission denied") || !strstr(e->reason, "run as root"))
+		return 2;
+	return e->domains.n == 0 ? 0 : 3;
+}
+
+static void test_permission_denied_says_how_to_fix(void **state)
+{
+	if (!tu_is_root())
+		skip();
+	assert_int_equal(run_as_nobody("hwmon2/energy1_input", one_root_only), 0);
+	assert_int_equal(run_as_nobody("hwmon2/energy1_input hwmon1/power1_average", all_root_only),
+			 0);
+}
+
 static void test_nothing_is_unavailable(void **state)
 {
 	char *dir = tu_mkdtemp();
@@ -243,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_old_layout_and_duplicate_names),
 		cmocka_unit_test(test_counter_backwards_is_an_error),
 		cmocka_unit_test(test_broken_tree_errors_counted_and_named),
+		cmocka_unit_test(test_permission_denied_says_how_to_fix),
 		cmocka_unit_test(test_nothing_is_unavailable),
 		cmocka_unit_test(test_public_api_kinds_and_host_total),
 	};

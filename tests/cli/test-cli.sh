@@ -9,16 +9,16 @@ check "--help lists the probe verb" \
 	bash -c '"$0" --help | grep -q "^  probe "' "$JS"
 check "no verb is a usage error (exit 2)" expect_exit 2 "$JS"
 check "unknown verb is a usage error naming it" \
-	bash -c '"$0" frobnicate 2>&1 >/dev/null | grep -q "unknown verb .frobnicate."; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
+	bash -c '"$0" frobnicate 2>&1 >/dev/null | grep "unknown verb .frobnicate." >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
 check "probe --help exits 0 and shows common options" \
 	bash -c '"$0" probe --help | grep -q -- "--sysfs-root DIR"' "$JS"
 check "probe: unknown flag exits 2" expect_exit 2 "$JS" probe --no-such-flag
 check "probe: bad interval exits 2 with a message" \
-	bash -c '"$0" probe -i 0 2>&1 | grep -q "not a number of seconds"; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
+	bash -c '"$0" probe -i 0 2>&1 | grep "not a number of seconds" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
 check "probe: unknown --source name exits 2 naming it" \
-	bash -c '"$0" probe --source rapl2 2>&1 | grep -q "unknown source .rapl2."; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
+	bash -c '"$0" probe --source rapl2 2>&1 | grep "unknown source .rapl2." >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
 check "probe: missing --sysfs-root directory exits 1 naming it" \
-	bash -c '"$0" probe --sysfs-root /nonexistent/sys 2>&1 | grep -q "/nonexistent/sys"; [ ${PIPESTATUS[0]} -eq 1 ]' "$JS"
+	bash -c '"$0" probe --sysfs-root /nonexistent/sys 2>&1 | grep "/nonexistent/sys" >/dev/null; [ ${PIPESTATUS[0]} -eq 1 ]' "$JS"
 check "probe: stray argument exits 2" expect_exit 2 "$JS" probe extra
 check "probe runs on this machine" expect_exit 0 "$JS" probe -i 0.05
 check "probe --json on this machine is valid JSON with sources and domains" \

@@ -94,19 +94,76 @@ static enum scope kind_scope(enum joulestat_domain_kind kind)
 	return SCOPE_INVALID;
 }
 
-/* One slot competing for a leftover µJ. */
+/*
+ * One slot competing for a leftover µJ. All slots of one apportionment share
+ * the denominator W <= UINT64_MAX, so remainders (< W) fit in 64 bits and
+ * compare as fractions directly.
+ */
 struct rem_slot {
-	u128 rem;
+	uint64_t rem;
 	size_t idx;
 };
 
+/* The order in which leftover µJ are handed out: larger remainder, then lower index. */
+static bool rem_before(const struct rem_slot *x, const struct rem_slot *y)
+{
+	return x->rem != y->rem ? x->rem > y->rem : x->idx < y->idx;
+}
+
 static int rem_slot_cmp(const void *a, const void *b)
 {
-	const struct rem_slot *x = a, *y = b;
+	return rem_before(a, b) ? -1 : rem_before(b, a);
+}
 
-	if (x->rem != y->rem)
-		return x->rem > y->rem ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
+static void rem_swap(struct rem_slot *a, struct rem_slot *b)
+{
+	struct rem_slot t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Reorder s[0..n) so that its first k entries are the k first in
+ * rem_before() order (in any order among themselves): quickselect, O(n) on
+ * average where a full sort of every domain's tasks was the bulk of an
+ * interval's cost. The order is total (indices are unique), so the chosen
+ * set is the same as a sort would give. A budget of passes bounds
+ * adversarial inputs: past it, the rest is sorted.
+ */
+static void rem_select(struct rem_slot *s, size_t n, size_t k)
+{
+	unsigned budget = 64;
+
+	while (k > 0 && k < n) {
+		size_t mid = n / 2, store = 0;
+		struct rem_slot pivot;
+
+		if (budget-- == 0) {
+			qsort(s, n, sizeof(*s), rem_slot_cmp);
+			return;
+		}
+		/* Median of first, middle and last as pivot, moved to the end. */
+		if (rem_before(&s[mid], &s[0]))
+			rem_swap(&s[mid], &s[0]);
+		if (rem_before(&s[n - 1], &s[0]))
+			rem_swap(&s[n - 1], &s[0]);
+		if (rem_before(&s[mid], &s[n - 1]))
+			rem_swap(&s[mid], &s[n - 1]);
+		pivot = s[n - 1];
+		for (size_t i = 0; i + 1 < n; i++)
+			if (rem_before(&s[i], &pivot))
+				rem_swap(&s[i], &s[store++]);
+		rem_swap(&s[store], &s[n - 1]);
+		/* s[0..store) come before the pivot, s[store] is it, the rest after. */
+		if (k <= store) {
+			n = store;
+		} else {
+			s += store + 1;
+			n -= store + 1;
+			k -= store + 1;
+		}
+	}
 }
 
 /*
@@ -122,11 +179,15 @@ static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_
 
 	for (size_t i = 0; i < n; i++) {
 		u128 p = (u128)amount * weight[i];
+		uint64_t q = (uint64_t)(p / total_w);
 
-		out[i] = (uint64_t)(p / total_w);
-		given += out[i];
-		if (p % total_w)
-			scratch[nrem++] = (struct rem_slot){ .rem = p % total_w, .idx = i };
+		out[i] = q;
+		given += q;
+		if (p - (u128)q * total_w)
+			scratch[nrem++] = (struct rem_slot){
+				.rem = (uint64_t)(p - (u128)q * total_w),
+				.idx = i,
+			};
 	}
 	/*
 	 * Σ remainders == left × W with each remainder < W, so more than `left`
@@ -136,7 +197,7 @@ static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_
 	left = amount - given;
 	if (left == 0)
 		return;
-	qsort(scratch, nrem, sizeof(*scratch), rem_slot_cmp);
+	rem_select(scratch, nrem, (size_t)left);
 	for (uint64_t k = 0; k < left; k++)
 		out[scratch[k].idx]++;
 }

@@ -68,9 +68,11 @@ static int group_key_cmp(const struct group_key *a, const struct group_key *b)
 	return 0;
 }
 
-static int member_cmp(const void *pa, const void *pb)
+/* Sorts member indices (cheaper to move than members) by group key, then task key. */
+static int member_cmp(const void *pa, const void *pb, void *ctx)
 {
-	const struct member *a = pa, *b = pb;
+	const struct member *m = ctx;
+	const struct member *a = &m[*(const uint32_t *)pa], *b = &m[*(const uint32_t *)pb];
 	int r;
 
 	if ((r = group_key_cmp(&a->key, &b->key)) || (r = cmp_u64(a->tkey.tgid, b->tkey.tgid)) ||
@@ -166,6 +168,7 @@ int group_tasks(const struct activity_sample *s, const struct attrib_result *r, 
 	struct group_result *g = NULL;
 	struct leader *leaders = NULL;
 	struct member *m = NULL;
+	uint32_t *order = NULL;
 	size_t n, nleaders = 0, ng = 0;
 	int err;
 
@@ -185,7 +188,8 @@ int group_tasks(const struct activity_sample *s, const struct attrib_result *r, 
 	err = -ENOMEM;
 	g = calloc(1, sizeof(*g));
 	m = calloc(n ? n : 1, sizeof(*m));
-	if (!g || !m)
+	order = calloc(n ? n : 1, sizeof(*order));
+	if (!g || !m || !order)
 		goto out;
 	g->by = by;
 	g->ledger = ledger;
@@ -221,26 +225,28 @@ int group_tasks(const struct activity_sample *s, const struct attrib_result *r, 
 		m[i].task = t;
 		m[i].energy_uj = l ? l->rows[i].energy_uj : r->tasks[t].energy_uj;
 		m[i].estimated = l ? l->estimated : r->tasks[t].estimated;
+		order[i] = (uint32_t)i;
 	}
-	qsort(m, n, sizeof(*m), member_cmp);
+	qsort_r(order, n, sizeof(*order), member_cmp, m);
 
 	err = -EOVERFLOW;
 	for (size_t i = 0; i < n; i++) {
+		const struct member *cur = &m[order[i]];
 		struct group_row *row;
 
-		if (i == 0 || group_key_cmp(&m[i].key, &m[i - 1].key) != 0) {
+		if (i == 0 || group_key_cmp(&cur->key, &m[order[i - 1]].key) != 0) {
 			row = &g->groups[ng++];
-			row->key = m[i].key;
+			row->key = cur->key;
 			row->first = i;
 		}
 		row = &g->groups[ng - 1];
 		row->nmembers++;
-		row->estimated |= m[i].estimated;
+		row->estimated |= cur->estimated;
 		/* Σ members <= the attribution's total, which fits: only forged input gets here. */
-		if (__builtin_add_overflow(row->energy_uj, m[i].energy_uj, &row->energy_uj) ||
-		    __builtin_add_overflow(g->total_uj, m[i].energy_uj, &g->total_uj))
+		if (__builtin_add_overflow(row->energy_uj, cur->energy_uj, &row->energy_uj) ||
+		    __builtin_add_overflow(g->total_uj, cur->energy_uj, &g->total_uj))
 			goto out;
-		g->members[i] = m[i].task;
+		g->members[i] = cur->task;
 	}
 	g->ngroups = ng;
 	g->nmembers = n;
@@ -251,6 +257,7 @@ int group_tasks(const struct activity_sample *s, const struct attrib_result *r, 
 	err = 0;
 out:
 	free(leaders);
+	free(order);
 	free(m);
 	group_result_free(g);
 	return err;

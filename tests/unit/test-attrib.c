@@ -514,6 +514,58 @@ static void test_apportion(void **state)
 	assert_int_equal(out[0], 42);
 }
 
+/*
+ * Many slots (several selection passes, many equal remainders): the µJ
+ * left after the floors go exactly to the slots a plain sort by
+ * (remainder desc, index asc) picks.
+ */
+static void test_apportion_many_slots_matches_sorted_reference(void **state)
+{
+	enum { N = 3000 };
+	static uint64_t w[N], out[N], want[N];
+	static struct {
+		u128 rem;
+		size_t idx;
+	} ref[N];
+	const uint64_t amounts[] = { 1, 2999, 3001, 123456789, 10000000000000ULL };
+
+	for (size_t i = 0; i < N; i++)
+		w[i] = (i * 7919) % 1009 + (i % 5 == 0 ? 0 : 1); /* repeats, and zeros */
+	for (size_t a = 0; a < ARRAY_SIZE(amounts); a++) {
+		u128 total = 0;
+		uint64_t given = 0;
+
+		for (size_t i = 0; i < N; i++)
+			total += w[i];
+		for (size_t i = 0; i < N; i++) {
+			want[i] = (uint64_t)((u128)amounts[a] * w[i] / total);
+			given += want[i];
+			ref[i].rem = (u128)amounts[a] * w[i] % total;
+			ref[i].idx = i;
+		}
+		/* Insertion sort: slow, obviously right. */
+		for (size_t i = 1; i < N; i++) {
+			for (size_t j = i; j > 0; j--) {
+				bool before = ref[j].rem != ref[j - 1].rem ? ref[j].rem > ref[j - 1].rem
+									  : ref[j].idx < ref[j - 1].idx;
+				if (!before)
+					break;
+				u128 tr = ref[j].rem;
+				size_t ti = ref[j].idx;
+
+				ref[j] = ref[j - 1];
+				ref[j - 1].rem = tr;
+				ref[j - 1].idx = ti;
+			}
+		}
+		for (uint64_t k = 0; k < amounts[a] - given; k++)
+			want[ref[k].idx]++;
+		assert_int_equal(attrib_apportion(amounts[a], w, N, out), 0);
+		for (size_t i = 0; i < N; i++)
+			assert_int_equal(out[i], want[i]);
+	}
+}
+
 static void test_lost_time_is_unattributed(void **state)
 {
 	struct fx f;
@@ -1004,6 +1056,7 @@ int main(void)
 		cmocka_unit_test(test_rounding_ties_go_to_lowest_task_key),
 		cmocka_unit_test(test_rounding_largest_remainder_beats_key),
 		cmocka_unit_test(test_apportion),
+		cmocka_unit_test(test_apportion_many_slots_matches_sorted_reference),
 		cmocka_unit_test(test_lost_time_is_unattributed),
 		cmocka_unit_test(test_empty_interval),
 		cmocka_unit_test(test_empty_cpu_set),

@@ -546,12 +546,11 @@ static void test_apportion_many_slots_matches_sorted_reference(void **state)
 		/* Insertion sort: slow, obviously right. */
 		for (size_t i = 1; i < N; i++) {
 			for (size_t j = i; j > 0; j--) {
-				bool before = ref[j].rem != ref[j - 1].rem ? ref[j].rem > ref[j - 1].rem
-									  : ref[j].idx < ref[j - 1].idx;
-				if (!before)
-					break;
 				u128 tr = ref[j].rem;
 				size_t ti = ref[j].idx;
+
+				if (tr < ref[j - 1].rem || (tr == ref[j - 1].rem && ti > ref[j - 1].idx))
+					break;
 
 				ref[j] = ref[j - 1];
 				ref[j - 1].rem = tr;

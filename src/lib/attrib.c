@@ -313,7 +313,7 @@ static bool cpu_in(enum scope sc, const struct cpuset *cpus, unsigned cpu)
 	return sc == SCOPE_MACHINE || cpuset_test(cpus, cpu);
 }
 
-/* Bits needed so that v >> shift <= 2^62: weights then sum below 2^63 + n. */
+/* The shift that brings v to at most 2^62: the shifted weights then sum to at most 2^62 too. */
 static unsigned weight_shift(u128 v)
 {
 	unsigned shift = 0;

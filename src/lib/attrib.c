@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * attrib.c - attribution: each domain's ΔE split between tasks, idle and
+ * unattributed in integer µJ, so that every ledger balances exactly.
+ *
+ * The split is a largest-remainder (Hamilton) apportionment of ΔE over
+ * integer weights (nanoseconds), computed with 128-bit intermediates:
+ * ΔE (up to 2^64 µJ) × weight (up to 2^64 ns) needs 128 bits, and
+ * floating point would lose microjoules on large counters. Ties between
+ * equal remainders go to the earlier slot, and slots are laid out in task
+ * key order, so the result does not depend on the order of the sample's
+ * tasks. See docs/attribution.md for the rules and worked examples.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib.h"
+#include "util.h"
+
+typedef unsigned __int128 u128;
+
+const char *attrib_idle_policy_name(enum attrib_idle_policy p)
+{
+	switch (p) {
+	case ATTRIB_IDLE_SEPARATE:
+		return "separate";
+	case ATTRIB_IDLE_PROPORTIONAL:
+		return "proportional";
+	case ATTRIB_IDLE_BASELINE:
+		return "baseline";
+	}
+	return "unknown";
+}
+
+int attrib_idle_policy_from_name(const char *name, enum attrib_idle_policy *ret)
+{
+	static const enum attrib_idle_policy all[] = {
+		ATTRIB_IDLE_SEPARATE,
+		ATTRIB_IDLE_PROPORTIONAL,
+		ATTRIB_IDLE_BASELINE,
+	};
+
+	if (!name || !ret)
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		if (strcmp(name, attrib_idle_policy_name(all[i])) == 0) {
+			*ret = all[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *attrib_ledger_status_name(enum attrib_ledger_status s)
+{
+	switch (s) {
+	case ATTRIB_LEDGER_SPLIT:
+		return "split";
+	case ATTRIB_LEDGER_NO_TIME:
+		return "no-time";
+	case ATTRIB_LEDGER_SKIPPED:
+		return "skipped";
+	}
+	return "unknown";
+}
+
+/* How a domain kind chooses its CPUs. */
+enum scope {
+	SCOPE_SOCKET,		/* the domain's own CPU set */
+	SCOPE_MACHINE,		/* every CPU of the sample */
+	SCOPE_SKIP,		/* not described by CPU time */
+	SCOPE_INVALID,
+};
+
+static enum scope kind_scope(enum joulestat_domain_kind kind)
+{
+	switch (kind) {
+	case JOULESTAT_DOMAIN_PACKAGE:
+	case JOULESTAT_DOMAIN_CORE:
+	case JOULESTAT_DOMAIN_UNCORE:
+	case JOULESTAT_DOMAIN_DRAM:
+		return SCOPE_SOCKET;
+	case JOULESTAT_DOMAIN_PSYS:
+	case JOULESTAT_DOMAIN_PLATFORM:
+	case JOULESTAT_DOMAIN_BATTERY:
+		return SCOPE_MACHINE;
+	case JOULESTAT_DOMAIN_GPU:
+		/* Split by per-process GPU activity, which a sample does not carry. */
+	case JOULESTAT_DOMAIN_PROCESS:
+		/* Already one process's energy: nothing to split by CPU time. */
+		return SCOPE_SKIP;
+	}
+	return SCOPE_INVALID;
+}
+
+/*
+ * One slot competing for a leftover µJ. All slots of one apportionment share
+ * the denominator W <= UINT64_MAX, so remainders (< W) fit in 64 bits and
+ * compare as fractions directly.
+ */
+struct rem_slot {
+	uint64_t rem;
+	size_t idx;
+};
+
+/* The order in which leftover µJ are handed out: larger remainder, then lower index. */
+static bool rem_before(const struct rem_slot *x, const struct rem_slot *y)
+{
+	return x->rem != y->rem ? x->rem > y->rem : x->idx < y->idx;
+}
+
+static int rem_slot_cmp(const void *a, const void *b)
+{
+	return rem_before(a, b) ? -1 : rem_before(b, a);
+}
+
+static void rem_swap(struct rem_slot *a, struct rem_slot *b)
+{
+	struct rem_slot t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Reorder s[0..n) so that its first k entries are the k first in
+ * rem_before() order (in any order among themselves): quickselect, O(n) on
+ * average where a full sort of every domain's tasks was the bulk of an
+ * interval's cost. The order is total (indices are unique), so the chosen
+ * set is the same as a sort would give. A budget of passes bounds
+ * adversarial inputs: past it, the rest is sorted.
+ */
+static void rem_select(struct rem_slot *s, size_t n, size_t k)
+{
+	unsigned budget = 64;
+
+	while (k > 0 && k < n) {
+		size_t mid = n / 2, store = 0;
+		struct rem_slot pivot;
+
+		if (budget-- == 0) {
+			qsort(s, n, sizeof(*s), rem_slot_cmp);
+			return;
+		}
+		/* Median of first, middle and last as pivot, moved to the end. */
+		if (rem_before(&s[mid], &s[0]))
+			rem_swap(&s[mid], &s[0]);
+		if (rem_before(&s[n - 1], &s[0]))
+			rem_swap(&s[n - 1], &s[0]);
+		if (rem_before(&s[mid], &s[n - 1]))
+			rem_swap(&s[mid], &s[n - 1]);
+		pivot = s[n - 1];
+		for (size_t i = 0; i + 1 < n; i++)
+			if (rem_before(&s[i], &pivot))
+				rem_swap(&s[i], &s[store++]);
+		rem_swap(&s[store], &s[n - 1]);
+		/* s[0..store) come before the pivot, s[store] is it, the rest after. */
+		if (k <= store) {
+			n = store;
+		} else {
+			s += store + 1;
+			n -= store + 1;
+			k -= store + 1;
+		}
+	}
+}
+
+/*
+ * Hamilton apportionment with caller-provided scratch (n entries). W is
+ * Σ weight, > 0 and <= UINT64_MAX, so amount × weight fits in 128 bits and
+ * every remainder is < W.
+ */
+static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_t total_w,
+		      uint64_t *out, struct rem_slot *scratch)
+{
+	uint64_t given = 0, left;
+	size_t nrem = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		u128 p = (u128)amount * weight[i];
+		uint64_t q = (uint64_t)(p / total_w);
+
+		out[i] = q;
+		given += q;
+		if (p - (u128)q * total_w)
+			scratch[nrem++] = (struct rem_slot){
+				.rem = (uint64_t)(p - (u128)q * total_w),
+				.idx = i,
+			};
+	}
+	/*
+	 * Σ remainders == left × W with each remainder < W, so more than `left`
+	 * slots have a remainder: the leftover always lands on real shares,
+	 * never on a zero-weight slot.
+	 */
+	left = amount - given;
+	if (left == 0)
+		return;
+	rem_select(scratch, nrem, (size_t)left);
+	for (uint64_t k = 0; k < left; k++)
+		out[scratch[k].idx]++;
+}
+
+int attrib_apportion(uint64_t amount_uj, const uint64_t *weight, size_t n, uint64_t *out)
+{
+	struct rem_slot *scratch;
+	uint64_t *tmp;
+	u128 total = 0;
+
+	if (!weight || !out || n == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		total += weight[i];
+	if (total == 0 || total > UINT64_MAX)
+		return -EINVAL;
+	scratch = calloc(n, sizeof(*scratch));
+	tmp = calloc(n, sizeof(*tmp));
+	if (!scratch || !tmp) {
+		free(scratch);
+		free(tmp);
+		return -ENOMEM;
+	}
+	apportion(amount_uj, weight, n, (uint64_t)total, tmp, scratch);
+	memcpy(out, tmp, n * sizeof(*out));
+	free(scratch);
+	free(tmp);
+	return 0;
+}
+
+static uint64_t sat_u64(u128 v)
+{
+	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
+}
+
+static int task_key_cmp(const struct task_key *a, const struct task_key *b)
+{
+	if (a->tgid != b->tgid)
+		return a->tgid < b->tgid ? -1 : 1;
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? -1 : 1;
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
+	return 0;
+}
+
+struct keyed {
+	struct task_key key;
+	uint32_t idx;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int r = task_key_cmp(&x->key, &y->key);
+
+	if (r)
+		return r;
+	/* Duplicate keys (a collector bug) still sort deterministically. */
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Working memory for one attrib_split(), sized for the sample, reused per domain. */
+struct work {
+	uint32_t *order;	/* [ntasks] task indices in key order */
+	u128 *busy;		/* [ntasks] Σ ns on the current domain's CPUs */
+	uint32_t *slot_task;	/* [ntasks] tasks with busy time, in key order */
+	uint64_t *w;		/* [ntasks + 2] weights */
+	uint64_t *out;		/* [ntasks + 2] apportioned µJ */
+	struct rem_slot *rem;	/* [ntasks + 2] */
+};
+
+static void work_free(struct work *w)
+{
+	free(w->order);
+	free(w->busy);
+	free(w->slot_task);
+	free(w->w);
+	free(w->out);
+	free(w->rem);
+}
+
+static int work_init(struct work *w, const struct activity_sample *s)
+{
+	size_t n = s->ntasks;
+	struct keyed *k = NULL;
+
+	memset(w, 0, sizeof(*w));
+	w->order = calloc(n ? n : 1, sizeof(*w->order));
+	w->busy = calloc(n ? n : 1, sizeof(*w->busy));
+	w->slot_task = calloc(n ? n : 1, sizeof(*w->slot_task));
+	w->w = calloc(n + 2, sizeof(*w->w));
+	w->out = calloc(n + 2, sizeof(*w->out));
+	w->rem = calloc(n + 2, sizeof(*w->rem));
+	k = calloc(n ? n : 1, sizeof(*k));
+	if (!w->order || !w->busy || !w->slot_task || !w->w || !w->out || !w->rem || !k) {
+		free(k);
+		work_free(w);
+		memset(w, 0, sizeof(*w));
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct keyed){ .key = s->tasks[i].key, .idx = (uint32_t)i };
+	qsort(k, n, sizeof(*k), keyed_cmp);
+	for (size_t i = 0; i < n; i++)
+		w->order[i] = k[i].idx;
+	free(k);
+	return 0;
+}
+
+static bool cpu_in(enum scope sc, const struct cpuset *cpus, unsigned cpu)
+{
+	return sc == SCOPE_MACHINE || cpuset_test(cpus, cpu);
+}
+
+/* The shift that brings v to at most 2^62: the shifted weights then sum to at most 2^62 too. */
+static unsigned weight_shift(u128 v)
+{
+	unsigned shift = 0;
+
+	while ((v >> shift) > ((u128)1 << 62))
+		shift++;
+	return shift;
+}
+
+/*
+ * Split one domain into `l`. Every value written to l->rows[].energy_uj,
+ * idle_uj and unattributed_uj comes out of an exact apportionment of
+ * delta_uj, so the ledger balances by construction.
+ */
+static int split_domain(const struct activity_sample *s, const struct attrib_domain *d,
+			enum attrib_idle_policy policy, uint64_t interval_ns, struct work *wk,
+			struct attrib_ledger *l)
+{
+	enum scope sc = kind_scope(d->kind);
+	u128 idle = 0, lost = 0, busy_sum = 0, total;
+	uint64_t delta = d->delta_uj, idle_w, lost_w, busy_w = 0;
+	unsigned shift;
+	size_t m = 0;
+
+	l->name = d->name;
+	l->kind = d->kind;
+	l->estimated = d->estimated;
+	l->in_total = d->in_total;
+	l->delta_uj = delta;
+	if (policy == ATTRIB_IDLE_BASELINE)
+		l->static_uj = sat_u64((u128)d->static_mw * interval_ns / 1000000);
+
+	if (sc == SCOPE_SKIP) {
+		l->status = ATTRIB_LEDGER_SKIPPED;
+		l->unattributed_uj = delta;
+		return 0;
+	}
+
+	memset(wk->busy, 0, s->ntasks * sizeof(*wk->busy));
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct activity_row *r = &s->rows[i];
+
+		if (cpu_in(sc, d->cpus, r->cpu))
+			wk->busy[r->task] += r->ns;
+	}
+	for (unsigned c = 0; c < s->ncpus; c++) {
+		if (!cpu_in(sc, d->cpus, c))
+			continue;
+		if (s->idle_ns)
+			idle += s->idle_ns[c];
+		if (s->lost_ns)
+			lost += s->lost_ns[c];
+	}
+	for (size_t i = 0; i < s->ntasks; i++) {
+		uint32_t t = wk->order[i];
+
+		if (wk->busy[t]) {
+			wk->slot_task[m++] = t;
+			busy_sum += wk->busy[t];
+		}
+	}
+	l->busy_ns = sat_u64(busy_sum);
+	l->idle_ns = sat_u64(idle);
+	l->lost_ns = sat_u64(lost);
+
+	total = busy_sum + idle + lost;
+	if (total == 0) {
+		l->status = ATTRIB_LEDGER_NO_TIME;
+		l->unattributed_uj = delta;
+		return 0;
+	}
+	l->status = ATTRIB_LEDGER_SPLIT;
+
+	/*
+	 * Weights must fit in 64 bits for ΔE × weight to fit in 128. Real
+	 * intervals are far below that (2^62 ns is 146 years of CPU time);
+	 * beyond it every weight is scaled down by the same power of two,
+	 * which keeps the split deterministic and the ledger exact.
+	 */
+	shift = weight_shift(total);
+	for (size_t i = 0; i < m; i++) {
+		wk->w[i] = (uint64_t)(wk->busy[wk->slot_task[i]] >> shift);
+		busy_w += wk->w[i];
+	}
+	idle_w = (uint64_t)(idle >> shift);
+	lost_w = (uint64_t)(lost >> shift);
+
+	l->rows = calloc(m ? m : 1, sizeof(*l->rows));
+	if (!l->rows)
+		return -ENOMEM;
+	l->nrows = m;
+	memset(wk->out, 0, (m + 2) * sizeof(*wk->out));
+
+	switch (policy) {
+	case ATTRIB_IDLE_SEPARATE:
+		/* One apportionment over tasks, idle and lost: slots m and m+1. */
+		wk->w[m] = idle_w;
+		wk->w[m + 1] = lost_w;
+		apportion(delta, wk->w, m + 2, busy_w + idle_w + lost_w, wk->out, wk->rem);
+		l->idle_uj = wk->out[m];
+		l->unattributed_uj = wk->out[m + 1];
+		break;
+	case ATTRIB_IDLE_PROPORTIONAL: {
+		/*
+		 * First busy+idle against lost, then the busy+idle pool over
+		 * the tasks by busy time. Each task ends within 2 µJ of
+		 * ΔE·(B+I)/T·b/B; one pass would need 192-bit products.
+		 */
+		uint64_t pool_w[2] = { busy_w + idle_w, lost_w }, pool_out[2];
+
+		apportion(delta, pool_w, 2, pool_w[0] + pool_w[1], pool_out, wk->rem);
+		l->unattributed_uj = pool_out[1];
+		if (busy_w)
+			apportion(pool_out[0], wk->w, m, busy_w, wk->out, wk->rem);
+		else
+			l->idle_uj = pool_out[0];
+		break;
+	}
+	case ATTRIB_IDLE_BASELINE: {
+		uint64_t static_uj = MIN(l->static_uj, delta), dynamic = delta - static_uj;
+
+		l->idle_uj = static_uj;
+		if (busy_w + lost_w) {
+			/* Dynamic energy over tasks and lost time (slot m); idle time gets none. */
+			wk->w[m] = lost_w;
+			apportion(dynamic, wk->w, m + 1, busy_w + lost_w, wk->out, wk->rem);
+			l->unattributed_uj = wk->out[m];
+		} else {
+			l->idle_uj += dynamic;
+		}
+		break;
+	}
+	}
+
+	for (size_t i = 0; i < m; i++) {
+		uint32_t t = wk->slot_task[i];
+
+		l->rows[i] = (struct attrib_row){
+			.task = t,
+			.busy_ns = sat_u64(wk->busy[t]),
+			.energy_uj = wk->out[i],
+		};
+		l->tasks_uj += wk->out[i];
+	}
+	return 0;
+}
+
+static int validate(const struct activity_sample *s, const struct attrib_domain *domains,
+		    size_t ndomains, enum attrib_idle_policy policy)
+{
+	uint64_t sum = 0;
+
+	if (policy != ATTRIB_IDLE_SEPARATE && policy != ATTRIB_IDLE_PROPORTIONAL &&
+	    policy != ATTRIB_IDLE_BASELINE)
+		return -EINVAL;
+	if (s->end_ns < s->start_ns)
+		return -EINVAL;
+	if ((s->ntasks && !s->tasks) || (s->nrows && !s->rows) || s->ntasks > UINT32_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < s->nrows; i++)
+		if (s->rows[i].cpu >= s->ncpus || s->rows[i].task >= s->ntasks)
+			return -EINVAL;
+	for (size_t i = 0; i < ndomains; i++) {
+		const struct attrib_domain *d = &domains[i];
+		enum scope sc = kind_scope(d->kind);
+
+		if (!d->name || sc == SCOPE_INVALID || (sc == SCOPE_SOCKET && !d->cpus))
+			return -EINVAL;
+		if (d->in_total && __builtin_add_overflow(sum, d->delta_uj, &sum))
+			return -EOVERFLOW;
+	}
+	return 0;
+}
+
+struct attrib_result *attrib_result_free(struct attrib_result *r)
+{
+	if (!r)
+		return NULL;
+	if (r->ledgers)
+		for (size_t i = 0; i < r->nledgers; i++)
+			free(r->ledgers[i].rows);
+	free(r->ledgers);
+	free(r->tasks);
+	free(r);
+	return NULL;
+}
+
+int attrib_split(const struct activity_sample *s, const struct attrib_domain *domains,
+		 size_t ndomains, enum attrib_idle_policy policy, struct attrib_result **ret)
+{
+	struct attrib_result *r = NULL;
+	struct work wk = { 0 };
+	int err;
+
+	if (!s || !ret || (ndomains && !domains))
+		return -EINVAL;
+	err = validate(s, domains, ndomains, policy);
+	if (err < 0)
+		return err;
+
+	err = -ENOMEM;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		goto out;
+	r->policy = policy;
+	r->interval_ns = s->end_ns - s->start_ns;
+	r->ntasks = s->ntasks;
+	r->nledgers = ndomains;
+	r->tasks = calloc(s->ntasks ? s->ntasks : 1, sizeof(*r->tasks));
+	r->ledgers = calloc(ndomains ? ndomains : 1, sizeof(*r->ledgers));
+	if (!r->tasks || !r->ledgers)
+		goto out;
+	err = work_init(&wk, s);
+	if (err < 0)
+		goto out;
+
+	for (size_t i = 0; i < ndomains; i++) {
+		struct attrib_ledger *l = &r->ledgers[i];
+
+		err = split_domain(s, &domains[i], policy, r->interval_ns, &wk, l);
+		if (err < 0)
+			goto out;
+		if (!l->in_total)
+			continue;
+		/* validate() bounded Σ delta_uj, and every part is <= its delta. */
+		r->total_delta_uj += l->delta_uj;
+		r->total_tasks_uj += l->tasks_uj;
+		r->total_idle_uj += l->idle_uj;
+		r->total_unattributed_uj += l->unattributed_uj;
+		r->total_estimated |= l->estimated;
+		for (size_t j = 0; j < l->nrows; j++) {
+			struct attrib_task_total *t = &r->tasks[l->rows[j].task];
+
+			t->energy_uj += l->rows[j].energy_uj;
+			t->estimated |= l->estimated;
+		}
+	}
+
+	*ret = r;
+	r = NULL;
+	err = 0;
+out:
+	work_free(&wk);
+	attrib_result_free(r);
+	return err;
+}

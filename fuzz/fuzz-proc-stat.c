@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/* fuzz-proc-stat.c - parse_proc_stat and parse_uptime on any bytes; cpus[] kept on error. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "procfs_parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct proc_stat_cpu cpus[4], before[4];
+	uint64_t forks = 7, ns;
+	unsigned skipped = 3;
+	int r;
+
+	memset(cpus, 0xa5, sizeof(cpus));
+	memcpy(before, cpus, sizeof(cpus));
+	r = parse_proc_stat((const char *)data, size, cpus, 4, &forks, &skipped);
+	if (r < 0 && (memcmp(before, cpus, sizeof(cpus)) != 0 || forks != 7 || skipped != 3))
+		abort();
+	if (r > 4)
+		abort();
+	(void)parse_uptime((const char *)data, size, &ns);
+	return 0;
+}

@@ -107,11 +107,13 @@ struct pthread {
 
 struct pproc {
 	uint32_t tgid;
-	uint32_t nthreads;	/* live threads tracked */
+	uint32_t nthreads;	/* threads tracked, exited ones until the interval closes */
+	uint32_t nrunning;	/* of those, not known to have exited */
 	uint64_t cgroup_id;
 	uint64_t rss_bytes;
 	uint64_t rss_scan;	/* scan number of rss_bytes */
-	bool live;
+	bool live;		/* slot in use */
+	bool mapped;		/* in tgidmap: false once every thread exited, so a reuse is new */
 };
 
 /* Open addressing, linear probing, backward-shift deletion; key 0 is "empty" (no task has id 0 here). */
@@ -437,7 +439,7 @@ static uint32_t proc_get_or_add(struct procscan *ps, uint32_t tgid)
 		return NO_INDEX;
 	}
 	p = &ps->procs[i];
-	*p = (struct pproc){ .tgid = tgid, .live = true };
+	*p = (struct pproc){ .tgid = tgid, .live = true, .mapped = true };
 	p->cgroup_id = read_cgroup_id(ps, tgid);
 	ps->st.processes++;
 	return i;
@@ -449,10 +451,28 @@ static void proc_put(struct procscan *ps, uint32_t i)
 
 	if (--p->nthreads > 0)
 		return;
-	idmap_del(&ps->tgidmap, p->tgid);
+	if (p->mapped)
+		idmap_del(&ps->tgidmap, p->tgid);
 	p->live = false;
 	ps->free_procs[ps->nfree_procs++] = i;
 	ps->st.processes--;
+}
+
+/*
+ * A thread found exited: it leaves the maps now, so that a task reusing its
+ * number (or its process's) in this same scan is tracked as new, and stays
+ * in its slot until the interval is reported.
+ */
+static void thread_retire(struct procscan *ps, struct pthread *t)
+{
+	struct pproc *p = &ps->procs[t->proc];
+
+	t->sflags |= ACTIVITY_TASK_EXITED;
+	idmap_del(&ps->tidmap, t->tid);
+	if (--p->nrunning == 0 && p->mapped) {
+		idmap_del(&ps->tgidmap, p->tgid);
+		p->mapped = false;
+	}
 }
 
 static void thread_free(struct procscan *ps, uint32_t i)
@@ -461,7 +481,6 @@ static void thread_free(struct procscan *ps, uint32_t i)
 
 	close_slot(ps, &t->sched_fd);
 	close_slot(ps, &t->stat_fd);
-	idmap_del(&ps->tidmap, t->tid);
 	t->live = false;
 	proc_put(ps, t->proc);
 	ps->free_threads[ps->nfree_threads++] = i;
@@ -563,6 +582,7 @@ static int thread_add(struct procscan *ps, uint32_t tgid, uint32_t tid)
 	}
 	nt.proc = pi;
 	ps->procs[pi].nthreads++;
+	ps->procs[pi].nrunning++;
 	ps->threads[i] = nt;
 	ps->st.tasks++;
 	return 1;
@@ -657,13 +677,13 @@ static int discover(struct procscan *ps, uint64_t forks)
 		char rel[48];
 		struct stat sb;
 
-		if (!p->live)
+		if (!p->live || !p->mapped)
 			continue;
 		snprintf(rel, sizeof(rel), "%u/task", p->tgid);
 		if (fstatat(ps->proc_dirfd, rel, &sb, 0) < 0)
 			continue; /* gone: its threads' reads will say so */
 		/* nlink is 2 + threads on procfs and on fixture trees; < 2 means "not counted". */
-		if (sb.st_nlink >= 2 && sb.st_nlink - 2 == p->nthreads)
+		if (sb.st_nlink >= 2 && sb.st_nlink - 2 == p->nrunning)
 			continue;
 		r = scan_task_dir(ps, p->tgid);
 		if (r < 0)
@@ -698,7 +718,7 @@ static void read_threads(struct procscan *ps)
 		n = read_task_file(ps, &t->sched_fd, rel, true, buf, sizeof(buf), &unlinked);
 		if (is_vanished(n)) {
 			/* Exited since the last scan: its time since then is lost. */
-			t->sflags = ACTIVITY_TASK_EXITED;
+			thread_retire(ps, t);
 			ps->st.vanished++;
 			ps->dropped++;
 			continue;
@@ -721,7 +741,7 @@ static void read_threads(struct procscan *ps)
 		if (t->delta_ns > 0)
 			(void)read_thread_stat(ps, t, &ts); /* gone meanwhile: keep the last CPU */
 		if (unlinked)
-			t->sflags |= ACTIVITY_TASK_EXITED;
+			thread_retire(ps, t);
 	}
 }
 

@@ -278,22 +278,47 @@ static bool budget_left(const struct procscan *ps, uint64_t reserve)
 }
 
 /*
+ * One pread from offset 0. A per-task proc file is one single_open()
+ * seq_file: the first read returns all of it when it fits. fd_read_all()
+ * reads on to EOF, and that second pread makes the kernel print the whole
+ * file again: twice the cost of a sleeping task's scan. Only a full buffer
+ * falls back to it.
+ */
+static ssize_t read_once(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+
+	do {
+		n = pread(fd, buf, size - 1, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n == size - 1)
+		return fd_read_all(fd, buf, size);
+	buf[n] = '\0';
+	return n;
+}
+
+/*
  * Read a per-task file through its kept fd, or open it (keeping the fd when
  * `keep` and the budget allow). Returns the length, 0 for an empty file, or
  * -errno. When `ret_unlinked` is given and the root is a fixture, it says
  * whether the file was removed after it was opened (an exited task).
  */
-static ssize_t read_task_file(struct procscan *ps, int *slot, const char *rel, bool keep,
-			      char *buf, size_t size, bool *ret_unlinked)
+static ssize_t read_task_file(struct procscan *ps, int *slot, uint32_t tgid, uint32_t tid,
+			      const char *name, bool keep, char *buf, size_t size,
+			      bool *ret_unlinked)
 {
+	char rel[64];
 	ssize_t n;
 	int fd = *slot;
 
 	if (fd < 0) {
+		snprintf(rel, sizeof(rel), "%u/task/%u/%s", tgid, tid, name);
 		fd = openat(ps->proc_dirfd, rel, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
-		n = fd_read_all(fd, buf, size);
+		n = read_once(fd, buf, size);
 		if (keep && n > 0 && budget_left(ps, 0)) {
 			*slot = fd;
 			ps->kept_fds++;
@@ -302,7 +327,7 @@ static ssize_t read_task_file(struct procscan *ps, int *slot, const char *rel, b
 		}
 		return n;
 	}
-	n = fd_read_all(fd, buf, size);
+	n = read_once(fd, buf, size);
 	if (n > 0 && ret_unlinked && !ps->real) {
 		struct stat sb;
 
@@ -406,7 +431,7 @@ static uint64_t read_cgroup_id(struct procscan *ps, uint32_t tgid)
 	fd = openat(ps->proc_dirfd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	n = fd_read_all(fd, buf, sizeof(buf));
+	n = read_once(fd, buf, sizeof(buf));
 	close(fd);
 	if (n <= 0 || parse_proc_cgroup_v2(buf, (size_t)n, path + 10, sizeof(path) - 10) < 0)
 		return 0;
@@ -490,15 +515,14 @@ static void thread_free(struct procscan *ps, uint32_t i)
 /* Fill comm, cpu and kernel flag of a thread from its stat. 0, or -errno/-EINVAL. */
 static int read_thread_stat(struct procscan *ps, struct pthread *t, struct task_stat *ret)
 {
-	char rel[64], buf[1024];
+	char buf[1024];
 	struct task_stat s;
 	ssize_t n;
 	int r;
 
-	snprintf(rel, sizeof(rel), "%u/task/%u/stat", t->tgid, t->tid);
 	/* stat fds are kept only while half the budget is free: schedstat comes first. */
-	n = read_task_file(ps, &t->stat_fd, rel, budget_left(ps, ps->fd_budget / 2), buf,
-			   sizeof(buf), NULL);
+	n = read_task_file(ps, &t->stat_fd, t->tgid, t->tid, "stat",
+			   budget_left(ps, ps->fd_budget / 2), buf, sizeof(buf), NULL);
 	if (n <= 0)
 		return n == 0 ? -ESRCH : (int)n;
 	r = parse_task_stat(buf, (size_t)n, &s);
@@ -530,7 +554,7 @@ static int thread_add(struct procscan *ps, uint32_t tgid, uint32_t tid)
 	int r;
 
 	snprintf(rel, sizeof(rel), "%u/task/%u/schedstat", tgid, tid);
-	n = read_task_file(ps, &nt.sched_fd, rel, true, buf, sizeof(buf), NULL);
+	n = read_task_file(ps, &nt.sched_fd, tgid, tid, "schedstat", true, buf, sizeof(buf), NULL);
 	if (n < 0 && !is_vanished(n))
 		ps->st.unreadable++;
 	if (n <= 0)
@@ -545,8 +569,12 @@ static int thread_add(struct procscan *ps, uint32_t tgid, uint32_t tid)
 			ps->st.unreadable++;
 		goto gone;
 	}
-	snprintf(rel, sizeof(rel), "%u/task/%u", tgid, tid);
-	if (fstatat(ps->proc_dirfd, rel, &sb, 0) == 0)
+	/*
+	 * procfs owns every file of a task by its effective uid (root for a
+	 * non-dumpable task): the kept fd answers without a path lookup.
+	 */
+	if (nt.sched_fd >= 0 ? fstat(nt.sched_fd, &sb) == 0
+			     : fstatat(ps->proc_dirfd, rel, &sb, 0) == 0)
 		nt.uid = (uint32_t)sb.st_uid;
 	nt.start_ns = ts.starttime_ticks * ps->tick_ns;
 	nt.last_oncpu_ns = ss.oncpu_ns;
@@ -604,6 +632,7 @@ static int scan_task_dir(struct procscan *ps, uint32_t tgid)
 	int fd, added = 0, r = 0;
 	DIR *d;
 
+	ps->st.task_dir_scans++;
 	snprintf(rel, sizeof(rel), "%u/task", tgid);
 	fd = openat(ps->proc_dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
@@ -672,6 +701,7 @@ static int discover(struct procscan *ps, uint64_t forks)
 	/* New threads in known processes: only when the new processes do not explain every fork. */
 	if (forks != UINT64_MAX && ps->found_started >= forks)
 		return 0;
+	ps->st.thread_checks++;
 	for (size_t i = 0; i < ps->nprocs; i++) {
 		struct pproc *p = &ps->procs[i];
 		char rel[48];
@@ -701,7 +731,7 @@ static int discover(struct procscan *ps, uint64_t forks)
 /* Read every tracked thread's schedstat; deltas into delta_ns, exits flagged. */
 static void read_threads(struct procscan *ps)
 {
-	char rel[64], buf[256];
+	char buf[256];
 
 	for (size_t i = 0; i < ps->nthreads; i++) {
 		struct pthread *t = &ps->threads[i];
@@ -714,8 +744,8 @@ static void read_threads(struct procscan *ps)
 			continue;
 		t->delta_ns = 0;
 		t->sflags = 0;
-		snprintf(rel, sizeof(rel), "%u/task/%u/schedstat", t->tgid, t->tid);
-		n = read_task_file(ps, &t->sched_fd, rel, true, buf, sizeof(buf), &unlinked);
+		n = read_task_file(ps, &t->sched_fd, t->tgid, t->tid, "schedstat", true, buf,
+				   sizeof(buf), &unlinked);
 		if (is_vanished(n)) {
 			/* Exited since the last scan: its time since then is lost. */
 			thread_retire(ps, t);
@@ -760,7 +790,7 @@ static uint64_t proc_rss(struct procscan *ps, struct pproc *p)
 	fd = openat(ps->proc_dirfd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	n = fd_read_all(fd, buf, sizeof(buf));
+	n = read_once(fd, buf, sizeof(buf));
 	close(fd);
 	if (n > 0 && parse_statm(buf, (size_t)n, &sm) == 0)
 		p->rss_bytes = sm.resident_pages * ps->page_size;

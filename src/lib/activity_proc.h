@@ -12,6 +12,8 @@
 struct activity_proc_stats {
 	uint64_t scans;			/* open() and each sample() */
 	uint64_t discoveries;		/* scans that listed <procfs> for new tasks */
+	uint64_t thread_checks;		/* scans that also checked known processes for new threads */
+	uint64_t task_dir_scans;	/* task/ directories listed (new processes, grown ones) */
 	uint64_t tasks;			/* threads tracked now */
 	uint64_t processes;		/* processes tracked now */
 	uint64_t kept_fds;		/* fds kept open between scans now */

@@ -152,8 +152,8 @@ static void test_fixture_two_states(void **state)
 	struct activity_sample s;
 	char p[4096];
 
-	/* One task directory owned by another user: uid comes from the task's directory. */
-	snprintf(p, sizeof(p), "%s/proc/200/task/200", f.dir);
+	/* A task of another user: procfs owns its files by the task's effective uid. */
+	snprintf(p, sizeof(p), "%s/proc/200/task/200/schedstat", f.dir);
 	assert_int_equal(chown(p, 1000, 1000), 0);
 	fx_open(&f);
 	assert_int_equal(activity_proc_get_stats(f.st, &ps), 0);

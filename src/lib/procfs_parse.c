@@ -335,9 +335,13 @@ int parse_proc_stat(const char *buf, size_t len, struct proc_stat_cpu *cpus, uns
 		return r;
 	for (unsigned i = 0; i < ncpus; i++)
 		cpus[i] = (struct proc_stat_cpu){ 0 };
-	r = stat_walk(buf, len, cpus, ncpus, true, &forks, &skipped);
+	(void)stat_walk(buf, len, cpus, ncpus, true, &forks, &skipped);
 	*ret_forks = forks;
 	*ret_skipped = skipped;
+	/* Distinct CPUs: a repeated cpuN line (never from a kernel) is stored once, the last. */
+	r = 0;
+	for (unsigned i = 0; i < ncpus; i++)
+		r += cpus[i].present;
 	return r;
 }
 

@@ -79,10 +79,10 @@ struct proc_stat_cpu {
  * /proc/stat: the cpuN lines into cpus[0..ncpus) (lines for CPU ≥ ncpus are
  * skipped and counted in *ret_skipped), and the "processes" line (forks since
  * boot, threads included) into *ret_forks. Entries without a line are marked
- * not present. A cpuN line needs at least the four fields of Linux 2.4
+ * not present; a repeated line overwrites. A cpuN line needs at least the four fields of Linux 2.4
  * (user nice system idle); later fields default to 0. Guest time is already
- * inside user and nice and is not added again. Returns the number of cpuN
- * lines stored; -EINVAL when a cpu line is malformed or "processes" is
+ * inside user and nice and is not added again. Returns the number of
+ * distinct CPUs stored; -EINVAL when a cpu line is malformed or "processes" is
  * missing.
  */
 int parse_proc_stat(const char *buf, size_t len, struct proc_stat_cpu *cpus, unsigned ncpus,

@@ -202,6 +202,10 @@ static void test_proc_stat_guest_not_added_twice(void **state)
 	assert_true(c[3].present && !c[0].present);
 	assert_int_equal(c[3].busy_ticks, 100 + 10 + 20 + 1 + 2 + 3);
 	assert_int_equal(c[3].idle_ticks, 500);
+	/* A repeated line (never from a kernel) counts once and the last one wins. */
+	assert_int_equal(parse_proc_stat(S("cpu0 1 0 0 1\ncpu0 2 0 0 2\nprocesses 1\n"), c, 4,
+					 &forks, &skipped), 1);
+	assert_int_equal(c[0].busy_ticks, 2);
 }
 
 static void test_proc_stat_bad_keeps_array(void **state)

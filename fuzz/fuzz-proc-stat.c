@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
-/* fuzz-proc-stat.c - parse_proc_stat and parse_uptime on any bytes; cpus[] kept on error. */
+/* fuzz-proc-stat.c - parse_proc_stat, parse_uptime, parse_loadavg; cpus[] kept on error. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct proc_stat_cpu cpus[4], before[4];
 	uint64_t forks = 7, ns;
+	struct loadavg la;
 	unsigned skipped = 3;
 	int r;
 
@@ -23,5 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r > 4)
 		abort();
 	(void)parse_uptime((const char *)data, size, &ns);
+	(void)parse_loadavg((const char *)data, size, &la);
 	return 0;
 }

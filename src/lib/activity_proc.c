@@ -156,6 +156,7 @@ struct procscan {
 	struct idmap tidmap, tgidmap;
 
 	uint64_t fd_budget, kept_fds;
+	uint64_t nrunning;	/* threads tracked and not known to have exited */
 	uint64_t found_started;	/* new tasks found this scan that started in the interval */
 
 	/* Output, valid until the next sample(). */
@@ -493,6 +494,7 @@ static void thread_retire(struct procscan *ps, struct pthread *t)
 	struct pproc *p = &ps->procs[t->proc];
 
 	t->sflags |= ACTIVITY_TASK_EXITED;
+	ps->nrunning--;
 	idmap_del(&ps->tidmap, t->tid);
 	if (--p->nrunning == 0 && p->mapped) {
 		idmap_del(&ps->tgidmap, p->tgid);
@@ -611,6 +613,7 @@ static int thread_add(struct procscan *ps, uint32_t tgid, uint32_t tid)
 	nt.proc = pi;
 	ps->procs[pi].nthreads++;
 	ps->procs[pi].nrunning++;
+	ps->nrunning++;
 	ps->threads[i] = nt;
 	ps->st.tasks++;
 	return 1;
@@ -663,6 +666,23 @@ static int scan_task_dir(struct procscan *ps, uint32_t tgid)
 }
 
 /*
+ * True when <procfs>/loadavg counts as many tasks on the host as are tracked
+ * and running. False when it cannot say (no file, a container whose
+ * loadavg counts the host's tasks, unreadable tasks not tracked).
+ */
+static bool host_threads_known(struct procscan *ps)
+{
+	struct loadavg la;
+	char buf[128];
+	ssize_t n;
+
+	n = fsroot_read(ps->ctx.fs, FS_PROC, "loadavg", buf, sizeof(buf));
+	if (n <= 0 || parse_loadavg(buf, (size_t)n, &la) < 0)
+		return false;
+	return la.threads == ps->nrunning;
+}
+
+/*
  * Find new tasks. `forks` is how many the kernel created since the last
  * scan (UINT64_MAX: unknown, look everywhere).
  */
@@ -701,6 +721,13 @@ static int discover(struct procscan *ps, uint64_t forks)
 	/* New threads in known processes: only when the new processes do not explain every fork. */
 	if (forks != UINT64_MAX && ps->found_started >= forks)
 		return 0;
+	/*
+	 * ... and only when the host has tasks this scan does not know: the
+	 * unexplained forks were then tasks that already exited (the common case:
+	 * a short-lived command), and checking 10 000 processes would find nothing.
+	 */
+	if (!ps->first && host_threads_known(ps))
+		goto count_missed;
 	ps->st.thread_checks++;
 	for (size_t i = 0; i < ps->nprocs; i++) {
 		struct pproc *p = &ps->procs[i];
@@ -719,6 +746,7 @@ static int discover(struct procscan *ps, uint64_t forks)
 		if (r < 0)
 			return r;
 	}
+count_missed:
 	if (forks != UINT64_MAX && !ps->first) {
 		uint64_t missed = sub_sat_u64(forks, ps->found_started);
 

@@ -382,3 +382,54 @@ int parse_uptime(const char *buf, size_t len, uint64_t *ret_ns)
 	*ret_ns = sec * NSEC_PER_SEC + frac;
 	return 0;
 }
+
+/* "D.DD" as the kernel prints a load: digits, a dot, two digits; the value is not needed. */
+static int field_load(struct cur *c)
+{
+	const char *start;
+
+	skip_spaces(c);
+	start = c->p;
+	while (c->p < c->end && ((*c->p >= '0' && *c->p <= '9') || *c->p == '.'))
+		c->p++;
+	if (c->p == start || c->p == c->end || *c->p != ' ')
+		return -EINVAL;
+	return 0;
+}
+
+int parse_loadavg(const char *buf, size_t len, struct loadavg *ret)
+{
+	struct cur c = { buf, buf + len };
+	struct loadavg l;
+	int r;
+
+	if (at_end_blank(&c))
+		return -ENODATA;
+	c.p = buf;
+	for (int i = 0; i < 3; i++)
+		if ((r = field_load(&c)) < 0)
+			return r;
+	skip_spaces(&c);
+	{
+		/* "R/T": the slash is glued to both numbers. */
+		const char *slash = memchr(c.p, '/', (size_t)(c.end - c.p));
+		struct cur a;
+
+		if (!slash)
+			return -EINVAL;
+		a.p = c.p;
+		a.end = slash;
+		if ((r = need(field_u32(&a, &l.runnable))) < 0 || a.p != slash)
+			return r < 0 ? r : -EINVAL;
+		c.p = slash + 1;
+		if (c.p == c.end || *c.p < '0' || *c.p > '9')
+			return -EINVAL;
+		if ((r = need(field_u32(&c, &l.threads))) < 0 ||
+		    (r = need(field_u32(&c, &l.last_pid))) < 0)
+			return r;
+	}
+	if (!at_end_blank(&c))
+		return -EINVAL;
+	*ret = l;
+	return 0;
+}

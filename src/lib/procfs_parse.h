@@ -94,4 +94,13 @@ int parse_proc_stat(const char *buf, size_t len, struct proc_stat_cpu *cpus, uns
  */
 int parse_uptime(const char *buf, size_t len, uint64_t *ret_ns);
 
+/* /proc/loadavg: "0.52 0.58 0.59 2/114 4242\n" (loads, runnable/threads, last pid). */
+struct loadavg {
+	uint32_t runnable;	/* tasks runnable now */
+	uint32_t threads;	/* every task on the host (nr_threads), kernel threads included */
+	uint32_t last_pid;
+};
+
+int parse_loadavg(const char *buf, size_t len, struct loadavg *ret);
+
 #endif

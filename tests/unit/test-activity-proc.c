@@ -349,6 +349,48 @@ static void test_fixture_quiet_interval_and_tick_rounding(void **state)
 	fx_close(&f);
 }
 
+/*
+ * Forks the new processes do not explain: with <procfs>/loadavg counting as
+ * many tasks as are tracked, they were tasks that already exited and no
+ * process is checked for threads; with one more, the new thread is found.
+ */
+static void test_fixture_loadavg_spares_thread_check(void **state)
+{
+	const unsigned long st1[2][4] = { { 1000, 500, 8000, 100 }, { 900, 400, 8200, 50 } };
+	struct fx f = { .dir = tu_copy_fixture("proc-activity") };
+	struct activity_proc_stats a, b;
+	struct activity_sample s;
+
+	fx_open(&f);
+	assert_int_equal(activity_proc_get_stats(f.st, &a), 0);
+	/* One fork, gone before the scan: 8 tasks on the host, 8 tracked. */
+	tu_write(f.dir, "proc/loadavg", "0.00 0.01 0.05 1/8 600\n");
+	tu_write(f.dir, "proc/uptime", "1000.50 1800.50\n");
+	write_proc_stat(f.dir, st1, 501);
+	assert_int_equal(activity_proc_ops.sample(f.st, &s), 0);
+	assert_int_equal(activity_proc_get_stats(f.st, &b), 0);
+	assert_int_equal(b.discoveries, a.discoveries + 1);
+	assert_int_equal(b.thread_checks, a.thread_checks);
+	assert_int_equal(b.missed_forks, 1);
+	assert_int_equal(s.dropped, 1);
+
+	/* A new thread in process 100: the host counts 9, so processes are checked. */
+	write_stat(f.dir, 100, 104, "worker-late", 4194368, 100070, 1);
+	write_sched(f.dir, 100, 104, 12 * MS);
+	tu_write(f.dir, "proc/loadavg", "0.00 0.01 0.05 1/9 601\n");
+	tu_write(f.dir, "proc/uptime", "1001.00 1801.00\n");
+	write_proc_stat(f.dir, st1, 502);
+	assert_int_equal(activity_proc_ops.sample(f.st, &s), 0);
+	assert_int_equal(activity_proc_get_stats(f.st, &a), 0);
+	assert_int_equal(a.thread_checks, b.thread_checks + 1);
+	assert_int_equal(a.missed_forks, 1);
+	assert_int_equal(s.dropped, 0);
+	assert_non_null(find(&s, 100, 104));
+	assert_int_equal(find(&s, 100, 104)->oncpu_ns, 12 * MS);
+	assert_int_equal(a.tasks, 9);
+	fx_close(&f);
+}
+
 static void test_fixture_missing_stat_names_the_file(void **state)
 {
 	struct fx f = { .dir = tu_copy_fixture("proc-activity") };
@@ -643,6 +685,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture_two_states),
 		cmocka_unit_test(test_fixture_quiet_interval_and_tick_rounding),
+		cmocka_unit_test(test_fixture_loadavg_spares_thread_check),
 		cmocka_unit_test(test_fixture_missing_stat_names_the_file),
 		cmocka_unit_test(test_fixture_unreadable_task_is_skipped),
 		cmocka_unit_test(test_real_proc_matches_kernel_thread_sum),

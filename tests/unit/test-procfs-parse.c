@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
-/* test-procfs-parse.c - the parsers of schedstat, task stat, statm, cgroup, /proc/stat, uptime. */
+/* test-procfs-parse.c - parsers of schedstat, task stat, statm, cgroup, stat, uptime, loadavg. */
 #include <string.h>
 
 #include "testutil.h"
@@ -245,6 +245,26 @@ static void test_uptime(void **state)
 	assert_int_equal(ns, 3000000000ULL);
 }
 
+static void test_loadavg(void **state)
+{
+	struct loadavg l = { 0 };
+
+	assert_int_equal(parse_loadavg(S("11.61 4.43 1.80 7/114 10676\n"), &l), 0);
+	assert_int_equal(l.runnable, 7);
+	assert_int_equal(l.threads, 114);
+	assert_int_equal(l.last_pid, 10676);
+	assert_int_equal(parse_loadavg(S("0.00 0.00 0.00 0/1 1\n"), &l), 0);
+	assert_int_equal(l.threads, 1);
+	assert_int_equal(parse_loadavg(S("0.00 0.00 0.00 7 114 10676\n"), &l), -EINVAL);
+	assert_int_equal(parse_loadavg(S("0.00 0.00 7/114 10676\n"), &l), -EINVAL);
+	assert_int_equal(parse_loadavg(S("0.00 0.00 0.00 7/ 10676\n"), &l), -EINVAL);
+	assert_int_equal(parse_loadavg(S("0.00 0.00 0.00 /114 10676\n"), &l), -EINVAL);
+	assert_int_equal(parse_loadavg(S("0.00 0.00 0.00 7/114\n"), &l), -EINVAL);
+	assert_int_equal(parse_loadavg(S("0.00 0.00 0.00 7/4294967296 1\n"), &l), -ERANGE);
+	assert_int_equal(parse_loadavg(S(""), &l), -ENODATA);
+	assert_int_equal(l.threads, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_proc_stat_guest_not_added_twice),
 		cmocka_unit_test(test_proc_stat_bad_keeps_array),
 		cmocka_unit_test(test_uptime),
+		cmocka_unit_test(test_loadavg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

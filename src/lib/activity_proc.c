@@ -125,8 +125,8 @@ struct idmap {
 };
 
 struct procscan {
-	struct fsroot_ref {
-		const struct fsroot *fs;
+	struct {
+		const struct fsroot *fs;	/* borrowed from activity_ctx: outlives the collector */
 		const struct logger *log;
 	} ctx;
 	bool real;		/* <procfs> is the real /proc */
@@ -718,15 +718,19 @@ static int discover(struct procscan *ps, uint64_t forks)
 	if (r < 0)
 		return r;
 
+	/* The first scan listed every process's threads already. */
+	if (ps->first)
+		return 0;
 	/* New threads in known processes: only when the new processes do not explain every fork. */
 	if (forks != UINT64_MAX && ps->found_started >= forks)
 		return 0;
 	/*
-	 * ... and only when the host has tasks this scan does not know: the
-	 * unexplained forks were then tasks that already exited (the common case:
-	 * a short-lived command), and checking 10 000 processes would find nothing.
+	 * ... and only when the host may have live tasks this scan does not
+	 * know. When loadavg counts exactly the tracked ones, the unexplained
+	 * forks were tasks that already exited (the common case: a short-lived
+	 * command), and checking 10 000 processes would find nothing.
 	 */
-	if (!ps->first && host_threads_known(ps))
+	if (host_threads_known(ps))
 		goto count_missed;
 	ps->st.thread_checks++;
 	for (size_t i = 0; i < ps->nprocs; i++) {
@@ -747,7 +751,7 @@ static int discover(struct procscan *ps, uint64_t forks)
 			return r;
 	}
 count_missed:
-	if (forks != UINT64_MAX && !ps->first) {
+	if (forks != UINT64_MAX) {
 		uint64_t missed = sub_sat_u64(forks, ps->found_started);
 
 		ps->st.missed_forks += missed;

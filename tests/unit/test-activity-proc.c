@@ -166,6 +166,9 @@ static void test_fixture_two_states(void **state)
 	/* State 2, one second later. */
 	tu_write(f.dir, "proc/uptime", "1001.00 1801.00\n");
 	write_sched(f.dir, 1, 1, 5000000000ULL + 10 * MS);
+	write_sched(f.dir, 2, 2, 100 * MS + 5 * MS); /* kthreadd, on CPU 1 */
+	/* The per-process file (the leader only) is never read: the threads' files count. */
+	tu_write(f.dir, "proc/100/schedstat", "999000000000 0 0\n");
 	write_sched(f.dir, 100, 100, 2000000000ULL + 200 * MS);
 	write_sched(f.dir, 100, 101, 3000000000ULL + 300 * MS);
 	/* 102 ran 50 ms more, then exited: its directory goes after that final value. */
@@ -207,8 +210,12 @@ static void test_fixture_two_states(void **state)
 	assert_int_equal(t->rss_bytes, 3000ULL * (uint64_t)sysconf(_SC_PAGESIZE));
 	assert_int_equal(t->flags, 0);
 
-	/* kthreadd did not run: not reported. */
-	assert_null(find(&s, 2, 2));
+	t = find(&s, 2, 2);
+	assert_non_null(t);
+	assert_int_equal(t->flags, ACTIVITY_TASK_KERNEL);
+	assert_int_equal(row_ns(&s, t, 1), 5 * MS);
+	assert_int_equal(t->rss_bytes, 0);
+	assert_int_equal(t->cgroup_id, inode_of(f.dir, "sys/fs/cgroup"));
 
 	t = find(&s, 100, 100);
 	assert_non_null(t);
@@ -272,22 +279,22 @@ static void test_fixture_two_states(void **state)
 	assert_int_equal(row_ns(&s, t, 1), 25 * MS);
 	assert_int_equal(t->rss_bytes, 40ULL * (uint64_t)sysconf(_SC_PAGESIZE));
 
-	assert_int_equal(s.ntasks, 10);
-	assert_int_equal(s.nrows, 9);
+	assert_int_equal(s.ntasks, 11);
+	assert_int_equal(s.nrows, 10);
 
 	/*
 	 * CPU 0: 10 + 200 + 40 + 30 = 280 ms named; idle 60 + 5 ticks = 650 ms;
-	 * busy 350 ms, so 70 ms lost. CPU 1: 300 + 50 + 100 + 20 + 25 = 495 ms;
-	 * idle 450 ms; busy 550 ms, 55 ms lost.
+	 * busy 350 ms, so 70 ms lost. CPU 1: 5 + 300 + 50 + 100 + 20 + 25 =
+	 * 500 ms; idle 450 ms; busy 550 ms, 50 ms lost.
 	 */
 	assert_int_equal(cpu_task_ns(&s, 0), 280 * MS);
 	assert_int_equal(s.idle_ns[0], 650 * MS);
 	assert_int_equal(s.lost_ns[0], 70 * MS);
-	assert_int_equal(cpu_task_ns(&s, 1), 495 * MS);
+	assert_int_equal(cpu_task_ns(&s, 1), 500 * MS);
 	assert_int_equal(s.idle_ns[1], 450 * MS);
-	assert_int_equal(s.lost_ns[1], 55 * MS);
+	assert_int_equal(s.lost_ns[1], 50 * MS);
 	assert_true(coverage(&s, 0) == 1.0 && coverage(&s, 1) == 1.0);
-	assert_float_equal(s.captured, 775.0 / 900.0, 1e-12);
+	assert_float_equal(s.captured, 780.0 / 900.0, 1e-12);
 	/* 400 vanished before its final read; one fork was never found. */
 	assert_int_equal(s.dropped, 2);
 

@@ -28,10 +28,11 @@
  * Discovery: the kernel counts every fork (threads too) in /proc/stat
  * "processes". When it did not move, no task can be new and the scan does
  * not list directories at all. When it moved, <procfs> is listed for new
- * processes; if the new tasks found do not explain every fork, each known
- * process's task/ link count (2 + threads, proc_task_getattr()) says which
- * ones grew threads. Forks still unexplained were tasks that began and
- * ended between two scans: counted in `dropped` (their CPU time is in
+ * processes; if the new tasks found do not explain every fork and
+ * <procfs>/loadavg counts more tasks on the host than are tracked, each
+ * known process's task/ link count (2 + threads, proc_task_getattr()) says
+ * which ones grew threads. Forks still unexplained were tasks that began
+ * and ended between two scans: counted in `dropped` (their CPU time is in
  * lost_ns, since /proc/stat saw it). In a container whose /proc shows a
  * subset of the host's tasks while /proc/stat is the host's, this count
  * includes tasks outside the container.

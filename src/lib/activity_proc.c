@@ -23,7 +23,9 @@
  * pid, not its number: once the task is reaped, reads give ESRCH even if the
  * number is reused, so a kept fd never reads a successor. At most 3/4 of
  * RLIMIT_NOFILE is kept (the rest is the caller's); beyond it, files are
- * opened per read.
+ * opened per read, by number: a task whose tid was reused within one
+ * interval is then read as its successor (a counter that went backwards is
+ * counted and re-based; one that went forwards is charged to the old key).
  *
  * Discovery: the kernel counts every fork (threads too) in /proc/stat
  * "processes". When it did not move, no task can be new and the scan does

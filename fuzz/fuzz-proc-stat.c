@@ -1,22 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
-/* fuzz-proc-stat.c - parse_proc_stat_cpus on arbitrary bytes. */
+/* fuzz-proc-stat.c - parse_proc_stat, parse_uptime, parse_loadavg; cpus[] kept on error. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "procstat.h"
+#include "procfs_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct proc_stat_cpus ps;
-	unsigned cpu;
+	struct proc_stat_cpu cpus[4], before[4];
+	uint64_t forks = 7, ns;
+	struct loadavg la;
+	unsigned skipped = 3;
+	int r;
 
-	if (parse_proc_stat_cpus((const char *)data, size, &ps) < 0)
-		return 0;
-	/* Busy time is part of the total, for every CPU listed. */
-	cpuset_for_each(cpu, &ps.present)
-		if (ps.busy[cpu] > ps.total[cpu])
-			abort();
+	memset(cpus, 0xa5, sizeof(cpus));
+	memcpy(before, cpus, sizeof(cpus));
+	r = parse_proc_stat((const char *)data, size, cpus, 4, &forks, &skipped);
+	if (r < 0 && (memcmp(before, cpus, sizeof(cpus)) != 0 || forks != 7 || skipped != 3))
+		abort();
+	if (r > 4)
+		abort();
+	(void)parse_uptime((const char *)data, size, &ns);
+	(void)parse_loadavg((const char *)data, size, &la);
 	return 0;
 }

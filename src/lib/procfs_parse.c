@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/* procfs_parse.c - pure parsers for schedstat, task stat, statm, cgroup and /proc/stat. */
+#include <errno.h>
+#include <string.h>
+
+#include "procfs_parse.h"
+#include "util.h"
+
+/* A cursor over a buffer that need not be NUL-terminated. */
+struct cur {
+	const char *p;
+	const char *end;
+};
+
+static void skip_spaces(struct cur *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+		c->p++;
+}
+
+/* Skip blanks, newlines included; true when only blanks were left. */
+static bool at_end_blank(struct cur *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+		c->p++;
+	return c->p == c->end;
+}
+
+/*
+ * One unsigned decimal field after optional spaces; it must end at a blank,
+ * a newline or the end. -ENODATA when no field is left on the line.
+ */
+static int field_u64(struct cur *c, uint64_t *ret)
+{
+	uint64_t v = 0;
+	const char *start;
+
+	skip_spaces(c);
+	if (c->p == c->end || *c->p == '\n')
+		return -ENODATA;
+	start = c->p;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		unsigned d = (unsigned)(*c->p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+		c->p++;
+	}
+	if (c->p == start)
+		return -EINVAL;
+	if (c->p < c->end && *c->p != ' ' && *c->p != '\t' && *c->p != '\n' && *c->p != '\r')
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* Signed field (stat has negative priority/nice); only range-checked, value discarded. */
+static int field_skip_s64(struct cur *c)
+{
+	uint64_t v;
+
+	skip_spaces(c);
+	if (c->p < c->end && *c->p == '-')
+		c->p++;
+	return field_u64(c, &v);
+}
+
+static int field_u32(struct cur *c, uint32_t *ret)
+{
+	uint64_t v;
+	int r = field_u64(c, &v);
+
+	if (r < 0)
+		return r;
+	if (v > UINT32_MAX)
+		return -ERANGE;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+/* Missing → -EINVAL: for required fields, "no field" is a malformed line. */
+static int need(int r)
+{
+	return r == -ENODATA ? -EINVAL : r;
+}
+
+int parse_schedstat(const char *buf, size_t len, struct schedstat *ret)
+{
+	struct cur c = { buf, buf + len };
+	struct schedstat s;
+	int r;
+
+	if (at_end_blank(&c))
+		return -ENODATA;
+	if ((r = need(field_u64(&c, &s.oncpu_ns))) < 0 ||
+	    (r = need(field_u64(&c, &s.wait_ns))) < 0 ||
+	    (r = need(field_u64(&c, &s.timeslices))) < 0)
+		return r;
+	if (!at_end_blank(&c))
+		return -EINVAL;
+	*ret = s;
+	return 0;
+}
+
+int parse_task_stat(const char *buf, size_t len, struct task_stat *ret)
+{
+	struct cur c = { buf, buf + len };
+	struct task_stat s = { 0 };
+	const char *open, *close = NULL;
+	size_t n;
+	int r;
+
+	if (at_end_blank(&c))
+		return -ENODATA;
+	if ((r = need(field_u32(&c, &s.pid))) < 0)
+		return r;
+	skip_spaces(&c);
+	if (c.p == c.end || *c.p != '(')
+		return -EINVAL;
+	open = c.p + 1;
+	/* comm is whatever the task named itself: only the last ')' ends it. */
+	for (const char *q = c.end; q > open; q--) {
+		if (q[-1] == ')') {
+			close = q - 1;
+			break;
+		}
+	}
+	if (!close)
+		return -EINVAL;
+	n = MIN((size_t)(close - open), (size_t)TASK_COMM_LEN - 1);
+	memcpy(s.comm, open, n);
+	s.comm[n] = '\0';
+	c.p = close + 1;
+	if (c.p == c.end || *c.p != ' ')
+		return -EINVAL;
+	skip_spaces(&c);
+	if (c.p == c.end || *c.p == '\n')
+		return -EINVAL;
+	s.state = *c.p++;
+	if (c.p < c.end && *c.p != ' ')
+		return -EINVAL;
+	/* Fields 4..39; 1-based numbers as in proc(5). */
+	for (int f = 4; f <= 39; f++) {
+		switch (f) {
+		case 4:
+			r = field_u32(&c, &s.ppid);
+			break;
+		case 9:
+			r = field_u32(&c, &s.flags);
+			break;
+		case 14:
+			r = field_u64(&c, &s.utime_ticks);
+			break;
+		case 15:
+			r = field_u64(&c, &s.stime_ticks);
+			break;
+		case 20:
+			r = field_u32(&c, &s.num_threads);
+			break;
+		case 22:
+			r = field_u64(&c, &s.starttime_ticks);
+			break;
+		case 39:
+			r = field_u32(&c, &s.processor);
+			break;
+		default:
+			/*
+			 * Unused here; several are signed (tty_nr, tpgid, priority,
+			 * nice, exit_signal: -1 on threads), so '-' is allowed.
+			 */
+			r = field_skip_s64(&c);
+			break;
+		}
+		if (r < 0)
+			return need(r);
+	}
+	/* Later fields come and go with kernel versions: they only need to be numbers. */
+	for (;;) {
+		r = field_skip_s64(&c);
+		if (r == -ENODATA)
+			break;
+		if (r < 0)
+			return r;
+	}
+	if (!at_end_blank(&c))
+		return -EINVAL;
+	*ret = s;
+	return 0;
+}
+
+int parse_statm(const char *buf, size_t len, struct statm *ret)
+{
+	struct cur c = { buf, buf + len };
+	uint64_t lib, dt;
+	struct statm s;
+	int r;
+
+	if (at_end_blank(&c))
+		return -ENODATA;
+	if ((r = need(field_u64(&c, &s.size_pages))) < 0 ||
+	    (r = need(field_u64(&c, &s.resident_pages))) < 0 ||
+	    (r = need(field_u64(&c, &s.shared_pages))) < 0 ||
+	    (r = need(field_u64(&c, &s.text_pages))) < 0 ||
+	    (r = need(field_u64(&c, &lib))) < 0 ||
+	    (r = need(field_u64(&c, &s.data_pages))) < 0 ||
+	    (r = need(field_u64(&c, &dt))) < 0)
+		return r;
+	if (!at_end_blank(&c))
+		return -EINVAL;
+	*ret = s;
+	return 0;
+}
+
+int parse_proc_cgroup_v2(const char *buf, size_t len, char *ret_path, size_t size)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n;
+
+		if (!eol)
+			eol = end;
+		if (eol - p >= 3 && memcmp(p, "0::", 3) == 0) {
+			p += 3;
+			n = (size_t)(eol - p);
+			if (n == 0 || memchr(p, '\0', n))
+				return -EINVAL;
+			if (n >= size)
+				return -ENAMETOOLONG;
+			memcpy(ret_path, p, n);
+			ret_path[n] = '\0';
+			return 0;
+		}
+		p = eol + 1;
+	}
+	return -ENOENT;
+}
+
+/* One "cpuN ..." line after "cpu": N and its fields; c ends at the end of the line. */
+static int stat_cpu_line(struct cur *c, uint32_t *ret_cpu, struct proc_stat_cpu *ret)
+{
+	uint64_t f[10] = { 0 };
+	uint32_t cpu;
+	int r, i;
+
+	/* The number is glued to "cpu": not a blank-separated field. */
+	if (c->p == c->end || *c->p < '0' || *c->p > '9')
+		return -EINVAL;
+	if ((r = field_u32(c, &cpu)) < 0)
+		return r;
+	for (i = 0; i < 10; i++) {
+		r = field_u64(c, &f[i]);
+		if (r == -ENODATA)
+			break;
+		if (r < 0)
+			return r;
+	}
+	if (i < 4)
+		return -EINVAL;
+	skip_spaces(c);
+	if (c->p < c->end && *c->p != '\n' && *c->p != '\r')
+		return -EINVAL;
+	/* user nice system idle iowait irq softirq steal guest guest_nice */
+	ret->busy_ticks = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+	ret->idle_ticks = f[3];
+	ret->iowait_ticks = f[4];
+	ret->present = true;
+	*ret_cpu = cpu;
+	return 0;
+}
+
+/* Walk /proc/stat once; store into cpus only when `store`. Returns cpuN lines stored. */
+static int stat_walk(const char *buf, size_t len, struct proc_stat_cpu *cpus, unsigned ncpus,
+		     bool store, uint64_t *ret_forks, unsigned *ret_skipped)
+{
+	const char *p = buf, *end = buf + len;
+	bool have_forks = false;
+	unsigned stored = 0, skipped = 0;
+	uint64_t forks = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		struct cur c;
+		int r;
+
+		if (!eol)
+			eol = end;
+		c.p = p;
+		c.end = eol;
+		if (eol - p > 3 && memcmp(p, "cpu", 3) == 0 && p[3] != ' ') {
+			struct proc_stat_cpu one;
+			uint32_t cpu;
+
+			c.p += 3;
+			r = stat_cpu_line(&c, &cpu, &one);
+			if (r < 0)
+				return r;
+			if (cpu < ncpus) {
+				if (store)
+					cpus[cpu] = one;
+				stored++;
+			} else {
+				skipped++;
+			}
+		} else if (eol - p > 10 && memcmp(p, "processes ", 10) == 0) {
+			c.p += 10;
+			r = field_u64(&c, &forks);
+			if (r < 0)
+				return need(r);
+			have_forks = true;
+		}
+		p = eol + 1;
+	}
+	if (!have_forks)
+		return -EINVAL;
+	*ret_forks = forks;
+	*ret_skipped = skipped;
+	return (int)MIN(stored, (unsigned)INT32_MAX);
+}
+
+int parse_proc_stat(const char *buf, size_t len, struct proc_stat_cpu *cpus, unsigned ncpus,
+		    uint64_t *ret_forks, unsigned *ret_skipped)
+{
+	uint64_t forks;
+	unsigned skipped;
+	int r;
+
+	if (len == 0)
+		return -ENODATA;
+	/* Validate first: on error cpus[] stays as it was. */
+	r = stat_walk(buf, len, cpus, ncpus, false, &forks, &skipped);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < ncpus; i++)
+		cpus[i] = (struct proc_stat_cpu){ 0 };
+	(void)stat_walk(buf, len, cpus, ncpus, true, &forks, &skipped);
+	*ret_forks = forks;
+	*ret_skipped = skipped;
+	/* Distinct CPUs: a repeated cpuN line (never from a kernel) is stored once, the last. */
+	r = 0;
+	for (unsigned i = 0; i < ncpus; i++)
+		r += cpus[i].present;
+	return r;
+}
+
+int parse_uptime(const char *buf, size_t len, uint64_t *ret_ns)
+{
+	struct cur c = { buf, buf + len };
+	uint64_t sec, frac = 0, scale = NSEC_PER_SEC;
+
+	if (at_end_blank(&c))
+		return -ENODATA;
+	c.p = buf;
+	skip_spaces(&c);
+	sec = 0;
+	if (c.p == c.end || *c.p < '0' || *c.p > '9')
+		return -EINVAL;
+	while (c.p < c.end && *c.p >= '0' && *c.p <= '9') {
+		unsigned d = (unsigned)(*c.p - '0');
+
+		/* Keep sec * 1e9 + a fraction below 2^64. */
+		if (sec > (UINT64_MAX / NSEC_PER_SEC - 1 - d) / 10)
+			return -ERANGE;
+		sec = sec * 10 + d;
+		c.p++;
+	}
+	if (c.p < c.end && *c.p == '.') {
+		c.p++;
+		while (c.p < c.end && *c.p >= '0' && *c.p <= '9') {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (uint64_t)(*c.p - '0') * scale;
+			}
+			c.p++;
+		}
+	}
+	if (c.p < c.end && *c.p != ' ' && *c.p != '\n')
+		return -EINVAL;
+	/* The idle field may follow; it is not needed. */
+	*ret_ns = sec * NSEC_PER_SEC + frac;
+	return 0;
+}
+
+/* "D.DD" as the kernel prints a load: digits, a dot, two digits; the value is not needed. */
+static int field_load(struct cur *c)
+{
+	const char *start;
+
+	skip_spaces(c);
+	start = c->p;
+	while (c->p < c->end && ((*c->p >= '0' && *c->p <= '9') || *c->p == '.'))
+		c->p++;
+	if (c->p == start || c->p == c->end || *c->p != ' ')
+		return -EINVAL;
+	return 0;
+}
+
+int parse_loadavg(const char *buf, size_t len, struct loadavg *ret)
+{
+	struct cur c = { buf, buf + len };
+	struct loadavg l;
+	int r;
+
+	if (at_end_blank(&c))
+		return -ENODATA;
+	c.p = buf;
+	for (int i = 0; i < 3; i++)
+		if ((r = field_load(&c)) < 0)
+			return r;
+	skip_spaces(&c);
+	{
+		/* "R/T": the slash is glued to both numbers. */
+		const char *slash = memchr(c.p, '/', (size_t)(c.end - c.p));
+		struct cur a;
+
+		if (!slash)
+			return -EINVAL;
+		a.p = c.p;
+		a.end = slash;
+		if ((r = need(field_u32(&a, &l.runnable))) < 0 || a.p != slash)
+			return r < 0 ? r : -EINVAL;
+		c.p = slash + 1;
+		if (c.p == c.end || *c.p < '0' || *c.p > '9')
+			return -EINVAL;
+		if ((r = need(field_u32(&c, &l.threads))) < 0 ||
+		    (r = need(field_u32(&c, &l.last_pid))) < 0)
+			return r;
+	}
+	if (!at_end_blank(&c))
+		return -EINVAL;
+	*ret = l;
+	return 0;
+}

@@ -422,11 +422,14 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	for (unsigned c = 0; c < a->ncpus; c++) {
 		struct cpu_track *t = &a->cpu[c];
 
-		/* A running task without an entry (the map was full): its time is lost, not hidden. */
-		if (!t->extra_found) {
-			a->lost_ns[c] += t->extra_ns;
-			dropped++;
-		}
+		/*
+		 * The running task has no entry in this reading (created after
+		 * the map was read, or the map is full): credit nothing now.
+		 * The whole slice is counted when it completes, to the task or,
+		 * when the map is full, by BPF as lost.
+		 */
+		if (!t->extra_found)
+			t->open_credit_ns = sub_sat_u64(t->open_credit_ns, t->extra_ns);
 		/* The debtor is gone from the map: nothing will ever repay it. */
 		if (t->debit_ns && t->debit_key.pid != 0 && !t->debit_seen)
 			t->debit_ns = 0;

@@ -99,6 +99,7 @@ static __always_inline void charge(struct sched_cpu *c, struct task_struct *t, _
 	struct sched_key k;
 	struct sched_val *v;
 
+	__sync_fetch_and_add(&c->charged_ns, delta_ns);
 	task_key_of(t, &k);
 	if (k.pid == 0) {
 		c->idle_ns += delta_ns;
@@ -110,7 +111,8 @@ static __always_inline void charge(struct sched_cpu *c, struct task_struct *t, _
 		c->dropped++;
 		return;
 	}
-	v->oncpu_ns += delta_ns;
+	/* Atomic: the exit hook may be preempted by a switch that charges the same task here. */
+	__sync_fetch_and_add(&v->oncpu_ns, delta_ns);
 	if (exited || (BPF_CORE_READ(t, flags) & PF_EXITING))
 		v->flags |= SCHED_TASK_EXITED;
 }
@@ -183,18 +185,25 @@ SEC("raw_tp/sched_process_exit")
 int BPF_PROG(process_exit)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u64 now = bpf_ktime_get_ns();
-	struct sched_cpu *c = cpu_begin();
-	__u64 last;
+	__u64 now = bpf_ktime_get_ns(), last;
+	__u32 zero = 0;
+	struct sched_cpu *c = bpf_map_lookup_elem(&cpu_state, &zero);
 
 	if (!c)
 		return 0;
-	last = c->last_ns ? c->last_ns : t0_ns;
-	if (last && now > last) {
-		charge(c, t, now - last, now, true);
-		c->last_ns = now;
-	}
-	cpu_end(c);
+	/*
+	 * Unlike sched_switch, this program can be preempted, and a switch in
+	 * between would charge the same slice: claim [last, now) by moving
+	 * last_ns with a compare-and-swap, and charge only when it was ours.
+	 * cur_* stay (this task still runs), so a reader sees either value of
+	 * last_ns consistent with them: no generation bump needed.
+	 */
+	last = c->last_ns;
+	if (!last || now <= last)
+		return 0;
+	if (__sync_val_compare_and_swap(&c->last_ns, last, now) != last)
+		return 0;
+	charge(c, t, now - last, now, true);
 	return 0;
 }
 
@@ -222,7 +231,7 @@ int BPF_PROG(sys_enter)
 
 	n = bpf_map_lookup_elem(&syscalls, &tgid);
 	if (n)
-		*n += 1;
+		__sync_fetch_and_add(n, 1);
 	else
 		bpf_map_update_elem(&syscalls, &tgid, &one, BPF_NOEXIST);
 	return 0;

@@ -61,6 +61,7 @@ struct sched_cpu {
 	__u64 idle_ns;		/* completed idle slices */
 	__u64 lost_ns;		/* slices that could not be charged to a task (task map full) */
 	__u64 dropped;		/* number of such slices */
+	__u64 charged_ns;	/* Σ of every charge (idle, tasks, lost): always last_ns - t0_ns */
 	__u32 cur_tgid;		/* the task running since last_ns (0/0/0: idle) */
 	__u32 cur_pid;
 	__u64 cur_start_ns;

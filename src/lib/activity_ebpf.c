@@ -27,6 +27,7 @@
 
 #define BATCH_CHUNK 1024u	/* entries per batch call: more than any hash bucket holds */
 #define CPU_READ_TRIES 4
+#define DUMP_TRIES 3		/* map reads until one sees no switch meanwhile */
 
 struct ebpf_state {
 	struct joulestat_sched_bpf *skel;
@@ -46,6 +47,7 @@ struct ebpf_state {
 	uint64_t *sys_counts;
 	size_t sys_cap;
 	struct sched_cpu *cpus, *cpus_retry;
+	uint64_t *gen_before;
 	bool *cpu_ok;
 	long page_size;
 };
@@ -220,18 +222,6 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	ssize_t n;
 	int r;
 
-	/*
-	 * Tasks before CPUs: a slice that completes between the two readings
-	 * is then missing from this interval and found in the next, never
-	 * counted twice (the aggregator's debit needs this order).
-	 */
-	n = dump_map(st, bpf_map__fd(st->skel->maps.tasks), sizeof(struct sched_key),
-		     sizeof(struct sched_val), (void **)&st->keys, (void **)&st->vals, grow_dump);
-	if (n < 0)
-		return (int)n;
-	d.ntasks = (size_t)n;
-	d.keys = st->keys;
-	d.vals = st->vals;
 	if (st->ctx->syscalls) {
 		n = dump_map(st, bpf_map__fd(st->skel->maps.syscalls), sizeof(uint32_t),
 			     sizeof(uint64_t), (void **)&st->sys_tgids, (void **)&st->sys_counts,
@@ -242,9 +232,38 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 		d.sys_tgids = st->sys_tgids;
 		d.sys_counts = st->sys_counts;
 	}
-	r = read_cpus(st);
-	if (r < 0)
-		return r;
+	/*
+	 * Tasks before CPUs: a slice that completes between the two readings
+	 * is then missing from this interval and found in the next, never
+	 * counted twice (the aggregator's debits rely on this order). Better:
+	 * no switch at all during the map read makes the interval exact, so
+	 * compare each CPU's switch generation around it and read again when
+	 * one moved (the reader was preempted, or the machine is busy).
+	 */
+	for (int tries = 0;; tries++) {
+		bool moved = false;
+
+		r = read_cpus(st);
+		if (r < 0)
+			return r;
+		for (unsigned c = 0; c < st->nslots; c++)
+			st->gen_before[c] = st->cpus[c].gen_done;
+		n = dump_map(st, bpf_map__fd(st->skel->maps.tasks), sizeof(struct sched_key),
+			     sizeof(struct sched_val), (void **)&st->keys, (void **)&st->vals,
+			     grow_dump);
+		if (n < 0)
+			return (int)n;
+		r = read_cpus(st);
+		if (r < 0)
+			return r;
+		for (unsigned c = 0; c < st->nslots; c++)
+			moved |= st->cpus[c].gen_done != st->gen_before[c];
+		if (!moved || tries == DUMP_TRIES - 1)
+			break;
+	}
+	d.ntasks = (size_t)n;
+	d.keys = st->keys;
+	d.vals = st->vals;
 	d.t_ns = now_ns();
 	d.cpus = st->cpus;
 	d.cpu_ok = st->cpu_ok;
@@ -277,6 +296,7 @@ static void ebpf_close(void *state)
 	free(st->cpus);
 	free(st->cpus_retry);
 	free(st->cpu_ok);
+	free(st->gen_before);
 	free(st);
 }
 
@@ -392,7 +412,8 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	st->cpus = calloc(st->nslots, sizeof(*st->cpus));
 	st->cpus_retry = calloc(st->nslots, sizeof(*st->cpus_retry));
 	st->cpu_ok = calloc(st->nslots, sizeof(*st->cpu_ok));
-	if (!st->cpus || !st->cpus_retry || !st->cpu_ok) {
+	st->gen_before = calloc(st->nslots, sizeof(*st->gen_before));
+	if (!st->cpus || !st->cpus_retry || !st->cpu_ok || !st->gen_before) {
 		r = -ENOMEM;
 		goto fail;
 	}

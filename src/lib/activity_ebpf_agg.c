@@ -20,6 +20,12 @@
 #include "activity_ebpf.h"
 #include "util.h"
 
+/*
+ * Debits pending per CPU. One is usual; more happen when a slice completes
+ * after the map was read and its task does not run again for a while.
+ */
+#define AGG_DEBITS 8
+
 /* Open-addressing map from a task key to an index. */
 struct keytab {
 	size_t cap;		/* power of two, or 0 */
@@ -42,13 +48,17 @@ struct cpu_track {
 	struct sched_key open_key;	/* the slice running at the last sample */
 	uint64_t open_last_ns;		/* its start (sched_cpu.last_ns) */
 	uint64_t open_credit_ns;	/* credited so far */
-	struct sched_key debit_key;	/* a completed slice credited before it completed */
-	uint64_t debit_ns;
+	/* Completed slices credited before they completed, to repay from their tasks' differences. */
+	struct debit {
+		struct sched_key key;
+		uint64_t ns;	/* 0: free */
+		bool seen;	/* the task is in this reading */
+	} debit[AGG_DEBITS];
 	uint64_t idle_prev_ns, lost_prev_ns, dropped_prev;
 	/* scratch for one step */
 	struct sched_key extra_key;
 	uint64_t extra_ns;
-	bool extra_found, debit_seen;
+	bool extra_found;
 };
 
 struct ebpf_agg {
@@ -192,6 +202,47 @@ struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a)
 	return NULL;
 }
 
+static const struct sched_key IDLE_KEY = { 0, 0, 0 };
+
+static void add_debit(struct cpu_track *t, const struct sched_key *k, uint64_t ns)
+{
+	struct debit *free_slot = NULL, *smallest = &t->debit[0], *d;
+
+	for (int i = 0; i < AGG_DEBITS; i++) {
+		d = &t->debit[i];
+		if (d->ns && key_eq(&d->key, k)) {
+			d->ns += ns;
+			return;
+		}
+		if (!d->ns && !free_slot)
+			free_slot = d;
+		if (d->ns < smallest->ns)
+			smallest = d;
+	}
+	/* All taken: replace the smallest (its task has not run since; counted twice, by that much). */
+	d = free_slot ? free_slot : smallest;
+	d->key = *k;
+	d->ns = ns;
+	d->seen = false;
+}
+
+/* Take what task k owes on this CPU out of its difference `delta_ns`. */
+static uint64_t repay(struct cpu_track *t, const struct sched_key *k, uint64_t delta_ns)
+{
+	for (int i = 0; i < AGG_DEBITS; i++) {
+		struct debit *d = &t->debit[i];
+		uint64_t take;
+
+		if (!d->ns || !key_eq(&d->key, k))
+			continue;
+		take = MIN(delta_ns, d->ns);
+		d->ns -= take;
+		d->seen = true;
+		return delta_ns - take;
+	}
+	return delta_ns;
+}
+
 /* Name each CPU's running slice, and take the idle/lost counters' differences. */
 static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 {
@@ -205,7 +256,8 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 
 		t->extra_ns = 0;
 		t->extra_found = true;
-		t->debit_seen = false;
+		for (int i = 0; i < AGG_DEBITS; i++)
+			t->debit[i].seen = false;
 		a->idle_ns[c] = 0;
 		a->lost_ns[c] = 0;
 		/*
@@ -220,15 +272,8 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 		if (t->open_valid && key_eq(&t->open_key, &ck) && t->open_last_ns == s->last_ns) {
 			t->extra_ns = sub_sat_u64(open_ns, t->open_credit_ns);
 		} else {
-			if (t->open_valid && t->open_credit_ns) {
-				if (t->debit_ns && key_eq(&t->debit_key, &t->open_key)) {
-					t->debit_ns += t->open_credit_ns;
-				} else {
-					/* An older unpaid debit is dropped: its task never ran again. */
-					t->debit_key = t->open_key;
-					t->debit_ns = t->open_credit_ns;
-				}
-			}
+			if (t->open_valid && t->open_credit_ns)
+				add_debit(t, &t->open_key, t->open_credit_ns);
 			t->extra_ns = open_ns;
 		}
 		t->open_valid = true;
@@ -240,13 +285,7 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 
 		idle = sub_sat_u64(s->idle_ns, t->idle_prev_ns);
 		t->idle_prev_ns = MAX(s->idle_ns, t->idle_prev_ns);
-		if (t->debit_ns && t->debit_key.pid == 0) {
-			uint64_t take = MIN(idle, t->debit_ns);
-
-			idle -= take;
-			t->debit_ns -= take;
-			t->debit_seen = true;
-		}
+		idle = repay(t, &IDLE_KEY, idle);
 		if (ck.pid == 0) {
 			idle += t->extra_ns;
 			t->extra_found = true;
@@ -382,13 +421,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			uint64_t cum = v[c].oncpu_ns, before = j >= 0 ? P->ns[j * a->nslots + c] : 0;
 			uint64_t delta = cum >= before ? cum - before : cum;
 
-			if (t->debit_ns && key_eq(&t->debit_key, k)) {
-				uint64_t take = MIN(delta, t->debit_ns);
-
-				delta -= take;
-				t->debit_ns -= take;
-				t->debit_seen = true;
-			}
+			delta = repay(t, k, delta);
 			if (!t->extra_found && key_eq(&t->extra_key, k)) {
 				delta += t->extra_ns;
 				t->extra_found = true;
@@ -431,8 +464,9 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		if (!t->extra_found)
 			t->open_credit_ns = sub_sat_u64(t->open_credit_ns, t->extra_ns);
 		/* The debtor is gone from the map: nothing will ever repay it. */
-		if (t->debit_ns && t->debit_key.pid != 0 && !t->debit_seen)
-			t->debit_ns = 0;
+		for (int i = 0; i < AGG_DEBITS; i++)
+			if (t->debit[i].key.pid != 0 && !t->debit[i].seen)
+				t->debit[i].ns = 0;
 		lost_total_ns += a->lost_ns[c];
 	}
 	step_syscalls(a, d, nt);

@@ -58,11 +58,19 @@ struct {
 	__type(value, __u64);
 } syscalls SEC(".maps");
 
-static __always_inline void task_key_of(struct task_struct *t, struct sched_key *k)
+/*
+ * A task field: a direct load where the verifier trusts the pointer (tp_btf
+ * arguments: CO-RE-relocated, no helper call), else bpf_probe_read_kernel
+ * through BPF_CORE_READ. `direct` is a constant in every caller, so only one
+ * branch is ever compiled into a program.
+ */
+#define TASK_READ(direct, t, field) ((direct) ? (t)->field : BPF_CORE_READ(t, field))
+
+static __always_inline void task_key_of(struct task_struct *t, struct sched_key *k, bool direct)
 {
-	k->tgid = BPF_CORE_READ(t, tgid);
-	k->pid = BPF_CORE_READ(t, pid);
-	k->start_ns = BPF_CORE_READ(t, start_boottime);
+	k->tgid = TASK_READ(direct, t, tgid);
+	k->pid = TASK_READ(direct, t, pid);
+	k->start_ns = TASK_READ(direct, t, start_boottime);
 }
 
 static __always_inline void fill_identity(struct task_struct *t, struct sched_val *v, __u64 now)
@@ -77,7 +85,7 @@ static __always_inline void fill_identity(struct task_struct *t, struct sched_va
 
 /* The task's value on this CPU, created when absent; NULL when the map is full. */
 static __always_inline struct sched_val *task_val(struct task_struct *t, const struct sched_key *k,
-						  __u64 now)
+						  __u64 now, bool direct)
 {
 	struct sched_val *v, init = {};
 
@@ -85,35 +93,44 @@ static __always_inline struct sched_val *task_val(struct task_struct *t, const s
 	if (v)
 		return v;
 	fill_identity(t, &init, now);
-	if (BPF_CORE_READ(t, flags) & PF_KTHREAD)
+	if (TASK_READ(direct, t, flags) & PF_KTHREAD)
 		init.flags |= SCHED_TASK_KERNEL;
 	/* -EEXIST: another CPU created it meanwhile; the lookup below finds it. */
 	bpf_map_update_elem(&tasks, k, &init, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&tasks, k);
 }
 
-/* Charge delta_ns to task t on this CPU. */
+/*
+ * Charge delta_ns to task t on this CPU. `atomic`: from a program that a
+ * switch could interrupt on this CPU (not sched_switch itself, which runs
+ * with preemption off), so its additions must be single instructions.
+ */
 static __always_inline void charge(struct sched_cpu *c, struct task_struct *t, __u64 delta_ns,
-				   __u64 now, bool exited)
+				   __u64 now, bool exited, bool direct, bool atomic)
 {
 	struct sched_key k;
 	struct sched_val *v;
 
-	__sync_fetch_and_add(&c->charged_ns, delta_ns);
-	task_key_of(t, &k);
+	if (atomic)
+		__sync_fetch_and_add(&c->charged_ns, delta_ns);
+	else
+		c->charged_ns += delta_ns;
+	task_key_of(t, &k, direct);
 	if (k.pid == 0) {
 		c->idle_ns += delta_ns;
 		return;
 	}
-	v = task_val(t, &k, now);
+	v = task_val(t, &k, now, direct);
 	if (!v) {
-		c->lost_ns += delta_ns;
-		c->dropped++;
+		__sync_fetch_and_add(&c->lost_ns, delta_ns);
+		__sync_fetch_and_add(&c->dropped, 1);
 		return;
 	}
-	/* Atomic: the exit hook may be preempted by a switch that charges the same task here. */
-	__sync_fetch_and_add(&v->oncpu_ns, delta_ns);
-	if (exited || (BPF_CORE_READ(t, flags) & PF_EXITING))
+	if (atomic)
+		__sync_fetch_and_add(&v->oncpu_ns, delta_ns);
+	else
+		v->oncpu_ns += delta_ns;
+	if (exited || (TASK_READ(direct, t, flags) & PF_EXITING))
 		v->flags |= SCHED_TASK_EXITED;
 }
 
@@ -135,7 +152,8 @@ static __always_inline void cpu_end(struct sched_cpu *c)
 	c->gen_done = c->gen_start;
 }
 
-static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next)
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next,
+				     bool direct)
 {
 	/*
 	 * One timestamp ends the outgoing slice and starts the incoming one, so
@@ -151,11 +169,13 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 		return 0;
 	last = c->last_ns ? c->last_ns : t0_ns;
 	if (last && now > last)
-		charge(c, prev, now - last, now, false);
-	task_key_of(next, &nk);
-	/* Create the incoming task's entry now, so its running slice has a name. */
-	if (nk.pid)
-		task_val(next, &nk, now);
+		charge(c, prev, now - last, now, false, direct, false);
+	/*
+	 * The incoming task's entry is not created here: that would cost a
+	 * hash lookup on every switch. Userspace names a running slice whose
+	 * task has no entry yet from cur_* alone.
+	 */
+	task_key_of(next, &nk, direct);
 	c->last_ns = now;
 	c->cur_tgid = nk.tgid;
 	c->cur_pid = nk.pid;
@@ -167,13 +187,13 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 SEC("tp_btf/sched_switch")
 int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(prev, next);
+	return on_switch(prev, next, true);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(prev, next);
+	return on_switch(prev, next, false);
 }
 
 /*
@@ -203,7 +223,7 @@ int BPF_PROG(process_exit)
 		return 0;
 	if (__sync_val_compare_and_swap(&c->last_ns, last, now) != last)
 		return 0;
-	charge(c, t, now - last, now, true);
+	charge(c, t, now - last, now, true, false, true);
 	return 0;
 }
 
@@ -216,8 +236,8 @@ int BPF_PROG(process_exec)
 	struct sched_key k;
 	struct sched_val *v;
 
-	task_key_of(t, &k);
-	v = task_val(t, &k, now);
+	task_key_of(t, &k, false);
+	v = task_val(t, &k, now, false);
 	if (v)
 		fill_identity(t, v, now);
 	return 0;

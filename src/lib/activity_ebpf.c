@@ -194,13 +194,23 @@ static void delete_keys(int fd, const void *keys, size_t n, size_t key_size)
 		(void)bpf_map_delete_elem(fd, (const uint8_t *)keys + i * key_size);
 }
 
-/* Resident memory of each process whose main thread ran, from <procfs>/PID/statm. */
-static void fill_rss(struct ebpf_state *st, struct activity_task *tasks, size_t n)
+/*
+ * From /proc: the comm of tasks named only by a CPU's running slice (no map
+ * entry yet), and the resident memory of each process whose main thread ran
+ * (<procfs>/PID/statm).
+ */
+static void fill_from_proc(struct ebpf_state *st, struct activity_task *tasks, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct activity_task *t = &tasks[i];
 		unsigned long long size, resident;
-		char rel[32], buf[128];
+		char rel[64], buf[128];
+
+		if (!t->comm[0]) {
+			snprintf(rel, sizeof(rel), "%u/task/%u/comm", t->key.tgid, t->key.tid);
+			if (fsroot_read_line(st->ctx->fs, FS_PROC, rel, buf, sizeof(buf)) >= 0)
+				strscpy(t->comm, buf, sizeof(t->comm));
+		}
 
 		if (t->key.tid != t->key.tgid || (t->flags & ACTIVITY_TASK_EXITED) || !t->oncpu_ns)
 			continue;
@@ -276,7 +286,7 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	if (st->ctx->syscalls)
 		delete_keys(bpf_map__fd(st->skel->maps.syscalls), ex_tgids, (size_t)n,
 			    sizeof(*ex_tgids));
-	fill_rss(st, (struct activity_task *)s.tasks, s.ntasks);
+	fill_from_proc(st, (struct activity_task *)s.tasks, s.ntasks);
 	*ret = s;
 	return 0;
 }

@@ -53,6 +53,7 @@ struct cpu_track {
 		struct sched_key key;
 		uint64_t ns;	/* 0: free */
 		bool seen;	/* the task is in this reading */
+		uint8_t age;	/* readings since it was created without the task in them */
 	} debit[AGG_DEBITS];
 	uint64_t idle_prev_ns, lost_prev_ns, dropped_prev;
 	/* scratch for one step */
@@ -224,6 +225,7 @@ static void add_debit(struct cpu_track *t, const struct sched_key *k, uint64_t n
 	d->key = *k;
 	d->ns = ns;
 	d->seen = false;
+	d->age = 0;
 }
 
 /* Take what task k owes on this CPU out of its difference `delta_ns`. */
@@ -368,8 +370,8 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		return -EINVAL;
 	P = &a->prev[a->cur];
 	N = &a->prev[!a->cur];
-	if (grow((void **)&a->tasks, &a->tasks_cap, d->ntasks + 1, sizeof(*a->tasks)) < 0 ||
-	    grow((void **)&a->rows, &a->rows_cap, d->ntasks * a->ncpus + 1, sizeof(*a->rows)) < 0 ||
+	if (grow((void **)&a->tasks, &a->tasks_cap, d->ntasks + a->ncpus, sizeof(*a->tasks)) < 0 ||
+	    grow((void **)&a->rows, &a->rows_cap, (d->ntasks + 1) * a->ncpus, sizeof(*a->rows)) < 0 ||
 	    grow((void **)&a->exited, &a->exited_cap, d->ntasks + 1, sizeof(*a->exited)) < 0)
 		return -ENOMEM;
 	{
@@ -456,17 +458,44 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		struct cpu_track *t = &a->cpu[c];
 
 		/*
-		 * The running task has no entry in this reading (created after
-		 * the map was read, or the map is full): credit nothing now.
-		 * The whole slice is counted when it completes, to the task or,
-		 * when the map is full, by BPF as lost.
+		 * The running task has no entry in this reading: sched.bpf.c
+		 * creates entries when a task's first slice completes, which
+		 * keeps a hash lookup off every switch. Name the slice anyway
+		 * (the caller fills comm from /proc); its entry, when it comes,
+		 * repays the credit like any other.
 		 */
-		if (!t->extra_found)
-			t->open_credit_ns = sub_sat_u64(t->open_credit_ns, t->extra_ns);
-		/* The debtor is gone from the map: nothing will ever repay it. */
-		for (int i = 0; i < AGG_DEBITS; i++)
-			if (t->debit[i].key.pid != 0 && !t->debit[i].seen)
-				t->debit[i].ns = 0;
+		if (!t->extra_found && t->extra_ns) {
+			struct activity_task *o = &a->tasks[nt];
+
+			memset(o, 0, sizeof(*o));
+			o->key = (struct task_key){ t->extra_key.tgid, t->extra_key.pid,
+						    t->extra_key.start_ns };
+			o->flags = ACTIVITY_TASK_NEW;
+			o->oncpu_ns = t->extra_ns;
+			o->first_row = (uint32_t)nr;
+			o->nrows = 1;
+			a->rows[nr++] = (struct activity_row){ c, (uint32_t)nt, t->extra_ns };
+			named_ns += t->extra_ns;
+			nt++;
+		}
+		for (int i = 0; i < AGG_DEBITS; i++) {
+			struct debit *db = &t->debit[i];
+			uint64_t take;
+
+			if (!db->ns || db->key.pid == 0 || db->seen)
+				continue;
+			/*
+			 * A debtor not in the map: its slice completed with the map
+			 * full (BPF counted it as lost, already credited here), or
+			 * after this reading (give it one more), or it exited and
+			 * its entry is gone.
+			 */
+			take = MIN(db->ns, a->lost_ns[c]);
+			a->lost_ns[c] -= take;
+			db->ns -= take;
+			if (++db->age > 1)
+				db->ns = 0;
+		}
 		lost_total_ns += a->lost_ns[c];
 	}
 	step_syscalls(a, d, nt);

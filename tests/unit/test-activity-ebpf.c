@@ -65,8 +65,6 @@ static void sw(struct maps *m, unsigned cpu, uint64_t now, const struct sched_ke
 		else
 			val(m, &prev, cpu)->oncpu_ns += now - c->last_ns;
 	}
-	if (next->pid)
-		(void)val(m, next, cpu);
 	c->last_ns = now;
 	c->cur_tgid = next->tgid;
 	c->cur_pid = next->pid;
@@ -241,7 +239,7 @@ static void test_switch_between_reads_is_not_counted_twice(void **state)
 	d = dump_of(&seen, 300);
 	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
 	assert_int_equal(ns_of(&s, &A, 0), 0);	/* its slice is not in the map read yet */
-	assert_int_equal(ns_of(&s, &B, 0), 0);	/* nor B's entry: credited when seen */
+	assert_int_equal(ns_of(&s, &B, 0), 10);	/* no entry yet: named from the CPU state */
 	total_a += ns_of(&s, &A, 0);
 	total_b += ns_of(&s, &B, 0);
 	covered += ns_of(&s, &A, 0) + ns_of(&s, &B, 0) + s.idle_ns[0];
@@ -362,7 +360,7 @@ static void test_full_map_is_lost_not_hidden(void **state)
 	/* A task that could not get an entry: BPF counted its slice as lost. */
 	m.cpus[0].lost_ns += 20;
 	m.cpus[0].dropped += 1;
-	/* ... and one running now, also without an entry: nothing yet, BPF counts it when it ends. */
+	/* ... and one running now, also without an entry: named from the CPU state. */
 	m.cpus[1].last_ns = 70;
 	m.cpus[1].idle_ns += 69;
 	m.cpus[1].cur_tgid = nameless.tgid;
@@ -373,10 +371,12 @@ static void test_full_map_is_lost_not_hidden(void **state)
 	assert_int_equal(s.lost_ns[0], 20);
 	assert_int_equal(s.lost_ns[1], 0);
 	assert_int_equal(s.dropped, 1);
-	assert_true(activity_coverage(&s, 1) < 0.7);
-	/* 40 ns named of 60 busy. */
-	assert_true(s.captured > 0.666 && s.captured < 0.667);
-	/* Its slice ends at 150 with no entry: BPF adds it to lost. */
+	assert_int_equal(ns_of(&s, &nameless, 1), 30);
+	assert_true(task_of(&s, &nameless)->flags & ACTIVITY_TASK_NEW);
+	assert_true(activity_coverage(&s, 1) == 0.99);	/* 0..1 was before the first switch */
+	/* 70 ns named of 90 busy. */
+	assert_true(s.captured > 0.777 && s.captured < 0.778);
+	/* Its slice ends at 150 with no entry: BPF adds it to lost; 30 of it was named. */
 	m.cpus[1].lost_ns += 80;
 	m.cpus[1].dropped += 1;
 	m.cpus[1].last_ns = 150;
@@ -384,9 +384,10 @@ static void test_full_map_is_lost_not_hidden(void **state)
 	m.cpus[1].cur_start_ns = 0;
 	d = dump_of(&m, 200);
 	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-	assert_int_equal(s.lost_ns[1], 80);
+	assert_int_equal(s.lost_ns[1], 50);
 	assert_int_equal(s.idle_ns[1], 50);
 	assert_int_equal(s.dropped, 1);
+	assert_true(activity_coverage(&s, 1) + (double)s.lost_ns[1] / 100 == 1.0);
 	ebpf_agg_free(a);
 }
 

@@ -298,6 +298,8 @@ static void b2(void)
 	}
 	t1 = wl_now_ns();
 	getrusage(RUSAGE_SELF, &r1);
+	/* The kernel reads the lengths the first call wrote back: start from zero again. */
+	memset(&info, 0, sizeof(info));
 	len = sizeof(info);
 	if (prog_fd >= 0 && bpf_obj_get_info_by_fd(prog_fd, &info, &len) == 0)
 		bpf_ns1 = info.run_time_ns;
@@ -319,21 +321,38 @@ static void b2(void)
 		close(stats_fd);
 }
 
-/* Threads that run once and then sleep until told: live tasks with map entries. */
+/*
+ * Threads that run once and then block until told: live tasks with map
+ * entries that cost nothing while the latency is measured (`wake_ns` 0), or
+ * that wake every wake_ns to keep the task map busy (B11).
+ */
+static int sleepers_pipe[2];
+static uint64_t sleepers_wake_ns;
 static volatile bool sleepers_stop;
 
 static void *sleeper(void *p)
 {
+	char c;
+
+	if (!sleepers_wake_ns) {
+		/* Blocks until the write end closes. */
+		while (read(sleepers_pipe[0], &c, 1) > 0)
+			;
+		return NULL;
+	}
 	while (!sleepers_stop)
-		wl_sleep_ns(50 * MS);
+		wl_sleep_ns(sleepers_wake_ns);
 	return NULL;
 }
 
-static pthread_t *start_sleepers(unsigned n)
+static pthread_t *start_sleepers(unsigned n, uint64_t wake_ns)
 {
 	pthread_t *t = calloc(n, sizeof(*t));
 	pthread_attr_t a;
 
+	if (pipe(sleepers_pipe) < 0)
+		abort();
+	sleepers_wake_ns = wake_ns;
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 32 * 1024);
 	sleepers_stop = false;
@@ -349,8 +368,10 @@ static pthread_t *start_sleepers(unsigned n)
 static void stop_sleepers(pthread_t *t, unsigned n)
 {
 	sleepers_stop = true;
+	close(sleepers_pipe[1]);
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
+	close(sleepers_pipe[0]);
 	free(t);
 }
 
@@ -368,7 +389,7 @@ static void b4(unsigned ntasks)
 
 	st = open_collector(0);
 	map_fd = newest_fd(false, "tasks", before);
-	t = start_sleepers(ntasks);
+	t = start_sleepers(ntasks, 0);
 	wl_sleep_ns(200 * MS);
 	for (int i = 0; i < 50; i++) {
 		struct activity_sample out;
@@ -468,7 +489,7 @@ static void b11(void)
 	pthread_t *t;
 
 	(void)activity_ebpf_ops.sample(st, &out);
-	t = start_sleepers(n);
+	t = start_sleepers(n, 50 * MS);
 	for (int i = 0; i < 5; i++) {
 		wl_sleep_ns(100 * MS);
 		(void)activity_ebpf_ops.sample(st, &out);

@@ -89,10 +89,28 @@ static int64_t rusage_ns(const struct rusage *ru)
 	       ((int64_t)ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000LL;
 }
 
+/*
+ * A child's CPU time is final only after its last context switch: the
+ * kernel adds a running task's time at switches and ticks, and wait4()
+ * reads what was added, so reaping a child the moment it becomes a zombie
+ * misses its time since its last tick (up to 1/HZ). Wait for the exit
+ * without reaping, give the child time to switch out, then reap.
+ */
+static void settle(idtype_t type, id_t id, int flags)
+{
+	siginfo_t si;
+
+	si.si_pid = 0;
+	if (waitid(type, id, &si, WEXITED | WNOWAIT | flags) == 0 && si.si_pid)
+		wl_sleep_ns(300000);
+}
+
 int64_t wl_reap(pid_t pid)
 {
 	struct rusage ru;
 	int status;
+
+	settle(P_PID, (id_t)pid, 0);
 
 	while (wait4(pid, &status, 0, &ru) < 0)
 		if (errno != EINTR)
@@ -128,7 +146,8 @@ int wl_storm(const char *exe, unsigned n, uint64_t span_ns, uint64_t burn_ns, pi
 			ret_pids[started++] = p;
 			continue;
 		}
-		p = wait4(-1, &status, started < n ? WNOHANG : 0, &ru);
+		settle(P_ALL, 0, started < n ? WNOHANG : 0);
+		p = wait4(-1, &status, WNOHANG, &ru);
 		if (p > 0) {
 			cpu += (uint64_t)rusage_ns(&ru);
 			reaped++;

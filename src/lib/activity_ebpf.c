@@ -230,6 +230,7 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	const struct sched_key *ex;
 	const uint32_t *ex_tgids;
 	struct ebpf_dump d = { .nslots = st->nslots };
+	uint64_t t_end = 0;
 	ssize_t n;
 	int r;
 
@@ -266,6 +267,13 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 			     grow_dump);
 		if (n < 0)
 			return (int)n;
+		/*
+		 * The interval ends when the CPU states are read, not when
+		 * this thread next runs: taken just before the read, every
+		 * running slice credited up to t_end really ran until then,
+		 * however long this thread is preempted afterwards.
+		 */
+		t_end = now_ns();
 		r = read_cpus(st);
 		if (r < 0)
 			return r;
@@ -277,7 +285,7 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	d.ntasks = (size_t)n;
 	d.keys = st->keys;
 	d.vals = st->vals;
-	d.t_ns = now_ns();
+	d.t_ns = t_end;
 	d.cpus = st->cpus;
 	d.cpu_ok = st->cpu_ok;
 	r = ebpf_agg_step(st->agg, &d, &s);

@@ -15,11 +15,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +41,7 @@ static int failures, nr;
  * the vCPU: steal time, which the kernel's own accounting leaves out) can
  * spoil one run. The second attempt counts. Both are printed.
  */
+static unsigned topo_ncpus = 1;
 static bool rehearsal;
 static int rehearsal_failures;
 static struct {
@@ -136,10 +139,22 @@ static void scenario_duty(void)
 	uint64_t got[4] = { 0 };
 	double worst_cov = 2, max_cov = 0;
 
+	struct sched_param fifo = { .sched_priority = 10 }, other = { 0 };
+	uint64_t noise0, t0, noise, window_ns;
+	double slack;
+
 	for (int i = 0; i < 4; i++)
 		pid[i] = wl_duty_worker(duty[i], 20 * MS, 6000 * MS);
+	/*
+	 * The reader runs SCHED_FIFO: on a loaded machine a preempted reader
+	 * shifts slices between windows (totals stay exact) and this scenario
+	 * is about the collector, not about the reader's luck.
+	 */
+	(void)sched_setscheduler(0, SCHED_FIFO, &fifo);
 	wl_sleep_ns(300 * MS);
 	(void)sample();
+	noise0 = machine_noise_ns();
+	t0 = wl_now_ns();
 	for (int i = 0; i < 4; i++)
 		k0[i] = wl_schedstat_ns(pid[i]);
 	for (int n = 0; n < 50; n++) {
@@ -158,12 +173,22 @@ static void scenario_duty(void)
 	}
 	for (int i = 0; i < 4; i++)
 		k1[i] = wl_schedstat_ns(pid[i]);
+	(void)sched_setscheduler(0, SCHED_OTHER, &other);
+	/*
+	 * Timestamps at sched_switch include steal and irq time, which the
+	 * kernel's task clock (schedstat) leaves out: allow the machine's share.
+	 */
+	noise = machine_noise_ns() - noise0;
+	window_ns = wl_now_ns() - t0;
+	slack = 0.01 + 2.0 * (double)noise / ((double)window_ns * (double)topo_ncpus);
 	for (int i = 0; i < 4; i++) {
 		double truth = (double)(k1[i] - k0[i]), err = ((double)got[i] - truth) / truth;
 
-		check(k0[i] >= 0 && k1[i] > k0[i] && err < 0.01 && err > -0.01,
-		      "duty %u %%: attributed %.1f ms, schedstat %.1f ms, error %+.3f %%", duty[i],
-		      (double)got[i] / 1e6, truth / 1e6, err * 100);
+		check(k0[i] >= 0 && k1[i] > k0[i] && err < slack && err > -0.01,
+		      "duty %u %%: attributed %.1f ms, schedstat %.1f ms, error %+.3f %% (want "
+		      "-1 to +%.2f; steal+irq %.1f ms)",
+		      duty[i], (double)got[i] / 1e6, truth / 1e6, err * 100, slack * 100,
+		      (double)noise / 1e6);
 	}
 	if (is_ebpf)
 		check(worst_cov >= 0.995,
@@ -355,6 +380,41 @@ static void scenario_threads(void)
 	      tid, (double)busy / 1e6, (double)main_ns / 1e6, (double)truth / 1e6);
 }
 
+/* --syscalls: a process making 20000 getppid() calls is charged about that many. */
+static void scenario_syscalls(const struct activity_ctx *base)
+{
+	struct activity_ctx ctx = *base;
+	struct activity_sample s;
+	char reason[ACTIVITY_REASON_MAX] = "";
+	uint64_t calls = 0;
+	void *st = NULL;
+	pid_t pid;
+	int r;
+
+	ctx.syscalls = true;
+	r = ops->open(&ctx, &st, reason, sizeof(reason));
+	if (r < 0) {
+		check(false, "syscalls: open with syscall counting: %s", reason);
+		return;
+	}
+	(void)ops->sample(st, &s);
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 20000; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	(void)wl_reap(pid);
+	r = ops->sample(st, &s);
+	for (size_t i = 0; r == 0 && i < s.ntasks; i++)
+		if (s.tasks[i].key.tgid == (uint32_t)pid)
+			calls += s.tasks[i].syscalls;
+	check(r == 0 && calls >= 20000 && calls < 21000,
+	      "syscalls: 20000 getppid() calls -> %llu counted on the process's row",
+	      (unsigned long long)calls);
+	ops->close(st);
+}
+
 int main(int argc, char **argv)
 {
 	struct fsroot fs;
@@ -385,6 +445,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ctx = (struct activity_ctx){ .fs = &fs, .topo = &topo, .log = &lg };
+	topo_ncpus = topo.ncpus;
 	r = ops->open(&ctx, &cstate, reason, sizeof(reason));
 	if (r == -ENOSYS) {
 		printf("SKIP: the %s collector is not in this build: %s\n", ops->name, reason);
@@ -401,6 +462,8 @@ int main(int argc, char **argv)
 	snprintf(storm_dir, sizeof(storm_dir), "%s", dir);
 	attempt_twice(scenario_duty);
 	attempt_twice(scenario_storm);
+	if (is_ebpf)
+		scenario_syscalls(&ctx);
 	scenario_pid_reuse();
 	scenario_threads();
 	ops->close(cstate);

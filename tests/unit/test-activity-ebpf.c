@@ -450,6 +450,84 @@ static void test_syscalls_go_to_the_main_thread_row(void **state)
 	ebpf_agg_free(a);
 }
 
+/*
+ * Random schedules on two CPUs, sampled while switches keep happening
+ * between the map read and the CPU-state read (a preempted or slow reader):
+ * whatever each interval shows, the totals must equal the truth.
+ */
+static void test_random_schedules_add_up(void **state)
+{
+	static const struct sched_key pool[] = {
+		{ 0, 0, 0 }, { 10, 10, 1 }, { 11, 11, 2 }, { 12, 12, 3 }, { 12, 13, 4 }, { 14, 14, 5 },
+	};
+	enum { NPOOL = sizeof(pool) / sizeof(pool[0]) };
+
+	srand(12345);
+	for (int round = 0; round < 200; round++) {
+		struct maps m = { 0 }, seen;
+		struct ebpf_agg *a = agg_at(0);
+		struct activity_sample s;
+		struct ebpf_dump d;
+		uint64_t truth[NPOOL] = { 0 }, got[NPOOL] = { 0 }, now = 1;
+		unsigned cur[NSLOTS] = { 0, 0 };
+		uint64_t since[NSLOTS];
+
+		all_ok(&m);
+		for (unsigned c = 0; c < NSLOTS; c++) {
+			sw(&m, c, now, &pool[0]);
+			since[c] = now;
+		}
+		for (int step = 0; step < 60; step++) {
+			bool quiet = step == 59;
+			int nsw = rand() % 4;
+
+			/* Switches before the map read. */
+			for (int i = 0; i < nsw; i++) {
+				unsigned c = (unsigned)(rand() % NSLOTS), next;
+
+				now += 1 + (uint64_t)(rand() % 50);
+				do
+					next = (unsigned)(rand() % NPOOL);
+				while (next && next == cur[!c]);	/* a task runs on one CPU at a time */
+				truth[cur[c]] += now - since[c];
+				sw(&m, c, now, &pool[next]);
+				cur[c] = next;
+				since[c] = now;
+			}
+			now += 1 + (uint64_t)(rand() % 20);
+			seen = m;	/* the map read */
+			/* Switches after it, before the CPU states are read. */
+			for (int i = 0; !quiet && i < rand() % 3; i++) {
+				unsigned c = (unsigned)(rand() % NSLOTS), next;
+
+				now += 1 + (uint64_t)(rand() % 20);
+				do
+					next = (unsigned)(rand() % NPOOL);
+				while (next && next == cur[!c]);
+				truth[cur[c]] += now - since[c];
+				sw(&m, c, now, &pool[next]);
+				cur[c] = next;
+				since[c] = now;
+			}
+			memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
+			now += 1 + (uint64_t)(rand() % 20);
+			d = dump_of(&seen, now);
+			assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+			for (size_t i = 0; i < NPOOL; i++)
+				for (unsigned c = 0; c < NSLOTS; c++)
+					got[i] += i ? ns_of(&s, &pool[i], c) : s.idle_ns[c];
+		}
+		/* The running slices up to the last sample count too. */
+		for (unsigned c = 0; c < NSLOTS; c++)
+			truth[cur[c]] += now - since[c];
+		for (size_t i = 0; i < NPOOL; i++)
+			if (got[i] != truth[i])
+				fail_msg("round %d: task %zu got %llu, truth %llu", round, i,
+					 (unsigned long long)got[i], (unsigned long long)truth[i]);
+		ebpf_agg_free(a);
+	}
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct maps m = { 0 };
@@ -480,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_full_map_is_lost_not_hidden),
 		cmocka_unit_test(test_torn_cpu_copy_is_caught_up_later),
 		cmocka_unit_test(test_syscalls_go_to_the_main_thread_row),
+		cmocka_unit_test(test_random_schedules_add_up),
 		cmocka_unit_test(test_bad_arguments),
 	};
 

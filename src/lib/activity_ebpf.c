@@ -339,9 +339,10 @@ static int load(struct ebpf_state *st, bool btf_attach, bool real_sys)
 	struct joulestat_sched_bpf *skel;
 	int r;
 
+	/* libbpf 1.x: NULL with errno set, else negative errno codes returned. */
 	skel = joulestat_sched_bpf__open_opts(&oo);
 	if (!skel)
-		return -errno ? -errno : -EINVAL;
+		return errno ? -errno : -EINVAL;
 	bpf_program__set_autoload(skel->progs.switch_btf, btf_attach);
 	bpf_program__set_autoload(skel->progs.switch_raw, !btf_attach);
 	bpf_program__set_autoload(skel->progs.sys_enter, st->ctx->syscalls);
@@ -349,7 +350,6 @@ static int load(struct ebpf_state *st, bool btf_attach, bool real_sys)
 	bpf_map__set_max_entries(skel->maps.syscalls, st->max_tasks);
 	r = joulestat_sched_bpf__load(skel);
 	if (r < 0) {
-		r = -errno ? -errno : r;
 		joulestat_sched_bpf__destroy(skel);
 		return r;
 	}
@@ -445,7 +445,6 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	st->skel->bss->t0_ns = t0;
 	r = joulestat_sched_bpf__attach(st->skel);
 	if (r < 0) {
-		r = -errno ? -errno : r;
 		snprintf(reason, reason_size, "cannot attach the BPF programs: %s", strerror(-r));
 		goto fail;
 	}

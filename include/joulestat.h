@@ -75,6 +75,13 @@ struct joulestat_opts {
 	uint64_t model_max_mw;
 	/* Opt in to the MSR source (needs the msr module and CAP_SYS_RAWIO). */
 	bool enable_msr;
+	/*
+	 * Activity collector: "auto" (or NULL: eBPF when permitted, else
+	 * /proc), "ebpf" or "proc". Another value: -EINVAL.
+	 */
+	const char *activity;
+	/* Count syscalls per process (eBPF only; costs a little on every syscall). */
+	bool syscalls;
 };
 
 /*
@@ -211,6 +218,58 @@ struct joulestat_model_info {
 
 /* -ENOENT when the model source is not active. */
 JOULESTAT_API int joulestat_model_get(const struct joulestat *js, struct joulestat_model_info *info);
+
+/* ---- activity: which task ran on which CPU ---- */
+
+/*
+ * The activity collectors ("ebpf", "proc"), in preference order, and their
+ * state: ACTIVE (the one in use), SHADOWED (works, another is preferred),
+ * UNAVAILABLE / FAILED (reason says why), DISABLED (not selected).
+ */
+struct joulestat_collector_info {
+	size_t sz;
+	const char *name;
+	enum joulestat_source_state state;
+	int error;		/* the -errno behind UNAVAILABLE/FAILED, else 0 */
+	const char *reason;	/* one sentence a user can act on; "" when ACTIVE */
+};
+
+JOULESTAT_API size_t joulestat_collector_count(const struct joulestat *js);
+
+/* Describe collector `idx`; the same rules as joulestat_source_get(). */
+JOULESTAT_API int joulestat_collector_get(const struct joulestat *js, size_t idx,
+					  struct joulestat_collector_info *info);
+
+/*
+ * Close the activity interval now (the first one started at joulestat_new())
+ * and keep its summary for joulestat_activity_get(). Returns the number of
+ * tasks that ran in it, -ENODEV when no collector works, or -errno.
+ */
+JOULESTAT_API int joulestat_read_activity(struct joulestat *js);
+
+struct joulestat_activity_info {
+	size_t sz;
+	const char *collector;	/* "ebpf" or "proc" */
+	const char *detail;	/* how it runs: "tp_btf/sched_switch, BTF from /sys/kernel/btf/vmlinux, ..." */
+	uint64_t samples;	/* joulestat_read_activity() calls that succeeded */
+	/* The last interval; zeros (and coverage NULL) before the first sample. */
+	uint64_t interval_ns;
+	unsigned ncpus;		/* length of coverage[]: highest online CPU + 1 */
+	const double *coverage;	/* per CPU: (task + idle time named) / interval, ~1.0 when complete */
+	size_t tasks;		/* tasks that ran or exited */
+	uint64_t dropped;	/* events the collector could not record (full maps): counted, never silent */
+	uint64_t lost_ns;	/* CPU time known to have passed but not named, all CPUs */
+	double captured;	/* fraction of busy CPU time named to a task, 0..1 */
+};
+
+/*
+ * Describe the collector in use and its last interval. Pointers stay valid
+ * until the next joulestat_read_activity() or joulestat_free(). -ENODEV when
+ * no collector works (joulestat_collector_get() says why), -EINVAL for a bad
+ * info/sz.
+ */
+JOULESTAT_API int joulestat_activity_get(const struct joulestat *js,
+					 struct joulestat_activity_info *info);
 
 /* Names of every source, in priority order, NULL-terminated. Static storage. */
 JOULESTAT_API const char *const *joulestat_source_names(void);

@@ -7,8 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#if HAVE_BPF
+#include <bpf/libbpf.h>
+#endif
+
 #include "cli.h"
 #include "config.h"
+
+#if HAVE_BPF
+static int cli_libbpf_verbose;
+#endif
 
 static const struct cli_verb verbs[] = {
 	{ "probe", "what can be measured here, and why not", cmd_probe, cmd_probe_help,
@@ -173,6 +181,26 @@ static void log_to_stderr(enum joulestat_log_level level, const char *msg, void 
 	fprintf(stderr, "joulestat: %s: %s\n", names[level], msg);
 }
 
+#if HAVE_BPF
+/* libbpf's own messages: only with -v (info and warnings) or -vv (debug too). */
+static int libbpf_to_stderr(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && cli_libbpf_verbose < 2)
+		return 0;
+	fprintf(stderr, "joulestat: libbpf: ");
+	return vfprintf(stderr, fmt, ap);
+}
+#endif
+
+void cli_libbpf_logging(int verbose)
+{
+#if HAVE_BPF
+	cli_libbpf_verbose = verbose;
+	/* The callback is process-global: the program sets it, never the library. */
+	libbpf_set_print(verbose ? libbpf_to_stderr : NULL);
+#endif
+}
+
 static int check_root(const char *flag, const char *dir)
 {
 	if (!dir)
@@ -204,6 +232,8 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
 	o.enable_msr = c->source && strstr(c->source, "msr");
 	o.model_idle_mw = c->model_idle_mw;
 	o.model_max_mw = c->model_max_mw;
+	o.activity = c->activity;
+	cli_libbpf_logging(c->verbose);
 	r = joulestat_new(&o, ret);
 	if (r == -ENODEV)
 		cli_error(NULL, "none of the sources selected with --source (%s) works here; "

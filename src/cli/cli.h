@@ -64,6 +64,9 @@ void cli_common_help(FILE *out);
  */
 int cli_common_option(int opt, const char *arg, struct cli_common *c);
 
+/* libbpf's messages on stderr with -v, silent otherwise (process-global, so the CLI's call). */
+void cli_libbpf_logging(int verbose);
+
 /* Open the library with the common options; prints the error and fix on failure. */
 int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
 

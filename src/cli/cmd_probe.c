@@ -81,6 +81,105 @@ static void sleep_seconds(double s)
 		;
 }
 
+static void print_activity_text(struct joulestat *js)
+{
+	struct joulestat_activity_info ai = { .sz = sizeof(ai) };
+
+	printf("\nActivity collectors (in preference order)\n");
+	for (size_t i = 0; i < joulestat_collector_count(js); i++) {
+		struct joulestat_collector_info ci = { .sz = sizeof(ci) };
+
+		if (joulestat_collector_get(js, i, &ci) < 0)
+			continue;
+		printf("  %-10s %-12s %s\n", ci.name, state_names[ci.state], ci.reason);
+	}
+	if (joulestat_activity_get(js, &ai) < 0) {
+		printf("  none works: per-process attribution is not possible here\n");
+		return;
+	}
+	printf("  in use     %s: %s\n", ai.collector, ai.detail);
+	if (!ai.coverage) {
+		printf("  no interval sampled\n");
+		return;
+	}
+	printf("  interval   %.3f s, %zu tasks ran, %" PRIu64 " events dropped, %.1f %% of busy "
+	       "time named\n",
+	       (double)ai.interval_ns / 1e9, ai.tasks, ai.dropped, ai.captured * 100);
+	printf("  coverage  ");
+	for (unsigned cpu = 0; cpu < ai.ncpus; cpu++)
+		if (joulestat_cpu_socket(js, cpu) >= 0)
+			printf(" cpu%u %.1f %%", cpu, ai.coverage[cpu] * 100);
+	printf("\n");
+}
+
+static void print_activity_json(struct joulestat *js, struct jsonw *w)
+{
+	struct joulestat_activity_info ai = { .sz = sizeof(ai) };
+	bool active = joulestat_activity_get(js, &ai) == 0;
+
+	jsonw_key(w, "activity");
+	jsonw_begin_object(w);
+	jsonw_key(w, "collector");
+	if (active)
+		jsonw_string(w, ai.collector);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "detail");
+	jsonw_string(w, active ? ai.detail : "");
+	jsonw_key(w, "collectors");
+	jsonw_begin_array(w);
+	for (size_t i = 0; i < joulestat_collector_count(js); i++) {
+		struct joulestat_collector_info ci = { .sz = sizeof(ci) };
+
+		if (joulestat_collector_get(js, i, &ci) < 0)
+			continue;
+		jsonw_begin_object(w);
+		jsonw_key(w, "name");
+		jsonw_string(w, ci.name);
+		jsonw_key(w, "state");
+		jsonw_string(w, state_names[ci.state]);
+		jsonw_key(w, "available");
+		jsonw_bool(w, ci.state == JOULESTAT_SOURCE_ACTIVE ||
+				      ci.state == JOULESTAT_SOURCE_SHADOWED);
+		jsonw_key(w, "reason");
+		jsonw_string(w, ci.reason);
+		jsonw_key(w, "error");
+		if (ci.error)
+			jsonw_string(w, strerrorname_np(-ci.error) ? strerrorname_np(-ci.error) : "");
+		else
+			jsonw_null(w);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	jsonw_key(w, "interval_ns");
+	jsonw_u64(w, active ? ai.interval_ns : 0);
+	jsonw_key(w, "tasks");
+	jsonw_u64(w, active ? ai.tasks : 0);
+	jsonw_key(w, "dropped");
+	jsonw_u64(w, active ? ai.dropped : 0);
+	jsonw_key(w, "lost_ns");
+	jsonw_u64(w, active ? ai.lost_ns : 0);
+	jsonw_key(w, "captured");
+	if (active && ai.coverage)
+		jsonw_double(w, ai.captured);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "coverage");
+	jsonw_begin_array(w);
+	for (unsigned cpu = 0; active && ai.coverage && cpu < ai.ncpus; cpu++) {
+		if (joulestat_cpu_socket(js, cpu) < 0)
+			continue;
+		jsonw_begin_object(w);
+		jsonw_key(w, "cpu");
+		jsonw_u64(w, cpu);
+		jsonw_key(w, "coverage");
+		jsonw_double(w, ai.coverage[cpu]);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	jsonw_end_object(w);
+}
+
 static void print_text(struct joulestat *js, const struct cli_common *c)
 {
 	struct joulestat_model_info mi = { .sz = sizeof(mi) };
@@ -174,6 +273,8 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 		printf("\nModel\n  per socket: idle %.1f W, full load %.1f W (%s); power = idle + "
 		       "(full - idle) x CPU utilisation from /proc/stat\n",
 		       (double)mi.idle_mw / 1e3, (double)mi.max_mw / 1e3, mi.origin);
+
+	print_activity_text(js);
 
 	printf("\nDefault for 'joulestat top'\n  energy from ");
 	for (size_t i = 0; i < nactive; i++)
@@ -335,6 +436,7 @@ static void print_json(struct joulestat *js, const struct cli_common *c)
 	} else {
 		jsonw_null(&w);
 	}
+	print_activity_json(js, &w);
 	jsonw_end_object(&w);
 }
 
@@ -383,6 +485,7 @@ int cmd_probe(int argc, char **argv, struct cli_common *common)
 		return EXIT_RUNTIME;
 	sleep_seconds(interval_s);
 	(void)joulestat_read_energy(js);
+	(void)joulestat_read_activity(js);
 	if (json)
 		print_json(js, common);
 	else

@@ -79,6 +79,7 @@ struct activity_ctx {
 	const struct topology *topo;
 	const struct logger *log;
 	bool syscalls;			/* count syscalls per process (costs on every syscall) */
+	uint32_t max_tasks;		/* ebpf: task map capacity; 0: from <procfs>/sys/kernel/pid_max */
 };
 
 struct activity_ops {

@@ -6,6 +6,7 @@
  * topology.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,8 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 		return -EINVAL;
 	if (o.model_idle_mw && o.model_max_mw && o.model_idle_mw > o.model_max_mw)
 		return -EINVAL;
+	if (!activity_mode_valid(o.activity))
+		return -EINVAL;
 
 	js = calloc(1, sizeof(*js));
 	if (!js)
@@ -318,6 +321,17 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 	}
 	resolve_shadowing(js);
 	choose_host_total(js);
+	js->actx = (struct activity_ctx){
+		.fs = &js->fs,
+		.topo = js->topo,
+		.log = &js->log,
+		.syscalls = o.syscalls,
+	};
+	r = activity_select(&js->activity, &js->actx, o.activity);
+	/* The mode was only needed to choose; the copy must not borrow the caller's string. */
+	js->opts.activity = NULL;
+	if (r < 0)
+		goto fail;
 	r = rebuild_view(js);
 	if (r < 0)
 		goto fail;
@@ -339,6 +353,7 @@ struct joulestat *joulestat_free(struct joulestat *js)
 	for (size_t i = 0; i < js->nslots; i++)
 		if (js->slots[i].state_kind == JOULESTAT_SOURCE_ACTIVE)
 			slot_close(js, &js->slots[i]);
+	activity_sel_close(&js->activity);
 	domain_list_done(&js->domains);
 	free(js->view);
 	free(js->topo);
@@ -519,4 +534,84 @@ int joulestat_model_get(const struct joulestat *js, struct joulestat_model_info 
 		    js->slots[i].state_kind == JOULESTAT_SOURCE_ACTIVE)
 			return source_model_describe(js->slots[i].state, info);
 	return -ENOENT;
+}
+
+size_t joulestat_collector_count(const struct joulestat *js)
+{
+	return js ? ACTIVITY__COUNT : 0;
+}
+
+int joulestat_collector_get(const struct joulestat *js, size_t idx,
+			    struct joulestat_collector_info *info)
+{
+	struct joulestat_collector_info o = { .sz = sizeof(o) };
+	const struct activity_choice *c;
+
+	if (!js || !info || !INFO_FITS(info, struct joulestat_collector_info, reason))
+		return -EINVAL;
+	if (idx >= ACTIVITY__COUNT)
+		return -ERANGE;
+	c = &js->activity.c[idx];
+	o.name = c->ops->name;
+	o.state = c->state;
+	o.error = c->error;
+	o.reason = c->reason;
+	o.sz = info->sz;
+	memcpy(info, &o, MIN(info->sz, sizeof(o)));
+	return 0;
+}
+
+int joulestat_read_activity(struct joulestat *js)
+{
+	const struct activity_sample *s;
+	int r;
+
+	if (!js)
+		return -EINVAL;
+	r = activity_sel_sample(&js->activity, &s);
+	if (r < 0) {
+		if (r != -ENODEV)
+			log_warning(&js->log, "activity %s: sample failed: %s",
+				    js->activity.c[js->activity.active].ops->name, strerror(-r));
+		return r;
+	}
+	if (s->dropped)
+		log_warning(&js->log, "activity: %" PRIu64 " events dropped in the last interval "
+				      "(task map full)", s->dropped);
+	return (int)MIN(s->ntasks, (size_t)INT32_MAX);
+}
+
+const struct activity_sample *monitor_activity_last(const struct joulestat *js)
+{
+	return js && js->activity.have_last ? &js->activity.last : NULL;
+}
+
+int joulestat_activity_get(const struct joulestat *js, struct joulestat_activity_info *info)
+{
+	struct joulestat_activity_info o = { .sz = sizeof(o) };
+	const struct activity_sel *a;
+
+	if (!js || !info || !INFO_FITS(info, struct joulestat_activity_info, captured))
+		return -EINVAL;
+	a = &js->activity;
+	if (a->active < 0)
+		return -ENODEV;
+	o.collector = a->c[a->active].ops->name;
+	o.detail = a->detail;
+	o.samples = a->samples;
+	if (a->have_last) {
+		const struct activity_sample *s = &a->last;
+
+		o.interval_ns = s->end_ns - s->start_ns;
+		o.ncpus = s->ncpus;
+		o.coverage = a->coverage;
+		o.tasks = s->ntasks;
+		o.dropped = s->dropped;
+		for (unsigned c = 0; c < s->ncpus; c++)
+			o.lost_ns += s->lost_ns[c];
+		o.captured = s->captured;
+	}
+	o.sz = info->sz;
+	memcpy(info, &o, MIN(info->sz, sizeof(o)));
+	return 0;
 }

@@ -4,6 +4,7 @@
 #define JOULESTAT_MONITOR_H
 
 #include "joulestat.h"
+#include "activity_sel.h"
 #include "fsroot.h"
 #include "log.h"
 #include "source.h"
@@ -36,6 +37,12 @@ struct joulestat {
 	size_t nview, view_cap;
 
 	struct source_ctx ctx;
+
+	struct activity_ctx actx;
+	struct activity_sel activity;	/* the chosen collector, opened in joulestat_new() */
 };
+
+/* The last activity sample, or NULL before the first joulestat_read_activity(). */
+const struct activity_sample *monitor_activity_last(const struct joulestat *js);
 
 #endif

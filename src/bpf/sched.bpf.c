@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sched.bpf.c - charge every nanosecond of every CPU to the task that ran it.
+ *
+ * At each sched_switch on a CPU, the time since that CPU's previous switch
+ * (or exit charge) goes to the outgoing task, or to the CPU's idle counter
+ * when the outgoing task is the idle task (pid 0). Counters are cumulative;
+ * activity_ebpf.c reads them, takes differences, and names the slice still
+ * running at sample time from sched_cpu.last_ns/cur_*.
+ *
+ * Two programs handle sched_switch: a BTF tracepoint (cheapest dispatch) and
+ * a raw tracepoint for kernels that cannot attach tp_btf. Userspace probes by
+ * loading one and falling back to the other, never by kernel version. Both
+ * read task fields with CO-RE (BPF_CORE_READ), so one object fits all kernels
+ * with BTF.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "sched_shared.h"
+
+#define PF_EXITING 0x00000004
+#define PF_KTHREAD 0x00200000
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by userspace after load, just before attach: the start of the first interval. */
+__u64 t0_ns = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sched_cpu);
+} cpu_state SEC(".maps");
+
+/*
+ * Not preallocated: a per-CPU value for each of pid_max keys on a many-CPU
+ * machine would pin far more memory than the tasks alive at once need.
+ * max_entries is set by userspace before load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SCHED_TASKS_MIN);
+	__type(key, struct sched_key);
+	__type(value, struct sched_val);
+} tasks SEC(".maps");
+
+/* Syscalls per tgid, cumulative (only with --syscalls, whose program is otherwise not loaded). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SCHED_TASKS_MIN);
+	__type(key, __u32);
+	__type(value, __u64);
+} syscalls SEC(".maps");
+
+/*
+ * A task field: a direct load where the verifier trusts the pointer (tp_btf
+ * arguments: CO-RE-relocated, no helper call), else bpf_probe_read_kernel
+ * through BPF_CORE_READ. `direct` is a constant in every caller, so only one
+ * branch is ever compiled into a program.
+ */
+#define TASK_READ(direct, t, field) ((direct) ? (t)->field : BPF_CORE_READ(t, field))
+
+static __always_inline void task_key_of(struct task_struct *t, struct sched_key *k, bool direct)
+{
+	k->tgid = TASK_READ(direct, t, tgid);
+	k->pid = TASK_READ(direct, t, pid);
+	k->start_ns = TASK_READ(direct, t, start_boottime);
+}
+
+static __always_inline void fill_identity(struct task_struct *t, struct sched_val *v, __u64 now)
+{
+	const struct cred *cred = BPF_CORE_READ(t, cred);
+
+	bpf_probe_read_kernel_str(v->comm, sizeof(v->comm), &t->comm);
+	v->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	v->uid = BPF_CORE_READ(cred, uid.val);
+	v->comm_ns = now;
+}
+
+/* The task's value on this CPU, created when absent; NULL when the map is full. */
+static __always_inline struct sched_val *task_val(struct task_struct *t, const struct sched_key *k,
+						  __u64 now, bool direct)
+{
+	struct sched_val *v, init = {};
+
+	v = bpf_map_lookup_elem(&tasks, k);
+	if (v)
+		return v;
+	fill_identity(t, &init, now);
+	if (TASK_READ(direct, t, flags) & PF_KTHREAD)
+		init.flags |= SCHED_TASK_KERNEL;
+	/* -EEXIST: another CPU created it meanwhile; the lookup below finds it. */
+	bpf_map_update_elem(&tasks, k, &init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&tasks, k);
+}
+
+/*
+ * Charge delta_ns to task t on this CPU. `atomic`: from a program that a
+ * switch could interrupt on this CPU (not sched_switch itself, which runs
+ * with preemption off), so its additions must be single instructions.
+ */
+static __always_inline void charge(struct sched_cpu *c, struct task_struct *t, __u64 delta_ns,
+				   __u64 now, bool exited, bool direct, bool atomic)
+{
+	struct sched_key k;
+	struct sched_val *v;
+
+	if (atomic)
+		__sync_fetch_and_add(&c->charged_ns, delta_ns);
+	else
+		c->charged_ns += delta_ns;
+	task_key_of(t, &k, direct);
+	if (k.pid == 0) {
+		c->idle_ns += delta_ns;
+		return;
+	}
+	v = task_val(t, &k, now, direct);
+	if (!v) {
+		__sync_fetch_and_add(&c->lost_ns, delta_ns);
+		__sync_fetch_and_add(&c->dropped, 1);
+		return;
+	}
+	if (atomic)
+		__sync_fetch_and_add(&v->oncpu_ns, delta_ns);
+	else
+		v->oncpu_ns += delta_ns;
+	if (exited || (TASK_READ(direct, t, flags) & PF_EXITING))
+		v->flags |= SCHED_TASK_EXITED;
+}
+
+static __always_inline struct sched_cpu *cpu_begin(void)
+{
+	__u32 zero = 0;
+	struct sched_cpu *c = bpf_map_lookup_elem(&cpu_state, &zero);
+
+	if (!c)
+		return NULL;
+	c->gen_start = c->gen_done + 1;
+	barrier();
+	return c;
+}
+
+static __always_inline void cpu_end(struct sched_cpu *c)
+{
+	barrier();
+	c->gen_done = c->gen_start;
+}
+
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next,
+				     bool direct)
+{
+	/*
+	 * One timestamp ends the outgoing slice and starts the incoming one, so
+	 * the program's own run time is charged to nobody twice and to the next
+	 * task not at all.
+	 */
+	__u64 now = bpf_ktime_get_ns();
+	struct sched_cpu *c = cpu_begin();
+	struct sched_key nk;
+	__u64 last;
+
+	if (!c)
+		return 0;
+	last = c->last_ns ? c->last_ns : t0_ns;
+	if (last && now > last)
+		charge(c, prev, now - last, now, false, direct, false);
+	/*
+	 * The incoming task's entry is not created here: that would cost a
+	 * hash lookup on every switch. Userspace names a running slice whose
+	 * task has no entry yet from cur_* alone.
+	 */
+	task_key_of(next, &nk, direct);
+	c->last_ns = now;
+	c->cur_tgid = nk.tgid;
+	c->cur_pid = nk.pid;
+	c->cur_start_ns = nk.start_ns;
+	cpu_end(c);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next, true);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next, false);
+}
+
+/*
+ * Charge the exiting task's slice so far and mark it exited: userspace then
+ * reports it in this interval and deletes its entry after reading it. The few
+ * microseconds until its last switch are charged there (PF_EXITING marks them).
+ */
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(process_exit)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 now = bpf_ktime_get_ns(), last;
+	__u32 zero = 0;
+	struct sched_cpu *c = bpf_map_lookup_elem(&cpu_state, &zero);
+
+	if (!c)
+		return 0;
+	/*
+	 * Unlike sched_switch, this program can be preempted, and a switch in
+	 * between would charge the same slice: claim [last, now) by moving
+	 * last_ns with a compare-and-swap, and charge only when it was ours.
+	 * cur_* stay (this task still runs), so a reader sees either value of
+	 * last_ns consistent with them: no generation bump needed.
+	 */
+	last = c->last_ns;
+	if (!last || now <= last)
+		return 0;
+	if (__sync_val_compare_and_swap(&c->last_ns, last, now) != last)
+		return 0;
+	charge(c, t, now - last, now, true, false, true);
+	return 0;
+}
+
+/* After exec the comm is the new program's: record it on this CPU's copy, newest wins. */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(process_exec)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 now = bpf_ktime_get_ns();
+	struct sched_key k;
+	struct sched_val *v;
+
+	task_key_of(t, &k, false);
+	v = task_val(t, &k, now, false);
+	if (v)
+		fill_identity(t, v, now);
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 one = 1, *n;
+
+	n = bpf_map_lookup_elem(&syscalls, &tgid);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&syscalls, &tgid, &one, BPF_NOEXIST);
+	return 0;
+}

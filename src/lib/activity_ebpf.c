@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * activity_ebpf.c - the eBPF activity collector: loads sched.bpf.c (the only
+ * file that includes its skeleton), reads its maps each sample and hands the
+ * contents to the pure aggregator (activity_ebpf_agg.c).
+ *
+ * Lifecycle (libbpf-bootstrap's): open -> size the maps, pick the programs ->
+ * load -> attach -> sample() ... -> close. sched_switch is attached as tp_btf
+ * when the kernel loads it, else as a raw tracepoint: decided by trying, not
+ * by kernel version. The library never calls libbpf_set_print(): libbpf's
+ * print callback is process-global and belongs to the program (the CLI).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "activity_ebpf.h"
+#include "sched.skel.h"
+#include "util.h"
+
+#define BATCH_CHUNK 1024u	/* entries per batch call: more than any hash bucket holds */
+#define CPU_READ_TRIES 4
+#define DUMP_TRIES 3		/* map reads until one sees no switch meanwhile ... */
+#define DUMP_RETRY_MAX_NS 500000 /* ... while a read costs less than this */
+
+struct ebpf_state {
+	struct joulestat_sched_bpf *skel;
+	const struct activity_ctx *ctx;
+	struct ebpf_agg *agg;
+	unsigned nslots;	/* possible CPUs: per-CPU values per key */
+	unsigned ncpus;		/* highest online CPU + 1 */
+	uint32_t max_tasks;
+	bool btf_attach;	/* tp_btf, else raw_tp */
+	bool no_batch;		/* the kernel refused batch operations: iterate */
+	char btf_path[256];
+	/* one reading, reused */
+	struct sched_key *keys;
+	struct sched_val *vals;
+	size_t keys_cap;
+	uint32_t *sys_tgids;
+	uint64_t *sys_counts;
+	size_t sys_cap;
+	struct sched_cpu *cpus, *cpus_retry;
+	uint64_t *gen_before;
+	bool *cpu_ok;
+	long page_size;
+};
+
+static int grow_dump(struct ebpf_state *st, size_t need)
+{
+	size_t n = st->keys_cap ? st->keys_cap : BATCH_CHUNK;
+	struct sched_key *k;
+	struct sched_val *v;
+
+	if (need <= st->keys_cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	k = realloc(st->keys, n * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	st->keys = k;
+	v = realloc(st->vals, n * st->nslots * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	st->vals = v;
+	st->keys_cap = n;
+	return 0;
+}
+
+static int grow_sys(struct ebpf_state *st, size_t need)
+{
+	size_t n = st->sys_cap ? st->sys_cap : BATCH_CHUNK;
+	uint32_t *k;
+	uint64_t *v;
+
+	if (need <= st->sys_cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	k = realloc(st->sys_tgids, n * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	st->sys_tgids = k;
+	v = realloc(st->sys_counts, n * st->nslots * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	st->sys_counts = v;
+	st->sys_cap = n;
+	return 0;
+}
+
+/*
+ * Copy a whole per-CPU hash map: batched (one syscall per BATCH_CHUNK
+ * entries), or key by key when the kernel refuses batches (before 5.6).
+ * keys/vals are grown by `grow` as needed. Returns the entry count or -errno.
+ */
+static ssize_t dump_map(struct ebpf_state *st, int fd, size_t key_size, size_t val_size,
+			void **keys, void **vals, int (*grow)(struct ebpf_state *, size_t))
+{
+	size_t n = 0;
+	uint8_t token[16];
+	bool first = true;
+	int r;
+
+	while (!st->no_batch) {
+		__u32 count;
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		r = grow(st, n + BATCH_CHUNK);
+		if (r < 0)
+			return r;
+		count = BATCH_CHUNK;
+		r = bpf_map_lookup_batch(fd, first ? NULL : token, token, (uint8_t *)*keys + n * key_size,
+					 (uint8_t *)*vals + n * val_size * st->nslots, &count, &opts);
+		if (r < 0)
+			r = -errno;
+		first = false;
+		if (r == 0 || r == -ENOENT) {
+			n += count;
+			if (r == -ENOENT)
+				return (ssize_t)n;
+			continue;
+		}
+		if ((r == -EINVAL || r == -ENOTSUP || r == -EOPNOTSUPP) && n == 0) {
+			st->no_batch = true;
+			break;
+		}
+		return r;
+	}
+	/* Iteration: a key deleted meanwhile makes get_next_key restart; the kernel handles it. */
+	{
+		uint8_t prev[16], cur[16];
+		void *pk = NULL;
+
+		n = 0;
+		while (bpf_map_get_next_key(fd, pk, cur) == 0) {
+			r = grow(st, n + 1);
+			if (r < 0)
+				return r;
+			memcpy((uint8_t *)*keys + n * key_size, cur, key_size);
+			if (bpf_map_lookup_elem(fd, cur, (uint8_t *)*vals + n * val_size * st->nslots) == 0)
+				n++;
+			memcpy(prev, cur, key_size);
+			pk = prev;
+		}
+		return (ssize_t)n;
+	}
+}
+
+/* One consistent copy of every CPU's state (torn copies retried, then marked). */
+static int read_cpus(struct ebpf_state *st)
+{
+	int fd = bpf_map__fd(st->skel->maps.cpu_state);
+	__u32 zero = 0;
+	bool all = false;
+
+	if (bpf_map_lookup_elem(fd, &zero, st->cpus) < 0)
+		return -errno;
+	for (int tries = 0; tries < CPU_READ_TRIES && !all; tries++) {
+		all = true;
+		for (unsigned c = 0; c < st->nslots; c++) {
+			st->cpu_ok[c] = st->cpus[c].gen_done == st->cpus[c].gen_start;
+			all &= st->cpu_ok[c];
+		}
+		if (all || bpf_map_lookup_elem(fd, &zero, st->cpus_retry) < 0)
+			break;
+		for (unsigned c = 0; c < st->nslots; c++)
+			if (!st->cpu_ok[c])
+				st->cpus[c] = st->cpus_retry[c];
+	}
+	for (unsigned c = 0; c < st->nslots; c++)
+		st->cpu_ok[c] = st->cpus[c].gen_done == st->cpus[c].gen_start;
+	return 0;
+}
+
+static void delete_keys(int fd, const void *keys, size_t n, size_t key_size)
+{
+	__u32 count = (__u32)n;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (!n)
+		return;
+	if (bpf_map_delete_batch(fd, keys, &count, &opts) == 0)
+		return;
+	/* Partial, refused or an entry already gone: delete one by one from there. */
+	for (size_t i = count; i < n; i++)
+		(void)bpf_map_delete_elem(fd, (const uint8_t *)keys + i * key_size);
+}
+
+/*
+ * From /proc: the comm of tasks named only by a CPU's running slice (no map
+ * entry yet), and the resident memory of each process whose main thread ran
+ * (<procfs>/PID/statm).
+ */
+static void fill_from_proc(struct ebpf_state *st, struct activity_task *tasks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct activity_task *t = &tasks[i];
+		unsigned long long size, resident;
+		char rel[64], buf[128];
+
+		if (!t->comm[0]) {
+			snprintf(rel, sizeof(rel), "%u/task/%u/comm", t->key.tgid, t->key.tid);
+			if (fsroot_read_line(st->ctx->fs, FS_PROC, rel, buf, sizeof(buf)) >= 0)
+				strscpy(t->comm, buf, sizeof(t->comm));
+		}
+
+		if (t->key.tid != t->key.tgid || (t->flags & ACTIVITY_TASK_EXITED) || !t->oncpu_ns)
+			continue;
+		snprintf(rel, sizeof(rel), "%u/statm", t->key.tgid);
+		if (fsroot_read(st->ctx->fs, FS_PROC, rel, buf, sizeof(buf)) <= 0)
+			continue;
+		if (sscanf(buf, "%llu %llu", &size, &resident) == 2)
+			t->rss_bytes = (uint64_t)resident * (uint64_t)st->page_size;
+	}
+}
+
+static int ebpf_sample(void *state, struct activity_sample *ret)
+{
+	struct ebpf_state *st = state;
+	struct activity_sample s;
+	const struct sched_key *ex;
+	const uint32_t *ex_tgids;
+	struct ebpf_dump d = { .nslots = st->nslots };
+	uint64_t t_end = 0;
+	ssize_t n;
+	int r;
+
+	if (st->ctx->syscalls) {
+		n = dump_map(st, bpf_map__fd(st->skel->maps.syscalls), sizeof(uint32_t),
+			     sizeof(uint64_t), (void **)&st->sys_tgids, (void **)&st->sys_counts,
+			     grow_sys);
+		if (n < 0)
+			return (int)n;
+		d.nsys = (size_t)n;
+		d.sys_tgids = st->sys_tgids;
+		d.sys_counts = st->sys_counts;
+	}
+	/*
+	 * Tasks before CPUs: a slice that completes between the two readings
+	 * is then missing from this interval and found in the next, never
+	 * counted twice (the aggregator's debits rely on this order). Better:
+	 * no switch at all during the map read makes the interval exact, so
+	 * compare each CPU's switch generation around it and read again when
+	 * one moved (the reader was preempted, or the machine is busy), as long
+	 * as a read is cheap: with many tasks, the debits keep the totals exact.
+	 */
+	for (int tries = 0;; tries++) {
+		bool moved = false;
+		uint64_t t_read = now_ns();
+
+		r = read_cpus(st);
+		if (r < 0)
+			return r;
+		for (unsigned c = 0; c < st->nslots; c++)
+			st->gen_before[c] = st->cpus[c].gen_done;
+		n = dump_map(st, bpf_map__fd(st->skel->maps.tasks), sizeof(struct sched_key),
+			     sizeof(struct sched_val), (void **)&st->keys, (void **)&st->vals,
+			     grow_dump);
+		if (n < 0)
+			return (int)n;
+		/*
+		 * The interval ends when the CPU states are read, not when
+		 * this thread next runs: taken just before the read, every
+		 * running slice credited up to t_end really ran until then,
+		 * however long this thread is preempted afterwards.
+		 */
+		t_end = now_ns();
+		r = read_cpus(st);
+		if (r < 0)
+			return r;
+		for (unsigned c = 0; c < st->nslots; c++)
+			moved |= st->cpus[c].gen_done != st->gen_before[c];
+		if (!moved || tries == DUMP_TRIES - 1 || now_ns() - t_read > DUMP_RETRY_MAX_NS)
+			break;
+	}
+	d.ntasks = (size_t)n;
+	d.keys = st->keys;
+	d.vals = st->vals;
+	d.t_ns = t_end;
+	d.cpus = st->cpus;
+	d.cpu_ok = st->cpu_ok;
+	r = ebpf_agg_step(st->agg, &d, &s);
+	if (r < 0)
+		return r;
+	n = (ssize_t)ebpf_agg_exited(st->agg, &ex);
+	delete_keys(bpf_map__fd(st->skel->maps.tasks), ex, (size_t)n, sizeof(*ex));
+	n = (ssize_t)ebpf_agg_exited_tgids(st->agg, &ex_tgids);
+	if (st->ctx->syscalls)
+		delete_keys(bpf_map__fd(st->skel->maps.syscalls), ex_tgids, (size_t)n,
+			    sizeof(*ex_tgids));
+	fill_from_proc(st, (struct activity_task *)s.tasks, s.ntasks);
+	*ret = s;
+	return 0;
+}
+
+static void ebpf_close(void *state)
+{
+	struct ebpf_state *st = state;
+
+	if (!st)
+		return;
+	joulestat_sched_bpf__destroy(st->skel);
+	ebpf_agg_free(st->agg);
+	free(st->keys);
+	free(st->vals);
+	free(st->sys_tgids);
+	free(st->sys_counts);
+	free(st->cpus);
+	free(st->cpus_retry);
+	free(st->cpu_ok);
+	free(st->gen_before);
+	free(st);
+}
+
+/* Task map capacity: pid_max (every task alive at once fits), within the shared bounds. */
+static uint32_t task_capacity(const struct activity_ctx *ctx)
+{
+	uint64_t pid_max = 32768;
+
+	if (ctx->max_tasks)
+		return ctx->max_tasks;
+	(void)fsroot_read_u64(ctx->fs, FS_PROC, "sys/kernel/pid_max", &pid_max);
+	return (uint32_t)MIN(MAX(pid_max, (uint64_t)SCHED_TASKS_MIN), (uint64_t)SCHED_TASKS_MAX);
+}
+
+/* Open and load with sched_switch as tp_btf (btf_attach) or raw_tp. Returns -errno from load. */
+static int load(struct ebpf_state *st, bool btf_attach, bool real_sys)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = real_sys ? NULL : st->btf_path);
+	struct joulestat_sched_bpf *skel;
+	int r;
+
+	/* libbpf 1.x: NULL with errno set, else negative errno codes returned. */
+	skel = joulestat_sched_bpf__open_opts(&oo);
+	if (!skel)
+		return errno ? -errno : -EINVAL;
+	bpf_program__set_autoload(skel->progs.switch_btf, btf_attach);
+	bpf_program__set_autoload(skel->progs.switch_raw, !btf_attach);
+	bpf_program__set_autoload(skel->progs.sys_enter, st->ctx->syscalls);
+	bpf_map__set_max_entries(skel->maps.tasks, st->max_tasks);
+	bpf_map__set_max_entries(skel->maps.syscalls, st->max_tasks);
+	r = joulestat_sched_bpf__load(skel);
+	if (r < 0) {
+		joulestat_sched_bpf__destroy(skel);
+		return r;
+	}
+	st->skel = skel;
+	st->btf_attach = btf_attach;
+	return 0;
+}
+
+/*
+ * Make every online CPU switch once, so each has a named running task from
+ * the start: an idle CPU may otherwise not switch for seconds (NOHZ), and
+ * its time would have no name until it did. Moving this thread onto each CPU
+ * in turn does it; its affinity is restored afterwards.
+ */
+static void prime_cpus(const struct topology *topo)
+{
+	cpu_set_t saved, one;
+	unsigned cpu;
+
+	if (sched_getaffinity(0, sizeof(saved), &saved) < 0)
+		return;
+	cpuset_for_each(cpu, &topo->online) {
+		if (cpu >= CPU_SETSIZE)
+			break;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) == 0)
+			sched_yield();
+	}
+	(void)sched_setaffinity(0, sizeof(saved), &saved);
+}
+
+static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *reason,
+		     size_t reason_size)
+{
+	struct ebpf_state *st;
+	bool real_sys = fsroot_is_real(ctx->fs, FS_SYS) > 0;
+	unsigned highest = 0, cpu;
+	uint64_t t0;
+	int r, nposs;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->ctx = ctx;
+	st->page_size = sysconf(_SC_PAGESIZE);
+	if (fsroot_path(ctx->fs, FS_SYS, "kernel/btf/vmlinux", st->btf_path, sizeof(st->btf_path)) <
+		    0 ||
+	    access(st->btf_path, R_OK) < 0) {
+		r = -ENOENT;
+		snprintf(reason, reason_size,
+			 "BTF missing at %s: the kernel needs CONFIG_DEBUG_INFO_BTF=y", st->btf_path);
+		goto fail;
+	}
+	nposs = libbpf_num_possible_cpus();
+	if (nposs <= 0) {
+		r = nposs < 0 ? nposs : -ENODEV;
+		snprintf(reason, reason_size, "cannot count possible CPUs: %s", strerror(-r));
+		goto fail;
+	}
+	st->nslots = (unsigned)nposs;
+	cpuset_for_each(cpu, &ctx->topo->online) highest = cpu;
+	st->ncpus = MIN(highest + 1, st->nslots);
+	st->max_tasks = task_capacity(ctx);
+
+	r = load(st, true, real_sys);
+	if (r == -EPERM || r == -EACCES) {
+		snprintf(reason, reason_size,
+			 "not permitted: run as root or grant CAP_BPF and CAP_PERFMON");
+		goto fail;
+	}
+	if (r < 0)
+		r = load(st, false, real_sys);
+	if (r < 0) {
+		snprintf(reason, reason_size, "the BPF program does not load here: %s%s",
+			 strerror(-r),
+			 r == -EPERM ? " (run as root or grant CAP_BPF and CAP_PERFMON)" : "");
+		goto fail;
+	}
+
+	st->cpus = calloc(st->nslots, sizeof(*st->cpus));
+	st->cpus_retry = calloc(st->nslots, sizeof(*st->cpus_retry));
+	st->cpu_ok = calloc(st->nslots, sizeof(*st->cpu_ok));
+	st->gen_before = calloc(st->nslots, sizeof(*st->gen_before));
+	if (!st->cpus || !st->cpus_retry || !st->cpu_ok || !st->gen_before) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	t0 = now_ns();
+	r = ebpf_agg_new(st->ncpus, st->nslots, t0, &st->agg);
+	if (r < 0)
+		goto fail;
+	st->skel->bss->t0_ns = t0;
+	r = joulestat_sched_bpf__attach(st->skel);
+	if (r < 0) {
+		snprintf(reason, reason_size, "cannot attach the BPF programs: %s", strerror(-r));
+		goto fail;
+	}
+	prime_cpus(ctx->topo);
+	log_info(ctx->log, "activity ebpf: %s/sched_switch, %u task slots, %u possible CPUs",
+		 st->btf_attach ? "tp_btf" : "raw_tp", st->max_tasks, st->nslots);
+	*ret_state = st;
+	return 0;
+fail:
+	ebpf_close(st);
+	return r;
+}
+
+int activity_ebpf_describe(void *state, char *buf, size_t size)
+{
+	const struct ebpf_state *st = state;
+
+	if (!st)
+		return -EINVAL;
+	snprintf(buf, size, "%s/sched_switch%s, BTF from %s, %u task slots",
+		 st->btf_attach ? "tp_btf" : "raw_tp",
+		 st->btf_attach ? "" : " (tp_btf unsupported: using raw tracepoint)", st->btf_path,
+		 st->max_tasks);
+	return 0;
+}
+
+const struct activity_ops activity_ebpf_ops = {
+	.name = "ebpf",
+	.open = ebpf_open,
+	.sample = ebpf_sample,
+	.close = ebpf_close,
+};

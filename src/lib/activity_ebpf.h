@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * activity_ebpf.h - the eBPF collector's userspace arithmetic, apart from any
+ * I/O: recorded map contents in, one struct activity_sample out. The BPF maps
+ * hold cumulative counters (sched_shared.h); the aggregator keeps the previous
+ * contents and turns them into per-interval differences, names each CPU's
+ * slice still running at sample time, and lists the exited tasks whose map
+ * entries the caller must now delete.
+ */
+#ifndef JOULESTAT_ACTIVITY_EBPF_H
+#define JOULESTAT_ACTIVITY_EBPF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bpf/sched_shared.h"
+#include "activity.h"
+
+_Static_assert(sizeof(struct sched_key) == 16, "sched_key layout is shared with BPF");
+_Static_assert(sizeof(struct sched_val) == 48, "sched_val layout is shared with BPF");
+_Static_assert(sizeof(struct sched_cpu) == 72, "sched_cpu layout is shared with BPF");
+_Static_assert(SCHED_COMM_LEN == ACTIVITY_COMM_LEN, "comm lengths must match");
+_Static_assert(SCHED_TASK_EXITED == ACTIVITY_TASK_EXITED, "flags are passed through");
+_Static_assert(SCHED_TASK_KERNEL == ACTIVITY_TASK_KERNEL, "flags are passed through");
+
+/*
+ * One reading of the maps. Per-CPU values come as the kernel returns them:
+ * `nslots` values (possible CPUs) per key, key-major.
+ */
+struct ebpf_dump {
+	uint64_t t_ns;			/* CLOCK_MONOTONIC, taken after the cpu states were read */
+	unsigned nslots;
+	const struct sched_cpu *cpus;	/* [nslots] */
+	const bool *cpu_ok;		/* [nslots]: copy consistent (gen_done == gen_start); NULL: all */
+	size_t ntasks;
+	const struct sched_key *keys;	/* [ntasks] */
+	const struct sched_val *vals;	/* [ntasks * nslots] */
+	size_t nsys;			/* syscall counters (--syscalls) */
+	const uint32_t *sys_tgids;	/* [nsys] */
+	const uint64_t *sys_counts;	/* [nsys * nslots] */
+};
+
+struct ebpf_agg;
+
+/*
+ * `ncpus`: the sample's per-CPU array length (highest online CPU + 1, at most
+ * nslots); `t0_ns`: when the program was attached, the start of the first
+ * interval. Returns 0, -EINVAL, -ENOMEM.
+ */
+int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_agg **ret);
+struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a);
+
+/*
+ * Close the interval at d->t_ns. The map contents must have been read
+ * before the cpu states (see activity_ebpf.c for why). *ret points into the
+ * aggregator, valid until the next step or free. The map entries of exited
+ * tasks must be deleted before the next step (ebpf_agg_exited()): they are
+ * forgotten here, and a key seen again counts from zero.
+ */
+int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret);
+
+/* Keys of the entries to delete after the last step; *ret valid until the next step. */
+size_t ebpf_agg_exited(const struct ebpf_agg *a, const struct sched_key **ret);
+
+/* Syscall-map keys (tgids) to delete: processes whose main thread exited. */
+size_t ebpf_agg_exited_tgids(const struct ebpf_agg *a, const uint32_t **ret);
+
+/* The open collector's attach mode and BTF, in words (activity_ebpf.c). */
+int activity_ebpf_describe(void *state, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * activity_ebpf_agg.c - from cumulative BPF map contents to one interval's
+ * activity_sample (pure: no I/O, so tests feed it recorded map contents).
+ *
+ * Three kinds of time make up each CPU's interval:
+ * - completed slices: the difference of each task's (and idle's) cumulative
+ *   counter since the previous reading;
+ * - the slice still running at sample time: sched_cpu.last_ns/cur_* name it,
+ *   and it is credited up to d->t_ns ("open credit");
+ * - time lost to a full task map: sched_cpu.lost_ns, reported, never hidden.
+ * When a credited slice later completes, its counter includes what was
+ * already credited: that amount becomes a debit taken from the task's next
+ * differences on that CPU, so no nanosecond is counted twice.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activity_ebpf.h"
+#include "util.h"
+
+/*
+ * Debits pending per CPU. One is usual; more happen when a slice completes
+ * after the map was read and its task does not run again for a while.
+ */
+#define AGG_DEBITS 8
+
+/* Open-addressing map from a task key to an index. */
+struct keytab {
+	size_t cap;		/* power of two, or 0 */
+	struct kt_slot {
+		struct sched_key key;
+		int64_t val;	/* -1: empty */
+	} *slot;
+};
+
+/* What the previous reading held for the tasks still alive. */
+struct prev_set {
+	size_t n, cap;
+	struct sched_key *keys;
+	uint64_t *ns;		/* [n * nslots] cumulative oncpu_ns */
+	struct keytab tab;
+};
+
+struct cpu_track {
+	bool open_valid;
+	struct sched_key open_key;	/* the slice running at the last sample */
+	uint64_t open_last_ns;		/* its start (sched_cpu.last_ns) */
+	uint64_t open_credit_ns;	/* credited so far */
+	/* Completed slices credited before they completed, to repay from their tasks' differences. */
+	struct debit {
+		struct sched_key key;
+		uint64_t ns;	/* 0: free */
+		bool seen;	/* the task is in this reading */
+		uint8_t age;	/* readings since it was created without the task in them */
+	} debit[AGG_DEBITS];
+	uint64_t idle_prev_ns, lost_prev_ns, dropped_prev;
+	/* scratch for one step */
+	struct sched_key extra_key;
+	uint64_t extra_ns;
+	bool extra_found;
+};
+
+struct ebpf_agg {
+	unsigned ncpus, nslots;
+	uint64_t t_prev_ns;
+	struct cpu_track *cpu;		/* [ncpus] */
+	struct prev_set prev[2];
+	int cur;			/* prev[cur] holds the last reading */
+	struct keytab sys_prev[2];	/* tgid -> cumulative syscalls */
+	struct keytab task_of_tgid;	/* scratch: tgid -> output task index */
+	struct activity_task *tasks;
+	size_t tasks_cap;
+	struct activity_row *rows;
+	size_t rows_cap;
+	uint64_t *idle_ns, *lost_ns;	/* [ncpus] */
+	struct sched_key *exited;
+	size_t nexited, exited_cap;
+	uint32_t *exited_tgids;
+	size_t nexited_tgids;
+};
+
+static bool key_eq(const struct sched_key *a, const struct sched_key *b)
+{
+	return a->tgid == b->tgid && a->pid == b->pid && a->start_ns == b->start_ns;
+}
+
+static size_t key_hash(const struct sched_key *k)
+{
+	uint64_t h = ((uint64_t)k->tgid << 32 | k->pid) ^ (k->start_ns * 0x9e3779b97f4a7c15ULL);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+/* Empty the table, sized for n keys at most half full. */
+static int kt_reset(struct keytab *t, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap > t->cap) {
+		struct kt_slot *s = realloc(t->slot, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		t->slot = s;
+		t->cap = cap;
+	}
+	for (size_t i = 0; i < t->cap; i++)
+		t->slot[i].val = -1;
+	return 0;
+}
+
+/* Insert or replace; the table must have been reset for at least as many keys. */
+static void kt_put(struct keytab *t, const struct sched_key *k, int64_t val)
+{
+	for (size_t i = key_hash(k) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (t->slot[i].val < 0 || key_eq(&t->slot[i].key, k)) {
+			t->slot[i].key = *k;
+			t->slot[i].val = val;
+			return;
+		}
+	}
+}
+
+static int64_t kt_get(const struct keytab *t, const struct sched_key *k)
+{
+	if (!t->cap)
+		return -1;
+	for (size_t i = key_hash(k) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (t->slot[i].val < 0)
+			return -1;
+		if (key_eq(&t->slot[i].key, k))
+			return t->slot[i].val;
+	}
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_agg **ret)
+{
+	struct ebpf_agg *a;
+
+	if (!ret || ncpus == 0 || nslots < ncpus)
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->ncpus = ncpus;
+	a->nslots = nslots;
+	a->t_prev_ns = t0_ns;
+	a->cpu = calloc(ncpus, sizeof(*a->cpu));
+	a->idle_ns = calloc(ncpus, sizeof(*a->idle_ns));
+	a->lost_ns = calloc(ncpus, sizeof(*a->lost_ns));
+	if (!a->cpu || !a->idle_ns || !a->lost_ns || kt_reset(&a->prev[0].tab, 0) < 0 ||
+	    kt_reset(&a->sys_prev[0], 0) < 0) {
+		ebpf_agg_free(a);
+		return -ENOMEM;
+	}
+	*ret = a;
+	return 0;
+}
+
+struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a)
+{
+	if (!a)
+		return NULL;
+	for (int i = 0; i < 2; i++) {
+		free(a->prev[i].keys);
+		free(a->prev[i].ns);
+		free(a->prev[i].tab.slot);
+		free(a->sys_prev[i].slot);
+	}
+	free(a->task_of_tgid.slot);
+	free(a->cpu);
+	free(a->tasks);
+	free(a->rows);
+	free(a->idle_ns);
+	free(a->lost_ns);
+	free(a->exited);
+	free(a->exited_tgids);
+	free(a);
+	return NULL;
+}
+
+static const struct sched_key IDLE_KEY = { 0, 0, 0 };
+
+static void add_debit(struct cpu_track *t, const struct sched_key *k, uint64_t ns)
+{
+	struct debit *free_slot = NULL, *smallest = &t->debit[0], *d;
+
+	for (int i = 0; i < AGG_DEBITS; i++) {
+		d = &t->debit[i];
+		if (d->ns && key_eq(&d->key, k)) {
+			d->ns += ns;
+			return;
+		}
+		if (!d->ns && !free_slot)
+			free_slot = d;
+		if (d->ns < smallest->ns)
+			smallest = d;
+	}
+	/* All taken: replace the smallest (its task has not run since; counted twice, by that much). */
+	d = free_slot ? free_slot : smallest;
+	d->key = *k;
+	d->ns = ns;
+	d->seen = false;
+	d->age = 0;
+}
+
+/* Take what task k owes on this CPU out of its difference `delta_ns`. */
+static uint64_t repay(struct cpu_track *t, const struct sched_key *k, uint64_t delta_ns)
+{
+	for (int i = 0; i < AGG_DEBITS; i++) {
+		struct debit *d = &t->debit[i];
+		uint64_t take;
+
+		if (!d->ns || !key_eq(&d->key, k))
+			continue;
+		take = MIN(delta_ns, d->ns);
+		d->ns -= take;
+		d->seen = true;
+		return delta_ns - take;
+	}
+	return delta_ns;
+}
+
+/* Name each CPU's running slice, and take the idle/lost counters' differences. */
+static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
+{
+	uint64_t dropped = 0;
+
+	for (unsigned c = 0; c < a->ncpus; c++) {
+		struct cpu_track *t = &a->cpu[c];
+		const struct sched_cpu *s = &d->cpus[c];
+		struct sched_key ck;
+		uint64_t open_ns, idle;
+
+		t->extra_ns = 0;
+		t->extra_found = true;
+		for (int i = 0; i < AGG_DEBITS; i++)
+			t->debit[i].seen = false;
+		a->idle_ns[c] = 0;
+		a->lost_ns[c] = 0;
+		/*
+		 * A torn copy: leave this CPU's baselines alone, the next
+		 * reading takes the whole difference. No switch yet: nothing
+		 * names the CPU's time, the coverage shows it.
+		 */
+		if ((d->cpu_ok && !d->cpu_ok[c]) || s->last_ns == 0)
+			continue;
+		ck = (struct sched_key){ s->cur_tgid, s->cur_pid, s->cur_start_ns };
+		open_ns = sub_sat_u64(d->t_ns, s->last_ns);
+		if (t->open_valid && key_eq(&t->open_key, &ck) && t->open_last_ns == s->last_ns) {
+			t->extra_ns = sub_sat_u64(open_ns, t->open_credit_ns);
+		} else {
+			if (t->open_valid && t->open_credit_ns)
+				add_debit(t, &t->open_key, t->open_credit_ns);
+			t->extra_ns = open_ns;
+		}
+		t->open_valid = true;
+		t->open_key = ck;
+		t->open_last_ns = s->last_ns;
+		t->open_credit_ns = open_ns;
+		t->extra_key = ck;
+		t->extra_found = false;
+
+		idle = sub_sat_u64(s->idle_ns, t->idle_prev_ns);
+		t->idle_prev_ns = MAX(s->idle_ns, t->idle_prev_ns);
+		idle = repay(t, &IDLE_KEY, idle);
+		if (ck.pid == 0) {
+			idle += t->extra_ns;
+			t->extra_found = true;
+		}
+		a->idle_ns[c] = idle;
+		a->lost_ns[c] = sub_sat_u64(s->lost_ns, t->lost_prev_ns);
+		t->lost_prev_ns = MAX(s->lost_ns, t->lost_prev_ns);
+		dropped += sub_sat_u64(s->dropped, t->dropped_prev);
+		t->dropped_prev = MAX(s->dropped, t->dropped_prev);
+	}
+	return dropped;
+}
+
+static void fill_task(struct activity_task *o, const struct sched_key *k, const struct sched_val *v,
+		      unsigned nslots, bool is_new)
+{
+	unsigned best = 0;
+	uint32_t flags = 0;
+
+	for (unsigned c = 0; c < nslots; c++) {
+		flags |= v[c].flags;
+		if (v[c].comm_ns > v[best].comm_ns)
+			best = c;
+	}
+	memset(o, 0, sizeof(*o));
+	o->key = (struct task_key){ k->tgid, k->pid, k->start_ns };
+	memcpy(o->comm, v[best].comm, ACTIVITY_COMM_LEN);
+	o->comm[ACTIVITY_COMM_LEN - 1] = '\0';
+	o->cgroup_id = v[best].cgroup_id;
+	o->uid = v[best].uid;
+	o->flags = (flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL)) |
+		   (is_new ? ACTIVITY_TASK_NEW : 0);
+}
+
+static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t ntasks)
+{
+	struct keytab *prev = &a->sys_prev[a->cur], *next = &a->sys_prev[!a->cur];
+
+	/* The tgid's main thread row when it ran, else its first row. */
+	for (size_t i = 0; i < ntasks; i++) {
+		const struct activity_task *t = &a->tasks[i];
+		struct sched_key k = { t->key.tgid, 0, 0 };
+		int64_t j = kt_get(&a->task_of_tgid, &k);
+
+		if (j < 0 || (t->key.tid == t->key.tgid && a->tasks[j].key.tid != t->key.tgid))
+			kt_put(&a->task_of_tgid, &k, (int64_t)i);
+	}
+	for (size_t i = 0; i < d->nsys; i++) {
+		struct sched_key k = { d->sys_tgids[i], 0, 0 };
+		uint64_t total = 0, before = 0;
+		int64_t p = kt_get(prev, &k), t;
+
+		for (unsigned c = 0; c < d->nslots; c++)
+			total += d->sys_counts[i * d->nslots + c];
+		if (p >= 0)
+			before = (uint64_t)p;
+		t = kt_get(&a->task_of_tgid, &k);
+		if (t >= 0)
+			a->tasks[t].syscalls += total >= before ? total - before : total;
+		kt_put(next, &k, (int64_t)(total & INT64_MAX));
+	}
+	for (size_t i = 0; i < a->nexited_tgids; i++) {
+		struct sched_key k = { a->exited_tgids[i], 0, 0 };
+
+		/* Deleted from the map by the caller: forget it, or a reuse would go negative. */
+		if (kt_get(next, &k) >= 0)
+			kt_put(next, &k, 0);
+	}
+}
+
+int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret)
+{
+	struct prev_set *P, *N;
+	size_t nt = 0, nr = 0;
+	uint64_t dropped, named_ns = 0, lost_total_ns = 0;
+	int r;
+
+	if (!a || !d || !ret || d->nslots != a->nslots || (d->ntasks && (!d->keys || !d->vals)) ||
+	    !d->cpus || (d->nsys && (!d->sys_tgids || !d->sys_counts)))
+		return -EINVAL;
+	P = &a->prev[a->cur];
+	N = &a->prev[!a->cur];
+	if (grow((void **)&a->tasks, &a->tasks_cap, d->ntasks + a->ncpus, sizeof(*a->tasks)) < 0 ||
+	    grow((void **)&a->rows, &a->rows_cap, (d->ntasks + 1) * a->ncpus, sizeof(*a->rows)) < 0 ||
+	    grow((void **)&a->exited, &a->exited_cap, d->ntasks + 1, sizeof(*a->exited)) < 0)
+		return -ENOMEM;
+	{
+		uint32_t *e = realloc(a->exited_tgids, (d->ntasks + 1) * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		a->exited_tgids = e;
+	}
+	if (N->cap < d->ntasks) {
+		struct sched_key *k = realloc(N->keys, d->ntasks * sizeof(*k));
+		uint64_t *ns;
+
+		if (!k)
+			return -ENOMEM;
+		N->keys = k;
+		ns = realloc(N->ns, d->ntasks * a->nslots * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		N->ns = ns;
+		N->cap = d->ntasks;
+	}
+	r = kt_reset(&N->tab, d->ntasks);
+	if (r < 0)
+		return r;
+	r = kt_reset(&a->sys_prev[!a->cur], d->nsys);
+	if (r < 0)
+		return r;
+	r = kt_reset(&a->task_of_tgid, d->ntasks);
+	if (r < 0)
+		return r;
+
+	dropped = step_cpus(a, d);
+	N->n = 0;
+	a->nexited = 0;
+	a->nexited_tgids = 0;
+	for (size_t i = 0; i < d->ntasks; i++) {
+		const struct sched_key *k = &d->keys[i];
+		const struct sched_val *v = &d->vals[i * a->nslots];
+		int64_t j = kt_get(&P->tab, k);
+		uint32_t flags = 0;
+		size_t first = nr;
+		uint64_t sum = 0;
+
+		for (unsigned c = 0; c < a->nslots; c++)
+			flags |= v[c].flags;
+		for (unsigned c = 0; c < a->ncpus; c++) {
+			struct cpu_track *t = &a->cpu[c];
+			uint64_t cum = v[c].oncpu_ns, before = j >= 0 ? P->ns[j * a->nslots + c] : 0;
+			uint64_t delta = cum >= before ? cum - before : cum;
+
+			delta = repay(t, k, delta);
+			if (!t->extra_found && key_eq(&t->extra_key, k)) {
+				delta += t->extra_ns;
+				t->extra_found = true;
+			}
+			if (delta) {
+				a->rows[nr++] = (struct activity_row){ c, (uint32_t)nt, delta };
+				sum += delta;
+			}
+		}
+		if (sum || (flags & SCHED_TASK_EXITED)) {
+			struct activity_task *o = &a->tasks[nt++];
+
+			fill_task(o, k, v, a->nslots, j < 0);
+			o->oncpu_ns = sum;
+			o->first_row = (uint32_t)first;
+			o->nrows = (uint32_t)(nr - first);
+			named_ns += sum;
+		}
+		if (flags & SCHED_TASK_EXITED) {
+			a->exited[a->nexited++] = *k;
+			if (k->pid == k->tgid)
+				a->exited_tgids[a->nexited_tgids++] = k->tgid;
+			continue;
+		}
+		N->keys[N->n] = *k;
+		for (unsigned c = 0; c < a->nslots; c++)
+			N->ns[N->n * a->nslots + c] = v[c].oncpu_ns;
+		kt_put(&N->tab, k, (int64_t)N->n);
+		N->n++;
+	}
+	for (unsigned c = 0; c < a->ncpus; c++) {
+		struct cpu_track *t = &a->cpu[c];
+
+		/*
+		 * The running task has no entry in this reading: sched.bpf.c
+		 * creates entries when a task's first slice completes, which
+		 * keeps a hash lookup off every switch. Name the slice anyway
+		 * (the caller fills comm from /proc); its entry, when it comes,
+		 * repays the credit like any other.
+		 */
+		if (!t->extra_found && t->extra_ns) {
+			struct activity_task *o = &a->tasks[nt];
+
+			memset(o, 0, sizeof(*o));
+			o->key = (struct task_key){ t->extra_key.tgid, t->extra_key.pid,
+						    t->extra_key.start_ns };
+			o->flags = ACTIVITY_TASK_NEW;
+			o->oncpu_ns = t->extra_ns;
+			o->first_row = (uint32_t)nr;
+			o->nrows = 1;
+			a->rows[nr++] = (struct activity_row){ c, (uint32_t)nt, t->extra_ns };
+			named_ns += t->extra_ns;
+			nt++;
+		}
+		for (int i = 0; i < AGG_DEBITS; i++) {
+			struct debit *db = &t->debit[i];
+			uint64_t take;
+
+			if (!db->ns || db->key.pid == 0 || db->seen)
+				continue;
+			/*
+			 * A debtor not in the map: its slice completed with the map
+			 * full (BPF counted it as lost, already credited here), or
+			 * after this reading (give it one more), or it exited and
+			 * its entry is gone.
+			 */
+			take = MIN(db->ns, a->lost_ns[c]);
+			a->lost_ns[c] -= take;
+			db->ns -= take;
+			if (++db->age > 1)
+				db->ns = 0;
+		}
+		lost_total_ns += a->lost_ns[c];
+	}
+	step_syscalls(a, d, nt);
+	a->cur = !a->cur;
+
+	*ret = (struct activity_sample){
+		.start_ns = a->t_prev_ns,
+		.end_ns = d->t_ns,
+		.ncpus = a->ncpus,
+		.idle_ns = a->idle_ns,
+		.lost_ns = a->lost_ns,
+		.tasks = a->tasks,
+		.ntasks = nt,
+		.rows = a->rows,
+		.nrows = nr,
+		.dropped = dropped,
+		.captured = named_ns + lost_total_ns
+				    ? (double)named_ns / (double)(named_ns + lost_total_ns)
+				    : 1.0,
+	};
+	a->t_prev_ns = MAX(a->t_prev_ns, d->t_ns);
+	return 0;
+}
+
+size_t ebpf_agg_exited(const struct ebpf_agg *a, const struct sched_key **ret)
+{
+	*ret = a->exited;
+	return a->nexited;
+}
+
+size_t ebpf_agg_exited_tgids(const struct ebpf_agg *a, const uint32_t **ret)
+{
+	*ret = a->exited_tgids;
+	return a->nexited_tgids;
+}

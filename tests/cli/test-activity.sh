@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+# test-activity.sh - probe's Activity section: both collectors listed with
+# their state and reason, --activity honoured, and on a tree without BTF
+# eBPF says where it looked.
+. "$(dirname "$0")/tap.sh"
+
+# A minimal machine: two CPUs, no BTF.
+mkdir -p "$TMP/sys/devices/system/cpu/cpu0" "$TMP/sys/devices/system/cpu/cpu1" "$TMP/proc"
+printf '0-1\n' >"$TMP/sys/devices/system/cpu/online"
+printf 'processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Test CPU\n\n' >"$TMP/proc/cpuinfo"
+ROOTS=(--sysfs-root "$TMP/sys" --procfs-root "$TMP/proc")
+
+check "probe --json lists ebpf then proc with a state and a reason each" \
+	bash -c '"$0" probe --json -i 0.01 "${@}" | jq -e "
+		[.activity.collectors[].name] == [\"ebpf\", \"proc\"] and
+		all(.activity.collectors[]; (.state | type) == \"string\" and (.reason | type) == \"string\")"' \
+	"$JS" "${ROOTS[@]}"
+check "without BTF under --sysfs-root, ebpf is unavailable and names the path" \
+	bash -c '"$0" probe --json -i 0.01 "${@:2}" | jq -e --arg p "$1" "
+		.activity.collectors[0].state == \"unavailable\" and
+		.activity.collectors[0].available == false and
+		(.activity.collectors[0].reason | startswith(\"BTF missing at \" + \$p))"' \
+	"$JS" "$TMP/sys/kernel/btf/vmlinux" "${ROOTS[@]}"
+check "--activity proc disables ebpf and says so" \
+	bash -c '"$0" probe --json -i 0.01 --activity proc "${@}" | jq -e "
+		.activity.collectors[0].state == \"disabled\" and
+		(.activity.collectors[0].reason | contains(\"--activity proc\"))"' \
+	"$JS" "${ROOTS[@]}"
+check "--activity with an unknown mode exits 2 naming it" \
+	bash -c '"$0" probe --activity bpf 2>&1 | grep -q "'"'"'bpf'"'"' is not one of auto, ebpf, proc"; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
+check "the text output has an Activity section listing both collectors" \
+	bash -c 'out=$("$0" probe -i 0.01 "${@}") && grep -q "^Activity collectors" <<<"$out" &&
+		grep -Eq "^  ebpf +unavailable +BTF missing at" <<<"$out" && grep -Eq "^  proc " <<<"$out"' \
+	"$JS" "${ROOTS[@]}"
+if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	check "as root with BTF: ebpf active, and every CPU's coverage of the interval near 100 %" \
+		bash -c '"$0" probe --json -i 0.2 --activity ebpf | jq -e "
+			.activity.collector == \"ebpf\" and .activity.collectors[0].state == \"active\" and
+			(.activity.coverage | length) >= 1 and
+			all(.activity.coverage[]; .coverage > 0.99 and .coverage < 1.01) and
+			.activity.dropped == 0 and .activity.captured > 0.99"' "$JS"
+else
+	echo "ok $((TAP_N += 1)) # SKIP eBPF needs root and /sys/kernel/btf/vmlinux"
+fi
+
+done_testing

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * workload.h - CPU work with a known truth, for the privileged tests and the
+ * benchmarks: busy loops measured on CLOCK_THREAD_CPUTIME_ID (so "10 ms" is
+ * 10 ms of CPU whatever the contention), duty-cycle workers, a storm of
+ * short-lived processes, forced PID reuse and a multithreaded process.
+ * Every function that starts a process returns its pid; callers reap it.
+ */
+#ifndef JOULESTAT_WORKLOAD_H
+#define JOULESTAT_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Busy-loop until this thread has used `ns` more CPU time. */
+void wl_burn_ns(uint64_t ns);
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t wl_now_ns(void);
+
+/* Sleep `ns` (restarted on EINTR). */
+void wl_sleep_ns(uint64_t ns);
+
+/*
+ * A child process that, for `run_ns` of wall time, burns duty_pct % of each
+ * `period_ns` as CPU time and sleeps the rest. Returns its pid or -errno.
+ */
+pid_t wl_duty_worker(unsigned duty_pct, uint64_t period_ns, uint64_t run_ns);
+
+/*
+ * Start `n` processes evenly over `span_ns`, each running `exe` with
+ * arguments `--burn NS` (the caller's program burns NS of CPU and exits;
+ * see wl_handle_burn_argv()), and reap them. *ret_cpu_ns gets the sum of the
+ * children's CPU time from wait4()'s rusage; ret_pids (n entries) their pids.
+ * Returns the number reaped or -errno.
+ */
+int wl_storm(const char *exe, unsigned n, uint64_t span_ns, uint64_t burn_ns, pid_t *ret_pids,
+	     uint64_t *ret_cpu_ns);
+
+/* In main(): when argv is "--burn NS", burn NS of CPU time and exit(0). */
+void wl_handle_burn_argv(int argc, char **argv);
+
+/*
+ * Two processes with the same PID, one after the other: the first burns
+ * first_ns and is reaped, then clone3(set_tid) starts the second with the
+ * same pid, which burns second_ns and is reaped. Needs CAP_SYS_ADMIN.
+ * Returns the pid or -errno (-EBUSY when the pid was taken meanwhile).
+ */
+pid_t wl_pid_reuse(uint64_t first_ns, uint64_t second_ns);
+
+/*
+ * A process whose main thread sleeps while a second thread burns `burn_ns`;
+ * it exits when done. *ret_tid gets the busy thread's tid (through a pipe).
+ * Returns the pid or -errno.
+ */
+pid_t wl_threaded(uint64_t burn_ns, pid_t *ret_tid);
+
+/* Sum of the first field (ns on CPU) of /proc/PID/task/ * /schedstat, or -errno. */
+int64_t wl_schedstat_ns(pid_t pid);
+
+/* Wait for pid; returns its CPU time (rusage) in ns, or -errno. */
+int64_t wl_reap(pid_t pid);
+
+#endif

@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * test-activity-ebpf.c - the eBPF collector's arithmetic on recorded map
+ * contents: per-interval differences of cumulative counters, the slice
+ * running at sample time, exits, PID reuse, full maps and torn reads. Each
+ * scenario is a schedule with a known truth (which task ran on which CPU
+ * when); the maps are filled the way sched.bpf.c fills them.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "activity_ebpf.h"
+#include "util.h"
+
+#define NSLOTS 2
+#define MAXT 16
+
+/* The maps as sched.bpf.c leaves them. */
+struct maps {
+	size_t n;
+	struct sched_key keys[MAXT];
+	struct sched_val vals[MAXT * NSLOTS];
+	struct sched_cpu cpus[NSLOTS];
+	bool ok[NSLOTS];
+};
+
+static const struct sched_key A = { 100, 100, 5000 };
+static const struct sched_key B = { 200, 200, 6000 };
+static const struct sched_key B2 = { 200, 201, 6100 };	/* B's second thread */
+static const struct sched_key IDLE = { 0, 0, 0 };
+
+static struct sched_val *val(struct maps *m, const struct sched_key *k, unsigned cpu)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!memcmp(&m->keys[i], k, sizeof(*k)))
+			return &m->vals[i * NSLOTS + cpu];
+	assert_true(m->n < MAXT);
+	m->keys[m->n] = *k;
+	memset(&m->vals[m->n * NSLOTS], 0, NSLOTS * sizeof(struct sched_val));
+	return &m->vals[m->n++ * NSLOTS + cpu];
+}
+
+static void identity(struct maps *m, const struct sched_key *k, unsigned cpu, const char *comm,
+		     uint64_t when_ns)
+{
+	struct sched_val *v = val(m, k, cpu);
+
+	snprintf(v->comm, sizeof(v->comm), "%s", comm);
+	v->comm_ns = when_ns;
+	v->uid = 1000;
+	v->cgroup_id = 77;
+}
+
+/* sched_switch on `cpu` at `now`: charge the running slice, start `next`'s. */
+static void sw(struct maps *m, unsigned cpu, uint64_t now, const struct sched_key *next)
+{
+	struct sched_cpu *c = &m->cpus[cpu];
+	struct sched_key prev = { c->cur_tgid, c->cur_pid, c->cur_start_ns };
+
+	if (c->last_ns) {
+		if (prev.pid == 0)
+			c->idle_ns += now - c->last_ns;
+		else
+			val(m, &prev, cpu)->oncpu_ns += now - c->last_ns;
+	}
+	c->last_ns = now;
+	c->cur_tgid = next->tgid;
+	c->cur_pid = next->pid;
+	c->cur_start_ns = next->start_ns;
+	c->gen_start = c->gen_done = c->gen_done + 1;
+}
+
+static void remove_key(struct maps *m, const struct sched_key *k)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!memcmp(&m->keys[i], k, sizeof(*k))) {
+			m->n--;
+			memmove(&m->keys[i], &m->keys[i + 1], (m->n - i) * sizeof(*k));
+			memmove(&m->vals[i * NSLOTS], &m->vals[(i + 1) * NSLOTS],
+				(m->n - i) * NSLOTS * sizeof(struct sched_val));
+			return;
+		}
+}
+
+static struct ebpf_dump dump_of(const struct maps *m, uint64_t t_ns)
+{
+	return (struct ebpf_dump){
+		.t_ns = t_ns,
+		.nslots = NSLOTS,
+		.cpus = m->cpus,
+		.cpu_ok = m->ok,
+		.ntasks = m->n,
+		.keys = m->keys,
+		.vals = m->vals,
+	};
+}
+
+static void all_ok(struct maps *m)
+{
+	for (int c = 0; c < NSLOTS; c++)
+		m->ok[c] = true;
+}
+
+/* ns of task k on cpu in the sample (0 when it has no row there). */
+static uint64_t ns_of(const struct activity_sample *s, const struct sched_key *k, unsigned cpu)
+{
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct activity_task *t = &s->tasks[i];
+
+		if (t->key.tgid != k->tgid || t->key.tid != k->pid || t->key.start_ns != k->start_ns)
+			continue;
+		for (uint32_t r = t->first_row; r < t->first_row + t->nrows; r++)
+			if (s->rows[r].cpu == cpu)
+				return s->rows[r].ns;
+	}
+	return 0;
+}
+
+static const struct activity_task *task_of(const struct activity_sample *s,
+					   const struct sched_key *k)
+{
+	for (size_t i = 0; i < s->ntasks; i++)
+		if (s->tasks[i].key.tgid == k->tgid && s->tasks[i].key.tid == k->pid &&
+		    s->tasks[i].key.start_ns == k->start_ns)
+			return &s->tasks[i];
+	return NULL;
+}
+
+static struct ebpf_agg *agg_at(uint64_t t0)
+{
+	struct ebpf_agg *a = NULL;
+
+	assert_int_equal(ebpf_agg_new(NSLOTS, NSLOTS, t0, &a), 0);
+	return a;
+}
+
+static void test_completed_slices_and_idle(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(1000);
+	struct activity_sample s;
+	struct ebpf_dump d;
+
+	all_ok(&m);
+	/* cpu0: idle until 1000 (primed), A 1000-1400, B 1400-1900, idle 1900-2000. */
+	sw(&m, 0, 1000, &A);
+	identity(&m, &A, 0, "alpha", 1000);
+	sw(&m, 0, 1400, &B);
+	identity(&m, &B, 0, "beta", 1400);
+	sw(&m, 0, 1900, &IDLE);
+	/* cpu1: idle from 1000 on. */
+	sw(&m, 1, 1000, &IDLE);
+	d = dump_of(&m, 2000);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.start_ns, 1000);
+	assert_int_equal(s.end_ns, 2000);
+	assert_int_equal(s.ntasks, 2);
+	assert_int_equal(ns_of(&s, &A, 0), 400);
+	assert_int_equal(ns_of(&s, &B, 0), 500);
+	assert_int_equal(s.idle_ns[0], 100);
+	assert_int_equal(s.idle_ns[1], 1000);
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	assert_true(activity_coverage(&s, 1) == 1.0);
+	assert_true(activity_coverage(&s, 2) == 0.0);
+	assert_string_equal(task_of(&s, &A)->comm, "alpha");
+	assert_int_equal(task_of(&s, &A)->uid, 1000);
+	assert_int_equal(task_of(&s, &A)->cgroup_id, 77);
+	assert_true(task_of(&s, &A)->flags & ACTIVITY_TASK_NEW);
+	assert_true(s.captured == 1.0);
+	assert_int_equal(s.dropped, 0);
+
+	/* Nothing ran in the second interval but idle: no task rows, A is not new any more. */
+	d = dump_of(&m, 3000);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.ntasks, 0);
+	assert_int_equal(s.idle_ns[0], 1000);
+	assert_int_equal(s.idle_ns[1], 1000);
+	ebpf_agg_free(a);
+}
+
+static void test_running_slice_is_credited_once(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+	uint64_t total_a = 0, total_b = 0;
+
+	all_ok(&m);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 0, 100, &A);	/* A runs 100..250, across a sample at 200 */
+	d = dump_of(&m, 200);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 100);
+	total_a += ns_of(&s, &A, 0);
+	sw(&m, 0, 250, &B);
+	d = dump_of(&m, 300);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 50);
+	assert_int_equal(ns_of(&s, &B, 0), 50);
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	total_a += ns_of(&s, &A, 0);
+	total_b += ns_of(&s, &B, 0);
+	/* B still running: credited again, only the new part. */
+	d = dump_of(&m, 450);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &B, 0), 150);
+	total_b += ns_of(&s, &B, 0);
+	assert_int_equal(total_a, 150);
+	assert_int_equal(total_b, 200);
+	ebpf_agg_free(a);
+}
+
+/*
+ * A slice that completes after the map was read but before the CPU state
+ * was: this interval misses it, the next one has it; nothing twice.
+ */
+static void test_switch_between_reads_is_not_counted_twice(void **state)
+{
+	struct maps m = { 0 }, seen;
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+	uint64_t total_a = 0, total_b = 0, covered = 0;
+
+	all_ok(&m);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 0, 100, &A);
+	d = dump_of(&m, 200);	/* A credited 100 (100..200) */
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	total_a += ns_of(&s, &A, 0);
+	covered += ns_of(&s, &A, 0) + s.idle_ns[0];
+	/* Sample 2: the map is read (A still running), then A -> B at 290, then the CPU state. */
+	seen = m;
+	sw(&m, 0, 290, &B);
+	memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
+	d = dump_of(&seen, 300);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 0);	/* its slice is not in the map read yet */
+	assert_int_equal(ns_of(&s, &B, 0), 10);	/* no entry yet: named from the CPU state */
+	total_a += ns_of(&s, &A, 0);
+	total_b += ns_of(&s, &B, 0);
+	covered += ns_of(&s, &A, 0) + ns_of(&s, &B, 0) + s.idle_ns[0];
+	/* Sample 3: A's completed slice (190) arrives; 100 of it was credited already. */
+	sw(&m, 0, 350, &IDLE);
+	d = dump_of(&m, 400);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 90);
+	total_a += ns_of(&s, &A, 0);
+	total_b += ns_of(&s, &B, 0);
+	covered += ns_of(&s, &A, 0) + ns_of(&s, &B, 0) + s.idle_ns[0];
+	assert_int_equal(total_a, 190);
+	assert_int_equal(total_b, 60);
+	/* Every ns of cpu0 from 0 to 400 named exactly once (0..100 is before the first switch). */
+	assert_int_equal(covered, 300);
+	ebpf_agg_free(a);
+}
+
+static void test_exited_task_reported_then_forgotten(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+	const struct sched_key *ex;
+	const uint32_t *ex_tgids;
+
+	all_ok(&m);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 0, 10, &B2);
+	sw(&m, 0, 40, &A);
+	/* A exits at 70: sched_process_exit charges the slice and marks it. */
+	val(&m, &A, 0)->oncpu_ns += 30;
+	val(&m, &A, 0)->flags |= SCHED_TASK_EXITED;
+	m.cpus[0].last_ns = 70;
+	d = dump_of(&m, 100);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_non_null(task_of(&s, &A));
+	assert_true(task_of(&s, &A)->flags & ACTIVITY_TASK_EXITED);
+	/* 30 completed + 30 still running at 100 (its last switch has not happened yet). */
+	assert_int_equal(ns_of(&s, &A, 0), 60);
+	assert_int_equal(ebpf_agg_exited(a, &ex), 1);
+	assert_memory_equal(ex, &A, sizeof(A));
+	assert_int_equal(ebpf_agg_exited_tgids(a, &ex_tgids), 1);
+	assert_int_equal(ex_tgids[0], 100);
+	/* The caller deletes it; A's final switch at 110 recreates it (flagged again). */
+	remove_key(&m, &A);
+	sw(&m, 0, 110, &IDLE);
+	val(&m, &A, 0)->flags |= SCHED_TASK_EXITED;
+	d = dump_of(&m, 200);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	/* 40 since 70, of which 30 were credited: 10 left, exactly. */
+	assert_int_equal(ns_of(&s, &A, 0), 10);
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	ebpf_agg_free(a);
+}
+
+static void test_reused_pid_stays_two_rows(void **state)
+{
+	const struct sched_key old = { 300, 300, 1000 }, reused = { 300, 300, 9000 };
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+
+	all_ok(&m);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 0, 10, &old);
+	identity(&m, &old, 0, "first", 10);
+	val(&m, &old, 0)->flags |= SCHED_TASK_EXITED;
+	sw(&m, 0, 30, &reused);
+	identity(&m, &reused, 0, "second", 30);
+	sw(&m, 0, 80, &IDLE);
+	d = dump_of(&m, 100);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.ntasks, 2);
+	assert_int_equal(ns_of(&s, &old, 0), 20);
+	assert_int_equal(ns_of(&s, &reused, 0), 50);
+	assert_string_equal(task_of(&s, &old)->comm, "first");
+	assert_string_equal(task_of(&s, &reused)->comm, "second");
+	ebpf_agg_free(a);
+}
+
+static void test_newest_comm_wins_across_cpus(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+
+	all_ok(&m);
+	sw(&m, 0, 1, &A);
+	identity(&m, &A, 0, "sh", 1);
+	sw(&m, 0, 50, &IDLE);
+	sw(&m, 1, 60, &A);
+	identity(&m, &A, 1, "make", 60);	/* exec'd on cpu1 */
+	sw(&m, 1, 90, &IDLE);
+	d = dump_of(&m, 100);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_string_equal(task_of(&s, &A)->comm, "make");
+	assert_int_equal(task_of(&s, &A)->oncpu_ns, 49 + 30);
+	assert_int_equal(task_of(&s, &A)->nrows, 2);
+	ebpf_agg_free(a);
+}
+
+static void test_full_map_is_lost_not_hidden(void **state)
+{
+	const struct sched_key nameless = { 400, 400, 1 };
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+
+	all_ok(&m);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	sw(&m, 0, 50, &IDLE);
+	/* A task that could not get an entry: BPF counted its slice as lost. */
+	m.cpus[0].lost_ns += 20;
+	m.cpus[0].dropped += 1;
+	/* ... and one running now, also without an entry: named from the CPU state. */
+	m.cpus[1].last_ns = 70;
+	m.cpus[1].idle_ns += 69;
+	m.cpus[1].cur_tgid = nameless.tgid;
+	m.cpus[1].cur_pid = nameless.pid;
+	m.cpus[1].cur_start_ns = nameless.start_ns;
+	d = dump_of(&m, 100);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.lost_ns[0], 20);
+	assert_int_equal(s.lost_ns[1], 0);
+	assert_int_equal(s.dropped, 1);
+	assert_int_equal(ns_of(&s, &nameless, 1), 30);
+	assert_true(task_of(&s, &nameless)->flags & ACTIVITY_TASK_NEW);
+	assert_true(activity_coverage(&s, 1) == 0.99);	/* 0..1 was before the first switch */
+	/* 70 ns named of 90 busy. */
+	assert_true(s.captured > 0.777 && s.captured < 0.778);
+	/* Its slice ends at 150 with no entry: BPF adds it to lost; 30 of it was named. */
+	m.cpus[1].lost_ns += 80;
+	m.cpus[1].dropped += 1;
+	m.cpus[1].last_ns = 150;
+	m.cpus[1].cur_tgid = m.cpus[1].cur_pid = 0;
+	m.cpus[1].cur_start_ns = 0;
+	d = dump_of(&m, 200);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.lost_ns[1], 50);
+	assert_int_equal(s.idle_ns[1], 50);
+	assert_int_equal(s.dropped, 1);
+	assert_true(activity_coverage(&s, 1) + (double)s.lost_ns[1] / 100 == 1.0);
+	ebpf_agg_free(a);
+}
+
+static void test_torn_cpu_copy_is_caught_up_later(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+	uint64_t idle1 = 0;
+
+	all_ok(&m);
+	sw(&m, 0, 1, &IDLE);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 1, 40, &IDLE);
+	m.ok[1] = false;
+	d = dump_of(&m, 100);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.idle_ns[1], 0);
+	idle1 += s.idle_ns[1];
+	m.ok[1] = true;
+	d = dump_of(&m, 200);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	idle1 += s.idle_ns[1];
+	assert_int_equal(idle1, 199);
+	ebpf_agg_free(a);
+}
+
+static void test_syscalls_go_to_the_main_thread_row(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+	uint32_t tgids[1] = { 200 };
+	uint64_t counts[2][NSLOTS] = { { 5, 7 }, { 6, 10 } };
+
+	all_ok(&m);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 0, 1, &B2);
+	sw(&m, 0, 20, &B);
+	sw(&m, 0, 30, &IDLE);
+	d = dump_of(&m, 100);
+	d.nsys = 1;
+	d.sys_tgids = tgids;
+	d.sys_counts = counts[0];
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(task_of(&s, &B)->syscalls, 12);
+	assert_int_equal(task_of(&s, &B2)->syscalls, 0);
+	/* Only the second thread runs now: the process's count goes on its row. */
+	sw(&m, 0, 150, &B2);
+	sw(&m, 0, 160, &IDLE);
+	d = dump_of(&m, 200);
+	d.nsys = 1;
+	d.sys_tgids = tgids;
+	d.sys_counts = counts[1];
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_null(task_of(&s, &B));
+	assert_int_equal(task_of(&s, &B2)->syscalls, 4);
+	ebpf_agg_free(a);
+}
+
+/*
+ * Random schedules on two CPUs, sampled while switches keep happening
+ * between the map read and the CPU-state read (a preempted or slow reader):
+ * whatever each interval shows, the totals must equal the truth.
+ */
+static void test_random_schedules_add_up(void **state)
+{
+	static const struct sched_key pool[] = {
+		{ 0, 0, 0 }, { 10, 10, 1 }, { 11, 11, 2 }, { 12, 12, 3 }, { 12, 13, 4 }, { 14, 14, 5 },
+	};
+	enum { NPOOL = sizeof(pool) / sizeof(pool[0]) };
+
+	srand(12345);
+	for (int round = 0; round < 200; round++) {
+		struct maps m = { 0 }, seen;
+		struct ebpf_agg *a = agg_at(0);
+		struct activity_sample s;
+		struct ebpf_dump d;
+		uint64_t truth[NPOOL] = { 0 }, got[NPOOL] = { 0 }, now = 1;
+		unsigned cur[NSLOTS] = { 0, 0 };
+		uint64_t since[NSLOTS];
+
+		all_ok(&m);
+		for (unsigned c = 0; c < NSLOTS; c++) {
+			sw(&m, c, now, &pool[0]);
+			since[c] = now;
+		}
+		for (int step = 0; step < 60; step++) {
+			bool quiet = step == 59;
+			int nsw = rand() % 4;
+
+			/* Switches before the map read. */
+			for (int i = 0; i < nsw; i++) {
+				unsigned c = (unsigned)(rand() % NSLOTS), next;
+
+				now += 1 + (uint64_t)(rand() % 50);
+				do
+					next = (unsigned)(rand() % NPOOL);
+				while (next && next == cur[!c]);	/* a task runs on one CPU at a time */
+				truth[cur[c]] += now - since[c];
+				sw(&m, c, now, &pool[next]);
+				cur[c] = next;
+				since[c] = now;
+			}
+			now += 1 + (uint64_t)(rand() % 20);
+			seen = m;	/* the map read */
+			/* Switches after it, before the CPU states are read. */
+			for (int i = 0; !quiet && i < rand() % 3; i++) {
+				unsigned c = (unsigned)(rand() % NSLOTS), next;
+
+				now += 1 + (uint64_t)(rand() % 20);
+				do
+					next = (unsigned)(rand() % NPOOL);
+				while (next && next == cur[!c]);
+				truth[cur[c]] += now - since[c];
+				sw(&m, c, now, &pool[next]);
+				cur[c] = next;
+				since[c] = now;
+			}
+			memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
+			now += 1 + (uint64_t)(rand() % 20);
+			d = dump_of(&seen, now);
+			assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+			for (size_t i = 0; i < NPOOL; i++)
+				for (unsigned c = 0; c < NSLOTS; c++)
+					got[i] += i ? ns_of(&s, &pool[i], c) : s.idle_ns[c];
+		}
+		/* The running slices up to the last sample count too. */
+		for (unsigned c = 0; c < NSLOTS; c++)
+			truth[cur[c]] += now - since[c];
+		for (size_t i = 0; i < NPOOL; i++)
+			if (got[i] != truth[i])
+				fail_msg("round %d: task %zu got %llu, truth %llu", round, i,
+					 (unsigned long long)got[i], (unsigned long long)truth[i]);
+		ebpf_agg_free(a);
+	}
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = NULL;
+	struct activity_sample s;
+	struct ebpf_dump d = dump_of(&m, 10);
+
+	assert_int_equal(ebpf_agg_new(0, NSLOTS, 0, &a), -EINVAL);
+	assert_int_equal(ebpf_agg_new(3, NSLOTS, 0, &a), -EINVAL);
+	assert_null(a);
+	a = agg_at(0);
+	d.nslots = NSLOTS + 1;
+	assert_int_equal(ebpf_agg_step(a, &d, &s), -EINVAL);
+	assert_null(ebpf_agg_free(a));
+	assert_null(ebpf_agg_free(NULL));
+	assert_true(activity_coverage(NULL, 0) == 0.0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_completed_slices_and_idle),
+		cmocka_unit_test(test_running_slice_is_credited_once),
+		cmocka_unit_test(test_switch_between_reads_is_not_counted_twice),
+		cmocka_unit_test(test_exited_task_reported_then_forgotten),
+		cmocka_unit_test(test_reused_pid_stays_two_rows),
+		cmocka_unit_test(test_newest_comm_wins_across_cpus),
+		cmocka_unit_test(test_full_map_is_lost_not_hidden),
+		cmocka_unit_test(test_torn_cpu_copy_is_caught_up_later),
+		cmocka_unit_test(test_syscalls_go_to_the_main_thread_row),
+		cmocka_unit_test(test_random_schedules_add_up),
+		cmocka_unit_test(test_bad_arguments),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -348,6 +348,18 @@ static void scenario_pid_reuse(void)
 		ns[0] = ns[1];
 		ns[1] = t;
 	}
+	if (!is_ebpf) {
+		/*
+		 * Both processes live and die between two scans: /proc cannot
+		 * see them. What it must do: never merge them into one row, and
+		 * count the forks it missed.
+		 */
+		check(rows != 1 && (rows == 2 || s->dropped >= 2),
+		      "pid reuse (proc): pid %d twice between scans -> %d rows, %llu missed tasks "
+		      "counted (want 0 or 2 rows, never 1; missed counted)",
+		      pid, rows, (unsigned long long)s->dropped);
+		return;
+	}
 	check(rows == 2 && starts[0] != starts[1] && ns[0] >= 19 * MS && ns[0] <= 25 * MS &&
 		      ns[1] >= 29 * MS && ns[1] <= 35 * MS,
 	      "pid reuse: pid %d twice in one interval -> %d rows (%.1f ms, %.1f ms; want 20, 30)",
@@ -363,6 +375,29 @@ static void scenario_threads(void)
 
 	(void)sample();
 	pid = wl_threaded(200 * MS, &tid);
+	if (!is_ebpf && pid > 0) {
+		/*
+		 * /proc sees only live tasks: sample halfway through the busy
+		 * thread's 200 ms, and ask that it, not the main thread, is
+		 * charged (the final slice after the last scan is lost by design).
+		 */
+		wl_sleep_ns(120 * MS);
+		s = sample();
+		for (size_t i = 0; i < s->ntasks; i++) {
+			if (s->tasks[i].key.tgid != (uint32_t)pid)
+				continue;
+			if (s->tasks[i].key.tid == (uint32_t)tid)
+				busy += s->tasks[i].oncpu_ns;
+			else if (s->tasks[i].key.tid == (uint32_t)pid)
+				main_ns += s->tasks[i].oncpu_ns;
+		}
+		truth = wl_reap(pid);
+		check(tid > 0 && tid != pid && busy >= 60 * MS && main_ns < 10 * MS && truth > 0,
+		      "threads (proc): busy thread %d %.1f ms in the first 120 ms (want >= 60), "
+		      "main thread %.1f ms, rusage %.1f ms",
+		      tid, (double)busy / 1e6, (double)main_ns / 1e6, (double)truth / 1e6);
+		return;
+	}
 	truth = pid > 0 ? wl_reap(pid) : pid;
 	wl_sleep_ns(20 * MS);
 	s = sample();

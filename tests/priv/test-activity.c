@@ -302,10 +302,14 @@ static void scenario_storm(void)
 	{
 		double frac = st.cpu_ns ? (double)got / (double)st.cpu_ns : 0;
 		/*
-		 * rusage leaves out steal and irq time, which sched_switch
-		 * timestamps include: allow the machine's share of it above 100 %.
+		 * The requirement is the lower bound: >= 99 % captured. The upper
+		 * bound only guards against gross over-charging. rusage leaves out
+		 * steal and irq time, which sched_switch timestamps include, and
+		 * the end of each child's exit path after its times were
+		 * collected for wait4 (measured here at 20-45 us per 2 ms child,
+		 * 1-2.3 %): allow 3 % plus the machine's steal+irq share.
 		 */
-		double over = 1.01 + (double)noise / 2e9;
+		double over = 1.03 + (double)noise / 2e9;
 		bool ok = st.reaped == 500 && (!is_ebpf || (frac >= 0.99 && frac <= over));
 
 		check(ok,

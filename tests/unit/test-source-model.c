@@ -24,7 +24,7 @@ static void write_stat(const char *dir, const uint64_t f[4][10])
 					      (unsigned long long)f[c][k]);
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\n");
 	}
-	snprintf(buf + n, sizeof(buf) - n, "intr 1 0 0\nctxt 5\nbtime 1763790000\n");
+	snprintf(buf + n, sizeof(buf) - n, "intr 1 0 0\nctxt 5\nbtime 1763790000\nprocesses 45678\n");
 	tu_write(dir, "proc/stat", buf);
 }
 
@@ -163,7 +163,7 @@ static void test_large_proc_stat_is_read_whole(void **state)
 		n += (size_t)snprintf(buf + n, size - n, " 123456");
 	snprintf(buf + n, size - n,
 		 "\ncpu1 10100 50 3000 100000 200 0 75 0 0 0\n"
-		 "cpu3 10100 50 3000 100000 200 0 75 0 0 0\n");
+		 "cpu3 10100 50 3000 100000 200 0 75 0 0 0\nprocesses 45678\n");
 	tu_write(dir, "proc/stat", buf);
 	free(buf);
 	assert_int_equal(srcenv_read(e, t0 + S), 0);
@@ -254,7 +254,8 @@ static void test_broken_proc_stat(void **state)
 	assert_non_null(strstr(e->logbuf, "/proc/stat: no valid per-CPU lines"));
 	/* Socket 1's CPUs gone from /proc/stat: only that domain fails. */
 	tu_write(dir, "proc/stat", "cpu0 10050 50 3000 100050 200 0 75 0 0 0\n"
-				   "cpu2 10050 50 3000 100050 200 0 75 0 0 0\n");
+				   "cpu2 10050 50 3000 100050 200 0 75 0 0 0\n"
+				   "processes 45678\n");
 	assert_int_equal(srcenv_read(e, t0 + 2 * S), 0);
 	assert_int_equal(srcenv_find(e, "package-1")->errors, 2);
 	assert_int_equal(d0->errors, 1);
@@ -263,7 +264,7 @@ static void test_broken_proc_stat(void **state)
 	srcenv_free(e);
 
 	/* Unusable at open: FAILED with the file named, no domain left behind. */
-	tu_write(dir, "proc/stat", "intr 5\n");
+	tu_write(dir, "proc/stat", "intr 5\nprocesses 45678\n");
 	e = srcenv_new(dir, 0);
 	assert_int_equal(srcenv_open(e, &source_model_ops), -EINVAL);
 	assert_non_null(strstr(e->reason, "proc/stat"));

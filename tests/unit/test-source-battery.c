@@ -301,20 +301,20 @@ static void test_unreadable_power_now_is_eacces(void **state)
 
 static void test_public_api_battery_is_host_total(void **state)
 {
-	struct joulestat *js = srcenv_monitor(tu_data("laptop-cv"), NULL);
+	struct joulestat *js = tu_monitor(tu_data("laptop-cv"), NULL, 0);
 	struct joulestat_source_info si;
 	struct joulestat_domain_info di;
 	bool est = true;
 	uint64_t e;
 	double w;
 
-	si = srcenv_source(js, "battery");
+	si = tu_source(js, "battery");
 	assert_int_equal(si.state, JOULESTAT_SOURCE_ACTIVE);
 	assert_int_equal(si.domains, 1);
 	assert_false(si.estimated);
 	/* A measured machine-wide domain exists: the model is not needed. */
-	assert_int_equal(srcenv_source(js, "model").state, JOULESTAT_SOURCE_SHADOWED);
-	di = srcenv_domain(js, "BAT1");
+	assert_int_equal(tu_source(js, "model").state, JOULESTAT_SOURCE_SHADOWED);
+	di = tu_domain(js, "BAT1");
 	assert_int_equal(di.kind, JOULESTAT_DOMAIN_BATTERY);
 	assert_string_equal(di.source, "battery");
 	assert_int_equal(di.socket, -1);
@@ -324,7 +324,7 @@ static void test_public_api_battery_is_host_total(void **state)
 	/* Long enough that the µJ rounding is far below the tolerance. */
 	usleep(50000);
 	assert_int_equal(joulestat_read_energy(js), 0);
-	di = srcenv_domain(js, "BAT1");
+	di = tu_domain(js, "BAT1");
 	assert_false(di.warming_up);
 	assert_true(fabs(di.power_w - 17.1) < 1e-3);
 	assert_int_equal(joulestat_host_energy(js, &e, &w, &est), 0);
@@ -341,9 +341,9 @@ static void test_public_api_charging_power_is_unknown(void **state)
 	double w = 0;
 
 	tu_write(dir, "sys/class/power_supply/BAT1/status", "Charging\n");
-	js = srcenv_monitor(dir, NULL);
+	js = tu_monitor(dir, NULL, 0);
 	assert_int_equal(joulestat_read_energy(js), 0);
-	di = srcenv_domain(js, "BAT1");
+	di = tu_domain(js, "BAT1");
 	assert_true(isnan(di.power_w));
 	assert_int_equal(di.energy_uj, 0);
 	assert_int_equal(di.errors, 0);

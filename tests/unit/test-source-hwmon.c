@@ -258,20 +258,20 @@ static void test_nothing_is_unavailable(void **state)
 
 static void test_public_api_kinds_and_host_total(void **state)
 {
-	struct joulestat *js = srcenv_monitor(tu_data("hwmon-meter"), NULL);
+	struct joulestat *js = tu_monitor(tu_data("hwmon-meter"), NULL, 0);
 	struct joulestat_domain_info di;
 	bool est = true;
 
-	assert_int_equal(srcenv_source(js, "hwmon").state, JOULESTAT_SOURCE_ACTIVE);
-	assert_int_equal(srcenv_source(js, "hwmon").domains, 2);
-	assert_int_equal(srcenv_source(js, "model").state, JOULESTAT_SOURCE_SHADOWED);
+	assert_int_equal(tu_source(js, "hwmon").state, JOULESTAT_SOURCE_ACTIVE);
+	assert_int_equal(tu_source(js, "hwmon").domains, 2);
+	assert_int_equal(tu_source(js, "model").state, JOULESTAT_SOURCE_SHADOWED);
 	assert_int_equal(joulestat_domain_count(js), 2);
-	di = srcenv_domain(js, "power_meter-power1");
+	di = tu_domain(js, "power_meter-power1");
 	assert_int_equal(di.kind, JOULESTAT_DOMAIN_PLATFORM);
 	assert_false(di.estimated);
 	/* The monitor's order: Σ package before a platform meter. */
 	assert_false(di.in_host_total);
-	di = srcenv_domain(js, "amd_energy-Esocket0");
+	di = tu_domain(js, "amd_energy-Esocket0");
 	assert_int_equal(di.kind, JOULESTAT_DOMAIN_PACKAGE);
 	assert_int_equal(di.socket, 0);
 	assert_true(di.in_host_total);
@@ -286,8 +286,8 @@ static void test_public_api_kinds_and_host_total(void **state)
 
 		snprintf(p, sizeof(p), "%s/sys/class/hwmon/hwmon2", dir);
 		tu_rm_rf(p);
-		js = srcenv_monitor(dir, NULL);
-		di = srcenv_domain(js, "power_meter-power1");
+		js = tu_monitor(dir, NULL, 0);
+		di = tu_domain(js, "power_meter-power1");
 		assert_true(di.in_host_total);
 		joulestat_free(js);
 		tu_rm_rf(dir);

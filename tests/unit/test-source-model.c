@@ -276,17 +276,17 @@ static void test_broken_proc_stat(void **state)
 
 static void test_public_api_estimated_host_total(void **state)
 {
-	struct joulestat *js = srcenv_monitor(tu_data("model"), NULL);
+	struct joulestat *js = tu_monitor(tu_data("model"), NULL, 0);
 	struct joulestat_model_info mi = { .sz = sizeof(mi) };
 	struct joulestat_domain_info di;
 	struct joulestat_source_info si;
 	bool est = false;
 
-	si = srcenv_source(js, "model");
+	si = tu_source(js, "model");
 	assert_int_equal(si.state, JOULESTAT_SOURCE_ACTIVE);
 	assert_true(si.estimated);
 	assert_int_equal(si.domains, 2);
-	di = srcenv_domain(js, "package-1");
+	di = tu_domain(js, "package-1");
 	assert_true(di.estimated);
 	assert_true(di.in_host_total);
 	assert_string_equal(di.source, "model");
@@ -299,11 +299,11 @@ static void test_public_api_estimated_host_total(void **state)
 	joulestat_free(js);
 
 	/* A measured machine domain (a battery) makes the model unnecessary. */
-	js = srcenv_monitor(tu_data("laptop-cv"), NULL);
+	js = tu_monitor(tu_data("laptop-cv"), NULL, 0);
 	assert_int_equal(joulestat_model_get(js, &mi), -ENOENT);
 	joulestat_free(js);
 	/* ... unless it is asked for. */
-	js = srcenv_monitor(tu_data("laptop-cv"), "model");
+	js = tu_monitor(tu_data("laptop-cv"), "model", 0);
 	assert_int_equal(joulestat_model_get(js, &mi), 0);
 	assert_string_equal(mi.origin, "table: Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz (TDP 15 W) "
 				       "x 4/8 threads");

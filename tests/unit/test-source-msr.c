@@ -59,71 +59,16 @@ static void set_msr(const char *dir, unsigned cpu, uint32_t reg, uint64_t value)
 	close(fd);
 }
 
-static struct joulestat *open_tree(const char *root, const char *sources)
-{
-	struct joulestat_opts o = { .sz = sizeof(o) };
-	char sys[4096], proc[4096], dev[4096];
-	struct joulestat *js = NULL;
-
-	snprintf(sys, sizeof(sys), "%s/sys", root);
-	snprintf(proc, sizeof(proc), "%s/proc", root);
-	snprintf(dev, sizeof(dev), "%s/dev", root);
-	o.sysfs_root = sys;
-	o.procfs_root = proc;
-	o.dev_root = dev;
-	o.sources = sources;
-	o.enable_msr = true;
-	assert_int_equal(joulestat_new(&o, &js), 0);
-	return js;
-}
-
-static struct joulestat_domain_info dom(const struct joulestat *js, const char *name)
-{
-	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
-		struct joulestat_domain_info di = { .sz = sizeof(di) };
-
-		assert_int_equal(joulestat_domain_get(js, i, &di), 0);
-		if (strcmp(di.name, name) == 0)
-			return di;
-	}
-	fail_msg("no domain %s", name);
-	return (struct joulestat_domain_info){ 0 };
-}
-
-static bool has_dom(const struct joulestat *js, const char *name)
-{
-	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
-		struct joulestat_domain_info di = { .sz = sizeof(di) };
-
-		if (joulestat_domain_get(js, i, &di) == 0 && strcmp(di.name, name) == 0)
-			return true;
-	}
-	return false;
-}
-
-static struct joulestat_source_info src(const struct joulestat *js, const char *name)
-{
-	for (size_t i = 0; i < joulestat_source_count(js); i++) {
-		struct joulestat_source_info si = { .sz = sizeof(si) };
-
-		assert_int_equal(joulestat_source_get(js, i, &si), 0);
-		if (strcmp(si.name, name) == 0)
-			return si;
-	}
-	fail_msg("no source %s", name);
-	return (struct joulestat_source_info){ 0 };
-}
-
 static void test_intel_2s_registers(void **state)
 {
-	struct joulestat *js = open_tree(tu_data("intel-2s"), "msr");
+	struct joulestat *js = tu_monitor(tu_data("intel-2s"), "msr", TU_DEV_ROOT | TU_MSR);
 	struct joulestat_domain_info di;
 
-	assert_int_equal(src(js, "msr").state, JOULESTAT_SOURCE_ACTIVE);
+	assert_int_equal(tu_source(js, "msr").state, JOULESTAT_SOURCE_ACTIVE);
 	/* package, core, dram per socket + psys; PP1 reads 0 on this server: absent. */
 	assert_int_equal(joulestat_domain_count(js), 7);
-	assert_false(has_dom(js, "uncore-0"));
-	di = dom(js, "package-0");
+	assert_false(tu_has_domain(js, "uncore-0"));
+	di = tu_domain(js, "package-0");
 	assert_int_equal(di.kind, JOULESTAT_DOMAIN_PACKAGE);
 	assert_int_equal(di.socket, 0);
 	assert_int_equal(di.cpu_mask[0], 0x0f);
@@ -132,16 +77,16 @@ static void test_intel_2s_registers(void **state)
 	assert_int_equal(di.raw_uj, 18641351074ULL);
 	assert_false(di.in_host_total);
 	assert_non_null(strstr(di.path, "/dev/cpu/0/msr, register 0x611"));
-	di = dom(js, "package-1");
+	di = tu_domain(js, "package-1");
 	assert_int_equal(di.cpu_mask[0], 0xf0);
 	assert_non_null(strstr(di.path, "/dev/cpu/4/msr, register 0x611"));
 	/* Skylake-SP DRAM counts 2^-16 J whatever the ESU: 2^20 ticks = 16 J, not 64 J. */
-	di = dom(js, "dram-0");
+	di = tu_domain(js, "dram-0");
 	assert_int_equal(di.raw_uj, 16000000);
 	assert_int_equal(di.max_energy_range_uj, 65536000000ULL);
-	assert_int_equal(dom(js, "dram-1").raw_uj, 32000000);
-	assert_int_equal(dom(js, "core-1").raw_uj, (uint64_t)0x03345678 * 1000000 / 16384);
-	di = dom(js, "psys");
+	assert_int_equal(tu_domain(js, "dram-1").raw_uj, 32000000);
+	assert_int_equal(tu_domain(js, "core-1").raw_uj, (uint64_t)0x03345678 * 1000000 / 16384);
+	di = tu_domain(js, "psys");
 	assert_int_equal(di.socket, -1);
 	assert_int_equal(di.cpu_mask[0], 0xff);
 	assert_true(di.in_host_total);
@@ -151,18 +96,18 @@ static void test_intel_2s_registers(void **state)
 
 static void test_laptop_uncore_and_shadowing(void **state)
 {
-	struct joulestat *js = open_tree(tu_data("laptop"), "msr");
+	struct joulestat *js = tu_monitor(tu_data("laptop"), "msr", TU_DEV_ROOT | TU_MSR);
 
 	assert_int_equal(joulestat_domain_count(js), 4);
-	assert_int_equal(dom(js, "uncore-0").kind, JOULESTAT_DOMAIN_UNCORE);
-	assert_int_equal(dom(js, "uncore-0").raw_uj, (uint64_t)0x400000 * 1000000 / 16384);
-	assert_false(has_dom(js, "dram-0"));
+	assert_int_equal(tu_domain(js, "uncore-0").kind, JOULESTAT_DOMAIN_UNCORE);
+	assert_int_equal(tu_domain(js, "uncore-0").raw_uj, (uint64_t)0x400000 * 1000000 / 16384);
+	assert_false(tu_has_domain(js, "dram-0"));
 	joulestat_free(js);
 
 	/* powercap is preferred: with both, msr steps aside entirely. */
-	js = open_tree(tu_data("laptop"), "powercap,msr");
-	assert_int_equal(src(js, "msr").state, JOULESTAT_SOURCE_SHADOWED);
-	assert_string_equal(dom(js, "package-0").source, "powercap");
+	js = tu_monitor(tu_data("laptop"), "powercap,msr", TU_DEV_ROOT | TU_MSR);
+	assert_int_equal(tu_source(js, "msr").state, JOULESTAT_SOURCE_SHADOWED);
+	assert_string_equal(tu_domain(js, "package-0").source, "powercap");
 	joulestat_free(js);
 }
 

@@ -7,7 +7,6 @@
 #include "srcenv.h"
 
 #include <math.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define S NSEC_PER_SEC
@@ -181,30 +180,33 @@ static void test_broken_tree_errors_counted_and_named(void **state)
 	srcenv_free(e);
 }
 
+struct nobody_run {
+	char *dir;
+	int (*body)(struct srcenv *e);
+};
+
+static int nobody_body(void *arg)
+{
+	const struct nobody_run *run = arg;
+
+	return run->body(srcenv_new(run->dir, 0));
+}
+
 /* As nobody, over a copy of hwmon-meter where `files` (space-separated) are root-only. */
 static int run_as_nobody(const char *files, int (*body)(struct srcenv *e))
 {
-	char *dir = tu_copy_fixture("hwmon-meter");
+	struct nobody_run run = { .dir = tu_copy_fixture("hwmon-meter"), .body = body };
 	char cmd[8192];
-	int status, n;
-	pid_t pid;
+	int n, status;
 
-	n = snprintf(cmd, sizeof(cmd), "chmod -R a+rX '%s' && cd '%s/sys/class/hwmon' && chmod 600 %s",
-		     dir, dir, files);
+	tu_readable_by_all(run.dir);
+	n = snprintf(cmd, sizeof(cmd), "cd '%s/sys/class/hwmon' && chmod 600 %s", run.dir, files);
 	assert_true(n > 0 && (size_t)n < sizeof(cmd));
 	assert_int_equal(system(cmd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-			_exit(100);
-		_exit(body(srcenv_new(dir, 0)));
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	tu_rm_rf(dir);
-	free(dir);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	status = tu_as_nobody(nobody_body, &run);
+	tu_rm_rf(run.dir);
+	free(run.dir);
+	return status;
 }
 
 static int one_root_only(struct srcenv *e)

@@ -333,42 +333,15 @@ static void test_no_registers(void **state)
 	rig_close(&g);
 }
 
-struct nobody_check {
-	const char *dir;
-	char want[8192];	/* the reason the msr source must give */
-};
-
-/* As nobody, in a child: no cmocka calls, it reports by its exit status. */
-static int eperm_as_nobody(void *arg)
-{
-	const struct nobody_check *c = arg;
-	struct joulestat_source_info si = { .sz = sizeof(si) };
-	struct joulestat *js = NULL;
-
-	if (tu_monitor_new(c->dir, NULL, TU_DEV_ROOT | TU_MSR, &js) < 0)
-		return 11;
-	joulestat_source_get(js, 2, &si);
-	if (strcmp(si.name, "msr") != 0 || si.state != JOULESTAT_SOURCE_FAILED)
-		return 12;
-	if (si.error != -EACCES)
-		return 13;
-	if (strcmp(si.reason, c->want) != 0) {
-		fprintf(stderr, "# reason: %s\n", si.reason);
-		return 14;
-	}
-	joulestat_free(js);
-	return 0;
-}
-
 static void test_eperm_names_cap_sys_rawio(void **state)
 {
 	char *dir = tu_copy_fixture("intel-2s");
-	struct nobody_check c = { .dir = dir };
+	struct tu_denied c = { .dir = dir, .flags = TU_DEV_ROOT | TU_MSR, .idx = 2, .source = "msr" };
 
 	tu_readable_by_all(dir);
 	tu_chmod(dir, "dev/cpu/0/msr", 0600);
 	snprintf(c.want, sizeof(c.want), "%s/dev/cpu/0/msr: needs CAP_SYS_RAWIO: run as root", dir);
-	assert_int_equal(tu_as_nobody(eperm_as_nobody, &c), 0);
+	assert_int_equal(tu_as_nobody(tu_check_denied, &c), 0);
 	tu_rm_rf(dir);
 	free(dir);
 }

@@ -474,44 +474,10 @@ static void test_public_api_wrap_and_gap(void **state)
 
 /* ---- permissions ---- */
 
-struct nobody_check {
-	const char *dir;
-	char want[8192];	/* the reason the powercap source must give */
-};
-
-/* As nobody, in a child: no cmocka calls, it reports by its exit status. */
-static int eacces_as_nobody(void *arg)
-{
-	const struct nobody_check *c = arg;
-	struct joulestat_source_info si = { .sz = sizeof(si) };
-	struct joulestat *js = NULL;
-
-	if (tu_monitor_new(c->dir, NULL, 0, &js) < 0)
-		return 11;
-	joulestat_source_get(js, 1, &si);
-	if (strcmp(si.name, "powercap") != 0 || si.state != JOULESTAT_SOURCE_FAILED)
-		return 12;
-	if (si.error != -EACCES)
-		return 13;
-	if (strcmp(si.reason, c->want) != 0) {
-		fprintf(stderr, "# reason: %s\n", si.reason);
-		return 14;
-	}
-	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
-		struct joulestat_domain_info di = { .sz = sizeof(di) };
-
-		joulestat_domain_get(js, i, &di);
-		if (strcmp(di.source, "powercap") == 0)
-			return 15;
-	}
-	joulestat_free(js);
-	return 0;
-}
-
 static void test_eacces_names_cve(void **state)
 {
 	char *dir = tu_copy_fixture("laptop");
-	struct nobody_check c = { .dir = dir };
+	struct tu_denied c = { .dir = dir, .flags = 0, .idx = 1, .source = "powercap" };
 
 	/* A tree readable by nobody except energy_uj of package-0 (root only, as since 5.10). */
 	tu_readable_by_all(dir);
@@ -520,7 +486,7 @@ static void test_eacces_names_cve(void **state)
 		 "%s/sys/class/powercap/intel-rapl:0/energy_uj is readable by root only since "
 		 "Linux 5.10 (CVE-2020-8694): run as root",
 		 dir);
-	assert_int_equal(tu_as_nobody(eacces_as_nobody, &c), 0);
+	assert_int_equal(tu_as_nobody(tu_check_denied, &c), 0);
 	tu_rm_rf(dir);
 	free(dir);
 }

@@ -203,3 +203,32 @@ struct joulestat_source_info tu_source(const struct joulestat *js, const char *n
 	fail_msg("no source %s", name);
 	return (struct joulestat_source_info){ 0 };
 }
+
+int tu_check_denied(void *arg)
+{
+	const struct tu_denied *c = arg;
+	struct joulestat_source_info si = { .sz = sizeof(si) };
+	struct joulestat *js = NULL;
+	int r = 0;
+
+	if (tu_monitor_new(c->dir, NULL, c->flags, &js) < 0)
+		return 11;
+	joulestat_source_get(js, c->idx, &si);
+	if (strcmp(si.name, c->source) != 0 || si.state != JOULESTAT_SOURCE_FAILED)
+		r = 12;
+	else if (si.error != -EACCES)
+		r = 13;
+	else if (strcmp(si.reason, c->want) != 0) {
+		fprintf(stderr, "# reason: %s\n", si.reason);
+		r = 14;
+	}
+	for (size_t i = 0; !r && i < joulestat_domain_count(js); i++) {
+		struct joulestat_domain_info di = { .sz = sizeof(di) };
+
+		joulestat_domain_get(js, i, &di);
+		if (strcmp(di.source, c->source) == 0)
+			r = 15;
+	}
+	joulestat_free(js);
+	return r;
+}

@@ -75,4 +75,20 @@ bool tu_has_domain(const struct joulestat *js, const char *name);
 /* Source `name`'s public description; fails the test when absent. */
 struct joulestat_source_info tu_source(const struct joulestat *js, const char *name);
 
+/* What tu_check_denied() expects of a tree opened as nobody. */
+struct tu_denied {
+	const char *dir;	/* the tree */
+	unsigned flags;		/* TU_* for tu_monitor_new() */
+	size_t idx;		/* the source's place in the monitor's list */
+	const char *source;	/* its name */
+	char want[8192];	/* the reason it must give, the file and the fix named */
+};
+
+/*
+ * A tu_as_nobody() body (arg: struct tu_denied): the source FAILED with
+ * -EACCES, the reason is exactly `want`, and no domain of it is left. Returns
+ * 0, or which check failed (11..15; the reason goes to stderr).
+ */
+int tu_check_denied(void *arg);
+
 #endif

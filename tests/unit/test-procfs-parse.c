@@ -269,8 +269,8 @@ static void test_proc_stat_old_and_future_kernels(void **state)
 	unsigned skipped;
 
 	/* Linux 2.4: four fields; the last line has no newline. */
-	assert_int_equal(parse_proc_stat(S("processes 9\ncpu0 10 20 30 40"), c, 2, &forks, &skipped),
-			 1);
+	assert_int_equal(parse_proc_stat(S("processes 9\ncpu0 10 20 30 40"), c, 2, &forks,
+					 &skipped), 1);
 	assert_int_equal(c[0].busy_ticks, 60);
 	assert_int_equal(c[0].idle_ticks, 40);
 	assert_int_equal(c[0].iowait_ticks, 0);

@@ -24,7 +24,8 @@ static void write_stat(const char *dir, const uint64_t f[4][10])
 					      (unsigned long long)f[c][k]);
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\n");
 	}
-	snprintf(buf + n, sizeof(buf) - n, "intr 1 0 0\nctxt 5\nbtime 1763790000\nprocesses 45678\n");
+	snprintf(buf + n, sizeof(buf) - n,
+		 "intr 1 0 0\nctxt 5\nbtime 1763790000\nprocesses 45678\n");
 	tu_write(dir, "proc/stat", buf);
 }
 

@@ -336,7 +336,9 @@ static void test_no_registers(void **state)
 static void test_eperm_names_cap_sys_rawio(void **state)
 {
 	char *dir = tu_copy_fixture("intel-2s");
-	struct tu_denied c = { .dir = dir, .flags = TU_DEV_ROOT | TU_MSR, .idx = 2, .source = "msr" };
+	struct tu_denied c = {
+		.dir = dir, .flags = TU_DEV_ROOT | TU_MSR, .idx = 2, .source = "msr"
+	};
 
 	tu_readable_by_all(dir);
 	tu_chmod(dir, "dev/cpu/0/msr", 0600);

@@ -179,7 +179,8 @@ static void test_counts_to_uj_exact(void **state)
 			 (uint64_t)((unsigned __int128)fk.count[f1] * 1000000 >> 32) -
 			     (uint64_t)((unsigned __int128)1001 * 1000000 >> 32));
 	assert_int_equal(joulestat_host_energy(js, &host, NULL, NULL), 0);
-	assert_int_equal(host, tu_domain(js, "package-0").energy_uj + tu_domain(js, "package-1").energy_uj);
+	assert_int_equal(host, tu_domain(js, "package-0").energy_uj +
+				       tu_domain(js, "package-1").energy_uj);
 	joulestat_free(js);
 }
 

@@ -40,19 +40,21 @@ static void srcenv_log(enum joulestat_log_level level, const char *msg, void *us
 }
 
 /*
- * Set up roots <dir>/sys and <dir>/proc. With ncpus > 0 the topology is one
+ * Set up roots <dir>/sys, <dir>/proc and <dir>/dev (never the host's: a test
+ * may create device files after this). With ncpus > 0 the topology is one
  * socket of CPUs 0..ncpus-1 (for trees without a cpu directory); else it is
  * read from the tree.
  */
 static inline struct srcenv *srcenv_new(const char *dir, unsigned ncpus)
 {
 	struct srcenv *e = calloc(1, sizeof(*e));
-	char sys[4096], proc[4096];
+	char sys[4096], proc[4096], dev[4096];
 
 	assert_non_null(e);
 	snprintf(sys, sizeof(sys), "%s/sys", dir);
 	snprintf(proc, sizeof(proc), "%s/proc", dir);
-	assert_int_equal(fsroot_init(&e->fs, sys, proc, NULL), 0);
+	snprintf(dev, sizeof(dev), "%s/dev", dir);
+	assert_int_equal(fsroot_init(&e->fs, sys, proc, dev), 0);
 	e->log = (struct logger){ .fn = srcenv_log, .userdata = e, .max_level = JOULESTAT_LOG_DEBUG };
 	if (ncpus) {
 		for (unsigned c = 0; c < ncpus; c++) {

@@ -19,6 +19,7 @@
 #include "joulestat.h"
 #include "monitor.h"
 #include "rapl.h"
+#include "srcenv.h"
 #include "util.h"
 
 /* ESU 14: one unit is 2^-14 J = 61.03515625 µJ; the 32-bit range is 262144 J. */
@@ -112,53 +113,33 @@ static void test_laptop_uncore_and_shadowing(void **state)
 
 /* ---- unwrapping 32-bit counters with a synthetic clock ---- */
 
+/* A copy of a fixture tree with the msr source driven by hand (srcenv.h). */
 struct rig {
 	char *dir;
-	struct fsroot fs;
-	struct topology *topo;
-	struct domain_list domains;
-	struct source_slot slot;
-	struct source_ctx ctx;
-	void *state;
-	char reason[SOURCE_REASON_MAX];
+	struct srcenv *e;
 };
 
-static void rig_open(struct rig *g, const char *fixture, int expect)
+static void rig_open(struct rig *g, const char *fixture)
 {
-	char sys[4096], proc[4096], dev[4096];
-
-	memset(g, 0, sizeof(*g));
 	g->dir = tu_copy_fixture(fixture);
-	snprintf(sys, sizeof(sys), "%s/sys", g->dir);
-	snprintf(proc, sizeof(proc), "%s/proc", g->dir);
-	snprintf(dev, sizeof(dev), "%s/dev", g->dir);
-	assert_int_equal(fsroot_init(&g->fs, sys, proc, dev), 0);
-	g->topo = calloc(1, sizeof(*g->topo));
-	assert_int_equal(topology_read(&g->fs, NULL, g->topo), 0);
-	g->slot.ops = &source_msr_ops;
-	g->ctx = (struct source_ctx){ .fs = &g->fs, .topo = g->topo, .domains = &g->domains };
-	if (expect == 0)
-		return;
+	g->e = srcenv_new(g->dir, 0);
 }
 
 static int rig_start(struct rig *g)
 {
-	return source_msr_ops.open(&g->ctx, &g->slot, &g->state, g->reason, sizeof(g->reason));
+	return srcenv_open(g->e, &source_msr_ops);
 }
 
 static void rig_close(struct rig *g)
 {
-	source_msr_ops.close(g->state);
-	domain_list_done(&g->domains);
-	fsroot_done(&g->fs);
-	free(g->topo);
+	srcenv_free(g->e);
 	tu_rm_rf(g->dir);
 	free(g->dir);
 }
 
 static struct domain *find(struct rig *g, const char *name)
 {
-	struct domain *d = domain_list_find(&g->domains, name);
+	struct domain *d = srcenv_find(g->e, name);
 
 	assert_non_null(d);
 	return d;
@@ -170,7 +151,7 @@ static void test_wraps_exact(void **state)
 	struct domain *d;
 	uint64_t ticks = 1ULL << 20, total = 0, t;
 
-	rig_open(&g, "intel-2s", 1);
+	rig_open(&g, "intel-2s");
 	/* Start on a whole µJ (2^20 ticks = 64 J) so the floor has nothing to lose. */
 	set_msr(g.dir, 0, 0x611, ticks);
 	assert_int_equal(rig_start(&g), 0);
@@ -183,7 +164,7 @@ static void test_wraps_exact(void **state)
 		total += step;
 		ticks = (ticks + step) & 0xffffffffULL;
 		set_msr(g.dir, 0, 0x611, 0xdead000000000000ULL | ticks); /* high bits ignored */
-		assert_int_equal(source_msr_ops.read(g.state, &g.ctx, t += 100 * NSEC_PER_SEC), 0);
+		assert_int_equal(srcenv_read(g.e, t += 100 * NSEC_PER_SEC), 0);
 	}
 	assert_int_equal(d->errors, 0);
 	assert_int_equal(d->wraps, 12);
@@ -198,25 +179,25 @@ static void test_gap_and_backwards(void **state)
 	struct domain *d;
 	uint64_t t;
 
-	rig_open(&g, "intel-2s", 1);
+	rig_open(&g, "intel-2s");
 	set_msr(g.dir, 0, 0x611, 1000000);
 	assert_int_equal(rig_start(&g), 0);
 	d = find(&g, "package-0");
 	t = d->timestamp_ns;
 	/* 262144 J at 1 kW worst case wraps in 262 s: 300 s is ambiguous. */
 	set_msr(g.dir, 0, 0x611, 1000100);
-	source_msr_ops.read(g.state, &g.ctx, t += 300 * NSEC_PER_SEC);
+	srcenv_read(g.e, t += 300 * NSEC_PER_SEC);
 	assert_int_equal(d->last_error, -EAGAIN);
 	assert_int_equal(d->errors, 1);
 	assert_int_equal(d->energy_uj, 0);
 	/* Back by 1000 ticks in 1 s: a wrap would be 262 kJ in 1 s. */
 	set_msr(g.dir, 0, 0x611, 999100);
-	source_msr_ops.read(g.state, &g.ctx, t += NSEC_PER_SEC);
+	srcenv_read(g.e, t += NSEC_PER_SEC);
 	assert_int_equal(d->last_error, -EILSEQ);
 	assert_int_equal(d->errors, 2);
 	assert_int_equal(d->energy_uj, 0);
 	set_msr(g.dir, 0, 0x611, 999100 + 16384);
-	assert_int_equal(source_msr_ops.read(g.state, &g.ctx, t += NSEC_PER_SEC), 0);
+	assert_int_equal(srcenv_read(g.e, t += NSEC_PER_SEC), 0);
 	assert_int_equal(d->energy_uj, 1000000);
 	rig_close(&g);
 }
@@ -249,14 +230,14 @@ static void test_amd_package_and_summed_cores(void **state)
 	struct domain *pkg, *core;
 	uint64_t t, c0;
 
-	rig_open(&g, "amd-epyc", 1);
+	rig_open(&g, "amd-epyc");
 	amd_first_cpu(g.dir, 0, 0x10000000);
 	amd_first_cpu(g.dir, 4, 0x20000000);
 	for (unsigned c = 1; c < 8; c++)
 		if (c != 4)
 			write_msr(g.dir, c, 0xc001029a, 0x00100000 * (c + 1));
 	assert_int_equal(rig_start(&g), 0);
-	assert_int_equal(g.domains.n, 4); /* package and core per socket */
+	assert_int_equal(g.e->domains.n, 4); /* package and core per socket */
 	pkg = find(&g, "package-1");
 	assert_int_equal(pkg->ctr.max_range_uj, 65536000000ULL);
 	assert_int_equal(pkg->raw_uj, (uint64_t)0x20000000 * 1000000 / 65536);
@@ -275,14 +256,14 @@ static void test_amd_package_and_summed_cores(void **state)
 	set_msr(g.dir, 1, 0xc001029a, 0x00200000 + 3 * 65536);	/* +3 J */
 	set_msr(g.dir, 2, 0xc001029a, 0x00300000 + 50 * 65536); /* a sibling: not read */
 	set_msr(g.dir, 4, 0xc001029b, 0x20000000 + 10 * 65536); /* +10 J */
-	assert_int_equal(source_msr_ops.read(g.state, &g.ctx, t + NSEC_PER_SEC), 0);
+	assert_int_equal(srcenv_read(g.e, t + NSEC_PER_SEC), 0);
 	assert_int_equal(core->energy_uj, 3000000);
 	assert_int_equal(pkg->energy_uj, 10000000);
 	/* One core wraps while the other stays: still exact. */
 	set_msr(g.dir, 1, 0xc001029a, 0xffffffff);
-	assert_int_equal(source_msr_ops.read(g.state, &g.ctx, t + 10 * NSEC_PER_SEC), 0);
+	assert_int_equal(srcenv_read(g.e, t + 10 * NSEC_PER_SEC), 0);
 	set_msr(g.dir, 1, 0xc001029a, 65536 - 1); /* 2^32 - 1 → 65535: 1 J */
-	assert_int_equal(source_msr_ops.read(g.state, &g.ctx, t + 20 * NSEC_PER_SEC), 0);
+	assert_int_equal(srcenv_read(g.e, t + 20 * NSEC_PER_SEC), 0);
 	assert_int_equal(core->wraps, 1);
 	assert_int_equal(core->errors, 0);
 	/* 3 J, then floor(0xffffffff units) - 0x230000 units (35 J, exact), then 1 J. */
@@ -298,12 +279,12 @@ static void test_missing_module(void **state)
 	struct rig g;
 	char want[8192];
 
-	rig_open(&g, "amd-epyc", 1); /* no dev/cpu/N/msr in this tree */
+	rig_open(&g, "amd-epyc"); /* no dev/cpu/N/msr in this tree */
 	assert_int_equal(rig_start(&g), -ENODEV);
 	snprintf(want, sizeof(want),
 		 "%s/dev/cpu/0/msr is missing: the msr module is not loaded: modprobe msr", g.dir);
-	assert_string_equal(g.reason, want);
-	assert_int_equal(g.domains.n, 0);
+	assert_string_equal(g.e->reason, want);
+	assert_int_equal(g.e->domains.n, 0);
 	rig_close(&g);
 }
 
@@ -311,10 +292,10 @@ static void test_unknown_vendor(void **state)
 {
 	struct rig g;
 
-	rig_open(&g, "intel-2s", 1);
-	strcpy(g.topo->cpu.vendor, "CentaurHauls");
+	rig_open(&g, "intel-2s");
+	strcpy(g.e->topo.cpu.vendor, "CentaurHauls");
 	assert_int_equal(rig_start(&g), -ENODEV);
-	assert_string_equal(g.reason, "no RAPL registers known for CPU vendor 'CentaurHauls'");
+	assert_string_equal(g.e->reason, "no RAPL registers known for CPU vendor 'CentaurHauls'");
 	rig_close(&g);
 }
 
@@ -323,13 +304,13 @@ static void test_no_registers(void **state)
 	struct rig g;
 	char path[4096];
 
-	rig_open(&g, "intel-2s", 1);
+	rig_open(&g, "intel-2s");
 	/* An msr file with nothing at 0x606 (a CPU without RAPL): short read. */
 	snprintf(path, sizeof(path), "%s/dev/cpu/0/msr", g.dir);
 	assert_int_equal(truncate(path, 0x600), 0);
 	assert_int_equal(rig_start(&g), -ENODEV);
-	assert_non_null(strstr(g.reason, "/dev/cpu/0/msr: register 0x606 (RAPL power units)"));
-	assert_int_equal(g.domains.n, 0);
+	assert_non_null(strstr(g.e->reason, "/dev/cpu/0/msr: register 0x606 (RAPL power units)"));
+	assert_int_equal(g.e->domains.n, 0);
 	rig_close(&g);
 }
 

@@ -18,6 +18,7 @@
 #include "joulestat.h"
 #include "monitor.h"
 #include "rapl.h"
+#include "srcenv.h"
 #include "util.h"
 
 #define ZONE0 "sys/devices/virtual/powercap/intel-rapl/intel-rapl:0"
@@ -263,42 +264,26 @@ static void test_no_powercap(void **state)
 
 /* ---- unwrapping, driven through the source with a synthetic clock ---- */
 
+/* A copy of the laptop tree with the powercap source driven by hand (srcenv.h). */
 struct rig {
 	char *dir;
-	struct fsroot fs;
-	struct topology *topo;
-	struct domain_list domains;
-	struct source_slot slot;
-	struct source_ctx ctx;
-	void *state;
-	char reason[SOURCE_REASON_MAX];
+	struct srcenv *e;
 };
 
 /* Open the powercap source alone on a copy of the laptop tree with package-0 reshaped. */
 static void rig_open(struct rig *g, uint64_t range_uj, uint64_t rated_uw, uint64_t start_uj)
 {
-	char sys[4096], proc[4096];
-
-	memset(g, 0, sizeof(*g));
 	g->dir = tu_copy_fixture("laptop");
 	tu_writef(g->dir, ZONE0 "/max_energy_range_uj", "%" PRIu64 "\n", range_uj);
 	tu_writef(g->dir, ZONE0 "/constraint_0_max_power_uw", "%" PRIu64 "\n", rated_uw);
 	tu_writef(g->dir, ZONE0 "/energy_uj", "%" PRIu64 "\n", start_uj);
-	snprintf(sys, sizeof(sys), "%s/sys", g->dir);
-	snprintf(proc, sizeof(proc), "%s/proc", g->dir);
-	assert_int_equal(fsroot_init(&g->fs, sys, proc, NULL), 0);
-	g->topo = calloc(1, sizeof(*g->topo));
-	assert_int_equal(topology_read(&g->fs, NULL, g->topo), 0);
-	g->slot.ops = &source_powercap_ops;
-	g->ctx = (struct source_ctx){ .fs = &g->fs, .topo = g->topo, .domains = &g->domains };
-	assert_int_equal(
-	    source_powercap_ops.open(&g->ctx, &g->slot, &g->state, g->reason, sizeof(g->reason)),
-	    0);
+	g->e = srcenv_new(g->dir, 0);
+	assert_int_equal(srcenv_open(g->e, &source_powercap_ops), 0);
 }
 
 static struct domain *rig_pkg(struct rig *g)
 {
-	struct domain *d = domain_list_find(&g->domains, "package-0");
+	struct domain *d = srcenv_find(g->e, "package-0");
 
 	assert_non_null(d);
 	return d;
@@ -308,15 +293,12 @@ static struct domain *rig_pkg(struct rig *g)
 static int rig_step(struct rig *g, uint64_t raw_uj, uint64_t t_ns)
 {
 	tu_writef(g->dir, ZONE0 "/energy_uj", "%" PRIu64 "\n", raw_uj);
-	return source_powercap_ops.read(g->state, &g->ctx, t_ns);
+	return srcenv_read(g->e, t_ns);
 }
 
 static void rig_close(struct rig *g)
 {
-	source_powercap_ops.close(g->state);
-	domain_list_done(&g->domains);
-	fsroot_done(&g->fs);
-	free(g->topo);
+	srcenv_free(g->e);
 	tu_rm_rf(g->dir);
 	free(g->dir);
 }
@@ -420,7 +402,7 @@ static void test_malformed_at_read_time_counted(void **state)
 	t = d->timestamp_ns;
 	tu_write(g.dir, ZONE0 "/energy_uj", "garbage\n");
 	/* Other zones still read: the source succeeds, the zone counts an error. */
-	assert_int_equal(source_powercap_ops.read(g.state, &g.ctx, t + 1000000), 0);
+	assert_int_equal(srcenv_read(g.e, t + 1000000), 0);
 	assert_int_equal(d->errors, 1);
 	assert_int_equal(d->last_error, -EINVAL);
 	assert_int_equal(d->energy_uj, 0);

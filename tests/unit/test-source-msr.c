@@ -25,7 +25,8 @@
 /* ESU 14: one unit is 2^-14 J = 61.03515625 µJ; the 32-bit range is 262144 J. */
 #define RANGE14_UJ 262144000000ULL
 
-static void write_msr(const char *dir, unsigned cpu, uint32_t reg, uint64_t value)
+/* Store one 8-byte register at its offset in <dir>/dev/cpu/<cpu>/msr, in place. */
+static void pwrite_msr(const char *dir, unsigned cpu, uint32_t reg, uint64_t value, int oflags)
 {
 	char path[4096];
 	uint8_t b[8];
@@ -33,30 +34,27 @@ static void write_msr(const char *dir, unsigned cpu, uint32_t reg, uint64_t valu
 
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(value >> (8 * i));
-	snprintf(path, sizeof(path), "dev/cpu/%u/.dir", cpu);
-	tu_write(dir, path, ""); /* the directories */
 	snprintf(path, sizeof(path), "%s/dev/cpu/%u/msr", dir, cpu);
-	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	fd = open(path, oflags, 0644);
 	assert_true(fd >= 0);
-	/* A sparse file: the AMD registers sit past 3 GiB. */
 	assert_int_equal(pwrite(fd, b, 8, (off_t)reg), 8);
 	close(fd);
 }
 
-/* Rewrite one register in place (tu_write would truncate the file). */
-static void set_msr(const char *dir, unsigned cpu, uint32_t reg, uint64_t value)
+/* Create the device file if needed: a sparse file, the AMD registers sit past 3 GiB. */
+static void write_msr(const char *dir, unsigned cpu, uint32_t reg, uint64_t value)
 {
 	char path[4096];
-	uint8_t b[8];
-	int fd;
 
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(value >> (8 * i));
-	snprintf(path, sizeof(path), "%s/dev/cpu/%u/msr", dir, cpu);
-	fd = open(path, O_WRONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, b, 8, (off_t)reg), 8);
-	close(fd);
+	snprintf(path, sizeof(path), "dev/cpu/%u/.dir", cpu);
+	tu_write(dir, path, ""); /* the directories */
+	pwrite_msr(dir, cpu, reg, value, O_WRONLY | O_CREAT);
+}
+
+/* Rewrite one register of an existing file (tu_write would truncate it). */
+static void set_msr(const char *dir, unsigned cpu, uint32_t reg, uint64_t value)
+{
+	pwrite_msr(dir, cpu, reg, value, O_WRONLY);
 }
 
 static void test_intel_2s_registers(void **state)

@@ -23,6 +23,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r > 4)
 		abort();
+	/* The contract callers rely on to form a CPU's total: it cannot wrap. */
+	for (int i = 0; r >= 0 && i < 4; i++) {
+		uint64_t total;
+
+		if (cpus[i].present &&
+		    (__builtin_add_overflow(cpus[i].busy_ticks, cpus[i].idle_ticks, &total) ||
+		     __builtin_add_overflow(total, cpus[i].iowait_ticks, &total)))
+			abort();
+	}
 	(void)parse_uptime((const char *)data, size, &ns);
 	(void)parse_loadavg((const char *)data, size, &la);
 	return 0;

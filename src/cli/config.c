@@ -203,6 +203,32 @@ static void skip_value(struct loader *l, yaml_event_t *first)
 	}
 }
 
+/*
+ * The next key of the mapping being read, into key (truncated to size) and
+ * its line. False at the end of the mapping, on an error (reported: a key
+ * that is not a scalar), or when loading has already failed.
+ */
+static bool next_key(struct loader *l, char *key, size_t size, size_t *ret_line)
+{
+	yaml_event_t ev;
+
+	if (l->failed || !next(l, &ev))
+		return false;
+	if (ev.type == YAML_MAPPING_END_EVENT) {
+		yaml_event_delete(&ev);
+		return false;
+	}
+	if (ev.type != YAML_SCALAR_EVENT) {
+		config_error(l, ev.start_mark.line, "expected an option name");
+		yaml_event_delete(&ev);
+		return false;
+	}
+	snprintf(key, size, "%s", (const char *)ev.data.scalar.value);
+	*ret_line = ev.start_mark.line;
+	yaml_event_delete(&ev);
+	return true;
+}
+
 /* The mapping of one verb's section. `take`: add its words (the verb being run). */
 static void verb_section(struct loader *l, const struct config_verb *v, bool take)
 {
@@ -210,24 +236,11 @@ static void verb_section(struct loader *l, const struct config_verb *v, bool tak
 
 	snprintf(where, sizeof(where), "under '%s' (see 'joulestat %s --help')", v->name, v->name);
 	for (;;) {
-		yaml_event_t ev;
 		char key[128];
 		size_t line;
 
-		if (l->failed || !next(l, &ev))
+		if (!next_key(l, key, sizeof(key), &line))
 			return;
-		if (ev.type == YAML_MAPPING_END_EVENT) {
-			yaml_event_delete(&ev);
-			return;
-		}
-		if (ev.type != YAML_SCALAR_EVENT) {
-			config_error(l, ev.start_mark.line, "expected an option name");
-			yaml_event_delete(&ev);
-			return;
-		}
-		snprintf(key, sizeof(key), "%s", (const char *)ev.data.scalar.value);
-		line = ev.start_mark.line;
-		yaml_event_delete(&ev);
 		if (take) {
 			option_entry(l, key, line, v->longopts, where);
 		} else {
@@ -256,24 +269,11 @@ static void top_mapping(struct loader *l, const char *verb, const struct config_
 			self = &verbs[i];
 	for (;;) {
 		const struct config_verb *section = NULL;
-		yaml_event_t ev;
 		char key[128];
 		size_t line;
 
-		if (l->failed || !next(l, &ev))
+		if (!next_key(l, key, sizeof(key), &line))
 			return;
-		if (ev.type == YAML_MAPPING_END_EVENT) {
-			yaml_event_delete(&ev);
-			return;
-		}
-		if (ev.type != YAML_SCALAR_EVENT) {
-			config_error(l, ev.start_mark.line, "expected an option name");
-			yaml_event_delete(&ev);
-			return;
-		}
-		snprintf(key, sizeof(key), "%s", (const char *)ev.data.scalar.value);
-		line = ev.start_mark.line;
-		yaml_event_delete(&ev);
 		for (size_t i = 0; i < nverbs; i++)
 			if (strcmp(verbs[i].name, key) == 0)
 				section = &verbs[i];

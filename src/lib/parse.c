@@ -10,8 +10,7 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Trim blanks on both ends; returns the new length and moves *pbuf. */
-static size_t trim(const char **pbuf, size_t len)
+size_t parse_trim(const char **pbuf, size_t len)
 {
 	const char *b = *pbuf;
 
@@ -51,7 +50,7 @@ int parse_u64(const char *buf, size_t len, uint64_t *ret)
 	uint64_t v;
 	int r;
 
-	len = trim(&buf, len);
+	len = parse_trim(&buf, len);
 	if (len == 0)
 		return -ENODATA;
 	r = digits_u64(buf, len, &v);
@@ -67,7 +66,7 @@ int parse_s64(const char *buf, size_t len, int64_t *ret)
 	uint64_t v;
 	int r;
 
-	len = trim(&buf, len);
+	len = parse_trim(&buf, len);
 	if (len == 0)
 		return -ENODATA;
 	if (buf[0] == '-' || buf[0] == '+') {
@@ -96,7 +95,7 @@ int parse_cpulist(const char *buf, size_t len, struct cpuset *ret)
 	size_t i = 0;
 
 	cpuset_zero(&s);
-	len = trim(&buf, len);
+	len = parse_trim(&buf, len);
 	while (i < len) {
 		size_t start = i, dash = 0;
 		uint64_t lo, hi;

@@ -30,4 +30,11 @@ int parse_s64(const char *buf, size_t len, int64_t *ret);
  */
 int parse_cpulist(const char *buf, size_t len, struct cpuset *ret);
 
+/*
+ * Drop blanks (space, tab, newline, carriage return) from both ends of
+ * buf[0..len): moves *pbuf past the leading ones and returns the length left.
+ * The one definition of "blank" for the sysfs value parsers.
+ */
+size_t parse_trim(const char **pbuf, size_t len);
+
 #endif

@@ -241,7 +241,7 @@ int parse_proc_cgroup_v2(const char *buf, size_t len, char *ret_path, size_t siz
 /* One "cpuN ..." line after "cpu": N and its fields; c ends at the end of the line. */
 static int stat_cpu_line(struct cur *c, uint32_t *ret_cpu, struct proc_stat_cpu *ret)
 {
-	uint64_t f[10] = { 0 };
+	uint64_t f[10] = { 0 }, busy, total;
 	uint32_t cpu;
 	int r, i;
 
@@ -259,11 +259,31 @@ static int stat_cpu_line(struct cur *c, uint32_t *ret_cpu, struct proc_stat_cpu 
 	}
 	if (i < 4)
 		return -EINVAL;
+	/* Fields a later kernel adds after guest_nice: numbers, not needed. */
+	if (i == 10) {
+		uint64_t extra;
+
+		while ((r = field_u64(c, &extra)) != -ENODATA)
+			if (r < 0)
+				return r;
+	}
 	skip_spaces(c);
 	if (c->p < c->end && *c->p != '\n' && *c->p != '\r')
 		return -EINVAL;
-	/* user nice system idle iowait irq softirq steal guest guest_nice */
-	ret->busy_ticks = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+	/*
+	 * user nice system idle iowait irq softirq steal guest guest_nice.
+	 * busy + idle + iowait must fit: callers add them for a CPU's total.
+	 */
+	busy = f[0];
+	if (__builtin_add_overflow(busy, f[1], &busy) ||
+	    __builtin_add_overflow(busy, f[2], &busy) ||
+	    __builtin_add_overflow(busy, f[5], &busy) ||
+	    __builtin_add_overflow(busy, f[6], &busy) ||
+	    __builtin_add_overflow(busy, f[7], &busy) ||
+	    __builtin_add_overflow(busy, f[3], &total) ||
+	    __builtin_add_overflow(total, f[4], &total))
+		return -ERANGE;
+	ret->busy_ticks = busy;
 	ret->idle_ticks = f[3];
 	ret->iowait_ticks = f[4];
 	ret->present = true;

@@ -80,10 +80,13 @@ struct proc_stat_cpu {
  * skipped and counted in *ret_skipped), and the "processes" line (forks since
  * boot, threads included) into *ret_forks. Entries without a line are marked
  * not present; a repeated line overwrites. A cpuN line needs at least the four fields of Linux 2.4
- * (user nice system idle); later fields default to 0. Guest time is already
- * inside user and nice and is not added again. Returns the number of
- * distinct CPUs stored; -EINVAL when a cpu line is malformed or "processes" is
- * missing.
+ * (user nice system idle); later fields default to 0, and numeric fields after
+ * guest_nice (a later kernel's) are ignored. Guest time is already inside user
+ * and nice and is not added again. Returns the number of distinct CPUs stored
+ * (0 when there is no cpuN line); -EINVAL when a cpu line is malformed or
+ * "processes" is missing (every /proc/stat since Linux 2.4 has it: a file
+ * without it is not /proc/stat), -ERANGE when a field or busy + idle + iowait
+ * of a CPU overflows 64 bits (so callers may add them for a CPU's total).
  */
 int parse_proc_stat(const char *buf, size_t len, struct proc_stat_cpu *cpus, unsigned ncpus,
 		    uint64_t *ret_forks, unsigned *ret_skipped);

@@ -3,27 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "parse.h"
 #include "rapl.h"
 #include "util.h"
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static size_t trim(const char **pbuf, size_t len)
-{
-	const char *b = *pbuf;
-
-	while (len > 0 && is_blank(*b)) {
-		b++;
-		len--;
-	}
-	while (len > 0 && is_blank(b[len - 1]))
-		len--;
-	*pbuf = b;
-	return len;
-}
 
 static bool is_digit(char c)
 {
@@ -53,7 +35,7 @@ int parse_powercap_zone_id(const char *buf, size_t len, struct powercap_zone_id 
 	struct powercap_zone_id z = { 0 };
 	size_t i = 0, ctl_len;
 
-	len = trim(&buf, len);
+	len = parse_trim(&buf, len);
 	while (i < len && buf[i] != ':') {
 		char c = buf[i];
 
@@ -102,7 +84,7 @@ int parse_rapl_zone_name(const char *buf, size_t len, struct rapl_zone_name *ret
 	uint64_t v;
 	int r;
 
-	len = trim(&buf, len);
+	len = parse_trim(&buf, len);
 	for (size_t k = 0; k < ARRAY_SIZE(plain); k++)
 		if (eq(buf, len, plain[k].name)) {
 			n.kind = plain[k].kind;
@@ -137,7 +119,7 @@ int parse_perf_event_config(const char *buf, size_t len, uint64_t *ret_config)
 	size_t i;
 	bool hex = false, any = false;
 
-	len = trim(&buf, len);
+	len = parse_trim(&buf, len);
 	if (len == 0)
 		return -EINVAL;
 	/* One term "name=value"; a second term (a comma) is another PMU's format. */
@@ -198,7 +180,7 @@ int parse_perf_scale(const char *buf, size_t len, struct perf_scale *ret)
 	bool dot = false, digits = false, eneg = false;
 	size_t i = 0;
 
-	len = trim(&buf, len);
+	len = parse_trim(&buf, len);
 	if (i < len && buf[i] == '+')
 		i++;
 	for (; i < len; i++) {
@@ -286,7 +268,7 @@ int parse_perf_scale(const char *buf, size_t len, struct perf_scale *ret)
 
 int parse_perf_unit(const char *buf, size_t len)
 {
-	len = trim(&buf, len);
+	len = parse_trim(&buf, len);
 	return eq(buf, len, "Joules") ? 0 : -EINVAL;
 }
 

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "procstat.h"
+#include "procfs_parse.h"
 #include "source.h"
 #include "util.h"
 
@@ -84,7 +84,7 @@ struct model_state {
 	int stat_fd;		/* <procfs>/stat, kept open between readings */
 	char *buf;
 	size_t buf_size;
-	struct proc_stat_cpus *cur;
+	struct proc_stat_cpu *cur;	/* [CPUSET_MAX_CPUS], the last reading */
 	char stat_path[DOMAIN_PATH_MAX];
 	uint64_t idle_mw, max_mw; /* per socket, as reported (the first socket's) */
 	char origin[192];
@@ -167,6 +167,10 @@ static void model_params(const struct joulestat_opts *o, const struct cpuinfo *c
 /* Read <procfs>/stat whole into st->buf, growing it as needed, and parse it. */
 static int model_read_stat(struct model_state *st)
 {
+	uint64_t forks;
+	unsigned skipped;
+	int r;
+
 	for (;;) {
 		ssize_t n = fd_read_all(st->stat_fd, st->buf, st->buf_size);
 
@@ -181,12 +185,19 @@ static int model_read_stat(struct model_state *st)
 		}
 		if (n < 0)
 			return (int)n;
-		return parse_proc_stat_cpus(st->buf, (size_t)n, st->cur);
+		/* CPUs >= CPUSET_MAX_CPUS are skipped: no socket's cpuset can hold them. */
+		r = parse_proc_stat(st->buf, (size_t)n, st->cur, CPUSET_MAX_CPUS, &forks, &skipped);
+		if (r < 0)
+			return r;
+		return r == 0 ? -ENODATA : 0;
 	}
 }
 
-/* Sum the busy and total ticks of a socket's CPUs; -ENODATA when none is listed. */
-static int socket_ticks(const struct proc_stat_cpus *ps, const struct cpuset *cpus,
+/*
+ * Sum the busy and total (busy + idle + iowait) ticks of a socket's CPUs;
+ * -ENODATA when none is listed.
+ */
+static int socket_ticks(const struct proc_stat_cpu *ps, const struct cpuset *cpus,
 			uint64_t *ret_busy, uint64_t *ret_total)
 {
 	uint64_t busy = 0, total = 0;
@@ -194,10 +205,10 @@ static int socket_ticks(const struct proc_stat_cpus *ps, const struct cpuset *cp
 
 	cpuset_for_each(cpu, cpus)
 	{
-		if (!cpuset_test(&ps->present, cpu))
+		if (!ps[cpu].present)
 			continue; /* offline since the topology was read */
-		busy += ps->busy[cpu];
-		total += ps->total[cpu];
+		busy += ps[cpu].busy_ticks;
+		total += ps[cpu].busy_ticks + ps[cpu].idle_ticks + ps[cpu].iowait_ticks;
 		n++;
 	}
 	if (!n)
@@ -309,7 +320,7 @@ static int model_open(const struct source_ctx *ctx, const struct source_slot *sl
 	st->stat_fd = -1;
 	st->buf_size = 16384;
 	st->buf = malloc(st->buf_size);
-	st->cur = malloc(sizeof(*st->cur));
+	st->cur = calloc(CPUSET_MAX_CPUS, sizeof(*st->cur));
 	if (!st->buf || !st->cur) {
 		r = -ENOMEM;
 		goto fail;

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "parse.h"
-#include "procstat.h"
+#include "procfs_parse.h"
 #include "source.h"
 #include "util.h"
 
@@ -44,13 +44,19 @@ static int cmp_entry(const void *a, const void *b)
 static int read_starttime(const struct source_ctx *ctx, int pid, uint64_t *ret)
 {
 	char rel[64], buf[1024];
+	struct task_stat ts;
 	ssize_t n;
+	int r;
 
 	snprintf(rel, sizeof(rel), "%d/stat", pid);
 	n = fsroot_read(ctx->fs, FS_PROC, rel, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
-	return parse_pid_stat_starttime(buf, (size_t)n, ret);
+	r = parse_task_stat(buf, (size_t)n, &ts);
+	if (r < 0)
+		return r;
+	*ret = ts.starttime_ticks;
+	return 0;
 }
 
 static int read_energy(const struct source_ctx *ctx, int pid, uint64_t *ret)

@@ -51,6 +51,14 @@ cfg "probe: 3"
 check "a verb section must be a mapping" \
 	bash -c '"$0" probe --config "$1" 2>&1 | grep "c.yaml:1: .probe. holds the options" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"
 
+cfg "? [a]" ": 1"
+check "a key that is not a name is refused, at the top level" \
+	bash -c '"$0" probe --config "$1" 2>&1 | grep "c.yaml:1: expected an option name" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"
+
+cfg "probe:" "  json: true" "  ? [a]" "  : 1"
+check "a key that is not a name is refused, in a verb section" \
+	bash -c '"$0" probe --config "$1" 2>&1 | grep "c.yaml:3: expected an option name" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"
+
 cfg "config: /etc/other.yaml"
 check "a file cannot include another" \
 	bash -c '"$0" probe --config "$1" 2>&1 | grep "unknown key .config." >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"

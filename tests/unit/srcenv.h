@@ -40,19 +40,21 @@ static void srcenv_log(enum joulestat_log_level level, const char *msg, void *us
 }
 
 /*
- * Set up roots <dir>/sys and <dir>/proc. With ncpus > 0 the topology is one
+ * Set up roots <dir>/sys, <dir>/proc and <dir>/dev (never the host's: a test
+ * may create device files after this). With ncpus > 0 the topology is one
  * socket of CPUs 0..ncpus-1 (for trees without a cpu directory); else it is
  * read from the tree.
  */
 static inline struct srcenv *srcenv_new(const char *dir, unsigned ncpus)
 {
 	struct srcenv *e = calloc(1, sizeof(*e));
-	char sys[4096], proc[4096];
+	char sys[4096], proc[4096], dev[4096];
 
 	assert_non_null(e);
 	snprintf(sys, sizeof(sys), "%s/sys", dir);
 	snprintf(proc, sizeof(proc), "%s/proc", dir);
-	assert_int_equal(fsroot_init(&e->fs, sys, proc, NULL), 0);
+	snprintf(dev, sizeof(dev), "%s/dev", dir);
+	assert_int_equal(fsroot_init(&e->fs, sys, proc, dev), 0);
 	e->log = (struct logger){ .fn = srcenv_log, .userdata = e, .max_level = JOULESTAT_LOG_DEBUG };
 	if (ncpus) {
 		for (unsigned c = 0; c < ncpus; c++) {
@@ -111,50 +113,6 @@ static inline void srcenv_free(struct srcenv *e)
 		e->slot.ops->close(e->slot.state);
 	fsroot_done(&e->fs);
 	free(e);
-}
-
-/* The public API over a fixture tree: sys/ and proc/ under dir. */
-static inline struct joulestat *srcenv_monitor(const char *dir, const char *sources)
-{
-	struct joulestat_opts o = { .sz = sizeof(o) };
-	struct joulestat *js = NULL;
-	char sys[4096], proc[4096];
-
-	snprintf(sys, sizeof(sys), "%s/sys", dir);
-	snprintf(proc, sizeof(proc), "%s/proc", dir);
-	o.sysfs_root = sys;
-	o.procfs_root = proc;
-	o.sources = sources;
-	assert_int_equal(joulestat_new(&o, &js), 0);
-	return js;
-}
-
-/* Source `name`'s info from a monitor. */
-static inline struct joulestat_source_info srcenv_source(struct joulestat *js, const char *name)
-{
-	struct joulestat_source_info si = { .sz = sizeof(si) };
-
-	for (size_t i = 0; i < joulestat_source_count(js); i++) {
-		assert_int_equal(joulestat_source_get(js, i, &si), 0);
-		if (strcmp(si.name, name) == 0)
-			return si;
-	}
-	fail_msg("no source %s", name);
-	return si;
-}
-
-/* Domain `name`'s info from a monitor; fails the test when absent. */
-static inline struct joulestat_domain_info srcenv_domain(struct joulestat *js, const char *name)
-{
-	struct joulestat_domain_info di = { .sz = sizeof(di) };
-
-	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
-		assert_int_equal(joulestat_domain_get(js, i, &di), 0);
-		if (strcmp(di.name, name) == 0)
-			return di;
-	}
-	fail_msg("no domain %s", name);
-	return di;
 }
 
 #endif

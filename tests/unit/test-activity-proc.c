@@ -423,39 +423,34 @@ static void test_fixture_missing_stat_names_the_file(void **state)
 	free(f.dir);
 }
 
+/* As nobody, in a child: no cmocka calls, it reports by its exit status. */
+static int unreadable_task_as_nobody(void *arg)
+{
+	struct fx *f = arg;
+	char sys[4096], proc[4096], reason[ACTIVITY_REASON_MAX];
+	struct activity_ctx ctx = { .fs = &f->fs };
+	struct activity_proc_stats ps;
+	struct activity_sample s;
+
+	snprintf(sys, sizeof(sys), "%s/sys", f->dir);
+	snprintf(proc, sizeof(proc), "%s/proc", f->dir);
+	if (fsroot_init(&f->fs, sys, proc, NULL) < 0 ||
+	    activity_proc_ops.open(&ctx, &f->st, reason, sizeof(reason)) < 0)
+		return 11;
+	if (activity_proc_get_stats(f->st, &ps) < 0 || ps.unreadable != 1 || ps.tasks != 7)
+		return 12;
+	/* Same files again: an empty interval, and no error. */
+	return activity_proc_ops.sample(f->st, &s) == 0 && s.ntasks == 0 ? 0 : 13;
+}
+
 /* Unprivileged: another user's unreadable task is skipped and counted, the rest works. */
 static void test_fixture_unreadable_task_is_skipped(void **state)
 {
 	struct fx f = { .dir = tu_copy_fixture("proc-activity") };
-	int status;
-	pid_t pid;
 
 	tu_chmod(f.dir, "", 0755);
 	tu_chmod(f.dir, "proc/200/task/200/schedstat", 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* No cmocka calls in here: the child reports by its exit status. */
-		char sys[4096], proc[4096], reason[ACTIVITY_REASON_MAX];
-		struct activity_ctx ctx = { .fs = &f.fs };
-		struct activity_proc_stats ps;
-		struct activity_sample s;
-
-		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-			_exit(10);
-		snprintf(sys, sizeof(sys), "%s/sys", f.dir);
-		snprintf(proc, sizeof(proc), "%s/proc", f.dir);
-		if (fsroot_init(&f.fs, sys, proc, NULL) < 0 ||
-		    activity_proc_ops.open(&ctx, &f.st, reason, sizeof(reason)) < 0)
-			_exit(11);
-		if (activity_proc_get_stats(f.st, &ps) < 0 || ps.unreadable != 1 || ps.tasks != 7)
-			_exit(12);
-		/* Same files again: an empty interval, and no error. */
-		_exit(activity_proc_ops.sample(f.st, &s) == 0 && s.ntasks == 0 ? 0 : 13);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(tu_as_nobody(unreadable_task_as_nobody, &f), 0);
 	tu_rm_rf(f.dir);
 	free(f.dir);
 }

@@ -68,12 +68,27 @@ static void test_cpulist(void **state)
 	assert_int_equal(parse_cpulist(S("1-"), &s), -EINVAL);
 }
 
+static void test_trim(void **state)
+{
+	const char *b = " \t12 34\r\n", *e = "\n \t";
+
+	/* Blanks on both ends go; the one inside stays. */
+	assert_int_equal(parse_trim(&b, strlen(b)), 5);
+	assert_memory_equal(b, "12 34", 5);
+	assert_int_equal(parse_trim(&e, strlen(e)), 0);
+	/* Only len counts: the NUL-less tail past it is not looked at. */
+	b = "7 x";
+	assert_int_equal(parse_trim(&b, 2), 1);
+	assert_true(*b == '7');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_s64),
 		cmocka_unit_test(test_cpulist),
+		cmocka_unit_test(test_trim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /* test-procfs-parse.c - parsers of schedstat, task stat, statm, cgroup, stat, uptime, loadavg. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -125,6 +126,39 @@ static void test_task_stat_bad(void **state)
 	assert_int_equal(s.pid, 77);
 }
 
+static void test_task_stat_starttime(void **state)
+{
+	/* What tells a reused PID from its predecessor: field 22, counted after the last ')'. */
+	static const char web[] =
+		"412 (Web Content) S 1 412 412 0 -1 4194560 1520 0 0 0 120 35 0 0 20 0 1 0 51234 "
+		"12345678 456 18446744073709551615 1 1 0 0 0 0 0 4096 16387 0 0 0 17 1 0 0 0 0 0 0 "
+		"0 0 0 0 0 0 0\n";
+	static const char paren[] =
+		"7 (a) S 1 2 (x)) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0 "
+		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0\n";
+	struct task_stat s = { .starttime_ticks = 7 };
+
+	assert_int_equal(parse_task_stat(web, sizeof(web) - 1, &s), 0);
+	assert_string_equal(s.comm, "Web Content");
+	assert_int_equal(s.starttime_ticks, 51234);
+	assert_int_equal(parse_task_stat(paren, sizeof(paren) - 1, &s), 0);
+	assert_string_equal(s.comm, "a) S 1 2 (x)");
+	assert_int_equal(s.state, 'R');
+	assert_int_equal(s.starttime_ticks, 99);
+	/* A starttime beyond 64 bits, or with a letter in it, is refused; s is kept. */
+	assert_int_equal(parse_task_stat(S("5 (k) S 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+					   "99999999999999999999 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+					   "17 0\n"), &s), -ERANGE);
+	assert_int_equal(parse_task_stat(S("5 (k) S 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+					   "1x3 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 0\n"), &s),
+			 -EINVAL);
+	/* No '(' before the ')'. */
+	assert_int_equal(parse_task_stat(S("5 k) S 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 123 "
+					   "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 0\n"), &s),
+			 -EINVAL);
+	assert_int_equal(s.starttime_ticks, 99);
+}
+
 static void test_statm(void **state)
 {
 	struct statm s;
@@ -228,6 +262,73 @@ static void test_proc_stat_bad_keeps_array(void **state)
 	assert_int_equal(skipped, 4);
 }
 
+static void test_proc_stat_old_and_future_kernels(void **state)
+{
+	struct proc_stat_cpu c[2];
+	uint64_t forks;
+	unsigned skipped;
+
+	/* Linux 2.4: four fields; the last line has no newline. */
+	assert_int_equal(parse_proc_stat(S("processes 9\ncpu0 10 20 30 40"), c, 2, &forks,
+					 &skipped), 1);
+	assert_int_equal(c[0].busy_ticks, 60);
+	assert_int_equal(c[0].idle_ticks, 40);
+	assert_int_equal(c[0].iowait_ticks, 0);
+	assert_int_equal(forks, 9);
+	/* A later kernel's eleventh field is ignored; tabs and runs of blanks are fine. */
+	assert_int_equal(parse_proc_stat(S("cpu0\t1 1 1 1 1 1 1 1 0 0 99\ncpu1  2  0 0 2\n"
+					   "processes 1\n"), c, 2, &forks, &skipped), 2);
+	assert_int_equal(c[0].busy_ticks, 6);
+	assert_int_equal(c[0].idle_ticks + c[0].iowait_ticks, 2);
+	assert_int_equal(c[1].busy_ticks, 2);
+	assert_int_equal(c[1].idle_ticks, 2);
+	/* ... but it must still be a number. */
+	assert_int_equal(parse_proc_stat(S("cpu0 1 1 1 1 1 1 1 1 0 0 9x\nprocesses 1\n"), c, 2,
+					 &forks, &skipped), -EINVAL);
+}
+
+static void test_proc_stat_limits(void **state)
+{
+	struct proc_stat_cpu *c = calloc(8192, sizeof(*c));
+	uint64_t forks = 0;
+	unsigned skipped = 0;
+
+	assert_non_null(c);
+	c[0] = (struct proc_stat_cpu){ .busy_ticks = 5, .present = true };
+	/* A field beyond 64 bits, and busy + idle + iowait beyond 64 bits. */
+	assert_int_equal(parse_proc_stat(S("cpu0 1 2 3 99999999999999999999\nprocesses 1\n"), c,
+					 8192, &forks, &skipped), -ERANGE);
+	assert_int_equal(parse_proc_stat(S("cpu0 18446744073709551615 1 0 0\nprocesses 1\n"), c,
+					 8192, &forks, &skipped), -ERANGE);
+	assert_int_equal(parse_proc_stat(S("cpu0 18446744073709551615 0 0 1\nprocesses 1\n"), c,
+					 8192, &forks, &skipped), -ERANGE);
+	assert_int_equal(parse_proc_stat(S("cpu0 0 0 0 18446744073709551615 1\nprocesses 1\n"), c,
+					 8192, &forks, &skipped), -ERANGE);
+	/* Negative, or garbage glued to the CPU number. */
+	assert_int_equal(parse_proc_stat(S("cpu0 1 2 -3 4\nprocesses 1\n"), c, 8192, &forks,
+					 &skipped), -EINVAL);
+	assert_int_equal(parse_proc_stat(S("cpu1x 1 2 3 4\nprocesses 1\n"), c, 8192, &forks,
+					 &skipped), -EINVAL);
+	assert_int_equal(c[0].busy_ticks, 5);
+	/* The largest sum that fits is kept exactly. */
+	assert_int_equal(parse_proc_stat(S("cpu0 18446744073709551614 0 0 1\nprocesses 1\n"), c,
+					 8192, &forks, &skipped), 1);
+	assert_true(c[0].busy_ticks == UINT64_MAX - 1 && c[0].idle_ticks == 1);
+	/* A CPU past the array is skipped and counted, not an error. */
+	assert_int_equal(parse_proc_stat(S("cpu0 1 2 3 4\ncpu8192 1 2 3 4\nprocesses 1\n"), c,
+					 8192, &forks, &skipped), 1);
+	assert_int_equal(skipped, 1);
+	/* Only the aggregate line: no CPU stored. */
+	assert_int_equal(parse_proc_stat(S("cpu  1 2 3 4\nintr 5\nprocesses 1\n"), c, 8192,
+					 &forks, &skipped), 0);
+	assert_false(c[0].present);
+	/* The length bounds the buffer: cpu1 lies outside it. */
+	assert_int_equal(parse_proc_stat("processes 1\ncpu0 1 2 3 4\ncpu1 5 6 7 8\n", 25, c, 8192,
+					 &forks, &skipped), 1);
+	assert_true(c[0].present && !c[1].present);
+	free(c);
+}
+
 static void test_uptime(void **state)
 {
 	uint64_t ns = 0;
@@ -274,11 +375,14 @@ int main(void)
 		cmocka_unit_test(test_task_stat_paren_comm),
 		cmocka_unit_test(test_task_stat_kthread_and_long_comm),
 		cmocka_unit_test(test_task_stat_bad),
+		cmocka_unit_test(test_task_stat_starttime),
 		cmocka_unit_test(test_statm),
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_proc_stat),
 		cmocka_unit_test(test_proc_stat_guest_not_added_twice),
 		cmocka_unit_test(test_proc_stat_bad_keeps_array),
+		cmocka_unit_test(test_proc_stat_old_and_future_kernels),
+		cmocka_unit_test(test_proc_stat_limits),
 		cmocka_unit_test(test_uptime),
 		cmocka_unit_test(test_loadavg),
 	};

@@ -7,7 +7,6 @@
 #include "srcenv.h"
 
 #include <math.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define S NSEC_PER_SEC
@@ -260,61 +259,52 @@ static void test_no_battery_is_unavailable_with_reason(void **state)
 	free(dir);
 }
 
+/* As nobody, in a child: no cmocka calls, it reports by its exit status. */
+static int power_now_as_nobody(void *dir)
+{
+	struct srcenv *e = srcenv_new(dir, 2);
+	struct domain *d;
+
+	if (srcenv_open(e, &source_battery_ops) != 0)
+		return 11;
+	d = srcenv_find(e, "BAT0");
+	if (!d || d->errors != 1 || d->last_error != -EACCES)
+		return 12;
+	if (!strstr(e->logbuf, "BAT0/power_now: Permission denied"))
+		return 13;
+	return 0;
+}
+
 static void test_unreadable_power_now_is_eacces(void **state)
 {
 	char *dir = tu_copy_fixture("laptop");
-	char cmd[4200];
-	pid_t pid;
-	int status;
 
 	if (!tu_is_root())
 		skip();
 	/* Everything readable by nobody, but power_now. */
-	snprintf(cmd, sizeof(cmd),
-		 "chmod -R a+rX '%s' && chmod 600 '%s/sys/class/power_supply/BAT0/power_now'", dir,
-		 dir);
-	assert_int_equal(system(cmd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct srcenv *e;
-		struct domain *d;
-
-		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-			_exit(10);
-		e = srcenv_new(dir, 2);
-		if (srcenv_open(e, &source_battery_ops) != 0)
-			_exit(11);
-		d = srcenv_find(e, "BAT0");
-		if (!d || d->errors != 1 || d->last_error != -EACCES)
-			_exit(12);
-		if (!strstr(e->logbuf, "BAT0/power_now: Permission denied"))
-			_exit(13);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	tu_readable_by_all(dir);
+	tu_chmod(dir, "sys/class/power_supply/BAT0/power_now", 0600);
+	assert_int_equal(tu_as_nobody(power_now_as_nobody, dir), 0);
 	tu_rm_rf(dir);
 	free(dir);
 }
 
 static void test_public_api_battery_is_host_total(void **state)
 {
-	struct joulestat *js = srcenv_monitor(tu_data("laptop-cv"), NULL);
+	struct joulestat *js = tu_monitor(tu_data("laptop-cv"), NULL, 0);
 	struct joulestat_source_info si;
 	struct joulestat_domain_info di;
 	bool est = true;
 	uint64_t e;
 	double w;
 
-	si = srcenv_source(js, "battery");
+	si = tu_source(js, "battery");
 	assert_int_equal(si.state, JOULESTAT_SOURCE_ACTIVE);
 	assert_int_equal(si.domains, 1);
 	assert_false(si.estimated);
 	/* A measured machine-wide domain exists: the model is not needed. */
-	assert_int_equal(srcenv_source(js, "model").state, JOULESTAT_SOURCE_SHADOWED);
-	di = srcenv_domain(js, "BAT1");
+	assert_int_equal(tu_source(js, "model").state, JOULESTAT_SOURCE_SHADOWED);
+	di = tu_domain(js, "BAT1");
 	assert_int_equal(di.kind, JOULESTAT_DOMAIN_BATTERY);
 	assert_string_equal(di.source, "battery");
 	assert_int_equal(di.socket, -1);
@@ -324,7 +314,7 @@ static void test_public_api_battery_is_host_total(void **state)
 	/* Long enough that the µJ rounding is far below the tolerance. */
 	usleep(50000);
 	assert_int_equal(joulestat_read_energy(js), 0);
-	di = srcenv_domain(js, "BAT1");
+	di = tu_domain(js, "BAT1");
 	assert_false(di.warming_up);
 	assert_true(fabs(di.power_w - 17.1) < 1e-3);
 	assert_int_equal(joulestat_host_energy(js, &e, &w, &est), 0);
@@ -341,9 +331,9 @@ static void test_public_api_charging_power_is_unknown(void **state)
 	double w = 0;
 
 	tu_write(dir, "sys/class/power_supply/BAT1/status", "Charging\n");
-	js = srcenv_monitor(dir, NULL);
+	js = tu_monitor(dir, NULL, 0);
 	assert_int_equal(joulestat_read_energy(js), 0);
-	di = srcenv_domain(js, "BAT1");
+	di = tu_domain(js, "BAT1");
 	assert_true(isnan(di.power_w));
 	assert_int_equal(di.energy_uj, 0);
 	assert_int_equal(di.errors, 0);

@@ -7,7 +7,6 @@
 #include "srcenv.h"
 
 #include <math.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define S NSEC_PER_SEC
@@ -181,30 +180,33 @@ static void test_broken_tree_errors_counted_and_named(void **state)
 	srcenv_free(e);
 }
 
+struct nobody_run {
+	char *dir;
+	int (*body)(struct srcenv *e);
+};
+
+static int nobody_body(void *arg)
+{
+	const struct nobody_run *run = arg;
+
+	return run->body(srcenv_new(run->dir, 0));
+}
+
 /* As nobody, over a copy of hwmon-meter where `files` (space-separated) are root-only. */
 static int run_as_nobody(const char *files, int (*body)(struct srcenv *e))
 {
-	char *dir = tu_copy_fixture("hwmon-meter");
+	struct nobody_run run = { .dir = tu_copy_fixture("hwmon-meter"), .body = body };
 	char cmd[8192];
-	int status, n;
-	pid_t pid;
+	int n, status;
 
-	n = snprintf(cmd, sizeof(cmd), "chmod -R a+rX '%s' && cd '%s/sys/class/hwmon' && chmod 600 %s",
-		     dir, dir, files);
+	tu_readable_by_all(run.dir);
+	n = snprintf(cmd, sizeof(cmd), "cd '%s/sys/class/hwmon' && chmod 600 %s", run.dir, files);
 	assert_true(n > 0 && (size_t)n < sizeof(cmd));
 	assert_int_equal(system(cmd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-			_exit(100);
-		_exit(body(srcenv_new(dir, 0)));
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	tu_rm_rf(dir);
-	free(dir);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	status = tu_as_nobody(nobody_body, &run);
+	tu_rm_rf(run.dir);
+	free(run.dir);
+	return status;
 }
 
 static int one_root_only(struct srcenv *e)
@@ -258,20 +260,20 @@ static void test_nothing_is_unavailable(void **state)
 
 static void test_public_api_kinds_and_host_total(void **state)
 {
-	struct joulestat *js = srcenv_monitor(tu_data("hwmon-meter"), NULL);
+	struct joulestat *js = tu_monitor(tu_data("hwmon-meter"), NULL, 0);
 	struct joulestat_domain_info di;
 	bool est = true;
 
-	assert_int_equal(srcenv_source(js, "hwmon").state, JOULESTAT_SOURCE_ACTIVE);
-	assert_int_equal(srcenv_source(js, "hwmon").domains, 2);
-	assert_int_equal(srcenv_source(js, "model").state, JOULESTAT_SOURCE_SHADOWED);
+	assert_int_equal(tu_source(js, "hwmon").state, JOULESTAT_SOURCE_ACTIVE);
+	assert_int_equal(tu_source(js, "hwmon").domains, 2);
+	assert_int_equal(tu_source(js, "model").state, JOULESTAT_SOURCE_SHADOWED);
 	assert_int_equal(joulestat_domain_count(js), 2);
-	di = srcenv_domain(js, "power_meter-power1");
+	di = tu_domain(js, "power_meter-power1");
 	assert_int_equal(di.kind, JOULESTAT_DOMAIN_PLATFORM);
 	assert_false(di.estimated);
 	/* The monitor's order: Σ package before a platform meter. */
 	assert_false(di.in_host_total);
-	di = srcenv_domain(js, "amd_energy-Esocket0");
+	di = tu_domain(js, "amd_energy-Esocket0");
 	assert_int_equal(di.kind, JOULESTAT_DOMAIN_PACKAGE);
 	assert_int_equal(di.socket, 0);
 	assert_true(di.in_host_total);
@@ -286,8 +288,8 @@ static void test_public_api_kinds_and_host_total(void **state)
 
 		snprintf(p, sizeof(p), "%s/sys/class/hwmon/hwmon2", dir);
 		tu_rm_rf(p);
-		js = srcenv_monitor(dir, NULL);
-		di = srcenv_domain(js, "power_meter-power1");
+		js = tu_monitor(dir, NULL, 0);
+		di = tu_domain(js, "power_meter-power1");
 		assert_true(di.in_host_total);
 		joulestat_free(js);
 		tu_rm_rf(dir);

@@ -24,7 +24,8 @@ static void write_stat(const char *dir, const uint64_t f[4][10])
 					      (unsigned long long)f[c][k]);
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\n");
 	}
-	snprintf(buf + n, sizeof(buf) - n, "intr 1 0 0\nctxt 5\nbtime 1763790000\n");
+	snprintf(buf + n, sizeof(buf) - n,
+		 "intr 1 0 0\nctxt 5\nbtime 1763790000\nprocesses 45678\n");
 	tu_write(dir, "proc/stat", buf);
 }
 
@@ -163,7 +164,7 @@ static void test_large_proc_stat_is_read_whole(void **state)
 		n += (size_t)snprintf(buf + n, size - n, " 123456");
 	snprintf(buf + n, size - n,
 		 "\ncpu1 10100 50 3000 100000 200 0 75 0 0 0\n"
-		 "cpu3 10100 50 3000 100000 200 0 75 0 0 0\n");
+		 "cpu3 10100 50 3000 100000 200 0 75 0 0 0\nprocesses 45678\n");
 	tu_write(dir, "proc/stat", buf);
 	free(buf);
 	assert_int_equal(srcenv_read(e, t0 + S), 0);
@@ -254,7 +255,8 @@ static void test_broken_proc_stat(void **state)
 	assert_non_null(strstr(e->logbuf, "/proc/stat: no valid per-CPU lines"));
 	/* Socket 1's CPUs gone from /proc/stat: only that domain fails. */
 	tu_write(dir, "proc/stat", "cpu0 10050 50 3000 100050 200 0 75 0 0 0\n"
-				   "cpu2 10050 50 3000 100050 200 0 75 0 0 0\n");
+				   "cpu2 10050 50 3000 100050 200 0 75 0 0 0\n"
+				   "processes 45678\n");
 	assert_int_equal(srcenv_read(e, t0 + 2 * S), 0);
 	assert_int_equal(srcenv_find(e, "package-1")->errors, 2);
 	assert_int_equal(d0->errors, 1);
@@ -263,7 +265,7 @@ static void test_broken_proc_stat(void **state)
 	srcenv_free(e);
 
 	/* Unusable at open: FAILED with the file named, no domain left behind. */
-	tu_write(dir, "proc/stat", "intr 5\n");
+	tu_write(dir, "proc/stat", "intr 5\nprocesses 45678\n");
 	e = srcenv_new(dir, 0);
 	assert_int_equal(srcenv_open(e, &source_model_ops), -EINVAL);
 	assert_non_null(strstr(e->reason, "proc/stat"));
@@ -275,17 +277,17 @@ static void test_broken_proc_stat(void **state)
 
 static void test_public_api_estimated_host_total(void **state)
 {
-	struct joulestat *js = srcenv_monitor(tu_data("model"), NULL);
+	struct joulestat *js = tu_monitor(tu_data("model"), NULL, 0);
 	struct joulestat_model_info mi = { .sz = sizeof(mi) };
 	struct joulestat_domain_info di;
 	struct joulestat_source_info si;
 	bool est = false;
 
-	si = srcenv_source(js, "model");
+	si = tu_source(js, "model");
 	assert_int_equal(si.state, JOULESTAT_SOURCE_ACTIVE);
 	assert_true(si.estimated);
 	assert_int_equal(si.domains, 2);
-	di = srcenv_domain(js, "package-1");
+	di = tu_domain(js, "package-1");
 	assert_true(di.estimated);
 	assert_true(di.in_host_total);
 	assert_string_equal(di.source, "model");
@@ -298,11 +300,11 @@ static void test_public_api_estimated_host_total(void **state)
 	joulestat_free(js);
 
 	/* A measured machine domain (a battery) makes the model unnecessary. */
-	js = srcenv_monitor(tu_data("laptop-cv"), NULL);
+	js = tu_monitor(tu_data("laptop-cv"), NULL, 0);
 	assert_int_equal(joulestat_model_get(js, &mi), -ENOENT);
 	joulestat_free(js);
 	/* ... unless it is asked for. */
-	js = srcenv_monitor(tu_data("laptop-cv"), "model");
+	js = tu_monitor(tu_data("laptop-cv"), "model", 0);
 	assert_int_equal(joulestat_model_get(js, &mi), 0);
 	assert_string_equal(mi.origin, "table: Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz (TDP 15 W) "
 				       "x 4/8 threads");

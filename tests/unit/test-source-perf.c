@@ -91,59 +91,9 @@ static int fd_of(uint64_t config, int cpu)
 	return -1;
 }
 
-static struct joulestat *open_tree(const char *root, const char *sources, int expect)
-{
-	struct joulestat_opts o = { .sz = sizeof(o) };
-	char sys[4096], proc[4096];
-	struct joulestat *js = NULL;
-
-	snprintf(sys, sizeof(sys), "%s/sys", root);
-	snprintf(proc, sizeof(proc), "%s/proc", root);
-	o.sysfs_root = sys;
-	o.procfs_root = proc;
-	o.dev_root = "/nonexistent";
-	o.sources = sources;
-	assert_int_equal(joulestat_new(&o, &js), expect);
-	return js;
-}
-
-static struct joulestat *open_fixture(const char *name, const char *sources)
-{
-	char root[4096];
-
-	snprintf(root, sizeof(root), "%s", tu_data(name));
-	return open_tree(root, sources, 0);
-}
-
-static struct joulestat_domain_info dom(const struct joulestat *js, const char *name)
-{
-	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
-		struct joulestat_domain_info di = { .sz = sizeof(di) };
-
-		assert_int_equal(joulestat_domain_get(js, i, &di), 0);
-		if (strcmp(di.name, name) == 0)
-			return di;
-	}
-	fail_msg("no domain %s", name);
-	return (struct joulestat_domain_info){ 0 };
-}
-
-static struct joulestat_source_info src(const struct joulestat *js, const char *name)
-{
-	for (size_t i = 0; i < joulestat_source_count(js); i++) {
-		struct joulestat_source_info si = { .sz = sizeof(si) };
-
-		assert_int_equal(joulestat_source_get(js, i, &si), 0);
-		if (strcmp(si.name, name) == 0)
-			return si;
-	}
-	fail_msg("no source %s", name);
-	return (struct joulestat_source_info){ 0 };
-}
-
 static void test_amd_perf_shadows_powercap_package(void **state)
 {
-	struct joulestat *js = open_fixture("amd-epyc", "perf,powercap");
+	struct joulestat *js = tu_monitor(tu_data("amd-epyc"), "perf,powercap", TU_NO_DEV);
 	struct joulestat_domain_info di;
 
 	/* energy-pkg (event=0x02) of PMU type 11, once per socket, on the cpumask CPUs 0 and 4. */
@@ -151,24 +101,24 @@ static void test_amd_perf_shadows_powercap_package(void **state)
 	assert_int_equal(fk.type[0], 11);
 	fd_of(0x02, 0);
 	fd_of(0x02, 4);
-	assert_int_equal(src(js, "perf").state, JOULESTAT_SOURCE_ACTIVE);
-	assert_int_equal(src(js, "perf").domains, 2);
+	assert_int_equal(tu_source(js, "perf").state, JOULESTAT_SOURCE_ACTIVE);
+	assert_int_equal(tu_source(js, "perf").domains, 2);
 	/* powercap still gives the core subzones perf lacks. */
-	assert_int_equal(src(js, "powercap").state, JOULESTAT_SOURCE_ACTIVE);
+	assert_int_equal(tu_source(js, "powercap").state, JOULESTAT_SOURCE_ACTIVE);
 	assert_int_equal(joulestat_domain_count(js), 4);
-	di = dom(js, "package-0");
+	di = tu_domain(js, "package-0");
 	assert_string_equal(di.source, "perf");
 	assert_int_equal(di.socket, 0);
 	assert_int_equal(di.cpu_mask[0], 0x0f);
 	assert_int_equal(di.max_energy_range_uj, 0); /* 64-bit: no wrap */
 	assert_true(di.in_host_total);
 	assert_non_null(strstr(di.path, "events/energy-pkg (perf, CPU 0)"));
-	di = dom(js, "package-1");
+	di = tu_domain(js, "package-1");
 	assert_string_equal(di.source, "perf");
 	assert_int_equal(di.cpu_mask[0], 0xf0);
 	assert_true(di.in_host_total);
-	assert_string_equal(dom(js, "core-0").source, "powercap");
-	assert_false(dom(js, "core-0").in_host_total);
+	assert_string_equal(tu_domain(js, "core-0").source, "powercap");
+	assert_false(tu_domain(js, "core-0").in_host_total);
 	joulestat_free(js);
 	/* Every fd closed. */
 	assert_true(fk.closed[0] && fk.closed[1]);
@@ -176,8 +126,8 @@ static void test_amd_perf_shadows_powercap_package(void **state)
 
 static void test_intel_2s_all_events(void **state)
 {
-	struct joulestat *js = open_fixture("intel-2s", "perf,powercap");
-	struct joulestat_source_info pc = src(js, "powercap");
+	struct joulestat *js = tu_monitor(tu_data("intel-2s"), "perf,powercap", TU_NO_DEV);
+	struct joulestat_source_info pc = tu_source(js, "powercap");
 
 	/* cores, pkg, ram per socket, psys once: 7 events. */
 	assert_int_equal(fk.nopen, 7);
@@ -196,10 +146,10 @@ static void test_intel_2s_all_events(void **state)
 		assert_string_equal(di.source, "perf");
 		assert_int_equal(di.in_host_total, di.kind == JOULESTAT_DOMAIN_PSYS);
 	}
-	assert_int_equal(dom(js, "core-1").kind, JOULESTAT_DOMAIN_CORE);
-	assert_int_equal(dom(js, "dram-0").kind, JOULESTAT_DOMAIN_DRAM);
-	assert_int_equal(dom(js, "psys").socket, -1);
-	assert_int_equal(dom(js, "psys").cpu_mask[0], 0xff);
+	assert_int_equal(tu_domain(js, "core-1").kind, JOULESTAT_DOMAIN_CORE);
+	assert_int_equal(tu_domain(js, "dram-0").kind, JOULESTAT_DOMAIN_DRAM);
+	assert_int_equal(tu_domain(js, "psys").socket, -1);
+	assert_int_equal(tu_domain(js, "psys").cpu_mask[0], 0xff);
 	/* Everything powercap measures, perf does: the whole source steps aside. */
 	assert_int_equal(pc.state, JOULESTAT_SOURCE_SHADOWED);
 	assert_non_null(strstr(pc.reason, "perf"));
@@ -208,7 +158,7 @@ static void test_intel_2s_all_events(void **state)
 
 static void test_counts_to_uj_exact(void **state)
 {
-	struct joulestat *js = open_fixture("amd-epyc", "perf");
+	struct joulestat *js = tu_monitor(tu_data("amd-epyc"), "perf", TU_NO_DEV);
 	int f0 = fd_of(0x02, 0), f1 = fd_of(0x02, 4);
 	uint64_t host;
 
@@ -216,39 +166,40 @@ static void test_counts_to_uj_exact(void **state)
 	fk.count[f0] = 1000 + (1ULL << 33);
 	fk.count[f1] = 1001 + 12345;
 	assert_int_equal(joulestat_read_energy(js), 0);
-	assert_int_equal(dom(js, "package-0").energy_uj, 2000000);
+	assert_int_equal(tu_domain(js, "package-0").energy_uj, 2000000);
 	/* floor((1001 + 12345) × 10^6 / 2^32) - floor(1001 × 10^6 / 2^32) = 3 - 0. */
-	assert_int_equal(dom(js, "package-1").energy_uj, 3);
-	assert_int_equal(dom(js, "package-1").raw_uj, 3);
+	assert_int_equal(tu_domain(js, "package-1").energy_uj, 3);
+	assert_int_equal(tu_domain(js, "package-1").raw_uj, 3);
 	/* Many small steps: the rounding telescopes, nothing drifts. */
 	for (int i = 0; i < 1000; i++) {
 		fk.count[f1] += 4295; /* 1.00000761 µJ each */
 		assert_int_equal(joulestat_read_energy(js), 0);
 	}
-	assert_int_equal(dom(js, "package-1").energy_uj,
+	assert_int_equal(tu_domain(js, "package-1").energy_uj,
 			 (uint64_t)((unsigned __int128)fk.count[f1] * 1000000 >> 32) -
 			     (uint64_t)((unsigned __int128)1001 * 1000000 >> 32));
 	assert_int_equal(joulestat_host_energy(js, &host, NULL, NULL), 0);
-	assert_int_equal(host, dom(js, "package-0").energy_uj + dom(js, "package-1").energy_uj);
+	assert_int_equal(host, tu_domain(js, "package-0").energy_uj +
+				       tu_domain(js, "package-1").energy_uj);
 	joulestat_free(js);
 }
 
 static void test_backwards_and_read_errors_counted(void **state)
 {
-	struct joulestat *js = open_fixture("amd-epyc", "perf");
+	struct joulestat *js = tu_monitor(tu_data("amd-epyc"), "perf", TU_NO_DEV);
 	int f0 = fd_of(0x02, 0);
 
 	fk.count[f0] = 1000 + (1ULL << 32);
 	assert_int_equal(joulestat_read_energy(js), 0);
-	assert_int_equal(dom(js, "package-0").energy_uj, 1000000);
+	assert_int_equal(tu_domain(js, "package-0").energy_uj, 1000000);
 	fk.count[f0] = 1000; /* a 64-bit count never goes back */
 	assert_int_equal(joulestat_read_energy(js), 0);
-	assert_int_equal(dom(js, "package-0").errors, 1);
-	assert_int_equal(dom(js, "package-0").energy_uj, 1000000);
+	assert_int_equal(tu_domain(js, "package-0").errors, 1);
+	assert_int_equal(tu_domain(js, "package-0").energy_uj, 1000000);
 	fk.read_err = -EIO;
 	assert_int_equal(joulestat_read_energy(js), -EIO);
-	assert_int_equal(dom(js, "package-0").errors, 2);
-	assert_int_equal(dom(js, "package-1").errors, 1);
+	assert_int_equal(tu_domain(js, "package-0").errors, 2);
+	assert_int_equal(tu_domain(js, "package-1").errors, 1);
 	joulestat_free(js);
 }
 
@@ -258,21 +209,21 @@ static void test_permission_names_cap_and_paranoid(void **state)
 	struct joulestat_source_info si;
 
 	fk.open_err = -EACCES;
-	js = open_fixture("amd-epyc", "perf,powercap");
-	si = src(js, "perf");
+	js = tu_monitor(tu_data("amd-epyc"), "perf,powercap", TU_NO_DEV);
+	si = tu_source(js, "perf");
 	assert_int_equal(si.state, JOULESTAT_SOURCE_FAILED);
 	assert_int_equal(si.error, -EACCES);
 	assert_string_equal(si.reason,
 			    "perf_event_open of power/energy-pkg/ on CPU 0: Permission denied: run "
 			    "as root or grant CAP_PERFMON (kernel.perf_event_paranoid is 2)");
 	/* powercap takes over the package domains. */
-	assert_string_equal(dom(js, "package-0").source, "powercap");
+	assert_string_equal(tu_domain(js, "package-0").source, "powercap");
 	joulestat_free(js);
 
 	fk.open_err = -EPERM;
-	js = open_fixture("amd-epyc", "perf,powercap");
-	assert_non_null(strstr(src(js, "perf").reason, "CAP_PERFMON"));
-	assert_int_equal(src(js, "perf").error, -EPERM);
+	js = tu_monitor(tu_data("amd-epyc"), "perf,powercap", TU_NO_DEV);
+	assert_non_null(strstr(tu_source(js, "perf").reason, "CAP_PERFMON"));
+	assert_int_equal(tu_source(js, "perf").error, -EPERM);
 	joulestat_free(js);
 }
 
@@ -282,8 +233,8 @@ static void test_real_backend_refuses_fixture(void **state)
 	struct joulestat_source_info si;
 
 	source_perf_set_backend(NULL);
-	js = open_fixture("amd-epyc", "perf,powercap");
-	si = src(js, "perf");
+	js = tu_monitor(tu_data("amd-epyc"), "perf,powercap", TU_NO_DEV);
+	si = tu_source(js, "perf");
 	assert_int_equal(si.state, JOULESTAT_SOURCE_UNAVAILABLE);
 	assert_non_null(strstr(si.reason, "is not /sys"));
 	assert_int_equal(fk.nopen, 0);
@@ -292,8 +243,8 @@ static void test_real_backend_refuses_fixture(void **state)
 
 static void test_no_pmu(void **state)
 {
-	struct joulestat *js = open_fixture("laptop", "perf,powercap");
-	struct joulestat_source_info si = src(js, "perf");
+	struct joulestat *js = tu_monitor(tu_data("laptop"), "perf,powercap", TU_NO_DEV);
+	struct joulestat_source_info si = tu_source(js, "perf");
 
 	assert_int_equal(si.state, JOULESTAT_SOURCE_UNAVAILABLE);
 	assert_int_equal(si.error, -ENODEV);
@@ -310,23 +261,23 @@ static void test_broken_event_files_named(void **state)
 	tu_write(dir, "sys/devices/power/events/energy-ram.scale", "lots\n");
 	tu_write(dir, "sys/devices/power/events/energy-cores.unit", "Watts\n");
 	tu_write(dir, "sys/devices/power/events/energy-psys", "event=0x05,umask=0x1\n");
-	js = open_tree(dir, "perf,powercap", 0);
-	si = src(js, "perf");
+	js = tu_monitor(dir, "perf,powercap", TU_NO_DEV);
+	si = tu_source(js, "perf");
 	assert_int_equal(si.state, JOULESTAT_SOURCE_ACTIVE);
 	assert_int_equal(si.domains, 2); /* energy-pkg on both sockets */
 	assert_non_null(strstr(si.reason, "events/energy-ram.scale: malformed"));
 	assert_non_null(strstr(si.reason, "events/energy-cores.unit: malformed"));
 	assert_non_null(strstr(si.reason, "events/energy-psys: a format this PMU does not use"));
 	/* The rest comes from powercap. */
-	assert_string_equal(dom(js, "dram-0").source, "powercap");
-	assert_string_equal(dom(js, "package-0").source, "perf");
+	assert_string_equal(tu_domain(js, "dram-0").source, "powercap");
+	assert_string_equal(tu_domain(js, "package-0").source, "perf");
 	joulestat_free(js);
 
 	/* Nothing usable at all: failed, with the files named. */
 	tu_write(dir, "sys/devices/power/events/energy-pkg.scale", "0\n");
 	tu_write(dir, "sys/devices/power/type", "power\n");
-	js = open_tree(dir, "perf,powercap", 0);
-	si = src(js, "perf");
+	js = tu_monitor(dir, "perf,powercap", TU_NO_DEV);
+	si = tu_source(js, "perf");
 	assert_int_equal(si.state, JOULESTAT_SOURCE_FAILED);
 	assert_non_null(strstr(si.reason, "devices/power/type: not a PMU type number"));
 	joulestat_free(js);
@@ -342,13 +293,13 @@ static void test_multi_die(void **state)
 
 	/* Two dies per socket: the PMU lists a CPU per die, Intel counts per die. */
 	tu_write(dir, "sys/devices/power/cpumask", "0,2,4,6\n");
-	js = open_tree(dir, "perf", 0);
+	js = tu_monitor(dir, "perf", TU_NO_DEV);
 	a = fd_of(0x02, 0);
 	b = fd_of(0x02, 2);
 	fk.count[a] += 1ULL << 32;
 	fk.count[b] += 1ULL << 33;
 	assert_int_equal(joulestat_read_energy(js), 0);
-	assert_int_equal(dom(js, "package-0").energy_uj, 3000000);
+	assert_int_equal(tu_domain(js, "package-0").energy_uj, 3000000);
 	joulestat_free(js);
 
 	/* On AMD the die CPUs mirror the package counter: only the first is used. */
@@ -357,7 +308,7 @@ static void test_multi_die(void **state)
 	dir = tu_copy_fixture("amd-epyc");
 	tu_write(dir, "sys/devices/power/cpumask", "0,2,4,6\n");
 	memset(&fk, 0, sizeof(fk));
-	js = open_tree(dir, "perf", 0);
+	js = tu_monitor(dir, "perf", TU_NO_DEV);
 	assert_int_equal(fk.nopen, 2);
 	fd_of(0x02, 0);
 	fd_of(0x02, 4);

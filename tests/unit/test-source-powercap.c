@@ -12,85 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "joulestat.h"
 #include "monitor.h"
 #include "rapl.h"
+#include "srcenv.h"
 #include "util.h"
 
 #define ZONE0 "sys/devices/virtual/powercap/intel-rapl/intel-rapl:0"
 #define RANGE_UJ 262143328850ULL
 
-static struct joulestat *open_tree(const char *root, const char *sources)
-{
-	struct joulestat_opts o = { .sz = sizeof(o) };
-	char sys[4096], proc[4096], dev[4096];
-	struct joulestat *js = NULL;
-
-	snprintf(sys, sizeof(sys), "%s/sys", root);
-	snprintf(proc, sizeof(proc), "%s/proc", root);
-	snprintf(dev, sizeof(dev), "%s/dev", root);
-	o.sysfs_root = sys;
-	o.procfs_root = proc;
-	o.dev_root = dev;
-	o.sources = sources;
-	assert_int_equal(joulestat_new(&o, &js), 0);
-	return js;
-}
-
-static struct joulestat *open_fixture(const char *name, const char *sources)
-{
-	char root[4096];
-
-	snprintf(root, sizeof(root), "%s", tu_data(name));
-	return open_tree(root, sources);
-}
-
-/* The public description of domain `name`; fails the test when absent. */
-static struct joulestat_domain_info dom(const struct joulestat *js, const char *name)
-{
-	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
-		struct joulestat_domain_info di = { .sz = sizeof(di) };
-
-		assert_int_equal(joulestat_domain_get(js, i, &di), 0);
-		if (strcmp(di.name, name) == 0)
-			return di;
-	}
-	fail_msg("no domain %s", name);
-	return (struct joulestat_domain_info){ 0 };
-}
-
-static bool has_dom(const struct joulestat *js, const char *name)
-{
-	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
-		struct joulestat_domain_info di = { .sz = sizeof(di) };
-
-		if (joulestat_domain_get(js, i, &di) == 0 && strcmp(di.name, name) == 0)
-			return true;
-	}
-	return false;
-}
-
-static struct joulestat_source_info src(const struct joulestat *js, const char *name)
-{
-	for (size_t i = 0; i < joulestat_source_count(js); i++) {
-		struct joulestat_source_info si = { .sz = sizeof(si) };
-
-		assert_int_equal(joulestat_source_get(js, i, &si), 0);
-		if (strcmp(si.name, name) == 0)
-			return si;
-	}
-	fail_msg("no source %s", name);
-	return (struct joulestat_source_info){ 0 };
-}
-
 static void check_dom(const struct joulestat *js, const char *name, enum joulestat_domain_kind kind,
 		      int socket, uint64_t mask, bool host, uint64_t range_uj)
 {
-	struct joulestat_domain_info di = dom(js, name);
+	struct joulestat_domain_info di = tu_domain(js, name);
 
 	assert_int_equal(di.kind, kind);
 	assert_int_equal(di.socket, socket);
@@ -106,8 +43,8 @@ static void check_dom(const struct joulestat *js, const char *name, enum joulest
 
 static void test_intel_2s(void **state)
 {
-	struct joulestat *js = open_fixture("intel-2s", "powercap");
-	struct joulestat_source_info si = src(js, "powercap");
+	struct joulestat *js = tu_monitor(tu_data("intel-2s"), "powercap", TU_DEV_ROOT);
+	struct joulestat_source_info si = tu_source(js, "powercap");
 
 	assert_int_equal(si.state, JOULESTAT_SOURCE_ACTIVE);
 	assert_string_equal(si.reason, "");
@@ -122,11 +59,11 @@ static void test_intel_2s(void **state)
 	check_dom(js, "dram-1", JOULESTAT_DOMAIN_DRAM, 1, 0xf0, false, 65712999613ULL);
 	/* psys present: it alone is the host total (it contains package and dram). */
 	check_dom(js, "psys", JOULESTAT_DOMAIN_PSYS, -1, 0xff, true, RANGE_UJ);
-	assert_int_equal(dom(js, "package-0").raw_uj, 1234567890);
-	assert_int_equal(dom(js, "package-1").raw_uj, 2234567890);
-	assert_int_equal(dom(js, "dram-1").raw_uj, 445678901);
+	assert_int_equal(tu_domain(js, "package-0").raw_uj, 1234567890);
+	assert_int_equal(tu_domain(js, "package-1").raw_uj, 2234567890);
+	assert_int_equal(tu_domain(js, "dram-1").raw_uj, 445678901);
 	assert_non_null(
-	    strstr(dom(js, "package-0").path, "/class/powercap/intel-rapl:0/energy_uj"));
+	    strstr(tu_domain(js, "package-0").path, "/class/powercap/intel-rapl:0/energy_uj"));
 	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
 		struct joulestat_domain_info di = { .sz = sizeof(di) };
 
@@ -147,15 +84,15 @@ static void test_intel_2s_without_psys_sums_package_and_dram(void **state)
 		 "'%s/sys/devices/virtual/powercap/intel-rapl/intel-rapl:2'",
 		 dir, dir);
 	assert_int_equal(system(cmd), 0);
-	js = open_tree(dir, "powercap");
+	js = tu_monitor(dir, "powercap", TU_DEV_ROOT);
 	assert_int_equal(joulestat_domain_count(js), 6);
-	assert_true(dom(js, "package-0").in_host_total);
-	assert_true(dom(js, "package-1").in_host_total);
-	assert_true(dom(js, "dram-0").in_host_total);
-	assert_true(dom(js, "dram-1").in_host_total);
+	assert_true(tu_domain(js, "package-0").in_host_total);
+	assert_true(tu_domain(js, "package-1").in_host_total);
+	assert_true(tu_domain(js, "dram-0").in_host_total);
+	assert_true(tu_domain(js, "dram-1").in_host_total);
 	/* core is inside package: never in the total. */
-	assert_false(dom(js, "core-0").in_host_total);
-	assert_false(dom(js, "core-1").in_host_total);
+	assert_false(tu_domain(js, "core-0").in_host_total);
+	assert_false(tu_domain(js, "core-1").in_host_total);
 
 	/* 1 J more on package-0 and on the MMIO duplicate: counted once. */
 	tu_writef(dir, ZONE0 "/energy_uj", "%" PRIu64 "\n", (uint64_t)1234567890 + 1000000);
@@ -195,13 +132,13 @@ static void test_secondary_interface_alone_is_used(void **state)
 	tu_write(dir, rel, "4242\n");
 	snprintf(rel, sizeof(rel), "%s/intel-rapl-mmio:0:0/max_energy_range_uj", mmio);
 	tu_write(dir, rel, "65712999613\n");
-	js = open_tree(dir, "powercap");
+	js = tu_monitor(dir, "powercap", TU_DEV_ROOT);
 	assert_int_equal(joulestat_domain_count(js), 2);
-	assert_non_null(strstr(dom(js, "package-0").path,
+	assert_non_null(strstr(tu_domain(js, "package-0").path,
 			       "/devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0/energy_uj"));
-	assert_int_equal(dom(js, "dram-0").raw_uj, 4242);
-	assert_int_equal(dom(js, "dram-0").cpu_mask[0], 0x0f);
-	assert_true(dom(js, "dram-0").in_host_total);
+	assert_int_equal(tu_domain(js, "dram-0").raw_uj, 4242);
+	assert_int_equal(tu_domain(js, "dram-0").cpu_mask[0], 0x0f);
+	assert_true(tu_domain(js, "dram-0").in_host_total);
 	joulestat_free(js);
 	tu_rm_rf(dir);
 	free(dir);
@@ -209,20 +146,20 @@ static void test_secondary_interface_alone_is_used(void **state)
 
 static void test_laptop(void **state)
 {
-	struct joulestat *js = open_fixture("laptop", "powercap");
+	struct joulestat *js = tu_monitor(tu_data("laptop"), "powercap", TU_DEV_ROOT);
 
 	assert_int_equal(joulestat_domain_count(js), 4);
 	check_dom(js, "psys", JOULESTAT_DOMAIN_PSYS, -1, 0xff, true, RANGE_UJ);
 	check_dom(js, "package-0", JOULESTAT_DOMAIN_PACKAGE, 0, 0xff, false, RANGE_UJ);
 	check_dom(js, "core-0", JOULESTAT_DOMAIN_CORE, 0, 0xff, false, RANGE_UJ);
 	check_dom(js, "uncore-0", JOULESTAT_DOMAIN_UNCORE, 0, 0xff, false, RANGE_UJ);
-	assert_false(has_dom(js, "dram-0"));
+	assert_false(tu_has_domain(js, "dram-0"));
 	joulestat_free(js);
 }
 
 static void test_amd_epyc(void **state)
 {
-	struct joulestat *js = open_fixture("amd-epyc", "powercap");
+	struct joulestat *js = tu_monitor(tu_data("amd-epyc"), "powercap", TU_DEV_ROOT);
 
 	assert_int_equal(joulestat_domain_count(js), 4);
 	check_dom(js, "package-0", JOULESTAT_DOMAIN_PACKAGE, 0, 0x0f, true, 65532610987ULL);
@@ -241,11 +178,11 @@ static void test_amd_multi_die_mirrors_dropped(void **state)
 	tu_write(dir, ZONE0 "/name", "package-0-die-0\n");
 	tu_write(dir, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/name",
 		 "package-0-die-1\n");
-	js = open_tree(dir, "powercap");
-	assert_true(has_dom(js, "package-0-die-0"));
-	assert_true(has_dom(js, "core-0-die-0"));
-	assert_false(has_dom(js, "package-0-die-1"));
-	assert_false(has_dom(js, "core-0-die-1"));
+	js = tu_monitor(dir, "powercap", TU_DEV_ROOT);
+	assert_true(tu_has_domain(js, "package-0-die-0"));
+	assert_true(tu_has_domain(js, "core-0-die-0"));
+	assert_false(tu_has_domain(js, "package-0-die-1"));
+	assert_false(tu_has_domain(js, "core-0-die-1"));
 	assert_int_equal(joulestat_domain_count(js), 2);
 	joulestat_free(js);
 	tu_rm_rf(dir);
@@ -266,10 +203,10 @@ static void test_non_contiguous_package_ids(void **state)
 		tu_write(dir, rel, "3\n");
 	}
 	tu_write(dir, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/name", "package-3\n");
-	js = open_tree(dir, "powercap");
-	assert_int_equal(dom(js, "package-1").cpu_mask[0], 0xf0);
-	assert_int_equal(dom(js, "package-1").raw_uj, 2234567890);
-	assert_int_equal(dom(js, "dram-1").cpu_mask[0], 0xf0);
+	js = tu_monitor(dir, "powercap", TU_DEV_ROOT);
+	assert_int_equal(tu_domain(js, "package-1").cpu_mask[0], 0xf0);
+	assert_int_equal(tu_domain(js, "package-1").raw_uj, 2234567890);
+	assert_int_equal(tu_domain(js, "dram-1").cpu_mask[0], 0xf0);
 	joulestat_free(js);
 	tu_rm_rf(dir);
 	free(dir);
@@ -286,14 +223,14 @@ static void test_broken_tree_names_each_file(void **state)
 	    "intel-rapl:1:2/energy_uj: 70000000000 exceeds max_energy_range_uj 65712999613",
 	    "intel-rapl:2/max_energy_range_uj: missing",
 	};
-	struct joulestat *js = open_fixture("broken-rapl", "powercap");
-	struct joulestat_source_info si = src(js, "powercap");
+	struct joulestat *js = tu_monitor(tu_data("broken-rapl"), "powercap", TU_DEV_ROOT);
+	struct joulestat_source_info si = tu_source(js, "powercap");
 
 	/* The two good packages keep working; every broken zone is named. */
 	assert_int_equal(si.state, JOULESTAT_SOURCE_ACTIVE);
 	assert_int_equal(joulestat_domain_count(js), 2);
-	assert_true(dom(js, "package-0").in_host_total);
-	assert_true(dom(js, "package-1").in_host_total);
+	assert_true(tu_domain(js, "package-0").in_host_total);
+	assert_true(tu_domain(js, "package-1").in_host_total);
 	for (size_t i = 0; i < ARRAY_SIZE(broken); i++)
 		if (!strstr(si.reason, broken[i]))
 			fail_msg("'%s' not in: %s", broken[i], si.reason);
@@ -311,8 +248,8 @@ static void test_no_powercap(void **state)
 	snprintf(cmd, sizeof(cmd),
 		 "rm -rf '%s/sys/class/powercap' '%s/sys/devices/virtual/powercap'", dir, dir);
 	assert_int_equal(system(cmd), 0);
-	js = open_tree(dir, "powercap,msr");
-	si = src(js, "powercap");
+	js = tu_monitor(dir, "powercap,msr", TU_DEV_ROOT);
+	si = tu_source(js, "powercap");
 	assert_int_equal(si.state, JOULESTAT_SOURCE_UNAVAILABLE);
 	assert_int_equal(si.error, -ENODEV);
 	snprintf(want, sizeof(want),
@@ -327,42 +264,26 @@ static void test_no_powercap(void **state)
 
 /* ---- unwrapping, driven through the source with a synthetic clock ---- */
 
+/* A copy of the laptop tree with the powercap source driven by hand (srcenv.h). */
 struct rig {
 	char *dir;
-	struct fsroot fs;
-	struct topology *topo;
-	struct domain_list domains;
-	struct source_slot slot;
-	struct source_ctx ctx;
-	void *state;
-	char reason[SOURCE_REASON_MAX];
+	struct srcenv *e;
 };
 
 /* Open the powercap source alone on a copy of the laptop tree with package-0 reshaped. */
 static void rig_open(struct rig *g, uint64_t range_uj, uint64_t rated_uw, uint64_t start_uj)
 {
-	char sys[4096], proc[4096];
-
-	memset(g, 0, sizeof(*g));
 	g->dir = tu_copy_fixture("laptop");
 	tu_writef(g->dir, ZONE0 "/max_energy_range_uj", "%" PRIu64 "\n", range_uj);
 	tu_writef(g->dir, ZONE0 "/constraint_0_max_power_uw", "%" PRIu64 "\n", rated_uw);
 	tu_writef(g->dir, ZONE0 "/energy_uj", "%" PRIu64 "\n", start_uj);
-	snprintf(sys, sizeof(sys), "%s/sys", g->dir);
-	snprintf(proc, sizeof(proc), "%s/proc", g->dir);
-	assert_int_equal(fsroot_init(&g->fs, sys, proc, NULL), 0);
-	g->topo = calloc(1, sizeof(*g->topo));
-	assert_int_equal(topology_read(&g->fs, NULL, g->topo), 0);
-	g->slot.ops = &source_powercap_ops;
-	g->ctx = (struct source_ctx){ .fs = &g->fs, .topo = g->topo, .domains = &g->domains };
-	assert_int_equal(
-	    source_powercap_ops.open(&g->ctx, &g->slot, &g->state, g->reason, sizeof(g->reason)),
-	    0);
+	g->e = srcenv_new(g->dir, 0);
+	assert_int_equal(srcenv_open(g->e, &source_powercap_ops), 0);
 }
 
 static struct domain *rig_pkg(struct rig *g)
 {
-	struct domain *d = domain_list_find(&g->domains, "package-0");
+	struct domain *d = srcenv_find(g->e, "package-0");
 
 	assert_non_null(d);
 	return d;
@@ -372,15 +293,12 @@ static struct domain *rig_pkg(struct rig *g)
 static int rig_step(struct rig *g, uint64_t raw_uj, uint64_t t_ns)
 {
 	tu_writef(g->dir, ZONE0 "/energy_uj", "%" PRIu64 "\n", raw_uj);
-	return source_powercap_ops.read(g->state, &g->ctx, t_ns);
+	return srcenv_read(g->e, t_ns);
 }
 
 static void rig_close(struct rig *g)
 {
-	source_powercap_ops.close(g->state);
-	domain_list_done(&g->domains);
-	fsroot_done(&g->fs);
-	free(g->topo);
+	srcenv_free(g->e);
 	tu_rm_rf(g->dir);
 	free(g->dir);
 }
@@ -484,7 +402,7 @@ static void test_malformed_at_read_time_counted(void **state)
 	t = d->timestamp_ns;
 	tu_write(g.dir, ZONE0 "/energy_uj", "garbage\n");
 	/* Other zones still read: the source succeeds, the zone counts an error. */
-	assert_int_equal(source_powercap_ops.read(g.state, &g.ctx, t + 1000000), 0);
+	assert_int_equal(srcenv_read(g.e, t + 1000000), 0);
 	assert_int_equal(d->errors, 1);
 	assert_int_equal(d->last_error, -EINVAL);
 	assert_int_equal(d->energy_uj, 0);
@@ -510,11 +428,11 @@ static void test_public_api_wrap_and_gap(void **state)
 	tu_write(dir, ZONE0 "/max_energy_range_uj", "100000000\n");
 	tu_write(dir, ZONE0 "/constraint_0_max_power_uw", "5000000\n");
 	tu_write(dir, ZONE0 "/energy_uj", "99500000\n");
-	js = open_tree(dir, "powercap");
+	js = tu_monitor(dir, "powercap", TU_DEV_ROOT);
 	sleep_ms(200);
 	tu_write(dir, ZONE0 "/energy_uj", "1500000\n");
 	assert_int_equal(joulestat_read_energy(js), 0);
-	di = dom(js, "package-0");
+	di = tu_domain(js, "package-0");
 	assert_int_equal(di.energy_uj, 2000000);
 	assert_int_equal(di.wraps, 1);
 	assert_int_equal(di.errors, 0);
@@ -524,11 +442,11 @@ static void test_public_api_wrap_and_gap(void **state)
 	/* 1 J range at 20 W worst case: 50 ms; a 150 ms gap is refused. */
 	tu_write(dir, ZONE0 "/max_energy_range_uj", "1000000\n");
 	tu_write(dir, ZONE0 "/energy_uj", "100\n");
-	js = open_tree(dir, "powercap");
+	js = tu_monitor(dir, "powercap", TU_DEV_ROOT);
 	sleep_ms(150);
 	tu_write(dir, ZONE0 "/energy_uj", "200\n");
 	(void)joulestat_read_energy(js);
-	di = dom(js, "package-0");
+	di = tu_domain(js, "package-0");
 	assert_int_equal(di.errors, 1);
 	assert_int_equal(di.energy_uj, 0);
 	joulestat_free(js);
@@ -540,56 +458,17 @@ static void test_public_api_wrap_and_gap(void **state)
 
 static void test_eacces_names_cve(void **state)
 {
-	char *dir = tu_copy_fixture("laptop"), cmd[8192], want[8192];
-	pid_t pid;
-	int status;
+	char *dir = tu_copy_fixture("laptop");
+	struct tu_denied c = { .dir = dir, .flags = 0, .idx = 1, .source = "powercap" };
 
 	/* A tree readable by nobody except energy_uj of package-0 (root only, as since 5.10). */
-	snprintf(cmd, sizeof(cmd), "chmod -R a+rX '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	tu_readable_by_all(dir);
 	tu_chmod(dir, ZONE0 "/energy_uj", 0400);
-	snprintf(want, sizeof(want),
+	snprintf(c.want, sizeof(c.want),
 		 "%s/sys/class/powercap/intel-rapl:0/energy_uj is readable by root only since "
 		 "Linux 5.10 (CVE-2020-8694): run as root",
 		 dir);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct joulestat_opts o = { .sz = sizeof(o) };
-		struct joulestat_source_info si = { .sz = sizeof(si) };
-		char sys[4096], proc[4096];
-		struct joulestat *js = NULL;
-
-		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-			_exit(10);
-		snprintf(sys, sizeof(sys), "%s/sys", dir);
-		snprintf(proc, sizeof(proc), "%s/proc", dir);
-		o.sysfs_root = sys;
-		o.procfs_root = proc;
-		if (joulestat_new(&o, &js) < 0)
-			_exit(11);
-		joulestat_source_get(js, 1, &si);
-		if (strcmp(si.name, "powercap") != 0 || si.state != JOULESTAT_SOURCE_FAILED)
-			_exit(12);
-		if (si.error != -EACCES)
-			_exit(13);
-		if (strcmp(si.reason, want) != 0) {
-			fprintf(stderr, "# reason: %s\n", si.reason);
-			_exit(14);
-		}
-		for (size_t i = 0; i < joulestat_domain_count(js); i++) {
-			struct joulestat_domain_info di = { .sz = sizeof(di) };
-
-			joulestat_domain_get(js, i, &di);
-			if (strcmp(di.source, "powercap") == 0)
-				_exit(15);
-		}
-		joulestat_free(js);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(tu_as_nobody(tu_check_denied, &c), 0);
 	tu_rm_rf(dir);
 	free(dir);
 }

@@ -142,25 +142,25 @@ static void test_no_interface_is_unavailable(void **state)
 static void test_public_api_process_domains_not_in_host_total(void **state)
 {
 	char *dir = tu_copy_fixture("procpower");
-	struct joulestat *js = srcenv_monitor(dir, NULL);
+	struct joulestat *js = tu_monitor(dir, NULL, 0);
 	struct joulestat_domain_info di;
 	bool est = false;
 
-	assert_int_equal(srcenv_source(js, "procpower").state, JOULESTAT_SOURCE_ACTIVE);
+	assert_int_equal(tu_source(js, "procpower").state, JOULESTAT_SOURCE_ACTIVE);
 	/* Per-process files do not measure the machine: the model still runs. */
-	assert_int_equal(srcenv_source(js, "model").state, JOULESTAT_SOURCE_ACTIVE);
-	di = srcenv_domain(js, "pid-412");
+	assert_int_equal(tu_source(js, "model").state, JOULESTAT_SOURCE_ACTIVE);
+	di = tu_domain(js, "pid-412");
 	assert_int_equal(di.kind, JOULESTAT_DOMAIN_PROCESS);
 	assert_int_equal(di.pid, 412);
 	assert_false(di.in_host_total);
 	assert_false(di.estimated);
-	assert_true(srcenv_domain(js, "package-0").in_host_total);
+	assert_true(tu_domain(js, "package-0").in_host_total);
 	assert_int_equal(joulestat_domain_count(js), 3);
 	rm_proc(dir, 412);
 	write_proc(dir, 4242, "cc1", 80000, "10\n");
 	assert_int_equal(joulestat_read_energy(js), 0);
 	assert_int_equal(joulestat_domain_count(js), 3);
-	di = srcenv_domain(js, "pid-4242");
+	di = tu_domain(js, "pid-4242");
 	assert_int_equal(di.pid, 4242);
 	assert_true(di.warming_up);
 	assert_int_equal(joulestat_host_energy(js, NULL, NULL, &est), 0);

@@ -260,6 +260,8 @@ struct joulestat_activity_info {
 	uint64_t dropped;	/* events the collector could not record (full maps): counted, never silent */
 	uint64_t lost_ns;	/* CPU time known to have passed but not named, all CPUs */
 	double captured;	/* fraction of busy CPU time named to a task, 0..1 */
+	bool syscalls_counted;	/* opts.syscalls was set and the collector counts them (eBPF) */
+	uint64_t syscalls;	/* syscalls made in the last interval, all processes */
 };
 
 /*

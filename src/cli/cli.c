@@ -85,6 +85,7 @@ void cli_common_help(FILE *out)
 		"  --no-config            ignore " CONFIG_DEFAULT_PATH "\n"
 		"  --model-idle-watts W   model: idle power per socket\n"
 		"  --model-max-watts W    model: full-load power per socket\n"
+		"  --syscalls             count syscalls per process (eBPF; costs on every syscall)\n"
 		"  -v, --verbose          say more (repeat for debug)\n");
 }
 
@@ -166,6 +167,9 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 		return parse_watts_mw("--model-idle-watts", arg, &c->model_idle_mw);
 	case 0x1008:
 		return parse_watts_mw("--model-max-watts", arg, &c->model_max_mw);
+	case 0x100a:
+		c->syscalls = true;
+		return 1;
 	case 'v':
 		c->verbose++;
 		return 1;
@@ -233,6 +237,7 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
 	o.model_idle_mw = c->model_idle_mw;
 	o.model_max_mw = c->model_max_mw;
 	o.activity = c->activity;
+	o.syscalls = c->syscalls;
 	cli_libbpf_logging(c->verbose);
 	r = joulestat_new(&o, ret);
 	if (r == -ENODEV)

@@ -28,6 +28,7 @@ struct cli_common {
 	const char *config;
 	uint64_t model_idle_mw;
 	uint64_t model_max_mw;
+	bool syscalls;
 	int verbose;
 };
 
@@ -52,6 +53,7 @@ int cli_run(int argc, char **argv);
 	{ "model-idle-watts", required_argument, NULL, 0x1007 },                           \
 	{ "model-max-watts", required_argument, NULL, 0x1008 },                            \
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
+	{ "syscalls", no_argument, NULL, 0x100a },                                         \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Text for the common options in a verb's --help. */

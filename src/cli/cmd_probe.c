@@ -105,6 +105,8 @@ static void print_activity_text(struct joulestat *js)
 	printf("  interval   %.3f s, %zu tasks ran, %" PRIu64 " events dropped, %.1f %% of busy "
 	       "time named\n",
 	       (double)ai.interval_ns / 1e9, ai.tasks, ai.dropped, ai.captured * 100);
+	if (ai.syscalls_counted)
+		printf("  syscalls   %" PRIu64 " in the interval, counted per process\n", ai.syscalls);
 	printf("  coverage  ");
 	for (unsigned cpu = 0; cpu < ai.ncpus; cpu++)
 		if (joulestat_cpu_socket(js, cpu) >= 0)
@@ -159,6 +161,11 @@ static void print_activity_json(struct joulestat *js, struct jsonw *w)
 	jsonw_u64(w, active ? ai.dropped : 0);
 	jsonw_key(w, "lost_ns");
 	jsonw_u64(w, active ? ai.lost_ns : 0);
+	jsonw_key(w, "syscalls");
+	if (active && ai.syscalls_counted)
+		jsonw_u64(w, ai.syscalls);
+	else
+		jsonw_null(w);
 	jsonw_key(w, "captured");
 	if (active && ai.coverage)
 		jsonw_double(w, ai.captured);
@@ -280,6 +287,14 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 	for (size_t i = 0; i < nactive; i++)
 		printf("%s%s", i ? ", " : "", active_sources[i]);
 	printf("%s\n", nactive ? "" : "nothing");
+	{
+		struct joulestat_activity_info ai = { .sz = sizeof(ai) };
+
+		if (joulestat_activity_get(js, &ai) == 0)
+			printf("  activity from %s\n", ai.collector);
+		else
+			printf("  activity from nothing: energy cannot be split between processes\n");
+	}
 }
 
 static void print_json(struct joulestat *js, const struct cli_common *c)

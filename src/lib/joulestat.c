@@ -610,7 +610,10 @@ int joulestat_activity_get(const struct joulestat *js, struct joulestat_activity
 		for (unsigned c = 0; c < s->ncpus; c++)
 			o.lost_ns += s->lost_ns[c];
 		o.captured = s->captured;
+		for (size_t t = 0; t < s->ntasks; t++)
+			o.syscalls += s->tasks[t].syscalls;
 	}
+	o.syscalls_counted = js->opts.syscalls && strcmp(o.collector, "ebpf") == 0;
 	o.sz = info->sz;
 	memcpy(info, &o, MIN(info->sz, sizeof(o)));
 	return 0;

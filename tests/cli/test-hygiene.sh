@@ -10,14 +10,19 @@ LIB=$(dirname "$JS")/../lib/libjoulestat.so
 BUILDDIR=$(cd "$(dirname "$JS")/../.." && pwd)
 
 spdx_missing() {
-	local missing=0 f
+	local missing=0 f n=0
 	while IFS= read -r f; do
+		n=$((n + 1))
 		if ! head -n 3 "$SRC/$f" | grep -q 'SPDX-License-Identifier:'; then
 			echo "no SPDX line: $f"
 			missing=1
 		fi
 	done < <(cd "$SRC" && git ls-files -- '*.c' '*.h' '*.sh' 'meson.build' '*/meson.build' \
 		'Makefile' '.ci/run' 2>/dev/null | grep -v '^src/bpf/vmlinux/')
+	if [ "$n" -lt 50 ]; then
+		echo "only $n files listed by git ls-files: not a git checkout?"
+		return 1
+	fi
 	return $missing
 }
 check "every source file carries an SPDX line" spdx_missing

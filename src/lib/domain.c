@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /* domain.c - the domain list and the one place readings become energy. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "source.h"
@@ -111,4 +113,23 @@ void domain_feed_error(struct domain *d, int err)
 {
 	d->errors++;
 	d->last_error = err < 0 ? err : -EIO;
+}
+
+void source_note(char *reason, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(reason);
+	va_list ap;
+	int n;
+
+	if (len + 4 >= size)
+		return;
+	if (len) {
+		memcpy(reason + len, "; ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(reason + len, size - len, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n >= size - len)
+		memcpy(reason + size - 4, "...", 4);
 }

@@ -95,6 +95,13 @@ void domain_feed_delta(struct domain *d, uint64_t delta_uj, uint64_t now_ns);
 /* Record a failed read (unreadable file, malformed content): counted, never silent. */
 void domain_feed_error(struct domain *d, int err);
 
+/*
+ * Append "; <message>" to a source's reason/notes buffer (the first message
+ * without the separator); when the buffer is full the text ends in "...".
+ */
+void source_note(char *reason, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* What every source gets: roots, topology, logger, options. Borrowed, valid while open. */
 struct source_ctx {
 	const struct fsroot *fs;

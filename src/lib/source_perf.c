@@ -113,25 +113,6 @@ static struct perf_state *state_free(struct perf_state *st)
 	return NULL;
 }
 
-static void note(char *reason, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void note(char *reason, size_t size, const char *fmt, ...)
-{
-	size_t len = strlen(reason);
-	va_list ap;
-
-	if (len + 4 >= size)
-		return;
-	if (len) {
-		memcpy(reason + len, "; ", 3);
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(reason + len, size - len, fmt, ap);
-	va_end(ap);
-}
-
 /* Energy (µJ) of a domain now: the sum of its counts, scaled. */
 static int pdom_read_uj(const struct pdom *p, uint64_t *ret_uj)
 {
@@ -219,7 +200,7 @@ static int open_domain(struct open_ctx *oc, const char *event, enum joulestat_do
 			if (r == -EACCES || r == -EPERM)
 				r = permission_reason(oc, event, (int)cpu, r);
 			else
-				note(oc->reason, oc->reason_size,
+				source_note(oc->reason, oc->reason_size,
 				     "skipped power/%s/ on CPU %u: perf_event_open: %s", event, cpu,
 				     strerror(-r));
 			goto fail;
@@ -232,7 +213,7 @@ static int open_domain(struct open_ctx *oc, const char *event, enum joulestat_do
 	}
 	r = pdom_read_uj(&p, &uj);
 	if (r < 0) {
-		note(oc->reason, oc->reason_size, "skipped power/%s/ on CPU %d: read: %s", event,
+		source_note(oc->reason, oc->reason_size, "skipped power/%s/ on CPU %d: read: %s", event,
 		     first_cpu, strerror(-r));
 		goto fail;
 	}
@@ -326,7 +307,7 @@ static int open_event(struct open_ctx *oc, const char *event)
 		for (unsigned w = 0; w < CPUSET_WORDS; w++)
 			cpus.bits[w] = oc->mask.bits[w] & t->socket_cpus[s].bits[w];
 		if (cpuset_count(&cpus) == 0) {
-			note(oc->reason, oc->reason_size,
+			source_note(oc->reason, oc->reason_size,
 			     "power/%s/: no CPU of socket %u in the PMU's cpumask", event, s);
 			continue;
 		}
@@ -336,7 +317,7 @@ static int open_event(struct open_ctx *oc, const char *event)
 	}
 	return 0;
 bad_file:
-	note(oc->reason, oc->reason_size, "skipped %s: %s", path,
+	source_note(oc->reason, oc->reason_size, "skipped %s: %s", path,
 	     r == -ENOENT	? "missing"
 	     : r == -EOPNOTSUPP ? "a format this PMU does not use"
 	     : r == -ERANGE	? "out of range"

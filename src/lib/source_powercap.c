@@ -55,29 +55,6 @@ struct powercap_state {
 	size_t n;
 };
 
-static void note(char *reason, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Append "; <message>" to the source's notes (truncated with "..." when full). */
-static void note(char *reason, size_t size, const char *fmt, ...)
-{
-	size_t len = strlen(reason);
-	va_list ap;
-	int n;
-
-	if (len + 4 >= size)
-		return;
-	if (len) {
-		memcpy(reason + len, "; ", 3);
-		len += 2;
-	}
-	va_start(ap, fmt);
-	n = vsnprintf(reason + len, size - len, fmt, ap);
-	va_end(ap);
-	if (n > 0 && (size_t)n >= size - len)
-		memcpy(reason + size - 4, "...", 4);
-}
-
 static bool same_id(const struct powercap_zone_id *a, const struct powercap_zone_id *b)
 {
 	return strcmp(a->ctl, b->ctl) == 0 && a->depth == b->depth && a->idx[0] == b->idx[0] &&
@@ -238,7 +215,7 @@ static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struc
 		r = parse_rapl_zone_name(name, (size_t)r, &zn);
 	if (r < 0) {
 		fsroot_path(fs, FS_SYS, f, path, sizeof(path));
-		note(zc->reason, zc->reason_size, "skipped %s: %s", path,
+		source_note(zc->reason, zc->reason_size, "skipped %s: %s", path,
 		     r == -EINVAL ? "not a RAPL zone name" : problem(r));
 		return 0;
 	}
@@ -252,7 +229,7 @@ static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struc
 				socket = zn.package; /* ids renumbered: the N-th socket */
 			if (socket < 0) {
 				fsroot_path(fs, FS_SYS, f, path, sizeof(path));
-				note(zc->reason, zc->reason_size,
+				source_note(zc->reason, zc->reason_size,
 				     "skipped %s: package %d matches no online socket", path,
 				     zn.package);
 				return 0;
@@ -260,7 +237,7 @@ static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struc
 			die = zn.die;
 		} else {
 			fsroot_path(fs, FS_SYS, f, path, sizeof(path));
-			note(zc->reason, zc->reason_size,
+			source_note(zc->reason, zc->reason_size,
 			     "skipped %s: '%s' is not a top-level zone", path, name);
 			return 0;
 		}
@@ -280,7 +257,7 @@ static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struc
 		if (zn.kind == JOULESTAT_DOMAIN_PACKAGE || zn.kind == JOULESTAT_DOMAIN_PSYS ||
 		    !parent) {
 			fsroot_path(fs, FS_SYS, f, path, sizeof(path));
-			note(zc->reason, zc->reason_size,
+			source_note(zc->reason, zc->reason_size,
 			     "skipped %s: '%s' has no usable package zone above it", path, name);
 			return 0;
 		}
@@ -314,7 +291,7 @@ static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struc
 				  zc->st->z[i].d->path);
 		} else {
 			fsroot_path(fs, FS_SYS, f, path, sizeof(path));
-			note(zc->reason, zc->reason_size,
+			source_note(zc->reason, zc->reason_size,
 			     "skipped %s: a second zone named '%s' (counted once)", path, name);
 		}
 		return 0;
@@ -326,7 +303,7 @@ static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struc
 		r = -EDOM;
 	if (r < 0) {
 		fsroot_path(fs, FS_SYS, f, path, sizeof(path));
-		note(zc->reason, zc->reason_size, "skipped %s: %s", path,
+		source_note(zc->reason, zc->reason_size, "skipped %s: %s", path,
 		     r == -EDOM ? "0, the counter cannot be unwrapped" : problem(r));
 		return 0;
 	}
@@ -346,7 +323,7 @@ static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struc
 	}
 	r = len < 0 ? (int)len : parse_u64(buf, (size_t)len, &raw_uj);
 	if (r < 0) {
-		note(zc->reason, zc->reason_size, "skipped %s: %s", path, problem(r));
+		source_note(zc->reason, zc->reason_size, "skipped %s: %s", path, problem(r));
 		goto skip;
 	}
 
@@ -372,7 +349,7 @@ static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struc
 	d->ctr.max_power_uw = zone_max_power_uw(fs, c->rel, zn.kind);
 	r = domain_feed_counter(d, raw_uj, now_ns());
 	if (r < 0) {
-		note(zc->reason, zc->reason_size,
+		source_note(zc->reason, zc->reason_size,
 		     "skipped %s: %" PRIu64 " exceeds max_energy_range_uj %" PRIu64, path, raw_uj,
 		     range_uj);
 		domain_list_remove(zc->ctx->domains, d);

@@ -27,6 +27,19 @@ uint64_t counter_max_interval_ns(const struct counter *c)
 	return mul_div_u64(c->max_range_uj, NSEC_PER_SEC, max_power(c));
 }
 
+const char *counter_strerror(int err)
+{
+	switch (err) {
+	case -EAGAIN:
+		return "too long since the last reading: the counter may have wrapped more than "
+		       "once, interval dropped (read more often)";
+	case -EILSEQ:
+		return "the counter went backwards without a plausible wrap, interval dropped";
+	default:
+		return NULL;
+	}
+}
+
 static void rebase(struct counter *c, uint64_t raw_uj, uint64_t now_ns)
 {
 	c->last_raw_uj = raw_uj;

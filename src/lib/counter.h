@@ -57,6 +57,13 @@ struct counter {
  */
 int counter_update(struct counter *c, uint64_t raw_uj, uint64_t now_ns, uint64_t *ret_delta_uj);
 
+/*
+ * Words for counter_update()'s own refusals, for log messages: -EAGAIN and
+ * -EILSEQ. NULL for anything else (-EINVAL and -ERANGE are also what the
+ * parsers return, so the caller words those). Static storage.
+ */
+const char *counter_strerror(int err);
+
 /* Longest interval (ns) between readings that keeps wraps unambiguous; 0 = unbounded. */
 uint64_t counter_max_interval_ns(const struct counter *c);
 

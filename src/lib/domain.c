@@ -80,9 +80,7 @@ int domain_feed_counter(struct domain *d, uint64_t raw_uj, uint64_t now_ns)
 	if (r < 0) {
 		domain_feed_error(d, r);
 		/* The counter re-based: the next good reading starts a new interval. */
-		d->timestamp_ns = now_ns;
-		d->last_delta_uj = 0;
-		d->last_dt_ns = 0;
+		domain_rebase(d, now_ns);
 		return r;
 	}
 	account(d, r, delta, now_ns);
@@ -107,6 +105,13 @@ void domain_feed_delta(struct domain *d, uint64_t delta_uj, uint64_t now_ns)
 {
 	account(d, d->readings == 0 ? COUNTER_FIRST : COUNTER_OK, d->readings == 0 ? 0 : delta_uj,
 		now_ns);
+}
+
+void domain_rebase(struct domain *d, uint64_t now_ns)
+{
+	d->timestamp_ns = now_ns;
+	d->last_delta_uj = 0;
+	d->last_dt_ns = 0;
 }
 
 void domain_feed_error(struct domain *d, int err)

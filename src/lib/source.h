@@ -92,6 +92,13 @@ int domain_feed_power(struct domain *d, uint64_t power_uw, uint64_t now_ns);
 /* Feed an energy increment computed by the source itself (the model). */
 void domain_feed_delta(struct domain *d, uint64_t delta_uj, uint64_t now_ns);
 
+/*
+ * Start a new baseline at now_ns: the time since the last reading gets no
+ * energy and the last interval reads as empty (after a refused reading, or
+ * while a battery is not measuring).
+ */
+void domain_rebase(struct domain *d, uint64_t now_ns);
+
 /* Record a failed read (unreadable file, malformed content): counted, never silent. */
 void domain_feed_error(struct domain *d, int err);
 

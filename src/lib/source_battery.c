@@ -107,9 +107,7 @@ static void battery_pause(struct battery *b, const char *status, uint64_t now_ns
 	b->have_level = false;
 	b->rem = 0;
 	d->integ.primed = false;
-	d->last_delta_uj = 0;
-	d->last_dt_ns = 0;
-	d->timestamp_ns = now_ns;
+	domain_rebase(d, now_ns);
 	if (status)
 		snprintf(d->path, sizeof(d->path), "%.180s (not measuring: %.32s, on external power)",
 			 b->base_path, status);
@@ -139,9 +137,7 @@ static int battery_level(const struct source_ctx *ctx, struct battery *b, uint64
 			domain_feed_delta(d, 0, now_ns);
 		} else {
 			/* Resuming after a pause: a new baseline, no energy for the gap. */
-			d->timestamp_ns = now_ns;
-			d->last_delta_uj = 0;
-			d->last_dt_ns = 0;
+			domain_rebase(d, now_ns);
 		}
 		return 0;
 	}
@@ -152,9 +148,7 @@ static int battery_level(const struct source_ctx *ctx, struct battery *b, uint64
 			    " while discharging (gauge recalibration?); interval skipped",
 			    d->name, method_file[b->method], b->last_level, level);
 		b->last_level = level;
-		d->timestamp_ns = now_ns;
-		d->last_delta_uj = 0;
-		d->last_dt_ns = 0;
+		domain_rebase(d, now_ns);
 		domain_feed_error(d, -EILSEQ);
 		return -EILSEQ;
 	}

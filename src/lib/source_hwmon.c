@@ -108,7 +108,7 @@ static int read_chan(const struct source_ctx *ctx, struct hwmon_chan *c, uint64_
 	if (r < 0)
 		log_warning(ctx->log, "hwmon %s: %s: reading %llu refused (%s)", c->d->name,
 			    c->d->path, (unsigned long long)v,
-			    r == -EILSEQ ? "the counter went backwards" : strerror(-r));
+			    counter_strerror(r) ? counter_strerror(r) : strerror(-r));
 	return r;
 }
 

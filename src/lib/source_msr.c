@@ -396,9 +396,7 @@ static int msr_read_all(void *state, const struct source_ctx *ctx, uint64_t now)
 				domain_feed_delta(d, v, now);
 			} else {
 				domain_feed_error(d, r);
-				d->timestamp_ns = now;
-				d->last_delta_uj = 0;
-				d->last_dt_ns = 0;
+				domain_rebase(d, now);
 			}
 		} else {
 			r = msr_read(m->parts[0].fd, m->reg, &v);
@@ -410,11 +408,7 @@ static int msr_read_all(void *state, const struct source_ctx *ctx, uint64_t now)
 		if (r < 0) {
 			if (r != prev)
 				log_warning(ctx->log, "msr: %s: %s", d->path,
-					    r == -EAGAIN ? "too long since the last reading for a "
-							   "32-bit counter, interval dropped"
-					    : r == -EILSEQ
-						? "the counter went backwards, interval dropped"
-						: strerror(-r));
+					    counter_strerror(r) ? counter_strerror(r) : strerror(-r));
 			if (!first_err)
 				first_err = r;
 		} else {

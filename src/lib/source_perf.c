@@ -448,9 +448,7 @@ static int perf_read(void *state, const struct source_ctx *ctx, uint64_t now)
 		if (r < 0) {
 			if (r != prev)
 				log_warning(ctx->log, "perf: %s: %s", d->path,
-					    r == -EILSEQ
-						? "the count went backwards, interval dropped"
-						: strerror(-r));
+					    counter_strerror(r) ? counter_strerror(r) : strerror(-r));
 			if (!first_err)
 				first_err = r;
 		} else {

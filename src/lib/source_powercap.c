@@ -429,20 +429,12 @@ static void report(const struct source_ctx *ctx, const struct domain *d, int pre
 
 	if (err == prev)
 		return;
-	switch (err) {
-	case -EAGAIN:
-		why = "too long since the last reading: the counter may have wrapped more than "
-		      "once, interval dropped (read more often)";
-		break;
-	case -EILSEQ:
-		why = "the counter went backwards without a plausible wrap, interval dropped";
-		break;
-	case -ERANGE:
+	if (counter_strerror(err))
+		why = counter_strerror(err);
+	else if (err == -ERANGE)
 		why = "value above max_energy_range_uj, reading refused";
-		break;
-	default:
+	else
 		why = problem(err);
-	}
 	log_warning(ctx->log, "powercap: %s: %s", d->path, why);
 }
 

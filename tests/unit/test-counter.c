@@ -2,6 +2,8 @@
 /* test-counter.c - unwrapping counters and integrating power: never negative, never lost. */
 #include "testutil.h"
 
+#include <string.h>
+
 #include "counter.h"
 #include "util.h"
 
@@ -157,6 +159,16 @@ static void test_integrator_time_backwards(void **state)
 	assert_int_equal(it.total_uj, 0);
 }
 
+static void test_strerror_words_only_its_own_refusals(void **state)
+{
+	assert_non_null(strstr(counter_strerror(-EAGAIN), "wrapped more than once"));
+	assert_non_null(strstr(counter_strerror(-EILSEQ), "went backwards"));
+	/* Parsers return these too: the caller must word them. */
+	assert_null(counter_strerror(-EINVAL));
+	assert_null(counter_strerror(-ERANGE));
+	assert_null(counter_strerror(0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_time_backwards_refused),
 		cmocka_unit_test(test_integrator_trapezoid_and_remainder),
 		cmocka_unit_test(test_integrator_time_backwards),
+		cmocka_unit_test(test_strerror_words_only_its_own_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

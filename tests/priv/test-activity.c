@@ -370,9 +370,22 @@ static void scenario_pid_reuse(void)
 	      pid, rows, (double)ns[0] / 1e6, (double)ns[1] / 1e6);
 }
 
+/* Add process pid's on-CPU time in s: thread tid's to *busy, the main thread's to *main_ns. */
+static void thread_ns(const struct activity_sample *s, pid_t pid, pid_t tid, uint64_t *busy,
+		      uint64_t *main_ns)
+{
+	for (size_t i = 0; i < s->ntasks; i++) {
+		if (s->tasks[i].key.tgid != (uint32_t)pid)
+			continue;
+		if (s->tasks[i].key.tid == (uint32_t)tid)
+			*busy += s->tasks[i].oncpu_ns;
+		else if (s->tasks[i].key.tid == (uint32_t)pid)
+			*main_ns += s->tasks[i].oncpu_ns;
+	}
+}
+
 static void scenario_threads(void)
 {
-	const struct activity_sample *s;
 	uint64_t busy = 0, main_ns = 0;
 	pid_t pid, tid = 0;
 	int64_t truth;
@@ -386,15 +399,7 @@ static void scenario_threads(void)
 		 * charged (the final slice after the last scan is lost by design).
 		 */
 		wl_sleep_ns(120 * MS);
-		s = sample();
-		for (size_t i = 0; i < s->ntasks; i++) {
-			if (s->tasks[i].key.tgid != (uint32_t)pid)
-				continue;
-			if (s->tasks[i].key.tid == (uint32_t)tid)
-				busy += s->tasks[i].oncpu_ns;
-			else if (s->tasks[i].key.tid == (uint32_t)pid)
-				main_ns += s->tasks[i].oncpu_ns;
-		}
+		thread_ns(sample(), pid, tid, &busy, &main_ns);
 		truth = wl_reap(pid);
 		check(tid > 0 && tid != pid && busy >= 60 * MS && main_ns < 10 * MS && truth > 0,
 		      "threads (proc): busy thread %d %.1f ms in the first 120 ms (want >= 60), "
@@ -404,15 +409,7 @@ static void scenario_threads(void)
 	}
 	truth = pid > 0 ? wl_reap(pid) : pid;
 	wl_sleep_ns(20 * MS);
-	s = sample();
-	for (size_t i = 0; i < s->ntasks; i++) {
-		if (s->tasks[i].key.tgid != (uint32_t)pid)
-			continue;
-		if (s->tasks[i].key.tid == (uint32_t)tid)
-			busy += s->tasks[i].oncpu_ns;
-		else if (s->tasks[i].key.tid == (uint32_t)pid)
-			main_ns += s->tasks[i].oncpu_ns;
-	}
+	thread_ns(sample(), pid, tid, &busy, &main_ns);
 	check(pid > 0 && tid > 0 && tid != pid && busy >= 199 * MS && main_ns < 10 * MS &&
 		      truth > 0 && (double)(busy + main_ns) >= 0.99 * (double)truth,
 	      "threads: busy thread %d %.1f ms (want 200), main thread %.1f ms, rusage %.1f ms",

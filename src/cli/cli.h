@@ -69,7 +69,10 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c);
 /* libbpf's messages on stderr with -v, silent otherwise (process-global, so the CLI's call). */
 void cli_libbpf_logging(int verbose);
 
-/* Open the library with the common options; prints the error and fix on failure. */
+/*
+ * Open the library with the common options; prints the error and fix on
+ * failure. -EINVAL means the options contradict each other (a usage error).
+ */
 int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
 
 /* "joulestat VERB: message" on stderr. */

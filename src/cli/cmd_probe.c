@@ -497,7 +497,7 @@ int cmd_probe(int argc, char **argv, struct cli_common *common)
 	}
 	r = cli_open_monitor(common, &js);
 	if (r < 0)
-		return EXIT_RUNTIME;
+		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	sleep_seconds(interval_s);
 	(void)joulestat_read_energy(js);
 	(void)joulestat_read_activity(js);

@@ -19,6 +19,10 @@ check "probe: unknown --source name exits 2 naming it" \
 	bash -c '"$0" probe --source rapl2 2>&1 | grep "unknown source .rapl2." >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
 check "probe: missing --sysfs-root directory exits 1 naming it" \
 	bash -c '"$0" probe --sysfs-root /nonexistent/sys 2>&1 | grep "/nonexistent/sys" >/dev/null; [ ${PIPESTATUS[0]} -eq 1 ]' "$JS"
+check "probe: idle watts above full-load watts is a usage error naming both flags" \
+	bash -c '"$0" probe --model-idle-watts 50 --model-max-watts 20 2>&1 | grep -- "--model-idle-watts must not exceed --model-max-watts" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
+check "probe: a non-numeric model power exits 2 naming the flag" \
+	bash -c '"$0" probe --model-max-watts lots 2>&1 | grep -- "--model-max-watts: .lots." >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
 check "probe: stray argument exits 2" expect_exit 2 "$JS" probe extra
 check "probe runs on this machine" expect_exit 0 "$JS" probe -i 0.05
 check "probe --json on this machine is valid JSON with sources and domains" \

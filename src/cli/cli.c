@@ -21,6 +21,10 @@ static int cli_libbpf_verbose;
 static const struct cli_verb verbs[] = {
 	{ "probe", "what can be measured here, and why not", cmd_probe, cmd_probe_help,
 	  cmd_probe_options },
+	{ "record", "write each interval's energy per process to a file", cmd_record,
+	  cmd_record_help, cmd_record_options },
+	{ "replay", "re-run attribution over a raw recording", cmd_replay, cmd_replay_help,
+	  cmd_replay_options },
 };
 
 static void usage(FILE *out)
@@ -218,8 +222,18 @@ static int check_root(const char *flag, const char *dir)
 
 int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
 {
+	return cli_open_monitor_with(c, NULL, ret);
+}
+
+int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
+			  struct joulestat **ret)
+{
 	struct joulestat_opts o = { .sz = sizeof(o) };
 	int r;
+
+	if (base)
+		o = *base;
+	o.sz = sizeof(o);
 
 	if (check_root("--sysfs-root", c->sysfs_root) < 0 ||
 	    check_root("--procfs-root", c->procfs_root) < 0 ||

@@ -919,8 +919,6 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		if (!snap->domains[i].name || !snap->domains[i].source)
 			goto out;
 	}
-	if (fill_task_comms(snap, s) < 0)
-		goto out;
 	resolve_proc_starts(js, &w);
 	for (size_t i = 0; i < s->ntasks; i++)
 		w.cg[i] = cgroup_cache_get(&m->cgroups, s->tasks[i].cgroup_id, s->tasks[i].key.tgid,
@@ -929,6 +927,10 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	if (err < 0)
 		goto out;
 	copy_tasks(snap, &w);
+	/* After copy_tasks(), which writes each task whole. */
+	err = -ENOMEM;
+	if (fill_task_comms(snap, s) < 0)
+		goto out;
 
 	for (unsigned g = 0; g < JOULESTAT_GROUP_COUNT; g++) {
 		if (!(m->groups & (1u << g)))

@@ -25,6 +25,8 @@ static const struct cli_verb verbs[] = {
 	  cmd_record_help, cmd_record_options },
 	{ "replay", "re-run attribution over a raw recording", cmd_replay, cmd_replay_help,
 	  cmd_replay_options },
+	{ "report", "a recording as tables, an SVG picture or an HTML page", cmd_report,
+	  cmd_report_help, cmd_report_options },
 };
 
 static void usage(FILE *out)

@@ -98,5 +98,8 @@ extern const struct option cmd_record_options[];
 int cmd_replay(int argc, char **argv, struct cli_common *common);
 void cmd_replay_help(FILE *out);
 extern const struct option cmd_replay_options[];
+int cmd_report(int argc, char **argv, struct cli_common *common);
+void cmd_report_help(FILE *out);
+extern const struct option cmd_report_options[];
 
 #endif

@@ -27,6 +27,8 @@ static const struct cli_verb verbs[] = {
 	  cmd_replay_options },
 	{ "report", "a recording as tables, an SVG picture or an HTML page", cmd_report,
 	  cmd_report_help, cmd_report_options },
+	{ "top", "live view of the power each process draws", cmd_top, cmd_top_help,
+	  cmd_top_options },
 };
 
 static void usage(FILE *out)

@@ -101,5 +101,8 @@ extern const struct option cmd_replay_options[];
 int cmd_report(int argc, char **argv, struct cli_common *common);
 void cmd_report_help(FILE *out);
 extern const struct option cmd_report_options[];
+int cmd_top(int argc, char **argv, struct cli_common *common);
+void cmd_top_help(FILE *out);
+extern const struct option cmd_top_options[];
 
 #endif

@@ -161,7 +161,7 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 		 views_watts(secs > 0 ? (double)si.unattributed_uj / 1e6 / secs : NAN, d, sizeof(d)),
 		 si.estimated ? "  [estimated]" : "");
 	emit(&l, TUI_PLAIN, fn, ud);
-	line_add(&l, "domains:");
+	line_add(&l, "domains (+ in host total):");
 	for (size_t i = 0; i < si.ndomains; i++) {
 		struct joulestat_snapshot_domain sd = { .sz = sizeof(sd) };
 
@@ -171,8 +171,8 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 			emit(&l, TUI_PLAIN, fn, ud);
 			line_add(&l, "        ");
 		}
-		line_add(&l, " %s %s%s%s", sd.name, views_watts(sd.power_w, a, sizeof(a)),
-			 sd.estimated ? "*" : "", sd.in_host_total ? "" : " (in another)");
+		line_add(&l, " %s%s %s%s", sd.in_host_total ? "+" : "", sd.name,
+			 views_watts(sd.power_w, a, sizeof(a)), sd.estimated ? "*" : "");
 	}
 	emit(&l, TUI_PLAIN, fn, ud);
 	sources_in_use(v->js, src, sizeof(src));

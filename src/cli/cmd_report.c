@@ -202,7 +202,7 @@ static int add_chart(struct report *rp, const char *title, bool host, const bool
 	return 0;
 }
 
-/* Host, each domain, and each socket that has more than one host domain. */
+/* Host, each domain, and each socket that has both a package and a dram domain. */
 static int plan_charts(struct report *rp)
 {
 	const struct recfmt_header *h = rp->h;
@@ -230,14 +230,17 @@ static int plan_charts(struct report *rp)
 		size_t n = 0;
 
 		memset(m, 0, h->ndomains * sizeof(bool));
+		/* package + dram is the socket's energy (core and uncore are inside package) */
 		for (size_t d = 0; d < h->ndomains; d++)
-			if (h->domains[d].socket == (int)s && h->domains[d].in_total) {
+			if (h->domains[d].socket == (int)s &&
+			    (h->domains[d].kind == JOULESTAT_DOMAIN_PACKAGE ||
+			     h->domains[d].kind == JOULESTAT_DOMAIN_DRAM)) {
 				m[d] = true;
 				n++;
 			}
 		if (n < 2)
 			continue;
-		snprintf(title, sizeof(title), "Socket %u (all its host domains)", s);
+		snprintf(title, sizeof(title), "Socket %u (package + dram)", s);
 		if (add_chart(rp, title, false, m) < 0)
 			goto out;
 	}

@@ -153,6 +153,14 @@ struct joulestat_opts {
 	 * only. Each one costs a little per sample; see joulestat_set_groups().
 	 */
 	uint32_t groups;
+	/*
+	 * A log callback from the start, so that what joulestat_new() itself
+	 * finds (a malformed baseline file, with its line) can be reported; the
+	 * same as joulestat_set_log_fn() right after. NULL: silent.
+	 */
+	joulestat_log_fn log_fn;
+	void *log_userdata;
+	enum joulestat_log_level log_level;
 };
 
 /*

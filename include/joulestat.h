@@ -142,8 +142,10 @@ struct joulestat_opts {
 	 */
 	const char *baseline_file;
 	/*
-	 * Static power per domain, taking precedence over the file:
-	 * static_power[0 .. nstatic_power). Read during joulestat_new() only.
+	 * Static power per domain: static_power[0 .. nstatic_power). A domain
+	 * takes the entry with its own name, else the one with its kind's name;
+	 * at equal rank these options win over the file. Read during
+	 * joulestat_new() only.
 	 */
 	const struct joulestat_static_power *static_power;
 	size_t nstatic_power;
@@ -153,6 +155,14 @@ struct joulestat_opts {
 	 * only. Each one costs a little per sample; see joulestat_set_groups().
 	 */
 	uint32_t groups;
+	/*
+	 * A log callback from the start, so that what joulestat_new() itself
+	 * finds (a malformed baseline file, with its line) can be reported; the
+	 * same as joulestat_set_log_fn() right after. NULL: silent.
+	 */
+	joulestat_log_fn log_fn;
+	void *log_userdata;
+	enum joulestat_log_level log_level;
 };
 
 /*

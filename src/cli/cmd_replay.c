@@ -22,22 +22,21 @@
 void cmd_replay_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: joulestat replay FILE [--idle POLICY] [--baseline FILE] [-o OUT]\n\n"
+		"Usage: joulestat replay FILE [--idle POLICY] [-o OUT] [--baseline FILE]\n\n"
 		"Re-run attribution over a recording made with 'joulestat record --raw' and\n"
 		"write the result as a recording (to standard output, or OUT). With the\n"
 		"recording's own policy the numbers are the recorded ones, exactly.\n\n"
 		"Options:\n"
 		"  --idle POLICY      separate, proportional or baseline (default: the\n"
 		"                     recording's)\n"
+		"  -o, --output OUT   write there instead of standard output\n"
 		"  --baseline FILE    static power per domain for the baseline policy (the\n"
 		"                     file 'joulestat calibrate' writes); without it, the\n"
-		"                     static power the recording used, if any\n"
-		"  -o, --output OUT   write there instead of standard output\n");
+		"                     static power the recording used, else " CLI_BASELINE_DEFAULT_PATH "\n");
 }
 
 const struct option cmd_replay_options[] = {
 	{ "idle", required_argument, NULL, 'I' },
-	{ "baseline", required_argument, NULL, 'b' },
 	{ "output", required_argument, NULL, 'o' },
 	CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
@@ -209,7 +208,7 @@ static int apply_baseline(const char *path, struct recfmt_header *h)
 
 int cmd_replay(int argc, char **argv, struct cli_common *common)
 {
-	const char *path, *out_path = NULL, *baseline = NULL;
+	const char *path, *out_path = NULL, *baseline;
 	struct recfile rf = { 0 };
 	enum attrib_idle_policy policy = ATTRIB_IDLE_SEPARATE;
 	bool policy_given = false;
@@ -233,9 +232,6 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 				return EXIT_USAGE;
 			}
 			policy_given = true;
-			break;
-		case 'b':
-			baseline = optarg;
 			break;
 		case 'o':
 			out_path = optarg;
@@ -261,10 +257,17 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 			  rf.path);
 		goto out;
 	}
-	if (baseline && apply_baseline(baseline, &rf.header) < 0)
-		goto out;
 	if (!policy_given)
 		policy = rf.header.idle;
+	/* --baseline, else calibrate's file when the policy needs static power the recording lacks. */
+	baseline = common->baseline;
+	if (!baseline && policy == ATTRIB_IDLE_BASELINE &&
+	    access(CLI_BASELINE_DEFAULT_PATH, R_OK) == 0)
+		for (size_t i = 0; i < rf.header.ndomains; i++)
+			if (!rf.header.domains[i].static_mw)
+				baseline = CLI_BASELINE_DEFAULT_PATH;
+	if (baseline && apply_baseline(baseline, &rf.header) < 0)
+		goto out;
 	if (policy == ATTRIB_IDLE_BASELINE)
 		for (size_t i = 0; i < rf.header.ndomains; i++)
 			if (!rf.header.domains[i].static_mw)

@@ -368,7 +368,8 @@ static int pass_series(struct report *rp)
 			cli_error("report", "%s changed while it was read", rp->rf.path);
 			return -EIO;
 		}
-		ns = (double)(iv->end_ns - iv->start_ns);
+		/* A zero-length interval (a fixture clock that stood still) draws nothing. */
+		ns = iv->end_ns > iv->start_ns ? (double)(iv->end_ns - iv->start_ns) : INFINITY;
 		rp->t0_ns[i] = iv->start_ns - rp->first_start_ns;
 		rp->t1_ns[i] = iv->end_ns - rp->first_start_ns;
 		for (size_t c = 0; c < rp->ncharts; c++) {

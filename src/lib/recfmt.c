@@ -715,8 +715,9 @@ int recfmt_parse_interval(const char *buf, size_t len, const struct recfmt_heade
 	    (r = get_u64(&d, root, "interval", "start_ns", &iv->start_ns)) < 0 ||
 	    (r = get_u64(&d, root, "interval", "end_ns", &iv->end_ns)) < 0)
 		goto fail;
-	if (iv->end_ns <= iv->start_ns) {
-		r = derr(&d, -EINVAL, "interval: end_ns %llu is not after start_ns %llu",
+	/* Equal is possible: a fixture's clock (its uptime file) may not have moved. */
+	if (iv->end_ns < iv->start_ns) {
+		r = derr(&d, -EINVAL, "interval: end_ns %llu is before start_ns %llu",
 			 (unsigned long long)iv->end_ns, (unsigned long long)iv->start_ns);
 		goto fail;
 	}

@@ -158,7 +158,7 @@ static void test_inconsistent_intervals_are_refused(void **state)
 		{ "\"unattributed_uj\":0,\"power_w\":20.000}", "\"unattributed_uj\":0,\"tasks_uj\":1}", "host: member \"tasks_uj\" appears twice" },
 		{ "\"status\":\"split\"", "\"status\":\"halved\"", "domains[0] (package-0).status: unknown status \"halved\"" },
 		{ "\"seq\":1", "\"seq\":-1", "interval.seq: expected an unsigned integer, got a negative number" },
-		{ "\"end_ns\":6000000000", "\"end_ns\":5000000000", "end_ns 5000000000 is not after start_ns" },
+		{ "\"end_ns\":6000000000", "\"end_ns\":4999999999", "end_ns 4999999999 is before start_ns" },
 		{ "[100,4200,1000,\"make\"", "[100,4200,1000,\"make-it-longer-than-15\"", "longer than 15 bytes" },
 		{ "[3,250000000]", "[4,250000000]", "raw.tasks[1]: CPU 4, but the header has 4 CPUs" },
 		{ "[3,250000000]", "[3]", "raw.tasks[1]: the CPU times are not (cpu, ns) pairs" },

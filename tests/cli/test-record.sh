@@ -109,6 +109,10 @@ check "real: record -d 0.5 without --raw has no raw part, and replay refuses it 
 check "real: record -o - writes the recording to standard output" \
 	bash -c '"$0" record -o - -i 0.1 -d 0.3 | jq -se ".[0].format == \"joulestat-record\" and length == 4"' "$JS"
 
+check "real: SIGINT during the first interval still writes it, and exits 0" \
+	bash -c '"$0" record -o "$1/int.jsonl" -i 5 & p=$!; sleep 1; kill -INT $p; wait $p &&
+		jq -se "length == 2 and .[1].seq == 1 and (.[1].end_ns - .[1].start_ns) < 4000000000" "$1/int.jsonl"' "$JS" "$TMP"
+
 # ---- bad recordings: exit 1, the line named, nothing skipped ----
 head -n 3 "$R" >"$TMP/cut.jsonl"
 sed -n 4p "$R" | head -c 200 >>"$TMP/cut.jsonl"

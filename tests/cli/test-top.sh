@@ -68,7 +68,7 @@ check "fixture: --group comm has one row per command" \
 	bash -c 'grep -Eq "^COMMAND +W +J +CPU% +SHARE" "$0" && grep -Eq "^busy-b +[0-9.]+ " "$0" &&
 		grep -Eq "^busy-a +[0-9.]+ " "$0"' "$TMP/comm.out"
 check "fixture: --group user puts both processes in root's row, with all of the tasks' energy" \
-	bash -c 'awk "/^joulestat top/{n++} n==2" "$0" | grep -Eq "^root +[0-9.]+ +[0-9.]+ +1[0-9][0-9].[0-9] +100.0%"' "$TMP/user.out"
+	bash -c 'awk "/^joulestat top/{n++} n==2" "$0" | grep -Eq "^root +[0-9.]+ +[0-9.]+ +[0-9]+\.[0-9] +100.0%"' "$TMP/user.out"
 
 # The real machine.
 check "real: top -n 2 --batch -i 0.2 prints two frames with a table" \
@@ -87,9 +87,11 @@ check "real: --activity proc and every grouping run" \
 
 # ncurses in a pseudo-terminal: draws, survives shrinking below its minimum and growing again.
 if command -v script >/dev/null; then
-	check "terminal: top -n 4 draws with ncurses and handles SIGWINCH resizes" \
-		bash -c 'TERM=xterm script -qfec "stty rows 24 cols 100; \"$0\" top -i 0.3 -n 4 </dev/tty & p=\$!;
-			sleep 0.5; stty rows 5 cols 30; kill -WINCH \$p; sleep 0.4; stty rows 40 cols 160; kill -WINCH \$p;
+	# Resize only once the first screen is drawn (ncurses handles SIGWINCH from initscr on).
+	check "terminal: top draws with ncurses and handles SIGWINCH resizes" \
+		bash -c 'TERM=xterm script -qfec "stty rows 24 cols 100; \"$0\" top -i 0.3 -n 10 </dev/tty & p=\$!;
+			for i in \$(seq 100); do grep -aq \"q quit\" \"$1/tty.log\" && break; sleep 0.1; done;
+			stty rows 5 cols 30; kill -WINCH \$p; sleep 0.5; stty rows 40 cols 160; kill -WINCH \$p;
 			wait \$p" "$1/tty.log" >/dev/null && grep -aq "terminal too small" "$1/tty.log" &&
 			grep -aq "q quit  g grouping" "$1/tty.log" && grep -aq $'"'"'\e\[?1049h'"'"' "$1/tty.log"' \
 		"$JS" "$TMP"

@@ -193,7 +193,6 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 		line_add(&l, "%s", v->status);
 		emit(&l, TUI_WARN, fn, ud);
 	}
-	(void)v->since_s;
 }
 
 /* Width of the flexible name column, given the fixed ones. */

@@ -34,7 +34,6 @@ struct tui_view {
 	enum joulestat_group group;
 	enum tui_sort sort;
 	const char *status;			/* a transient message, or NULL */
-	double since_s;				/* wall-clock seconds the cumulative J cover */
 };
 
 /* Called with each line of a layout; `attr` says how ncurses should show it. */

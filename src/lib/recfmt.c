@@ -479,7 +479,7 @@ static int copy_comm(struct dec *d, const struct jsonr_node *n, const char *path
 
 /* rows: [[tgid, start_ns, uid, "comm", cpu_ns, [energy_uj per domain]], ...] */
 static int parse_rows(struct dec *d, const struct jsonr_node *rows, const struct recfmt_header *h,
-		      struct recfmt_interval *iv)
+		      struct recfmt_interval *iv, size_t line_len)
 {
 	const struct jsonr_node *row, *e;
 	uint64_t *sum;
@@ -489,6 +489,13 @@ static int parse_rows(struct dec *d, const struct jsonr_node *rows, const struct
 	r = want_array(d, rows, "rows");
 	if (r < 0)
 		return r;
+	/*
+	 * Each row holds at least one digit and a comma per domain: refuse
+	 * before allocating rows × domains for a line that cannot hold them.
+	 */
+	if (h->ndomains && rows->count > line_len / (2 * h->ndomains))
+		return derr(d, -EINVAL, "rows: %u rows of %zu energies cannot fit in this line",
+			    rows->count, h->ndomains);
 	iv->nrows = rows->count;
 	iv->rows = calloc(rows->count ? rows->count : 1, sizeof(*iv->rows));
 	iv->row_energy = calloc((size_t)(rows->count ? rows->count : 1) * (h->ndomains + 1),
@@ -777,7 +784,7 @@ int recfmt_parse_interval(const char *buf, size_t len, const struct recfmt_heade
 	}
 	iv->captured = n->type == JSONR_NUMBER ? n->dbl : 1.0;
 
-	if ((r = parse_rows(&d, jsonr_get(&doc, root, "rows"), h, iv)) < 0)
+	if ((r = parse_rows(&d, jsonr_get(&doc, root, "rows"), h, iv, len)) < 0)
 		goto fail;
 	raw = jsonr_get(&doc, root, "raw");
 	if (h->raw && !raw) {

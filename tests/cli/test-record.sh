@@ -109,9 +109,12 @@ check "real: record -d 0.5 without --raw has no raw part, and replay refuses it 
 check "real: record -o - writes the recording to standard output" \
 	bash -c '"$0" record -o - -i 0.1 -d 0.3 | jq -se ".[0].format == \"joulestat-record\" and length == 4"' "$JS"
 
-check "real: SIGINT during the first interval still writes it, and exits 0" \
-	bash -c '"$0" record -o "$1/int.jsonl" -i 5 & p=$!; sleep 1; kill -INT $p; wait $p &&
-		jq -se "length == 2 and .[1].seq == 1 and (.[1].end_ns - .[1].start_ns) < 4000000000" "$1/int.jsonl"' "$JS" "$TMP"
+# SIGTERM, not SIGINT: a background job of a script starts with SIGINT ignored,
+# so a SIGINT sent before record installs its handler would be lost. -d bounds
+# the run should the signal come too early anyway.
+check "real: SIGTERM during the first interval still writes it, and exits 0" \
+	bash -c '"$0" record -o "$1/int.jsonl" -i 5 -d 10 & p=$!; sleep 2; kill -TERM $p; wait $p &&
+		jq -se "length == 2 and .[1].seq == 1 and (.[1].end_ns - .[1].start_ns) < 4500000000" "$1/int.jsonl"' "$JS" "$TMP"
 
 # ---- bad recordings: exit 1, the line named, nothing skipped ----
 head -n 3 "$R" >"$TMP/cut.jsonl"
@@ -166,6 +169,10 @@ check "report --top 1 keeps only busy-b named on the host chart, busy-a alone on
 		grep -q "busy-b (200)" <<<"$s" && ! grep -q "busy-a" <<<"$s" &&
 		xmllint --xpath "//*[local-name()=\"g\"][@data-title=\"Socket 0 (package + dram)\"]/*[@class=\"series\"]/@data-series" "$2/r1.svg" |
 		grep -q "busy-a (100)"' "$JS" "$R" "$TMP"
+sed 's/"busy-a"/"b\xffy<\&>\\u0001"/g' "$R" >"$TMP/odd.jsonl"
+check "a command name with markup, invalid UTF-8 and a control byte still gives well-formed SVG" \
+	bash -c '"$0" report "$1/odd.jsonl" --svg "$1/odd.svg" && xmllint --noout "$1/odd.svg" &&
+		grep -q "data-series=\"b?y&lt;&amp;&gt;? (100)\"" "$1/odd.svg"' "$JS" "$TMP"
 check "report --html writes one page with no external resources" \
 	bash -c '"$0" report "$1" --html "$2/r.html" && grep -q "<table id=\"top\">" "$2/r.html" && grep -q "<svg" "$2/r.html" &&
 		! grep -Eq "(src|href)=\"https?:" "$2/r.html" && ! grep -q "<script" "$2/r.html"' "$JS" "$R" "$TMP"

@@ -440,6 +440,13 @@ struct joulestat_snapshot_info {
 	size_t ndomains;
 	size_t ntasks;
 	uint32_t groups;		/* the groupings it carries (mask of 1u << enum joulestat_group) */
+	/*
+	 * [ncpus] per CPU: time inside task slices the kernel charged to no
+	 * task (interrupts, hypervisor steal); attribution leaves its energy
+	 * unattributed, as lost time's. All zero when the collector cannot tell.
+	 */
+	const uint64_t *cpu_irq_ns;
+	uint64_t irq_ns;		/* Σ cpu_irq_ns */
 };
 
 /* -EINVAL for NULL arguments or info->sz too small. */

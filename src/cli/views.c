@@ -292,13 +292,17 @@ int views_interval_from(const struct recfmt_header *h, const struct joulestat_sn
 	if (h->raw) {
 		iv->idle_ns = calloc(si.ncpus ? si.ncpus : 1, sizeof(uint64_t));
 		iv->lost_ns_cpu = calloc(si.ncpus ? si.ncpus : 1, sizeof(uint64_t));
+		iv->irq_ns_cpu = calloc(si.ncpus ? si.ncpus : 1, sizeof(uint64_t));
 		iv->tasks = calloc(si.ntasks ? si.ntasks : 1, sizeof(*iv->tasks));
 		iv->proc_start_ns = calloc(si.ntasks ? si.ntasks : 1, sizeof(uint64_t));
 		r = -ENOMEM;
-		if (!iv->idle_ns || !iv->lost_ns_cpu || !iv->tasks || !iv->proc_start_ns)
+		if (!iv->idle_ns || !iv->lost_ns_cpu || !iv->irq_ns_cpu || !iv->tasks ||
+		    !iv->proc_start_ns)
 			goto fail;
 		memcpy(iv->idle_ns, si.cpu_idle_ns, si.ncpus * sizeof(uint64_t));
 		memcpy(iv->lost_ns_cpu, si.cpu_lost_ns, si.ncpus * sizeof(uint64_t));
+		if (si.cpu_irq_ns)
+			memcpy(iv->irq_ns_cpu, si.cpu_irq_ns, si.ncpus * sizeof(uint64_t));
 		for (size_t t = 0; t < si.ntasks; t++) {
 			struct joulestat_task tk = { .sz = sizeof(tk) };
 
@@ -338,7 +342,8 @@ int views_interval_from(const struct recfmt_header *h, const struct joulestat_sn
 		iv->has_raw = true;
 		iv->sample = (struct activity_sample){
 			.start_ns = iv->start_ns, .end_ns = iv->end_ns, .ncpus = si.ncpus,
-			.idle_ns = iv->idle_ns, .lost_ns = iv->lost_ns_cpu, .tasks = iv->tasks,
+			.idle_ns = iv->idle_ns, .lost_ns = iv->lost_ns_cpu, .irq_ns = iv->irq_ns_cpu,
+			.tasks = iv->tasks,
 			.ntasks = si.ntasks, .rows = iv->task_rows, .nrows = nrows_raw,
 			.dropped = si.dropped, .captured = si.captured,
 		};

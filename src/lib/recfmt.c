@@ -397,6 +397,7 @@ struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv)
 	free(iv->row_energy);
 	free(iv->idle_ns);
 	free(iv->lost_ns_cpu);
+	free(iv->irq_ns_cpu);
 	free(iv->tasks);
 	free(iv->task_rows);
 	free(iv->proc_start_ns);
@@ -577,12 +578,12 @@ out:
 	return r;
 }
 
-/* raw: {"idle_ns": [...], "lost_ns": [...], "tasks": [[tgid, tid, start_ns, uid, cgroup_id,
- *        "comm", flags, proc_start_ns, [cpu, ns, cpu, ns, ...]], ...]} */
+/* raw: {"idle_ns": [...], "lost_ns": [...], "irq_ns": [...], "tasks": [[tgid, tid, start_ns,
+ *        uid, cgroup_id, "comm", flags, proc_start_ns, [cpu, ns, cpu, ns, ...]], ...]} */
 static int parse_raw(struct dec *d, const struct jsonr_node *raw, const struct recfmt_header *h,
 		     struct recfmt_interval *iv)
 {
-	const struct jsonr_node *idle, *lost, *tasks, *t, *n;
+	const struct jsonr_node *idle, *lost, *irq, *tasks, *t, *n;
 	size_t nrows = 0, i = 0, c;
 	int r;
 
@@ -590,23 +591,30 @@ static int parse_raw(struct dec *d, const struct jsonr_node *raw, const struct r
 		return r;
 	idle = jsonr_get(d->doc, raw, "idle_ns");
 	lost = jsonr_get(d->doc, raw, "lost_ns");
+	irq = jsonr_get(d->doc, raw, "irq_ns");
 	tasks = jsonr_get(d->doc, raw, "tasks");
 	if ((r = want_array(d, idle, "raw.idle_ns")) < 0 ||
 	    (r = want_array(d, lost, "raw.lost_ns")) < 0 ||
+	    (r = want_array(d, irq, "raw.irq_ns")) < 0 ||
 	    (r = want_array(d, tasks, "raw.tasks")) < 0)
 		return r;
-	if (idle->count != h->ncpus || lost->count != h->ncpus)
-		return derr(d, -EINVAL, "raw: idle_ns has %u and lost_ns %u values for %u CPUs",
-			    idle->count, lost->count, h->ncpus);
+	if (idle->count != h->ncpus || lost->count != h->ncpus || irq->count != h->ncpus)
+		return derr(d, -EINVAL,
+			    "raw: idle_ns has %u, lost_ns %u and irq_ns %u values for %u CPUs",
+			    idle->count, lost->count, irq->count, h->ncpus);
 	iv->idle_ns = calloc(h->ncpus, sizeof(uint64_t));
 	iv->lost_ns_cpu = calloc(h->ncpus, sizeof(uint64_t));
-	if (!iv->idle_ns || !iv->lost_ns_cpu)
+	iv->irq_ns_cpu = calloc(h->ncpus, sizeof(uint64_t));
+	if (!iv->idle_ns || !iv->lost_ns_cpu || !iv->irq_ns_cpu)
 		return -ENOMEM;
 	for (c = 0, n = jsonr_first(d->doc, idle); n; n = jsonr_next(d->doc, n), c++)
 		if ((r = node_u64(d, n, "raw.idle_ns", NULL, &iv->idle_ns[c])) < 0)
 			return r;
 	for (c = 0, n = jsonr_first(d->doc, lost); n; n = jsonr_next(d->doc, n), c++)
 		if ((r = node_u64(d, n, "raw.lost_ns", NULL, &iv->lost_ns_cpu[c])) < 0)
+			return r;
+	for (c = 0, n = jsonr_first(d->doc, irq); n; n = jsonr_next(d->doc, n), c++)
+		if ((r = node_u64(d, n, "raw.irq_ns", NULL, &iv->irq_ns_cpu[c])) < 0)
 			return r;
 	for (t = jsonr_first(d->doc, tasks); t; t = jsonr_next(d->doc, t)) {
 		const struct jsonr_node *cpus = t->type == JSONR_ARRAY ? nth(d->doc, t, 8) : NULL;
@@ -676,6 +684,7 @@ static int parse_raw(struct dec *d, const struct jsonr_node *raw, const struct r
 		.ncpus = h->ncpus,
 		.idle_ns = iv->idle_ns,
 		.lost_ns = iv->lost_ns_cpu,
+		.irq_ns = iv->irq_ns_cpu,
 		.tasks = iv->tasks,
 		.ntasks = i,
 		.rows = iv->task_rows,
@@ -955,6 +964,9 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 		fputs("],\"lost_ns\":[", f);
 		for (unsigned c = 0; c < s->ncpus; c++)
 			fprintf(f, "%s%llu", c ? "," : "", (unsigned long long)(s->lost_ns ? s->lost_ns[c] : 0));
+		fputs("],\"irq_ns\":[", f);
+		for (unsigned c = 0; c < s->ncpus; c++)
+			fprintf(f, "%s%llu", c ? "," : "", (unsigned long long)(s->irq_ns ? s->irq_ns[c] : 0));
 		fputs("],\"tasks\":[", f);
 		for (size_t t = 0; t < s->ntasks; t++) {
 			const struct activity_task *tk = &s->tasks[t];

@@ -116,6 +116,7 @@ struct recfmt_interval {
 	struct activity_sample sample;
 	uint64_t *idle_ns;		/* [sample.ncpus] */
 	uint64_t *lost_ns_cpu;		/* [sample.ncpus] */
+	uint64_t *irq_ns_cpu;		/* [sample.ncpus] */
 	struct activity_task *tasks;	/* [sample.ntasks] */
 	struct activity_row *task_rows;	/* [sample.nrows] */
 	uint64_t *proc_start_ns;	/* [sample.ntasks]: the process start of each task, 0: unknown */

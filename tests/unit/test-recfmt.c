@@ -49,6 +49,7 @@ static const char interval_line[] =
 	"\"rows\":[[100,4200,1000,\"make\",750000000,[2500000,500000,3750000]],"
 	"[200,4300,0,\"kworker/3:1\",250000000,[0,500000,1250000]]],"
 	"\"raw\":{\"idle_ns\":[500000000,1000000000,750000000,750000000],\"lost_ns\":[0,0,0,0],"
+	"\"irq_ns\":[0,0,0,0],"
 	"\"tasks\":[[100,100,4200,1000,77,\"make\",0,4200,[0,500000000,2,250000000]],"
 	"[200,201,4310,0,1,\"kworker/3:1\",4,4300,[3,250000000]]]}}";
 
@@ -118,6 +119,8 @@ static void test_interval_decodes(void **state)
 	assert_int_equal(iv->tasks[0].cgroup_id, 77);
 	assert_int_equal(iv->proc_start_ns[1], 4300);
 	assert_int_equal(iv->sample.idle_ns[0], 500000000);
+	assert_non_null(iv->sample.irq_ns);
+	assert_int_equal(iv->sample.irq_ns[3], 0);
 	recfmt_interval_free(iv);
 	recfmt_header_free(&h);
 }
@@ -162,7 +165,8 @@ static void test_inconsistent_intervals_are_refused(void **state)
 		{ "[100,4200,1000,\"make\"", "[100,4200,1000,\"make-it-longer-than-15\"", "longer than 15 bytes" },
 		{ "[3,250000000]", "[4,250000000]", "raw.tasks[1]: CPU 4, but the header has 4 CPUs" },
 		{ "[3,250000000]", "[3]", "raw.tasks[1]: the CPU times are not (cpu, ns) pairs" },
-		{ "\"lost_ns\":[0,0,0,0]", "\"lost_ns\":[0,0,0]", "raw: idle_ns has 4 and lost_ns 3 values for 4 CPUs" },
+		{ "\"lost_ns\":[0,0,0,0]", "\"lost_ns\":[0,0,0]", "raw: idle_ns has 4, lost_ns 3 and irq_ns 4 values for 4 CPUs" },
+		{ ",\"irq_ns\":[0,0,0,0]", "", "raw.irq_ns: missing" },
 		{ ",\"raw\":{", ",\"raw_\":{", "raw: missing, though the header says the recording is raw" },
 		{ "{\"seq\":1", "{\"format\":\"joulestat-record\",\"seq\":1", "a second header" },
 		{ "\"captured\":1.0000", "\"captured\":1.5", "activity.captured" },

@@ -12,6 +12,10 @@ TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps \
 	chromium \
 	libxml2-utils \
 	bsdutils
+# the man page test renders libjoulestat(3); the example builds with make
+TEST_DEPS += man-db
+TEST_DEPS += groff-base
+TEST_DEPS += make
 
 .PHONY: all deps test-deps build run check clean
 

@@ -511,6 +511,7 @@ struct attrib_result *attrib_result_free(struct attrib_result *r)
 			free(r->ledgers[i].rows);
 	free(r->ledgers);
 	free(r->tasks);
+	free(r->order);
 	free(r);
 	return NULL;
 }
@@ -566,6 +567,9 @@ int attrib_split(const struct activity_sample *s, const struct attrib_domain *do
 		}
 	}
 
+	/* The key order is the result's too: grouping reuses it instead of sorting again. */
+	r->order = wk.order;
+	wk.order = NULL;
 	*ret = r;
 	r = NULL;
 	err = 0;

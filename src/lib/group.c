@@ -188,11 +188,78 @@ static void unpack_key(enum group_by by, const struct radix_key *p, struct group
 	}
 }
 
+/* Open addressing from a packed group key to its group's index. */
+struct gtab {
+	struct gslot {
+		struct radix_key k;
+		uint32_t group;		/* UINT32_MAX: empty */
+	} *slot;
+	size_t cap;
+};
+
+static size_t gk_hash(const struct radix_key *k)
+{
+	uint64_t h = k->hi * 0x9e3779b97f4a7c15ULL ^ k->lo;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+/* Double the table (it starts small: most groupings have few groups). */
+static int gtab_grow(struct gtab *t)
+{
+	size_t cap = t->cap * 2;
+	struct gslot *slot = malloc(cap * sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < cap; i++)
+		slot[i].group = UINT32_MAX;
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t j;
+
+		if (t->slot[i].group == UINT32_MAX)
+			continue;
+		for (j = gk_hash(&t->slot[i].k) & (cap - 1); slot[j].group != UINT32_MAX;
+		     j = (j + 1) & (cap - 1))
+			;
+		slot[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->cap = cap;
+	return 0;
+}
+
+/* The group of key k, numbered `next` when new (*ret_new set). Room for one more: the caller's. */
+static uint32_t gtab_get(struct gtab *t, const struct radix_key *k, uint32_t next, bool *ret_new)
+{
+	size_t i = gk_hash(k) & (t->cap - 1);
+
+	for (;; i = (i + 1) & (t->cap - 1)) {
+		struct gslot *e = &t->slot[i];
+
+		if (e->group == UINT32_MAX) {
+			e->k = *k;
+			e->group = next;
+			*ret_new = true;
+			return next;
+		}
+		if (e->k.hi == k->hi && e->k.lo == k->lo) {
+			*ret_new = false;
+			return e->group;
+		}
+	}
+}
+
 /*
- * Members are ordered by two stable radix sorts - task key, then group key -
- * so each group's members come out in task key order, and groups by
- * energy (a third, over the groups) with equal energies in key order: the
- * same result a comparison sort gives, at a fraction of the cost.
+ * One pass over the members in task key order assigns each to its group
+ * through a hash of the packed keys; a counting pass then lays each
+ * group's members out contiguously, still in task key order. Only the
+ * groups are sorted: by key, then stably by energy, largest first. The
+ * result is the one a comparison sort of all members would give.
  */
 static int group_impl(const struct activity_sample *s, const struct attrib_result *r,
 		      size_t ledger, enum group_by by, const uint64_t *proc_start_ns,
@@ -202,10 +269,11 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 	struct group_result *g = NULL;
 	struct leader *leaders = NULL;
 	struct member *m = NULL;
-	struct radix_key *gk = NULL, *tk = NULL;
+	struct radix_key *gk = NULL;
 	struct group_row *rows = NULL;
-	uint32_t *order = NULL, *tmp = NULL;
-	size_t n, nm = 0, nleaders = 0, ng = 0;
+	struct gtab tab = { 0 };
+	uint32_t *mgroup = NULL, *order = NULL, *tmp = NULL, *pos = NULL, *key_order = NULL;
+	size_t n, nm = 0, nleaders = 0, ng = 0, rows_cap = 0;
 	int err;
 
 	if (!s || !r || !ret || (unsigned)by >= ARRAY_SIZE(group_names) || r->ntasks != s->ntasks ||
@@ -224,19 +292,40 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 	err = -ENOMEM;
 	g = calloc(1, sizeof(*g));
 	m = malloc((n ? n : 1) * sizeof(*m));
-	gk = malloc((n ? n : 1) * sizeof(*gk));
-	tk = malloc((n ? n : 1) * sizeof(*tk));
-	order = malloc((n ? n : 1) * sizeof(*order));
-	tmp = malloc((n ? n : 1) * sizeof(*tmp));
-	rows = calloc(n ? n : 1, sizeof(*rows));
-	if (!g || !m || !gk || !tk || !order || !tmp || !rows)
+	mgroup = malloc((n ? n : 1) * sizeof(*mgroup));
+	tab.cap = 64;
+	tab.slot = malloc(tab.cap * sizeof(*tab.slot));
+	if (!g || !m || !mgroup || !tab.slot)
 		goto out;
+	for (size_t i = 0; i < tab.cap; i++)
+		tab.slot[i].group = UINT32_MAX;
 	g->by = by;
 	g->ledger = ledger;
 	g->members = calloc(n ? n : 1, sizeof(*g->members));
-	g->groups = calloc(n ? n : 1, sizeof(*g->groups));
-	if (!g->members || !g->groups)
+	if (!g->members)
 		goto out;
+
+	/* Members in task key order: a ledger's rows are; all tasks go by the result's order. */
+	if (!l && !r->order) {
+		struct radix_key *tk = malloc((n ? n : 1) * sizeof(*tk));
+		uint32_t *scratch = malloc((n ? n : 1) * sizeof(*scratch));
+
+		key_order = malloc((n ? n : 1) * sizeof(*key_order));
+		if (!tk || !key_order || !scratch) {
+			free(tk);
+			free(scratch);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			tk[i] = (struct radix_key){ (uint64_t)s->tasks[i].key.tgid << 32 |
+							    s->tasks[i].key.tid,
+						    s->tasks[i].key.start_ns };
+			key_order[i] = (uint32_t)i;
+		}
+		radix_sort(tk, key_order, scratch, n);
+		free(tk);
+		free(scratch);
+	}
 
 	if (by == GROUP_PROCESS) {
 		leaders = calloc(s->ntasks ? s->ntasks : 1, sizeof(*leaders));
@@ -250,9 +339,12 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 	}
 
 	for (size_t j = 0; j < n; j++) {
-		uint32_t t = l ? l->rows[j].task : (uint32_t)j;
+		uint32_t t = l ? l->rows[j].task : key_order ? key_order[j] : r->order[j];
 		const struct activity_task *task = &s->tasks[t];
 		uint64_t pstart = 0, cls = class_id ? class_id[t] : 0;
+		struct radix_key k;
+		bool fresh;
+		uint32_t gi;
 
 		if (by == GROUP_CLASS && cls == GROUP_CLASS_NONE)
 			continue;
@@ -262,50 +354,72 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 				pstart = leader_start(leaders, nleaders, task->key.tgid,
 						      task->key.start_ns);
 		}
-		gk[nm] = pack_key(by, task, pstart, cls);
-		tk[nm] = (struct radix_key){ (uint64_t)task->key.tgid << 32 | task->key.tid,
-					     task->key.start_ns };
+		k = pack_key(by, task, pstart, cls);
+		/* Room for one more group in the table (at most half full) and in the rows. */
+		if ((ng + 1) * 2 > tab.cap && gtab_grow(&tab) < 0)
+			goto out;
+		if (ng == rows_cap) {
+			size_t cap = rows_cap ? rows_cap * 2 : 64;
+			struct group_row *nr = realloc(rows, cap * sizeof(*nr));
+			struct radix_key *nk = realloc(gk, cap * sizeof(*nk));
+
+			if (nr)
+				rows = nr;
+			if (nk)
+				gk = nk;
+			if (!nr || !nk)
+				goto out;
+			rows_cap = cap;
+		}
+		gi = gtab_get(&tab, &k, (uint32_t)ng, &fresh);
+		if (fresh) {
+			gk[ng] = k;
+			memset(&rows[ng], 0, sizeof(rows[ng]));
+			unpack_key(by, &k, &rows[ng].key);
+			ng++;
+		}
 		m[nm] = (struct member){
 			.task = t,
 			.energy_uj = l ? l->rows[j].energy_uj : r->tasks[t].energy_uj,
 			.estimated = l ? l->estimated : r->tasks[t].estimated,
 		};
-		order[nm] = (uint32_t)nm;
-		nm++;
+		mgroup[nm++] = gi;
+		rows[gi].nmembers++;
+		rows[gi].estimated |= m[nm - 1].estimated;
+		err = -EOVERFLOW;
+		/* Σ members <= the attribution's total, which fits: only forged input gets here. */
+		if (__builtin_add_overflow(rows[gi].energy_uj, m[nm - 1].energy_uj,
+					   &rows[gi].energy_uj) ||
+		    __builtin_add_overflow(g->total_uj, m[nm - 1].energy_uj, &g->total_uj))
+			goto out;
+		err = -ENOMEM;
 	}
 	n = nm;
-	/* Members come in task index (or ledger row) order: the final tie-break, kept stable. */
-	radix_sort(tk, order, tmp, n);
-	radix_sort(gk, order, tmp, n);
+	order = malloc((ng ? ng : 1) * sizeof(*order));
+	tmp = malloc((ng ? ng : 1) * sizeof(*tmp));
+	g->groups = calloc(ng ? ng : 1, sizeof(*g->groups));
+	if (!order || !tmp || !g->groups)
+		goto out;
 
-	err = -EOVERFLOW;
-	for (size_t i = 0; i < n; i++) {
-		const struct member *cur = &m[order[i]];
-		struct group_row *row;
-
-		if (i == 0 || gk[order[i]].hi != gk[order[i - 1]].hi ||
-		    gk[order[i]].lo != gk[order[i - 1]].lo) {
-			row = &rows[ng++];
-			unpack_key(by, &gk[order[i]], &row->key);
-			row->first = i;
-		}
-		row = &rows[ng - 1];
-		row->nmembers++;
-		row->estimated |= cur->estimated;
-		/* Σ members <= the attribution's total, which fits: only forged input gets here. */
-		if (__builtin_add_overflow(row->energy_uj, cur->energy_uj, &row->energy_uj) ||
-		    __builtin_add_overflow(g->total_uj, cur->energy_uj, &g->total_uj))
-			goto out;
-		g->members[i] = cur->task;
-	}
-	/* Largest energy first; the groups are in key order, and the sort is stable. */
-	for (size_t i = 0; i < ng; i++) {
-		gk[i] = (struct radix_key){ ~rows[i].energy_uj, 0 };
+	/* The groups in output order: by key, then stably by energy, largest first. */
+	for (size_t i = 0; i < ng; i++)
 		order[i] = (uint32_t)i;
-	}
 	radix_sort(gk, order, tmp, ng);
 	for (size_t i = 0; i < ng; i++)
-		g->groups[i] = rows[order[i]];
+		gk[i] = (struct radix_key){ ~rows[i].energy_uj, 0 };
+	radix_sort(gk, order, tmp, ng);
+	/* Where each group's members start, in that order (tmp: group -> output position). */
+	pos = tmp;
+	for (size_t i = 0, first = 0; i < ng; i++) {
+		struct group_row *row = &g->groups[i];
+
+		*row = rows[order[i]];
+		row->first = first;
+		pos[order[i]] = (uint32_t)first;
+		first += row->nmembers;
+	}
+	for (size_t i = 0; i < n; i++)
+		g->members[pos[mgroup[i]]++] = m[i].task;
 	g->ngroups = ng;
 	g->nmembers = n;
 
@@ -317,9 +431,11 @@ out:
 	free(order);
 	free(tmp);
 	free(gk);
-	free(tk);
+	free(mgroup);
+	free(key_order);
 	free(rows);
 	free(m);
+	free(tab.slot);
 	group_result_free(g);
 	return err;
 }

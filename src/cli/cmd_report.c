@@ -641,9 +641,9 @@ static void svg_chart(FILE *f, const struct report *rp, const struct chart *ch, 
 
 		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#000\" "
 			   "stroke-width=\"2\"/><text x=\"%d\" y=\"%.1f\" font-size=\"12\">total "
-			   "(measured%s): %s</text>\n",
+			   "(%s): %s</text>\n",
 			LEGEND_X, LEGEND_X + 14, ly + 6, ly + 6, LEGEND_X + 20, ly + 10,
-			ch->estimated ? ", estimated" : "", views_joules(ch->delta_uj, buf, sizeof(buf)));
+			ch->estimated ? "estimated" : "measured", views_joules(ch->delta_uj, buf, sizeof(buf)));
 		ly += LINE_H;
 		for (size_t s = nser; s-- > 0; ly += LINE_H) {
 			uint64_t uj = series_uj(rp, ch, s);

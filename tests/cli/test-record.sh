@@ -113,7 +113,12 @@ check "real: record -o - writes the recording to standard output" \
 # so a SIGINT sent before record installs its handler would be lost. -d bounds
 # the run should the signal come too early anyway.
 check "real: SIGTERM during the first interval still writes it, and exits 0" \
-	bash -c '"$0" record -o "$1/int.jsonl" -i 5 -d 10 & p=$!; sleep 2; kill -TERM $p; wait $p &&
+	bash -c '"$0" record -o "$1/int.jsonl" -i 5 -d 10 & p=$!
+		# once the handler is in (SigCgt bit 15), however slow the start
+		for i in $(seq 200); do
+			(( 0x$(awk "/^SigCgt/{print \$2}" /proc/$p/status) & 0x4000 )) && break; sleep 0.05
+		done
+		kill -TERM $p; wait $p &&
 		jq -se "length == 2 and .[1].seq == 1 and (.[1].end_ns - .[1].start_ns) < 4500000000" "$1/int.jsonl"' "$JS" "$TMP"
 
 # ---- bad recordings: exit 1, the line named, nothing skipped ----

@@ -95,6 +95,26 @@ if command -v script >/dev/null; then
 			wait \$p" "$1/tty.log" >/dev/null && grep -aq "terminal too small" "$1/tty.log" &&
 			grep -aq "q quit  g grouping" "$1/tty.log" && grep -aq $'"'"'\e\[?1049h'"'"' "$1/tty.log"' \
 		"$JS" "$TMP"
+	# Keys, typed into the terminal once the screen shows the effect of the one before.
+	keys() { # LOG
+		local k want
+		for k in "g:thread" "s:energy" "i:proportional" "q:"; do
+			want=${k#*:}
+			for i in $(seq 150); do grep -aqF "q quit" "$1" && break; sleep 0.1; done
+			printf '%s' "${k%%:*}"
+			[ -z "$want" ] && break
+			for i in $(seq 150); do grep -aqF "$want" "$1" && break; sleep 0.1; done
+		done
+		sleep 2
+	}
+	export -f keys
+	# (ncurses redraws only what changed, so the log holds each new word, not whole lines)
+	check "terminal: g, s and i change grouping, sort and idle policy; q quits with 0" \
+		bash -c 'keys "$1/keys.log" | TERM=xterm timeout 120 script -qfec "stty rows 30 cols 120; \"$0\" top -i 0.3" \
+			"$1/keys.log" >/dev/null || exit 1
+			for w in thread energy proportional; do
+				grep -aqF "$w" "$1/keys.log" || { echo "never showed: $w"; exit 1; }
+			done' "$JS" "$TMP"
 fi
 
 done_testing

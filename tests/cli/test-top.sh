@@ -98,7 +98,7 @@ if command -v script >/dev/null; then
 	# Keys, typed into the terminal once the screen shows the effect of the one before.
 	keys() { # LOG
 		local k want
-		for k in "g:thread" "s:energy" "i:proportional" "q:"; do
+		for k in "g:thread - sort" "s:energy - idle" "i:policy proportional" "q:"; do
 			want=${k#*:}
 			for i in $(seq 150); do grep -aqF "q quit" "$1" && break; sleep 0.1; done
 			printf '%s' "${k%%:*}"
@@ -112,7 +112,7 @@ if command -v script >/dev/null; then
 	check "terminal: g, s and i change grouping, sort and idle policy; q quits with 0" \
 		bash -c 'keys "$1/keys.log" | TERM=xterm timeout 120 script -qfec "stty rows 30 cols 120; \"$0\" top -i 0.3" \
 			"$1/keys.log" >/dev/null || exit 1
-			for w in thread energy proportional; do
+			for w in "thread - sort" "energy - idle" "policy proportional"; do
 				grep -aqF "$w" "$1/keys.log" || { echo "never showed: $w"; exit 1; }
 			done' "$JS" "$TMP"
 fi

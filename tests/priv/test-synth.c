@@ -341,7 +341,9 @@ int main(int argc, char **argv)
 	 *   energy by the collector's own count, P_busy × its CPU time scaled
 	 *   by the run's Σ execution / Σ collector time - within 1 %;
 	 * - the count: the collector's CPU time for the worker against the
-	 *   worker's own getrusage() - within 1 % plus twice the steal share;
+	 *   worker's own getrusage() - from -1 % to +2 % plus twice the steal
+	 *   share (the collector's own tests bound it; this only guards
+	 *   against a worker's time going missing or counted twice);
 	 * - end to end, against P_busy × getrusage() alone: printed, as the
 	 *   figure docs/BENCHMARKS.md reports.
 	 */
@@ -376,9 +378,10 @@ int main(int argc, char **argv)
 		   "worker %d: attributed %" PRIu64 " µJ, its share by the collector's %.1f ms "
 		   "%.0f µJ, error %.3f%% (B8: <= 1%%)", i, w[i].energy_uj, w[i].ebpf_ns / 1e6, pred,
 		   err * 100);
-		ok(fabs(cerr) <= 0.01 + 2 * steal_frac,
+		ok(cerr >= -0.01 && cerr <= 0.02 + 2 * steal_frac,
 		   "worker %d: the collector counted %.1f ms of CPU, the worker %.1f ms: %+.2f%% "
-		   "(<= 1%% + 2 x steal)", i, w[i].ebpf_ns / 1e6, w[i].cpu_ns / 1e6, cerr * 100);
+		   "(-1%% to +2%% + 2 x steal)", i, w[i].ebpf_ns / 1e6, w[i].cpu_ns / 1e6,
+		   cerr * 100);
 		printf("# worker %d end to end: attributed %" PRIu64 " µJ vs P_busy x getrusage "
 		       "%.0f µJ: %+.3f%%\n", i, w[i].energy_uj, e2e,
 		       ((double)w[i].energy_uj - e2e) / e2e * 100);

@@ -264,7 +264,7 @@ struct work {
 	enum scope cached_scope;
 	struct cpuset cached_cpus;
 	size_t cached_m;
-	u128 cached_busy, cached_idle, cached_lost;
+	u128 cached_busy, cached_idle, cached_lost, cached_irq;
 	uint64_t *w;		/* [ntasks + 2] weights */
 	uint64_t *out;		/* [ntasks + 2] apportioned µJ */
 	struct rem_slot *rem;	/* [ntasks + 2] */
@@ -348,7 +348,7 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 			struct attrib_ledger *l)
 {
 	enum scope sc = kind_scope(d->kind);
-	u128 idle = 0, lost = 0, busy_sum = 0, total;
+	u128 idle = 0, lost = 0, irq = 0, busy_sum = 0, total;
 	uint64_t delta = d->delta_uj, idle_w, lost_w, busy_w = 0;
 	unsigned shift;
 	size_t m = 0;
@@ -378,6 +378,7 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 		busy_sum = wk->cached_busy;
 		idle = wk->cached_idle;
 		lost = wk->cached_lost;
+		irq = wk->cached_irq;
 	} else {
 		memset(wk->busy, 0, s->ntasks * sizeof(*wk->busy));
 		for (size_t i = 0; i < s->nrows; i++) {
@@ -394,6 +395,8 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 				idle += s->idle_ns[c];
 			if (s->lost_ns)
 				lost += s->lost_ns[c];
+			if (s->irq_ns)
+				irq += s->irq_ns[c];
 		}
 		for (size_t i = 0; i < s->ntasks; i++) {
 			if (wk->busy[i]) {
@@ -410,10 +413,14 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 		wk->cached_busy = busy_sum;
 		wk->cached_idle = idle;
 		wk->cached_lost = lost;
+		wk->cached_irq = irq;
 	}
 	l->busy_ns = sat_u64(busy_sum);
 	l->idle_ns = sat_u64(idle);
 	l->lost_ns = sat_u64(lost);
+	l->irq_ns = sat_u64(irq);
+	/* Interrupt and steal time is nobody's: its energy is unattributed, like lost time's. */
+	lost += irq;
 
 	total = busy_sum + idle + lost;
 	if (total == 0) {

@@ -222,12 +222,12 @@ static int find_meter(const struct source_ctx *ctx, struct drm_gpu *g)
 	return r;
 }
 
-/* "gpuN" with the lowest N no domain uses yet (NVML's devices come first). */
-static void gpu_domain_name(const struct domain_list *l, char *buf, size_t size)
+/* Name d "gpuN" with the lowest N no other domain uses (NVML's devices come first). */
+static void gpu_domain_name(const struct domain_list *l, struct domain *d)
 {
 	for (unsigned i = 0;; i++) {
-		snprintf(buf, size, "gpu%u", i);
-		if (!domain_list_find(l, buf))
+		snprintf(d->name, sizeof(d->name), "gpu%u", i);
+		if (domain_list_find(l, d->name) == d)
 			return;
 	}
 }
@@ -459,7 +459,7 @@ static int drm_open(const struct source_ctx *ctx, const struct source_slot *slot
 		}
 		g->dev.d = d;
 		st->n++;
-		gpu_domain_name(ctx->domains, d->name, sizeof(d->name));
+		gpu_domain_name(ctx->domains, d);
 		(void)fsroot_path(ctx->fs, FS_SYS, g->meter_rel, d->path, sizeof(d->path));
 		d->kind = JOULESTAT_DOMAIN_GPU;
 		d->socket = -1;

@@ -542,7 +542,7 @@ static int nvml_open(const struct source_ctx *ctx, const struct source_slot *slo
 {
 	struct nvml_state *st;
 	char notes[SOURCE_REASON_MAX] = "";
-	unsigned count = 0;
+	unsigned count = 0, denied = 0;
 	nvmlReturn_t nr;
 	int r;
 
@@ -587,8 +587,11 @@ static int nvml_open(const struct source_ctx *ctx, const struct source_slot *slo
 		struct nvml_gpu *g = &st->gpus[st->n];
 		struct domain *d;
 
-		if (probe_device(st, i, g, notes, sizeof(notes)) < 0)
+		r = probe_device(st, i, g, notes, sizeof(notes));
+		if (r < 0) {
+			denied += r == -EACCES;
 			continue;
+		}
 		d = domain_list_add(ctx->domains, slot);
 		if (!d) {
 			r = -ENOMEM;
@@ -609,8 +612,11 @@ static int nvml_open(const struct source_ctx *ctx, const struct source_slot *slo
 		d->ctr.max_range_uj = 0; /* a 64-bit mJ count since the driver loaded */
 	}
 	if (st->n == 0) {
-		snprintf(reason, reason_size, "no usable NVIDIA GPU: %s", notes);
-		r = -ENODEV;
+		snprintf(reason, reason_size, "no usable NVIDIA GPU: %s%s", notes,
+			 denied == count ? " (permission denied: run as root or join the group of "
+					   "/dev/nvidia*)"
+					 : "");
+		r = denied == count ? -EACCES : -ENODEV;
 		goto fail;
 	}
 	/* The baseline: samples already in the driver's buffer are history, not this interval. */
@@ -622,11 +628,11 @@ static int nvml_open(const struct source_ctx *ctx, const struct source_slot *slo
 	}
 	(void)nvml_read(st, ctx, now_ns());
 	{
-		size_t denied = 0;
+		size_t refused = 0;
 
 		for (size_t i = 0; i < st->n; i++)
-			denied += st->gpus[i].dev.d->last_error == -EACCES;
-		if (denied == st->n) {
+			refused += st->gpus[i].dev.d->last_error == -EACCES;
+		if (refused == st->n) {
 			snprintf(reason, reason_size, "NVML: permission denied reading the GPU "
 				 "energy: run as root or join the group of /dev/nvidia*");
 			r = -EACCES;

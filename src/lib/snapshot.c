@@ -26,6 +26,7 @@
 #include "cgroup.h"
 #include "cumtab.h"
 #include "group.h"
+#include "gpu_snap.h"
 #include "monitor.h"
 #include "proctree.h"
 #include "util.h"
@@ -894,6 +895,11 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		for (size_t j = 0; j < l->nrows; j++)
 			w.task_domain_uj[i * s->ntasks + l->rows[j].task] = l->rows[j].energy_uj;
 	}
+	/* GPU domains: split by GPU activity, not CPU time (gpu_snap.h). */
+	if (gpu_snapshot_split(js, s, ad, (enum attrib_idle_policy)m->policy, snap->domains,
+			       w.task_domain_uj) < 0)
+		log_warning(&js->log, "snapshot: GPU split failed (out of memory): GPU energy left "
+			    "unattributed");
 	snap->info.delta_uj = r->total_delta_uj;
 	snap->info.tasks_uj = r->total_tasks_uj;
 	snap->info.idle_uj = r->total_idle_uj;

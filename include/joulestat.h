@@ -142,8 +142,10 @@ struct joulestat_opts {
 	 */
 	const char *baseline_file;
 	/*
-	 * Static power per domain, taking precedence over the file:
-	 * static_power[0 .. nstatic_power). Read during joulestat_new() only.
+	 * Static power per domain: static_power[0 .. nstatic_power). A domain
+	 * takes the entry with its own name, else the one with its kind's name;
+	 * at equal rank these options win over the file. Read during
+	 * joulestat_new() only.
 	 */
 	const struct joulestat_static_power *static_power;
 	size_t nstatic_power;

@@ -598,8 +598,10 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 			cpu += task->oncpu_ns;
 			for (size_t d = 0; d < nd; d++)
 				dom[d] += w->task_domain_uj[d * s->ntasks + t];
-			/* The leader speaks for a process; a thread for itself. */
-			if (task->key.tid == task->key.tgid)
+			/* The leader speaks for a process (the root's, for a tree). */
+			if (task->key.tid == task->key.tgid &&
+			    (g != JOULESTAT_GROUP_TREE ||
+			     task->key.tgid == proctree_root_pid(&m->tree, gw->key.class_id)))
 				lead = task;
 			if ((task->flags & ACTIVITY_TASK_EXITED) &&
 			    (g == JOULESTAT_GROUP_THREAD ||
@@ -925,8 +927,6 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		if (!snap->domains[i].name || !snap->domains[i].source)
 			goto out;
 	}
-	if (fill_task_comms(snap, s) < 0)
-		goto out;
 	resolve_proc_starts(js, &w);
 	for (size_t i = 0; i < s->ntasks; i++)
 		w.cg[i] = cgroup_cache_get(&m->cgroups, s->tasks[i].cgroup_id, s->tasks[i].key.tgid,
@@ -935,6 +935,9 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	if (err < 0)
 		goto out;
 	copy_tasks(snap, &w);
+	err = fill_task_comms(snap, s);
+	if (err < 0)
+		goto out;
 
 	for (unsigned g = 0; g < JOULESTAT_GROUP_COUNT; g++) {
 		if (!(m->groups & (1u << g)))

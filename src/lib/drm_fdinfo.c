@@ -25,10 +25,19 @@ static bool has_prefix(const char *s, size_t len, const char *prefix)
 	return len >= pl && memcmp(s, prefix, pl) == 0;
 }
 
-/* Copy value[0..len) into a fixed field; -EINVAL when empty or too long. */
+/* Printable, no blank: what a driver, device or engine name is made of. */
+static bool is_name(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/* Copy value[0..len) into a fixed field; -EINVAL when empty, too long or not a name. */
 static int copy_str(char *dst, size_t size, const char *v, size_t len)
 {
-	if (len == 0 || len >= size)
+	if (len == 0 || len >= size || !is_name(v, len))
 		return -EINVAL;
 	memcpy(dst, v, len);
 	dst[len] = '\0';
@@ -85,7 +94,7 @@ static struct drm_engine *engine(struct drm_fdinfo *f, const char *name, size_t 
 {
 	struct drm_engine *e;
 
-	if (len == 0 || len >= DRM_ENGINE_NAME_MAX) {
+	if (len == 0 || len >= DRM_ENGINE_NAME_MAX || !is_name(name, len)) {
 		*err = -EINVAL;
 		return NULL;
 	}

@@ -120,6 +120,9 @@ static void test_refusals(void **state)
 	BAD("drm-driver:\tamdgpu\ndrm-memory-vram:\t12 GiB\n", -EINVAL);
 	BAD("drm-driver:\txe\ndrm-engine-capacity-vcs:\t0\n", -ERANGE);
 	BAD("drm-driver:\tx\ndrm-engine-an-engine-name-far-too-long:\t1 ns\n", -EINVAL);
+	BAD("drm-driver:\ti915 x\n", -EINVAL);
+	assert_int_equal(parse_drm_fdinfo("drm-driver:\tx\ndrm-engine-\001:\t1 ns\n", 32, &f),
+			 -EINVAL);
 #undef BAD
 	n += (size_t)snprintf(big, sizeof(big), "drm-driver:\ti915\n");
 	for (int i = 0; i <= DRM_MAX_ENGINES; i++)

@@ -174,8 +174,13 @@ static int pidfd_open_(pid_t pid)
 #endif
 }
 
-/* Wait for `pid`, sampling on every timer tick meanwhile. Returns 0 or -errno. */
-static int wait_sampling(struct joulestat *js, pid_t pid, struct run_result *res, int *ret_status)
+/*
+ * Wait for `pid` to exit, sampling on every timer tick meanwhile, and leave
+ * it a zombie (WNOWAIT): until it is reaped its /proc files still hold its
+ * final CPU time, which the /proc collector reads in the last sample.
+ * Returns 0 or -errno.
+ */
+static int wait_sampling(struct joulestat *js, pid_t pid, struct run_result *res)
 {
 	int tfd = joulestat_fd(js), pfd = pidfd_open_(pid);
 	int r = 0;
@@ -187,8 +192,7 @@ static int wait_sampling(struct joulestat *js, pid_t pid, struct run_result *res
 	}
 	for (;;) {
 		struct pollfd p[2] = { { .fd = tfd, .events = POLLIN }, { .fd = pfd, .events = POLLIN } };
-		pid_t w;
-		int status;
+		siginfo_t si;
 
 		/* Without pidfds (kernel < 5.3), look for the child every 20 ms. */
 		if (poll(p, pfd >= 0 ? 2 : 1, pfd >= 0 ? -1 : 20) < 0 && errno != EINTR) {
@@ -200,14 +204,15 @@ static int wait_sampling(struct joulestat *js, pid_t pid, struct run_result *res
 			if (r < 0)
 				cli_error("run", "sampling failed: %s", strerror(-r));
 		}
-		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid) {
-			*ret_status = status;
-			r = 0;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
 			break;
 		}
-		if (w < 0 && errno != EINTR) {
-			r = -errno;
+		if (si.si_pid == pid) {
+			r = 0;
 			break;
 		}
 	}
@@ -289,13 +294,15 @@ static int run_once(struct joulestat *js, char **cmd, struct run_result *res)
 	if (n == (ssize_t)sizeof(child_err))
 		cli_error("run", "cannot run '%s': %s", cmd[0], strerror(child_err));
 
-	r = wait_sampling(js, pid, res, &status);
+	r = wait_sampling(js, pid, res);
 	res->wall_ns = mono_ns() - t0;
-	/* The last interval, up to the command's end. */
+	/* The last interval, up to the command's end, before the zombies are reaped. */
 	if (joulestat_sample(js, &snap) == 0) {
 		accumulate(js, snap, res);
 		joulestat_snapshot_free(snap);
 	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
 	reap_orphans();
 	getrusage(RUSAGE_CHILDREN, &ru1);
 	res->user_ns = tv_ns(&ru1.ru_utime) - tv_ns(&ru0.ru_utime);

@@ -41,6 +41,9 @@ struct client_vec {
 
 struct drm_clients {
 	const struct fsroot *fs;
+	unsigned since_full;		/* samples since the last scan of every process */
+	uint32_t *pids;			/* the targeted scan's tgids */
+	size_t npids, pids_cap;
 	uint64_t last_ns;
 	uint64_t interval_ns;
 	bool primed;			/* a baseline scan was taken */
@@ -89,7 +92,7 @@ static bool all_digits(const char *s)
 /* Read the DRM fds of one process into c->cur. Counts unreadable files in *errors. */
 static int scan_pid(struct drm_clients *c, const char *pid_s, uint32_t pid, unsigned *errors)
 {
-	char rel[NAME_MAX + 64], path[4096], link[256];
+	char rel[NAME_MAX + 64], link[256];
 	struct dirent *de;
 	DIR *d;
 
@@ -105,10 +108,8 @@ static int scan_pid(struct drm_clients *c, const char *pid_s, uint32_t pid, unsi
 
 		if (!all_digits(de->d_name))
 			continue;
-		snprintf(rel, sizeof(rel), "%s/fd/%s", pid_s, de->d_name);
-		if (fsroot_path(c->fs, FS_PROC, rel, path, sizeof(path)) < 0)
-			continue;
-		n = readlink(path, link, sizeof(link) - 1);
+		/* Relative to the fd directory already open: no path walk per fd. */
+		n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
 		if (n < 0)
 			continue;
 		link[n] = '\0';
@@ -237,8 +238,85 @@ static struct drm_proc_usage *row_for(struct drm_clients *c, const struct client
 	return u;
 }
 
-/* Scan every process into c->cur, sorted and de-duplicated. */
-static int scan_all(struct drm_clients *c, unsigned *errors)
+static int pid_push(struct drm_clients *c, uint32_t pid)
+{
+	if (c->npids == c->pids_cap) {
+		size_t cap = c->pids_cap ? c->pids_cap * 2 : 64;
+		uint32_t *v = realloc(c->pids, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->pids = v;
+		c->pids_cap = cap;
+	}
+	c->pids[c->npids++] = pid;
+	return 0;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The tgids that hold a DRM file, from every <sysfs>/kernel/debug/dri/N/clients,
+ * plus those that held a client at the last scan, into c->pids (sorted,
+ * unique). -errno when debugfs cannot tell (not mounted, not root, a table
+ * that does not parse): the caller scans every process instead.
+ */
+static int debugfs_pids(struct drm_clients *c)
+{
+	struct dirent *de;
+	size_t files = 0, w = 0;
+	DIR *d;
+	int r = 0;
+
+	c->npids = 0;
+	d = fsroot_opendir(c->fs, FS_SYS, "kernel/debug/dri");
+	if (!d)
+		return -errno;
+	while (r >= 0 && (de = readdir(d))) {
+		char rel[NAME_MAX + 64];
+		uint32_t pids[512];
+		size_t n;
+		ssize_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(rel, sizeof(rel), "kernel/debug/dri/%s/clients", de->d_name);
+		len = fsroot_read(c->fs, FS_SYS, rel, c->buf, sizeof(c->buf));
+		if (len == -ENOENT || len == -ENOTDIR)
+			continue;
+		if (len < 0) {
+			r = (int)len;
+			break;
+		}
+		r = parse_drm_clients_list(c->buf, (size_t)len, pids, ARRAY_SIZE(pids), &n);
+		files++;
+		for (size_t k = 0; r >= 0 && k < n; k++)
+			r = pid_push(c, pids[k]);
+	}
+	closedir(d);
+	if (r < 0)
+		return r;
+	if (!files)
+		return -ENOENT;
+	for (size_t i = 0; i < c->prev.n && r >= 0; i++)
+		r = pid_push(c, c->prev.v[i].pid);
+	if (r < 0)
+		return r;
+	qsort(c->pids, c->npids, sizeof(*c->pids), u32_cmp);
+	for (size_t i = 0; i < c->npids; i++)
+		if (!w || c->pids[w - 1] != c->pids[i])
+			c->pids[w++] = c->pids[i];
+	c->npids = w;
+	return 0;
+}
+
+/* Scan the processes (all, or those debugfs names) into c->cur, sorted and de-duplicated. */
+static int scan_all(struct drm_clients *c, bool full, unsigned *errors)
 {
 	struct dirent *de;
 	DIR *d;
@@ -246,14 +324,26 @@ static int scan_all(struct drm_clients *c, unsigned *errors)
 	int r = 0;
 
 	c->cur.n = 0;
-	d = fsroot_opendir(c->fs, FS_PROC, "");
-	if (!d)
-		return -errno;
-	while (r >= 0 && (de = readdir(d))) {
-		if (all_digits(de->d_name))
-			r = scan_pid(c, de->d_name, (uint32_t)strtoul(de->d_name, NULL, 10), errors);
+	if (!full && debugfs_pids(c) == 0) {
+		for (size_t i = 0; i < c->npids && r >= 0; i++) {
+			char pid_s[16];
+
+			snprintf(pid_s, sizeof(pid_s), "%u", c->pids[i]);
+			r = scan_pid(c, pid_s, c->pids[i], errors);
+		}
+		c->since_full++;
+	} else {
+		d = fsroot_opendir(c->fs, FS_PROC, "");
+		if (!d)
+			return -errno;
+		while (r >= 0 && (de = readdir(d))) {
+			if (all_digits(de->d_name))
+				r = scan_pid(c, de->d_name, (uint32_t)strtoul(de->d_name, NULL, 10),
+					     errors);
+		}
+		closedir(d);
+		c->since_full = 0;
 	}
-	closedir(d);
 	if (r < 0)
 		return r;
 	qsort(c->cur.v, c->cur.n, sizeof(*c->cur.v), client_cmp);
@@ -280,8 +370,8 @@ int drm_clients_new(const struct fsroot *fs, uint64_t now_ns, struct drm_clients
 		return -ENOMEM;
 	c->fs = fs;
 	c->last_ns = now_ns;
-	/* The baseline; without a readable <procfs> the first sample says so. */
-	if (scan_all(c, &errors) == 0) {
+	/* The baseline, of every process; without a readable <procfs> the first sample says so. */
+	if (scan_all(c, true, &errors) == 0) {
 		t = c->prev;
 		c->prev = c->cur;
 		c->cur = t;
@@ -298,6 +388,7 @@ struct drm_clients *drm_clients_free(struct drm_clients *c)
 	free(c->prev.v);
 	free(c->cur.v);
 	free(c->rows);
+	free(c->pids);
 	free(c);
 	return NULL;
 }
@@ -309,7 +400,7 @@ int drm_clients_sample(struct drm_clients *c, uint64_t now_ns, const struct drm_
 	struct client_vec t;
 	int r;
 
-	r = scan_all(c, &errors);
+	r = scan_all(c, c->since_full + 1 >= DRM_FULL_SCAN_EVERY, &errors);
 	if (r < 0)
 		return r;
 	c->interval_ns = now_ns > c->last_ns ? now_ns - c->last_ns : 0;

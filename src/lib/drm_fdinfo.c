@@ -307,3 +307,55 @@ int drm_pci_normalize(const char *s, char *ret, size_t ret_size)
 		 (unsigned)fn);
 	return 0;
 }
+
+int parse_drm_clients_list(const char *buf, size_t len, uint32_t *pids, size_t max,
+			   size_t *ret_n)
+{
+	const char *all = buf;
+	size_t i = 0, n = 0;
+	bool header = false;
+
+	if (parse_trim(&all, len) == 0)
+		return -ENODATA;
+	while (i < len) {
+		const char *line = buf + i, *nl = memchr(line, '\n', len - i);
+		size_t ll = nl ? (size_t)(nl - line) : len - i, j;
+		uint64_t tgid;
+		const char *l = line;
+
+		i += ll + (nl ? 1 : 0);
+		if (parse_trim(&l, ll) == 0)
+			continue;
+		if (!header) {
+			/* "             command  tgid dev master a   uid      magic ..." */
+			const char *h = line;
+
+			if (ll < 20 || parse_trim(&h, 20) != 7 || memcmp(h, "command", 7) != 0)
+				return -EINVAL;
+			header = true;
+			continue;
+		}
+		/* comm fills columns 0..19 (TASK_COMM_LEN < 20), then " %5d" the tgid. */
+		if (ll < 22 || line[20] != ' ')
+			return -EINVAL;
+		for (j = 21; j < ll && line[j] == ' '; j++)
+			;
+		{
+			size_t start = j;
+
+			while (j < ll && line[j] >= '0' && line[j] <= '9')
+				j++;
+			if (j == start || (j < ll && line[j] != ' ') ||
+			    parse_u64(line + start, j - start, &tgid) < 0 || tgid == 0 ||
+			    tgid > UINT32_MAX)
+				return -EINVAL;
+		}
+		if (n == max)
+			return -E2BIG;
+		pids[n++] = (uint32_t)tgid;
+	}
+	if (!header)
+		return -EINVAL;
+	*ret_n = n;
+	return 0;
+}

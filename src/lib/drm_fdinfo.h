@@ -77,6 +77,18 @@ int parse_drm_fdinfo(const char *buf, size_t len, struct drm_fdinfo *ret);
  */
 int drm_pci_normalize(const char *s, char *ret, size_t ret_size);
 
+/*
+ * The table of <debugfs>/dri/N/clients (drivers/gpu/drm/drm_debugfs.c): a
+ * header line ("command tgid dev master a uid magic [name id]") then one
+ * line per open DRM file, the task's comm right-aligned in 20 columns and
+ * its tgid next. Writes the tgids, in table order, into pids[0 .. *ret_n)
+ * (duplicates kept). -EINVAL when the header or a line is not of that
+ * shape, -E2BIG when more than `max` lines, -ENODATA for empty input.
+ * *ret_n is written only on success (pids[] may hold a prefix on error).
+ */
+int parse_drm_clients_list(const char *buf, size_t len, uint32_t *pids, size_t max,
+			   size_t *ret_n);
+
 /* ---- the collector ---- */
 
 /* One process's use of one device over the last interval. */
@@ -107,8 +119,22 @@ int drm_clients_new(const struct fsroot *fs, uint64_t now_ns, struct drm_clients
 
 struct drm_clients *drm_clients_free(struct drm_clients *c);
 
+/* Full scans are forced at least every this many samples (see drm_clients_sample()). */
+#define DRM_FULL_SCAN_EVERY 10
+
 /*
- * Scan every <procfs>/PID/fdinfo and close the interval at now_ns. A client
+ * Scan <procfs>/PID/fdinfo and close the interval at now_ns.
+ *
+ * Which processes: when <sysfs>/kernel/debug/dri/N/clients can be read (root,
+ * debugfs mounted), only the tgids it lists and those that held a client at
+ * the last scan, with a scan of every process every DRM_FULL_SCAN_EVERY
+ * samples; else every process, every time (a readdir of each fd directory and
+ * a readlink per fd). The debugfs table names the process that opened a DRM
+ * file, or since Linux 6.7 the one that last used it; a process that uses a
+ * file another one opened and passed to it (DRI3 on older kernels) is found by
+ * the next full scan, and the use its client accrued until then counts in the
+ * interval it is found in.
+ * A client
  * (pdev, client id) held by several fds or processes (dup(), fork(), fd
  * passing) counts once, for the lowest PID that holds it. A client first
  * seen in this scan was opened during the interval (it was not there at the

@@ -165,6 +165,56 @@ static void test_pci_normalize(void **state)
 	assert_int_equal(drm_pci_normalize("0000:01:00.0", b, 8), -EINVAL);
 }
 
+/* One debugfs clients line as drm_debugfs.c prints it (6.x, with name and id). */
+static int clients_line(char *buf, size_t size, const char *comm, unsigned tgid, unsigned id)
+{
+	return snprintf(buf, size, "%20s %5u %3u   %c    %c %5u %10u %*s %20u\n", comm, tgid, 128,
+			'n', 'y', 1000, 0, 64, "", id);
+}
+
+static void test_clients_list(void **state)
+{
+	char buf[4096];
+	uint32_t pids[4] = { 0 };
+	size_t n = 99, len;
+
+	len = (size_t)snprintf(buf, sizeof(buf), "%20s %5s %3s master a %5s %10s %*s %20s\n",
+			       "command", "tgid", "dev", "uid", "magic", 64, "name", "id");
+	len += (size_t)clients_line(buf + len, sizeof(buf) - len, "Xorg", 812, 3);
+	len += (size_t)clients_line(buf + len, sizeof(buf) - len, "Web Content", 4242, 17);
+	len += (size_t)clients_line(buf + len, sizeof(buf) - len, "<unknown>", 812, 18);
+	assert_int_equal(parse_drm_clients_list(buf, len, pids, 4, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(pids[0], 812);
+	assert_int_equal(pids[1], 4242);
+	assert_int_equal(pids[2], 812);
+	assert_int_equal(parse_drm_clients_list(buf, len, pids, 2, &n), -E2BIG);
+	/* The 5.x table: no name and id columns. */
+	len = (size_t)snprintf(buf, sizeof(buf),
+			       "%20s %5s %3s master a %5s %10s\n%20s %5d %3d   %c    %c %5d %10u\n",
+			       "command", "tgid", "dev", "uid", "magic", "kwin_wayland", 1534, 0, 'y',
+			       'y', 1000, 0);
+	assert_int_equal(parse_drm_clients_list(buf, len, pids, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pids[0], 1534);
+	/* Only the header: no client. */
+	len = (size_t)snprintf(buf, sizeof(buf), "%20s %5s %3s master a %5s %10s\n", "command",
+			       "tgid", "dev", "uid", "magic");
+	assert_int_equal(parse_drm_clients_list(buf, len, pids, 4, &n), 0);
+	assert_int_equal(n, 0);
+	n = 99;
+	assert_int_equal(parse_drm_clients_list("", 0, pids, 4, &n), -ENODATA);
+	assert_int_equal(parse_drm_clients_list("\n \n", 3, pids, 4, &n), -ENODATA);
+	assert_int_equal(parse_drm_clients_list("tgid command\n", 13, pids, 4, &n), -EINVAL);
+	len = (size_t)snprintf(buf, sizeof(buf), "%20s %5s\n%20s %5s 0\n", "command", "tgid",
+			       "x", "12ab");
+	assert_int_equal(parse_drm_clients_list(buf, len, pids, 4, &n), -EINVAL);
+	len = (size_t)snprintf(buf, sizeof(buf), "%20s %5s\n%20s %5s 0\n", "command", "tgid",
+			       "x", "0");
+	assert_int_equal(parse_drm_clients_list(buf, len, pids, 4, &n), -EINVAL);
+	assert_int_equal(n, 99);
+}
+
 static struct fsroot *root_of(const char *dir)
 {
 	static struct fsroot fs;
@@ -294,6 +344,59 @@ static void test_clients_xe_cycles_and_no_client_id(void **state)
 	free(dir);
 }
 
+/* With debugfs readable, only the listed processes and the last scan's holders are read. */
+static void test_clients_debugfs_targeted(void **state)
+{
+	char *dir = tu_copy_fixture("gpu-amd");
+	struct fsroot fs;
+	const struct drm_proc_usage *rows;
+	struct drm_clients *c;
+	char sys[4096], proc[4096], table[1024], link[4096];
+	size_t len;
+	int n;
+
+	snprintf(sys, sizeof(sys), "%s/sys", dir);
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	assert_int_equal(fsroot_init(&fs, sys, proc, NULL), 0);
+	/* debugfs lists blender only; ollama is known from the baseline (a full scan). */
+	len = (size_t)snprintf(table, sizeof(table), "%20s %5s %3s master a %5s %10s\n", "command",
+			       "tgid", "dev", "uid", "magic");
+	len += (size_t)clients_line(table + len, sizeof(table) - len, "blender", 1200, 14);
+	tu_write(dir, "sys/kernel/debug/dri/128/clients", table);
+	tu_write(dir, "sys/kernel/debug/dri/0/name", "amdgpu dev=0000:03:00.0 unique=0000:03:00.0\n");
+	assert_int_equal(drm_clients_new(&fs, 0, &c), 0);
+	/* A process that got a DRM fd passed to it: not in the table. */
+	tu_write(dir, "proc/1600/comm", "glxgears\n");
+	amd_write(dir, "proc/1600/fdinfo/4", 40, "0000:03:00.0", 5000000, 0, 0);
+	snprintf(link, sizeof(link), "%s/proc/1600/fd", dir);
+	mkdir(link, 0755);
+	snprintf(link, sizeof(link), "%s/proc/1600/fd/4", dir);
+	assert_int_equal(symlink("/dev/dri/renderD128", link), 0);
+	for (unsigned i = 1; i < DRM_FULL_SCAN_EVERY; i++) {
+		n = drm_clients_sample(c, i * NSEC_PER_SEC, &rows, NULL);
+		assert_int_equal(n, 3);
+		assert_non_null(row(rows, n, 1200, "0000:03:00.0"));
+		assert_non_null(row(rows, n, 1300, "0000:0a:00.0"));
+		assert_null(row(rows, n, 1600, "0000:03:00.0"));
+	}
+	/* The periodic full scan finds it, with what its client accrued so far. */
+	n = drm_clients_sample(c, DRM_FULL_SCAN_EVERY * NSEC_PER_SEC, &rows, NULL);
+	assert_int_equal(n, 4);
+	assert_int_equal(row(rows, n, 1600, "0000:03:00.0")->busy_ns, 5000000);
+	/* From then on it is a holder, scanned every time. */
+	amd_write(dir, "proc/1600/fdinfo/4", 40, "0000:03:00.0", 6000000, 0, 0);
+	n = drm_clients_sample(c, (DRM_FULL_SCAN_EVERY + 1) * NSEC_PER_SEC, &rows, NULL);
+	assert_int_equal(row(rows, n, 1600, "0000:03:00.0")->busy_ns, 1000000);
+	/* A table that does not parse: every process is scanned, nothing is missed. */
+	tu_write(dir, "sys/kernel/debug/dri/128/clients", "garbage\n");
+	n = drm_clients_sample(c, (DRM_FULL_SCAN_EVERY + 2) * NSEC_PER_SEC, &rows, NULL);
+	assert_int_equal(n, 4);
+	drm_clients_free(c);
+	fsroot_done(&fs);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
 static void test_clients_no_procfs(void **state)
 {
 	struct fsroot *fs = root_of("/nonexistent");
@@ -319,6 +422,8 @@ int main(void)
 		cmocka_unit_test(test_pci_normalize),
 		cmocka_unit_test(test_clients_amd_two_gpus),
 		cmocka_unit_test(test_clients_xe_cycles_and_no_client_id),
+		cmocka_unit_test(test_clients_list),
+		cmocka_unit_test(test_clients_debugfs_targeted),
 		cmocka_unit_test(test_clients_no_procfs),
 	};
 

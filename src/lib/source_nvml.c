@@ -274,8 +274,9 @@ static int read_samples(struct nvml_state *st, struct nvml_gpu *g)
 			if (samples_reserve(st, info.processSamplesCount + 16) < 0)
 				return -ENOMEM;
 		}
-		if (r == NVML_ERROR_NOT_SUPPORTED || r == NVML_ERROR_FUNCTION_NOT_FOUND) {
-			g->info_api = false; /* older driver: the per-sample call below */
+		if (r != NVML_SUCCESS && r != NVML_ERROR_NOT_FOUND) {
+			/* Not supported (or refused) by this driver: the older call, from now on. */
+			g->info_api = false;
 		} else if (r == NVML_SUCCESS) {
 			count = MIN(info.processSamplesCount, st->samples_cap);
 			for (unsigned i = 0; i < count; i++) {

@@ -229,6 +229,27 @@ static void test_fallback_sample_call_and_exited_process(void **state)
 	srcenv_free(e);
 }
 
+static void test_info_call_refused_falls_back(void **state)
+{
+	struct srcenv *e = srcenv_new(tu_data("gpu-nvidia"), 0);
+	const struct gpu_dev *h100;
+	struct domain *d0;
+
+	/* A driver that has the symbol but refuses the struct version. */
+	fixture_script("dev 0 fail nvmlDeviceGetProcessesUtilizationInfo INVALID_ARGUMENT\n");
+	assert_int_equal(srcenv_open(e, &source_nvml_ops), 0);
+	d0 = srcenv_find(e, "gpu0");
+	h100 = dev_of(e, 0);
+	fixture_script("dev 0 fail nvmlDeviceGetProcessesUtilizationInfo INVALID_ARGUMENT\n"
+		       "dev 0 sample 3100 3000001 30 0\n"
+		       "dev 0 sample 3200 3000002 10 0\n"
+		       "dev 0 energy_mj 5040000\n");
+	assert_int_equal(srcenv_read(e, d0->timestamp_ns + S), 0);
+	assert_int_equal(proc_of(h100, 3100)->energy_uj, 30000000);
+	assert_int_equal(proc_of(h100, 3200)->energy_uj, 10000000);
+	srcenv_free(e);
+}
+
 static void test_mig(void **state)
 {
 	struct srcenv *e = srcenv_new(tu_data("gpu-nvidia"), 0);
@@ -289,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_init_failures),
 		cmocka_unit_test(test_devices_and_split),
 		cmocka_unit_test(test_fallback_sample_call_and_exited_process),
+		cmocka_unit_test(test_info_call_refused_falls_back),
 		cmocka_unit_test(test_mig),
 		cmocka_unit_test(test_gpu_lost),
 		cmocka_unit_test(test_energy_denied),

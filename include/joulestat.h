@@ -4,7 +4,8 @@
  *
  * libjoulestat reads the energy counters a Linux machine offers (RAPL through
  * the perf power PMU, powercap or MSRs; batteries; hwmon and ACPI power
- * meters; a labelled model when there is no sensor) and turns them into
+ * meters; GPUs through NVML and the DRM drivers' hwmon; a labelled model when
+ * there is no sensor) and turns them into
  * energy domains: named, unwrapped, de-duplicated cumulative counters.
  *
  * Conventions, for every call below:

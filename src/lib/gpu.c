@@ -141,6 +141,14 @@ void gpu_dev_account(struct gpu_dev *dev)
 			dev->procs[i].energy_uj = 0;
 		return;
 	}
+	if (dev->procs_unknown) {
+		memset(&dev->ledger, 0, sizeof(dev->ledger));
+		dev->ledger.delta_uj = dev->ledger.unattributed_uj = d->last_delta_uj;
+		dev->ledger.status = GPU_SPLIT_NO_ACTIVITY;
+		dev->ledger.idle_basis = GPU_IDLE_UNKNOWN;
+		dev->intervals++;
+		return;
+	}
 	in = (struct gpu_split_in){
 		.delta_uj = d->last_delta_uj,
 		.interval_ns = d->last_dt_ns,

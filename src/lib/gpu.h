@@ -130,6 +130,12 @@ struct gpu_dev {
 	bool sampled;			/* per-process activity is sampled (NVML), not counted */
 	bool per_process_ok;		/* per-process activity is read at all */
 	struct gpu_idle idle;
+	/*
+	 * The last interval's processes could not be read at all (no /proc,
+	 * NVML refused both process lists): its energy is unattributed, not
+	 * idle, and teaches nothing about the idle power.
+	 */
+	bool procs_unknown;
 	struct gpu_proc *procs;		/* the last interval's processes */
 	size_t nprocs, procs_cap;
 	struct gpu_ledger ledger;	/* the last interval's split */
@@ -142,7 +148,8 @@ int gpu_dev_reserve(struct gpu_dev *dev, size_t n);
 /*
  * After a reading: split the domain's last interval over dev->procs (and
  * learn the idle power when nothing ran). A domain with no interval yet
- * (first reading, or a refused one) gets an empty ledger.
+ * (first reading, or a refused one) gets an empty ledger; with
+ * procs_unknown, all of the interval is unattributed.
  */
 void gpu_dev_account(struct gpu_dev *dev);
 

@@ -193,6 +193,14 @@ int gpu_snapshot_split(const struct joulestat *js, const struct activity_sample 
 		 */
 		if (policy == ATTRIB_IDLE_PROPORTIONAL && total_busy)
 			in.idle_known = false;
+		if (dev->procs_unknown) {
+			/* No process list: nothing to split by, and not idle either. */
+			out[i].status = snap_status(GPU_SPLIT_NO_ACTIVITY);
+			out[i].tasks_uj = out[i].idle_uj = 0;
+			out[i].unattributed_uj = ad[i].delta_uj;
+			out[i].sampled = dev->sampled;
+			continue;
+		}
 		err = gpu_split(&in, procs, dev->nprocs, &l);
 		if (err < 0)
 			break;

@@ -51,6 +51,7 @@ struct drm_state {
 	size_t n;
 	struct drm_clients *clients;
 	unsigned fdinfo_errors;		/* fdinfo files unreadable or malformed, all samples */
+	bool list_warned;		/* <procfs> could not be listed, and the log said so */
 };
 
 static const struct {
@@ -293,16 +294,23 @@ static void read_procs(const struct source_ctx *ctx, struct drm_state *st, uint6
 	uint64_t interval;
 	int n;
 
-	for (size_t i = 0; i < st->n; i++)
+	for (size_t i = 0; i < st->n; i++) {
 		st->gpus[i].dev.nprocs = 0;
+		st->gpus[i].dev.procs_unknown = true;
+	}
 	if (!st->clients)
 		return;
 	n = drm_clients_sample(st->clients, now, &rows, &errors);
 	if (n < 0) {
-		log_warning(ctx->log, "drm: cannot list %s for DRM fdinfo: %s", ctx->fs->root[FS_PROC],
-			    strerror(-n));
+		/* Once: every later sample would say the same. */
+		if (!st->list_warned)
+			log_warning(ctx->log, "drm: cannot list %s for DRM fdinfo: %s; GPU energy "
+				    "is not split between processes", ctx->fs->root[FS_PROC],
+				    strerror(-n));
+		st->list_warned = true;
 		return;
 	}
+	st->list_warned = false;
 	if (errors && !st->fdinfo_errors)
 		log_warning(ctx->log, "drm: %u DRM fdinfo file(s) under %s could not be read or "
 			    "parsed; their processes are missing from the split", errors,
@@ -315,10 +323,13 @@ static void read_procs(const struct source_ctx *ctx, struct drm_state *st, uint6
 
 		if (!dev->pci[0])
 			continue;
+		dev->procs_unknown = false;
 		for (int j = 0; j < n; j++)
 			k += strcmp(rows[j].pdev, dev->pci) == 0;
-		if (gpu_dev_reserve(dev, k) < 0)
+		if (gpu_dev_reserve(dev, k) < 0) {
+			dev->procs_unknown = true;
 			continue;
+		}
 		for (int j = 0; j < n; j++) {
 			struct gpu_proc *p;
 

@@ -146,8 +146,10 @@ static int list_procs(struct nvml_state *st, struct nvml_gpu *g)
 		st->api.nvmlDeviceGetGraphicsRunningProcesses_v3,
 	};
 	struct gpu_dev *dev = &g->dev;
+	bool listed = false;
 
 	dev->nprocs = 0;
+	dev->procs_unknown = true;
 	for (size_t c = 0; c < ARRAY_SIZE(calls); c++) {
 		unsigned count = st->pinfo_cap;
 		nvmlReturn_t r;
@@ -170,6 +172,7 @@ static int list_procs(struct nvml_state *st, struct nvml_gpu *g)
 		}
 		if (r != NVML_SUCCESS)
 			continue;
+		listed = true;
 		for (unsigned i = 0; i < count; i++) {
 			struct gpu_proc *p = NULL;
 
@@ -194,6 +197,7 @@ static int list_procs(struct nvml_state *st, struct nvml_gpu *g)
 				p->vram_bytes += st->pinfo[i].usedGpuMemory;
 		}
 	}
+	dev->procs_unknown = !listed;
 	return 0;
 }
 

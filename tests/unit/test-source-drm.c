@@ -238,6 +238,37 @@ static void test_malformed_meter_named(void **state)
 	free(dir);
 }
 
+static void test_no_procfs_warns_once(void **state)
+{
+	char *dir = tu_copy_fixture("gpu-amd");
+	struct srcenv *e;
+	const char *first;
+
+	{
+		char proc[4096];
+
+		snprintf(proc, sizeof(proc), "%s/proc", dir);
+		tu_rm_rf(proc);
+	}
+	e = srcenv_new(dir, 4);
+	assert_int_equal(srcenv_open(e, &source_drm_ops), 0);
+	assert_int_equal(srcenv_read(e, srcenv_find(e, "gpu0")->timestamp_ns + S), 0);
+	assert_int_equal(srcenv_read(e, srcenv_find(e, "gpu0")->timestamp_ns + S), 0);
+	first = strstr(e->logbuf, "cannot list");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "cannot list"));
+	/* The energy is still read; unattributed, not idle, and no idle power learnt from it. */
+	assert_int_equal(dev_of(e, 0)->nprocs, 0);
+	assert_true(dev_of(e, 0)->procs_unknown);
+	assert_int_equal(dev_of(e, 0)->ledger.idle_uj, 0);
+	assert_int_equal(dev_of(e, 0)->ledger.unattributed_uj,
+			 srcenv_find(e, "gpu0")->last_delta_uj);
+	assert_false(dev_of(e, 0)->idle.known);
+	srcenv_free(e);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
 static int open_as_nobody(void *arg)
 {
 	struct srcenv *e = arg;
@@ -274,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_no_drm),
 		cmocka_unit_test(test_malformed_meter_named),
 		cmocka_unit_test(test_permission_denied),
+		cmocka_unit_test(test_no_procfs_warns_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -250,6 +250,26 @@ static void test_info_call_refused_falls_back(void **state)
 	srcenv_free(e);
 }
 
+static void test_no_process_list(void **state)
+{
+	struct srcenv *e = srcenv_new(tu_data("gpu-nvidia"), 0);
+	const struct gpu_dev *p100;
+	struct domain *d1;
+
+	fixture_script("dev 1 fail nvmlDeviceGetComputeRunningProcesses_v3 NOT_SUPPORTED\n"
+		       "dev 1 fail nvmlDeviceGetGraphicsRunningProcesses_v3 NOT_SUPPORTED\n");
+	assert_int_equal(srcenv_open(e, &source_nvml_ops), 0);
+	d1 = srcenv_find(e, "gpu1");
+	p100 = dev_of(e, 1);
+	assert_int_equal(srcenv_read(e, d1->timestamp_ns + 2 * S), 0);
+	/* No process list: the energy is unattributed, and not taken for idle power. */
+	assert_true(p100->procs_unknown);
+	assert_int_equal(p100->ledger.unattributed_uj, d1->last_delta_uj);
+	assert_true(d1->last_delta_uj > 0);
+	assert_false(p100->idle.known);
+	srcenv_free(e);
+}
+
 static void test_mig(void **state)
 {
 	struct srcenv *e = srcenv_new(tu_data("gpu-nvidia"), 0);
@@ -311,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_devices_and_split),
 		cmocka_unit_test(test_fallback_sample_call_and_exited_process),
 		cmocka_unit_test(test_info_call_refused_falls_back),
+		cmocka_unit_test(test_no_process_list),
 		cmocka_unit_test(test_mig),
 		cmocka_unit_test(test_gpu_lost),
 		cmocka_unit_test(test_energy_denied),

@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (parse_drm_fdinfo((const char *)data, size, &f) == 0) {
 		/* A success names a driver, NUL-terminated, and stays within its bounds. */
 		if (!f.driver[0] || strnlen(f.driver, sizeof(f.driver)) == sizeof(f.driver) ||
-		    strnlen(f.pdev, sizeof(f.pdev)) == sizeof(f.pdev) || f.nengines > DRM_MAX_ENGINES)
+		    strnlen(f.pdev, sizeof(f.pdev)) == sizeof(f.pdev) ||
+		    f.nengines > DRM_MAX_ENGINES)
 			abort();
 		for (unsigned i = 0; i < f.nengines; i++)
 			if (!f.engines[i].name[0] || f.engines[i].capacity == 0)

@@ -23,7 +23,7 @@ static uint64_t next(const uint8_t **p, size_t *left)
 	uint64_t v = 0;
 
 	for (unsigned i = 0; i < 8 && *left; i++, (*left)--)
-		v |= (uint64_t)*(*p)++ << (8 * i);
+		v |= (uint64_t) * (*p)++ << (8 * i);
 	return v;
 }
 

@@ -41,7 +41,7 @@ void probe_gpu_text(struct joulestat *js)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct joulestat_gpu_info g = { .sz = sizeof(g) };
+		struct joulestat_gpu_info g = {.sz = sizeof(g)};
 
 		if (joulestat_gpu_get(js, i, &g) < 0)
 			continue;
@@ -61,10 +61,10 @@ void probe_gpu_text(struct joulestat *js)
 		else
 			printf(", idle power not known yet\n");
 		if (g.nprocs)
-			printf("  %-6s %8s %-16s %5s %5s %10s %12s\n", "", "PID", "COMM", "SM%", "MEM%",
-			       "VRAM_MIB", "ENERGY_J");
+			printf("  %-6s %8s %-16s %5s %5s %10s %12s\n", "", "PID", "COMM", "SM%",
+			       "MEM%", "VRAM_MIB", "ENERGY_J");
 		for (size_t k = 0; k < g.nprocs; k++) {
-			struct joulestat_gpu_process p = { .sz = sizeof(p) };
+			struct joulestat_gpu_process p = {.sz = sizeof(p)};
 
 			if (joulestat_gpu_process_get(js, i, k, &p) < 0)
 				continue;
@@ -91,7 +91,7 @@ void probe_gpu_json(struct joulestat *js, struct jsonw *w)
 	jsonw_key(w, "gpus");
 	jsonw_begin_array(w);
 	for (size_t i = 0; i < n; i++) {
-		struct joulestat_gpu_info g = { .sz = sizeof(g) };
+		struct joulestat_gpu_info g = {.sz = sizeof(g)};
 
 		if (joulestat_gpu_get(js, i, &g) < 0)
 			continue;
@@ -121,7 +121,8 @@ void probe_gpu_json(struct joulestat *js, struct jsonw *w)
 		key_int_or_null(w, "util_pct", g.util_pct, g.util_pct >= 0);
 		key_int_or_null(w, "mem_util_pct", g.mem_util_pct, g.mem_util_pct >= 0);
 		key_int_or_null(w, "mem_used_bytes", (int64_t)g.mem_used_bytes, g.mem_total_bytes);
-		key_int_or_null(w, "mem_total_bytes", (int64_t)g.mem_total_bytes, g.mem_total_bytes);
+		key_int_or_null(w, "mem_total_bytes", (int64_t)g.mem_total_bytes,
+				g.mem_total_bytes);
 		key_int_or_null(w, "temp_c", g.temp_c, g.has_temp);
 		key_int_or_null(w, "sm_clock_mhz", g.sm_clock_mhz, g.sm_clock_mhz);
 		key_int_or_null(w, "mem_clock_mhz", g.mem_clock_mhz, g.mem_clock_mhz);
@@ -145,7 +146,7 @@ void probe_gpu_json(struct joulestat *js, struct jsonw *w)
 		jsonw_key(w, "processes");
 		jsonw_begin_array(w);
 		for (size_t k = 0; k < g.nprocs; k++) {
-			struct joulestat_gpu_process p = { .sz = sizeof(p) };
+			struct joulestat_gpu_process p = {.sz = sizeof(p)};
 
 			if (joulestat_gpu_process_get(js, i, k, &p) < 0)
 				continue;

@@ -27,8 +27,8 @@
 struct client {
 	char pdev[DRM_PDEV_MAX];
 	char driver[DRM_DRIVER_MAX];
-	uint64_t id;			/* drm-client-id, or a per-fd key when absent */
-	uint32_t pid;			/* lowest tgid holding it */
+	uint64_t id;  /* drm-client-id, or a per-fd key when absent */
+	uint32_t pid; /* lowest tgid holding it */
 	unsigned nengines;
 	struct drm_engine engines[DRM_MAX_ENGINES];
 	uint64_t vram_bytes;
@@ -41,12 +41,12 @@ struct client_vec {
 
 struct drm_clients {
 	const struct fsroot *fs;
-	unsigned since_full;		/* samples since the last scan of every process */
-	uint32_t *pids;			/* the targeted scan's tgids */
+	unsigned since_full; /* samples since the last scan of every process */
+	uint32_t *pids;	     /* the targeted scan's tgids */
 	size_t npids, pids_cap;
 	uint64_t last_ns;
 	uint64_t interval_ns;
-	bool primed;			/* a baseline scan was taken */
+	bool primed; /* a baseline scan was taken */
 	struct client_vec prev, cur;
 	struct drm_proc_usage *rows;
 	size_t nrows, rows_cap;
@@ -145,7 +145,7 @@ static int scan_pid(struct drm_clients *c, const char *pid_s, uint32_t pid, unsi
 		 */
 		cl->id = f.has_client_id ? f.client_id
 					 : (1ULL << 63) | ((uint64_t)pid << 24) |
-						   (uint64_t)strtoul(de->d_name, NULL, 10);
+					       (uint64_t)strtoul(de->d_name, NULL, 10);
 		cl->pid = pid;
 		cl->nengines = f.nengines;
 		memcpy(cl->engines, f.engines, sizeof(f.engines));
@@ -202,10 +202,11 @@ static uint64_t client_busy_ns(const struct client *cl, const struct client *pre
 			add = step(e->busy_ns, p && p->has_ns ? p->busy_ns : 0);
 		} else if (e->has_cycles && e->has_total_cycles) {
 			uint64_t dc = step(e->cycles, p && p->has_cycles ? p->cycles : 0);
-			uint64_t dt = step(e->total_cycles,
-					   p && p->has_total_cycles ? p->total_cycles : 0);
+			uint64_t dt =
+			    step(e->total_cycles, p && p->has_total_cycles ? p->total_cycles : 0);
 
-			/* Busy cycles over elapsed GPU cycles: the busy fraction of the interval. */
+			/* Busy cycles over elapsed GPU cycles: the busy fraction of the interval.
+			 */
 			if (dt)
 				add = mul_div_u64(MIN(dc, dt), interval_ns, dt);
 		}

@@ -72,7 +72,7 @@ static int memory_bytes(const char *v, size_t len, uint64_t *ret)
 	static const struct {
 		const char *unit;
 		uint64_t mult;
-	} units[] = { { NULL, 1 }, { "KiB", 1024 }, { "MiB", 1024 * 1024 } };
+	} units[] = {{NULL, 1}, {"KiB", 1024}, {"MiB", 1024 * 1024}};
 
 	for (size_t u = 0; u < ARRAY_SIZE(units); u++) {
 		uint64_t n;
@@ -217,7 +217,7 @@ static int drm_line(struct drm_fdinfo *f, struct accum *m, const char *k, size_t
 int parse_drm_fdinfo(const char *buf, size_t len, struct drm_fdinfo *ret)
 {
 	struct drm_fdinfo f;
-	struct accum m = { 0 };
+	struct accum m = {0};
 	size_t i = 0;
 	bool any = false;
 
@@ -308,8 +308,7 @@ int drm_pci_normalize(const char *s, char *ret, size_t ret_size)
 	return 0;
 }
 
-int parse_drm_clients_list(const char *buf, size_t len, uint32_t *pids, size_t max,
-			   size_t *ret_n)
+int parse_drm_clients_list(const char *buf, size_t len, uint32_t *pids, size_t max, size_t *ret_n)
 {
 	const char *all = buf;
 	size_t i = 0, n = 0;

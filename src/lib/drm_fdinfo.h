@@ -22,17 +22,17 @@
 #include "fsroot.h"
 
 #define DRM_DRIVER_MAX 32
-#define DRM_PDEV_MAX 32		/* "0000:03:00.0", or a platform device name */
+#define DRM_PDEV_MAX 32 /* "0000:03:00.0", or a platform device name */
 #define DRM_ENGINE_NAME_MAX 24
 #define DRM_MAX_ENGINES 16
 
 /* One engine class of one client ("render", "gfx", "rcs", "video"...). */
 struct drm_engine {
 	char name[DRM_ENGINE_NAME_MAX];
-	uint64_t busy_ns;	/* drm-engine-<name>: busy time, ns, cumulative */
-	uint64_t cycles;	/* drm-cycles-<name>: busy GPU cycles, cumulative */
-	uint64_t total_cycles;	/* drm-total-cycles-<name>: GPU cycles elapsed, cumulative */
-	uint32_t capacity;	/* drm-engine-capacity-<name>: engines of the class (default 1) */
+	uint64_t busy_ns;      /* drm-engine-<name>: busy time, ns, cumulative */
+	uint64_t cycles;       /* drm-cycles-<name>: busy GPU cycles, cumulative */
+	uint64_t total_cycles; /* drm-total-cycles-<name>: GPU cycles elapsed, cumulative */
+	uint32_t capacity;     /* drm-engine-capacity-<name>: engines of the class (default 1) */
 	bool has_ns;
 	bool has_cycles;
 	bool has_total_cycles;
@@ -40,9 +40,9 @@ struct drm_engine {
 
 /* What one DRM fdinfo file says. */
 struct drm_fdinfo {
-	char driver[DRM_DRIVER_MAX];	/* drm-driver (mandatory) */
-	char pdev[DRM_PDEV_MAX];	/* drm-pdev: PCI address for PCI devices; "" when absent */
-	uint64_t client_id;		/* drm-client-id */
+	char driver[DRM_DRIVER_MAX]; /* drm-driver (mandatory) */
+	char pdev[DRM_PDEV_MAX];     /* drm-pdev: PCI address for PCI devices; "" when absent */
+	uint64_t client_id;	     /* drm-client-id */
 	bool has_client_id;
 	unsigned nengines;
 	struct drm_engine engines[DRM_MAX_ENGINES];
@@ -86,16 +86,15 @@ int drm_pci_normalize(const char *s, char *ret, size_t ret_size);
  * shape, -E2BIG when more than `max` lines, -ENODATA for empty input.
  * *ret_n is written only on success (pids[] may hold a prefix on error).
  */
-int parse_drm_clients_list(const char *buf, size_t len, uint32_t *pids, size_t max,
-			   size_t *ret_n);
+int parse_drm_clients_list(const char *buf, size_t len, uint32_t *pids, size_t max, size_t *ret_n);
 
 /* ---- the collector ---- */
 
 /* One process's use of one device over the last interval. */
 struct drm_proc_usage {
-	char pdev[DRM_PDEV_MAX];	/* normalised PCI address (drm_pci_normalize) */
+	char pdev[DRM_PDEV_MAX]; /* normalised PCI address (drm_pci_normalize) */
 	char driver[DRM_DRIVER_MAX];
-	uint32_t pid;			/* tgid */
+	uint32_t pid; /* tgid */
 	char comm[16];
 	/*
 	 * Engine busy time in the interval, ns, summed over the process's
@@ -104,8 +103,8 @@ struct drm_proc_usage {
 	 * Δcycles / Δtotal_cycles × interval per engine.
 	 */
 	uint64_t busy_ns;
-	uint64_t vram_bytes;		/* at the end of the interval */
-	unsigned clients;		/* distinct DRM clients it holds */
+	uint64_t vram_bytes; /* at the end of the interval */
+	unsigned clients;    /* distinct DRM clients it holds */
 };
 
 struct drm_clients;

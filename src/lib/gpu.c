@@ -39,7 +39,7 @@ static int proc_cmp(const void *a, const void *b)
 int gpu_split(const struct gpu_split_in *in, struct gpu_proc *procs, size_t n,
 	      struct gpu_ledger *ret)
 {
-	struct gpu_ledger l = { 0 };
+	struct gpu_ledger l = {0};
 	uint64_t *w = NULL, *out = NULL, active;
 	unsigned __int128 total = 0;
 	int r = 0;
@@ -150,10 +150,10 @@ void gpu_dev_account(struct gpu_dev *dev)
 		return;
 	}
 	in = (struct gpu_split_in){
-		.delta_uj = d->last_delta_uj,
-		.interval_ns = d->last_dt_ns,
-		.idle_mw = dev->idle.mw,
-		.idle_known = dev->idle.known,
+	    .delta_uj = d->last_delta_uj,
+	    .interval_ns = d->last_dt_ns,
+	    .idle_mw = dev->idle.mw,
+	    .idle_known = dev->idle.known,
 	};
 	if (dev->nprocs == 0)
 		gpu_idle_observe(&dev->idle, d->last_delta_uj, d->last_dt_ns);

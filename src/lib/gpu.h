@@ -30,7 +30,8 @@
 #define GPU_NAME_MAX 96
 #define GPU_UUID_MAX 96
 #define GPU_NOTE_MAX 192
-/* Idle power is learnt only over intervals at least this long (NVML's counter moves every ~100 ms). */
+/* Idle power is learnt only over intervals at least this long (NVML's counter moves every ~100 ms).
+ */
 #define GPU_IDLE_MIN_INTERVAL_NS 1000000000ULL
 
 /* One process's activity on one GPU over an interval. */
@@ -43,23 +44,25 @@ struct gpu_proc {
 	 * activity seen.
 	 */
 	uint64_t busy;
-	uint32_t sm_pct;		/* mean SM (or engine) utilisation, 0..100 */
-	uint32_t mem_pct;		/* NVML memory-controller utilisation; 0 for DRM */
-	uint64_t vram_bytes;		/* device memory it holds */
-	uint64_t energy_uj;		/* its share of the interval (gpu_split's output) */
+	uint32_t sm_pct;     /* mean SM (or engine) utilisation, 0..100 */
+	uint32_t mem_pct;    /* NVML memory-controller utilisation; 0 for DRM */
+	uint64_t vram_bytes; /* device memory it holds */
+	uint64_t energy_uj;  /* its share of the interval (gpu_split's output) */
 };
 
 enum gpu_idle_basis {
-	GPU_IDLE_ALL = 0,	/* no process on the GPU: the whole ΔE is idle */
-	GPU_IDLE_POWER = 1,	/* idle power × interval (learnt or configured) */
-	GPU_IDLE_UNKNOWN = 2,	/* processes ran and no idle power is known yet: idle 0 */
+	GPU_IDLE_ALL = 0,     /* no process on the GPU: the whole ΔE is idle */
+	GPU_IDLE_POWER = 1,   /* idle power × interval (learnt or configured) */
+	GPU_IDLE_UNKNOWN = 2, /* processes ran and no idle power is known yet: idle 0 */
 };
 
 enum gpu_split_status {
-	GPU_SPLIT_IDLE = 0,	/* nothing ran */
-	GPU_SPLIT_BUSY = 1,	/* split by busy weights */
-	GPU_SPLIT_SINGLE = 2,	/* one process, no activity sampled: it gets the active share */
-	GPU_SPLIT_NO_ACTIVITY = 3, /* several processes, no activity: active is unattributed */
+	GPU_SPLIT_IDLE = 0, /* nothing ran */
+	GPU_SPLIT_BUSY = 1, /* split by busy weights */
+	/* One process, no activity sampled: it gets the active share. */
+	GPU_SPLIT_SINGLE = 2,
+	/* Several processes, no activity (or no process list): active is unattributed. */
+	GPU_SPLIT_NO_ACTIVITY = 3,
 };
 
 /* "idle", "busy", "single", "no-activity". Static storage. */
@@ -68,7 +71,7 @@ const char *gpu_split_status_name(enum gpu_split_status s);
 struct gpu_split_in {
 	uint64_t delta_uj;
 	uint64_t interval_ns;
-	uint64_t idle_mw;		/* idle power; meaningful when idle_known */
+	uint64_t idle_mw; /* idle power; meaningful when idle_known */
 	bool idle_known;
 };
 
@@ -95,7 +98,7 @@ int gpu_split(const struct gpu_split_in *in, struct gpu_proc *procs, size_t n,
 struct gpu_idle {
 	uint64_t mw;
 	bool known;
-	bool configured;		/* from the options: never re-learnt */
+	bool configured; /* from the options: never re-learnt */
 };
 
 /*
@@ -115,20 +118,20 @@ struct gpu_dev {
 	char name[GPU_NAME_MAX];	/* marketing name; "" when unknown */
 	char uuid[GPU_UUID_MAX];	/* "" when unknown */
 	char pci[DRM_PDEV_MAX];		/* "0000:03:00.0"; "" when unknown */
-	char energy_from[GPU_NOTE_MAX];	/* how its energy is read */
-	char per_process[GPU_NOTE_MAX];	/* how per-process activity is read, or why it is not */
+	char energy_from[GPU_NOTE_MAX]; /* how its energy is read */
+	char per_process[GPU_NOTE_MAX]; /* how per-process activity is read, or why it is not */
 	int util_pct;			/* device busy %, -1 unknown */
 	int mem_util_pct;		/* memory controller busy %, -1 unknown */
 	int temp_c;			/* °C; meaningful when has_temp */
 	bool has_temp;
 	uint64_t mem_used_bytes;
-	uint64_t mem_total_bytes;	/* 0: unknown */
-	unsigned sm_clock_mhz;		/* 0: unknown */
-	unsigned mem_clock_mhz;		/* 0: unknown */
-	uint64_t power_limit_mw;	/* 0: unknown */
-	int mig;			/* MIG mode: 1 on, 0 off, -1 unsupported/unknown */
-	bool sampled;			/* per-process activity is sampled (NVML), not counted */
-	bool per_process_ok;		/* per-process activity is read at all */
+	uint64_t mem_total_bytes; /* 0: unknown */
+	unsigned sm_clock_mhz;	  /* 0: unknown */
+	unsigned mem_clock_mhz;	  /* 0: unknown */
+	uint64_t power_limit_mw;  /* 0: unknown */
+	int mig;		  /* MIG mode: 1 on, 0 off, -1 unsupported/unknown */
+	bool sampled;		  /* per-process activity is sampled (NVML), not counted */
+	bool per_process_ok;	  /* per-process activity is read at all */
 	struct gpu_idle idle;
 	/*
 	 * The last interval's processes could not be read at all (no /proc,
@@ -136,10 +139,10 @@ struct gpu_dev {
 	 * idle, and teaches nothing about the idle power.
 	 */
 	bool procs_unknown;
-	struct gpu_proc *procs;		/* the last interval's processes */
+	struct gpu_proc *procs; /* the last interval's processes */
 	size_t nprocs, procs_cap;
-	struct gpu_ledger ledger;	/* the last interval's split */
-	uint64_t intervals;		/* intervals split so far */
+	struct gpu_ledger ledger; /* the last interval's split */
+	uint64_t intervals;	  /* intervals split so far */
 };
 
 /* Room for n processes in dev->procs (nprocs reset to 0). -ENOMEM. */

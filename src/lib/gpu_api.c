@@ -14,12 +14,10 @@
 #include "monitor.h"
 #include "util.h"
 
-#define INFO_FITS(info, type, field)                                                               \
-	((info)->sz >= offsetof(type, field) + sizeof((info)->field))
+#define INFO_FITS(info, type, field) ((info)->sz >= offsetof(type, field) + sizeof((info)->field))
 
 /* The idx-th GPU over every active GPU source, in source order; NULL past the last. */
-static const struct gpu_dev *gpu_at(const struct joulestat *js, size_t idx,
-				    const char **ret_source)
+static const struct gpu_dev *gpu_at(const struct joulestat *js, size_t idx, const char **ret_source)
 {
 	for (size_t k = 0; js && k < js->nslots; k++) {
 		const struct source_slot *s = &js->slots[k];
@@ -49,7 +47,7 @@ size_t joulestat_gpu_count(const struct joulestat *js)
 
 int joulestat_gpu_get(const struct joulestat *js, size_t idx, struct joulestat_gpu_info *info)
 {
-	struct joulestat_gpu_info o = { .sz = sizeof(o) };
+	struct joulestat_gpu_info o = {.sz = sizeof(o)};
 	const struct gpu_dev *dev;
 	const char *source = "";
 
@@ -95,7 +93,7 @@ int joulestat_gpu_get(const struct joulestat *js, size_t idx, struct joulestat_g
 int joulestat_gpu_process_get(const struct joulestat *js, size_t gpu, size_t idx,
 			      struct joulestat_gpu_process *info)
 {
-	struct joulestat_gpu_process o = { .sz = sizeof(o) };
+	struct joulestat_gpu_process o = {.sz = sizeof(o)};
 	const struct gpu_dev *dev;
 	const struct gpu_proc *p;
 
@@ -182,10 +180,10 @@ int gpu_snapshot_split(const struct joulestat *js, const struct activity_sample 
 		for (size_t k = 0; k < dev->nprocs; k++)
 			total_busy += procs[k].busy;
 		in = (struct gpu_split_in){
-			.delta_uj = ad[i].delta_uj,
-			.interval_ns = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0,
-			.idle_mw = ad[i].static_mw ? ad[i].static_mw : dev->idle.mw,
-			.idle_known = ad[i].static_mw || dev->idle.known,
+		    .delta_uj = ad[i].delta_uj,
+		    .interval_ns = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0,
+		    .idle_mw = ad[i].static_mw ? ad[i].static_mw : dev->idle.mw,
+		    .idle_known = ad[i].static_mw || dev->idle.known,
 		};
 		/*
 		 * proportional: no idle row while some process was active (idle

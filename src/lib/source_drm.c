@@ -39,33 +39,34 @@
 
 struct drm_gpu {
 	struct gpu_dev dev;
-	char card[32];			/* "card1" */
-	char dev_rel[REL_MAX];		/* "class/drm/card1/device" */
-	char meter_rel[REL_MAX];	/* the energy or power file, relative to sysfs */
-	char hwmon_rel[REL_MAX];	/* "class/drm/card1/device/hwmon/hwmon3" */
-	bool energy;			/* an energy counter, else a power reading */
+	char card[32];		 /* "card1" */
+	char dev_rel[REL_MAX];	 /* "class/drm/card1/device" */
+	char meter_rel[REL_MAX]; /* the energy or power file, relative to sysfs */
+	char hwmon_rel[REL_MAX]; /* "class/drm/card1/device/hwmon/hwmon3" */
+	bool energy;		 /* an energy counter, else a power reading */
 };
 
 struct drm_state {
 	struct drm_gpu *gpus;
 	size_t n;
 	struct drm_clients *clients;
-	unsigned fdinfo_errors;		/* fdinfo files unreadable or malformed, all samples */
-	bool list_warned;		/* <procfs> could not be listed, and the log said so */
+	unsigned fdinfo_errors; /* fdinfo files unreadable or malformed, all samples */
+	bool list_warned;	/* <procfs> could not be listed, and the log said so */
 };
 
 static const struct {
 	const char *driver, *vendor;
 } vendors[] = {
-	{ "amdgpu", "amd" }, { "radeon", "amd" }, { "i915", "intel" },
-	{ "xe", "intel" },   { "nouveau", "nvidia" }, { "nvidia", "nvidia" },
+    {"amdgpu", "amd"}, {"radeon", "amd"},     {"i915", "intel"},
+    {"xe", "intel"},   {"nouveau", "nvidia"}, {"nvidia", "nvidia"},
 };
 
 /*
  * snprintf for paths and notes that may be cut: a path that does not fit
  * then names no file and reads as missing, which is reported like one.
  */
-static void pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void pathf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void pathf(char *buf, size_t size, const char *fmt, ...)
 {
@@ -119,9 +120,9 @@ static bool chan(const char *file, const char *prefix, const char *suffix, unsig
 	size_t pl = strlen(prefix), sl = strlen(suffix), fl = strlen(file);
 	uint64_t v;
 
-	if (fl <= pl + sl || strncmp(file, prefix, pl) != 0 || strcmp(file + fl - sl, suffix) != 0 ||
-	    file[pl] < '0' || file[pl] > '9' || parse_u64(file + pl, fl - pl - sl, &v) < 0 ||
-	    v > 1000)
+	if (fl <= pl + sl || strncmp(file, prefix, pl) != 0 ||
+	    strcmp(file + fl - sl, suffix) != 0 || file[pl] < '0' || file[pl] > '9' ||
+	    parse_u64(file + pl, fl - pl - sl, &v) < 0 || v > 1000)
 		return false;
 	*ret = (unsigned)v;
 	return true;
@@ -184,7 +185,7 @@ static int pick_meter(const struct source_ctx *ctx, struct drm_gpu *g, const cha
 		bool a = avg != ~0u;
 
 		pathf(g->meter_rel, sizeof(g->meter_rel), "%s/power%u_%s", hw_rel, a ? avg : inp,
-			 a ? "average" : "input");
+		      a ? "average" : "input");
 		snprintf(g->dev.energy_from, sizeof(g->dev.energy_from),
 			 "hwmon power%u_%s (µW) integrated over time", a ? avg : inp,
 			 a ? "average" : "input");
@@ -239,9 +240,8 @@ static void read_metrics(const struct source_ctx *ctx, struct drm_gpu *g)
 	struct gpu_dev *dev = &g->dev;
 	uint64_t v;
 
-	dev->util_pct = read_u64_rel(ctx, g->dev_rel, "gpu_busy_percent", &v) == 0 && v <= 100
-				? (int)v
-				: -1;
+	dev->util_pct =
+	    read_u64_rel(ctx, g->dev_rel, "gpu_busy_percent", &v) == 0 && v <= 100 ? (int)v : -1;
 	if (read_u64_rel(ctx, g->dev_rel, "mem_info_vram_total", &v) == 0)
 		dev->mem_total_bytes = v;
 	if (read_u64_rel(ctx, g->dev_rel, "mem_info_vram_used", &v) == 0)
@@ -272,9 +272,10 @@ static int read_meter(const struct source_ctx *ctx, struct drm_gpu *g, uint64_t 
 		log_warning(ctx->log, "drm %s: %s: %s", d->name, d->path,
 			    r == -EINVAL    ? "not a number"
 			    : r == -ENODATA ? "empty (the driver gave no value)"
-			    : r == -EACCES  ? "permission denied (i915/xe energy is root-only: run as "
-					      "root)"
-					    : strerror(-r));
+			    : r == -EACCES
+				? "permission denied (i915/xe energy is root-only: run as "
+				  "root)"
+				: strerror(-r));
 		domain_feed_error(d, r);
 		return r;
 	}
@@ -304,17 +305,19 @@ static void read_procs(const struct source_ctx *ctx, struct drm_state *st, uint6
 	if (n < 0) {
 		/* Once: every later sample would say the same. */
 		if (!st->list_warned)
-			log_warning(ctx->log, "drm: cannot list %s for DRM fdinfo: %s; GPU energy "
-				    "is not split between processes", ctx->fs->root[FS_PROC],
-				    strerror(-n));
+			log_warning(ctx->log,
+				    "drm: cannot list %s for DRM fdinfo: %s; GPU energy "
+				    "is not split between processes",
+				    ctx->fs->root[FS_PROC], strerror(-n));
 		st->list_warned = true;
 		return;
 	}
 	st->list_warned = false;
 	if (errors && !st->fdinfo_errors)
-		log_warning(ctx->log, "drm: %u DRM fdinfo file(s) under %s could not be read or "
-			    "parsed; their processes are missing from the split", errors,
-			    ctx->fs->root[FS_PROC]);
+		log_warning(ctx->log,
+			    "drm: %u DRM fdinfo file(s) under %s could not be read or "
+			    "parsed; their processes are missing from the split",
+			    errors, ctx->fs->root[FS_PROC]);
 	st->fdinfo_errors += errors;
 	interval = drm_clients_interval_ns(st->clients);
 	for (size_t i = 0; i < st->n; i++) {
@@ -340,9 +343,10 @@ static void read_procs(const struct source_ctx *ctx, struct drm_state *st, uint6
 			p->pid = rows[j].pid;
 			strscpy(p->comm, rows[j].comm, sizeof(p->comm));
 			p->busy = rows[j].busy_ns;
-			p->sm_pct = interval ? (uint32_t)MIN(100, mul_div_u64(rows[j].busy_ns, 100,
-									     interval))
-					     : 0;
+			p->sm_pct =
+			    interval
+				? (uint32_t)MIN(100, mul_div_u64(rows[j].busy_ns, 100, interval))
+				: 0;
 			p->vram_bytes = rows[j].vram_bytes;
 		}
 	}
@@ -413,13 +417,12 @@ static int probe_card(const struct source_ctx *ctx, const char *card, struct drm
 	}
 	r = find_meter(ctx, g);
 	if (r < 0) {
-		source_note(reason, reason_size,
-			    "%s (%s, %s): no hwmon energy or power meter%s", card, g->dev.driver,
-			    g->dev.pci[0] ? g->dev.pci : "no PCI address",
+		source_note(reason, reason_size, "%s (%s, %s): no hwmon energy or power meter%s",
+			    card, g->dev.driver, g->dev.pci[0] ? g->dev.pci : "no PCI address",
 			    strcmp(g->dev.driver, "i915") == 0 || strcmp(g->dev.driver, "xe") == 0
-				    ? " (an integrated GPU: its energy is inside the CPU package's "
-				      "RAPL domain)"
-				    : "");
+				? " (an integrated GPU: its energy is inside the CPU package's "
+				  "RAPL domain)"
+				: "");
 		return -ENOENT;
 	}
 	g->dev.util_pct = g->dev.mem_util_pct = -1;
@@ -445,7 +448,8 @@ static int drm_open(const struct source_ctx *ctx, const struct source_slot *slot
 	n = scandir(root, &ents, NULL, card_cmp);
 	if (n < 0) {
 		r = -errno;
-		snprintf(reason, reason_size, "%s: %s (no DRM GPU driver loaded)", root, strerror(-r));
+		snprintf(reason, reason_size, "%s: %s (no DRM GPU driver loaded)", root,
+			 strerror(-r));
 		return r == -ENOENT ? -ENODEV : r;
 	}
 	st = calloc(1, sizeof(*st));
@@ -477,17 +481,18 @@ static int drm_open(const struct source_ctx *ctx, const struct source_slot *slot
 		cpuset_zero(&d->cpus);
 		d->ctr.max_range_uj = 0; /* the drivers keep a 64-bit µJ count */
 		pathf(g->dev.per_process, sizeof(g->dev.per_process),
-			 "DRM fdinfo engine time (%s/PID/fdinfo), matched by PCI address",
-			 ctx->fs->root[FS_PROC]);
+		      "DRM fdinfo engine time (%s/PID/fdinfo), matched by PCI address",
+		      ctx->fs->root[FS_PROC]);
 		g->dev.per_process_ok = g->dev.pci[0] != '\0';
 		if (!g->dev.per_process_ok)
 			pathf(g->dev.per_process, sizeof(g->dev.per_process),
-				 "none: %s has no PCI address to match DRM fdinfo's drm-pdev",
-				 ents[i]->d_name);
+			      "none: %s has no PCI address to match DRM fdinfo's drm-pdev",
+			      ents[i]->d_name);
 	}
 	if (st->n == 0) {
-		snprintf(reason, reason_size, "no GPU with a hwmon energy or power meter under %s%s%s",
-			 root, notes[0] ? ": " : "", notes);
+		snprintf(reason, reason_size,
+			 "no GPU with a hwmon energy or power meter under %s%s%s", root,
+			 notes[0] ? ": " : "", notes);
 		r = -ENODEV;
 		goto fail;
 	}
@@ -527,9 +532,9 @@ out:
 }
 
 const struct source_ops source_drm_ops = {
-	.name = "drm",
-	.open = drm_open,
-	.read = drm_read,
-	.close = drm_close,
-	.gpu = drm_gpu,
+    .name = "drm",
+    .open = drm_open,
+    .read = drm_read,
+    .close = drm_close,
+    .gpu = drm_gpu,
 };

@@ -46,9 +46,9 @@ struct nvml_gpu {
 	struct gpu_dev dev;
 	nvmlDevice_t h;
 	unsigned index;
-	bool energy;			/* the energy counter, else power */
+	bool energy;			 /* the energy counter, else power */
 	unsigned long long last_seen_us; /* newest utilisation sample already counted */
-	bool info_api;			/* nvmlDeviceGetProcessesUtilizationInfo works */
+	bool info_api;			 /* nvmlDeviceGetProcessesUtilizationInfo works */
 };
 
 struct nvml_state {
@@ -142,8 +142,8 @@ static int api_open(struct nvml_api *api, char *reason, size_t reason_size)
 static int list_procs(struct nvml_state *st, struct nvml_gpu *g)
 {
 	nvmlReturn_t (*calls[2])(nvmlDevice_t, unsigned int *, nvmlProcessInfo_t *) = {
-		st->api.nvmlDeviceGetComputeRunningProcesses_v3,
-		st->api.nvmlDeviceGetGraphicsRunningProcesses_v3,
+	    st->api.nvmlDeviceGetComputeRunningProcesses_v3,
+	    st->api.nvmlDeviceGetGraphicsRunningProcesses_v3,
 	};
 	struct gpu_dev *dev = &g->dev;
 	bool listed = false;
@@ -267,10 +267,10 @@ static int read_samples(struct nvml_state *st, struct nvml_gpu *g)
 
 		for (;;) {
 			info = (nvmlProcessesUtilizationInfo_t){
-				.version = NVML_PROCESSES_UTILIZATION_INFO_V1,
-				.processSamplesCount = st->samples_cap,
-				.lastSeenTimeStamp = g->last_seen_us,
-				.procUtilArray = st->isamples,
+			    .version = NVML_PROCESSES_UTILIZATION_INFO_V1,
+			    .processSamplesCount = st->samples_cap,
+			    .lastSeenTimeStamp = g->last_seen_us,
+			    .procUtilArray = st->isamples,
 			};
 			r = st->api.nvmlDeviceGetProcessesUtilizationInfo(g->h, &info);
 			if (r != NVML_ERROR_INSUFFICIENT_SIZE)
@@ -279,16 +279,17 @@ static int read_samples(struct nvml_state *st, struct nvml_gpu *g)
 				return -ENOMEM;
 		}
 		if (r != NVML_SUCCESS && r != NVML_ERROR_NOT_FOUND) {
-			/* Not supported (or refused) by this driver: the older call, from now on. */
+			/* Not supported (or refused) by this driver: the older call, from now on.
+			 */
 			g->info_api = false;
 		} else if (r == NVML_SUCCESS) {
 			count = MIN(info.processSamplesCount, st->samples_cap);
 			for (unsigned i = 0; i < count; i++) {
 				st->samples[i] = (nvmlProcessUtilizationSample_t){
-					.pid = st->isamples[i].pid,
-					.timeStamp = st->isamples[i].timeStamp,
-					.smUtil = st->isamples[i].smUtil,
-					.memUtil = st->isamples[i].memUtil,
+				    .pid = st->isamples[i].pid,
+				    .timeStamp = st->isamples[i].timeStamp,
+				    .smUtil = st->isamples[i].smUtil,
+				    .memUtil = st->isamples[i].memUtil,
 				};
 			}
 		}
@@ -363,11 +364,11 @@ static void read_metrics(struct nvml_state *st, struct nvml_gpu *g)
 			a->nvmlDeviceGetTemperature(g->h, NVML_TEMPERATURE_GPU, &v) == NVML_SUCCESS;
 	if (dev->has_temp)
 		dev->temp_c = (int)v;
-	if (a->nvmlDeviceGetClockInfo && a->nvmlDeviceGetClockInfo(g->h, NVML_CLOCK_SM, &v) ==
-						 NVML_SUCCESS)
+	if (a->nvmlDeviceGetClockInfo &&
+	    a->nvmlDeviceGetClockInfo(g->h, NVML_CLOCK_SM, &v) == NVML_SUCCESS)
 		dev->sm_clock_mhz = v;
-	if (a->nvmlDeviceGetClockInfo && a->nvmlDeviceGetClockInfo(g->h, NVML_CLOCK_MEM, &v) ==
-						 NVML_SUCCESS)
+	if (a->nvmlDeviceGetClockInfo &&
+	    a->nvmlDeviceGetClockInfo(g->h, NVML_CLOCK_MEM, &v) == NVML_SUCCESS)
 		dev->mem_clock_mhz = v;
 	if (a->nvmlDeviceGetEnforcedPowerLimit &&
 	    a->nvmlDeviceGetEnforcedPowerLimit(g->h, &v) == NVML_SUCCESS)
@@ -429,8 +430,8 @@ static int nvml_read(void *state, const struct source_ctx *ctx, uint64_t now)
 			int e = read_samples(st, g);
 
 			if (e < 0 && e != -EOPNOTSUPP)
-				log_debug(ctx->log, "nvml %s: utilisation samples: %s", g->dev.d->name,
-					  strerror(-e));
+				log_debug(ctx->log, "nvml %s: utilisation samples: %s",
+					  g->dev.d->name, strerror(-e));
 		}
 		for (size_t k = 0; k < g->dev.nprocs; k++) {
 			char rel[64], comm[64];
@@ -500,13 +501,12 @@ static int probe_device(struct nvml_state *st, unsigned i, struct nvml_gpu *g, c
 	}
 	dev->util_pct = dev->mem_util_pct = -1;
 	dev->mig = -1;
-	if (a->nvmlDeviceGetMigMode &&
-	    a->nvmlDeviceGetMigMode(g->h, &cur, &pend) == NVML_SUCCESS)
+	if (a->nvmlDeviceGetMigMode && a->nvmlDeviceGetMigMode(g->h, &cur, &pend) == NVML_SUCCESS)
 		dev->mig = cur == NVML_DEVICE_MIG_ENABLE;
 
 	r = a->nvmlDeviceGetTotalEnergyConsumption
-		    ? a->nvmlDeviceGetTotalEnergyConsumption(g->h, &mj)
-		    : NVML_ERROR_FUNCTION_NOT_FOUND;
+		? a->nvmlDeviceGetTotalEnergyConsumption(g->h, &mj)
+		: NVML_ERROR_FUNCTION_NOT_FOUND;
 	if (r == NVML_SUCCESS) {
 		g->energy = true;
 		snprintf(dev->energy_from, sizeof(dev->energy_from),
@@ -519,8 +519,10 @@ static int probe_device(struct nvml_state *st, unsigned i, struct nvml_gpu *g, c
 			 "needs Volta or newer)",
 			 nvml_err(a, r));
 	} else {
-		source_note(notes, notes_size, "NVIDIA GPU %u (%s): neither energy nor power is "
-			    "readable: %s", i, dev->name, nvml_err(a, r));
+		source_note(notes, notes_size,
+			    "NVIDIA GPU %u (%s): neither energy nor power is "
+			    "readable: %s",
+			    i, dev->name, nvml_err(a, r));
 		return nvml_errno(r);
 	}
 	if (dev->mig == 1) {
@@ -534,16 +536,16 @@ static int probe_device(struct nvml_state *st, unsigned i, struct nvml_gpu *g, c
 		dev->per_process_ok = g->info_api || a->nvmlDeviceGetProcessUtilization;
 		snprintf(dev->per_process, sizeof(dev->per_process), "%s",
 			 dev->per_process_ok
-				 ? "NVML running processes and SM utilisation samples (sampled)"
-				 : "running processes only: this NVML has no per-process "
-				   "utilisation");
+			     ? "NVML running processes and SM utilisation samples (sampled)"
+			     : "running processes only: this NVML has no per-process "
+			       "utilisation");
 		dev->sampled = dev->per_process_ok;
 	}
 	return 0;
 }
 
-static int nvml_open(const struct source_ctx *ctx, const struct source_slot *slot,
-		     void **ret_state, char *reason, size_t reason_size)
+static int nvml_open(const struct source_ctx *ctx, const struct source_slot *slot, void **ret_state,
+		     char *reason, size_t reason_size)
 {
 	struct nvml_state *st;
 	char notes[SOURCE_REASON_MAX] = "";
@@ -565,12 +567,12 @@ static int nvml_open(const struct source_ctx *ctx, const struct source_slot *slo
 		snprintf(reason, reason_size, "nvmlInit: %s%s", nvml_err(&st->api, nr),
 			 nr == NVML_ERROR_DRIVER_NOT_LOADED ? " (no NVIDIA kernel driver loaded)"
 			 : nr == NVML_ERROR_NO_PERMISSION
-				 ? " (no access to /dev/nvidia*: run as root or join the device's "
-				   "group)"
+			     ? " (no access to /dev/nvidia*: run as root or join the device's "
+			       "group)"
 			 : nr == NVML_ERROR_LIB_RM_VERSION_MISMATCH
-				 ? " (library and kernel module versions differ: reboot or reload "
-				   "the nvidia module)"
-				 : "");
+			     ? " (library and kernel module versions differ: reboot or reload "
+			       "the nvidia module)"
+			     : "");
 		/* Init failed: no nvmlShutdown. */
 		st->api.nvmlShutdown = NULL;
 		goto fail;
@@ -638,7 +640,8 @@ static int nvml_open(const struct source_ctx *ctx, const struct source_slot *slo
 		for (size_t i = 0; i < st->n; i++)
 			refused += st->gpus[i].dev.d->last_error == -EACCES;
 		if (refused == st->n) {
-			snprintf(reason, reason_size, "NVML: permission denied reading the GPU "
+			snprintf(reason, reason_size,
+				 "NVML: permission denied reading the GPU "
 				 "energy: run as root or join the group of /dev/nvidia*");
 			r = -EACCES;
 			goto fail;
@@ -656,9 +659,9 @@ fail:
 }
 
 const struct source_ops source_nvml_ops = {
-	.name = "nvml",
-	.open = nvml_open,
-	.read = nvml_read,
-	.close = nvml_close,
-	.gpu = nvml_gpu,
+    .name = "nvml",
+    .open = nvml_open,
+    .read = nvml_read,
+    .close = nvml_close,
+    .gpu = nvml_gpu,
 };

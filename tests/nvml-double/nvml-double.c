@@ -70,18 +70,18 @@ static const struct {
 	const char *name;
 	nvmlReturn_t v;
 } errors[] = {
-	{ "SUCCESS", NVML_SUCCESS },
-	{ "UNINITIALIZED", NVML_ERROR_UNINITIALIZED },
-	{ "INVALID_ARGUMENT", NVML_ERROR_INVALID_ARGUMENT },
-	{ "NOT_SUPPORTED", NVML_ERROR_NOT_SUPPORTED },
-	{ "NO_PERMISSION", NVML_ERROR_NO_PERMISSION },
-	{ "NOT_FOUND", NVML_ERROR_NOT_FOUND },
-	{ "INSUFFICIENT_SIZE", NVML_ERROR_INSUFFICIENT_SIZE },
-	{ "DRIVER_NOT_LOADED", NVML_ERROR_DRIVER_NOT_LOADED },
-	{ "FUNCTION_NOT_FOUND", NVML_ERROR_FUNCTION_NOT_FOUND },
-	{ "GPU_IS_LOST", NVML_ERROR_GPU_IS_LOST },
-	{ "LIB_RM_VERSION_MISMATCH", NVML_ERROR_LIB_RM_VERSION_MISMATCH },
-	{ "UNKNOWN", NVML_ERROR_UNKNOWN },
+    {"SUCCESS", NVML_SUCCESS},
+    {"UNINITIALIZED", NVML_ERROR_UNINITIALIZED},
+    {"INVALID_ARGUMENT", NVML_ERROR_INVALID_ARGUMENT},
+    {"NOT_SUPPORTED", NVML_ERROR_NOT_SUPPORTED},
+    {"NO_PERMISSION", NVML_ERROR_NO_PERMISSION},
+    {"NOT_FOUND", NVML_ERROR_NOT_FOUND},
+    {"INSUFFICIENT_SIZE", NVML_ERROR_INSUFFICIENT_SIZE},
+    {"DRIVER_NOT_LOADED", NVML_ERROR_DRIVER_NOT_LOADED},
+    {"FUNCTION_NOT_FOUND", NVML_ERROR_FUNCTION_NOT_FOUND},
+    {"GPU_IS_LOST", NVML_ERROR_GPU_IS_LOST},
+    {"LIB_RM_VERSION_MISMATCH", NVML_ERROR_LIB_RM_VERSION_MISMATCH},
+    {"UNKNOWN", NVML_ERROR_UNKNOWN},
 };
 
 static nvmlReturn_t error_named(const char *s)
@@ -156,10 +156,10 @@ static void load(void)
 			d->ngraphics += sscanf(rest, "%u %llu", &d->graphics[d->ngraphics].pid,
 					       &d->graphics[d->ngraphics].bytes) == 2;
 		else if (!strcmp(key, "sample") && d->nsamples < MAX_PROCS)
-			d->nsamples += sscanf(rest, "%u %llu %u %u", &d->samples[d->nsamples].pid,
-					      &d->samples[d->nsamples].ts,
-					      &d->samples[d->nsamples].sm,
-					      &d->samples[d->nsamples].mem) == 4;
+			d->nsamples +=
+			    sscanf(rest, "%u %llu %u %u", &d->samples[d->nsamples].pid,
+				   &d->samples[d->nsamples].ts, &d->samples[d->nsamples].sm,
+				   &d->samples[d->nsamples].mem) == 4;
 		else if (!strcmp(key, "fail") && d->nfails < MAX_FAILS &&
 			 sscanf(rest, "%63s %127s", a, b) == 2) {
 			snprintf(d->fail_fn[d->nfails], sizeof(d->fail_fn[0]), "%s", a);
@@ -186,10 +186,10 @@ static nvmlReturn_t enter(nvmlDevice_t h, const char *fn, struct dev **ret)
 	return NVML_SUCCESS;
 }
 
-#define ENTER(h)                                                                                   \
-	struct dev *d;                                                                             \
-	nvmlReturn_t e_ = enter(h, __func__, &d);                                                  \
-	if (e_ != NVML_SUCCESS)                                                                    \
+#define ENTER(h)                                  \
+	struct dev *d;                            \
+	nvmlReturn_t e_ = enter(h, __func__, &d); \
+	if (e_ != NVML_SUCCESS)                   \
 		return e_;
 
 API nvmlReturn_t nvmlInit_v2(void)
@@ -339,9 +339,10 @@ static nvmlReturn_t procs(const struct proc *v, unsigned n, unsigned *count,
 		return NVML_ERROR_INSUFFICIENT_SIZE;
 	}
 	for (unsigned i = 0; i < n; i++)
-		infos[i] = (nvmlProcessInfo_t){ .pid = v[i].pid, .usedGpuMemory = v[i].bytes,
-						.gpuInstanceId = 0xFFFFFFFFu,
-						.computeInstanceId = 0xFFFFFFFFu };
+		infos[i] = (nvmlProcessInfo_t){.pid = v[i].pid,
+					       .usedGpuMemory = v[i].bytes,
+					       .gpuInstanceId = 0xFFFFFFFFu,
+					       .computeInstanceId = 0xFFFFFFFFu};
 	*count = n;
 	return NVML_SUCCESS;
 }
@@ -390,8 +391,8 @@ API nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t h,
 	for (unsigned i = 0; i < n; i++) {
 		const struct sample *s = &d->samples[idx[i]];
 
-		out[i] = (nvmlProcessUtilizationSample_t){ .pid = s->pid, .timeStamp = s->ts,
-							   .smUtil = s->sm, .memUtil = s->mem };
+		out[i] = (nvmlProcessUtilizationSample_t){
+		    .pid = s->pid, .timeStamp = s->ts, .smUtil = s->sm, .memUtil = s->mem};
 	}
 	*count = n;
 	return NVML_SUCCESS;
@@ -418,8 +419,7 @@ API nvmlReturn_t nvmlDeviceGetProcessesUtilizationInfo(nvmlDevice_t h,
 		const struct sample *s = &d->samples[idx[i]];
 
 		info->procUtilArray[i] = (nvmlProcessUtilizationInfo_v1_t){
-			.timeStamp = s->ts, .pid = s->pid, .smUtil = s->sm, .memUtil = s->mem
-		};
+		    .timeStamp = s->ts, .pid = s->pid, .smUtil = s->sm, .memUtil = s->mem};
 	}
 	info->processSamplesCount = n;
 	return NVML_SUCCESS;

@@ -98,7 +98,7 @@ static void test_xe_cycles(void **state)
 
 static void test_refusals(void **state)
 {
-	struct drm_fdinfo f = { .client_id = 4242 };
+	struct drm_fdinfo f = {.client_id = 4242};
 	char big[4096];
 	size_t n = 0;
 
@@ -135,8 +135,9 @@ static void test_refusals(void **state)
 static void test_lenient_forms(void **state)
 {
 	/* No trailing newline; legacy memory only; spaces instead of tabs; unknown drm- keys. */
-	static const char s[] = "drm-driver: panfrost\ndrm-client-id: 7\ndrm-curfreq-fragment: "
-				"800000000 Hz\ndrm-memory-vram: 1024 KiB\ndrm-engine-fragment: 5 ns";
+	static const char s[] =
+	    "drm-driver: panfrost\ndrm-client-id: 7\ndrm-curfreq-fragment: "
+	    "800000000 Hz\ndrm-memory-vram: 1024 KiB\ndrm-engine-fragment: 5 ns";
 	struct drm_fdinfo f;
 
 	assert_int_equal(parse_drm_fdinfo(s, sizeof(s) - 1, &f), 0);
@@ -175,7 +176,7 @@ static int clients_line(char *buf, size_t size, const char *comm, unsigned tgid,
 static void test_clients_list(void **state)
 {
 	char buf[4096];
-	uint32_t pids[4] = { 0 };
+	uint32_t pids[4] = {0};
 	size_t n = 99, len;
 
 	len = (size_t)snprintf(buf, sizeof(buf), "%20s %5s %3s master a %5s %10s %*s %20s\n",
@@ -190,10 +191,9 @@ static void test_clients_list(void **state)
 	assert_int_equal(pids[2], 812);
 	assert_int_equal(parse_drm_clients_list(buf, len, pids, 2, &n), -E2BIG);
 	/* The 5.x table: no name and id columns. */
-	len = (size_t)snprintf(buf, sizeof(buf),
-			       "%20s %5s %3s master a %5s %10s\n%20s %5d %3d   %c    %c %5d %10u\n",
-			       "command", "tgid", "dev", "uid", "magic", "kwin_wayland", 1534, 0, 'y',
-			       'y', 1000, 0);
+	len = (size_t)snprintf(
+	    buf, sizeof(buf), "%20s %5s %3s master a %5s %10s\n%20s %5d %3d   %c    %c %5d %10u\n",
+	    "command", "tgid", "dev", "uid", "magic", "kwin_wayland", 1534, 0, 'y', 'y', 1000, 0);
 	assert_int_equal(parse_drm_clients_list(buf, len, pids, 4, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(pids[0], 1534);
@@ -206,11 +206,11 @@ static void test_clients_list(void **state)
 	assert_int_equal(parse_drm_clients_list("", 0, pids, 4, &n), -ENODATA);
 	assert_int_equal(parse_drm_clients_list("\n \n", 3, pids, 4, &n), -ENODATA);
 	assert_int_equal(parse_drm_clients_list("tgid command\n", 13, pids, 4, &n), -EINVAL);
-	len = (size_t)snprintf(buf, sizeof(buf), "%20s %5s\n%20s %5s 0\n", "command", "tgid",
-			       "x", "12ab");
+	len = (size_t)snprintf(buf, sizeof(buf), "%20s %5s\n%20s %5s 0\n", "command", "tgid", "x",
+			       "12ab");
 	assert_int_equal(parse_drm_clients_list(buf, len, pids, 4, &n), -EINVAL);
-	len = (size_t)snprintf(buf, sizeof(buf), "%20s %5s\n%20s %5s 0\n", "command", "tgid",
-			       "x", "0");
+	len = (size_t)snprintf(buf, sizeof(buf), "%20s %5s\n%20s %5s 0\n", "command", "tgid", "x",
+			       "0");
 	assert_int_equal(parse_drm_clients_list(buf, len, pids, 4, &n), -EINVAL);
 	assert_int_equal(n, 99);
 }
@@ -363,7 +363,8 @@ static void test_clients_debugfs_targeted(void **state)
 			       "tgid", "dev", "uid", "magic");
 	len += (size_t)clients_line(table + len, sizeof(table) - len, "blender", 1200, 14);
 	tu_write(dir, "sys/kernel/debug/dri/128/clients", table);
-	tu_write(dir, "sys/kernel/debug/dri/0/name", "amdgpu dev=0000:03:00.0 unique=0000:03:00.0\n");
+	tu_write(dir, "sys/kernel/debug/dri/0/name",
+		 "amdgpu dev=0000:03:00.0 unique=0000:03:00.0\n");
 	assert_int_equal(drm_clients_new(&fs, 0, &c), 0);
 	/* A process that got a DRM fd passed to it: not in the table. */
 	tu_write(dir, "proc/1600/comm", "glxgears\n");
@@ -414,17 +415,17 @@ static void test_clients_no_procfs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_amdgpu),
-		cmocka_unit_test(test_i915),
-		cmocka_unit_test(test_xe_cycles),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_lenient_forms),
-		cmocka_unit_test(test_pci_normalize),
-		cmocka_unit_test(test_clients_amd_two_gpus),
-		cmocka_unit_test(test_clients_xe_cycles_and_no_client_id),
-		cmocka_unit_test(test_clients_list),
-		cmocka_unit_test(test_clients_debugfs_targeted),
-		cmocka_unit_test(test_clients_no_procfs),
+	    cmocka_unit_test(test_amdgpu),
+	    cmocka_unit_test(test_i915),
+	    cmocka_unit_test(test_xe_cycles),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_lenient_forms),
+	    cmocka_unit_test(test_pci_normalize),
+	    cmocka_unit_test(test_clients_amd_two_gpus),
+	    cmocka_unit_test(test_clients_xe_cycles_and_no_client_id),
+	    cmocka_unit_test(test_clients_list),
+	    cmocka_unit_test(test_clients_debugfs_targeted),
+	    cmocka_unit_test(test_clients_no_procfs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

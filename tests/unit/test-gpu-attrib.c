@@ -14,7 +14,10 @@
 #include "source.h"
 #include "util.h"
 
-#define P(pid_, busy_) { .pid = (pid_), .busy = (busy_) }
+#define P(pid_, busy_)                         \
+	{                                      \
+		.pid = (pid_), .busy = (busy_) \
+	}
 
 static void check_ledger(const struct gpu_ledger *l, const struct gpu_proc *p, size_t n)
 {
@@ -28,8 +31,8 @@ static void check_ledger(const struct gpu_ledger *l, const struct gpu_proc *p, s
 
 static void test_nothing_ran_is_all_idle(void **state)
 {
-	struct gpu_split_in in = { .delta_uj = 5000000, .interval_ns = NSEC_PER_SEC,
-				   .idle_mw = 1000, .idle_known = true };
+	struct gpu_split_in in = {
+	    .delta_uj = 5000000, .interval_ns = NSEC_PER_SEC, .idle_mw = 1000, .idle_known = true};
 	struct gpu_ledger l;
 
 	assert_int_equal(gpu_split(&in, NULL, 0, &l), 0);
@@ -44,9 +47,11 @@ static void test_nothing_ran_is_all_idle(void **state)
 static void test_idle_power_then_split_by_busy(void **state)
 {
 	/* 300 J in 2 s with a 60 W idle: idle 120 J, active 180 J split 1:2:3. */
-	struct gpu_split_in in = { .delta_uj = 300000000, .interval_ns = 2 * NSEC_PER_SEC,
-				   .idle_mw = 60000, .idle_known = true };
-	struct gpu_proc p[] = { P(300, 3), P(100, 1), P(200, 2) };
+	struct gpu_split_in in = {.delta_uj = 300000000,
+				  .interval_ns = 2 * NSEC_PER_SEC,
+				  .idle_mw = 60000,
+				  .idle_known = true};
+	struct gpu_proc p[] = {P(300, 3), P(100, 1), P(200, 2)};
 	struct gpu_ledger l;
 
 	assert_int_equal(gpu_split(&in, p, 3, &l), 0);
@@ -66,8 +71,8 @@ static void test_idle_power_then_split_by_busy(void **state)
 static void test_rounding_is_exact(void **state)
 {
 	/* 10 µJ active over three equal weights: 3 each, the spare µJ to the lowest pid. */
-	struct gpu_split_in in = { .delta_uj = 10, .interval_ns = NSEC_PER_SEC };
-	struct gpu_proc p[] = { P(9, 7), P(5, 7), P(7, 7) };
+	struct gpu_split_in in = {.delta_uj = 10, .interval_ns = NSEC_PER_SEC};
+	struct gpu_proc p[] = {P(9, 7), P(5, 7), P(7, 7)};
 	struct gpu_ledger l;
 
 	assert_int_equal(gpu_split(&in, p, 3, &l), 0);
@@ -83,9 +88,11 @@ static void test_rounding_is_exact(void **state)
 static void test_idle_capped_at_delta(void **state)
 {
 	/* 100 W idle over 1 s is 100 J, but only 50 J were spent: all idle, nothing active. */
-	struct gpu_split_in in = { .delta_uj = 50000000, .interval_ns = NSEC_PER_SEC,
-				   .idle_mw = 100000, .idle_known = true };
-	struct gpu_proc p[] = { P(1, 5), P(2, 5) };
+	struct gpu_split_in in = {.delta_uj = 50000000,
+				  .interval_ns = NSEC_PER_SEC,
+				  .idle_mw = 100000,
+				  .idle_known = true};
+	struct gpu_proc p[] = {P(1, 5), P(2, 5)};
 	struct gpu_ledger l;
 
 	assert_int_equal(gpu_split(&in, p, 2, &l), 0);
@@ -97,9 +104,11 @@ static void test_idle_capped_at_delta(void **state)
 static void test_single_process_gets_active_share(void **state)
 {
 	/* 40 W idle over 0.5 s = 20 J; ΔE 70 J: the one process gets 50 J, sampled or not. */
-	struct gpu_split_in in = { .delta_uj = 70000000, .interval_ns = NSEC_PER_SEC / 2,
-				   .idle_mw = 40000, .idle_known = true };
-	struct gpu_proc p[] = { P(42, 0) };
+	struct gpu_split_in in = {.delta_uj = 70000000,
+				  .interval_ns = NSEC_PER_SEC / 2,
+				  .idle_mw = 40000,
+				  .idle_known = true};
+	struct gpu_proc p[] = {P(42, 0)};
 	struct gpu_ledger l;
 
 	assert_int_equal(gpu_split(&in, p, 1, &l), 0);
@@ -115,9 +124,11 @@ static void test_single_process_gets_active_share(void **state)
 
 static void test_several_without_activity_unattributed(void **state)
 {
-	struct gpu_split_in in = { .delta_uj = 70000000, .interval_ns = NSEC_PER_SEC,
-				   .idle_mw = 40000, .idle_known = true };
-	struct gpu_proc p[] = { P(1, 0), P(2, 0) };
+	struct gpu_split_in in = {.delta_uj = 70000000,
+				  .interval_ns = NSEC_PER_SEC,
+				  .idle_mw = 40000,
+				  .idle_known = true};
+	struct gpu_proc p[] = {P(1, 0), P(2, 0)};
 	struct gpu_ledger l;
 
 	assert_int_equal(gpu_split(&in, p, 2, &l), 0);
@@ -131,8 +142,8 @@ static void test_several_without_activity_unattributed(void **state)
 
 static void test_saturated_weights(void **state)
 {
-	struct gpu_split_in in = { .delta_uj = 1000001, .interval_ns = NSEC_PER_SEC };
-	struct gpu_proc p[] = { P(1, UINT64_MAX), P(2, UINT64_MAX), P(3, 0) };
+	struct gpu_split_in in = {.delta_uj = 1000001, .interval_ns = NSEC_PER_SEC};
+	struct gpu_proc p[] = {P(1, UINT64_MAX), P(2, UINT64_MAX), P(3, 0)};
 	struct gpu_ledger l;
 
 	assert_int_equal(gpu_split(&in, p, 3, &l), 0);
@@ -144,8 +155,8 @@ static void test_saturated_weights(void **state)
 
 static void test_bad_arguments(void **state)
 {
-	struct gpu_split_in in = { .delta_uj = 1 };
-	struct gpu_ledger l = { .delta_uj = 77 };
+	struct gpu_split_in in = {.delta_uj = 1};
+	struct gpu_ledger l = {.delta_uj = 77};
 
 	assert_int_equal(gpu_split(NULL, NULL, 0, &l), -EINVAL);
 	assert_int_equal(gpu_split(&in, NULL, 0, NULL), -EINVAL);
@@ -155,7 +166,7 @@ static void test_bad_arguments(void **state)
 
 static void test_idle_learning(void **state)
 {
-	struct gpu_idle idle = { 0 };
+	struct gpu_idle idle = {0};
 
 	/* Half a second: too short for NVML's ~100 ms counter steps, ignored. */
 	gpu_idle_observe(&idle, 1, NSEC_PER_SEC / 2);
@@ -169,15 +180,15 @@ static void test_idle_learning(void **state)
 	gpu_idle_observe(&idle, 40000000, NSEC_PER_SEC);
 	assert_int_equal(idle.mw, 40000);
 	/* A configured idle power is never re-learnt. */
-	idle = (struct gpu_idle){ .mw = 70000, .known = true, .configured = true };
+	idle = (struct gpu_idle){.mw = 70000, .known = true, .configured = true};
 	gpu_idle_observe(&idle, 1000000, NSEC_PER_SEC);
 	assert_int_equal(idle.mw, 70000);
 }
 
 static void test_dev_account(void **state)
 {
-	struct domain d = { .kind = JOULESTAT_DOMAIN_GPU };
-	struct gpu_dev dev = { .d = &d };
+	struct domain d = {.kind = JOULESTAT_DOMAIN_GPU};
+	struct gpu_dev dev = {.d = &d};
 
 	/* First reading: no interval, an empty ledger. */
 	gpu_dev_account(&dev);
@@ -192,7 +203,7 @@ static void test_dev_account(void **state)
 	assert_int_equal(dev.idle.mw, 30000);
 	/* Then one process at 80 J over 2 s: 60 J idle, 20 J its. */
 	assert_int_equal(gpu_dev_reserve(&dev, 1), 0);
-	dev.procs[dev.nprocs++] = (struct gpu_proc){ .pid = 7, .busy = 100 };
+	dev.procs[dev.nprocs++] = (struct gpu_proc){.pid = 7, .busy = 100};
 	d.last_delta_uj = 80000000;
 	gpu_dev_account(&dev);
 	assert_int_equal(dev.ledger.idle_uj, 60000000);
@@ -205,16 +216,16 @@ static void test_dev_account(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nothing_ran_is_all_idle),
-		cmocka_unit_test(test_idle_power_then_split_by_busy),
-		cmocka_unit_test(test_rounding_is_exact),
-		cmocka_unit_test(test_idle_capped_at_delta),
-		cmocka_unit_test(test_single_process_gets_active_share),
-		cmocka_unit_test(test_several_without_activity_unattributed),
-		cmocka_unit_test(test_saturated_weights),
-		cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test(test_idle_learning),
-		cmocka_unit_test(test_dev_account),
+	    cmocka_unit_test(test_nothing_ran_is_all_idle),
+	    cmocka_unit_test(test_idle_power_then_split_by_busy),
+	    cmocka_unit_test(test_rounding_is_exact),
+	    cmocka_unit_test(test_idle_capped_at_delta),
+	    cmocka_unit_test(test_single_process_gets_active_share),
+	    cmocka_unit_test(test_several_without_activity_unattributed),
+	    cmocka_unit_test(test_saturated_weights),
+	    cmocka_unit_test(test_bad_arguments),
+	    cmocka_unit_test(test_idle_learning),
+	    cmocka_unit_test(test_dev_account),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

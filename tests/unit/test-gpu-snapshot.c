@@ -26,7 +26,7 @@ struct fx {
 	unsigned step;
 };
 
-static const unsigned pids[] = { 2200, 2300 };
+static const unsigned pids[] = {2200, 2300};
 
 static void fx_write(struct fx *f)
 {
@@ -66,21 +66,23 @@ static void fx_init(struct fx *f)
 		 "intr 0\nctxt 1\nbtime 1795846000\nprocesses 500\nprocs_running 1\n"
 		 "procs_blocked 0\n");
 	for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
-		static const char *const comms[] = { "gst-launch-1.0", "xe-test" };
+		static const char *const comms[] = {"gst-launch-1.0", "xe-test"};
 		char rel[128];
 
 		snprintf(rel, sizeof(rel), "proc/%u/task/%u/stat", pids[i], pids[i]);
-		tu_writef(f->dir, rel,
-			  "%u (%s) S 1 %u %u 0 -1 4194304 100 0 0 0 10 5 0 0 20 0 1 0 %u 46882816 "
-			  "3891 18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 17 %zu 0 0 0 0 0 "
-			  "0 0 0 0 0 0 0 0 0\n",
-			  pids[i], comms[i], pids[i], pids[i], 5000 + pids[i], i);
+		tu_writef(
+		    f->dir, rel,
+		    "%u (%s) S 1 %u %u 0 -1 4194304 100 0 0 0 10 5 0 0 20 0 1 0 %u 46882816 "
+		    "3891 18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 17 %zu 0 0 0 0 0 "
+		    "0 0 0 0 0 0 0 0 0\n",
+		    pids[i], comms[i], pids[i], pids[i], 5000 + pids[i], i);
 		snprintf(rel, sizeof(rel), "proc/%u/stat", pids[i]);
-		tu_writef(f->dir, rel,
-			  "%u (%s) S 1 %u %u 0 -1 4194304 100 0 0 0 10 5 0 0 20 0 1 0 %u 46882816 "
-			  "3891 18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 17 %zu 0 0 0 0 0 "
-			  "0 0 0 0 0 0 0 0 0\n",
-			  pids[i], comms[i], pids[i], pids[i], 5000 + pids[i], i);
+		tu_writef(
+		    f->dir, rel,
+		    "%u (%s) S 1 %u %u 0 -1 4194304 100 0 0 0 10 5 0 0 20 0 1 0 %u 46882816 "
+		    "3891 18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 17 %zu 0 0 0 0 0 "
+		    "0 0 0 0 0 0 0 0 0\n",
+		    pids[i], comms[i], pids[i], pids[i], 5000 + pids[i], i);
 		snprintf(rel, sizeof(rel), "proc/%u/statm", pids[i]);
 		tu_write(f->dir, rel, "100 40 10 5 0 30 0\n");
 		snprintf(rel, sizeof(rel), "proc/%u/cgroup", pids[i]);
@@ -96,7 +98,7 @@ static void fx_init(struct fx *f)
 
 static struct joulestat *fx_monitor(struct fx *f)
 {
-	struct joulestat_opts o = { .sz = sizeof(o) };
+	struct joulestat_opts o = {.sz = sizeof(o)};
 	struct joulestat *js = NULL;
 	int r;
 
@@ -114,11 +116,11 @@ static struct joulestat *fx_monitor(struct fx *f)
 static struct joulestat_snapshot_domain dom(const struct joulestat_snapshot *s, const char *name,
 					    size_t *ret_idx)
 {
-	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+	struct joulestat_snapshot_info info = {.sz = sizeof(info)};
 
 	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
 	for (size_t i = 0; i < info.ndomains; i++) {
-		struct joulestat_snapshot_domain d = { .sz = sizeof(d) };
+		struct joulestat_snapshot_domain d = {.sz = sizeof(d)};
 
 		assert_int_equal(joulestat_snapshot_domain_get(s, i, &d), 0);
 		if (strcmp(d.name, name) == 0) {
@@ -127,7 +129,7 @@ static struct joulestat_snapshot_domain dom(const struct joulestat_snapshot *s, 
 		}
 	}
 	fail_msg("no domain %s", name);
-	return (struct joulestat_snapshot_domain){ 0 };
+	return (struct joulestat_snapshot_domain){0};
 }
 
 static struct joulestat_row proc_row(const struct joulestat_snapshot *s, int pid)
@@ -135,15 +137,15 @@ static struct joulestat_row proc_row(const struct joulestat_snapshot *s, int pid
 	int n = joulestat_snapshot_row_count(s, JOULESTAT_GROUP_PROCESS);
 
 	for (int i = 0; i < n; i++) {
-		struct joulestat_row r = { .sz = sizeof(r) };
+		struct joulestat_row r = {.sz = sizeof(r)};
 
-		assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_PROCESS, (size_t)i,
-							    &r), 0);
+		assert_int_equal(
+		    joulestat_snapshot_row_get(s, JOULESTAT_GROUP_PROCESS, (size_t)i, &r), 0);
 		if (r.pid == pid)
 			return r;
 	}
 	fail_msg("no process row for %d", pid);
-	return (struct joulestat_row){ 0 };
+	return (struct joulestat_row){0};
 }
 
 static void check_interval(const struct joulestat_snapshot *s)
@@ -185,8 +187,8 @@ static void test_gpu_rows(void **state)
 	struct fx f;
 	struct joulestat *js;
 	struct joulestat_snapshot *s = NULL;
-	struct joulestat_gpu_info gi = { .sz = sizeof(gi) };
-	struct joulestat_gpu_process gp = { .sz = sizeof(gp) };
+	struct joulestat_gpu_info gi = {.sz = sizeof(gi)};
+	struct joulestat_gpu_process gp = {.sz = sizeof(gp)};
 
 	fx_init(&f);
 	js = fx_monitor(&f);
@@ -229,9 +231,9 @@ static void test_baseline_idle_for_gpu(void **state)
 	struct joulestat *js;
 	struct joulestat_snapshot *s = NULL;
 	struct joulestat_snapshot_domain g1;
-	struct joulestat_opts o = { .sz = sizeof(o) };
+	struct joulestat_opts o = {.sz = sizeof(o)};
 	/* A configured idle power for the xe GPU (gpu1): 2 W. */
-	struct joulestat_static_power sp[] = { { "gpu1", 2000 } };
+	struct joulestat_static_power sp[] = {{"gpu1", 2000}};
 	size_t i1;
 
 	fx_init(&f);
@@ -263,8 +265,8 @@ static void test_baseline_idle_for_gpu(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gpu_rows),
-		cmocka_unit_test(test_baseline_idle_for_gpu),
+	    cmocka_unit_test(test_gpu_rows),
+	    cmocka_unit_test(test_baseline_idle_for_gpu),
 	};
 
 	if (!getenv("JOULESTAT_NVML_DOUBLE")) {

@@ -41,8 +41,8 @@ static void amd_write(const char *dir, const char *rel, unsigned client, const c
 /* Blender's one client, as each of its fds and its child's fd show it. */
 static void blender_write(const char *dir, uint64_t gfx)
 {
-	static const char *const fds[] = { "proc/1200/fdinfo/10", "proc/1200/fdinfo/11",
-					   "proc/1200/fdinfo/12", "proc/1201/fdinfo/10" };
+	static const char *const fds[] = {"proc/1200/fdinfo/10", "proc/1200/fdinfo/11",
+					  "proc/1200/fdinfo/12", "proc/1201/fdinfo/10"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		amd_write(dir, fds[i], 14, "0000:03:00.0", gfx, 0);
@@ -298,14 +298,14 @@ static void test_permission_denied(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_amd_two_gpus),
-		cmocka_unit_test(test_amd_exact_energy),
-		cmocka_unit_test(test_intel_card_channel_and_igpu_note),
-		cmocka_unit_test(test_nvidia_card_left_to_nvml),
-		cmocka_unit_test(test_no_drm),
-		cmocka_unit_test(test_malformed_meter_named),
-		cmocka_unit_test(test_permission_denied),
-		cmocka_unit_test(test_no_procfs_warns_once),
+	    cmocka_unit_test(test_amd_two_gpus),
+	    cmocka_unit_test(test_amd_exact_energy),
+	    cmocka_unit_test(test_intel_card_channel_and_igpu_note),
+	    cmocka_unit_test(test_nvidia_card_left_to_nvml),
+	    cmocka_unit_test(test_no_drm),
+	    cmocka_unit_test(test_malformed_meter_named),
+	    cmocka_unit_test(test_permission_denied),
+	    cmocka_unit_test(test_no_procfs_warns_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,7 +168,8 @@ static void test_devices_and_split(void **state)
 	assert_non_null(strstr(p100->energy_from, "nvmlDeviceGetPowerUsage (mW) integrated: the "
 						  "energy counter is NOT_SUPPORTED"));
 
-	/* 2 s: 300 J on the counter (the 350 W power reading is not used); SM samples 90+80 vs 10. */
+	/* 2 s: 300 J on the counter (the 350 W power reading is not used); SM samples 90+80 vs 10.
+	 */
 	t = MAX(d0->timestamp_ns, d1->timestamp_ns);
 	fixture_script("dev 0 sample 3100 1000001 90 30\n"
 		       "dev 0 sample 3200 1000002 10 1\n"
@@ -326,15 +327,15 @@ static void test_energy_denied(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_library),
-		cmocka_unit_test(test_init_failures),
-		cmocka_unit_test(test_devices_and_split),
-		cmocka_unit_test(test_fallback_sample_call_and_exited_process),
-		cmocka_unit_test(test_info_call_refused_falls_back),
-		cmocka_unit_test(test_no_process_list),
-		cmocka_unit_test(test_mig),
-		cmocka_unit_test(test_gpu_lost),
-		cmocka_unit_test(test_energy_denied),
+	    cmocka_unit_test(test_no_library),
+	    cmocka_unit_test(test_init_failures),
+	    cmocka_unit_test(test_devices_and_split),
+	    cmocka_unit_test(test_fallback_sample_call_and_exited_process),
+	    cmocka_unit_test(test_info_call_refused_falls_back),
+	    cmocka_unit_test(test_no_process_list),
+	    cmocka_unit_test(test_mig),
+	    cmocka_unit_test(test_gpu_lost),
+	    cmocka_unit_test(test_energy_denied),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -509,6 +509,13 @@ struct joulestat_snapshot_info {
 	size_t ndomains;
 	size_t ntasks;
 	uint32_t groups;		/* the groupings it carries (mask of 1u << enum joulestat_group) */
+	/*
+	 * Time inside task slices the kernel did not charge to the task
+	 * (interrupts, hypervisor steal): nobody's, so its energy is
+	 * unattributed. Σ all CPUs, and [ncpus] per CPU.
+	 */
+	uint64_t irq_ns;
+	const uint64_t *cpu_irq_ns;
 };
 
 /* -EINVAL for NULL arguments or info->sz too small. */
@@ -539,9 +546,10 @@ struct joulestat_snapshot_domain {
 	uint64_t unattributed_uj;
 	uint64_t static_uj;		/* baseline policy: static power × interval (before the cap) */
 	double power_w;			/* delta / interval; NaN while warming up */
-	uint64_t busy_ns;		/* CPU time of its CPUs: tasks, idle, lost */
+	uint64_t busy_ns;		/* CPU time of its CPUs: tasks, idle, lost, irq */
 	uint64_t idle_ns;
 	uint64_t lost_ns;
+	uint64_t irq_ns;		/* interrupt/steal time: its energy is in unattributed_uj */
 	/*
 	 * GPU domains are split by GPU activity (status "gpu-busy",
 	 * "gpu-idle", "gpu-single", "gpu-no-activity"; joulestat_gpu_info):
@@ -702,7 +710,8 @@ typedef int (*joulestat_snapshot_fn)(struct joulestat *js, struct joulestat_snap
  * If the joulestat_fd() timer expired, take one snapshot (however many
  * ticks were missed: one interval covers them) and hand it to cb. Never
  * blocks. Returns 1 when a snapshot was taken, 0 when none was due, the
- * callback's negative return, or the -errno of joulestat_sample().
+ * callback's negative return, the -errno of joulestat_sample(), or -EINVAL
+ * before the first joulestat_fd().
  */
 JOULESTAT_API int joulestat_dispatch(struct joulestat *js, joulestat_snapshot_fn cb,
 				     void *userdata);

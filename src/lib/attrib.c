@@ -259,6 +259,12 @@ struct work {
 	u128 *busy;		/* [ntasks] by rank: Σ ns on the current domain's CPUs */
 	uint32_t *slot_task;	/* [ntasks] tasks with busy time, in key order */
 	u128 *slot_busy;	/* [ntasks] their busy time */
+	/* slot_task/slot_busy and these describe the CPU set of the last domain split. */
+	bool cached;
+	enum scope cached_scope;
+	struct cpuset cached_cpus;
+	size_t cached_m;
+	u128 cached_busy, cached_idle, cached_lost, cached_irq;
 	uint64_t *w;		/* [ntasks + 2] weights */
 	uint64_t *out;		/* [ntasks + 2] apportioned µJ */
 	struct rem_slot *rem;	/* [ntasks + 2] */
@@ -361,30 +367,53 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 		return 0;
 	}
 
-	memset(wk->busy, 0, s->ntasks * sizeof(*wk->busy));
-	for (size_t i = 0; i < s->nrows; i++) {
-		const struct activity_row *r = &s->rows[i];
+	/*
+	 * Domains of one socket (package, core, uncore, dram) share a CPU set,
+	 * and whole-machine ones share all CPUs: the busy time of the previous
+	 * domain's set is reused when this one's is the same.
+	 */
+	if (wk->cached && wk->cached_scope == sc &&
+	    (sc == SCOPE_MACHINE || memcmp(&wk->cached_cpus, d->cpus, sizeof(*d->cpus)) == 0)) {
+		m = wk->cached_m;
+		busy_sum = wk->cached_busy;
+		idle = wk->cached_idle;
+		lost = wk->cached_lost;
+		irq = wk->cached_irq;
+	} else {
+		memset(wk->busy, 0, s->ntasks * sizeof(*wk->busy));
+		for (size_t i = 0; i < s->nrows; i++) {
+			const struct activity_row *r = &s->rows[i];
 
-		/* By rank, so that the pass below reads in key order, sequentially. */
-		if (cpu_in(sc, d->cpus, r->cpu))
-			wk->busy[wk->rank[r->task]] += r->ns;
-	}
-	for (unsigned c = 0; c < s->ncpus; c++) {
-		if (!cpu_in(sc, d->cpus, c))
-			continue;
-		if (s->idle_ns)
-			idle += s->idle_ns[c];
-		if (s->lost_ns)
-			lost += s->lost_ns[c];
-		if (s->irq_ns)
-			irq += s->irq_ns[c];
-	}
-	for (size_t i = 0; i < s->ntasks; i++) {
-		if (wk->busy[i]) {
-			wk->slot_task[m] = wk->order[i];
-			wk->slot_busy[m++] = wk->busy[i];
-			busy_sum += wk->busy[i];
+			/* By rank, so that the pass below reads in key order, sequentially. */
+			if (cpu_in(sc, d->cpus, r->cpu))
+				wk->busy[wk->rank[r->task]] += r->ns;
 		}
+		for (unsigned c = 0; c < s->ncpus; c++) {
+			if (!cpu_in(sc, d->cpus, c))
+				continue;
+			if (s->idle_ns)
+				idle += s->idle_ns[c];
+			if (s->lost_ns)
+				lost += s->lost_ns[c];
+			if (s->irq_ns)
+				irq += s->irq_ns[c];
+		}
+		for (size_t i = 0; i < s->ntasks; i++) {
+			if (wk->busy[i]) {
+				wk->slot_task[m] = wk->order[i];
+				wk->slot_busy[m++] = wk->busy[i];
+				busy_sum += wk->busy[i];
+			}
+		}
+		wk->cached = true;
+		wk->cached_scope = sc;
+		if (sc == SCOPE_SOCKET)
+			wk->cached_cpus = *d->cpus;
+		wk->cached_m = m;
+		wk->cached_busy = busy_sum;
+		wk->cached_idle = idle;
+		wk->cached_lost = lost;
+		wk->cached_irq = irq;
 	}
 	l->busy_ns = sat_u64(busy_sum);
 	l->idle_ns = sat_u64(idle);

@@ -140,8 +140,9 @@ static struct radix_key pack_key(enum group_by by, const struct activity_task *t
 		k.lo = t->key.start_ns;
 		break;
 	case GROUP_COMM:
-		/* As make_key(): bounded, terminated, zero-padded. */
-		memcpy(comm, t->comm, strnlen(t->comm, sizeof(t->comm) - 1));
+		/* Bounded, terminated, zero-padded: the collector's comm may fill all 16 bytes. */
+		for (size_t i = 0; i < sizeof(comm) - 1 && t->comm[i]; i++)
+			comm[i] = t->comm[i];
 		k.hi = be64(comm);
 		k.lo = be64(comm + 8);
 		break;

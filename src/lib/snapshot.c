@@ -66,7 +66,7 @@ struct joulestat_snapshot {
 	struct joulestat_snapshot_domain *domains;
 	struct joulestat_task *tasks;
 	struct joulestat_cpu_time *cpu_times;
-	uint64_t *cpu_idle_ns, *cpu_lost_ns;
+	uint64_t *cpu_idle_ns, *cpu_lost_ns, *cpu_irq_ns;
 	struct snap_grouping g[JOULESTAT_GROUP_COUNT];
 	struct arena_chunk *arena;
 };
@@ -333,6 +333,7 @@ static struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
 	free(s->cpu_times);
 	free(s->cpu_idle_ns);
 	free(s->cpu_lost_ns);
+	free(s->cpu_irq_ns);
 	for (size_t g = 0; g < JOULESTAT_GROUP_COUNT; g++) {
 		free(s->g[g].rows);
 		free(s->g[g].domain_uj);
@@ -480,6 +481,11 @@ static void resolve_proc_starts(struct joulestat *js, struct sample_work *w)
 			w->proc_start_ns[i] = proctree_proc_start(&js->snap->tree, &js->fs,
 								  t->key.tgid, t->key.start_ns);
 	}
+	for (size_t i = 0; i < s->ntasks; i++)
+		if (s->tasks[i].key.tid == s->tasks[i].key.tgid &&
+		    (s->tasks[i].flags & ACTIVITY_TASK_EXITED))
+			proctree_note_exit(&js->snap->tree, s->tasks[i].key.tgid,
+					   s->tasks[i].key.start_ns);
 }
 
 static int classify(struct joulestat *js, struct sample_work *w, enum joulestat_group g)
@@ -848,6 +854,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	ad = calloc(js->nview ? js->nview : 1, sizeof(*ad));
 	snap->cpu_idle_ns = calloc(s->ncpus ? s->ncpus : 1, sizeof(uint64_t));
 	snap->cpu_lost_ns = calloc(s->ncpus ? s->ncpus : 1, sizeof(uint64_t));
+	snap->cpu_irq_ns = calloc(s->ncpus ? s->ncpus : 1, sizeof(uint64_t));
 	snap->tasks = calloc(s->ntasks ? s->ntasks : 1, sizeof(*snap->tasks));
 	for (size_t i = 0; i < s->ntasks; i++)
 		nrows_total += s->tasks[i].nrows;
@@ -857,17 +864,21 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	w.cg = calloc(s->ntasks ? s->ntasks : 1, sizeof(*w.cg));
 	w.task_domain_uj = calloc(MAX(js->nview * s->ntasks, (size_t)1),
 				  sizeof(uint64_t));
-	if (!snap->domains || !ad || !snap->cpu_idle_ns || !snap->cpu_lost_ns || !snap->tasks ||
+	if (!snap->domains || !ad || !snap->cpu_idle_ns || !snap->cpu_lost_ns ||
+	    !snap->cpu_irq_ns || !snap->tasks ||
 	    !snap->cpu_times || !w.proc_start_ns || !w.class_id || !w.cg || !w.task_domain_uj)
 		goto out;
 	snap->info.cpu_idle_ns = snap->cpu_idle_ns;
 	snap->info.cpu_lost_ns = snap->cpu_lost_ns;
+	snap->info.cpu_irq_ns = snap->cpu_irq_ns;
 	snap->info.coverage = s->ncpus ? 1.0 : 0.0;
 	for (unsigned c = 0; c < s->ncpus; c++) {
 		snap->cpu_idle_ns[c] = s->idle_ns ? s->idle_ns[c] : 0;
 		snap->cpu_lost_ns[c] = s->lost_ns ? s->lost_ns[c] : 0;
 		snap->info.idle_ns += snap->cpu_idle_ns[c];
 		snap->info.lost_ns += snap->cpu_lost_ns[c];
+		snap->cpu_irq_ns[c] = s->irq_ns ? s->irq_ns[c] : 0;
+		snap->info.irq_ns += snap->cpu_irq_ns[c];
 		if (js->topo && topology_cpu_socket(js->topo, c) >= 0)
 			snap->info.coverage = MIN(snap->info.coverage, activity_coverage(s, c));
 	}
@@ -894,6 +905,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		d->busy_ns = l->busy_ns;
 		d->idle_ns = l->idle_ns;
 		d->lost_ns = l->lost_ns;
+		d->irq_ns = l->irq_ns;
 		for (size_t j = 0; j < l->nrows; j++)
 			w.task_domain_uj[i * s->ntasks + l->rows[j].task] = l->rows[j].energy_uj;
 	}

@@ -4,7 +4,8 @@
  *
  * libjoulestat reads the energy counters a Linux machine offers (RAPL through
  * the perf power PMU, powercap or MSRs; batteries; hwmon and ACPI power
- * meters; a labelled model when there is no sensor) and turns them into
+ * meters; GPUs through NVML and the DRM drivers' hwmon; a labelled model when
+ * there is no sensor) and turns them into
  * energy domains: named, unwrapped, de-duplicated cumulative counters.
  *
  * Conventions, for every call below:
@@ -206,7 +207,8 @@ enum joulestat_source_state {
 
 struct joulestat_source_info {
 	size_t sz;
-	const char *name;	/* "perf", "powercap", "msr", "battery", "hwmon", "procpower", "model" */
+	const char *name;	/* "perf", "powercap", "msr", "battery", "hwmon", "nvml", "drm",
+				   "procpower", "model" */
 	enum joulestat_source_state state;
 	int error;		/* the -errno behind FAILED/UNAVAILABLE, else 0 */
 	const char *reason;	/* one sentence a user can act on; when ACTIVE, "" or what it skipped */
@@ -299,6 +301,73 @@ struct joulestat_model_info {
 
 /* -ENOENT when the model source is not active. */
 JOULESTAT_API int joulestat_model_get(const struct joulestat *js, struct joulestat_model_info *info);
+
+/* ---- GPUs (the nvml and drm sources; docs/sources-gpu.md) ---- */
+
+/*
+ * One GPU as its source reads it, and the split of its last reading's
+ * interval by GPU activity: idle power × interval (learnt from intervals
+ * with no process, or configured) is idle, the rest goes to processes by
+ * SM utilisation (NVML) or engine time (DRM fdinfo); a process alone gets
+ * all of it; delta_uj == procs_uj + idle_uj + unattributed_uj exactly.
+ * Strings live until the next joulestat_read_energy()/joulestat_sample()
+ * or joulestat_free().
+ */
+struct joulestat_gpu_info {
+	size_t sz;
+	const char *domain;		/* its energy domain ("gpu0") */
+	const char *source;		/* "nvml", "drm" */
+	const char *vendor;		/* "nvidia", "amd", "intel", else the driver's name */
+	const char *driver;		/* "nvidia", "amdgpu", "i915", "xe" */
+	const char *name;		/* "NVIDIA H100 80GB HBM3"; "" when the interface has none */
+	const char *uuid;		/* "" when unknown */
+	const char *pci;		/* "0000:03:00.0"; "" when unknown */
+	const char *energy_from;	/* how its energy is read */
+	const char *per_process;	/* how per-process activity is read, or why it is not */
+	int util_pct;			/* device busy %, -1 when unknown */
+	int mem_util_pct;		/* memory controller busy %, -1 when unknown */
+	int temp_c;			/* meaningful when has_temp */
+	bool has_temp;
+	uint64_t mem_used_bytes;
+	uint64_t mem_total_bytes;	/* 0 when unknown */
+	unsigned sm_clock_mhz;		/* 0 when unknown */
+	unsigned mem_clock_mhz;		/* 0 when unknown */
+	uint64_t power_limit_mw;	/* 0 when unknown */
+	int mig;			/* MIG mode: 1 on, 0 off, -1 unsupported or unknown */
+	bool sampled;			/* per-process activity is sampled (NVML), not counted */
+	bool per_process_ok;		/* per-process activity is read at all */
+	uint64_t delta_uj;		/* the last interval */
+	uint64_t procs_uj;
+	uint64_t idle_uj;
+	uint64_t unattributed_uj;
+	const char *split;		/* "idle", "busy", "single", "no-activity" */
+	uint64_t idle_mw;		/* idle power in use; meaningful when idle_known */
+	bool idle_known;
+	size_t nprocs;			/* processes on it in the last interval */
+};
+
+/* GPUs read by the active sources. */
+JOULESTAT_API size_t joulestat_gpu_count(const struct joulestat *js);
+
+/* Describe GPU `idx`; the same rules as joulestat_source_get(). */
+JOULESTAT_API int joulestat_gpu_get(const struct joulestat *js, size_t idx,
+				    struct joulestat_gpu_info *info);
+
+/* One process on one GPU over the last interval. `comm` lives as joulestat_gpu_info's strings. */
+struct joulestat_gpu_process {
+	size_t sz;
+	int pid;
+	const char *comm;		/* "" when it exited before it could be read */
+	uint64_t busy;			/* the split's weight: engine ns, or Σ SM % of its samples */
+	unsigned sm_pct;		/* mean SM (or engine) utilisation, 0..100 */
+	unsigned mem_pct;		/* NVML memory utilisation; 0 for DRM */
+	uint64_t vram_bytes;		/* device memory it holds */
+	uint64_t energy_uj;		/* its share of the interval */
+};
+
+/* Process `idx` (< nprocs) of GPU `gpu`. -ERANGE for a bad index; -EINVAL. */
+JOULESTAT_API int joulestat_gpu_process_get(const struct joulestat *js, size_t gpu, size_t idx,
+					    struct joulestat_gpu_process *info);
 
 /* ---- activity: which task ran on which CPU ---- */
 
@@ -441,12 +510,12 @@ struct joulestat_snapshot_info {
 	size_t ntasks;
 	uint32_t groups;		/* the groupings it carries (mask of 1u << enum joulestat_group) */
 	/*
-	 * [ncpus] per CPU: time inside task slices the kernel charged to no
-	 * task (interrupts, hypervisor steal); attribution leaves its energy
-	 * unattributed, as lost time's. All zero when the collector cannot tell.
+	 * Time inside task slices the kernel did not charge to the task
+	 * (interrupts, hypervisor steal): nobody's, so its energy is
+	 * unattributed. Σ all CPUs, and [ncpus] per CPU.
 	 */
+	uint64_t irq_ns;
 	const uint64_t *cpu_irq_ns;
-	uint64_t irq_ns;		/* Σ cpu_irq_ns */
 };
 
 /* -EINVAL for NULL arguments or info->sz too small. */
@@ -477,9 +546,17 @@ struct joulestat_snapshot_domain {
 	uint64_t unattributed_uj;
 	uint64_t static_uj;		/* baseline policy: static power × interval (before the cap) */
 	double power_w;			/* delta / interval; NaN while warming up */
-	uint64_t busy_ns;		/* CPU time of its CPUs: tasks, idle, lost */
+	uint64_t busy_ns;		/* CPU time of its CPUs: tasks, idle, lost, irq */
 	uint64_t idle_ns;
 	uint64_t lost_ns;
+	uint64_t irq_ns;		/* interrupt/steal time: its energy is in unattributed_uj */
+	/*
+	 * GPU domains are split by GPU activity (status "gpu-busy",
+	 * "gpu-idle", "gpu-single", "gpu-no-activity"; joulestat_gpu_info):
+	 * sampled says the split rests on sampled utilisation (NVML), so
+	 * per-process GPU energy is an estimate of the device's measured energy.
+	 */
+	bool sampled;
 };
 
 /* Describe domain `idx` (< info.ndomains). -ERANGE for a bad index; -EINVAL. */
@@ -633,7 +710,8 @@ typedef int (*joulestat_snapshot_fn)(struct joulestat *js, struct joulestat_snap
  * If the joulestat_fd() timer expired, take one snapshot (however many
  * ticks were missed: one interval covers them) and hand it to cb. Never
  * blocks. Returns 1 when a snapshot was taken, 0 when none was due, the
- * callback's negative return, or the -errno of joulestat_sample().
+ * callback's negative return, the -errno of joulestat_sample(), or -EINVAL
+ * before the first joulestat_fd().
  */
 JOULESTAT_API int joulestat_dispatch(struct joulestat *js, joulestat_snapshot_fn cb,
 				     void *userdata);

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "jsonw.h"
+#include "probe_gpu.h"
 
 static const char *const state_names[] = {
 	[JOULESTAT_SOURCE_ACTIVE] = "active",
@@ -284,6 +285,7 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 		       "(full - idle) x CPU utilisation from /proc/stat\n",
 		       (double)mi.idle_mw / 1e3, (double)mi.max_mw / 1e3, mi.origin);
 
+	probe_gpu_text(js);
 	print_activity_text(js);
 
 	printf("\nDefault for 'joulestat top'\n  energy from ");
@@ -454,6 +456,7 @@ static void print_json(struct joulestat *js, const struct cli_common *c)
 	} else {
 		jsonw_null(&w);
 	}
+	probe_gpu_json(js, &w);
 	print_activity_json(js, &w);
 	jsonw_end_object(&w);
 }

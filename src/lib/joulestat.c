@@ -24,11 +24,17 @@
  */
 static const struct source_ops *const source_table[] = {
 	&source_perf_ops,    &source_powercap_ops,	&source_msr_ops,   &source_battery_ops,
-	&source_hwmon_ops,   &source_procpower_ops,	&source_model_ops,
+	&source_hwmon_ops,
+	&source_nvml_ops,
+	&source_drm_ops,
+	&source_procpower_ops,	&source_model_ops,
 };
 
 static const char *const source_name_list[] = {
-	"perf", "powercap", "msr", "battery", "hwmon", "procpower", "model", NULL,
+	"perf", "powercap", "msr", "battery", "hwmon",
+	"nvml",
+	"drm",
+	"procpower", "model", NULL,
 };
 
 _Static_assert(ARRAY_SIZE(source_table) + 1 == ARRAY_SIZE(source_name_list),

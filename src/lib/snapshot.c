@@ -26,6 +26,7 @@
 #include "cgroup.h"
 #include "cumtab.h"
 #include "group.h"
+#include "gpu_snap.h"
 #include "monitor.h"
 #include "proctree.h"
 #include "util.h"
@@ -863,8 +864,8 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	w.cg = calloc(s->ntasks ? s->ntasks : 1, sizeof(*w.cg));
 	w.task_domain_uj = calloc(MAX(js->nview * s->ntasks, (size_t)1),
 				  sizeof(uint64_t));
-	if (!snap->domains || !ad || !snap->cpu_idle_ns || !snap->cpu_lost_ns || !snap->cpu_irq_ns ||
-	    !snap->tasks ||
+	if (!snap->domains || !ad || !snap->cpu_idle_ns || !snap->cpu_lost_ns ||
+	    !snap->cpu_irq_ns || !snap->tasks ||
 	    !snap->cpu_times || !w.proc_start_ns || !w.class_id || !w.cg || !w.task_domain_uj)
 		goto out;
 	snap->info.cpu_idle_ns = snap->cpu_idle_ns;
@@ -904,9 +905,15 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		d->busy_ns = l->busy_ns;
 		d->idle_ns = l->idle_ns;
 		d->lost_ns = l->lost_ns;
+		d->irq_ns = l->irq_ns;
 		for (size_t j = 0; j < l->nrows; j++)
 			w.task_domain_uj[i * s->ntasks + l->rows[j].task] = l->rows[j].energy_uj;
 	}
+	/* GPU domains: split by GPU activity, not CPU time (gpu_snap.h). */
+	if (gpu_snapshot_split(js, s, ad, (enum attrib_idle_policy)m->policy, snap->domains,
+			       w.task_domain_uj) < 0)
+		log_warning(&js->log, "snapshot: GPU split failed (out of memory): GPU energy left "
+			    "unattributed");
 	snap->info.delta_uj = r->total_delta_uj;
 	snap->info.tasks_uj = r->total_tasks_uj;
 	snap->info.idle_uj = r->total_idle_uj;

@@ -28,6 +28,7 @@
 #define SOURCE_REASON_MAX 1024
 
 struct source_slot;
+struct gpu_dev;
 
 struct domain {
 	char name[DOMAIN_NAME_MAX];	/* unique in the monitor: "package-0", "BAT0", "pid-42" */
@@ -144,6 +145,13 @@ struct source_ops {
 
 	/* Release what open() took. Domains are freed by the monitor. NULL-safe. */
 	void (*close)(void *state);
+
+	/*
+	 * GPU sources only (NULL for the others): the idx-th GPU device the
+	 * source reads (gpu.h), NULL past the last. Valid until the next
+	 * read() or close().
+	 */
+	const struct gpu_dev *(*gpu)(void *state, size_t idx);
 };
 
 extern const struct source_ops source_perf_ops;
@@ -151,6 +159,8 @@ extern const struct source_ops source_powercap_ops;
 extern const struct source_ops source_msr_ops;
 extern const struct source_ops source_battery_ops;
 extern const struct source_ops source_hwmon_ops;
+extern const struct source_ops source_nvml_ops;
+extern const struct source_ops source_drm_ops;
 extern const struct source_ops source_procpower_ops;
 extern const struct source_ops source_model_ops;
 

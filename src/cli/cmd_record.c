@@ -93,6 +93,11 @@ static int record_snapshot(struct recorder *rec, const struct joulestat_snapshot
 				    "came or went); stopping");
 		return EXIT_RUNTIME;
 	}
+	if (r >= 0 && rec->raw) {
+		r = views_interval_gpu(rec->js, &rec->header, iv);
+		if (r < 0)
+			iv = recfmt_interval_free(iv);
+	}
 	if (r < 0) {
 		cli_error("record", "cannot take the interval: %s", strerror(-r));
 		return EXIT_RUNTIME;

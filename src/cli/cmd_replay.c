@@ -15,6 +15,7 @@
 #include "attrib.h"
 #include "baseline.h"
 #include "cli.h"
+#include "gpu.h"
 #include "group.h"
 #include "util.h"
 #include "views.h"
@@ -55,6 +56,93 @@ static const struct activity_task *leader(const struct activity_sample *s,
 			lead = t;
 	}
 	return lead;
+}
+
+/* The task a GPU process's share goes to: its main thread, else any of its threads (gpu_api.c). */
+static long gpu_task_of(const struct activity_sample *s, uint32_t pid)
+{
+	long any = -1;
+
+	for (size_t t = 0; t < s->ntasks; t++) {
+		if (s->tasks[t].key.tgid != pid)
+			continue;
+		if (s->tasks[t].key.tid == pid)
+			return (long)t;
+		if (any < 0)
+			any = (long)t;
+	}
+	return any;
+}
+
+/*
+ * The GPU domains with recorded inputs, split again as the monitor does
+ * (gpu_snapshot_split): gpu_split() over the recorded weights, the
+ * header's static power else the learnt idle power, no idle row under the
+ * proportional policy while a process was active, and a process that did
+ * not run on a CPU leaves its share unattributed. Recordings without the
+ * inputs keep attrib_split()'s "skipped" (all unattributed).
+ */
+static int replay_gpu(const struct recfmt_header *h, const struct recfmt_interval *in,
+		      enum attrib_idle_policy policy, struct recfmt_ledger *ledgers,
+		      uint64_t *task_dom)
+{
+	const struct activity_sample *s = &in->sample;
+	struct gpu_proc *procs = NULL;
+	int err = 0;
+
+	for (size_t g = 0; g < in->ngpus; g++) {
+		const struct recfmt_gpu *rg = &in->gpus[g];
+		size_t i = rg->domain;
+		struct recfmt_ledger *l = &ledgers[i];
+		uint64_t total_busy = 0;
+		struct gpu_split_in sin;
+		struct gpu_ledger gl;
+
+		free(procs);
+		procs = calloc(rg->nprocs ? rg->nprocs : 1, sizeof(*procs));
+		if (!procs)
+			return -ENOMEM;
+		for (size_t k = 0; k < rg->nprocs; k++) {
+			procs[k] = (struct gpu_proc){ .pid = rg->procs[k].pid,
+						      .busy = rg->procs[k].busy };
+			total_busy += rg->procs[k].busy;
+		}
+		l->gpu = true;
+		l->sampled = in->ledgers[i].sampled;
+		if (rg->procs_unknown) {
+			l->gpu_status = GPU_SPLIT_NO_ACTIVITY;
+			l->tasks_uj = l->idle_uj = 0;
+			l->unattributed_uj = l->delta_uj;
+			continue;
+		}
+		sin = (struct gpu_split_in){
+			.delta_uj = l->delta_uj,
+			.interval_ns = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0,
+			.idle_mw = h->domains[i].static_mw ? h->domains[i].static_mw : rg->idle_mw,
+			.idle_known = h->domains[i].static_mw || rg->idle_known,
+		};
+		if (policy == ATTRIB_IDLE_PROPORTIONAL && total_busy)
+			sin.idle_known = false;
+		err = gpu_split(&sin, procs, rg->nprocs, &gl);
+		if (err < 0)
+			break;
+		for (size_t k = 0; k < rg->nprocs; k++) {
+			long t = gpu_task_of(s, procs[k].pid);
+
+			if (t < 0) {
+				gl.unattributed_uj += procs[k].energy_uj;
+				gl.procs_uj -= procs[k].energy_uj;
+				continue;
+			}
+			task_dom[i * s->ntasks + (size_t)t] += procs[k].energy_uj;
+		}
+		l->gpu_status = gl.status;
+		l->tasks_uj = gl.procs_uj;
+		l->idle_uj = gl.idle_uj;
+		l->unattributed_uj = gl.unattributed_uj;
+	}
+	free(procs);
+	return err;
 }
 
 /*
@@ -111,6 +199,9 @@ static int replay_interval(const struct recfmt_header *h, const struct recfmt_in
 		for (size_t k = 0; k < l->nrows; k++)
 			task_dom[i * nt + l->rows[k].task] = l->rows[k].energy_uj;
 	}
+	err = replay_gpu(h, in, policy, out->ledgers, task_dom);
+	if (err < 0)
+		goto out;
 	out->host_delta_uj = r->total_delta_uj;
 	out->host_tasks_uj = r->total_tasks_uj;
 	out->host_idle_uj = r->total_idle_uj;

@@ -134,6 +134,69 @@ static void sources_in_use(struct joulestat *js, char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
+/* Whether the snapshot has a GPU domain: then the view has a GPU W column. */
+static bool has_gpu(const struct joulestat_snapshot *snap)
+{
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+
+	if (!snap || joulestat_snapshot_get(snap, &si) < 0)
+		return false;
+	for (size_t i = 0; i < si.ndomains; i++) {
+		struct joulestat_snapshot_domain sd = { .sz = sizeof(sd) };
+
+		if (joulestat_snapshot_domain_get(snap, i, &sd) == 0 &&
+		    sd.kind == JOULESTAT_DOMAIN_GPU)
+			return true;
+	}
+	return false;
+}
+
+/* A row's GPU power: Σ of its energy in the GPU domains over the interval. */
+static double row_gpu_w(const struct joulestat_snapshot *snap, const struct joulestat_row *r)
+{
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+	uint64_t uj = 0;
+
+	if (joulestat_snapshot_get(snap, &si) < 0 || si.end_ns <= si.start_ns)
+		return NAN;
+	for (size_t i = 0; i < r->ndomains; i++) {
+		struct joulestat_snapshot_domain sd = { .sz = sizeof(sd) };
+
+		if (joulestat_snapshot_domain_get(snap, i, &sd) == 0 &&
+		    sd.kind == JOULESTAT_DOMAIN_GPU)
+			uj += r->domain_energy_uj[i];
+	}
+	return (double)uj * 1e3 / (double)(si.end_ns - si.start_ns);
+}
+
+/* The GPU domains, their power and how they were split ("~": sampled utilisation). */
+static void gpu_header(const struct tui_view *v, int width, struct line *l, tui_line_fn fn,
+		       void *ud)
+{
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+	char a[32];
+
+	if (joulestat_snapshot_get(v->snap, &si) < 0)
+		return;
+	line_add(l, "GPUs (split by GPU activity, ~ sampled):");
+	for (size_t i = 0; i < si.ndomains; i++) {
+		struct joulestat_snapshot_domain sd = { .sz = sizeof(sd) };
+		const char *st;
+
+		if (joulestat_snapshot_domain_get(v->snap, i, &sd) < 0 ||
+		    sd.kind != JOULESTAT_DOMAIN_GPU)
+			continue;
+		st = strncmp(sd.status, "gpu-", 4) == 0 ? sd.status + 4 : sd.status;
+		if (l->len + strlen(sd.name) + strlen(st) + 16 > (size_t)width && l->len > 10) {
+			emit(l, TUI_PLAIN, fn, ud);
+			line_add(l, "        ");
+		}
+		line_add(l, " %s %s %s%s", sd.name, views_watts(sd.power_w, a, sizeof(a)), st,
+			 sd.sampled ? "~" : "");
+	}
+	emit(l, TUI_PLAIN, fn, ud);
+}
+
 static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud)
 {
 	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
@@ -175,6 +238,8 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 			 views_watts(sd.power_w, a, sizeof(a)), sd.estimated ? "*" : "");
 	}
 	emit(&l, TUI_PLAIN, fn, ud);
+	if (has_gpu(v->snap))
+		gpu_header(v, width, &l, fn, ud);
 	sources_in_use(v->js, src, sizeof(src));
 	line_add(&l, "coverage %.1f %%  captured %.1f %%  dropped %llu  collector %s  sources %s",
 		 si.coverage * 100, si.captured * 100, (unsigned long long)si.dropped, si.collector,
@@ -196,9 +261,9 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 }
 
 /* Width of the flexible name column, given the fixed ones. */
-static int name_width(enum joulestat_group g, int width)
+static int name_width(enum joulestat_group g, int width, bool gpu)
 {
-	int fixed = 9 + 10 + 7 + 7; /* W, J, CPU%, SHARE */
+	int fixed = 9 + 10 + 7 + 7 + (gpu ? 9 : 0); /* W, J, CPU%, SHARE, GPU W */
 
 	if (g == JOULESTAT_GROUP_PROCESS)
 		fixed += 8 + 10;
@@ -211,9 +276,9 @@ static int name_width(enum joulestat_group g, int width)
 	return width - fixed > 8 ? width - fixed : 8;
 }
 
-static void columns(const struct tui_view *v, int width, struct line *l)
+static void columns(const struct tui_view *v, int width, bool gpu, struct line *l)
 {
-	int nw = name_width(v->group, width);
+	int nw = name_width(v->group, width, gpu);
 	const char *name = "COMMAND";
 
 	switch (v->group) {
@@ -238,13 +303,16 @@ static void columns(const struct tui_view *v, int width, struct line *l)
 	default:
 		break;
 	}
-	line_add(l, "%-*s%9s%10s%7s%7s", nw, name, "W", "J", "CPU%", "SHARE");
+	line_add(l, "%-*s%9s", nw, name, "W");
+	if (gpu)
+		line_add(l, "%9s", "GPU W");
+	line_add(l, "%10s%7s%7s", "J", "CPU%", "SHARE");
 }
 
 static void row_line(const struct tui_view *v, const struct joulestat_row *r, int width,
-		     struct line *l)
+		     bool gpu, struct line *l)
 {
-	int nw = name_width(v->group, width);
+	int nw = name_width(v->group, width, gpu);
 	const char *name = row_name(r);
 	size_t len = strlen(name);
 	char w[16], user[10];
@@ -265,8 +333,11 @@ static void row_line(const struct tui_view *v, const struct joulestat_row *r, in
 				  v->group == JOULESTAT_GROUP_CONTAINER))
 		name += len - (size_t)(nw - 1);
 	snprintf(w, sizeof(w), "%.3f%s", r->power_w, r->estimated ? "*" : " ");
-	line_add(l, "%-*.*s%9s%10.3f%7.1f%6.1f%%", nw, nw - 1, name, w,
-		 (double)r->cumulative_uj / 1e6, r->cpu_pct, r->share * 100);
+	line_add(l, "%-*.*s%9s", nw, nw - 1, name, w);
+	if (gpu)
+		line_add(l, "%8.3f ", row_gpu_w(v->snap, r));
+	line_add(l, "%10.3f%7.1f%6.1f%%", (double)r->cumulative_uj / 1e6, r->cpu_pct,
+		 r->share * 100);
 }
 
 int tui_layout(const struct tui_view *v, int width, size_t max_rows, tui_line_fn fn, void *ud)
@@ -274,6 +345,7 @@ int tui_layout(const struct tui_view *v, int width, size_t max_rows, tui_line_fn
 	struct line l = { .width = (size_t)(width > 20 ? width : 20) };
 	struct joulestat_row *rows = NULL;
 	int n = 0;
+	bool gpu = has_gpu(v->snap);
 
 	header(v, (int)l.width, fn, ud);
 	if (!v->snap)
@@ -293,10 +365,10 @@ int tui_layout(const struct tui_view *v, int width, size_t max_rows, tui_line_fn
 	}
 	cmp_sort = v->sort;
 	qsort(rows, (size_t)n, sizeof(*rows), cmp_rows);
-	columns(v, (int)l.width, &l);
+	columns(v, (int)l.width, gpu, &l);
 	emit(&l, TUI_COLUMNS, fn, ud);
 	for (size_t i = 0; i < (size_t)n && i < max_rows; i++) {
-		row_line(v, &rows[i], (int)l.width, &l);
+		row_line(v, &rows[i], (int)l.width, gpu, &l);
 		emit(&l, TUI_PLAIN, fn, ud);
 	}
 	free(rows);

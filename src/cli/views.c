@@ -211,6 +211,21 @@ fail:
 	return r;
 }
 
+/* A snapshot's "gpu-busy" (without "gpu-") into a ledger split by GPU activity. */
+static void gpu_status_from(const char *name, bool sampled, struct recfmt_ledger *l)
+{
+	static const enum gpu_split_status all[] = { GPU_SPLIT_IDLE, GPU_SPLIT_BUSY,
+						     GPU_SPLIT_SINGLE, GPU_SPLIT_NO_ACTIVITY };
+
+	l->status = ATTRIB_LEDGER_SKIPPED;
+	for (size_t k = 0; k < ARRAY_SIZE(all); k++)
+		if (strcmp(name, gpu_split_status_name(all[k])) == 0) {
+			l->gpu = true;
+			l->gpu_status = all[k];
+			l->sampled = sampled;
+		}
+}
+
 int views_interval_from(const struct recfmt_header *h, const struct joulestat_snapshot *snap,
 			struct recfmt_interval **ret)
 {
@@ -267,6 +282,8 @@ int views_interval_from(const struct recfmt_header *h, const struct joulestat_sn
 			l->status = ATTRIB_LEDGER_NO_TIME;
 		else if (strcmp(sd.status, "skipped") == 0)
 			l->status = ATTRIB_LEDGER_SKIPPED;
+		else if (strncmp(sd.status, "gpu-", 4) == 0)
+			gpu_status_from(sd.status + 4, sd.sampled, l);
 		else
 			l->status = ATTRIB_LEDGER_SPLIT;
 	}
@@ -393,4 +410,66 @@ const char *views_user(uint32_t uid, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%u", uid);
 	return buf;
+}
+
+int views_interval_gpu(struct joulestat *js, const struct recfmt_header *h,
+		       struct recfmt_interval *iv)
+{
+	size_t n = joulestat_gpu_count(js), np = 0, ng = 0;
+	struct recfmt_gpu *gpus = NULL;
+	struct recfmt_gpu_proc *procs = NULL;
+	int r = -ENOMEM;
+
+	for (size_t g = 0; g < n; g++) {
+		struct joulestat_gpu_info gi = { .sz = sizeof(gi) };
+
+		if (joulestat_gpu_get(js, g, &gi) == 0)
+			np += gi.nprocs;
+	}
+	gpus = calloc(n ? n : 1, sizeof(*gpus));
+	procs = calloc(np ? np : 1, sizeof(*procs));
+	if (!gpus || !procs)
+		goto fail;
+	np = 0;
+	for (size_t g = 0; g < n; g++) {
+		struct joulestat_gpu_info gi = { .sz = sizeof(gi) };
+		struct recfmt_gpu *rg = &gpus[ng];
+		size_t d;
+
+		r = joulestat_gpu_get(js, g, &gi);
+		if (r < 0)
+			goto fail;
+		for (d = 0; d < h->ndomains && strcmp(h->domains[d].name, gi.domain) != 0; d++)
+			;
+		/* Not in the recording, or not split by GPU activity (out of memory). */
+		if (d == h->ndomains || !iv->ledgers[d].gpu)
+			continue;
+		rg->domain = d;
+		rg->idle_mw = gi.idle_mw;
+		rg->idle_known = gi.idle_known;
+		/* gpu_split() calls an empty GPU idle: "no-activity" with none means no list. */
+		rg->procs_unknown = iv->ledgers[d].gpu_status == GPU_SPLIT_NO_ACTIVITY && !gi.nprocs;
+		rg->procs = procs + np;
+		for (size_t k = 0; k < gi.nprocs; k++) {
+			struct joulestat_gpu_process gp = { .sz = sizeof(gp) };
+
+			r = joulestat_gpu_process_get(js, g, k, &gp);
+			if (r < 0)
+				goto fail;
+			procs[np++] = (struct recfmt_gpu_proc){ .pid = (uint32_t)gp.pid,
+								.busy = gp.busy };
+			rg->nprocs++;
+		}
+		ng++;
+	}
+	free(iv->gpus);
+	free(iv->gpu_procs);
+	iv->gpus = gpus;
+	iv->gpu_procs = procs;
+	iv->ngpus = ng;
+	return 0;
+fail:
+	free(gpus);
+	free(procs);
+	return r;
 }

@@ -66,6 +66,14 @@ int views_header_from(struct joulestat *js, const struct joulestat_snapshot *sna
 int views_interval_from(const struct recfmt_header *h, const struct joulestat_snapshot *snap,
 			struct recfmt_interval **ret);
 
+/*
+ * Raw recordings: the GPU splits' inputs of the monitor's last reading
+ * (the one `iv` was made from) into iv->gpus, for the GPU domains whose
+ * ledger was split by GPU activity. -ENOMEM, or the library's -errno.
+ */
+int views_interval_gpu(struct joulestat *js, const struct recfmt_header *h,
+		       struct recfmt_interval *iv);
+
 /* ---- presentation ---- */
 
 /* "12.3 W", "850 mW", "—" for NaN, into buf. */

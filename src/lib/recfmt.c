@@ -401,11 +401,15 @@ struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv)
 	free(iv->tasks);
 	free(iv->task_rows);
 	free(iv->proc_start_ns);
+	free(iv->gpus);
+	free(iv->gpu_procs);
 	free(iv);
 	return NULL;
 }
 
 static const char *const status_names[] = { "split", "no-time", "skipped" };
+static const enum gpu_split_status gpu_statuses[] = { GPU_SPLIT_IDLE, GPU_SPLIT_BUSY,
+						      GPU_SPLIT_SINGLE, GPU_SPLIT_NO_ACTIVITY };
 
 /* delta == tasks + idle + unattributed, without overflow. */
 static bool balances(uint64_t delta, uint64_t tasks, uint64_t idle, uint64_t unattr)
@@ -442,16 +446,30 @@ static int parse_ledger(struct dec *d, const struct jsonr_node *n, const char *p
 		size_t k;
 
 		if (!s || s->type != JSONR_STRING)
-			return derr(d, -EINVAL, "%s.status: %s, expected \"split\", \"no-time\" or "
-						"\"skipped\"",
+			return derr(d, -EINVAL, "%s.status: %s, expected \"split\", \"no-time\", "
+						"\"skipped\" or \"gpu-...\"",
 				    path, s ? node_kind(s) : "missing");
 		for (k = 0; k < ARRAY_SIZE(status_names); k++)
 			if (strcmp(s->str, status_names[k]) == 0)
 				break;
-		if (k == ARRAY_SIZE(status_names))
-			return derr(d, -EINVAL, "%s.status: unknown status \"%s\"", path, s->str);
-		l->status = (enum attrib_ledger_status)k;
+		if (k < ARRAY_SIZE(status_names)) {
+			l->status = (enum attrib_ledger_status)k;
+		} else {
+			for (k = 0; k < ARRAY_SIZE(gpu_statuses); k++)
+				if (strncmp(s->str, "gpu-", 4) == 0 &&
+				    strcmp(s->str + 4, gpu_split_status_name(gpu_statuses[k])) == 0)
+					break;
+			if (k == ARRAY_SIZE(gpu_statuses))
+				return derr(d, -EINVAL, "%s.status: unknown status \"%s\"", path,
+					    s->str);
+			l->status = ATTRIB_LEDGER_SKIPPED;
+			l->gpu = true;
+			l->gpu_status = gpu_statuses[k];
+		}
 	}
+	/* Optional: files written before GPU splits were recorded have none. */
+	if (jsonr_get(d->doc, n, "sampled") && (r = get_bool(d, n, path, "sampled", &l->sampled)) < 0)
+		return r;
 	return 0;
 }
 
@@ -578,6 +596,75 @@ out:
 	return r;
 }
 
+/*
+ * raw.gpu (optional): [{"domain": I, "idle_mw": N, "idle_known": B, "procs_unknown": B,
+ * "procs": [pid, busy, pid, busy, ...]}, ...], at most one per GPU domain.
+ */
+static int parse_raw_gpu(struct dec *d, const struct jsonr_node *gpu,
+			 const struct recfmt_header *h, struct recfmt_interval *iv)
+{
+	const struct jsonr_node *g, *procs, *n;
+	size_t np = 0, i = 0;
+	uint64_t v;
+	int r;
+
+	if (!gpu)
+		return 0;
+	if ((r = want_array(d, gpu, "raw.gpu")) < 0)
+		return r;
+	for (g = jsonr_first(d->doc, gpu); g; g = jsonr_next(d->doc, g)) {
+		procs = g->type == JSONR_OBJECT ? jsonr_get(d->doc, g, "procs") : NULL;
+		if (procs && procs->type == JSONR_ARRAY)
+			np += procs->count / 2;
+	}
+	iv->gpus = calloc(gpu->count ? gpu->count : 1, sizeof(*iv->gpus));
+	iv->gpu_procs = calloc(np ? np : 1, sizeof(*iv->gpu_procs));
+	if (!iv->gpus || !iv->gpu_procs)
+		return -ENOMEM;
+	np = 0;
+	for (g = jsonr_first(d->doc, gpu); g; g = jsonr_next(d->doc, g), i++) {
+		struct recfmt_gpu *rg = &iv->gpus[i];
+		char path[48];
+
+		snprintf(path, sizeof(path), "raw.gpu[%zu]", i);
+		if ((r = want_object(d, g, path)) < 0 ||
+		    (r = get_u64(d, g, path, "domain", &v)) < 0)
+			return r;
+		if (v >= h->ndomains || h->domains[v].kind != JOULESTAT_DOMAIN_GPU)
+			return derr(d, -EINVAL, "%s.domain: %llu is not a GPU domain of the header",
+				    path, (unsigned long long)v);
+		for (size_t k = 0; k < i; k++)
+			if (iv->gpus[k].domain == v)
+				return derr(d, -EINVAL, "%s.domain: domain %s twice", path,
+					    h->domains[v].name);
+		rg->domain = (size_t)v;
+		if ((r = get_u64(d, g, path, "idle_mw", &rg->idle_mw)) < 0 ||
+		    (r = get_bool(d, g, path, "idle_known", &rg->idle_known)) < 0 ||
+		    (r = get_bool(d, g, path, "procs_unknown", &rg->procs_unknown)) < 0)
+			return r;
+		procs = jsonr_get(d->doc, g, "procs");
+		if ((r = want_array(d, procs, path)) < 0)
+			return r;
+		if (procs->count % 2)
+			return derr(d, -EINVAL, "%s.procs: not (pid, busy) pairs", path);
+		rg->procs = iv->gpu_procs + np;
+		for (n = jsonr_first(d->doc, procs); n; n = jsonr_next(d->doc, jsonr_next(d->doc, n))) {
+			struct recfmt_gpu_proc *p = &iv->gpu_procs[np];
+
+			if ((r = node_u64(d, n, path, "pid", &v)) < 0 ||
+			    (r = node_u64(d, jsonr_next(d->doc, n), path, "busy", &p->busy)) < 0)
+				return r;
+			if (v > UINT32_MAX)
+				return derr(d, -EINVAL, "%s.procs: pid above 2^32", path);
+			p->pid = (uint32_t)v;
+			np++;
+			rg->nprocs++;
+		}
+	}
+	iv->ngpus = i;
+	return 0;
+}
+
 /* raw: {"idle_ns": [...], "lost_ns": [...], "irq_ns": [...], "tasks": [[tgid, tid, start_ns,
  *        uid, cgroup_id, "comm", flags, proc_start_ns, [cpu, ns, cpu, ns, ...]], ...]} */
 static int parse_raw(struct dec *d, const struct jsonr_node *raw, const struct recfmt_header *h,
@@ -677,6 +764,8 @@ static int parse_raw(struct dec *d, const struct jsonr_node *raw, const struct r
 		}
 		tk->nrows = (uint32_t)(nrows - tk->first_row);
 	}
+	if ((r = parse_raw_gpu(d, jsonr_get(d->doc, raw, "gpu"), h, iv)) < 0)
+		return r;
 	iv->has_raw = true;
 	iv->sample = (struct activity_sample){
 		.start_ns = iv->start_ns,
@@ -930,7 +1019,12 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 	for (size_t i = 0; i < iv->ndomains; i++) {
 		const struct recfmt_ledger *l = &iv->ledgers[i];
 
-		fprintf(f, "%s{\"status\":\"%s\",", i ? "," : "", attrib_ledger_status_name(l->status));
+		if (l->gpu)
+			fprintf(f, "%s{\"status\":\"gpu-%s\",\"sampled\":%s,", i ? "," : "",
+				gpu_split_status_name(l->gpu_status), l->sampled ? "true" : "false");
+		else
+			fprintf(f, "%s{\"status\":\"%s\",", i ? "," : "",
+				attrib_ledger_status_name(l->status));
 		write_ledger(f, l->delta_uj, l->tasks_uj, l->idle_uj, l->unattributed_uj);
 		fprintf(f, ",\"energy_uj\":%llu", (unsigned long long)l->energy_uj);
 		if (h->raw)
@@ -985,7 +1079,25 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 			}
 			fputs("]]", f);
 		}
-		fputs("]}", f);
+		fputc(']', f);
+		if (iv->ngpus) {
+			fputs(",\"gpu\":[", f);
+			for (size_t g = 0; g < iv->ngpus; g++) {
+				const struct recfmt_gpu *rg = &iv->gpus[g];
+
+				fprintf(f, "%s{\"domain\":%zu,\"idle_mw\":%llu,\"idle_known\":%s,"
+					   "\"procs_unknown\":%s,\"procs\":[",
+					g ? "," : "", rg->domain, (unsigned long long)rg->idle_mw,
+					rg->idle_known ? "true" : "false",
+					rg->procs_unknown ? "true" : "false");
+				for (size_t k = 0; k < rg->nprocs; k++)
+					fprintf(f, "%s%u,%llu", k ? "," : "", rg->procs[k].pid,
+						(unsigned long long)rg->procs[k].busy);
+				fputs("]}", f);
+			}
+			fputc(']', f);
+		}
+		fputc('}', f);
 	}
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;

@@ -19,6 +19,7 @@
 #include "activity.h"
 #include "attrib.h"
 #include "cpuset.h"
+#include "gpu.h"
 #include "joulestat.h"
 
 #define RECFMT_NAME "joulestat-record"
@@ -72,6 +73,14 @@ struct recfmt_ledger {
 	uint64_t idle_uj;
 	uint64_t unattributed_uj;
 	enum attrib_ledger_status status;
+	/*
+	 * Split by GPU activity (status "gpu-busy", ...): gpu_status says how,
+	 * and sampled whether the split rests on sampled utilisation (NVML).
+	 * status is then ATTRIB_LEDGER_SKIPPED (the CPU split left it alone).
+	 */
+	bool gpu;
+	enum gpu_split_status gpu_status;
+	bool sampled;
 	uint64_t energy_uj;		/* cumulative, unwrapped, since the recording started */
 	uint64_t raw_uj;		/* the counter as read (raw recordings; else 0) */
 };
@@ -85,6 +94,26 @@ struct recfmt_row {
 	uint64_t cpu_ns;		/* on-CPU time in the interval, all threads, all CPUs */
 	uint64_t *energy_uj;		/* [header.ndomains], points into recfmt_interval.row_energy */
 	uint64_t total_uj;		/* Σ energy_uj over the in_total domains (computed) */
+};
+
+/* One process's weight in a GPU split (raw recordings). */
+struct recfmt_gpu_proc {
+	uint32_t pid;
+	uint64_t busy;			/* gpu_proc.busy: engine ns, or Σ SM % of its samples */
+};
+
+/*
+ * The inputs of one GPU domain's split in one interval (raw recordings),
+ * besides its ledger's delta_uj and the header's static_mw and policy:
+ * with them gpu_split() gives the recorded ledger and rows again.
+ */
+struct recfmt_gpu {
+	size_t domain;			/* index into header.domains, a GPU domain */
+	uint64_t idle_mw;		/* the idle power the device had learnt ... */
+	bool idle_known;		/* ... if any */
+	bool procs_unknown;		/* no process list: all of it unattributed */
+	size_t nprocs;
+	struct recfmt_gpu_proc *procs;	/* points into recfmt_interval.gpu_procs */
 };
 
 /* Lines 2..: one interval. Owned by the caller; free with recfmt_interval_free(). */
@@ -120,6 +149,10 @@ struct recfmt_interval {
 	struct activity_task *tasks;	/* [sample.ntasks] */
 	struct activity_row *task_rows;	/* [sample.nrows] */
 	uint64_t *proc_start_ns;	/* [sample.ntasks]: the process start of each task, 0: unknown */
+	/* The GPU splits' inputs (raw recordings with GPU domains; absent in older files). */
+	size_t ngpus;
+	struct recfmt_gpu *gpus;
+	struct recfmt_gpu_proc *gpu_procs;
 };
 
 /* "package", "core", ... (as docs/FORMAT.md); NULL for an unknown kind. */

@@ -28,6 +28,10 @@ static void check_interval(const struct recfmt_header *h, const struct recfmt_in
 	}
 	if (host != iv->host_delta_uj)
 		abort();
+	for (size_t g = 0; g < iv->ngpus; g++)
+		if (iv->gpus[g].domain >= h->ndomains ||
+		    h->domains[iv->gpus[g].domain].kind != JOULESTAT_DOMAIN_GPU)
+			abort();
 	if (iv->has_raw) {
 		for (size_t i = 0; i < iv->sample.nrows; i++)
 			if (iv->sample.rows[i].cpu >= iv->sample.ncpus ||

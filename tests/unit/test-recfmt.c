@@ -284,6 +284,151 @@ static void test_write_then_parse_round_trips(void **state)
 	recfmt_header_free(&h2);
 }
 
+/*
+ * GPU recordings: psys over two CPUs and an H100 (gpu0, not in the host
+ * total). Over one second, pid 300 (SM weight 75) and pid 400 (25) share
+ * gpu0's 4 J: 3 J and 1 J, split from sampled utilisation.
+ */
+static const char gpu_header_line[] =
+	"{\"format\":\"joulestat-record\",\"version\":1,\"joulestat\":\"0.1.0\",\"host\":\"gpu\","
+	"\"start_unix_ns\":1,\"cpus\":2,\"sockets\":1,\"cpu_model\":\"EPYC\",\"domains\":["
+	"{\"name\":\"psys\",\"kind\":\"psys\",\"source\":\"powercap\",\"socket\":null,"
+	"\"cpus\":\"0-1\",\"estimated\":false,\"in_total\":true,\"static_mw\":0,"
+	"\"max_energy_range_uj\":0},"
+	"{\"name\":\"gpu0\",\"kind\":\"gpu\",\"source\":\"nvml\",\"socket\":null,"
+	"\"cpus\":\"\",\"estimated\":false,\"in_total\":false,\"static_mw\":0,"
+	"\"max_energy_range_uj\":0}],"
+	"\"options\":{\"interval_ns\":1000000000,\"duration_ns\":0,\"idle\":\"separate\","
+	"\"raw\":true,\"source\":\"auto\",\"collector\":\"ebpf\"}}";
+
+static const char gpu_interval_line[] =
+	"{\"seq\":1,\"start_ns\":1000000000,\"end_ns\":2000000000,\"host\":{\"delta_uj\":2000000,"
+	"\"tasks_uj\":2000000,\"idle_uj\":0,\"unattributed_uj\":0,\"power_w\":2.000},\"domains\":["
+	"{\"status\":\"split\",\"delta_uj\":2000000,\"tasks_uj\":2000000,\"idle_uj\":0,"
+	"\"unattributed_uj\":0,\"energy_uj\":2000000,\"raw_uj\":2000000,\"power_w\":2.000},"
+	"{\"status\":\"gpu-busy\",\"sampled\":true,\"delta_uj\":4000000,\"tasks_uj\":4000000,"
+	"\"idle_uj\":0,\"unattributed_uj\":0,\"energy_uj\":4000000,\"raw_uj\":9000000,"
+	"\"power_w\":4.000}],"
+	"\"activity\":{\"tasks\":2,\"dropped\":0,\"lost_ns\":0,\"captured\":1.0000},"
+	"\"rows\":[[300,10,0,\"python3\",1000000000,[1000000,3000000]],"
+	"[400,20,0,\"Xorg\",1000000000,[1000000,1000000]]],"
+	"\"raw\":{\"idle_ns\":[0,0],\"lost_ns\":[0,0],\"irq_ns\":[0,0],"
+	"\"tasks\":[[300,300,10,0,1,\"python3\",0,10,[0,1000000000]],"
+	"[400,400,20,0,1,\"Xorg\",0,20,[1,1000000000]]],"
+	"\"gpu\":[{\"domain\":1,\"idle_mw\":0,\"idle_known\":false,\"procs_unknown\":false,"
+	"\"procs\":[300,75,400,25]}]}}";
+
+static int gpu_interval_with(const char *from, const char *to, struct recfmt_interval **ret,
+			     struct recfmt_error *err)
+{
+	struct recfmt_header h;
+	struct recfmt_interval *iv = NULL;
+	char buf[4096];
+	const char *at = strstr(gpu_interval_line, from);
+	int r;
+
+	if (!at)
+		fail_msg("'%s' is not in the GPU test line", from);
+	if (recfmt_parse_header(gpu_header_line, strlen(gpu_header_line), &h, err) < 0)
+		fail_msg("GPU header: %s", err->msg);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - gpu_interval_line), gpu_interval_line, to,
+		 at + strlen(from));
+	r = recfmt_parse_interval(buf, strlen(buf), &h, &iv, err);
+	if (ret)
+		*ret = iv;
+	else
+		recfmt_interval_free(iv);
+	recfmt_header_free(&h);
+	return r;
+}
+
+static void test_gpu_interval_decodes_and_round_trips(void **state)
+{
+	struct recfmt_header h;
+	struct recfmt_interval *iv = NULL;
+	struct recfmt_error err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(recfmt_parse_header(gpu_header_line, strlen(gpu_header_line), &h, &err), 0);
+	assert_int_equal(h.domains[1].kind, JOULESTAT_DOMAIN_GPU);
+	assert_int_equal(recfmt_parse_interval(gpu_interval_line, strlen(gpu_interval_line), &h,
+					       &iv, &err), 0);
+	assert_false(iv->ledgers[0].gpu);
+	assert_false(iv->ledgers[0].sampled);
+	assert_int_equal(iv->ledgers[0].status, ATTRIB_LEDGER_SPLIT);
+	assert_true(iv->ledgers[1].gpu);
+	assert_int_equal(iv->ledgers[1].gpu_status, GPU_SPLIT_BUSY);
+	assert_int_equal(iv->ledgers[1].status, ATTRIB_LEDGER_SKIPPED);
+	assert_true(iv->ledgers[1].sampled);
+	assert_int_equal(iv->ngpus, 1);
+	assert_int_equal(iv->gpus[0].domain, 1);
+	assert_false(iv->gpus[0].idle_known);
+	assert_false(iv->gpus[0].procs_unknown);
+	assert_int_equal(iv->gpus[0].nprocs, 2);
+	assert_int_equal(iv->gpus[0].procs[0].pid, 300);
+	assert_int_equal(iv->gpus[0].procs[0].busy, 75);
+	assert_int_equal(iv->gpus[0].procs[1].pid, 400);
+	assert_int_equal(iv->gpus[0].procs[1].busy, 25);
+	/* Written back, it is the same line. */
+	f = open_memstream(&buf, &len);
+	assert_int_equal(recfmt_write_interval(f, &h, iv), 0);
+	fclose(f);
+	assert_int_equal(len, strlen(gpu_interval_line) + 1);
+	assert_memory_equal(buf, gpu_interval_line, len - 1);
+	free(buf);
+	recfmt_interval_free(iv);
+	/* Every GPU status reads back; a file without sampled or raw.gpu (older) reads too. */
+	assert_int_equal(gpu_interval_with("gpu-busy", "gpu-no-activity", &iv, &err), 0);
+	assert_int_equal(iv->ledgers[1].gpu_status, GPU_SPLIT_NO_ACTIVITY);
+	iv = recfmt_interval_free(iv);
+	assert_int_equal(gpu_interval_with("gpu-busy", "gpu-single", &iv, &err), 0);
+	assert_int_equal(iv->ledgers[1].gpu_status, GPU_SPLIT_SINGLE);
+	iv = recfmt_interval_free(iv);
+	assert_int_equal(gpu_interval_with("\"status\":\"gpu-busy\",\"sampled\":true",
+					   "\"status\":\"gpu-idle\"", &iv, &err), 0);
+	assert_int_equal(iv->ledgers[1].gpu_status, GPU_SPLIT_IDLE);
+	assert_false(iv->ledgers[1].sampled);
+	iv = recfmt_interval_free(iv);
+	assert_int_equal(gpu_interval_with(",\"gpu\":[{\"domain\":1,\"idle_mw\":0,\"idle_known\":false,"
+					   "\"procs_unknown\":false,\"procs\":[300,75,400,25]}]", "",
+					   &iv, &err), 0);
+	assert_int_equal(iv->ngpus, 0);
+	assert_true(iv->has_raw);
+	recfmt_interval_free(iv);
+	recfmt_header_free(&h);
+}
+
+static void test_bad_gpu_parts_are_refused(void **state)
+{
+	static const struct bad cases[] = {
+		{ "gpu-busy", "gpu-halved", "domains[1] (gpu0).status: unknown status \"gpu-halved\"" },
+		{ "gpu-busy", "busy", "domains[1] (gpu0).status: unknown status \"busy\"" },
+		{ "\"sampled\":true", "\"sampled\":1", "domains[1] (gpu0).sampled: expected true or false" },
+		{ "\"domain\":1", "\"domain\":0", "raw.gpu[0].domain: 0 is not a GPU domain of the header" },
+		{ "\"domain\":1", "\"domain\":2", "raw.gpu[0].domain: 2 is not a GPU domain of the header" },
+		{ "[300,75,400,25]}]", "[300,75]},{\"domain\":1,\"idle_mw\":0,\"idle_known\":false,"
+					"\"procs_unknown\":false,\"procs\":[]}]",
+		  "raw.gpu[1].domain: domain gpu0 twice" },
+		{ "[300,75,400,25]", "[300,75,400]", "raw.gpu[0].procs: not (pid, busy) pairs" },
+		{ "[300,75,400,25]", "[300,75,4294967296,25]", "raw.gpu[0].procs: pid above 2^32" },
+		{ "[300,75,400,25]", "[300,-75,400,25]", "raw.gpu[0].busy: expected an unsigned integer" },
+		{ "\"idle_known\":false", "\"idle_known\":0", "raw.gpu[0].idle_known: expected true or false" },
+		{ ",\"procs_unknown\":false", "", "raw.gpu[0].procs_unknown: missing" },
+		{ "\"gpu\":[{", "\"gpu\":7,\"x\":[{", "raw.gpu: expected an array, got a number" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct recfmt_error err;
+		int r = gpu_interval_with(cases[i].from, cases[i].to, NULL, &err);
+
+		if (r != -EINVAL || !strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: %d \"%s\", wanted \"%s\"", i, r, err.msg, cases[i].msg);
+	}
+}
+
 static void test_cpulist_formats_ranges(void **state)
 {
 	struct cpuset s;
@@ -314,6 +459,8 @@ int main(void)
 		cmocka_unit_test(test_bad_headers_are_refused),
 		cmocka_unit_test(test_write_then_parse_round_trips),
 		cmocka_unit_test(test_cpulist_formats_ranges),
+		cmocka_unit_test(test_gpu_interval_decodes_and_round_trips),
+		cmocka_unit_test(test_bad_gpu_parts_are_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

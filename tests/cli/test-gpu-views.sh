@@ -132,4 +132,28 @@ run_shared() {
 }
 check "run: a command sharing the GPU with another process is charged its 3/4 of the 2 J" run_shared
 
+# ---- NVML refuses both process lists: nothing to split by, and not idle either
+unknown_procs() {
+	local s=$TMP/np.script
+	(
+		e=1000000
+		while :; do
+			printf 'dev 0 name NVIDIA H100 80GB HBM3\ndev 0 energy_mj %d\n' $e >"$s.tmp"
+			printf 'dev 0 fail nvmlDeviceGetComputeRunningProcesses_v3 NO_PERMISSION\n' >>"$s.tmp"
+			printf 'dev 0 fail nvmlDeviceGetGraphicsRunningProcesses_v3 NO_PERMISSION\n' >>"$s.tmp"
+			mv "$s.tmp" "$s"
+			e=$((e + 1000))
+			sleep 0.1
+		done
+	) &
+	DRIVER=$!
+	while [ ! -s "$s" ]; do sleep 0.05; done
+	JOULESTAT_NVML_SCRIPT=$s "$JS" record --raw -o "$TMP/np.jsonl" -i 0.3 -d 1.2 --activity proc || return 1
+	tail -n +3 "$TMP/np.jsonl" | jq -se --argjson g "$G" 'length >= 2 and any(.domains[$g].delta_uj > 0) and
+		all(.domains[$g] | .status == "gpu-no-activity" and .unattributed_uj == .delta_uj) and
+		all(.raw.gpu == [{domain: $g, idle_mw: 0, idle_known: false, procs_unknown: true, procs: []}])' &&
+		"$JS" replay "$TMP/np.jsonl" -o "$TMP/npr.jsonl" && cmp "$TMP/np.jsonl" "$TMP/npr.jsonl"
+}
+check "record: no process list leaves gpu0 unattributed (gpu-no-activity), and replay agrees byte for byte" unknown_procs
+
 done_testing

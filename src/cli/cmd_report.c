@@ -69,6 +69,7 @@ struct chart {
 	bool host;		/* the host total: in_total domains */
 	bool *member;		/* [ndomains]: domains summed into the chart */
 	bool estimated;
+	bool sampled;		/* a member's GPU split rests on sampled utilisation (NVML) */
 	size_t ntop;
 	size_t *top;		/* process indices, largest first */
 	/* totals over the recording */
@@ -289,6 +290,7 @@ static int pass_totals(struct report *rp)
 				ch->tasks_uj += iv->ledgers[d].tasks_uj;
 				ch->idle_uj += iv->ledgers[d].idle_uj;
 				ch->unattr_uj += iv->ledgers[d].unattributed_uj;
+				ch->sampled |= iv->ledgers[d].sampled;
 			}
 		}
 		recfmt_interval_free(iv);
@@ -590,6 +592,8 @@ static void svg_chart(FILE *f, const struct report *rp, const struct chart *ch, 
 	xml_text(f, ch->title);
 	if (ch->estimated)
 		fputs(" \xe2\x80\x94 estimated (model)", f);
+	if (ch->sampled)
+		fputs(" \xe2\x80\x94 shares from sampled GPU utilisation", f);
 	fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#444\">%s over %.1f s, "
 		   "mean ",
 		PLOT_X0, y0 + 38, views_joules(ch->delta_uj, buf, sizeof(buf)),
@@ -813,8 +817,9 @@ static void write_text(FILE *f, const struct report *rp)
 	for (size_t c = 0; c < rp->ncharts; c++) {
 		const struct chart *ch = &rp->charts[c];
 
-		fprintf(f, "\n%s: %s, mean %s\n", ch->title, views_joules(ch->delta_uj, a, sizeof(a)),
-			views_watts(secs > 0 ? (double)ch->delta_uj / 1e6 / secs : 0, b, sizeof(b)));
+		fprintf(f, "\n%s: %s, mean %s%s\n", ch->title, views_joules(ch->delta_uj, a, sizeof(a)),
+			views_watts(secs > 0 ? (double)ch->delta_uj / 1e6 / secs : 0, b, sizeof(b)),
+			ch->sampled ? ", shares from sampled GPU utilisation" : "");
 		for (size_t s = 0; s < ch->ntop + S_FIXED; s++) {
 			uint64_t uj = series_uj(rp, ch, s);
 			char label[64];

@@ -106,6 +106,10 @@ check "replay --idle baseline re-runs the GPU split: 1 W × interval idle, the r
 	"$JS" "$TMP" "$G" "$A" "$B"
 # A file without the GPU inputs (as written before they were kept) still reads; replay leaves gpu0 unattributed.
 sed -e 's/,"gpu":\[[^]]*\]}\]//' -e 's/"sampled":true,//g' "$TMP/r.jsonl" >"$TMP/old.jsonl"
+check "report --svg: the gpu0 chart says its shares are sampled, the host chart does not" \
+	bash -c '"$0" report "$1/r.jsonl" --svg "$1/r.svg" && xmllint --noout "$1/r.svg" &&
+		grep -q ">gpu0 (whole machine, gpu) — shares from sampled GPU utilisation<" "$1/r.svg" &&
+		! grep -q ">Host total[^<]*sampled" "$1/r.svg"' "$JS" "$TMP"
 check "a raw file without GPU inputs still reads; replay leaves gpu0 whole and unattributed" \
 	bash -c '! grep -q "\"gpu\":\[" "$1/old.jsonl" && "$0" report "$1/old.jsonl" >/dev/null && "$0" replay "$1/old.jsonl" -o "$1/ro.jsonl" &&
 		tail -n +2 "$1/ro.jsonl" | jq -se --argjson g "$2" "all(.domains[\$g] | .status == \"skipped\" and .unattributed_uj == .delta_uj)"' \
@@ -113,8 +117,9 @@ check "a raw file without GPU inputs still reads; replay leaves gpu0 whole and u
 check "a bad raw.gpu is refused naming it" \
 	bash -c 'sed "3s/\"domain\":$2,/\"domain\":99,/" "$1/r.jsonl" >"$1/bad.jsonl" && ! "$0" replay "$1/bad.jsonl" 2>"$1/bad.err" &&
 		grep -q "bad.jsonl:3: raw.gpu\[0\].domain: 99 is not a GPU domain of the header" "$1/bad.err"' "$JS" "$TMP" "$G"
-check "report charts gpu0 with A at 75 % and B at 25 % of what they shared" \
-	bash -c '"$0" report "$1/r.jsonl" --top 5 >"$1/rep.txt" && awk "/^gpu0 \(whole machine, gpu\): /{f=1; next} f && !NF {exit} f" "$1/rep.txt" >"$1/gpu0.txt" &&
+check "report charts gpu0, says its shares are sampled, with A at 75 % and B at 25 % of what they shared" \
+	bash -c '"$0" report "$1/r.jsonl" --top 5 >"$1/rep.txt" && grep -qE "^gpu0 \(whole machine, gpu\): .*, shares from sampled GPU utilisation$" "$1/rep.txt" &&
+		awk "/^gpu0 \(whole machine, gpu\): /{f=1; next} f && !NF {exit} f" "$1/rep.txt" >"$1/gpu0.txt" &&
 		cat "$1/gpu0.txt" && grep -qE "^  bash \($2\) .* 7[45]\.[0-9] %$" "$1/gpu0.txt" && grep -qE "^  bash \($3\) .* 2[45]\.[0-9] %$" "$1/gpu0.txt"' \
 	"$JS" "$TMP" "$A" "$B"
 

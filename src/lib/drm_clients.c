@@ -347,7 +347,9 @@ static int scan_all(struct drm_clients *c, bool full, unsigned *errors)
 	}
 	if (r < 0)
 		return r;
-	qsort(c->cur.v, c->cur.n, sizeof(*c->cur.v), client_cmp);
+	/* No client at all leaves v NULL, which qsort() must not be given. */
+	if (c->cur.n)
+		qsort(c->cur.v, c->cur.n, sizeof(*c->cur.v), client_cmp);
 	/* Sorted by (pdev, id, pid): the first of a run is the lowest PID; drop the rest. */
 	for (size_t i = 0; i < c->cur.n; i++) {
 		if (w && strcmp(c->cur.v[w - 1].pdev, c->cur.v[i].pdev) == 0 &&

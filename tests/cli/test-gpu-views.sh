@@ -104,6 +104,14 @@ check "replay --idle baseline re-runs the GPU split: 1 W × interval idle, the r
 		tail -n +3 "$1/rb.jsonl" | jq -se --argjson g "$2" --argjson a "$3" --argjson b "$4" "map(select(.domains[\$g].delta_uj > 0 and ([.rows[][0]] | index(\$a) != null and index(\$b) != null)) | {n: (.end_ns - .start_ns), d: .domains[\$g], a: ([.rows[] | select(.[0] == \$a)][0][5][\$g]), b: ([.rows[] | select(.[0] == \$b)][0][5][\$g])}) |
 			length >= 2 and all(.d.idle_uj == ([(.n / 1000 | floor), .d.delta_uj] | min) and .d.tasks_uj == .d.delta_uj - .d.idle_uj and .a + .b == .d.tasks_uj and ((.a - 3 * .b) | fabs) <= 4 and .d.status == \"gpu-busy\" and .d.sampled)"' \
 	"$JS" "$TMP" "$G" "$A" "$B"
+# The same 1 W from --baseline under the separate policy: the GPU split takes it as the
+# idle power all the same, and the header keeps it so that replay does too.
+check "record --baseline (gpu0 1 W) under --idle separate: 1 W × interval idle, and replay agrees byte for byte" \
+	bash -c '"$0" record --raw -o "$1/rs.jsonl" -i 0.4 -d 1.6 --activity proc --idle separate --baseline "$1/base" &&
+		head -1 "$1/rs.jsonl" | jq -e --argjson g "$2" ".domains[\$g].static_mw == 1000 and .options.idle == \"separate\"" &&
+		tail -n +3 "$1/rs.jsonl" | jq -se --argjson g "$2" "map(select(.domains[\$g].delta_uj > 0) | {n: (.end_ns - .start_ns), d: .domains[\$g]}) |
+			length >= 1 and all(.d.idle_uj == ([(.n / 1000 | floor), .d.delta_uj] | min) and .d.idle_uj > 0)" &&
+		"$0" replay "$1/rs.jsonl" -o "$1/rsr.jsonl" && cmp "$1/rs.jsonl" "$1/rsr.jsonl"' "$JS" "$TMP" "$G"
 # A file without the GPU inputs (as written before they were kept) still reads; replay leaves gpu0 unattributed.
 sed -e 's/,"gpu":\[[^]]*\]}\]//' -e 's/"sampled":true,//g' "$TMP/r.jsonl" >"$TMP/old.jsonl"
 check "report --svg: the gpu0 chart says its shares are sampled, the host chart does not" \

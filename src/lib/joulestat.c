@@ -335,6 +335,13 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 	r = rebuild_view(js);
 	if (r < 0)
 		goto fail;
+	r = monitor_snap_init(js, &o);
+	/* Borrowed for the call only. */
+	js->opts.baseline_file = NULL;
+	js->opts.static_power = NULL;
+	js->opts.nstatic_power = 0;
+	if (r < 0)
+		goto fail;
 	if (forced && js->nview == 0) {
 		r = -ENODEV;
 		goto fail;
@@ -350,6 +357,7 @@ struct joulestat *joulestat_free(struct joulestat *js)
 {
 	if (!js)
 		return NULL;
+	monitor_snap_free(js);
 	for (size_t i = 0; i < js->nslots; i++)
 		if (js->slots[i].state_kind == JOULESTAT_SOURCE_ACTIVE)
 			slot_close(js, &js->slots[i]);

@@ -21,6 +21,8 @@ static int cli_libbpf_verbose;
 static const struct cli_verb verbs[] = {
 	{ "probe", "what can be measured here, and why not", cmd_probe, cmd_probe_help,
 	  cmd_probe_options },
+	{ "serve", "export energy per group to Prometheus and PCP", cmd_serve, cmd_serve_help,
+	  cmd_serve_options },
 };
 
 static void usage(FILE *out)
@@ -218,8 +220,18 @@ static int check_root(const char *flag, const char *dir)
 
 int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
 {
+	return cli_open_monitor_with(c, NULL, ret);
+}
+
+int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
+			  struct joulestat **ret)
+{
 	struct joulestat_opts o = { .sz = sizeof(o) };
 	int r;
+
+	if (base)
+		o = *base;
+	o.sz = sizeof(o);
 
 	if (check_root("--sysfs-root", c->sysfs_root) < 0 ||
 	    check_root("--procfs-root", c->procfs_root) < 0 ||

@@ -75,6 +75,10 @@ void cli_libbpf_logging(int verbose);
  */
 int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
 
+/* cli_open_monitor() starting from `base` (the snapshot options); the common ones override it. */
+int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
+			  struct joulestat **ret);
+
 /* "joulestat VERB: message" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -88,5 +92,8 @@ int cli_parse_seconds(const char *s, double min_s, double max_s, double *ret);
 int cmd_probe(int argc, char **argv, struct cli_common *common);
 void cmd_probe_help(FILE *out);
 extern const struct option cmd_probe_options[];
+int cmd_serve(int argc, char **argv, struct cli_common *common);
+void cmd_serve_help(FILE *out);
+extern const struct option cmd_serve_options[];
 
 #endif

@@ -126,4 +126,21 @@ check "serve still healthy after the load" is 200 code GET /healthz
 stop_serve() { kill -TERM "$SERVE_PID" && wait "$SERVE_PID"; }
 check "serve stops cleanly on SIGTERM (exit 0)" stop_serve
 
+# ---- this machine, for real: no sensor here, so the model, labelled estimated ----
+check "serve starts on this machine" start_serve "$TMP/real.log" -i 0.3 --group process --top 1000
+URL=http://127.0.0.1:$SERVE_PORT
+wait_for 10 bash -c "curl -s $URL/metrics | grep -q '^joulestat_samples_total [3-9]'"
+curl -s "$URL/metrics" >"$TMP/real.txt"
+check "real: the domains are the model's, marked estimated" \
+	bash -c 'grep -q "^joulestat_domain_energy_joules_total{.*source=\"model\",estimated=\"true\"} " "$0" &&
+		! grep -q "^joulestat_domain_energy_joules_total{.*estimated=\"false\"}" "$0"' "$TMP/real.txt"
+check "real: host power is positive and plausible for the model" \
+	bash -c 'awk "/^joulestat_host_power_watts\{estimated=\"true\"\} / { w = \$2 } END { exit !(w > 0 && w < 1000) }" "$0"' "$TMP/real.txt"
+check "real: coverage of this machine's CPUs is near complete" \
+	bash -c 'awk "/^joulestat_coverage_ratio / { c = \$2 } END { exit !(c > 0.9 && c <= 1.0001) }" "$0"' "$TMP/real.txt"
+check "real: --group process labels each series with pid and comm, and itself is there" \
+	bash -c 'grep -q "^joulestat_group_energy_joules_total{pid=\"$1\",comm=\"joulestat\"} " "$0"' "$TMP/real.txt" "$SERVE_PID"
+check "real: promtool accepts the page" bash -c 'promtool check metrics <"$0"' "$TMP/real.txt"
+check "real: serve stops cleanly" stop_serve
+
 done_testing

@@ -8,6 +8,13 @@
 BUILD_DEPS := meson ninja-build pkg-config gcc clang llvm libbpf-dev bpftool libyaml-dev \
 	libelf-dev zlib1g-dev
 TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps
+# joulestat serve: its HTTP server, and the real servers its tests run.
+BUILD_DEPS += libmicrohttpd-dev
+TEST_DEPS += curl
+TEST_DEPS += prometheus
+TEST_DEPS += python3-prometheus-client
+TEST_DEPS += pcp
+TEST_DEPS += python3-requests
 
 .PHONY: all deps test-deps build run check clean
 

@@ -4,6 +4,22 @@
 # ports, `joulestat serve` started on a fixture whose energy counters grow.
 . "$(dirname "$0")/../cli/tap.sh"
 
+# check as in tap.sh, but a failure's output also goes to stderr, which meson
+# shows for a failed test (it does not show a TAP test's standard output).
+check() {
+	local desc=$1
+	shift
+	TAP_N=$((TAP_N + 1))
+	if "$@" >"$TMP/check.out" 2>&1; then
+		echo "ok $TAP_N - $desc"
+	else
+		echo "not ok $TAP_N - $desc"
+		echo "not ok $TAP_N - $desc" >&2
+		sed 's/^/# /' "$TMP/check.out" | head -40 | tee /dev/stderr
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
 FREE_PORT=${JOULESTAT_FREE_PORT:?JOULESTAT_FREE_PORT is not set: run through meson test}
 BG_PIDS=()
 
@@ -105,4 +121,26 @@ require() {
 			exit 77
 		fi
 	done
+}
+
+# rss PID: resident memory in kB.
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# scrapers SECONDS URL ACCEPT: 50 concurrent loops of scrapes of URL/metrics
+# for SECONDS; each loop writes "scrapes failures" to $TMP/scraper.N.
+scrapers() {
+	local i end=$((SECONDS + $1)) pids=()
+	rm -f "$TMP"/scraper.*
+	for i in $(seq 50); do
+		(
+			f=0 n=0
+			while [ "$SECONDS" -lt "$end" ]; do
+				curl -sf -m 10 -o /dev/null -H "Accept: $3" "$2/metrics" || f=$((f + 1))
+				n=$((n + 1))
+			done
+			echo "$n $f" >"$TMP/scraper.$i"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}" # not a bare wait: background helpers (counter loops) never end
 }

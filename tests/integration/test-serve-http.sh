@@ -98,26 +98,10 @@ check "an unwritable --openmetrics-file: exit 1 naming it" \
 		grep "/nonexistent/dir/x.om" >/dev/null; [ ${PIPESTATUS[0]} -eq 1 ]' "$JS" "$TMP/fx/sys"
 
 # ---- load: 50 concurrent scrapers for 10 s; no failure, no memory growth ----
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$SERVE_PID/status"; }
-scrapers() { # SECONDS: 50 loops of scrapes; each writes its failures count
-	local i end=$((SECONDS + $1)) pids=()
-	for i in $(seq 50); do
-		(
-			f=0 n=0
-			while [ "$SECONDS" -lt "$end" ]; do
-				curl -sf -m 10 -o /dev/null -H "Accept: $PROM_ACCEPT" "$URL/metrics" || f=$((f + 1))
-				n=$((n + 1))
-			done
-			echo "$n $f" >"$TMP/scraper.$i"
-		) &
-		pids+=($!)
-	done
-	wait "${pids[@]}" # not a bare wait: the fixture's counter loop never ends
-}
-scrapers 3 # warm up: buffers reach their size
-RSS0=$(rss)
-scrapers 10
-RSS1=$(rss)
+scrapers 3 "$URL" "$PROM_ACCEPT" # warm up: buffers reach their size
+RSS0=$(rss "$SERVE_PID")
+scrapers 10 "$URL" "$PROM_ACCEPT"
+RSS1=$(rss "$SERVE_PID")
 check "50 concurrent scrapers for 10 s: every scrape succeeded" \
 	bash -c 'cat "$0"/scraper.* | awk "{ n += \$1; f += \$2 } END { print n \" scrapes, \" f \" failed\"; exit !(f == 0 && n >= 500) }"' "$TMP"
 check "no memory growth under load (RSS $RSS0 kB -> $RSS1 kB)" \

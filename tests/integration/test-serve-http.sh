@@ -127,4 +127,20 @@ check "real: --group process labels each series with pid and comm, and itself is
 check "real: promtool accepts the page" bash -c 'promtool check metrics <"$0"' "$TMP/real.txt"
 check "real: serve stops cleanly" stop_serve
 
+# ---- every grouping names its series with its own label ----
+for g in cgroup unit container user; do
+	check "--group $g: serve starts" start_serve "$TMP/$g.log" -i 0.2 --group "$g" --top 3
+	wait_for 10 bash -c "curl -s http://127.0.0.1:$SERVE_PORT/metrics | grep -q '^joulestat_samples_total [2-9]'"
+	curl -s "http://127.0.0.1:$SERVE_PORT/metrics" >"$TMP/$g.txt"
+	check "--group $g: series labelled $g=..., other included, nothing else" \
+		bash -c 'grep -q "^joulestat_group_energy_joules_total{$1=\"other\"} " "$0" &&
+			grep -E "^joulestat_group_energy_joules_total\{" "$0" | grep -vqE "^joulestat_group_energy_joules_total\{$1=\"[^\"]*\"\} " && exit 1
+			[ "$(grep -c "^joulestat_group_energy_joules_total{" "$0")" -ge 2 ]' "$TMP/$g.txt" "$g"
+	check "--group $g: promtool accepts the page" bash -c 'promtool check metrics <"$0"' "$TMP/$g.txt"
+	check "--group $g: stops cleanly" stop_serve
+done
+check "--group user: this process's user is named" grep -q '^joulestat_group_energy_joules_total{user="root"} ' "$TMP/user.txt"
+check "--group cgroup: paths start with / (or are unknown)" \
+	bash -c '! grep "^joulestat_group_energy_joules_total{cgroup=" "$0" | grep -vE "cgroup=\"(/|unknown\"|other\")"' "$TMP/cgroup.txt"
+
 done_testing

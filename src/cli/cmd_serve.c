@@ -84,11 +84,12 @@ void cmd_serve_help(FILE *out)
 		"  --listen ADDR:PORT       where to serve HTTP (default " DEFAULT_LISTEN
 		"; [::1]:PORT\n"
 		"                           for IPv6; 0.0.0.0 exposes it to the network)\n"
-		"  --openmetrics-file PATH  also write the metrics to PATH each interval, atomically\n"
+		"  --openmetrics-file PATH  also write the metrics to PATH each interval,\n"
+		"                           atomically (for PCP's pmda-openmetrics)\n"
 		"  --pcp-compat             add power.py's names to the file: powermsr, powerbat,\n"
 		"                           powermsrfull, powerbatfull\n"
-		"  --group G                series per comm (default), cgroup, unit, container, user\n"
-		"                           or process (adds a pid label)\n"
+		"  --group G                series per comm (default), cgroup, unit, container,\n"
+		"                           user or process (adds a pid label)\n"
 		"  --top N                  groups with series of their own; the rest are summed\n"
 		"                           into group \"other\" (default %d, 1 to 10000)\n"
 		"  --ttl SEC                how long a vanished group's series stay (default %d)\n"
@@ -146,16 +147,20 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct s
 			o->pcp_compat = true;
 			break;
 		case 0x2004:
-			if (joulestat_group_from_name(optarg, &o->group) < 0 ||
-			    o->group == JOULESTAT_GROUP_THREAD || o->group == JOULESTAT_GROUP_TREE) {
-				cli_error("serve", "--group: '%s' is not one of comm, cgroup, unit, "
-						   "container, user, process", optarg);
+			r = joulestat_group_from_name(optarg, &o->group);
+			if (r < 0 || o->group == JOULESTAT_GROUP_THREAD ||
+			    o->group == JOULESTAT_GROUP_TREE) {
+				cli_error("serve",
+					  "--group: '%s' is not one of comm, cgroup, unit, "
+					  "container, user, process",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 0x2005:
 			if (cli_parse_seconds(optarg, 1, 10000, &v) < 0 || v != floor(v)) {
-				cli_error("serve", "--top: '%s' is not a whole number from 1 to 10000",
+				cli_error("serve",
+					  "--top: '%s' is not a whole number from 1 to 10000",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -163,24 +168,28 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct s
 			break;
 		case 0x2006:
 			if (cli_parse_seconds(optarg, 1, 7 * 86400, &v) < 0) {
-				cli_error("serve", "--ttl: '%s' is not a number of seconds from 1 to "
-						   "604800", optarg);
+				cli_error("serve",
+					  "--ttl: '%s' is not a number of seconds from 1 to 604800",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			o->ttl_ns = (uint64_t)(v * 1e9);
 			break;
 		case 'i':
 			if (cli_parse_seconds(optarg, 0.05, 3600, &v) < 0) {
-				cli_error("serve", "-i: '%s' is not a number of seconds from 0.05 to "
-						   "3600", optarg);
+				cli_error("serve",
+					  "-i: '%s' is not a number of seconds from 0.05 to 3600",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			o->interval_ns = (uint64_t)llround(v * 1e9);
 			break;
 		case 0x2007:
 			if (joulestat_idle_policy_from_name(optarg, &o->idle) < 0) {
-				cli_error("serve", "--idle: '%s' is not one of separate, proportional, "
-						   "baseline", optarg);
+				cli_error("serve",
+					  "--idle: '%s' is not one of separate, proportional, "
+					  "baseline",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -262,8 +271,8 @@ static void row_identity(enum joulestat_group g, const struct joulestat_row *row
  * domain: the row's energy on the battery domains (power.py's powerbat).
  */
 static int track_rows(struct serve *sv, struct gtrack *t, enum joulestat_group g,
-		      const struct joulestat_snapshot *snap, const struct joulestat_snapshot_info *si,
-		      const bool *battery)
+		      const struct joulestat_snapshot *snap,
+		      const struct joulestat_snapshot_info *si, const bool *battery)
 {
 	int n = joulestat_snapshot_row_count(snap, g);
 	struct gtrack_group *in = NULL;
@@ -298,7 +307,8 @@ static int track_rows(struct serve *sv, struct gtrack *t, enum joulestat_group g
 					bat[i] += row.domain_energy_uj[d];
 			in[i].energy_uj = &bat[i];
 		} else {
-			in[i].energy_uj = row.ndomains == sv->ndomains ? row.domain_energy_uj : NULL;
+			in[i].energy_uj =
+				row.ndomains == sv->ndomains ? row.domain_energy_uj : NULL;
 		}
 	}
 	r = gtrack_update(t, si->end_ns, si->end_ns - si->start_ns ? si->end_ns - si->start_ns : 1,
@@ -387,21 +397,26 @@ FAM(f_dom_energy, "joulestat_domain_energy_joules", EXPO_COUNTER, "joules",
 FAM(f_dom_power, "joulestat_domain_power_watts", EXPO_GAUGE, "watts",
     "Power of each domain over the last interval (absent while warming up).");
 FAM(f_dom_tasks, "joulestat_domain_attributed_energy_joules", EXPO_COUNTER, "joules",
-    "Energy of each domain attributed to tasks; with idle and unattributed it sums to the domain's energy.");
+    "Energy of each domain attributed to tasks; with idle and unattributed it sums to the "
+    "domain's energy.");
 FAM(f_dom_idle, "joulestat_domain_idle_energy_joules", EXPO_COUNTER, "joules",
     "Energy of each domain attributed to idle time under the idle policy.");
 FAM(f_dom_unattr, "joulestat_domain_unattributed_energy_joules", EXPO_COUNTER, "joules",
-    "Energy of each domain that could not be attributed (CPU time the collector could not name, domains not split by CPU time).");
+    "Energy of each domain that could not be attributed (CPU time the collector could not "
+    "name, domains not split by CPU time).");
 FAM(f_host_energy, "joulestat_host_energy_joules", EXPO_COUNTER, "joules",
-    "Energy of the whole machine (psys, else packages and DRAM, else a meter, battery or the model), never double counted.");
+    "Energy of the whole machine (psys, else packages and DRAM, else a meter, battery or the "
+    "model), never double counted.");
 FAM(f_host_power, "joulestat_host_power_watts", EXPO_GAUGE, "watts",
     "Power of the whole machine over the last interval.");
 FAM(f_grp_energy, "joulestat_group_energy_joules", EXPO_COUNTER, "joules",
-    "Energy of each group over the host-total domains; the top groups plus \"other\" sum to the attributed energy.");
+    "Energy of each group over the host-total domains; the top groups plus \"other\" sum to "
+    "the attributed energy.");
 FAM(f_grp_power, "joulestat_group_power_watts", EXPO_GAUGE, "watts",
     "Power of each group over the last interval (0 for a group whose series is frozen).");
 FAM(f_grp_dom, "joulestat_group_domain_energy_joules", EXPO_COUNTER, "joules",
-    "Energy of each group on each domain; per domain the groups sum to joulestat_domain_attributed_energy_joules.");
+    "Energy of each group on each domain; per domain the groups sum to "
+    "joulestat_domain_attributed_energy_joules.");
 FAM(f_grp_cpu, "joulestat_group_cpu_seconds", EXPO_COUNTER, "seconds",
     "CPU time of each group's tasks.");
 FAM(f_grp_known, "joulestat_group_identities", EXPO_GAUGE, NULL,
@@ -475,7 +490,8 @@ static void render_groups(struct serve *sv, struct expo *e,
 		gtrack_get(sv->groups, i, &s);
 		for (size_t k = 0; k < sv->nlabels; k++)
 			l[k] = (struct expo_label){ sv->label_names[k], s.labels[k] };
-		expo_sample_double(e, l, sv->nlabels, (double)s.last_host_uj * 1e3 / (double)interval);
+		expo_sample_double(e, l, sv->nlabels,
+				   (double)s.last_host_uj * 1e3 / (double)interval);
 	}
 	expo_family(e, &f_grp_dom);
 	for (size_t d = 0; d < ndoms && d < sv->ndomains; d++) {
@@ -502,7 +518,8 @@ static void render_groups(struct serve *sv, struct expo *e,
 	expo_sample_fixed(e, NULL, 0, sv->groups ? gtrack_known(sv->groups) : 0, 0);
 }
 
-static void render_compat(struct serve *sv, struct expo *e, const struct joulestat_snapshot_info *si,
+static void render_compat(struct serve *sv, struct expo *e,
+			  const struct joulestat_snapshot_info *si,
 			  const struct joulestat_snapshot_domain *doms, size_t ndoms)
 {
 	size_t n = gtrack_count(sv->compat);
@@ -550,6 +567,7 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 	uint64_t host_uj = 0;
 	double host_w = NAN;
 	bool host_est = false, have_si = false;
+	struct expo_label host_label;
 	struct expo e;
 	int r = 0;
 
@@ -574,12 +592,15 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 	expo_family(&e, &f_build);
 	expo_sample_fixed(&e, (struct expo_label[]){ { "version", joulestat_version() } }, 1, 1, 0);
 	expo_family(&e, &f_attr_info);
-	if (have_si)
-		expo_sample_fixed(&e,
-				  (struct expo_label[]){ { "idle_policy", si.idle_policy },
-							 { "collector", si.collector },
-							 { "group", joulestat_group_name(sv->o.group) } },
-				  3, 1, 0);
+	if (have_si) {
+		struct expo_label l[] = {
+			{ "idle_policy", si.idle_policy },
+			{ "collector", si.collector },
+			{ "group", joulestat_group_name(sv->o.group) },
+		};
+
+		expo_sample_fixed(&e, l, 3, 1, 0);
+	}
 	expo_family(&e, &f_samples);
 	expo_sample_fixed(&e, NULL, 0, sv->samples, 0);
 	expo_family(&e, &f_sample_fail);
@@ -629,15 +650,12 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 		}
 	}
 	expo_family(&e, &f_host_energy);
+	host_label = (struct expo_label){ "estimated", host_est ? "true" : "false" };
 	if (have_si)
-		expo_sample_fixed(&e,
-				  (struct expo_label[]){ { "estimated", host_est ? "true" : "false" } },
-				  1, host_uj, 6);
+		expo_sample_fixed(&e, &host_label, 1, host_uj, 6);
 	expo_family(&e, &f_host_power);
 	if (have_si && !isnan(host_w))
-		expo_sample_double(
-			&e, (struct expo_label[]){ { "estimated", host_est ? "true" : "false" } }, 1,
-			host_w);
+		expo_sample_double(&e, &host_label, 1, host_w);
 
 	render_groups(sv, &e, doms, ndoms);
 
@@ -694,7 +712,7 @@ static int publish(struct serve *sv, struct http_server *http, uint64_t sample_n
 		}
 		if (r == 0) {
 			r = omfile_write(sv->o.om_file, b->data, b->len, err, sizeof(err));
-			/* At startup a bad path is the user's to fix now; later, keep serving HTTP. */
+			/* At startup a bad path is the user's to fix; later, keep serving HTTP. */
 			if (r < 0 && (startup || sv->o.verbose || sv->samples % 60 == 1))
 				cli_error("serve", "%s", err);
 			if (r < 0 && !startup)

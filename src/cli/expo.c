@@ -302,7 +302,8 @@ void expo_sample_fixed(struct expo *e, const struct expo_label *labels, size_t n
 				frac /= 10;
 				d--;
 			}
-			n += snprintf(buf + n, sizeof(buf) - (size_t)n, ".%0*" PRIu64, (int)d, frac);
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, ".%0*" PRIu64, (int)d,
+				      frac);
 		}
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "\n");
 	}

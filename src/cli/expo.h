@@ -43,7 +43,7 @@ struct expo_family {
 	 */
 	const char *name;
 	enum expo_type type;
-	const char *unit;	/* base unit ("joules", "watts", "seconds", "bytes", "ratio") or NULL */
+	const char *unit;	/* base unit ("joules", "watts", "seconds", "ratio"...) or NULL */
 	const char *help;	/* one line; escaped on output */
 };
 

@@ -305,7 +305,8 @@ static void rollback(struct gtrack *t)
 /* (score + rate × interval / tau) / (1 + interval / tau), in integers. */
 static uint64_t ewma(uint64_t avg, uint64_t rate, uint64_t interval_ns, uint64_t tau_ns)
 {
-	unsigned __int128 num = (unsigned __int128)avg * tau_ns + (unsigned __int128)rate * interval_ns;
+	unsigned __int128 num =
+		(unsigned __int128)avg * tau_ns + (unsigned __int128)rate * interval_ns;
 
 	return (uint64_t)(num / ((unsigned __int128)tau_ns + interval_ns));
 }
@@ -411,7 +412,7 @@ static void account(struct gtrack *t)
 			continue;
 		}
 		if (!x->exposed) {
-			/* A frozen series with the same labels belongs to a predecessor: it goes. */
+			/* A frozen series with the same labels is a predecessor's: it goes. */
 			for (size_t j = 0; j < t->n; j++) {
 				struct ident *y = t->v[j];
 

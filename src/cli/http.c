@@ -213,7 +213,8 @@ static const char index_html[] =
 
 static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c)
 {
-	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *accept =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	struct accept_pref pref = { 0, 1000 };
 	enum accept_choice choice = ACCEPT_TEXT;
 	struct MHD_Response *resp;

@@ -7,8 +7,9 @@
  * Every interval the caller hands in each group's energy per domain, its
  * share of the host total and its CPU time. The tracker keeps:
  *
- * - at most top_n *tracked* groups: the highest recent power (an average
- *   over about `tau`), ties by recent CPU time. Only tracked groups add to
+ * - at most top_n *tracked* groups, chosen each interval among the groups
+ *   present in it: the highest recent power (an average over about `tau`),
+ *   ties by recent CPU time, then incumbents. Only tracked groups add to
  *   their own counters; every other group's energy goes to the `other`
  *   series. So in every interval Σ(tracked) + other == Σ(all groups), and
  *   the sum of the series' increases is the attributed energy, exactly;

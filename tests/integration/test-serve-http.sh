@@ -75,6 +75,13 @@ check "the OpenMetrics file is written and valid" om_validate "$TMP/joulestat.om
 check "the file carries power.py's names with --pcp-compat" \
 	bash -c 'for m in powermsrfull powerbatfull powermsr powerbat; do grep -q "^$m{p=" "$0" || { echo "no $m"; exit 1; }; done
 		grep -q "^powermsrfull{p=\"psys\"} " "$0"' "$TMP/joulestat.om"
+# docs/METRICS.md documents every family: its tables list exactly the families written.
+DOC=$(dirname "$0")/../../docs/METRICS.md
+check "docs/METRICS.md lists exactly the families written (page and file)" bash -c '
+	grep -oE "^\| \`(joulestat_[a-z_]+|power[a-z]+)\`" "$0" | sed "s/^| \`//; s/\`\$//" | sort -u >"$1/doc.names"
+	{ sed -n "s/^# TYPE \([a-z_]*\) .*/\1/p" "$2"; sed -n "s/^# TYPE \(power[a-z]*\) .*/\1/p" "$3"; } |
+		sort -u >"$1/page.names"
+	[ "$(wc -l <"$1/page.names")" -ge 28 ] && diff "$1/doc.names" "$1/page.names"' "$DOC" "$TMP" "$TMP/t.txt" "$TMP/joulestat.om"
 check "the HTTP page has no compat names" bash -c '! grep -q "^powermsr" "$0"' "$TMP/om.txt"
 check "the file is replaced atomically: 300 reads, each a whole page" \
 	bash -c 'for i in $(seq 300); do t=$(tail -c 6 "$0"); [ "$t" = "# EOF" ] || { echo "read $i: torn: $t"; exit 1; }; done

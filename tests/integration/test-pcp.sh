@@ -88,5 +88,10 @@ check "pmval reads the host power twice, 1 s apart" \
 	bash -c 'env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin pmval -h "$0" -s 2 -t 1 openmetrics.joulestat.joulestat_host_power_watts >"$1/v.txt" 2>&1 &&
 		[ "$(grep -cE "^ *[0-9.]+ *$|^[0-9:.]+ +[0-9.]+" "$1/v.txt")" -ge 2 ] || { cat "$1/v.txt"; exit 1; }' \
 	"unix:$P/pmcd.socket" "$TMP"
+check "pmrep prints the per-group power as CSV (docs/PCP.md)" \
+	bash -c 'env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$1" pmrep -h "$0" -s 2 -t 1 -o csv \
+			openmetrics.joulestat.joulestat_group_power_watts >"$1/r.csv" 2>&1 &&
+		head -1 "$1/r.csv" | grep -q "comm:jsburn" && [ "$(grep -cE "^[0-9]{4}-|^[0-9:]+," "$1/r.csv")" -ge 2 ] ||
+		{ cat "$1/r.csv"; exit 1; }' "unix:$P/pmcd.socket" "$TMP"
 
 done_testing

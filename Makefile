@@ -15,6 +15,10 @@ TEST_DEPS += prometheus
 TEST_DEPS += python3-prometheus-client
 TEST_DEPS += pcp
 TEST_DEPS += python3-requests
+# the man page test renders libjoulestat(3); the example builds with make
+TEST_DEPS += man-db
+TEST_DEPS += groff-base
+TEST_DEPS += make
 
 .PHONY: all deps test-deps build run check clean
 

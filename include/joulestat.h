@@ -142,8 +142,10 @@ struct joulestat_opts {
 	 */
 	const char *baseline_file;
 	/*
-	 * Static power per domain, taking precedence over the file:
-	 * static_power[0 .. nstatic_power). Read during joulestat_new() only.
+	 * Static power per domain: static_power[0 .. nstatic_power). A domain
+	 * takes the entry with its own name, else the one with its kind's name;
+	 * at equal rank these options win over the file. Read during
+	 * joulestat_new() only.
 	 */
 	const struct joulestat_static_power *static_power;
 	size_t nstatic_power;
@@ -153,6 +155,14 @@ struct joulestat_opts {
 	 * only. Each one costs a little per sample; see joulestat_set_groups().
 	 */
 	uint32_t groups;
+	/*
+	 * A log callback from the start, so that what joulestat_new() itself
+	 * finds (a malformed baseline file, with its line) can be reported; the
+	 * same as joulestat_set_log_fn() right after. NULL: silent.
+	 */
+	joulestat_log_fn log_fn;
+	void *log_userdata;
+	enum joulestat_log_level log_level;
 };
 
 /*
@@ -430,6 +440,13 @@ struct joulestat_snapshot_info {
 	size_t ndomains;
 	size_t ntasks;
 	uint32_t groups;		/* the groupings it carries (mask of 1u << enum joulestat_group) */
+	/*
+	 * Time inside task slices the kernel did not charge to the task
+	 * (interrupts, hypervisor steal): nobody's, so its energy is
+	 * unattributed. Σ all CPUs, and [ncpus] per CPU.
+	 */
+	uint64_t irq_ns;
+	const uint64_t *cpu_irq_ns;
 };
 
 /* -EINVAL for NULL arguments or info->sz too small. */
@@ -460,9 +477,10 @@ struct joulestat_snapshot_domain {
 	uint64_t unattributed_uj;
 	uint64_t static_uj;		/* baseline policy: static power × interval (before the cap) */
 	double power_w;			/* delta / interval; NaN while warming up */
-	uint64_t busy_ns;		/* CPU time of its CPUs: tasks, idle, lost */
+	uint64_t busy_ns;		/* CPU time of its CPUs: tasks, idle, lost, irq */
 	uint64_t idle_ns;
 	uint64_t lost_ns;
+	uint64_t irq_ns;		/* interrupt/steal time: its energy is in unattributed_uj */
 };
 
 /* Describe domain `idx` (< info.ndomains). -ERANGE for a bad index; -EINVAL. */

@@ -23,6 +23,10 @@ static const struct cli_verb verbs[] = {
 	  cmd_probe_options },
 	{ "serve", "export energy per group to Prometheus and PCP", cmd_serve, cmd_serve_help,
 	  cmd_serve_options },
+	{ "run", "run a command and report the energy of its process tree", cmd_run,
+	  cmd_run_help, cmd_run_options },
+	{ "calibrate", "measure the quiet machine's static power per domain", cmd_calibrate,
+	  cmd_calibrate_help, cmd_calibrate_options },
 };
 
 static void usage(FILE *out)
@@ -88,6 +92,9 @@ void cli_common_help(FILE *out)
 		"  --model-idle-watts W   model: idle power per socket\n"
 		"  --model-max-watts W    model: full-load power per socket\n"
 		"  --syscalls             count syscalls per process (eBPF; costs on every syscall)\n"
+		"  --baseline FILE        static power per domain for the baseline idle policy\n"
+		"                         (written by 'joulestat calibrate'; default\n"
+		"                         " CLI_BASELINE_DEFAULT_PATH " when it exists)\n"
 		"  -v, --verbose          say more (repeat for debug)\n");
 }
 
@@ -172,6 +179,13 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 	case 0x100a:
 		c->syscalls = true;
 		return 1;
+	case 0x100b:
+		if (!arg[0]) {
+			cli_error(NULL, "--baseline: empty file name");
+			return -EXIT_USAGE;
+		}
+		c->baseline = arg;
+		return 1;
 	case 'v':
 		c->verbose++;
 		return 1;
@@ -232,6 +246,11 @@ int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opt
 	if (base)
 		o = *base;
 	o.sz = sizeof(o);
+	if (c->baseline)
+		o.baseline_file = c->baseline;
+	else if (o.idle_policy == JOULESTAT_IDLE_BASELINE && !o.baseline_file &&
+		 access(CLI_BASELINE_DEFAULT_PATH, F_OK) == 0)
+		o.baseline_file = CLI_BASELINE_DEFAULT_PATH;
 
 	if (check_root("--sysfs-root", c->sysfs_root) < 0 ||
 	    check_root("--procfs-root", c->procfs_root) < 0 ||
@@ -251,6 +270,10 @@ int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opt
 	o.activity = c->activity;
 	o.syscalls = c->syscalls;
 	cli_libbpf_logging(c->verbose);
+	/* What joulestat_new() finds wrong (a baseline file's bad line) is an error to show. */
+	o.log_fn = log_to_stderr;
+	o.log_level = c->verbose ? (c->verbose > 1 ? JOULESTAT_LOG_DEBUG : JOULESTAT_LOG_INFO)
+				 : JOULESTAT_LOG_ERROR;
 	r = joulestat_new(&o, ret);
 	if (r == -ENODEV)
 		cli_error(NULL, "none of the sources selected with --source (%s) works here; "

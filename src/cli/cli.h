@@ -30,7 +30,12 @@ struct cli_common {
 	uint64_t model_max_mw;
 	bool syscalls;
 	int verbose;
+	const char *baseline;	/* --baseline FILE: static power for --idle baseline */
 };
+
+/* Where `joulestat calibrate` writes, and the baseline policy reads, by default. */
+#define CLI_BASELINE_DEFAULT_PATH "/var/lib/joulestat/baseline"
+
 
 struct cli_verb {
 	const char *name;
@@ -54,6 +59,7 @@ int cli_run(int argc, char **argv);
 	{ "model-max-watts", required_argument, NULL, 0x1008 },                            \
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
+	{ "baseline", required_argument, NULL, 0x100b },                                   \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Text for the common options in a verb's --help. */
@@ -75,7 +81,11 @@ void cli_libbpf_logging(int verbose);
  */
 int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
 
-/* cli_open_monitor() starting from `base` (the snapshot options); the common ones override it. */
+/*
+ * cli_open_monitor() with the snapshot options of `base` (interval_ms,
+ * idle_policy, groups...; NULL: defaults). With the baseline policy and no
+ * --baseline, CLI_BASELINE_DEFAULT_PATH is read when it exists.
+ */
 int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
 			  struct joulestat **ret);
 
@@ -95,5 +105,11 @@ extern const struct option cmd_probe_options[];
 int cmd_serve(int argc, char **argv, struct cli_common *common);
 void cmd_serve_help(FILE *out);
 extern const struct option cmd_serve_options[];
+int cmd_run(int argc, char **argv, struct cli_common *common);
+void cmd_run_help(FILE *out);
+extern const struct option cmd_run_options[];
+int cmd_calibrate(int argc, char **argv, struct cli_common *common);
+void cmd_calibrate_help(FILE *out);
+extern const struct option cmd_calibrate_options[];
 
 #endif

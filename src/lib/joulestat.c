@@ -260,6 +260,10 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 	if (!js)
 		return -ENOMEM;
 	js->log.max_level = JOULESTAT_LOG_ERROR;
+	js->log.fn = o.log_fn;
+	js->log.userdata = o.log_userdata;
+	if (o.log_fn)
+		js->log.max_level = o.log_level;
 	r = fsroot_init(&js->fs, o.sysfs_root, o.procfs_root, o.dev_root);
 	if (r < 0)
 		goto fail;

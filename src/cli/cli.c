@@ -29,6 +29,8 @@ static const struct cli_verb verbs[] = {
 	  cmd_report_help, cmd_report_options },
 	{ "top", "live view of the power each process draws", cmd_top, cmd_top_help,
 	  cmd_top_options },
+	{ "serve", "export energy per group to Prometheus and PCP", cmd_serve, cmd_serve_help,
+	  cmd_serve_options },
 	{ "run", "run a command and report the energy of its process tree", cmd_run,
 	  cmd_run_help, cmd_run_options },
 	{ "calibrate", "measure the quiet machine's static power per domain", cmd_calibrate,

@@ -273,6 +273,143 @@ struct joulestat_activity_info {
 JOULESTAT_API int joulestat_activity_get(const struct joulestat *js,
 					 struct joulestat_activity_info *info);
 
+/* ---- resources: what the machine and each thread of a process tree did ---- */
+
+/*
+ * A resource collector: CPU per core (usage, frequency), temperatures,
+ * context switches, interrupts, load, memory and swap, disk and network
+ * throughput, PSI; and, when a pid is given, every thread of that process
+ * and its descendants (CPU, user/kernel time, memory, I/O, faults,
+ * switches). Independent of the energy monitor; sampled on the caller's
+ * clock. Rates are over the interval between the last two samples (0 after
+ * the first). Not thread-safe.
+ */
+struct joulestat_resources;
+
+struct joulestat_resources_opts {
+	size_t sz;
+	const char *sysfs_root;		/* NULL: /sys */
+	const char *procfs_root;	/* NULL: /proc */
+	int pid;			/* > 0: follow this process and its descendants */
+};
+
+/* -EINVAL for bad options (sz too small, pid < 0), -ENOMEM. Reads nothing yet. */
+JOULESTAT_API int joulestat_resources_new(const struct joulestat_resources_opts *opts,
+					  struct joulestat_resources **ret);
+JOULESTAT_API struct joulestat_resources *joulestat_resources_free(struct joulestat_resources *r);
+JOULESTAT_API void joulestat_resources_set_log_fn(struct joulestat_resources *r,
+						  joulestat_log_fn fn, void *userdata,
+						  enum joulestat_log_level max_level);
+
+/*
+ * Take a sample now. <procfs>/stat is required (its -errno, or -EINVAL when
+ * malformed, with the file named in the log); every other file is optional
+ * and one that is unreadable or malformed is logged once and left out.
+ */
+JOULESTAT_API int joulestat_resources_sample(struct joulestat_resources *r);
+
+struct joulestat_system_resources {
+	size_t sz;
+	uint64_t timestamp_ns;		/* CLOCK_MONOTONIC of the sample */
+	uint64_t interval_ns;		/* since the previous sample; 0 on the first */
+	unsigned ncpus;			/* for joulestat_resources_cpu(): highest CPU + 1 */
+	double cpu_usage_pct;		/* all CPUs, 0..100 */
+	double iowait_pct;
+	double ctxt_per_s;		/* context switches, whole machine */
+	double intr_per_s;
+	unsigned procs_running;		/* now */
+	unsigned procs_blocked;		/* in uninterruptible (I/O) sleep now */
+	double load[3];			/* 1, 5, 15 minutes */
+	uint64_t mem_total_bytes;
+	uint64_t mem_available_bytes;
+	uint64_t swap_total_bytes;
+	uint64_t swap_used_bytes;
+	bool has_psi;			/* the kernel reports pressure stalls */
+	double psi_some_pct[3];		/* cpu, io, memory: share of the interval some task stalled */
+	double psi_full_pct[3];		/* ... all non-idle tasks stalled */
+	size_t ndisks;			/* for joulestat_resources_disk() */
+	size_t nnets;			/* for joulestat_resources_net() */
+	size_t ntemps;			/* for joulestat_resources_temp() */
+};
+
+/* The last sample. -ENODATA before the first, -EINVAL for a bad info/sz. */
+JOULESTAT_API int joulestat_resources_system(const struct joulestat_resources *r,
+					     struct joulestat_system_resources *info);
+
+struct joulestat_cpu_resources {
+	size_t sz;
+	unsigned cpu;
+	bool online;			/* /proc/stat had a line for it */
+	double usage_pct;
+	uint64_t freq_khz;		/* cpufreq's current frequency; 0 when unknown */
+};
+
+/* CPU `cpu` (< ncpus); -ERANGE otherwise. */
+JOULESTAT_API int joulestat_resources_cpu(const struct joulestat_resources *r, unsigned cpu,
+					  struct joulestat_cpu_resources *info);
+
+struct joulestat_temp_resources {
+	size_t sz;
+	const char *name;		/* "thermal_zone0 x86_pkg_temp", "coretemp Package id 0" */
+	double celsius;
+};
+
+/* Strings below stay valid until the next sample or free. -ERANGE for a bad index. */
+JOULESTAT_API int joulestat_resources_temp(const struct joulestat_resources *r, size_t idx,
+					   struct joulestat_temp_resources *info);
+
+struct joulestat_disk_resources {
+	size_t sz;
+	const char *name;		/* whole disks only; loop and ram devices are skipped */
+	uint64_t read_bytes;		/* since boot */
+	uint64_t write_bytes;
+	double read_bytes_per_s;
+	double write_bytes_per_s;
+	double busy_pct;		/* time with I/O in flight */
+};
+
+JOULESTAT_API int joulestat_resources_disk(const struct joulestat_resources *r, size_t idx,
+					   struct joulestat_disk_resources *info);
+
+struct joulestat_net_resources {
+	size_t sz;
+	const char *name;
+	uint64_t rx_bytes;		/* since the interface came up */
+	uint64_t tx_bytes;
+	double rx_bytes_per_s;
+	double tx_bytes_per_s;
+};
+
+JOULESTAT_API int joulestat_resources_net(const struct joulestat_resources *r, size_t idx,
+					  struct joulestat_net_resources *info);
+
+/* Threads of the followed tree seen in the last sample. */
+JOULESTAT_API size_t joulestat_resources_thread_count(const struct joulestat_resources *r);
+
+struct joulestat_thread_resources {
+	size_t sz;
+	int pid;			/* thread group (process) */
+	int tid;
+	const char *name;		/* the thread's name, as /proc prints it */
+	char state;			/* R, S, D, Z, ... at the sample */
+	double cpu_pct;			/* of one CPU, over the interval */
+	uint64_t oncpu_ns;		/* cumulative, ns-exact (schedstat) */
+	uint64_t user_ns;		/* cumulative, USER_HZ resolution */
+	uint64_t kernel_ns;
+	uint64_t runqueue_wait_ns;	/* cumulative time runnable but not running */
+	uint64_t rss_bytes;		/* the process's resident memory */
+	uint64_t vsz_bytes;
+	uint64_t read_bytes;		/* cumulative, from storage */
+	uint64_t write_bytes;
+	uint64_t minor_faults;
+	uint64_t major_faults;
+	uint64_t voluntary_switches;
+	uint64_t involuntary_switches;
+};
+
+JOULESTAT_API int joulestat_resources_thread(const struct joulestat_resources *r, size_t idx,
+					     struct joulestat_thread_resources *info);
+
 /* Names of every source, in priority order, NULL-terminated. Static storage. */
 JOULESTAT_API const char *const *joulestat_source_names(void);
 

@@ -21,6 +21,8 @@ static int cli_libbpf_verbose;
 static const struct cli_verb verbs[] = {
 	{ "probe", "what can be measured here, and why not", cmd_probe, cmd_probe_help,
 	  cmd_probe_options },
+	{ "profile", "run a command and say what limited it, with its energy", cmd_profile,
+	  cmd_profile_help, cmd_profile_options },
 };
 
 static void usage(FILE *out)

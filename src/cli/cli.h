@@ -88,5 +88,8 @@ int cli_parse_seconds(const char *s, double min_s, double max_s, double *ret);
 int cmd_probe(int argc, char **argv, struct cli_common *common);
 void cmd_probe_help(FILE *out);
 extern const struct option cmd_probe_options[];
+int cmd_profile(int argc, char **argv, struct cli_common *common);
+void cmd_profile_help(FILE *out);
+extern const struct option cmd_profile_options[];
 
 #endif

@@ -724,6 +724,7 @@ static int read_thread(struct res_collector *rc, uint32_t tgid, uint32_t tid, st
 	t->write_bytes = io.write_bytes;
 	t->rchar = io.rchar;
 	t->wchar = io.wchar;
+	t->syscw = io.syscw;
 	return 0;
 malformed:
 	/* A vanishing task reads empty (ENODATA): normal. Anything else is worth a word. */
@@ -747,6 +748,7 @@ static void thread_delta(struct res_thread *t, const struct res_thread *p)
 	D(write_bytes);
 	D(rchar);
 	D(wchar);
+	D(syscw);
 #undef D
 }
 

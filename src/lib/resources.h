@@ -101,6 +101,7 @@ struct res_thread {
 	uint64_t write_bytes;
 	uint64_t rchar;
 	uint64_t wchar;
+	uint64_t syscw;
 	uint64_t rss_bytes;		/* the process's (shared by its threads) */
 	uint64_t vsz_bytes;
 	/* over the last interval (0 for a thread first seen in this sample) */
@@ -116,6 +117,7 @@ struct res_thread {
 	uint64_t d_write_bytes;
 	uint64_t d_rchar;
 	uint64_t d_wchar;
+	uint64_t d_syscw;
 	uint64_t gen;			/* sample in which it was last seen */
 	bool alive;			/* seen in the last sample */
 };

@@ -8,6 +8,8 @@
 BUILD_DEPS := meson ninja-build pkg-config gcc clang llvm libbpf-dev bpftool libyaml-dev \
 	libelf-dev zlib1g-dev
 TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps
+# The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
+TEST_DEPS += chromium
 
 .PHONY: all deps test-deps build run check clean
 

@@ -147,7 +147,7 @@ static const char css[] =
 	".unit{color:#777;font-weight:400}.key{font-weight:400;margin-left:10px}"
 	"svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#bbb}svg .line{fill:none;"
 	"stroke-width:1.6}svg text{font:11px sans-serif;fill:#555}svg .ylab{text-anchor:end}"
-	"svg .xlab{text-anchor:middle}li{margin:4px 0}.est{color:#a60}";
+	"svg .xlab{text-anchor:middle}li{margin:4px 0}.est{color:#a60}#threads{font-size:12px}";
 
 int profile_html_write(const struct joulestat_profile *p, char **cmd, FILE *f)
 {
@@ -183,7 +183,8 @@ int profile_html_write(const struct joulestat_profile *p, char **cmd, FILE *f)
 		col[1][n] = s.tree_power_w;
 		col[2][n] = s.cpus_used * 100;
 		col[3][n] = s.machine_cpu_pct;
-		col[4][n] = (double)s.rss_bytes / 1e6;
+		/* Nothing left alive (the last sample, of the zombie): no memory point. */
+		col[4][n] = s.threads ? (double)s.rss_bytes / 1e6 : NAN;
 		col[5][n] = s.read_bytes_per_s / 1e6;
 		col[6][n] = s.write_bytes_per_s / 1e6;
 		col[7][n] = s.switches_per_s;
@@ -208,14 +209,14 @@ int profile_html_write(const struct joulestat_profile *p, char **cmd, FILE *f)
 			fputc(' ', f);
 		esc(f, cmd[i]);
 	}
-	fprintf(f, "</code></h1>\n<p class=sub>%.2f s, %zu samples, %u CPUs, %zu threads seen.",
+	fprintf(f, "</code></h1>\n<p class=sub>%.2f s, %zu samples, %u CPUs, threads seen: %zu.",
 		(double)in.duration_ns / 1e9, in.samples, in.ncpus, in.threads);
 	fprintf(f, " Energy: host <b>%.2f J</b> (%.2f W mean), the command's tree <b>%.2f J</b> "
 		   "(%.2f W).",
 		(double)in.energy_uj / 1e6,
-		in.duration_ns ? (double)in.energy_uj / 1e3 / (double)in.duration_ns : 0,
+		in.duration_ns ? (double)in.energy_uj * 1e3 / (double)in.duration_ns : 0,
 		(double)in.tree_energy_uj / 1e6,
-		in.duration_ns ? (double)in.tree_energy_uj / 1e3 / (double)in.duration_ns : 0);
+		in.duration_ns ? (double)in.tree_energy_uj * 1e3 / (double)in.duration_ns : 0);
 	if (in.energy_estimated)
 		fprintf(f, " <span class=est>Estimated: no energy sensor, the model of CPU use "
 			   "supplies the figures.</span>");

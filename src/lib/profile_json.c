@@ -181,10 +181,10 @@ int joulestat_profile_write_json(const struct joulestat_profile *p, FILE *f)
 	open_obj(&w, "energy");
 	kd(&w, "host_j", (double)in.energy_uj / 1e6);
 	kd(&w, "tree_j", (double)in.tree_energy_uj / 1e6);
-	kd(&w, "host_mean_w", in.duration_ns ? (double)in.energy_uj / 1e3 / (double)in.duration_ns
+	kd(&w, "host_mean_w", in.duration_ns ? (double)in.energy_uj * 1e3 / (double)in.duration_ns
 					     : NAN);
 	kd(&w, "tree_mean_w",
-	   in.duration_ns ? (double)in.tree_energy_uj / 1e3 / (double)in.duration_ns : NAN);
+	   in.duration_ns ? (double)in.tree_energy_uj * 1e3 / (double)in.duration_ns : NAN);
 	kb(&w, "estimated", in.energy_estimated);
 	close_obj(&w);
 

@@ -129,6 +129,9 @@ static int take(struct joulestat_profile *p)
 		s.rchar += t->d_rchar;
 		s.wchar += t->d_wchar;
 		s.syscw += t->d_syscw;
+		/* An exited thread (its last counters read as a zombie) holds no memory and no place. */
+		if (t->state == 'Z' || t->state == 'X')
+			continue;
 		/* Memory is the process's: count it once, on its main thread. */
 		if (t->tid == t->tgid)
 			s.rss_bytes += t->rss_bytes;

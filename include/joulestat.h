@@ -256,13 +256,15 @@ struct joulestat_activity_info {
 	/* The last interval; zeros (and coverage NULL) before the first sample. */
 	uint64_t interval_ns;
 	unsigned ncpus;		/* length of coverage[]: highest online CPU + 1 */
-	const double *coverage;	/* per CPU: (task + idle time named) / interval, ~1.0 when complete */
+	const double *coverage;	/* per CPU: (task + idle + irq time named) / interval, ~1.0 when complete */
 	size_t tasks;		/* tasks that ran or exited */
 	uint64_t dropped;	/* events the collector could not record (full maps): counted, never silent */
 	uint64_t lost_ns;	/* CPU time known to have passed but not named, all CPUs */
 	double captured;	/* fraction of busy CPU time named to a task, 0..1 */
 	bool syscalls_counted;	/* opts.syscalls was set and the collector counts them (eBPF) */
 	uint64_t syscalls;	/* syscalls made in the last interval, all processes */
+	uint64_t irq_ns;	/* time inside task slices the kernel did not charge to the task
+				   (interrupts, hypervisor steal), all CPUs; its energy is unattributed */
 };
 
 /*

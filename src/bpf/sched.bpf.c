@@ -3,8 +3,13 @@
  * sched.bpf.c - charge every nanosecond of every CPU to the task that ran it.
  *
  * At each sched_switch on a CPU, the time since that CPU's previous switch
- * (or exit charge) goes to the outgoing task, or to the CPU's idle counter
- * when the outgoing task is the idle task (pid 0). Counters are cumulative;
+ * is accounted: when the outgoing task is the idle task (pid 0), all of it
+ * goes to the CPU's idle counter; otherwise the outgoing task is charged the
+ * run time the kernel itself accounted to it during the slice (the growth of
+ * se.sum_exec_runtime, which leaves out interrupt and hypervisor steal time
+ * where the kernel accounts them), and the rest of the slice goes to the
+ * CPU's irq counter. So a task's time agrees with its schedstat, and every
+ * nanosecond of the CPU is still named once. Counters are cumulative;
  * activity_ebpf.c reads them, takes differences, and names the slice still
  * running at sample time from sched_cpu.last_ns/cur_*.
  *
@@ -100,21 +105,14 @@ static __always_inline struct sched_val *task_val(struct task_struct *t, const s
 	return bpf_map_lookup_elem(&tasks, k);
 }
 
-/*
- * Charge delta_ns to task t on this CPU. `atomic`: from a program that a
- * switch could interrupt on this CPU (not sched_switch itself, which runs
- * with preemption off), so its additions must be single instructions.
- */
+/* Charge delta_ns to task t on this CPU (sched_switch only: preemption is off). */
 static __always_inline void charge(struct sched_cpu *c, struct task_struct *t, __u64 delta_ns,
-				   __u64 now, bool exited, bool direct, bool atomic)
+				   __u64 now, bool direct)
 {
 	struct sched_key k;
 	struct sched_val *v;
 
-	if (atomic)
-		__sync_fetch_and_add(&c->charged_ns, delta_ns);
-	else
-		c->charged_ns += delta_ns;
+	c->charged_ns += delta_ns;
 	task_key_of(t, &k, direct);
 	if (k.pid == 0) {
 		c->idle_ns += delta_ns;
@@ -126,11 +124,8 @@ static __always_inline void charge(struct sched_cpu *c, struct task_struct *t, _
 		__sync_fetch_and_add(&c->dropped, 1);
 		return;
 	}
-	if (atomic)
-		__sync_fetch_and_add(&v->oncpu_ns, delta_ns);
-	else
-		v->oncpu_ns += delta_ns;
-	if (exited || (TASK_READ(direct, t, flags) & PF_EXITING))
+	v->oncpu_ns += delta_ns;
+	if (TASK_READ(direct, t, flags) & PF_EXITING)
 		v->flags |= SCHED_TASK_EXITED;
 }
 
@@ -168,8 +163,29 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	if (!c)
 		return 0;
 	last = c->last_ns ? c->last_ns : t0_ns;
-	if (last && now > last)
-		charge(c, prev, now - last, now, false, direct, false);
+	if (last && now > last) {
+		__u64 wall = now - last, run = wall;
+
+		/*
+		 * The kernel updated prev's sum_exec_runtime just before this
+		 * tracepoint (put_prev_task). When the slice's start is known
+		 * for this very task, charge the growth; the rest of the wall
+		 * time is interrupts or steal. A growth beyond the wall time
+		 * (clock skew of a few ns) is capped: the slice is all run.
+		 */
+		if (c->cur_rt_ok && c->cur_pid == (__u32)TASK_READ(direct, prev, pid) &&
+		    c->cur_pid != 0) {
+			__u64 rt = TASK_READ(direct, prev, se.sum_exec_runtime);
+
+			if (rt >= c->cur_rt_ns && rt - c->cur_rt_ns < wall)
+				run = rt - c->cur_rt_ns;
+		}
+		charge(c, prev, run, now, direct);
+		if (wall > run) {
+			c->irq_ns += wall - run;
+			c->charged_ns += wall - run;
+		}
+	}
 	/*
 	 * The incoming task's entry is not created here: that would cost a
 	 * hash lookup on every switch. Userspace names a running slice whose
@@ -180,6 +196,8 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	c->cur_tgid = nk.tgid;
 	c->cur_pid = nk.pid;
 	c->cur_start_ns = nk.start_ns;
+	c->cur_rt_ns = TASK_READ(direct, next, se.sum_exec_runtime);
+	c->cur_rt_ok = 1;
 	cpu_end(c);
 	return 0;
 }
@@ -197,33 +215,23 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 }
 
 /*
- * Charge the exiting task's slice so far and mark it exited: userspace then
- * reports it in this interval and deletes its entry after reading it. The few
- * microseconds until its last switch are charged there (PF_EXITING marks them).
+ * Mark the exiting task's entry: its last slice is charged at its final
+ * switch, which follows within microseconds and carries PF_EXITING, so the
+ * whole life is charged the kernel's run time. Userspace reports an exited
+ * entry once and then deletes it; a final slice that lands after that
+ * deletion makes a new entry, reported and deleted the same way.
  */
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(process_exit)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u64 now = bpf_ktime_get_ns(), last;
-	__u32 zero = 0;
-	struct sched_cpu *c = bpf_map_lookup_elem(&cpu_state, &zero);
+	struct sched_key k;
+	struct sched_val *v;
 
-	if (!c)
-		return 0;
-	/*
-	 * Unlike sched_switch, this program can be preempted, and a switch in
-	 * between would charge the same slice: claim [last, now) by moving
-	 * last_ns with a compare-and-swap, and charge only when it was ours.
-	 * cur_* stay (this task still runs), so a reader sees either value of
-	 * last_ns consistent with them: no generation bump needed.
-	 */
-	last = c->last_ns;
-	if (!last || now <= last)
-		return 0;
-	if (__sync_val_compare_and_swap(&c->last_ns, last, now) != last)
-		return 0;
-	charge(c, t, now - last, now, true, false, true);
+	task_key_of(t, &k, false);
+	v = bpf_map_lookup_elem(&tasks, &k);
+	if (v)
+		v->flags |= SCHED_TASK_EXITED;
 	return 0;
 }
 

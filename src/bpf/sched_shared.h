@@ -61,10 +61,21 @@ struct sched_cpu {
 	__u64 idle_ns;		/* completed idle slices */
 	__u64 lost_ns;		/* slices that could not be charged to a task (task map full) */
 	__u64 dropped;		/* number of such slices */
-	__u64 charged_ns;	/* Σ of every charge (idle, tasks, lost): always last_ns - t0_ns */
+	__u64 charged_ns;	/* Σ of every charge (idle, tasks, lost, irq): always last_ns - t0_ns */
 	__u32 cur_tgid;		/* the task running since last_ns (0/0/0: idle) */
 	__u32 cur_pid;
 	__u64 cur_start_ns;
+	/*
+	 * Tasks are charged the kernel's own run time (se.sum_exec_runtime,
+	 * which leaves out interrupt and steal time where the kernel accounts
+	 * them), not the wall time between switches: cur_rt_ns is the running
+	 * task's sum_exec_runtime when it was switched in (valid when
+	 * cur_rt_ok), and irq_ns gathers the rest of each task slice.
+	 */
+	__u64 cur_rt_ns;
+	__u64 irq_ns;		/* completed slices' wall time minus the task's run time */
+	__u32 cur_rt_ok;
+	__u32 pad0;
 	__u64 gen_start;	/* keep last */
 };
 

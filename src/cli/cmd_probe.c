@@ -103,8 +103,9 @@ static void print_activity_text(struct joulestat *js)
 		return;
 	}
 	printf("  interval   %.3f s, %zu tasks ran, %" PRIu64 " events dropped, %.1f %% of busy "
-	       "time named\n",
-	       (double)ai.interval_ns / 1e9, ai.tasks, ai.dropped, ai.captured * 100);
+	       "time named, %.1f ms in interrupts/steal\n",
+	       (double)ai.interval_ns / 1e9, ai.tasks, ai.dropped, ai.captured * 100,
+	       (double)ai.irq_ns / 1e6);
 	if (ai.syscalls_counted)
 		printf("  syscalls   %" PRIu64 " in the interval, counted per process\n", ai.syscalls);
 	printf("  coverage  ");
@@ -161,6 +162,8 @@ static void print_activity_json(struct joulestat *js, struct jsonw *w)
 	jsonw_u64(w, active ? ai.dropped : 0);
 	jsonw_key(w, "lost_ns");
 	jsonw_u64(w, active ? ai.lost_ns : 0);
+	jsonw_key(w, "irq_ns");
+	jsonw_u64(w, active ? ai.irq_ns : 0);
 	jsonw_key(w, "syscalls");
 	if (active && ai.syscalls_counted)
 		jsonw_u64(w, ai.syscalls);

@@ -50,6 +50,7 @@ double activity_coverage(const struct activity_sample *s, unsigned cpu)
 		return 0;
 	interval_ns = s->end_ns - s->start_ns;
 	named_ns = s->idle_ns ? s->idle_ns[cpu] : 0;
+	named_ns += s->irq_ns ? s->irq_ns[cpu] : 0;
 	for (size_t i = 0; i < s->nrows; i++)
 		if (s->rows[i].cpu == cpu)
 			named_ns += s->rows[i].ns;

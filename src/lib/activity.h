@@ -66,6 +66,12 @@ struct activity_sample {
 	unsigned ncpus;			/* array length of the per-CPU arrays: highest online CPU + 1 */
 	const uint64_t *idle_ns;	/* [ncpus] */
 	const uint64_t *lost_ns;	/* [ncpus] time the collector knows passed but cannot name */
+	/*
+	 * [ncpus] or NULL: time inside task slices that the kernel did not
+	 * account to the task (interrupts, hypervisor steal). Named, not
+	 * lost: it is nobody's, and attribution leaves its energy unattributed.
+	 */
+	const uint64_t *irq_ns;
 	const struct activity_task *tasks;
 	size_t ntasks;
 	const struct activity_row *rows;
@@ -99,7 +105,7 @@ struct activity_ops {
 extern const struct activity_ops activity_ebpf_ops;
 extern const struct activity_ops activity_proc_ops;
 
-/* Coverage of `cpu`: (Σ task ns + idle ns) / interval; 0 when the CPU is out of range. */
+/* Coverage of `cpu`: (Σ task ns + idle ns + irq ns) / interval; 0 when the CPU is out of range. */
 double activity_coverage(const struct activity_sample *s, unsigned cpu);
 
 #endif

@@ -8,7 +8,9 @@
  *   counter since the previous reading;
  * - the slice still running at sample time: sched_cpu.last_ns/cur_* name it,
  *   and it is credited up to d->t_ns ("open credit");
- * - time lost to a full task map: sched_cpu.lost_ns, reported, never hidden.
+ * - time lost to a full task map: sched_cpu.lost_ns, reported, never hidden;
+ * - interrupt and steal time inside task slices: sched_cpu.irq_ns (the slice's
+ *   wall time minus the run time the kernel accounted to its task).
  * When a credited slice later completes, its counter includes what was
  * already credited: that amount becomes a debit taken from the task's next
  * differences on that CPU, so no nanosecond is counted twice.
@@ -55,7 +57,7 @@ struct cpu_track {
 		bool seen;	/* the task is in this reading */
 		uint8_t age;	/* readings since it was created without the task in them */
 	} debit[AGG_DEBITS];
-	uint64_t idle_prev_ns, lost_prev_ns, dropped_prev;
+	uint64_t idle_prev_ns, lost_prev_ns, irq_prev_ns, dropped_prev;
 	/* scratch for one step */
 	struct sched_key extra_key;
 	uint64_t extra_ns;
@@ -74,7 +76,7 @@ struct ebpf_agg {
 	size_t tasks_cap;
 	struct activity_row *rows;
 	size_t rows_cap;
-	uint64_t *idle_ns, *lost_ns;	/* [ncpus] */
+	uint64_t *idle_ns, *lost_ns, *irq_ns;	/* [ncpus] */
 	struct sched_key *exited;
 	size_t nexited, exited_cap;
 	uint32_t *exited_tgids;
@@ -172,7 +174,8 @@ int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_ag
 	a->cpu = calloc(ncpus, sizeof(*a->cpu));
 	a->idle_ns = calloc(ncpus, sizeof(*a->idle_ns));
 	a->lost_ns = calloc(ncpus, sizeof(*a->lost_ns));
-	if (!a->cpu || !a->idle_ns || !a->lost_ns || kt_reset(&a->prev[0].tab, 0) < 0 ||
+	a->irq_ns = calloc(ncpus, sizeof(*a->irq_ns));
+	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || kt_reset(&a->prev[0].tab, 0) < 0 ||
 	    kt_reset(&a->sys_prev[0], 0) < 0) {
 		ebpf_agg_free(a);
 		return -ENOMEM;
@@ -197,6 +200,7 @@ struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a)
 	free(a->rows);
 	free(a->idle_ns);
 	free(a->lost_ns);
+	free(a->irq_ns);
 	free(a->exited);
 	free(a->exited_tgids);
 	free(a);
@@ -262,6 +266,7 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 			t->debit[i].seen = false;
 		a->idle_ns[c] = 0;
 		a->lost_ns[c] = 0;
+		a->irq_ns[c] = 0;
 		/*
 		 * A torn copy: leave this CPU's baselines alone, the next
 		 * reading takes the whole difference. No switch yet: nothing
@@ -295,6 +300,8 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 		a->idle_ns[c] = idle;
 		a->lost_ns[c] = sub_sat_u64(s->lost_ns, t->lost_prev_ns);
 		t->lost_prev_ns = MAX(s->lost_ns, t->lost_prev_ns);
+		a->irq_ns[c] = sub_sat_u64(s->irq_ns, t->irq_prev_ns);
+		t->irq_prev_ns = MAX(s->irq_ns, t->irq_prev_ns);
 		dropped += sub_sat_u64(s->dropped, t->dropped_prev);
 		t->dropped_prev = MAX(s->dropped, t->dropped_prev);
 	}
@@ -507,6 +514,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		.ncpus = a->ncpus,
 		.idle_ns = a->idle_ns,
 		.lost_ns = a->lost_ns,
+		.irq_ns = a->irq_ns,
 		.tasks = a->tasks,
 		.ntasks = nt,
 		.rows = a->rows,

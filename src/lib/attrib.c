@@ -333,7 +333,7 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 			struct attrib_ledger *l)
 {
 	enum scope sc = kind_scope(d->kind);
-	u128 idle = 0, lost = 0, busy_sum = 0, total;
+	u128 idle = 0, lost = 0, irq = 0, busy_sum = 0, total;
 	uint64_t delta = d->delta_uj, idle_w, lost_w, busy_w = 0;
 	unsigned shift;
 	size_t m = 0;
@@ -366,6 +366,8 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 			idle += s->idle_ns[c];
 		if (s->lost_ns)
 			lost += s->lost_ns[c];
+		if (s->irq_ns)
+			irq += s->irq_ns[c];
 	}
 	for (size_t i = 0; i < s->ntasks; i++) {
 		uint32_t t = wk->order[i];
@@ -378,6 +380,9 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 	l->busy_ns = sat_u64(busy_sum);
 	l->idle_ns = sat_u64(idle);
 	l->lost_ns = sat_u64(lost);
+	l->irq_ns = sat_u64(irq);
+	/* Interrupt and steal time is nobody's: its energy is unattributed, like lost time's. */
+	lost += irq;
 
 	total = busy_sum + idle + lost;
 	if (total == 0) {

@@ -10,7 +10,7 @@
  *
  * For a domain d with CPU set C(d), over the interval:
  *
- *   busy(t) = Σ_{c∈C(d)} ns(t, c)      idle = Σ idle_ns(c)     lost = Σ lost_ns(c)
+ *   busy(t) = Σ_{c∈C(d)} ns(t, c)      idle = Σ idle_ns(c)     lost = Σ lost_ns(c) + irq_ns(c)
  *   T       = Σ_t busy(t) + idle + lost
  *   E(t, d) = ΔE(d) · busy(t) / T      (before the idle policy moves idle energy)
  *
@@ -118,6 +118,7 @@ struct attrib_ledger {
 	uint64_t busy_ns;
 	uint64_t idle_ns;
 	uint64_t lost_ns;
+	uint64_t irq_ns;		/* interrupt/steal time: weighs with lost_ns, into unattributed_uj */
 	/* ATTRIB_IDLE_BASELINE: static_mw × interval, before the cap at ΔE (saturating). */
 	uint64_t static_uj;
 	/* Tasks with busy time on the domain's CPUs, in task key order (tgid, tid, start_ns). */
@@ -154,7 +155,7 @@ struct attrib_result {
 /*
  * Split the energy of `ndomains` domains over the interval `s`.
  *
- * Reads from the sample: ncpus, idle_ns and lost_ns (each may be NULL: none
+ * Reads from the sample: ncpus, idle_ns, lost_ns and irq_ns (each may be NULL: none
  * recorded), tasks[] (key, for the deterministic tie-break) and rows[]
  * (cpu, task, ns); start_ns/end_ns for the baseline policy. first_row,
  * nrows and oncpu_ns of the tasks are not used: rows[] is the truth.

@@ -607,8 +607,10 @@ int joulestat_activity_get(const struct joulestat *js, struct joulestat_activity
 		o.coverage = a->coverage;
 		o.tasks = s->ntasks;
 		o.dropped = s->dropped;
-		for (unsigned c = 0; c < s->ncpus; c++)
+		for (unsigned c = 0; c < s->ncpus; c++) {
 			o.lost_ns += s->lost_ns[c];
+			o.irq_ns += s->irq_ns ? s->irq_ns[c] : 0;
+		}
 		o.captured = s->captured;
 		for (size_t t = 0; t < s->ntasks; t++)
 			o.syscalls += s->tasks[t].syscalls;

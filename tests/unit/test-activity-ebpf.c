@@ -72,6 +72,22 @@ static void sw(struct maps *m, unsigned cpu, uint64_t now, const struct sched_ke
 	c->gen_start = c->gen_done = c->gen_done + 1;
 }
 
+/* A switch where the kernel accounted only `run_ns` of the outgoing task's slice. */
+static void sw_irq(struct maps *m, unsigned cpu, uint64_t now, uint64_t run_ns,
+		   const struct sched_key *next)
+{
+	struct sched_cpu *c = &m->cpus[cpu];
+	struct sched_key prev = { c->cur_tgid, c->cur_pid, c->cur_start_ns };
+
+	val(m, &prev, cpu)->oncpu_ns += run_ns;
+	c->irq_ns += now - c->last_ns - run_ns;
+	c->last_ns = now;
+	c->cur_tgid = next->tgid;
+	c->cur_pid = next->pid;
+	c->cur_start_ns = next->start_ns;
+	c->gen_start = c->gen_done = c->gen_done + 1;
+}
+
 static void remove_key(struct maps *m, const struct sched_key *k)
 {
 	for (size_t i = 0; i < m->n; i++)
@@ -391,6 +407,35 @@ static void test_full_map_is_lost_not_hidden(void **state)
 	ebpf_agg_free(a);
 }
 
+static void test_irq_time_is_named_not_charged(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+
+	all_ok(&m);
+	sw(&m, 0, 1, &IDLE);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	/* A's slice 10..60: the kernel accounted 35 ns, 15 were interrupts or steal. */
+	sw_irq(&m, 0, 60, 35, &IDLE);
+	d = dump_of(&m, 100);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 35);
+	assert_int_equal(s.irq_ns[0], 15);
+	assert_int_equal(s.irq_ns[1], 0);
+	assert_int_equal(s.lost_ns[0], 0);
+	/* 1..100 is named: 9 + 40 idle, 35 A, 15 irq (0..1 was before the first switch). */
+	assert_true(activity_coverage(&s, 0) == 0.99);
+	/* Only the difference counts in the next interval. */
+	d = dump_of(&m, 200);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.irq_ns[0], 0);
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	ebpf_agg_free(a);
+}
+
 static void test_torn_cpu_copy_is_caught_up_later(void **state)
 {
 	struct maps m = { 0 };
@@ -556,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_reused_pid_stays_two_rows),
 		cmocka_unit_test(test_newest_comm_wins_across_cpus),
 		cmocka_unit_test(test_full_map_is_lost_not_hidden),
+		cmocka_unit_test(test_irq_time_is_named_not_charged),
 		cmocka_unit_test(test_torn_cpu_copy_is_caught_up_later),
 		cmocka_unit_test(test_syscalls_go_to_the_main_thread_row),
 		cmocka_unit_test(test_random_schedules_add_up),

@@ -586,6 +586,30 @@ static void test_lost_time_is_unattributed(void **state)
 	attrib_result_free(r);
 }
 
+static void test_irq_time_is_unattributed(void **state)
+{
+	struct fx f;
+	struct cpuset cpus = cpus_range(0, 0);
+	struct attrib_domain d = dom("package-0", JOULESTAT_DOMAIN_PACKAGE, &cpus, 1000000, true);
+	struct attrib_result *r;
+	uint64_t irq[1] = { 250 * MS };
+	uint32_t t;
+
+	/* 500 ms task, 250 ms idle, 250 ms interrupts/steal: 0.5, 0.25, 0.25 J. */
+	fx_init(&f, 1, SEC);
+	f.s.irq_ns = irq;
+	t = fx_task(&f, 7, 7, 0);
+	fx_run(&f, t, 0, 500 * MS);
+	f.idle[0] = 250 * MS;
+	r = split(&f, &d, 1, ATTRIB_IDLE_SEPARATE);
+	assert_int_equal(uj_of(&r->ledgers[0], t), 500000);
+	assert_int_equal(r->ledgers[0].idle_uj, 250000);
+	assert_int_equal(r->ledgers[0].unattributed_uj, 250000);
+	assert_int_equal(r->ledgers[0].irq_ns, 250 * MS);
+	assert_int_equal(r->ledgers[0].lost_ns, 0);
+	attrib_result_free(r);
+}
+
 static void test_empty_interval(void **state)
 {
 	struct fx f;
@@ -1057,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_apportion),
 		cmocka_unit_test(test_apportion_many_slots_matches_sorted_reference),
 		cmocka_unit_test(test_lost_time_is_unattributed),
+		cmocka_unit_test(test_irq_time_is_unattributed),
 		cmocka_unit_test(test_empty_interval),
 		cmocka_unit_test(test_empty_cpu_set),
 		cmocka_unit_test(test_huge_values),

@@ -38,6 +38,9 @@ extern "C" {
 /* The monitor: owns the energy sources and their domains. */
 struct joulestat;
 
+/* One interval, immutable once taken (joulestat_sample()); reference-counted. */
+struct joulestat_snapshot;
+
 enum joulestat_log_level {
 	JOULESTAT_LOG_ERROR = 0,
 	JOULESTAT_LOG_WARNING = 1,
@@ -51,6 +54,45 @@ enum joulestat_log_level {
  * only for the duration of the call.
  */
 typedef void (*joulestat_log_fn)(enum joulestat_log_level level, const char *msg, void *userdata);
+
+enum joulestat_idle_policy {
+	/* Idle energy is its own ledger row (the default). */
+	JOULESTAT_IDLE_SEPARATE = 0,
+	/* Idle energy is spread over the tasks in proportion to their CPU time. */
+	JOULESTAT_IDLE_PROPORTIONAL = 1,
+	/* Static power × interval is the idle row; the rest is split by CPU time. */
+	JOULESTAT_IDLE_BASELINE = 2,
+};
+
+/* How a snapshot's task rows are aggregated. A group's energy is exactly Σ its tasks'. */
+enum joulestat_group {
+	JOULESTAT_GROUP_PROCESS = 0,	/* tgid + process start time */
+	JOULESTAT_GROUP_THREAD = 1,	/* tgid, tid, thread start time */
+	JOULESTAT_GROUP_COMM = 2,	/* command name */
+	JOULESTAT_GROUP_CGROUP = 3,	/* cgroup v2 path */
+	JOULESTAT_GROUP_USER = 4,	/* uid */
+	JOULESTAT_GROUP_UNIT = 5,	/* systemd unit, from the cgroup path ("" when none) */
+	JOULESTAT_GROUP_CONTAINER = 6,	/* container id from the cgroup path ("" when none) */
+	/*
+	 * Process trees registered with joulestat_tree_add(): one row per root,
+	 * holding the root and every descendant, short-lived ones included.
+	 * Tasks outside every tree are in no row of this grouping.
+	 */
+	JOULESTAT_GROUP_TREE = 7,
+};
+
+#define JOULESTAT_GROUP_COUNT 8
+
+/*
+ * Static power of a domain for the baseline policy. `domain` is a domain's
+ * name ("package-0") or a kind name ("package", "dram", "psys"; see
+ * joulestat_domain_kind_name()) for every domain of that kind without an
+ * entry of its own.
+ */
+struct joulestat_static_power {
+	const char *domain;
+	uint64_t static_mw;
+};
 
 /* Options for joulestat_new(). Zero-initialise, set sz, then the fields you need. */
 struct joulestat_opts {
@@ -83,6 +125,45 @@ struct joulestat_opts {
 	const char *activity;
 	/* Count syscalls per process (eBPF only; costs a little on every syscall). */
 	bool syscalls;
+
+	/* ---- snapshots (joulestat_sample(), joulestat_fd()) ---- */
+
+	/*
+	 * Period of the joulestat_fd() timer, in milliseconds: 0 means 1000;
+	 * below 10 or above 3600000: -EINVAL.
+	 */
+	uint64_t interval_ms;
+	/* What happens to idle energy; the zero value is "separate". */
+	enum joulestat_idle_policy idle_policy;
+	/*
+	 * Static power for the baseline policy: a file written by `joulestat
+	 * calibrate` (docs/FORMAT.md), read by joulestat_new(). NULL: none. A
+	 * missing or malformed file fails joulestat_new() with its -errno
+	 * (-ENOENT, -EINVAL ...), logged with the file and line.
+	 */
+	const char *baseline_file;
+	/*
+	 * Static power per domain: static_power[0 .. nstatic_power). A domain
+	 * takes the entry with its own name, else the one with its kind's name;
+	 * at equal rank these options win over the file. Read during
+	 * joulestat_new() only.
+	 */
+	const struct joulestat_static_power *static_power;
+	size_t nstatic_power;
+	/*
+	 * Groupings whose rows and cumulative energy every snapshot carries: a
+	 * mask of (1u << enum joulestat_group). 0 means the process grouping
+	 * only. Each one costs a little per sample; see joulestat_set_groups().
+	 */
+	uint32_t groups;
+	/*
+	 * A log callback from the start, so that what joulestat_new() itself
+	 * finds (a malformed baseline file, with its line) can be reported; the
+	 * same as joulestat_set_log_fn() right after. NULL: silent.
+	 */
+	joulestat_log_fn log_fn;
+	void *log_userdata;
+	enum joulestat_log_level log_level;
 };
 
 /*
@@ -594,6 +675,278 @@ JOULESTAT_API int joulestat_profile_write_json(const struct joulestat_profile *p
 
 /* Names of every source, in priority order, NULL-terminated. Static storage. */
 JOULESTAT_API const char *const *joulestat_source_names(void);
+
+/* "package", "core", "uncore", "dram", "psys", "platform", "battery", "gpu", "process". */
+JOULESTAT_API const char *joulestat_domain_kind_name(enum joulestat_domain_kind kind);
+
+/* ---- snapshots: one interval's energy, split between tasks ---- */
+
+/* "separate", "proportional", "baseline"; NULL for another value. Static storage. */
+JOULESTAT_API const char *joulestat_idle_policy_name(enum joulestat_idle_policy policy);
+
+/* The policy named `name`. -EINVAL for NULL or an unknown name. */
+JOULESTAT_API int joulestat_idle_policy_from_name(const char *name,
+						   enum joulestat_idle_policy *ret);
+
+/* "process", "thread", "comm", "cgroup", "user", "unit", "container", "tree"; NULL otherwise. */
+JOULESTAT_API const char *joulestat_group_name(enum joulestat_group group);
+
+/* The grouping named `name`. -EINVAL for NULL or an unknown name. */
+JOULESTAT_API int joulestat_group_from_name(const char *name, enum joulestat_group *ret);
+
+/*
+ * Choose the groupings later snapshots carry (a mask of 1u << enum
+ * joulestat_group; 0: process only). Cumulative energy of a grouping counts
+ * from the first snapshot that carries it. Returns 0, or -EINVAL for a bit
+ * beyond JOULESTAT_GROUP_COUNT.
+ */
+JOULESTAT_API int joulestat_set_groups(struct joulestat *js, uint32_t groups);
+
+/*
+ * Take a snapshot now: read every energy source, close the activity
+ * interval, split each domain's energy between the tasks under the idle
+ * policy, aggregate the rows of every chosen grouping and add them to the
+ * cumulative energy the monitor keeps per group (groups that ran in no
+ * interval for 10 snapshots are forgotten).
+ *
+ * The interval runs from the previous snapshot (or joulestat_new()) to now.
+ * The first snapshot of a domain that had fewer than two readings is
+ * warming up: its delta is 0.
+ *
+ * On success returns 0 and a new snapshot in *ret, owned by the caller
+ * (joulestat_snapshot_free()). It is independent of the monitor: valid, with
+ * every string it hands out, until freed, even after joulestat_free().
+ * -EINVAL for NULL arguments; -ENODEV when no activity collector works
+ * (joulestat_collector_get() says why); -ENOMEM; another -errno when every
+ * energy source failed to read. On error *ret is untouched.
+ */
+JOULESTAT_API int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret);
+
+/* Take a reference: the snapshot lives until every reference is freed. Returns `snap`. */
+JOULESTAT_API struct joulestat_snapshot *joulestat_snapshot_ref(struct joulestat_snapshot *snap);
+
+/* Drop a reference (NULL is a no-op); the last one frees it. Returns NULL. */
+JOULESTAT_API struct joulestat_snapshot *joulestat_snapshot_free(struct joulestat_snapshot *snap);
+
+/* The whole interval. Strings live as long as the snapshot. */
+struct joulestat_snapshot_info {
+	size_t sz;
+	uint64_t seq;			/* 1 for the monitor's first snapshot, then +1 */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC */
+	uint64_t end_ns;
+	const char *idle_policy;	/* "separate", "proportional", "baseline" */
+	const char *collector;		/* "ebpf" or "proc" */
+	/* Host ledger over the in_host_total domains: delta == tasks + idle + unattributed. */
+	uint64_t delta_uj;
+	uint64_t tasks_uj;
+	uint64_t idle_uj;
+	uint64_t unattributed_uj;
+	double power_w;			/* delta / interval; NaN while warming up */
+	bool estimated;			/* some part comes from a modelled domain */
+	bool warming_up;		/* a host domain had no earlier reading */
+	/* Activity. */
+	double coverage;		/* lowest per-CPU (task + idle time named) / interval */
+	double captured;		/* fraction of busy CPU time named to a task, 0..1 */
+	uint64_t dropped;		/* events the collector could not record */
+	uint64_t busy_ns;		/* Σ task CPU time, all CPUs */
+	uint64_t idle_ns;		/* Σ idle time, all CPUs */
+	uint64_t lost_ns;		/* Σ time passed but not named, all CPUs */
+	unsigned ncpus;			/* length of cpu_idle_ns/cpu_lost_ns */
+	const uint64_t *cpu_idle_ns;	/* [ncpus] per CPU */
+	const uint64_t *cpu_lost_ns;	/* [ncpus] per CPU */
+	size_t ndomains;
+	size_t ntasks;
+	uint32_t groups;		/* the groupings it carries (mask of 1u << enum joulestat_group) */
+};
+
+/* -EINVAL for NULL arguments or info->sz too small. */
+JOULESTAT_API int joulestat_snapshot_get(const struct joulestat_snapshot *snap,
+					 struct joulestat_snapshot_info *info);
+
+/* One domain over the interval, and its ledger. */
+struct joulestat_snapshot_domain {
+	size_t sz;
+	const char *name;
+	enum joulestat_domain_kind kind;
+	const char *source;
+	int socket;			/* -1 for machine-wide domains */
+	bool estimated;
+	bool in_host_total;
+	bool warming_up;		/* no earlier reading: delta is 0 */
+	/*
+	 * "split" (by CPU time), "no-time" (its CPUs recorded no time: all
+	 * unattributed), "skipped" (not split by CPU time: GPU, per-process
+	 * meters; all unattributed).
+	 */
+	const char *status;
+	uint64_t energy_uj;		/* cumulative counter at the end of the interval */
+	uint64_t raw_uj;		/* the raw hardware value behind it */
+	uint64_t delta_uj;		/* == tasks_uj + idle_uj + unattributed_uj */
+	uint64_t tasks_uj;
+	uint64_t idle_uj;
+	uint64_t unattributed_uj;
+	uint64_t static_uj;		/* baseline policy: static power × interval (before the cap) */
+	double power_w;			/* delta / interval; NaN while warming up */
+	uint64_t busy_ns;		/* CPU time of its CPUs: tasks, idle, lost */
+	uint64_t idle_ns;
+	uint64_t lost_ns;
+};
+
+/* Describe domain `idx` (< info.ndomains). -ERANGE for a bad index; -EINVAL. */
+JOULESTAT_API int joulestat_snapshot_domain_get(const struct joulestat_snapshot *snap, size_t idx,
+						struct joulestat_snapshot_domain *info);
+
+/* Time one task spent on one CPU in the interval. */
+struct joulestat_cpu_time {
+	uint32_t cpu;
+	uint64_t ns;
+};
+
+/* One task (thread) of the interval: the raw input of the split. */
+struct joulestat_task {
+	size_t sz;
+	int pid;			/* tgid */
+	int tid;
+	uint64_t start_ns;		/* thread start, ns since boot */
+	uint64_t proc_start_ns;		/* its process's start, 0 when unknown */
+	int ppid;			/* parent process, 0 when unknown */
+	const char *comm;
+	uint32_t uid;
+	uint64_t cgroup_id;
+	bool exited;			/* exited during the interval */
+	bool kernel;			/* kernel thread */
+	uint64_t cpu_ns;		/* Σ over CPUs */
+	const struct joulestat_cpu_time *cpus;	/* [ncpus] per CPU */
+	size_t ncpus;
+	uint64_t energy_uj;		/* over the in_host_total domains */
+	bool estimated;
+};
+
+/* Describe task `idx` (< info.ntasks), in task key order. -ERANGE; -EINVAL. */
+JOULESTAT_API int joulestat_snapshot_task_get(const struct joulestat_snapshot *snap, size_t idx,
+					      struct joulestat_task *info);
+
+/* One group of one grouping. Strings live as long as the snapshot; never NULL. */
+struct joulestat_row {
+	size_t sz;
+	enum joulestat_group group;
+	/* The key: only the fields of the grouping are set, the rest are 0 or "". */
+	int pid;			/* process, thread, tree (the root) */
+	int tid;			/* thread */
+	uint64_t start_ns;		/* process or thread start, ns since boot (0: unknown) */
+	const char *comm;		/* comm; also the main comm of process/thread/tree rows */
+	uint32_t uid;			/* user; also process/thread rows */
+	const char *user;		/* user name, or the uid in decimal */
+	uint64_t cgroup_id;		/* cgroup */
+	const char *cgroup;		/* cgroup path ("/system.slice/x.service"), "" unknown */
+	const char *unit;		/* unit: "x.service", "" for none */
+	const char *container;		/* container: 64 hex digits (or the runtime's id), "" none */
+	/* This interval. */
+	uint64_t energy_uj;		/* Σ of its tasks over the in_host_total domains */
+	double power_w;			/* energy / interval */
+	uint64_t cpu_ns;		/* Σ of its tasks' CPU time */
+	double cpu_pct;			/* cpu_ns / interval × 100 (one full CPU = 100) */
+	double share;			/* energy / the host's tasks energy, 0..1 (0 when none) */
+	bool estimated;			/* derived from a modelled domain */
+	size_t ntasks;			/* its tasks in this interval */
+	/* Per domain, indexed like joulestat_snapshot_domain_get(): [ndomains]. */
+	const uint64_t *domain_energy_uj;
+	size_t ndomains;
+	/* Since the monitor first saw the group (with this grouping chosen). */
+	uint64_t cumulative_uj;
+	uint64_t cumulative_cpu_ns;
+	uint64_t first_seen_ns;		/* CLOCK_MONOTONIC end of the first interval it was in */
+};
+
+/*
+ * Number of rows of `group` in the snapshot; -ENOENT when the snapshot does
+ * not carry that grouping (see joulestat_set_groups()), -EINVAL.
+ */
+JOULESTAT_API int joulestat_snapshot_row_count(const struct joulestat_snapshot *snap,
+					       enum joulestat_group group);
+
+/*
+ * Describe row `idx` of `group`. Rows are sorted by energy, largest first,
+ * ties in key order. -ENOENT (grouping not carried), -ERANGE, -EINVAL.
+ */
+JOULESTAT_API int joulestat_snapshot_row_get(const struct joulestat_snapshot *snap,
+					     enum joulestat_group group,
+					     size_t idx, struct joulestat_row *row);
+
+/* ---- process trees ---- */
+
+/*
+ * Follow the process tree rooted at `pid` (which must be alive): later
+ * snapshots carry, in the tree grouping, one row for it with the energy of
+ * the root and all its descendants, those that start and end between two
+ * snapshots included (parentage from the eBPF collector's fork records, else
+ * /proc PPid). Turns the tree grouping on. Returns 0; -ESRCH when pid is not
+ * a live process; -EEXIST when already followed; -ENOMEM.
+ */
+JOULESTAT_API int joulestat_tree_add(struct joulestat *js, int pid);
+
+/* ---- one process's energy (a per-PID query, for monitors that hold PIDs) ---- */
+
+struct joulestat_pid_energy {
+	size_t sz;
+	int pid;
+	bool found;			/* the process was seen; else the rest is 0 */
+	uint64_t energy_uj;		/* cumulative since the monitor first saw it */
+	uint64_t interval_energy_uj;	/* in the last snapshot */
+	double power_w;			/* over the last snapshot's interval */
+	uint64_t cpu_ns;		/* in the last snapshot */
+	uint64_t timestamp_ns;		/* CLOCK_MONOTONIC end of the last snapshot */
+	/* The energy's origin: the host domains' sources and the collector, "powercap+ebpf". */
+	const char *source;
+	bool reliable;			/* measured domains only (not estimated) */
+};
+
+/*
+ * The energy of process `pid` as of the monitor's last snapshot (the process
+ * grouping; the newest process when a PID was reused). `source` lives until
+ * the next joulestat_sample() or joulestat_free(). Returns 0; -ENOENT when
+ * the process was not in the last snapshot nor is kept in the cumulative
+ * table; -ENODATA before the first snapshot; -EINVAL.
+ */
+JOULESTAT_API int joulestat_pid_energy(const struct joulestat *js, int pid,
+				       struct joulestat_pid_energy *ret);
+
+/*
+ * joulestat_pid_energy() for n PIDs. `ret` is an array of n structs of
+ * size ret[0].sz each (the caller's sizeof), every one with sz set; each
+ * gets found = false when unknown. Returns the number found, or -EINVAL /
+ * -ENODATA for the whole call.
+ */
+JOULESTAT_API int joulestat_pid_energy_batch(const struct joulestat *js, const int *pids, size_t n,
+					     struct joulestat_pid_energy *ret);
+
+/* ---- an event loop drives sampling ---- */
+
+/*
+ * A timerfd (CLOCK_MONOTONIC, absolute deadlines every interval_ms from its
+ * creation, so sampling does not drift) that becomes readable when a
+ * snapshot is due: poll it for POLLIN, then call joulestat_dispatch(). The
+ * monitor owns it (closed by joulestat_free()); created on the first call.
+ * Returns the fd or -errno.
+ */
+JOULESTAT_API int joulestat_fd(struct joulestat *js);
+
+/*
+ * Called by joulestat_dispatch() with each snapshot. The snapshot is freed
+ * after the callback returns: take joulestat_snapshot_ref() to keep it. A
+ * negative return stops the dispatch and is returned by it.
+ */
+typedef int (*joulestat_snapshot_fn)(struct joulestat *js, struct joulestat_snapshot *snap,
+				     void *userdata);
+
+/*
+ * If the joulestat_fd() timer expired, take one snapshot (however many
+ * ticks were missed: one interval covers them) and hand it to cb. Never
+ * blocks. Returns 1 when a snapshot was taken, 0 when none was due, the
+ * callback's negative return, or the -errno of joulestat_sample().
+ */
+JOULESTAT_API int joulestat_dispatch(struct joulestat *js, joulestat_snapshot_fn cb,
+				     void *userdata);
 
 #ifdef __cplusplus
 }

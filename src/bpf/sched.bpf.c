@@ -78,6 +78,16 @@ static __always_inline void task_key_of(struct task_struct *t, struct sched_key 
 	k->start_ns = TASK_READ(direct, t, start_boottime);
 }
 
+/* Who forked t, and when its process and its parent's started (sched_shared.h). */
+static __always_inline void fill_parentage(struct task_struct *t, struct sched_val *v)
+{
+	struct task_struct *parent = BPF_CORE_READ(t, real_parent);
+
+	v->proc_start_ns = BPF_CORE_READ(t, group_leader, start_boottime);
+	v->ppid = BPF_CORE_READ(parent, tgid);
+	v->parent_start_ns = BPF_CORE_READ(parent, group_leader, start_boottime);
+}
+
 static __always_inline void fill_identity(struct task_struct *t, struct sched_val *v, __u64 now)
 {
 	const struct cred *cred = BPF_CORE_READ(t, cred);
@@ -98,6 +108,7 @@ static __always_inline struct sched_val *task_val(struct task_struct *t, const s
 	if (v)
 		return v;
 	fill_identity(t, &init, now);
+	fill_parentage(t, &init);
 	if (TASK_READ(direct, t, flags) & PF_KTHREAD)
 		init.flags |= SCHED_TASK_KERNEL;
 	/* -EEXIST: another CPU created it meanwhile; the lookup below finds it. */
@@ -248,6 +259,30 @@ int BPF_PROG(process_exec)
 	v = task_val(t, &k, now, false);
 	if (v)
 		fill_identity(t, v, now);
+	return 0;
+}
+
+/*
+ * Record a new task's parentage at fork, while its parent is certainly
+ * alive: a short-lived child whose parent exits first would otherwise be
+ * created in the map (at its first switch) already reparented, and fall out
+ * of the process tree `joulestat run` measures. The entry has no time yet;
+ * userspace reports tasks only once they have some (or exited).
+ */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct sched_val init = {};
+	struct sched_key k;
+	__u64 now = bpf_ktime_get_ns();
+
+	task_key_of(child, &k, false);
+	fill_identity(child, &init, now);
+	fill_parentage(child, &init);
+	if (BPF_CORE_READ(child, flags) & PF_KTHREAD)
+		init.flags |= SCHED_TASK_KERNEL;
+	/* Full map: the task is created at its first switch instead, counted there if lost. */
+	bpf_map_update_elem(&tasks, &k, &init, BPF_NOEXIST);
 	return 0;
 }
 

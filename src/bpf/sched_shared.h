@@ -47,6 +47,17 @@ struct sched_val {
 	__u32 uid;
 	__u32 flags;		/* SCHED_TASK_* */
 	char comm[SCHED_COMM_LEN];
+	/*
+	 * Parentage, written where the entry is created - at fork
+	 * (sched_process_fork) for tasks born while the program runs, so a
+	 * child that outlives its parent still names the parent that forked
+	 * it - and never rewritten. Starts are task_struct.start_boottime of
+	 * the thread-group leaders. ppid 0: unknown.
+	 */
+	__u64 proc_start_ns;	/* this task's process (group leader) start */
+	__u64 parent_start_ns;	/* the parent process's start */
+	__u32 ppid;		/* the parent process (real_parent's tgid) */
+	__u32 pad;		/* zero */
 };
 
 /*

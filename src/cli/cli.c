@@ -21,6 +21,10 @@ static int cli_libbpf_verbose;
 static const struct cli_verb verbs[] = {
 	{ "probe", "what can be measured here, and why not", cmd_probe, cmd_probe_help,
 	  cmd_probe_options },
+	{ "run", "run a command and report the energy of its process tree", cmd_run,
+	  cmd_run_help, cmd_run_options },
+	{ "calibrate", "measure the quiet machine's static power per domain", cmd_calibrate,
+	  cmd_calibrate_help, cmd_calibrate_options },
 	{ "profile", "run a command and say what limited it, with its energy", cmd_profile,
 	  cmd_profile_help, cmd_profile_options },
 };
@@ -88,6 +92,9 @@ void cli_common_help(FILE *out)
 		"  --model-idle-watts W   model: idle power per socket\n"
 		"  --model-max-watts W    model: full-load power per socket\n"
 		"  --syscalls             count syscalls per process (eBPF; costs on every syscall)\n"
+		"  --baseline FILE        static power per domain for the baseline idle policy\n"
+		"                         (written by 'joulestat calibrate'; default\n"
+		"                         " CLI_BASELINE_DEFAULT_PATH " when it exists)\n"
 		"  -v, --verbose          say more (repeat for debug)\n");
 }
 
@@ -172,6 +179,13 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 	case 0x100a:
 		c->syscalls = true;
 		return 1;
+	case 0x100b:
+		if (!arg[0]) {
+			cli_error(NULL, "--baseline: empty file name");
+			return -EXIT_USAGE;
+		}
+		c->baseline = arg;
+		return 1;
 	case 'v':
 		c->verbose++;
 		return 1;
@@ -220,8 +234,23 @@ static int check_root(const char *flag, const char *dir)
 
 int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
 {
+	return cli_open_monitor_with(c, NULL, ret);
+}
+
+int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
+			  struct joulestat **ret)
+{
 	struct joulestat_opts o = { .sz = sizeof(o) };
 	int r;
+
+	if (base)
+		o = *base;
+	o.sz = sizeof(o);
+	if (c->baseline)
+		o.baseline_file = c->baseline;
+	else if (o.idle_policy == JOULESTAT_IDLE_BASELINE && !o.baseline_file &&
+		 access(CLI_BASELINE_DEFAULT_PATH, F_OK) == 0)
+		o.baseline_file = CLI_BASELINE_DEFAULT_PATH;
 
 	if (check_root("--sysfs-root", c->sysfs_root) < 0 ||
 	    check_root("--procfs-root", c->procfs_root) < 0 ||
@@ -241,6 +270,10 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
 	o.activity = c->activity;
 	o.syscalls = c->syscalls;
 	cli_libbpf_logging(c->verbose);
+	/* What joulestat_new() finds wrong (a baseline file's bad line) is an error to show. */
+	o.log_fn = log_to_stderr;
+	o.log_level = c->verbose ? (c->verbose > 1 ? JOULESTAT_LOG_DEBUG : JOULESTAT_LOG_INFO)
+				 : JOULESTAT_LOG_ERROR;
 	r = joulestat_new(&o, ret);
 	if (r == -ENODEV)
 		cli_error(NULL, "none of the sources selected with --source (%s) works here; "

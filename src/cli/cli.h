@@ -30,7 +30,12 @@ struct cli_common {
 	uint64_t model_max_mw;
 	bool syscalls;
 	int verbose;
+	const char *baseline;	/* --baseline FILE: static power for --idle baseline */
 };
+
+/* Where `joulestat calibrate` writes, and the baseline policy reads, by default. */
+#define CLI_BASELINE_DEFAULT_PATH "/var/lib/joulestat/baseline"
+
 
 struct cli_verb {
 	const char *name;
@@ -54,6 +59,7 @@ int cli_run(int argc, char **argv);
 	{ "model-max-watts", required_argument, NULL, 0x1008 },                            \
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
+	{ "baseline", required_argument, NULL, 0x100b },                                   \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Text for the common options in a verb's --help. */
@@ -75,6 +81,14 @@ void cli_libbpf_logging(int verbose);
  */
 int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
 
+/*
+ * cli_open_monitor() with the snapshot options of `base` (interval_ms,
+ * idle_policy, groups...; NULL: defaults). With the baseline policy and no
+ * --baseline, CLI_BASELINE_DEFAULT_PATH is read when it exists.
+ */
+int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
+			  struct joulestat **ret);
+
 /* "joulestat VERB: message" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -88,6 +102,12 @@ int cli_parse_seconds(const char *s, double min_s, double max_s, double *ret);
 int cmd_probe(int argc, char **argv, struct cli_common *common);
 void cmd_probe_help(FILE *out);
 extern const struct option cmd_probe_options[];
+int cmd_run(int argc, char **argv, struct cli_common *common);
+void cmd_run_help(FILE *out);
+extern const struct option cmd_run_options[];
+int cmd_calibrate(int argc, char **argv, struct cli_common *common);
+void cmd_calibrate_help(FILE *out);
+extern const struct option cmd_calibrate_options[];
 int cmd_profile(int argc, char **argv, struct cli_common *common);
 void cmd_profile_help(FILE *out);
 extern const struct option cmd_profile_options[];

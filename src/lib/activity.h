@@ -50,6 +50,16 @@ struct activity_task {
 	uint64_t syscalls;		/* syscalls in the interval (per process, on the tgid's main row; --syscalls) */
 	uint32_t first_row;		/* its per-CPU rows: rows[first_row .. first_row + nrows) */
 	uint32_t nrows;
+	/*
+	 * Parentage, for process trees (`joulestat run`): the parent process
+	 * (tgid) and its start, as the collector saw them when the task was
+	 * created (eBPF: at fork) or first scanned (/proc: PPid). 0 when
+	 * unknown. proc_start_ns is the task's own process's start (its
+	 * leader's key.start_ns), 0 when unknown.
+	 */
+	uint32_t ppid;
+	uint64_t parent_start_ns;
+	uint64_t proc_start_ns;
 };
 
 /* Time one task spent on one CPU in the interval. */

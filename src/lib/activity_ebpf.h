@@ -18,7 +18,7 @@
 #include "activity.h"
 
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key layout is shared with BPF");
-_Static_assert(sizeof(struct sched_val) == 48, "sched_val layout is shared with BPF");
+_Static_assert(sizeof(struct sched_val) == 72, "sched_val layout is shared with BPF");
 _Static_assert(sizeof(struct sched_cpu) == 96, "sched_cpu layout is shared with BPF");
 _Static_assert(SCHED_COMM_LEN == ACTIVITY_COMM_LEN, "comm lengths must match");
 _Static_assert(SCHED_TASK_EXITED == ACTIVITY_TASK_EXITED, "flags are passed through");

@@ -327,6 +327,19 @@ static void fill_task(struct activity_task *o, const struct sched_key *k, const 
 	o->uid = v[best].uid;
 	o->flags = (flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL)) |
 		   (is_new ? ACTIVITY_TASK_NEW : 0);
+	/*
+	 * Parentage from the earliest copy that has it: the fork record, before
+	 * a parent's exit could reparent the task (sched_shared.h).
+	 */
+	best = nslots;
+	for (unsigned c = 0; c < nslots; c++)
+		if (v[c].ppid && v[c].comm_ns && (best == nslots || v[c].comm_ns < v[best].comm_ns))
+			best = c;
+	if (best < nslots) {
+		o->ppid = v[best].ppid;
+		o->parent_start_ns = v[best].parent_start_ns;
+		o->proc_start_ns = v[best].proc_start_ns;
+	}
 }
 
 static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t ntasks)

@@ -104,6 +104,7 @@ struct pthread {
 	uint32_t cpu;		/* stat field 39 at the last read */
 	uint32_t kflags;	/* ACTIVITY_TASK_KERNEL */
 	uint32_t sflags;	/* this interval: EXITED, NEW */
+	uint32_t ppid;		/* stat field 4 when first scanned: the parent process */
 	bool live;
 	char comm[ACTIVITY_COMM_LEN];
 };
@@ -582,6 +583,7 @@ static int thread_add(struct procscan *ps, uint32_t tgid, uint32_t tid)
 			     : fstatat(ps->proc_dirfd, rel, &sb, 0) == 0)
 		nt.uid = (uint32_t)sb.st_uid;
 	nt.start_ns = ts.starttime_ticks * ps->tick_ns;
+	nt.ppid = ts.ppid;
 	nt.last_oncpu_ns = ss.oncpu_ns;
 	nt.sflags = ACTIVITY_TASK_NEW;
 	/*
@@ -892,6 +894,7 @@ static int scan(struct procscan *ps, struct activity_sample *ret)
 			.uid = t->uid,
 			.flags = t->sflags | t->kflags,
 			.first_row = (uint32_t)ntasks,
+			.ppid = t->ppid,
 		};
 		memcpy(o->comm, t->comm, sizeof(o->comm));
 		if (!(t->sflags & ACTIVITY_TASK_EXITED) && !t->kflags)

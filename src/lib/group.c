@@ -18,6 +18,7 @@ static const char *const group_names[] = {
 	[GROUP_COMM] = "comm",
 	[GROUP_CGROUP] = "cgroup",
 	[GROUP_USER] = "user",
+	[GROUP_CLASS] = "class",
 };
 
 const char *group_by_name(enum group_by by)
@@ -31,7 +32,8 @@ int group_by_from_name(const char *name, enum group_by *ret)
 {
 	if (!name || !ret)
 		return -EINVAL;
-	for (size_t i = 0; i < ARRAY_SIZE(group_names); i++) {
+	/* A class is the caller's to define: it has no name to parse. */
+	for (size_t i = 0; i < GROUP_CLASS; i++) {
 		if (strcmp(name, group_names[i]) == 0) {
 			*ret = (enum group_by)i;
 			return 0;
@@ -63,7 +65,8 @@ static int group_key_cmp(const struct group_key *a, const struct group_key *b)
 		return r;
 	if ((r = strncmp(a->comm, b->comm, sizeof(a->comm))))
 		return r < 0 ? -1 : 1;
-	if ((r = cmp_u64(a->cgroup_id, b->cgroup_id)) || (r = cmp_u64(a->uid, b->uid)))
+	if ((r = cmp_u64(a->cgroup_id, b->cgroup_id)) || (r = cmp_u64(a->uid, b->uid)) ||
+	    (r = cmp_u64(a->class_id, b->class_id)))
 		return r;
 	return 0;
 }
@@ -125,7 +128,7 @@ static uint64_t leader_start(const struct leader *l, size_t n, uint32_t tgid, ui
 }
 
 static void make_key(enum group_by by, const struct activity_task *t, uint64_t proc_start_ns,
-		     struct group_key *k)
+		     uint64_t class_id, struct group_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	switch (by) {
@@ -148,6 +151,9 @@ static void make_key(enum group_by by, const struct activity_task *t, uint64_t p
 	case GROUP_USER:
 		k->uid = t->uid;
 		break;
+	case GROUP_CLASS:
+		k->class_id = class_id;
+		break;
 	}
 }
 
@@ -161,19 +167,20 @@ struct group_result *group_result_free(struct group_result *g)
 	return NULL;
 }
 
-int group_tasks(const struct activity_sample *s, const struct attrib_result *r, size_t ledger,
-		enum group_by by, const uint64_t *proc_start_ns, struct group_result **ret)
+static int group_impl(const struct activity_sample *s, const struct attrib_result *r,
+		      size_t ledger, enum group_by by, const uint64_t *proc_start_ns,
+		      const uint64_t *class_id, struct group_result **ret)
 {
 	const struct attrib_ledger *l = NULL;
 	struct group_result *g = NULL;
 	struct leader *leaders = NULL;
 	struct member *m = NULL;
 	uint32_t *order = NULL;
-	size_t n, nleaders = 0, ng = 0;
+	size_t n, nm = 0, nleaders = 0, ng = 0;
 	int err;
 
 	if (!s || !r || !ret || (unsigned)by >= ARRAY_SIZE(group_names) || r->ntasks != s->ntasks ||
-	    (s->ntasks && !s->tasks))
+	    (s->ntasks && !s->tasks) || (by == GROUP_CLASS && !class_id))
 		return -EINVAL;
 	if (ledger != GROUP_ALL_DOMAINS) {
 		if (ledger >= r->nledgers)
@@ -209,10 +216,13 @@ int group_tasks(const struct activity_sample *s, const struct attrib_result *r, 
 		qsort(leaders, nleaders, sizeof(*leaders), leader_cmp);
 	}
 
-	for (size_t i = 0; i < n; i++) {
-		uint32_t t = l ? l->rows[i].task : (uint32_t)i;
+	for (size_t i = 0, j = 0; j < n; j++) {
+		uint32_t t = l ? l->rows[j].task : (uint32_t)j;
 		const struct activity_task *task = &s->tasks[t];
-		uint64_t pstart = 0;
+		uint64_t pstart = 0, cls = class_id ? class_id[t] : 0;
+
+		if (by == GROUP_CLASS && cls == GROUP_CLASS_NONE)
+			continue;
 
 		if (by == GROUP_PROCESS) {
 			pstart = proc_start_ns ? proc_start_ns[t] : 0;
@@ -220,13 +230,16 @@ int group_tasks(const struct activity_sample *s, const struct attrib_result *r, 
 				pstart = leader_start(leaders, nleaders, task->key.tgid,
 						      task->key.start_ns);
 		}
-		make_key(by, task, pstart, &m[i].key);
+		make_key(by, task, pstart, cls, &m[i].key);
 		m[i].tkey = task->key;
 		m[i].task = t;
-		m[i].energy_uj = l ? l->rows[i].energy_uj : r->tasks[t].energy_uj;
+		m[i].energy_uj = l ? l->rows[j].energy_uj : r->tasks[t].energy_uj;
 		m[i].estimated = l ? l->estimated : r->tasks[t].estimated;
 		order[i] = (uint32_t)i;
+		i++;
+		nm = i;
 	}
+	n = nm;
 	qsort_r(order, n, sizeof(*order), member_cmp, m);
 
 	err = -EOVERFLOW;
@@ -261,4 +274,16 @@ out:
 	free(m);
 	group_result_free(g);
 	return err;
+}
+
+int group_tasks(const struct activity_sample *s, const struct attrib_result *r, size_t ledger,
+		enum group_by by, const uint64_t *proc_start_ns, struct group_result **ret)
+{
+	return group_impl(s, r, ledger, by, proc_start_ns, NULL, ret);
+}
+
+int group_tasks_class(const struct activity_sample *s, const struct attrib_result *r,
+		      size_t ledger, const uint64_t *class_id, struct group_result **ret)
+{
+	return group_impl(s, r, ledger, GROUP_CLASS, NULL, class_id, ret);
 }

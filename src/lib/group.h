@@ -26,7 +26,15 @@ enum group_by {
 	GROUP_COMM = 2,		/* the command name */
 	GROUP_CGROUP = 3,	/* cgroup v2 id (0: unknown, one group) */
 	GROUP_USER = 4,		/* uid */
+	/*
+	 * A class the caller assigns to each task (group_tasks_class()):
+	 * systemd unit, container, process tree... Tasks of class
+	 * GROUP_CLASS_NONE belong to no group.
+	 */
+	GROUP_CLASS = 5,
 };
+
+#define GROUP_CLASS_NONE UINT64_MAX
 
 /* "process", "thread", "comm", "cgroup", "user"; "unknown" otherwise. Static storage. */
 const char *group_by_name(enum group_by by);
@@ -43,6 +51,7 @@ struct group_key {
 	char comm[ACTIVITY_COMM_LEN];	/* comm, always NUL-terminated */
 	uint64_t cgroup_id;		/* cgroup */
 	uint32_t uid;			/* user */
+	uint64_t class_id;		/* class */
 };
 
 struct group_row {
@@ -92,6 +101,15 @@ struct group_result {
  */
 int group_tasks(const struct activity_sample *s, const struct attrib_result *r, size_t ledger,
 		enum group_by by, const uint64_t *proc_start_ns, struct group_result **ret);
+
+/*
+ * Group by a class the caller computed: class_id[task] for every task of
+ * the sample (GROUP_CLASS_NONE: in no group, so Σ groups may be less than
+ * the tasks' total). Otherwise as group_tasks() with by == GROUP_CLASS,
+ * which group_tasks() itself refuses (-EINVAL: it has no class ids).
+ */
+int group_tasks_class(const struct activity_sample *s, const struct attrib_result *r,
+		      size_t ledger, const uint64_t *class_id, struct group_result **ret);
 
 /* Free a result (NULL is a no-op). Returns NULL. */
 struct group_result *group_result_free(struct group_result *g);

@@ -260,6 +260,10 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 	if (!js)
 		return -ENOMEM;
 	js->log.max_level = JOULESTAT_LOG_ERROR;
+	js->log.fn = o.log_fn;
+	js->log.userdata = o.log_userdata;
+	if (o.log_fn)
+		js->log.max_level = o.log_level;
 	r = fsroot_init(&js->fs, o.sysfs_root, o.procfs_root, o.dev_root);
 	if (r < 0)
 		goto fail;
@@ -335,6 +339,13 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 	r = rebuild_view(js);
 	if (r < 0)
 		goto fail;
+	r = monitor_snap_init(js, &o);
+	/* Borrowed for the call only. */
+	js->opts.baseline_file = NULL;
+	js->opts.static_power = NULL;
+	js->opts.nstatic_power = 0;
+	if (r < 0)
+		goto fail;
 	if (forced && js->nview == 0) {
 		r = -ENODEV;
 		goto fail;
@@ -350,6 +361,7 @@ struct joulestat *joulestat_free(struct joulestat *js)
 {
 	if (!js)
 		return NULL;
+	monitor_snap_free(js);
 	for (size_t i = 0; i < js->nslots; i++)
 		if (js->slots[i].state_kind == JOULESTAT_SOURCE_ACTIVE)
 			slot_close(js, &js->slots[i]);

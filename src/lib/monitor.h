@@ -40,7 +40,22 @@ struct joulestat {
 
 	struct activity_ctx actx;
 	struct activity_sel activity;	/* the chosen collector, opened in joulestat_new() */
+
+	struct monitor_snap *snap;	/* snapshots: policy, groupings, cumulative energy (snapshot.c) */
 };
+
+struct monitor_snap;
+
+/*
+ * Check the snapshot options (interval, policy, groupings, static power,
+ * baseline file) and set up js->snap. -EINVAL for a bad option, the -errno
+ * of an unreadable baseline file, -ENOMEM. Called by joulestat_new(); the
+ * options' borrowed pointers are not kept.
+ */
+int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o);
+
+/* Free js->snap (NULL-safe). */
+void monitor_snap_free(struct joulestat *js);
 
 /* The last activity sample, or NULL before the first joulestat_read_activity(). */
 const struct activity_sample *monitor_activity_last(const struct joulestat *js);

@@ -49,6 +49,7 @@ struct domain {
 	uint64_t errors;		/* refused or failed readings */
 	uint64_t wraps;
 	unsigned readings;		/* good readings so far */
+	uint64_t snap_energy_uj;	/* energy_uj at the last snapshot (snapshot.c) */
 	int last_error;			/* -errno of the last failed reading, 0 after a good one */
 
 	bool estimated;			/* modelled, not measured */

@@ -1,0 +1,1235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * snapshot.c - one interval from end to end: read the energy sources, close
+ * the activity interval, split each domain's energy between the tasks
+ * (attrib.c), aggregate the rows of each chosen grouping (group.c), add them
+ * to the cumulative energy the monitor keeps per group (cumtab.c), and hand
+ * out the result as an immutable, self-contained, reference-counted
+ * snapshot. Also the per-PID queries and the timerfd an event loop polls.
+ *
+ * The snapshot copies every string it hands out into its own arena, so it
+ * outlives the monitor and the collector's buffers, which the next sample
+ * overwrites.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "attrib.h"
+#include "baseline.h"
+#include "cgroup.h"
+#include "cumtab.h"
+#include "group.h"
+#include "monitor.h"
+#include "proctree.h"
+#include "util.h"
+
+#define SNAP_INTERVAL_MS_DEFAULT 1000
+#define SNAP_INTERVAL_MS_MIN 10
+#define SNAP_INTERVAL_MS_MAX 3600000
+/*
+ * Groups that have not run for this long are forgotten (Prometheus peers
+ * left dead processes in their output forever). Processes and threads seen
+ * exiting go after SNAP_EXIT_GRACE snapshots.
+ */
+#define SNAP_IDLE_TTL_NS (600 * NSEC_PER_SEC)
+#define SNAP_EXIT_GRACE 2
+#define SNAP_SOURCE_MAX 128
+
+#define GROUP_MASK_ALL ((1u << JOULESTAT_GROUP_COUNT) - 1)
+
+/* A chunked string arena: strings never move, freed all at once. */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+struct snap_grouping {
+	bool present;
+	size_t nrows;
+	struct joulestat_row *rows;
+	uint64_t *domain_uj;		/* [nrows * ndomains] */
+	uint32_t *by_pid;		/* process grouping: row indices sorted by pid */
+};
+
+struct joulestat_snapshot {
+	unsigned refs;
+	struct joulestat_snapshot_info info;
+	struct joulestat_snapshot_domain *domains;
+	struct joulestat_task *tasks;
+	struct joulestat_cpu_time *cpu_times;
+	uint64_t *cpu_idle_ns, *cpu_lost_ns;
+	struct snap_grouping g[JOULESTAT_GROUP_COUNT];
+	struct arena_chunk *arena;
+};
+
+/* The uid -> user name cache. */
+struct user_name {
+	uint32_t uid;
+	char name[32];
+};
+
+struct monitor_snap {
+	uint64_t interval_ns;
+	enum joulestat_idle_policy policy;
+	uint32_t groups;
+	struct baseline statics;	/* names and kinds; opts first, then the file */
+	int tfd;
+	uint64_t seq;
+	uint64_t last_end_ns;		/* end of the last interval: start of the next */
+	struct cum_table cum[JOULESTAT_GROUP_COUNT];
+	struct strtab strs;
+	struct cgroup_cache cgroups;
+	uint64_t cg_pruned_ns;
+	struct proctree tree;
+	struct user_name *users;
+	size_t nusers, users_cap;
+	struct joulestat_snapshot *last;	/* a reference to the newest snapshot */
+	char source[SNAP_SOURCE_MAX];	/* "powercap+ebpf", for joulestat_pid_energy() */
+};
+
+static const char *const group_names[JOULESTAT_GROUP_COUNT] = {
+	[JOULESTAT_GROUP_PROCESS] = "process",	 [JOULESTAT_GROUP_THREAD] = "thread",
+	[JOULESTAT_GROUP_COMM] = "comm",	 [JOULESTAT_GROUP_CGROUP] = "cgroup",
+	[JOULESTAT_GROUP_USER] = "user",	 [JOULESTAT_GROUP_UNIT] = "unit",
+	[JOULESTAT_GROUP_CONTAINER] = "container", [JOULESTAT_GROUP_TREE] = "tree",
+};
+
+static const char *const kind_names[] = {
+	[JOULESTAT_DOMAIN_PACKAGE] = "package",	  [JOULESTAT_DOMAIN_CORE] = "core",
+	[JOULESTAT_DOMAIN_UNCORE] = "uncore",	  [JOULESTAT_DOMAIN_DRAM] = "dram",
+	[JOULESTAT_DOMAIN_PSYS] = "psys",	  [JOULESTAT_DOMAIN_PLATFORM] = "platform",
+	[JOULESTAT_DOMAIN_BATTERY] = "battery",	  [JOULESTAT_DOMAIN_GPU] = "gpu",
+	[JOULESTAT_DOMAIN_PROCESS] = "process",
+};
+
+const char *joulestat_domain_kind_name(enum joulestat_domain_kind kind)
+{
+	if ((unsigned)kind < ARRAY_SIZE(kind_names))
+		return kind_names[kind];
+	return NULL;
+}
+
+const char *joulestat_idle_policy_name(enum joulestat_idle_policy policy)
+{
+	switch (policy) {
+	case JOULESTAT_IDLE_SEPARATE:
+	case JOULESTAT_IDLE_PROPORTIONAL:
+	case JOULESTAT_IDLE_BASELINE:
+		return attrib_idle_policy_name((enum attrib_idle_policy)policy);
+	}
+	return NULL;
+}
+
+int joulestat_idle_policy_from_name(const char *name, enum joulestat_idle_policy *ret)
+{
+	enum attrib_idle_policy p;
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	r = attrib_idle_policy_from_name(name, &p);
+	if (r < 0)
+		return r;
+	*ret = (enum joulestat_idle_policy)p;
+	return 0;
+}
+
+_Static_assert((int)JOULESTAT_IDLE_SEPARATE == (int)ATTRIB_IDLE_SEPARATE &&
+		       (int)JOULESTAT_IDLE_PROPORTIONAL == (int)ATTRIB_IDLE_PROPORTIONAL &&
+		       (int)JOULESTAT_IDLE_BASELINE == (int)ATTRIB_IDLE_BASELINE,
+	       "public and internal idle policies must match");
+_Static_assert((int)JOULESTAT_GROUP_PROCESS == (int)GROUP_PROCESS &&
+		       (int)JOULESTAT_GROUP_THREAD == (int)GROUP_THREAD &&
+		       (int)JOULESTAT_GROUP_COMM == (int)GROUP_COMM &&
+		       (int)JOULESTAT_GROUP_CGROUP == (int)GROUP_CGROUP &&
+		       (int)JOULESTAT_GROUP_USER == (int)GROUP_USER,
+	       "public and internal groupings must match");
+
+const char *joulestat_group_name(enum joulestat_group group)
+{
+	if ((unsigned)group < JOULESTAT_GROUP_COUNT)
+		return group_names[group];
+	return NULL;
+}
+
+int joulestat_group_from_name(const char *name, enum joulestat_group *ret)
+{
+	if (!name || !ret)
+		return -EINVAL;
+	for (unsigned i = 0; i < JOULESTAT_GROUP_COUNT; i++)
+		if (strcmp(name, group_names[i]) == 0) {
+			*ret = (enum joulestat_group)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* ---- the arena ---- */
+
+static const char *arena_strndup(struct arena_chunk **a, const char *s, size_t len)
+{
+	struct arena_chunk *c = *a;
+	char *p;
+
+	if (!c || c->size - c->used < len + 1) {
+		size_t size = MAX(len + 1, (size_t)16384);
+
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->size = size;
+		c->next = *a;
+		*a = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	c->used += len + 1;
+	return p;
+}
+
+static const char *arena_strdup(struct arena_chunk **a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+static void arena_free(struct arena_chunk *a)
+{
+	while (a) {
+		struct arena_chunk *n = a->next;
+
+		free(a);
+		a = n;
+	}
+}
+
+/* ---- setup ---- */
+
+static int load_baseline_file(struct joulestat *js, const char *path, struct baseline *ret)
+{
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+	unsigned line = 0;
+	FILE *f;
+	int r;
+
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		log_error(&js->log, "baseline file %s: %s (write it with 'joulestat calibrate -o %s')",
+			  path, strerror(-r), path);
+		return r;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len + 4096 > cap) {
+			char *b = realloc(buf, cap + 8192);
+
+			if (!b) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = b;
+			cap += 8192;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+		if (len > 1 << 20) {
+			log_error(&js->log, "baseline file %s: larger than 1 MiB", path);
+			r = -EFBIG;
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		r = -EIO;
+		log_error(&js->log, "baseline file %s: read error", path);
+		goto out;
+	}
+	r = parse_baseline(buf ? buf : "", len, ret, &line);
+	if (r == -EPROTONOSUPPORT)
+		log_error(&js->log, "baseline file %s:%u: unsupported version (this library reads "
+				    "version %d; run 'joulestat calibrate' again)", path, line,
+			  BASELINE_VERSION);
+	else if (r < 0 && line)
+		log_error(&js->log, "baseline file %s:%u: expected '<domain> <milliwatts>' after a "
+				    "'joulestat-baseline %d' line", path, line, BASELINE_VERSION);
+	else if (r < 0)
+		log_error(&js->log, "baseline file %s: no 'joulestat-baseline %d' line", path,
+			  BASELINE_VERSION);
+out:
+	fclose(f);
+	free(buf);
+	return r;
+}
+
+int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o)
+{
+	struct monitor_snap *m;
+	struct baseline file = { 0 };
+	int r;
+
+	if (o->interval_ms && (o->interval_ms < SNAP_INTERVAL_MS_MIN ||
+			       o->interval_ms > SNAP_INTERVAL_MS_MAX))
+		return -EINVAL;
+	if (!joulestat_idle_policy_name(o->idle_policy))
+		return -EINVAL;
+	if (o->groups & ~GROUP_MASK_ALL)
+		return -EINVAL;
+	if (o->nstatic_power && !o->static_power)
+		return -EINVAL;
+	if (o->nstatic_power > BASELINE_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < o->nstatic_power; i++)
+		if (!o->static_power[i].domain || !o->static_power[i].domain[0] ||
+		    strlen(o->static_power[i].domain) >= BASELINE_NAME_MAX ||
+		    o->static_power[i].static_mw > BASELINE_MAX_MW)
+			return -EINVAL;
+	if (o->baseline_file) {
+		r = load_baseline_file(js, o->baseline_file, &file);
+		if (r < 0)
+			return r;
+	}
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->tfd = -1;
+	m->interval_ns = (o->interval_ms ? o->interval_ms : SNAP_INTERVAL_MS_DEFAULT) * 1000000ULL;
+	m->policy = o->idle_policy;
+	m->groups = (o->groups ? o->groups : 0) | 1u << JOULESTAT_GROUP_PROCESS;
+	/* Options first: baseline_lookup() takes the first match. */
+	for (size_t i = 0; i < o->nstatic_power; i++) {
+		strscpy(m->statics.e[m->statics.n].name, o->static_power[i].domain,
+			BASELINE_NAME_MAX);
+		m->statics.e[m->statics.n++].static_mw = o->static_power[i].static_mw;
+	}
+	for (size_t i = 0; i < file.n && m->statics.n < BASELINE_MAX; i++)
+		m->statics.e[m->statics.n++] = file.e[i];
+	m->last_end_ns = now_ns();
+	cgroup_cache_init(&m->cgroups, &js->fs);
+	js->snap = m;
+	return 0;
+}
+
+static struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
+{
+	if (!s)
+		return NULL;
+	free(s->domains);
+	free(s->tasks);
+	free(s->cpu_times);
+	free(s->cpu_idle_ns);
+	free(s->cpu_lost_ns);
+	for (size_t g = 0; g < JOULESTAT_GROUP_COUNT; g++) {
+		free(s->g[g].rows);
+		free(s->g[g].domain_uj);
+		free(s->g[g].by_pid);
+	}
+	arena_free(s->arena);
+	free(s);
+	return NULL;
+}
+
+void monitor_snap_free(struct joulestat *js)
+{
+	struct monitor_snap *m = js->snap;
+
+	if (!m)
+		return;
+	if (m->tfd >= 0)
+		close(m->tfd);
+	for (size_t g = 0; g < JOULESTAT_GROUP_COUNT; g++)
+		cum_done(&m->cum[g]);
+	strtab_done(&m->strs);
+	cgroup_cache_done(&m->cgroups);
+	proctree_done(&m->tree);
+	free(m->users);
+	joulestat_snapshot_free(m->last);
+	free(m);
+	js->snap = NULL;
+}
+
+int joulestat_set_groups(struct joulestat *js, uint32_t groups)
+{
+	if (!js || !js->snap || (groups & ~GROUP_MASK_ALL))
+		return -EINVAL;
+	js->snap->groups = groups | 1u << JOULESTAT_GROUP_PROCESS;
+	return 0;
+}
+
+int joulestat_tree_add(struct joulestat *js, int pid)
+{
+	if (!js || !js->snap || pid <= 0)
+		return -EINVAL;
+	js->snap->groups |= 1u << JOULESTAT_GROUP_TREE;
+	return proctree_add_root(&js->snap->tree, &js->fs, (uint32_t)pid);
+}
+
+/* ---- users ---- */
+
+static const char *user_name(struct monitor_snap *m, uint32_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	struct user_name *u;
+
+	for (size_t i = 0; i < m->nusers; i++)
+		if (m->users[i].uid == uid)
+			return m->users[i].name;
+	if (m->nusers == m->users_cap) {
+		size_t cap = m->users_cap ? m->users_cap * 2 : 16;
+		struct user_name *v = realloc(m->users, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		m->users = v;
+		m->users_cap = cap;
+	}
+	u = &m->users[m->nusers++];
+	u->uid = uid;
+	/* Unknown uids (a container's) are shown as numbers, like ps does. */
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res && pw.pw_name &&
+	    strlen(pw.pw_name) < sizeof(u->name))
+		strscpy(u->name, pw.pw_name, sizeof(u->name));
+	else
+		snprintf(u->name, sizeof(u->name), "%" PRIu32, uid);
+	return u->name;
+}
+
+/* ---- sampling ---- */
+
+/* Working memory of one joulestat_sample(). */
+struct sample_work {
+	const struct activity_sample *s;
+	const struct attrib_result *r;
+	size_t ndomains;
+	uint64_t *task_domain_uj;	/* [ndomains * ntasks], domain-major */
+	uint64_t *proc_start_ns;	/* [ntasks] */
+	uint64_t *class_id;		/* [ntasks] */
+	const struct cgroup_info **cg;	/* [ntasks] */
+};
+
+static void build_domains(struct joulestat *js, struct joulestat_snapshot *snap,
+			  struct attrib_domain *ad, uint64_t interval_ns)
+{
+	struct monitor_snap *m = js->snap;
+
+	for (size_t i = 0; i < js->nview; i++) {
+		struct domain *d = js->view[i];
+		uint64_t mw = 0;
+
+		(void)baseline_lookup(&m->statics, d->name, joulestat_domain_kind_name(d->kind),
+				      &mw);
+		ad[i] = (struct attrib_domain){
+			.name = d->name,
+			.kind = d->kind,
+			.cpus = &d->cpus,
+			/* The energy since the last snapshot, however many reads happened. */
+			.delta_uj = sub_sat_u64(d->energy_uj, d->snap_energy_uj),
+			.static_mw = mw,
+			.estimated = d->estimated,
+			.in_total = d->in_host_total,
+		};
+		snap->domains[i] = (struct joulestat_snapshot_domain){
+			.sz = sizeof(snap->domains[i]),
+			.kind = d->kind,
+			.socket = d->socket,
+			.estimated = d->estimated,
+			.in_host_total = d->in_host_total,
+			.warming_up = d->readings < 2,
+			.energy_uj = d->energy_uj,
+			.raw_uj = d->raw_uj,
+			.delta_uj = ad[i].delta_uj,
+			.power_w = (d->readings < 2 || !interval_ns)
+					   ? NAN
+					   : (double)ad[i].delta_uj * 1e3 / (double)interval_ns,
+		};
+	}
+}
+
+/* The process start of each task: its leader's, remembered across snapshots. */
+static void resolve_proc_starts(struct joulestat *js, struct sample_work *w)
+{
+	const struct activity_sample *s = w->s;
+
+	for (size_t i = 0; i < s->ntasks; i++)
+		if (s->tasks[i].key.tid == s->tasks[i].key.tgid)
+			proctree_note_leader(&js->snap->tree, s->tasks[i].key.tgid,
+					     s->tasks[i].key.start_ns);
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct activity_task *t = &s->tasks[i];
+
+		if (t->proc_start_ns)
+			w->proc_start_ns[i] = t->proc_start_ns;
+		else if (t->key.tid == t->key.tgid)
+			w->proc_start_ns[i] = t->key.start_ns;
+		else
+			w->proc_start_ns[i] = proctree_proc_start(&js->snap->tree, &js->fs,
+								  t->key.tgid, t->key.start_ns);
+	}
+}
+
+static int classify(struct joulestat *js, struct sample_work *w, enum joulestat_group g)
+{
+	const struct activity_sample *s = w->s;
+
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct cgroup_info *ci = w->cg[i];
+		const char *str = NULL;
+		int64_t id;
+
+		switch (g) {
+		case JOULESTAT_GROUP_UNIT:
+			str = ci ? ci->names.unit : "";
+			break;
+		case JOULESTAT_GROUP_CONTAINER:
+			str = ci ? ci->names.container : "";
+			break;
+		case JOULESTAT_GROUP_TREE:
+			w->class_id[i] = proctree_root_of(&js->snap->tree, i);
+			continue;
+		default:
+			return -EINVAL;
+		}
+		id = strtab_intern(&js->snap->strs, str, strlen(str));
+		if (id < 0)
+			return (int)id;
+		w->class_id[i] = (uint64_t)id;
+	}
+	return 0;
+}
+
+/* The cumulative-table key of a group. */
+static struct cum_key cum_key_of(struct joulestat *js, enum joulestat_group g,
+				 const struct group_key *k, int64_t *ret_err)
+{
+	struct cum_key c;
+	int64_t id;
+
+	memset(&c, 0, sizeof(c));
+	switch (g) {
+	case JOULESTAT_GROUP_PROCESS:
+		c.tgid = k->tgid;
+		c.start_ns = k->start_ns;
+		break;
+	case JOULESTAT_GROUP_THREAD:
+		c.tgid = k->tgid;
+		c.tid = k->tid;
+		c.start_ns = k->start_ns;
+		break;
+	case JOULESTAT_GROUP_COMM:
+		id = strtab_intern(&js->snap->strs, k->comm, strnlen(k->comm, sizeof(k->comm)));
+		if (id < 0)
+			*ret_err = id;
+		c.id = id < 0 ? 0 : (uint64_t)id;
+		break;
+	case JOULESTAT_GROUP_CGROUP:
+		c.id = k->cgroup_id;
+		break;
+	case JOULESTAT_GROUP_USER:
+		c.uid = k->uid;
+		break;
+	case JOULESTAT_GROUP_UNIT:
+	case JOULESTAT_GROUP_CONTAINER:
+	case JOULESTAT_GROUP_TREE:
+		c.id = k->class_id;
+		break;
+	}
+	return c;
+}
+
+static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
+			  struct sample_work *w, enum joulestat_group g)
+{
+	const struct activity_sample *s = w->s;
+	struct monitor_snap *m = js->snap;
+	struct snap_grouping *sg = &snap->g[g];
+	struct group_result *gr = NULL;
+	uint64_t interval_ns = snap->info.end_ns - snap->info.start_ns;
+	size_t nd = w->ndomains;
+	int64_t err = 0;
+	int r;
+
+	if (g >= JOULESTAT_GROUP_UNIT) {
+		r = classify(js, w, g);
+		if (r < 0)
+			return r;
+		r = group_tasks_class(s, w->r, GROUP_ALL_DOMAINS, w->class_id, &gr);
+	} else {
+		r = group_tasks(s, w->r, GROUP_ALL_DOMAINS, (enum group_by)g, w->proc_start_ns,
+				&gr);
+	}
+	if (r < 0)
+		return r;
+	r = -ENOMEM;
+	sg->rows = calloc(gr->ngroups ? gr->ngroups : 1, sizeof(*sg->rows));
+	sg->domain_uj = calloc(MAX(gr->ngroups * nd, (size_t)1), sizeof(*sg->domain_uj));
+	if (!sg->rows || !sg->domain_uj)
+		goto out;
+	for (size_t i = 0; i < gr->ngroups; i++) {
+		const struct group_row *gw = &gr->groups[i];
+		struct joulestat_row *row = &sg->rows[i];
+		uint64_t *dom = &sg->domain_uj[i * nd];
+		const struct activity_task *lead = &s->tasks[gr->members[gw->first]];
+		const struct cgroup_info *ci = NULL;
+		struct cum_entry *ce;
+		struct cum_key ck;
+		bool exited = false;
+		uint64_t cpu = 0;
+		const char *str;
+
+		for (size_t j = 0; j < gw->nmembers; j++) {
+			uint32_t t = gr->members[gw->first + j];
+			const struct activity_task *task = &s->tasks[t];
+
+			cpu += task->oncpu_ns;
+			for (size_t d = 0; d < nd; d++)
+				dom[d] += w->task_domain_uj[d * s->ntasks + t];
+			/* The leader speaks for a process (the root's, for a tree). */
+			if (task->key.tid == task->key.tgid &&
+			    (g != JOULESTAT_GROUP_TREE ||
+			     task->key.tgid == proctree_root_pid(&m->tree, gw->key.class_id)))
+				lead = task;
+			if ((task->flags & ACTIVITY_TASK_EXITED) &&
+			    (g == JOULESTAT_GROUP_THREAD ||
+			     (g == JOULESTAT_GROUP_PROCESS && task->key.tid == task->key.tgid)))
+				exited = true;
+		}
+		ci = w->cg[lead - s->tasks];
+		row->sz = sizeof(*row);
+		row->group = g;
+		row->energy_uj = gw->energy_uj;
+		row->power_w = interval_ns ? (double)gw->energy_uj * 1e3 / (double)interval_ns : 0;
+		row->cpu_ns = cpu;
+		row->cpu_pct = interval_ns ? (double)cpu * 100.0 / (double)interval_ns : 0;
+		row->share = w->r->total_tasks_uj
+				     ? (double)gw->energy_uj / (double)w->r->total_tasks_uj
+				     : 0;
+		row->estimated = gw->estimated;
+		row->ntasks = gw->nmembers;
+		row->domain_energy_uj = dom;
+		row->ndomains = nd;
+		row->comm = "";
+		row->user = "";
+		row->cgroup = "";
+		row->unit = "";
+		row->container = "";
+		switch (g) {
+		case JOULESTAT_GROUP_PROCESS:
+		case JOULESTAT_GROUP_THREAD:
+			row->pid = (int)gw->key.tgid;
+			row->tid = g == JOULESTAT_GROUP_THREAD ? (int)gw->key.tid : 0;
+			row->start_ns = gw->key.start_ns;
+			row->uid = lead->uid;
+			row->cgroup_id = lead->cgroup_id;
+			break;
+		case JOULESTAT_GROUP_COMM:
+			break;
+		case JOULESTAT_GROUP_CGROUP:
+			row->cgroup_id = gw->key.cgroup_id;
+			break;
+		case JOULESTAT_GROUP_USER:
+			row->uid = gw->key.uid;
+			break;
+		case JOULESTAT_GROUP_UNIT:
+		case JOULESTAT_GROUP_CONTAINER:
+			break;
+		case JOULESTAT_GROUP_TREE:
+			row->pid = (int)proctree_root_pid(&m->tree, gw->key.class_id);
+			row->start_ns = proctree_root_start(&m->tree, gw->key.class_id);
+			break;
+		}
+		str = arena_strndup(&snap->arena, lead->comm, strnlen(lead->comm, sizeof(lead->comm)));
+		if (!str)
+			goto out;
+		if (g != JOULESTAT_GROUP_CGROUP && g != JOULESTAT_GROUP_UNIT &&
+		    g != JOULESTAT_GROUP_CONTAINER && g != JOULESTAT_GROUP_USER)
+			row->comm = str;
+		if (g == JOULESTAT_GROUP_PROCESS || g == JOULESTAT_GROUP_THREAD ||
+		    g == JOULESTAT_GROUP_USER) {
+			const char *u = user_name(m, row->uid);
+
+			row->user = u ? arena_strdup(&snap->arena, u) : NULL;
+			if (!row->user)
+				goto out;
+		}
+		if (ci && g != JOULESTAT_GROUP_COMM && g != JOULESTAT_GROUP_USER &&
+		    g != JOULESTAT_GROUP_TREE) {
+			row->cgroup = arena_strdup(&snap->arena, ci->path);
+			row->unit = arena_strdup(&snap->arena, ci->names.unit);
+			row->container = arena_strdup(&snap->arena, ci->names.container);
+			if (!row->cgroup || !row->unit || !row->container)
+				goto out;
+			if (g == JOULESTAT_GROUP_UNIT)
+				row->cgroup = "";
+			if (g == JOULESTAT_GROUP_CONTAINER)
+				row->cgroup = row->unit = "";
+		}
+
+		ck = cum_key_of(js, g, &gw->key, &err);
+		if (err < 0) {
+			r = (int)err;
+			goto out;
+		}
+		ce = cum_get(&m->cum[g], &ck);
+		if (!ce)
+			goto out;
+		if (!ce->first_seen_ns)
+			ce->first_seen_ns = snap->info.end_ns;
+		ce->energy_uj += gw->energy_uj;
+		ce->cpu_ns += cpu;
+		ce->last_seen_ns = snap->info.end_ns;
+		ce->last_seq = snap->info.seq;
+		ce->exited = exited;
+		row->cumulative_uj = ce->energy_uj;
+		row->cumulative_cpu_ns = ce->cpu_ns;
+		row->first_seen_ns = ce->first_seen_ns;
+	}
+	sg->nrows = gr->ngroups;
+	sg->present = true;
+	r = 0;
+out:
+	group_result_free(gr);
+	return r;
+}
+
+static int by_pid_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct joulestat_row *rows = ctx;
+	const struct joulestat_row *x = &rows[*(const uint32_t *)a], *y = &rows[*(const uint32_t *)b];
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	/* The newest process of a reused PID last: lookups take the last. */
+	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+struct prune_ctx {
+	uint64_t now_ns, seq;
+};
+
+static bool cum_expired(const struct cum_entry *e, void *ctx)
+{
+	const struct prune_ctx *p = ctx;
+
+	if (e->exited && p->seq >= e->last_seq + SNAP_EXIT_GRACE)
+		return true;
+	return p->now_ns > e->last_seen_ns + SNAP_IDLE_TTL_NS;
+}
+
+static void copy_tasks(struct joulestat_snapshot *snap, const struct sample_work *w)
+{
+	const struct activity_sample *s = w->s;
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct activity_task *t = &s->tasks[i];
+		struct joulestat_task *o = &snap->tasks[i];
+
+		*o = (struct joulestat_task){
+			.sz = sizeof(*o),
+			.pid = (int)t->key.tgid,
+			.tid = (int)t->key.tid,
+			.start_ns = t->key.start_ns,
+			.proc_start_ns = w->proc_start_ns[i],
+			.ppid = (int)t->ppid,
+			.uid = t->uid,
+			.cgroup_id = t->cgroup_id,
+			.exited = t->flags & ACTIVITY_TASK_EXITED,
+			.kernel = t->flags & ACTIVITY_TASK_KERNEL,
+			.cpu_ns = t->oncpu_ns,
+			.cpus = &snap->cpu_times[k],
+			.energy_uj = w->r->tasks[i].energy_uj,
+			.estimated = w->r->tasks[i].estimated,
+		};
+		if ((size_t)t->first_row + t->nrows <= s->nrows) {
+			for (uint32_t j = 0; j < t->nrows; j++) {
+				const struct activity_row *row = &s->rows[t->first_row + j];
+
+				snap->cpu_times[k++] = (struct joulestat_cpu_time){ row->cpu, row->ns };
+			}
+			o->ncpus = t->nrows;
+		}
+	}
+}
+
+static int fill_task_comms(struct joulestat_snapshot *snap, const struct activity_sample *s)
+{
+	for (size_t i = 0; i < s->ntasks; i++) {
+		snap->tasks[i].comm = arena_strndup(&snap->arena, s->tasks[i].comm,
+						    strnlen(s->tasks[i].comm,
+							    sizeof(s->tasks[i].comm)));
+		if (!snap->tasks[i].comm)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void note_sources(struct joulestat *js, const char *collector)
+{
+	struct monitor_snap *m = js->snap;
+	size_t len = 0;
+
+	m->source[0] = '\0';
+	for (size_t i = 0; i < js->nview; i++) {
+		const char *name = js->view[i]->slot->ops->name;
+
+		if (!js->view[i]->in_host_total || strstr(m->source, name))
+			continue;
+		len += (size_t)snprintf(m->source + len, sizeof(m->source) - MIN(len, sizeof(m->source)),
+					"%s%s", len ? "+" : "", name);
+		len = MIN(len, sizeof(m->source) - 1);
+	}
+	snprintf(m->source + len, sizeof(m->source) - len, "%s%s", len ? "+" : "", collector);
+}
+
+int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
+{
+	struct joulestat_snapshot *snap = NULL;
+	const struct activity_sample *s;
+	struct attrib_result *r = NULL;
+	struct attrib_domain *ad = NULL;
+	struct sample_work w = { 0 };
+	struct monitor_snap *m;
+	struct prune_ctx pc;
+	size_t nrows_total = 0;
+	int err, rerr;
+
+	if (!js || !ret || !js->snap)
+		return -EINVAL;
+	m = js->snap;
+	if (js->activity.active < 0)
+		return -ENODEV;
+	/* Energy first, then activity: both intervals end within microseconds. */
+	rerr = joulestat_read_energy(js);
+	err = activity_sel_sample(&js->activity, &s);
+	if (err < 0)
+		return err;
+	if (rerr < 0 && rerr != -ENOMEM)
+		log_warning(&js->log, "snapshot: no energy source could be read: %s",
+			    strerror(-rerr));
+	else if (rerr == -ENOMEM)
+		return rerr;
+
+	err = -ENOMEM;
+	snap = calloc(1, sizeof(*snap));
+	if (!snap)
+		goto out;
+	snap->refs = 1;
+	w.s = s;
+	w.ndomains = js->nview;
+	snap->info.sz = sizeof(snap->info);
+	snap->info.seq = ++m->seq;
+	snap->info.start_ns = s->start_ns;
+	snap->info.end_ns = s->end_ns;
+	snap->info.idle_policy = joulestat_idle_policy_name(m->policy);
+	snap->info.collector = js->activity.c[js->activity.active].ops->name;
+	snap->info.ndomains = js->nview;
+	snap->info.ntasks = s->ntasks;
+	snap->info.groups = m->groups;
+	snap->info.ncpus = s->ncpus;
+	snap->info.captured = s->captured;
+	snap->info.dropped = s->dropped;
+
+	snap->domains = calloc(js->nview ? js->nview : 1, sizeof(*snap->domains));
+	ad = calloc(js->nview ? js->nview : 1, sizeof(*ad));
+	snap->cpu_idle_ns = calloc(s->ncpus ? s->ncpus : 1, sizeof(uint64_t));
+	snap->cpu_lost_ns = calloc(s->ncpus ? s->ncpus : 1, sizeof(uint64_t));
+	snap->tasks = calloc(s->ntasks ? s->ntasks : 1, sizeof(*snap->tasks));
+	for (size_t i = 0; i < s->ntasks; i++)
+		nrows_total += s->tasks[i].nrows;
+	snap->cpu_times = calloc(MAX(nrows_total, s->nrows) + 1, sizeof(*snap->cpu_times));
+	w.proc_start_ns = calloc(s->ntasks ? s->ntasks : 1, sizeof(uint64_t));
+	w.class_id = calloc(s->ntasks ? s->ntasks : 1, sizeof(uint64_t));
+	w.cg = calloc(s->ntasks ? s->ntasks : 1, sizeof(*w.cg));
+	w.task_domain_uj = calloc(MAX(js->nview * s->ntasks, (size_t)1),
+				  sizeof(uint64_t));
+	if (!snap->domains || !ad || !snap->cpu_idle_ns || !snap->cpu_lost_ns || !snap->tasks ||
+	    !snap->cpu_times || !w.proc_start_ns || !w.class_id || !w.cg || !w.task_domain_uj)
+		goto out;
+	snap->info.cpu_idle_ns = snap->cpu_idle_ns;
+	snap->info.cpu_lost_ns = snap->cpu_lost_ns;
+	snap->info.coverage = s->ncpus ? 1.0 : 0.0;
+	for (unsigned c = 0; c < s->ncpus; c++) {
+		snap->cpu_idle_ns[c] = s->idle_ns ? s->idle_ns[c] : 0;
+		snap->cpu_lost_ns[c] = s->lost_ns ? s->lost_ns[c] : 0;
+		snap->info.idle_ns += snap->cpu_idle_ns[c];
+		snap->info.lost_ns += snap->cpu_lost_ns[c];
+		if (js->topo && topology_cpu_socket(js->topo, c) >= 0)
+			snap->info.coverage = MIN(snap->info.coverage, activity_coverage(s, c));
+	}
+	for (size_t i = 0; i < s->ntasks; i++)
+		snap->info.busy_ns += s->tasks[i].oncpu_ns;
+
+	build_domains(js, snap, ad, s->end_ns - s->start_ns);
+	err = attrib_split(s, ad, js->nview, (enum attrib_idle_policy)m->policy, &r);
+	if (err < 0) {
+		log_error(&js->log, "snapshot: attribution refused the interval: %s",
+			  strerror(-err));
+		goto out;
+	}
+	w.r = r;
+	for (size_t i = 0; i < js->nview; i++) {
+		const struct attrib_ledger *l = &r->ledgers[i];
+		struct joulestat_snapshot_domain *d = &snap->domains[i];
+
+		d->status = attrib_ledger_status_name(l->status);
+		d->tasks_uj = l->tasks_uj;
+		d->idle_uj = l->idle_uj;
+		d->unattributed_uj = l->unattributed_uj;
+		d->static_uj = l->static_uj;
+		d->busy_ns = l->busy_ns;
+		d->idle_ns = l->idle_ns;
+		d->lost_ns = l->lost_ns;
+		for (size_t j = 0; j < l->nrows; j++)
+			w.task_domain_uj[i * s->ntasks + l->rows[j].task] = l->rows[j].energy_uj;
+	}
+	snap->info.delta_uj = r->total_delta_uj;
+	snap->info.tasks_uj = r->total_tasks_uj;
+	snap->info.idle_uj = r->total_idle_uj;
+	snap->info.unattributed_uj = r->total_unattributed_uj;
+	snap->info.estimated = r->total_estimated;
+	for (size_t i = 0; i < js->nview; i++)
+		if (js->view[i]->in_host_total && js->view[i]->readings < 2)
+			snap->info.warming_up = true;
+	snap->info.power_w = (snap->info.warming_up || s->end_ns <= s->start_ns)
+				     ? NAN
+				     : (double)r->total_delta_uj * 1e3 /
+					       (double)(s->end_ns - s->start_ns);
+
+	/* Names, process starts, cgroups and parentage: what the groupings need. */
+	if (s->end_ns > m->cg_pruned_ns + 60 * NSEC_PER_SEC) {
+		cgroup_cache_prune(&m->cgroups, s->end_ns);
+		m->cg_pruned_ns = s->end_ns;
+	}
+	err = -ENOMEM;
+	for (size_t i = 0; i < js->nview; i++) {
+		snap->domains[i].name = arena_strdup(&snap->arena, js->view[i]->name);
+		snap->domains[i].source = arena_strdup(&snap->arena, js->view[i]->slot->ops->name);
+		if (!snap->domains[i].name || !snap->domains[i].source)
+			goto out;
+	}
+	resolve_proc_starts(js, &w);
+	for (size_t i = 0; i < s->ntasks; i++)
+		w.cg[i] = cgroup_cache_get(&m->cgroups, s->tasks[i].cgroup_id, s->tasks[i].key.tgid,
+					   s->end_ns);
+	err = proctree_update(&m->tree, &js->fs, s, w.proc_start_ns);
+	if (err < 0)
+		goto out;
+	copy_tasks(snap, &w);
+	err = fill_task_comms(snap, s);
+	if (err < 0)
+		goto out;
+
+	for (unsigned g = 0; g < JOULESTAT_GROUP_COUNT; g++) {
+		if (!(m->groups & (1u << g)))
+			continue;
+		err = build_grouping(js, snap, &w, (enum joulestat_group)g);
+		if (err < 0)
+			goto out;
+	}
+	{
+		struct snap_grouping *pg = &snap->g[JOULESTAT_GROUP_PROCESS];
+
+		err = -ENOMEM;
+		pg->by_pid = calloc(pg->nrows ? pg->nrows : 1, sizeof(*pg->by_pid));
+		if (!pg->by_pid)
+			goto out;
+		for (size_t i = 0; i < pg->nrows; i++)
+			pg->by_pid[i] = (uint32_t)i;
+		qsort_r(pg->by_pid, pg->nrows, sizeof(*pg->by_pid), by_pid_cmp, pg->rows);
+	}
+	pc = (struct prune_ctx){ .now_ns = s->end_ns, .seq = snap->info.seq };
+	for (unsigned g = 0; g < JOULESTAT_GROUP_COUNT; g++)
+		if (g != JOULESTAT_GROUP_TREE)
+			cum_prune(&m->cum[g], cum_expired, &pc);
+
+	/* Committed: the next interval's deltas start here. */
+	for (size_t i = 0; i < js->nview; i++)
+		js->view[i]->snap_energy_uj = js->view[i]->energy_uj;
+	m->last_end_ns = s->end_ns;
+	note_sources(js, snap->info.collector);
+	joulestat_snapshot_free(m->last);
+	m->last = joulestat_snapshot_ref(snap);
+	*ret = snap;
+	snap = NULL;
+	err = 0;
+out:
+	free(ad);
+	free(w.proc_start_ns);
+	free(w.class_id);
+	free(w.cg);
+	free(w.task_domain_uj);
+	attrib_result_free(r);
+	snapshot_destroy(snap);
+	return err;
+}
+
+struct joulestat_snapshot *joulestat_snapshot_ref(struct joulestat_snapshot *snap)
+{
+	if (snap)
+		snap->refs++;
+	return snap;
+}
+
+struct joulestat_snapshot *joulestat_snapshot_free(struct joulestat_snapshot *snap)
+{
+	if (snap && --snap->refs == 0)
+		snapshot_destroy(snap);
+	return NULL;
+}
+
+#define FITS(p, type, field) ((p)->sz >= offsetof(type, field) + sizeof((p)->field))
+
+/* Copy `src` (a full struct) into the caller's `dst` of dst->sz bytes. */
+#define COPY_OUT(dst, src)                                                                         \
+	do {                                                                                       \
+		size_t sz_ = (dst)->sz;                                                            \
+		(src).sz = sz_;                                                                    \
+		memcpy((dst), &(src), MIN(sz_, sizeof(src)));                                      \
+	} while (0)
+
+int joulestat_snapshot_get(const struct joulestat_snapshot *snap,
+			   struct joulestat_snapshot_info *info)
+{
+	struct joulestat_snapshot_info o;
+
+	if (!snap || !info || !FITS(info, struct joulestat_snapshot_info, ntasks))
+		return -EINVAL;
+	o = snap->info;
+	COPY_OUT(info, o);
+	return 0;
+}
+
+int joulestat_snapshot_domain_get(const struct joulestat_snapshot *snap, size_t idx,
+				  struct joulestat_snapshot_domain *info)
+{
+	struct joulestat_snapshot_domain o;
+
+	if (!snap || !info || !FITS(info, struct joulestat_snapshot_domain, lost_ns))
+		return -EINVAL;
+	if (idx >= snap->info.ndomains)
+		return -ERANGE;
+	o = snap->domains[idx];
+	COPY_OUT(info, o);
+	return 0;
+}
+
+int joulestat_snapshot_task_get(const struct joulestat_snapshot *snap, size_t idx,
+				struct joulestat_task *info)
+{
+	struct joulestat_task o;
+
+	if (!snap || !info || !FITS(info, struct joulestat_task, estimated))
+		return -EINVAL;
+	if (idx >= snap->info.ntasks)
+		return -ERANGE;
+	o = snap->tasks[idx];
+	COPY_OUT(info, o);
+	return 0;
+}
+
+int joulestat_snapshot_row_count(const struct joulestat_snapshot *snap, enum joulestat_group group)
+{
+	if (!snap || (unsigned)group >= JOULESTAT_GROUP_COUNT)
+		return -EINVAL;
+	if (!snap->g[group].present)
+		return -ENOENT;
+	return (int)MIN(snap->g[group].nrows, (size_t)INT32_MAX);
+}
+
+int joulestat_snapshot_row_get(const struct joulestat_snapshot *snap, enum joulestat_group group,
+			       size_t idx, struct joulestat_row *row)
+{
+	struct joulestat_row o;
+
+	if (!snap || !row || (unsigned)group >= JOULESTAT_GROUP_COUNT ||
+	    !FITS(row, struct joulestat_row, first_seen_ns))
+		return -EINVAL;
+	if (!snap->g[group].present)
+		return -ENOENT;
+	if (idx >= snap->g[group].nrows)
+		return -ERANGE;
+	o = snap->g[group].rows[idx];
+	COPY_OUT(row, o);
+	return 0;
+}
+
+/* ---- per-PID queries ---- */
+
+static const struct joulestat_row *find_pid_row(const struct joulestat_snapshot *snap, int pid)
+{
+	const struct snap_grouping *pg = &snap->g[JOULESTAT_GROUP_PROCESS];
+	size_t lo = 0, hi = pg->nrows;
+
+	/* The last row with this pid: the newest process when the PID was reused. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pg->rows[pg->by_pid[mid]].pid <= pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0 && pg->rows[pg->by_pid[lo - 1]].pid == pid)
+		return &pg->rows[pg->by_pid[lo - 1]];
+	return NULL;
+}
+
+static void pid_energy_one(const struct joulestat *js, int pid, struct joulestat_pid_energy *o)
+{
+	const struct monitor_snap *m = js->snap;
+	const struct joulestat_snapshot *snap = m->last;
+	const struct joulestat_row *row = find_pid_row(snap, pid);
+	const struct cum_table *t = &m->cum[JOULESTAT_GROUP_PROCESS];
+
+	memset(o, 0, sizeof(*o));
+	o->sz = sizeof(*o);
+	o->pid = pid;
+	o->timestamp_ns = snap->info.end_ns;
+	o->source = m->source;
+	o->reliable = !snap->info.estimated;
+	if (row) {
+		o->found = true;
+		o->energy_uj = row->cumulative_uj;
+		o->interval_energy_uj = row->energy_uj;
+		o->power_w = row->power_w;
+		o->cpu_ns = row->cpu_ns;
+		o->reliable = !row->estimated;
+		return;
+	}
+	/* Not in the last interval: it may have slept through it. The newest such process. */
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct cum_entry *e = &t->e[i];
+
+		if (!e->used || e->key.tgid != (uint32_t)pid)
+			continue;
+		if (o->found && e->key.start_ns < o->cpu_ns)
+			continue;
+		o->found = true;
+		o->energy_uj = e->energy_uj;
+		/* cpu_ns holds the start while searching; reset below. */
+		o->cpu_ns = e->key.start_ns;
+	}
+	o->cpu_ns = 0;
+}
+
+static void pid_energy_copy(const struct joulestat_pid_energy *src, struct joulestat_pid_energy *dst)
+{
+	struct joulestat_pid_energy o = *src;
+
+	COPY_OUT(dst, o);
+}
+
+int joulestat_pid_energy(const struct joulestat *js, int pid, struct joulestat_pid_energy *ret)
+{
+	struct joulestat_pid_energy o;
+
+	if (!js || !js->snap || !ret || !FITS(ret, struct joulestat_pid_energy, reliable))
+		return -EINVAL;
+	if (!js->snap->last)
+		return -ENODATA;
+	pid_energy_one(js, pid, &o);
+	if (!o.found)
+		return -ENOENT;
+	pid_energy_copy(&o, ret);
+	return 0;
+}
+
+int joulestat_pid_energy_batch(const struct joulestat *js, const int *pids, size_t n,
+			       struct joulestat_pid_energy *ret)
+{
+	size_t stride;
+	int found = 0;
+
+	if (!js || !js->snap || (n && (!pids || !ret)))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	stride = ret[0].sz;
+	if (stride < offsetof(struct joulestat_pid_energy, reliable) + sizeof(bool) || n > INT32_MAX)
+		return -EINVAL;
+	for (size_t i = 1; i < n; i++)
+		if (((struct joulestat_pid_energy *)((char *)ret + i * stride))->sz != stride)
+			return -EINVAL;
+	if (!js->snap->last)
+		return -ENODATA;
+	for (size_t i = 0; i < n; i++) {
+		struct joulestat_pid_energy o, *dst = (void *)((char *)ret + i * stride);
+
+		pid_energy_one(js, pids[i], &o);
+		found += o.found;
+		pid_energy_copy(&o, dst);
+	}
+	return found;
+}
+
+/* ---- the event loop's fd ---- */
+
+int joulestat_fd(struct joulestat *js)
+{
+	struct monitor_snap *m;
+	struct itimerspec its;
+	uint64_t first;
+	int fd;
+
+	if (!js || !js->snap)
+		return -EINVAL;
+	m = js->snap;
+	if (m->tfd >= 0)
+		return m->tfd;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Absolute deadlines from one origin: a slow sample does not shift the next. */
+	first = now_ns() + m->interval_ns;
+	its.it_value.tv_sec = (time_t)(first / NSEC_PER_SEC);
+	its.it_value.tv_nsec = (long)(first % NSEC_PER_SEC);
+	its.it_interval.tv_sec = (time_t)(m->interval_ns / NSEC_PER_SEC);
+	its.it_interval.tv_nsec = (long)(m->interval_ns % NSEC_PER_SEC);
+	if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	m->tfd = fd;
+	return fd;
+}
+
+int joulestat_dispatch(struct joulestat *js, joulestat_snapshot_fn cb, void *userdata)
+{
+	struct joulestat_snapshot *snap;
+	uint64_t expirations;
+	ssize_t n;
+	int r;
+
+	if (!js || !js->snap || js->snap->tfd < 0)
+		return -EINVAL;
+	n = read(js->snap->tfd, &expirations, sizeof(expirations));
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (n != sizeof(expirations))
+		return -EIO;
+	if (expirations > 1)
+		log_debug(&js->log, "snapshot: %" PRIu64 " ticks missed; one interval covers them",
+			  expirations - 1);
+	r = joulestat_sample(js, &snap);
+	if (r < 0)
+		return r;
+	r = cb ? cb(js, snap, userdata) : 0;
+	joulestat_snapshot_free(snap);
+	return r < 0 ? r : 1;
+}

@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * test-snapshot.c - the snapshot API end to end over a fixture machine:
+ * two sockets of RAPL (powercap) and a /proc whose tasks' schedstat and
+ * energy counters the test advances between samples, so every number is
+ * known by hand. Every CPU is kept busier than the real interval, so the
+ * /proc collector names no idle or lost time and the split is exact.
+ *
+ * The machine (intel-2s: CPUs 0-3 socket 0, 4-7 socket 1; psys is the host
+ * total), in units U = 100 s of CPU time per interval:
+ *   alpha 100: thread 100 on cpu0 3U, thread 101 on cpu4 1U   /system.slice/alpha.service
+ *   beta  200: thread 200 on cpu1 2U, thread 201 on cpu2 2U   docker-<id>.scope
+ *   gamma 300 (child of 200): 300 on cpu3 4U                  docker-<id>.scope
+ *   delta 400: 400 on cpu5 1U, 401 on cpu6 2U, 402 on cpu7 5U  /user.slice
+ * psys +4 000 000 µJ (200 000 per U), package-0 +1 100 000 (11U),
+ * package-1 +900 000 (9U).
+ */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "joulestat.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define U 100000000000ULL
+#define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+struct thr {
+	unsigned pid, tid, ppid, cpu;
+	const char *comm;
+	unsigned units;		/* per interval */
+};
+
+static const struct thr threads[] = {
+	{ 100, 100, 1, 0, "alpha", 3 }, { 100, 101, 1, 4, "alpha", 1 },
+	{ 200, 200, 1, 1, "beta", 2 },	{ 200, 201, 1, 2, "beta", 2 },
+	{ 300, 300, 200, 3, "gamma", 4 }, { 400, 400, 1, 5, "delta", 1 },
+	{ 400, 401, 1, 6, "delta", 2 }, { 400, 402, 1, 7, "delta", 5 },
+};
+
+static const char *cgroup_of(unsigned pid)
+{
+	switch (pid) {
+	case 100:
+		return "/system.slice/alpha.service";
+	case 200:
+	case 300:
+		return "/system.slice/docker-" CID ".scope";
+	default:
+		return "/user.slice";
+	}
+}
+
+struct fx {
+	char *dir;
+	char sys[4096], proc[4096];
+	uint64_t energy[3];	/* psys, package-0, package-1 */
+	unsigned step;
+};
+
+static void write_stat(const char *dir, const struct thr *t, const char *rel)
+{
+	tu_writef(dir, rel,
+		  "%u (%s) S %u %u %u 0 -1 4194304 100 0 0 0 10 5 0 0 20 0 1 0 %u 46882816 3891 "
+		  "18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 17 %u 0 0 0 0 0 0 0 0 0 0 0 0 "
+		  "0 0\n",
+		  t->tid, t->comm, t->ppid, t->pid, t->pid, 5000 + t->pid, t->cpu);
+}
+
+/* Advance every counter by one interval's worth (step 0: the initial state). */
+static void fx_write(struct fx *f)
+{
+	char rel[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(threads); i++) {
+		const struct thr *t = &threads[i];
+
+		snprintf(rel, sizeof(rel), "proc/%u/task/%u/schedstat", t->pid, t->tid);
+		tu_writef(f->dir, rel, "%llu 0 10\n", (unsigned long long)(t->units * U * f->step));
+	}
+	tu_writef(f->dir, "sys/class/powercap/intel-rapl:2/energy_uj", "%llu\n",
+		  (unsigned long long)(1000 + 4000000ULL * f->step));
+	tu_writef(f->dir, "sys/class/powercap/intel-rapl:0/energy_uj", "%llu\n",
+		  (unsigned long long)(2000 + 1100000ULL * f->step));
+	tu_writef(f->dir, "sys/class/powercap/intel-rapl:1/energy_uj", "%llu\n",
+		  (unsigned long long)(3000 + 900000ULL * f->step));
+	/* A fixture /proc is its own clock (its uptime): every interval lasts exactly 100 s. */
+	tu_writef(f->dir, "proc/uptime", "%llu.00 1801.00\n", 100000ULL + 100ULL * f->step);
+	f->step++;
+}
+
+static void fx_init(struct fx *f)
+{
+	char rel[256];
+
+	memset(f, 0, sizeof(*f));
+	f->dir = tu_copy_fixture("intel-2s");
+	/* No perf PMU here: the powercap zones are the source. */
+	tu_write(f->dir, "proc/stat",
+		 "cpu  0 0 0 0 0 0 0 0 0 0\n"
+		 "cpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\n"
+		 "cpu2 0 0 0 0 0 0 0 0 0 0\ncpu3 0 0 0 0 0 0 0 0 0 0\n"
+		 "cpu4 0 0 0 0 0 0 0 0 0 0\ncpu5 0 0 0 0 0 0 0 0 0 0\n"
+		 "cpu6 0 0 0 0 0 0 0 0 0 0\ncpu7 0 0 0 0 0 0 0 0 0 0\n"
+		 "intr 0\nctxt 1\nbtime 1795846000\nprocesses 500\nprocs_running 1\n"
+		 "procs_blocked 0\n");
+	for (size_t i = 0; i < ARRAY_SIZE(threads); i++) {
+		const struct thr *t = &threads[i];
+
+		snprintf(rel, sizeof(rel), "proc/%u/task/%u/stat", t->pid, t->tid);
+		write_stat(f->dir, t, rel);
+		if (t->tid == t->pid) {
+			snprintf(rel, sizeof(rel), "proc/%u/stat", t->pid);
+			write_stat(f->dir, t, rel);
+			snprintf(rel, sizeof(rel), "proc/%u/statm", t->pid);
+			tu_write(f->dir, rel, "100 40 10 5 0 30 0\n");
+			snprintf(rel, sizeof(rel), "proc/%u/cgroup", t->pid);
+			tu_writef(f->dir, rel, "0::%s\n", cgroup_of(t->pid));
+			snprintf(rel, sizeof(rel), "sys/fs/cgroup%s/cgroup.procs", cgroup_of(t->pid));
+			tu_writef(f->dir, rel, "%u\n", t->pid);
+		}
+	}
+	fx_write(f);
+	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->dir);
+	snprintf(f->proc, sizeof(f->proc), "%s/proc", f->dir);
+}
+
+static void fx_done(struct fx *f)
+{
+	tu_rm_rf(f->dir);
+	free(f->dir);
+}
+
+static struct joulestat_opts fx_opts(struct fx *f)
+{
+	struct joulestat_opts o = { .sz = sizeof(o) };
+
+	o.sysfs_root = f->sys;
+	o.procfs_root = f->proc;
+	o.dev_root = "/nonexistent";
+	o.sources = "powercap";
+	o.activity = "proc";
+	o.groups = (1u << JOULESTAT_GROUP_COUNT) - 1;
+	return o;
+}
+
+static struct joulestat *fx_monitor(struct fx *f, const struct joulestat_opts *o)
+{
+	struct joulestat *js = NULL;
+	int r = joulestat_new(o, &js);
+
+	if (r < 0)
+		fail_msg("joulestat_new: %s", strerror(-r));
+	return js;
+}
+
+static struct joulestat_snapshot *fx_sample(struct fx *f, struct joulestat *js)
+{
+	struct joulestat_snapshot *s = NULL;
+	int r;
+
+	fx_write(f);
+	r = joulestat_sample(js, &s);
+	if (r < 0)
+		fail_msg("joulestat_sample: %s", strerror(-r));
+	return s;
+}
+
+static struct joulestat_row row_where(const struct joulestat_snapshot *s, enum joulestat_group g,
+				      int pid, const char *comm)
+{
+	int n = joulestat_snapshot_row_count(s, g);
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		struct joulestat_row row = { .sz = sizeof(row) };
+
+		assert_int_equal(joulestat_snapshot_row_get(s, g, (size_t)i, &row), 0);
+		if ((pid < 0 || (g == JOULESTAT_GROUP_THREAD ? row.tid : row.pid) == pid) && (!comm || strcmp(row.comm, comm) == 0))
+			return row;
+	}
+	fail_msg("no %s row pid %d comm %s", joulestat_group_name(g), pid, comm ? comm : "-");
+	return (struct joulestat_row){ 0 };
+}
+
+/* Index of domain `name` in the snapshot. */
+static size_t dom_idx(const struct joulestat_snapshot *s, const char *name)
+{
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	for (size_t i = 0; i < info.ndomains; i++) {
+		struct joulestat_snapshot_domain d = { .sz = sizeof(d) };
+
+		assert_int_equal(joulestat_snapshot_domain_get(s, i, &d), 0);
+		if (strcmp(d.name, name) == 0)
+			return i;
+	}
+	fail_msg("no domain %s", name);
+	return 0;
+}
+
+static void test_exact_split(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+	struct joulestat_snapshot_domain d = { .sz = sizeof(d) };
+	struct joulestat_row r;
+	size_t psys, pkg0, pkg1;
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	js = fx_monitor(&f, &o);
+	s = fx_sample(&f, js);
+
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	assert_int_equal(info.seq, 1);
+	assert_string_equal(info.idle_policy, "separate");
+	assert_string_equal(info.collector, "proc");
+	assert_int_equal(info.delta_uj, 4000000);
+	assert_int_equal(info.tasks_uj, 4000000);
+	assert_int_equal(info.idle_uj, 0);
+	assert_int_equal(info.unattributed_uj, 0);
+	assert_false(info.estimated);
+	assert_false(info.warming_up);
+	assert_int_equal(info.ntasks, 8);
+	assert_int_equal(info.busy_ns, 20 * U);
+	assert_int_equal(info.end_ns - info.start_ns, 100 * 1000000000ULL);
+	assert_true(info.power_w > 0.039999 && info.power_w < 0.040001);
+	assert_true(info.coverage > 0.999);
+
+	psys = dom_idx(s, "psys");
+	pkg0 = dom_idx(s, "package-0");
+	pkg1 = dom_idx(s, "package-1");
+	assert_int_equal(joulestat_snapshot_domain_get(s, pkg0, &d), 0);
+	assert_int_equal(d.delta_uj, 1100000);
+	assert_int_equal(d.tasks_uj, 1100000);
+	assert_string_equal(d.status, "split");
+	assert_false(d.in_host_total);
+	assert_int_equal(joulestat_snapshot_domain_get(s, psys, &d), 0);
+	assert_true(d.in_host_total);
+	assert_int_equal(d.delta_uj, d.tasks_uj + d.idle_uj + d.unattributed_uj);
+
+	/* Processes: psys gives 200 000 µJ per U. */
+	r = row_where(s, JOULESTAT_GROUP_PROCESS, 100, NULL);
+	assert_int_equal(r.energy_uj, 800000);
+	assert_string_equal(r.comm, "alpha");
+	assert_int_equal(r.ntasks, 2);
+	assert_int_equal(r.cpu_ns, 4 * U);
+	assert_int_equal(r.domain_energy_uj[psys], 800000);
+	assert_int_equal(r.domain_energy_uj[pkg0], 300000); /* 3 of socket 0's 11U */
+	assert_int_equal(r.domain_energy_uj[pkg1], 100000); /* 1 of socket 1's 9U */
+	assert_int_equal(r.cumulative_uj, 800000);
+	assert_string_equal(r.cgroup, "/system.slice/alpha.service");
+	assert_string_equal(r.unit, "alpha.service");
+	assert_string_equal(r.container, "");
+	assert_string_equal(r.user, "root");
+	assert_true(r.share > 0.1999 && r.share < 0.2001);
+	r = row_where(s, JOULESTAT_GROUP_PROCESS, 400, NULL);
+	assert_int_equal(r.energy_uj, 1600000);
+	/* Largest first. */
+	r = row_where(s, JOULESTAT_GROUP_PROCESS, -1, NULL);
+	assert_int_equal(r.pid, 400);
+
+	r = row_where(s, JOULESTAT_GROUP_THREAD, 402, NULL);
+	assert_int_equal(r.energy_uj, 1000000);
+	assert_int_equal(r.pid, 400);
+	r = row_where(s, JOULESTAT_GROUP_COMM, -1, "gamma");
+	assert_int_equal(r.energy_uj, 800000);
+	for (int i = 0; i < 2; i++) {
+		r = (struct joulestat_row){ .sz = sizeof(r) };
+		assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_CONTAINER, (size_t)i,
+							    &r), 0);
+		/* beta and gamma in one container; alpha and delta in none. */
+		assert_int_equal(r.energy_uj, strcmp(r.container, CID) == 0 ? 1600000 : 2400000);
+	}
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_CONTAINER), 2);
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_UNIT), 3);
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_USER), 1);
+	/* No tree followed: no rows. */
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_TREE), 0);
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+/* Every grouping sums to the tasks' total; per-domain energies sum to each row's. */
+static void test_groups_add_up(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	js = fx_monitor(&f, &o);
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	for (int g = 0; g < JOULESTAT_GROUP_TREE; g++) {
+		int n = joulestat_snapshot_row_count(s, g);
+		uint64_t sum = 0, tasks = 0;
+
+		assert_true(n > 0);
+		for (int i = 0; i < n; i++) {
+			struct joulestat_row r = { .sz = sizeof(r) };
+			uint64_t host = 0;
+
+			assert_int_equal(joulestat_snapshot_row_get(s, g, (size_t)i, &r), 0);
+			sum += r.energy_uj;
+			tasks += r.ntasks;
+			for (size_t d = 0; d < r.ndomains; d++) {
+				struct joulestat_snapshot_domain dd = { .sz = sizeof(dd) };
+
+				assert_int_equal(joulestat_snapshot_domain_get(s, d, &dd), 0);
+				if (dd.in_host_total)
+					host += r.domain_energy_uj[d];
+			}
+			assert_int_equal(host, r.energy_uj);
+		}
+		assert_int_equal(sum, info.tasks_uj);
+		assert_int_equal(tasks, info.ntasks);
+	}
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+static void test_cumulative_and_pid_queries(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s1, *s2;
+	struct joulestat_pid_energy pe = { .sz = sizeof(pe) };
+	struct joulestat_pid_energy batch[3];
+	int pids[3] = { 100, 999, 400 };
+	struct joulestat_row r;
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	js = fx_monitor(&f, &o);
+	assert_int_equal(joulestat_pid_energy(js, 100, &pe), -ENODATA);
+	s1 = fx_sample(&f, js);
+	s2 = fx_sample(&f, js);
+	r = row_where(s2, JOULESTAT_GROUP_PROCESS, 100, NULL);
+	assert_int_equal(r.energy_uj, 800000);
+	assert_int_equal(r.cumulative_uj, 1600000);
+	assert_int_equal(r.cumulative_cpu_ns, 8 * U);
+	r = row_where(s2, JOULESTAT_GROUP_COMM, -1, "delta");
+	assert_int_equal(r.cumulative_uj, 3200000);
+	/* The first snapshot is immutable: still one interval's worth. */
+	r = row_where(s1, JOULESTAT_GROUP_PROCESS, 100, NULL);
+	assert_int_equal(r.cumulative_uj, 800000);
+
+	assert_int_equal(joulestat_pid_energy(js, 100, &pe), 0);
+	assert_true(pe.found);
+	assert_int_equal(pe.pid, 100);
+	assert_int_equal(pe.energy_uj, 1600000);
+	assert_int_equal(pe.interval_energy_uj, 800000);
+	assert_true(pe.reliable);
+	assert_string_equal(pe.source, "powercap+proc");
+	assert_true(pe.power_w > 0.007999 && pe.power_w < 0.008001);
+	assert_true(pe.timestamp_ns > 0);
+	assert_int_equal(joulestat_pid_energy(js, 999, &pe), -ENOENT);
+
+	for (int i = 0; i < 3; i++)
+		batch[i] = (struct joulestat_pid_energy){ .sz = sizeof(batch[i]) };
+	assert_int_equal(joulestat_pid_energy_batch(js, pids, 3, batch), 2);
+	assert_true(batch[0].found);
+	assert_false(batch[1].found);
+	assert_int_equal(batch[1].pid, 999);
+	assert_int_equal(batch[2].energy_uj, 3200000);
+	/* Mismatched sizes in the array are refused. */
+	batch[1].sz = 8;
+	assert_int_equal(joulestat_pid_energy_batch(js, pids, 3, batch), -EINVAL);
+
+	joulestat_snapshot_free(s1);
+	joulestat_snapshot_free(s2);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+static void test_tree_follows_descendants(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s;
+	struct joulestat_row r;
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	o.groups = 1u << JOULESTAT_GROUP_PROCESS;
+	js = fx_monitor(&f, &o);
+	assert_int_equal(joulestat_tree_add(js, 200), 0);
+	assert_int_equal(joulestat_tree_add(js, 200), -EEXIST);
+	assert_int_equal(joulestat_tree_add(js, 12345), -ESRCH);
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_TREE), 1);
+	r = row_where(s, JOULESTAT_GROUP_TREE, 200, NULL);
+	/* beta's two threads (4U) and its child gamma (4U). */
+	assert_int_equal(r.energy_uj, 1600000);
+	assert_int_equal(r.ntasks, 3);
+	assert_int_equal(r.cpu_ns, 8 * U);
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+static void test_policies_and_baseline(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+	struct joulestat_snapshot_domain d = { .sz = sizeof(d) };
+	struct joulestat_static_power sp[] = { { "psys", 5 }, { "package", 1 } };
+	char path[4200];
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	o.idle_policy = JOULESTAT_IDLE_BASELINE;
+	o.static_power = sp;
+	o.nstatic_power = 2;
+	snprintf(path, sizeof(path), "%s/baseline", f.dir);
+	tu_write(f.dir, "baseline", "# calibrated\njoulestat-baseline 1\npackage-1 2\n");
+	o.baseline_file = path;
+	js = fx_monitor(&f, &o);
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	assert_string_equal(info.idle_policy, "baseline");
+	assert_int_equal(info.delta_uj, info.tasks_uj + info.idle_uj + info.unattributed_uj);
+	/* Static power × 100 s: 5 mW for psys, by name... */
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "psys"), &d), 0);
+	assert_int_equal(d.static_uj, 500000);
+	assert_int_equal(d.idle_uj, 500000);
+	/* ...and the 3.5 J left are dynamic, split by CPU time: 175 000 µJ per U. */
+	assert_int_equal(d.tasks_uj, 3500000);
+	assert_int_equal(row_where(s, JOULESTAT_GROUP_PROCESS, 100, NULL).energy_uj, 700000);
+	/*
+	 * The kind's 1 mW for package-0; package-1 has an entry of its own in
+	 * the file (2 mW), which is more specific than the option's kind.
+	 */
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "package-0"), &d), 0);
+	assert_int_equal(d.static_uj, 100000);
+	assert_int_equal(d.tasks_uj, 1000000);
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "package-1"), &d), 0);
+	assert_int_equal(d.static_uj, 200000);
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+
+	/* The file alone. */
+	o.nstatic_power = 0;
+	o.static_power = NULL;
+	js = fx_monitor(&f, &o);
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "package-1"), &d), 0);
+	assert_int_equal(d.static_uj, 200000);
+	/* No static power for psys: with no idle time, all of it goes to the tasks. */
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "psys"), &d), 0);
+	assert_int_equal(d.static_uj, 0);
+	assert_int_equal(d.tasks_uj, 4000000);
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+static void test_bad_options(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js = (struct joulestat *)0x1;
+	struct joulestat_static_power sp = { "psys", 2000000000ULL };
+	char path[4200];
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	o.interval_ms = 5;
+	assert_int_equal(joulestat_new(&o, &js), -EINVAL);
+	o.interval_ms = 0;
+	o.idle_policy = (enum joulestat_idle_policy)7;
+	assert_int_equal(joulestat_new(&o, &js), -EINVAL);
+	o.idle_policy = JOULESTAT_IDLE_SEPARATE;
+	o.groups = 1u << JOULESTAT_GROUP_COUNT;
+	assert_int_equal(joulestat_new(&o, &js), -EINVAL);
+	o.groups = 0;
+	o.static_power = &sp;
+	o.nstatic_power = 1;
+	assert_int_equal(joulestat_new(&o, &js), -EINVAL);	/* 2 GW is a typo */
+	o.nstatic_power = 0;
+	o.static_power = NULL;
+	snprintf(path, sizeof(path), "%s/missing", f.dir);
+	o.baseline_file = path;
+	assert_int_equal(joulestat_new(&o, &js), -ENOENT);
+	snprintf(path, sizeof(path), "%s/bad", f.dir);
+	tu_write(f.dir, "bad", "joulestat-baseline 1\npsys lots\n");
+	assert_int_equal(joulestat_new(&o, &js), -EINVAL);
+	tu_write(f.dir, "bad", "joulestat-baseline 2\npsys 10\n");
+	assert_int_equal(joulestat_new(&o, &js), -EPROTONOSUPPORT);
+	assert_ptr_equal(js, (struct joulestat *)0x1);
+	fx_done(&f);
+}
+
+static void test_accessor_contract(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s, *kept;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+	struct joulestat_snapshot_domain d = { .sz = sizeof(d) };
+	struct joulestat_task t = { .sz = sizeof(t) };
+	struct joulestat_row r = { .sz = sizeof(r) };
+	enum joulestat_group g;
+	enum joulestat_idle_policy p;
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	o.groups = 1u << JOULESTAT_GROUP_COMM;
+	js = fx_monitor(&f, &o);
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_sample(NULL, &s), -EINVAL);
+	assert_int_equal(joulestat_sample(js, NULL), -EINVAL);
+	assert_int_equal(joulestat_snapshot_get(NULL, &info), -EINVAL);
+	info.sz = 4;
+	assert_int_equal(joulestat_snapshot_get(s, &info), -EINVAL);
+	info.sz = sizeof(info);
+	assert_int_equal(joulestat_snapshot_domain_get(s, 99, &d), -ERANGE);
+	assert_int_equal(joulestat_snapshot_task_get(s, 99, &t), -ERANGE);
+	/* Process is always carried (the per-PID queries need it); thread was not chosen. */
+	assert_true(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_PROCESS) > 0);
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_THREAD), -ENOENT);
+	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_THREAD, 0, &r), -ENOENT);
+	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_COMM, 99, &r), -ERANGE);
+	assert_int_equal(joulestat_snapshot_row_count(s, (enum joulestat_group)8), -EINVAL);
+	assert_int_equal(joulestat_set_groups(js, 1u << 8), -EINVAL);
+
+	/* Tasks: per-CPU time and the parent the collector read. */
+	for (size_t i = 0; i < 8; i++) {
+		assert_int_equal(joulestat_snapshot_task_get(s, i, &t), 0);
+		if (t.tid == 300)
+			break;
+	}
+	assert_int_equal(t.tid, 300);
+	assert_int_equal(t.ppid, 200);
+	assert_string_equal(t.comm, "gamma");
+	assert_int_equal(t.ncpus, 1);
+	assert_int_equal(t.cpus[0].cpu, 3);
+	assert_int_equal(t.cpus[0].ns, 4 * U);
+	assert_int_equal(t.energy_uj, 800000);
+
+	/* A snapshot outlives its monitor, strings included. */
+	kept = joulestat_snapshot_ref(s);
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	assert_int_equal(joulestat_snapshot_row_get(kept, JOULESTAT_GROUP_COMM, 0, &r), 0);
+	assert_string_equal(r.comm, "delta");
+	assert_int_equal(joulestat_snapshot_get(kept, &info), 0);
+	assert_string_equal(info.collector, "proc");
+	assert_null(joulestat_snapshot_free(kept));
+	assert_null(joulestat_snapshot_free(NULL));
+
+	assert_string_equal(joulestat_group_name(JOULESTAT_GROUP_CONTAINER), "container");
+	assert_null(joulestat_group_name((enum joulestat_group)8));
+	assert_int_equal(joulestat_group_from_name("unit", &g), 0);
+	assert_int_equal(g, JOULESTAT_GROUP_UNIT);
+	assert_int_equal(joulestat_group_from_name("class", &g), -EINVAL);
+	assert_int_equal(joulestat_idle_policy_from_name("proportional", &p), 0);
+	assert_int_equal(p, JOULESTAT_IDLE_PROPORTIONAL);
+	assert_int_equal(joulestat_idle_policy_from_name("none", &p), -EINVAL);
+	assert_string_equal(joulestat_domain_kind_name(JOULESTAT_DOMAIN_DRAM), "dram");
+	fx_done(&f);
+}
+
+struct counted {
+	int calls;
+	uint64_t seq;
+};
+
+static int on_snap(struct joulestat *js, struct joulestat_snapshot *s, void *userdata)
+{
+	struct counted *c = userdata;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	c->calls++;
+	c->seq = info.seq;
+	return 0;
+}
+
+static int on_snap_fail(struct joulestat *js, struct joulestat_snapshot *s, void *userdata)
+{
+	return -ECANCELED;
+}
+
+static void test_fd_and_dispatch(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct counted c = { 0 };
+	struct pollfd p;
+	int fd;
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	o.interval_ms = 20;
+	js = fx_monitor(&f, &o);
+	assert_int_equal(joulestat_dispatch(js, on_snap, &c), -EINVAL); /* no fd yet */
+	fd = joulestat_fd(js);
+	assert_true(fd >= 0);
+	assert_int_equal(joulestat_fd(js), fd);
+	/* Not due yet: nothing happens, nothing blocks. */
+	assert_int_equal(joulestat_dispatch(js, on_snap, &c), 0);
+	assert_int_equal(c.calls, 0);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	fx_write(&f);
+	assert_int_equal(joulestat_dispatch(js, on_snap, &c), 1);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.seq, 1);
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(joulestat_dispatch(js, on_snap_fail, NULL), -ECANCELED);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact_split),
+		cmocka_unit_test(test_groups_add_up),
+		cmocka_unit_test(test_cumulative_and_pid_queries),
+		cmocka_unit_test(test_tree_follows_descendants),
+		cmocka_unit_test(test_policies_and_baseline),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_accessor_contract),
+		cmocka_unit_test(test_fd_and_dispatch),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

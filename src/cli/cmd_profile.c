@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
- * cmd_profile.c - `joulestat profile -- CMD`: run a command, sample the
- * host's energy and the command's process tree every interval, and say what
+ * cmd_profile.c - `joulestat profile -- CMD` (and `joulestat run --profile`):
+ * run a command, sample the host's energy and the command's process tree
+ * every interval, and say what
  * limited it: the verdict with its evidence, energy's correlation with each
  * resource, the threads that used the most, and what to do. Optionally the
  * whole session as JSON (-o) and as a self-contained HTML report (--html).
@@ -40,8 +41,8 @@ void cmd_profile_help(FILE *out)
 		"  -o, --output FILE   write the whole session as JSON ('-': standard output)\n"
 		"      --html FILE     write a self-contained HTML report (charts, verdict, threads)\n"
 		"  -q, --quiet         no summary on standard output\n\n"
-		"Exit status: 0 when CMD succeeded and was profiled, 1 when CMD failed (its status\n"
-		"is reported) or profiling failed, 2 for a usage error.\n\n");
+		"Exit status: CMD's (128+N when signal N ended it), as for 'joulestat run';\n"
+		"1 when profiling failed, 2 for a usage error.\n\n");
 	cli_common_help(out);
 }
 
@@ -50,6 +51,7 @@ const struct option cmd_profile_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "html", required_argument, NULL, 0x2001 },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "profile", no_argument, NULL, 0x2002 },
 	CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -196,6 +198,14 @@ static int write_outputs(const struct joulestat_profile *p, const char *json_pat
 	return status;
 }
 
+bool cmd_profile_wanted(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--profile") == 0)
+			return true;
+	return false;
+}
+
 int cmd_profile(int argc, char **argv, struct cli_common *common)
 {
 	const char *json_path = NULL, *html_path = NULL;
@@ -233,6 +243,8 @@ int cmd_profile(int argc, char **argv, struct cli_common *common)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 0x2002: /* `joulestat run --profile`: the same session */
 			break;
 		default:
 			return cli_usage_error("profile");
@@ -297,14 +309,13 @@ int cmd_profile(int argc, char **argv, struct cli_common *common)
 		print_summary(p, cmd, pid);
 	if (write_outputs(p, json_path, html_path, cmd) < 0)
 		goto out;
-	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) {
-		ret = 0;
+	if (WIFSIGNALED(wstatus)) {
+		cli_error("profile", "%s was killed by signal %d", cmd[0], WTERMSIG(wstatus));
+		ret = 128 + WTERMSIG(wstatus);
 	} else {
-		if (WIFSIGNALED(wstatus))
-			cli_error("profile", "%s was killed by signal %d", cmd[0], WTERMSIG(wstatus));
-		else
-			cli_error("profile", "%s exited with status %d", cmd[0],
-				  WEXITSTATUS(wstatus));
+		ret = WEXITSTATUS(wstatus);
+		if (ret)
+			cli_error("profile", "%s exited with status %d", cmd[0], ret);
 	}
 out:
 	if (errfd >= 0)

@@ -4,7 +4,8 @@
 # with a known bottleneck are classified as such (a CPU spinner, fsync'd
 # writes, a page-touching loop, a pipe ping-pong), the JSON holds what
 # docs/PROFILING.md says, the HTML report is self-contained, has the expected
-# series, and renders in headless Chromium; errors exit as documented.
+# series, and renders in headless Chromium; errors exit as documented; run
+# --profile is the same session.
 . "$(dirname "$0")/tap.sh"
 WL=${JOULESTAT_RES_WORKLOAD:?JOULESTAT_RES_WORKLOAD is not set: run through meson test}
 
@@ -16,10 +17,16 @@ cannot_run() {
 }
 check "a command that cannot run exits 1 and says why" cannot_run
 cmd_fails() {
-	expect_exit 1 "$JS" profile -q -- sh -c "sleep 0.3; exit 3" &&
+	expect_exit 3 "$JS" profile -q -- sh -c "sleep 0.3; exit 3" &&
 		grep_in "$TMP/err" "sh exited with status 3"
 }
-check "the command's failure is reported and exits 1" cmd_fails
+check "the command's exit status is reported and passed on" cmd_fails
+run_profile() {
+	expect_exit 0 "$JS" run --profile -q -i 0.05 -o "$TMP/run.json" -- "$WL" spin 0.5 &&
+		jq -e '.format == "joulestat-profile" and .verdict.bottleneck == "cpu-bound"' \
+			"$TMP/run.json"
+}
+check "joulestat run --profile runs the same session" run_profile
 
 # profile NAME MODE: run the workload for 2 s, JSON in $TMP/NAME.json.
 profile() {

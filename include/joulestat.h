@@ -467,6 +467,32 @@ struct joulestat_net_resources {
 JOULESTAT_API int joulestat_resources_net(const struct joulestat_resources *r, size_t idx,
 					  struct joulestat_net_resources *info);
 
+/*
+ * Snapshots can carry the machine's resources too: after
+ * joulestat_set_resources(js, true), each joulestat_sample() also samples
+ * them (a few small /proc and /sys reads) and the snapshot keeps an
+ * immutable copy, read with the calls below (strings live as long as the
+ * snapshot). Off by default. Returns 0, -EINVAL, -ENOMEM, or the -errno of
+ * the baseline sample (<procfs>/stat unreadable).
+ */
+JOULESTAT_API int joulestat_set_resources(struct joulestat *js, bool on);
+
+/* -ENODATA when the snapshot carries no resources (off, or their sample failed). */
+JOULESTAT_API int joulestat_snapshot_resources(const struct joulestat_snapshot *snap,
+					       struct joulestat_system_resources *info);
+JOULESTAT_API int joulestat_snapshot_resources_cpu(const struct joulestat_snapshot *snap,
+						   unsigned cpu,
+						   struct joulestat_cpu_resources *info);
+JOULESTAT_API int joulestat_snapshot_resources_temp(const struct joulestat_snapshot *snap,
+						    size_t idx,
+						    struct joulestat_temp_resources *info);
+JOULESTAT_API int joulestat_snapshot_resources_disk(const struct joulestat_snapshot *snap,
+						    size_t idx,
+						    struct joulestat_disk_resources *info);
+JOULESTAT_API int joulestat_snapshot_resources_net(const struct joulestat_snapshot *snap,
+						   size_t idx,
+						   struct joulestat_net_resources *info);
+
 /* Threads of the followed tree seen in the last sample. */
 JOULESTAT_API size_t joulestat_resources_thread_count(const struct joulestat_resources *r);
 

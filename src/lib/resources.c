@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "joulestat.h"
+#include "monitor.h"
 #include "procfs_parse.h"
 #include "resources.h"
 #include "util.h"
@@ -902,17 +903,14 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-int joulestat_resources_system(const struct joulestat_resources *jr,
-			       struct joulestat_system_resources *info)
+/* The public views of one system sample, shared by the collector and by snapshots. */
+
+static int sys_info(const struct res_system *s, struct joulestat_system_resources *info)
 {
-	const struct res_system *s;
 	struct joulestat_system_resources o = { 0 };
 
-	if (!jr || !info || info->sz < sizeof(o))
+	if (!info || info->sz < sizeof(o))
 		return -EINVAL;
-	if (jr->rc->gen == 0)
-		return -ENODATA;
-	s = &jr->rc->sys;
 	o.sz = sizeof(o);
 	o.timestamp_ns = s->timestamp_ns;
 	o.interval_ns = s->interval_ns;
@@ -941,17 +939,16 @@ int joulestat_resources_system(const struct joulestat_resources *jr,
 	return 0;
 }
 
-int joulestat_resources_cpu(const struct joulestat_resources *jr, unsigned cpu,
-			    struct joulestat_cpu_resources *info)
+static int cpu_info(const struct res_system *s, unsigned cpu, struct joulestat_cpu_resources *info)
 {
-	const struct res_cpu *c;
 	struct joulestat_cpu_resources o = { 0 };
+	const struct res_cpu *c;
 
-	if (!jr || !info || info->sz < sizeof(o))
+	if (!info || info->sz < sizeof(o))
 		return -EINVAL;
-	if (cpu >= jr->rc->sys.ncpus)
+	if (cpu >= s->ncpus)
 		return -ERANGE;
-	c = &jr->rc->sys.cpus[cpu];
+	c = &s->cpus[cpu];
 	o.sz = sizeof(o);
 	o.cpu = cpu;
 	o.online = c->t.present;
@@ -961,67 +958,208 @@ int joulestat_resources_cpu(const struct joulestat_resources *jr, unsigned cpu,
 	return 0;
 }
 
-int joulestat_resources_temp(const struct joulestat_resources *jr, size_t idx,
-			     struct joulestat_temp_resources *info)
+static int temp_info(const struct res_system *s, size_t idx, struct joulestat_temp_resources *info)
 {
 	struct joulestat_temp_resources o = { 0 };
 
-	if (!jr || !info || info->sz < sizeof(o))
+	if (!info || info->sz < sizeof(o))
 		return -EINVAL;
-	if (idx >= jr->rc->sys.ntemps)
+	if (idx >= s->ntemps)
 		return -ERANGE;
 	o.sz = sizeof(o);
-	o.name = jr->rc->sys.temps[idx].name;
-	o.celsius = (double)jr->rc->sys.temps[idx].mc / 1000.0;
+	o.name = s->temps[idx].name;
+	o.celsius = (double)s->temps[idx].mc / 1000.0;
 	*info = o;
 	return 0;
+}
+
+static int disk_info(const struct res_system *s, size_t idx, struct joulestat_disk_resources *info)
+{
+	struct joulestat_disk_resources o = { 0 };
+	const struct res_disk *d;
+
+	if (!info || info->sz < sizeof(o))
+		return -EINVAL;
+	if (idx >= s->ndisks)
+		return -ERANGE;
+	d = &s->disks[idx];
+	o.sz = sizeof(o);
+	o.name = d->st.name;
+	o.read_bytes = d->st.read_sectors * 512;
+	o.write_bytes = d->st.write_sectors * 512;
+	o.read_bytes_per_s = per_s(d->read_bytes, s->interval_ns);
+	o.write_bytes_per_s = per_s(d->write_bytes, s->interval_ns);
+	o.busy_pct = pct(d->io_ms * 1000000, s->interval_ns);
+	*info = o;
+	return 0;
+}
+
+static int net_info(const struct res_system *s, size_t idx, struct joulestat_net_resources *info)
+{
+	struct joulestat_net_resources o = { 0 };
+	const struct res_net *n;
+
+	if (!info || info->sz < sizeof(o))
+		return -EINVAL;
+	if (idx >= s->nnets)
+		return -ERANGE;
+	n = &s->nets[idx];
+	o.sz = sizeof(o);
+	o.name = n->st.name;
+	o.rx_bytes = n->st.rx_bytes;
+	o.tx_bytes = n->st.tx_bytes;
+	o.rx_bytes_per_s = per_s(n->rx_bytes, s->interval_ns);
+	o.tx_bytes_per_s = per_s(n->tx_bytes, s->interval_ns);
+	*info = o;
+	return 0;
+}
+
+int joulestat_resources_system(const struct joulestat_resources *jr,
+			       struct joulestat_system_resources *info)
+{
+	if (!jr || !info)
+		return -EINVAL;
+	if (jr->rc->gen == 0)
+		return info->sz < sizeof(*info) ? -EINVAL : -ENODATA;
+	return sys_info(&jr->rc->sys, info);
+}
+
+int joulestat_resources_cpu(const struct joulestat_resources *jr, unsigned cpu,
+			    struct joulestat_cpu_resources *info)
+{
+	return jr ? cpu_info(&jr->rc->sys, cpu, info) : -EINVAL;
+}
+
+int joulestat_resources_temp(const struct joulestat_resources *jr, size_t idx,
+			     struct joulestat_temp_resources *info)
+{
+	return jr ? temp_info(&jr->rc->sys, idx, info) : -EINVAL;
 }
 
 int joulestat_resources_disk(const struct joulestat_resources *jr, size_t idx,
 			     struct joulestat_disk_resources *info)
 {
-	const struct res_disk *d;
-	struct joulestat_disk_resources o = { 0 };
-	uint64_t ival;
-
-	if (!jr || !info || info->sz < sizeof(o))
-		return -EINVAL;
-	if (idx >= jr->rc->sys.ndisks)
-		return -ERANGE;
-	d = &jr->rc->sys.disks[idx];
-	ival = jr->rc->sys.interval_ns;
-	o.sz = sizeof(o);
-	o.name = d->st.name;
-	o.read_bytes = d->st.read_sectors * 512;
-	o.write_bytes = d->st.write_sectors * 512;
-	o.read_bytes_per_s = per_s(d->read_bytes, ival);
-	o.write_bytes_per_s = per_s(d->write_bytes, ival);
-	o.busy_pct = pct(d->io_ms * 1000000, ival);
-	*info = o;
-	return 0;
+	return jr ? disk_info(&jr->rc->sys, idx, info) : -EINVAL;
 }
 
 int joulestat_resources_net(const struct joulestat_resources *jr, size_t idx,
 			    struct joulestat_net_resources *info)
 {
-	const struct res_net *n;
-	struct joulestat_net_resources o = { 0 };
-	uint64_t ival;
+	return jr ? net_info(&jr->rc->sys, idx, info) : -EINVAL;
+}
 
-	if (!jr || !info || info->sz < sizeof(o))
+/* ---- resources carried by snapshots ---- */
+
+/* An immutable copy of one system sample: the snapshot owns it. */
+struct res_snapshot {
+	struct res_system sys;		/* sys.cpus points at cpus[] */
+	struct res_cpu cpus[];
+};
+
+int joulestat_set_resources(struct joulestat *js, bool on)
+{
+	int r;
+
+	if (!js)
 		return -EINVAL;
-	if (idx >= jr->rc->sys.nnets)
-		return -ERANGE;
-	n = &jr->rc->sys.nets[idx];
-	ival = jr->rc->sys.interval_ns;
-	o.sz = sizeof(o);
-	o.name = n->st.name;
-	o.rx_bytes = n->st.rx_bytes;
-	o.tx_bytes = n->st.tx_bytes;
-	o.rx_bytes_per_s = per_s(n->rx_bytes, ival);
-	o.tx_bytes_per_s = per_s(n->tx_bytes, ival);
-	*info = o;
-	return 0;
+	if (!on) {
+		monitor_res_free(js);
+		return 0;
+	}
+	if (js->res)
+		return 0;
+	r = res_new(&js->fs, &js->log, 0, &js->res);
+	if (r < 0)
+		return r;
+	/* The baseline, so the first snapshot that carries them has rates. */
+	r = res_sample(js->res, now_ns());
+	if (r < 0)
+		monitor_res_free(js);
+	return r;
+}
+
+void monitor_res_free(struct joulestat *js)
+{
+	js->res = res_free(js->res);
+}
+
+struct res_snapshot *monitor_res_take(struct joulestat *js, uint64_t now)
+{
+	struct res_snapshot *rs;
+	const struct res_system *s;
+
+	if (!js->res || res_sample(js->res, now) < 0)
+		return NULL;
+	s = &js->res->sys;
+	rs = malloc(sizeof(*rs) + s->ncpus * sizeof(rs->cpus[0]));
+	if (!rs)
+		return NULL;
+	rs->sys = *s;
+	memcpy(rs->cpus, s->cpus, s->ncpus * sizeof(rs->cpus[0]));
+	rs->sys.cpus = rs->cpus;
+	return rs;
+}
+
+void res_snapshot_free(struct res_snapshot *rs)
+{
+	free(rs);
+}
+
+static const struct res_system *snap_sys(const struct joulestat_snapshot *snap)
+{
+	const struct res_snapshot *rs = snapshot_res(snap);
+
+	return rs ? &rs->sys : NULL;
+}
+
+int joulestat_snapshot_resources(const struct joulestat_snapshot *snap,
+				 struct joulestat_system_resources *info)
+{
+	const struct res_system *s = snap_sys(snap);
+
+	if (!snap || !info)
+		return -EINVAL;
+	return s ? sys_info(s, info) : -ENODATA;
+}
+
+int joulestat_snapshot_resources_cpu(const struct joulestat_snapshot *snap, unsigned cpu,
+				     struct joulestat_cpu_resources *info)
+{
+	const struct res_system *s = snap_sys(snap);
+
+	if (!snap || !info)
+		return -EINVAL;
+	return s ? cpu_info(s, cpu, info) : -ENODATA;
+}
+
+int joulestat_snapshot_resources_temp(const struct joulestat_snapshot *snap, size_t idx,
+				      struct joulestat_temp_resources *info)
+{
+	const struct res_system *s = snap_sys(snap);
+
+	if (!snap || !info)
+		return -EINVAL;
+	return s ? temp_info(s, idx, info) : -ENODATA;
+}
+
+int joulestat_snapshot_resources_disk(const struct joulestat_snapshot *snap, size_t idx,
+				      struct joulestat_disk_resources *info)
+{
+	const struct res_system *s = snap_sys(snap);
+
+	if (!snap || !info)
+		return -EINVAL;
+	return s ? disk_info(s, idx, info) : -ENODATA;
+}
+
+int joulestat_snapshot_resources_net(const struct joulestat_snapshot *snap, size_t idx,
+				     struct joulestat_net_resources *info)
+{
+	const struct res_system *s = snap_sys(snap);
+
+	if (!snap || !info)
+		return -EINVAL;
+	return s ? net_info(s, idx, info) : -ENODATA;
 }
 
 size_t joulestat_resources_thread_count(const struct joulestat_resources *jr)

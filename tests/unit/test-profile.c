@@ -8,6 +8,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -296,13 +299,94 @@ static void test_ranking_and_estimate(void **state)
 	assert_string_equal(prof_series_name(PROF_SERIES_MEMORY), "memory growth");
 }
 
+/* The session on this machine: a child that spins 300 ms, its own profile through the API. */
+static void test_session(void **state)
+{
+	struct joulestat_opts o = { .sz = sizeof(o), .sources = "model", .activity = "proc" };
+	struct joulestat_profile_opts po = { .sz = sizeof(po) };
+	struct joulestat_profile_info in = { .sz = sizeof(in) };
+	struct joulestat_profile_thread th = { .sz = sizeof(th) };
+	struct joulestat_profile_sample sm = { .sz = sizeof(sm) };
+	struct joulestat_correlation co = { .sz = sizeof(co) };
+	struct joulestat_profile_rule ru = { .sz = sizeof(ru) };
+	struct joulestat_profile *p = NULL;
+	struct joulestat *js = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	pid_t pid;
+
+	assert_int_equal(joulestat_new(&o, &js), 0);
+	po.pid = -1;
+	assert_int_equal(joulestat_profile_start(js, &po, &p), -EINVAL);
+	po.pid = 999999999;
+	assert_int_equal(joulestat_profile_start(js, &po, &p), -ESRCH);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct timespec t0, t;
+		volatile unsigned long x = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			for (int i = 0; i < 100000; i++)
+				x += (unsigned long)i;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		} while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 300000000L);
+		_exit(0);
+	}
+	po.pid = pid;
+	assert_int_equal(joulestat_profile_start(js, &po, &p), 0);
+	assert_int_equal(joulestat_profile_get(p, &in), -EAGAIN);
+	assert_null(joulestat_profile_evidence(p, 0));
+	assert_int_equal(joulestat_profile_set_gpu_util(p, 101), -EINVAL);
+	for (int i = 0; i < 5; i++) {
+		usleep(50000);
+		assert_int_equal(joulestat_profile_sample(p), 0);
+	}
+	assert_int_equal(joulestat_profile_stop(p), 0);
+	assert_int_equal(joulestat_profile_stop(p), -EALREADY);
+	assert_int_equal(joulestat_profile_sample(p), -EALREADY);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(joulestat_profile_get(p, &in), 0);
+	assert_int_equal(in.samples, 7);
+	assert_true(in.energy_estimated);
+	assert_int_equal(in.threads, 1);
+	assert_true(in.tree_energy_uj <= in.energy_uj);
+	assert_true(in.evidence == 5 && in.recommendations >= 1);
+	assert_non_null(strstr(joulestat_profile_evidence(p, 0), "decided by"));
+	assert_null(joulestat_profile_evidence(p, in.evidence));
+	assert_int_equal(joulestat_profile_thread_get(p, 0, &th), 0);
+	assert_int_equal(th.pid, pid);
+	assert_int_equal(th.tid, pid);
+	assert_true(th.oncpu_ns > 0 && th.energy_uj <= in.tree_energy_uj);
+	assert_int_equal(joulestat_profile_thread_get(p, 1, &th), -ERANGE);
+	assert_int_equal(joulestat_profile_sample_get(p, 0, &sm), 0);
+	assert_int_equal(sm.interval_ns, 0);
+	assert_int_equal(joulestat_profile_sample_get(p, 7, &sm), -ERANGE);
+	assert_int_equal(joulestat_profile_correlation(p, 3, &co), 0);
+	assert_string_equal(co.resource, "gpu");
+	assert_int_equal(joulestat_profile_correlation(p, 4, &co), -ERANGE);
+	assert_int_equal(joulestat_profile_rule(p, JOULESTAT_BOTTLENECK_GPU, &ru), 0);
+	assert_false(ru.applicable);
+	assert_int_equal(joulestat_profile_rule(p, JOULESTAT_BOTTLENECK_BALANCED, &ru), -ERANGE);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(joulestat_profile_write_json(p, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"format\":\"joulestat-profile\""));
+	assert_non_null(strstr(buf, "\"gpu_util_pct\":[null,null,"));
+	free(buf);
+	joulestat_profile_free(p);
+	joulestat_free(js);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pearson),	      cmocka_unit_test(test_cpu_bound),
 		cmocka_unit_test(test_io_bound),      cmocka_unit_test(test_contention),
 		cmocka_unit_test(test_memory_bound),  cmocka_unit_test(test_gpu_and_growth),
-		cmocka_unit_test(test_ranking_and_estimate),
+		cmocka_unit_test(test_ranking_and_estimate), cmocka_unit_test(test_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

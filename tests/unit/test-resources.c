@@ -323,12 +323,51 @@ static void test_public(void **state)
 	assert_null(joulestat_resources_free(NULL));
 }
 
+/* Snapshots carry the machine's resources once asked to, and keep them past the monitor. */
+static void test_snapshot_carries(void **state)
+{
+	struct joulestat_opts o = { .sz = sizeof(o), .sources = "model", .activity = "proc" };
+	struct joulestat_system_resources si = { .sz = sizeof(si) };
+	struct joulestat_cpu_resources ci = { .sz = sizeof(ci) };
+	struct joulestat_disk_resources di = { .sz = sizeof(di) };
+	struct joulestat_snapshot *a = NULL, *b = NULL;
+	struct joulestat *js = NULL;
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	assert_int_equal(joulestat_new(&o, &js), 0);
+	assert_int_equal(joulestat_sample(js, &a), 0);
+	assert_int_equal(joulestat_snapshot_resources(a, &si), -ENODATA);
+	assert_int_equal(joulestat_snapshot_resources_cpu(a, 0, &ci), -ENODATA);
+	assert_int_equal(joulestat_set_resources(NULL, true), -EINVAL);
+	assert_int_equal(joulestat_set_resources(js, true), 0);
+	assert_int_equal(joulestat_set_resources(js, true), 0); /* idempotent */
+	usleep(20000);
+	assert_int_equal(joulestat_sample(js, &b), 0);
+	js = joulestat_free(js);
+	/* b outlives the monitor, with everything it carries. */
+	assert_int_equal(joulestat_snapshot_resources(b, &si), 0);
+	assert_true(si.interval_ns >= 20000000ULL);
+	assert_true(si.ncpus >= (unsigned)ncpus);
+	assert_true(si.mem_total_bytes > 0 && si.mem_available_bytes <= si.mem_total_bytes);
+	assert_true(si.cpu_usage_pct >= 0 && si.cpu_usage_pct <= 100);
+	assert_int_equal(joulestat_snapshot_resources_cpu(b, 0, &ci), 0);
+	assert_true(ci.online);
+	assert_int_equal(joulestat_snapshot_resources_cpu(b, si.ncpus, &ci), -ERANGE);
+	if (si.ndisks)
+		assert_int_equal(joulestat_snapshot_resources_disk(b, 0, &di), 0);
+	assert_int_equal(joulestat_snapshot_resources_disk(b, si.ndisks, &di), -ERANGE);
+	si.sz = 3;
+	assert_int_equal(joulestat_snapshot_resources(b, &si), -EINVAL);
+	joulestat_snapshot_free(a);
+	joulestat_snapshot_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_system_first), cmocka_unit_test(test_system_rates),
 		cmocka_unit_test(test_tree),	     cmocka_unit_test(test_bad_files),
-		cmocka_unit_test(test_public),
+		cmocka_unit_test(test_public),	     cmocka_unit_test(test_snapshot_carries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,10 +65,11 @@ static void add_ns(struct timespec *t, uint64_t ns)
 }
 
 /*
- * Fork CMD held on a pipe: it execs once the write end closes. An exec
+ * Fork CMD held on a pipe: it execs once the write end closes, with the
+ * descriptor limits joulestat was started with (`nofile`, when set). An exec
  * failure comes back on a second pipe as the errno. Returns the pid or -errno.
  */
-static pid_t spawn_held(char **cmd, int *ret_go, int *ret_err)
+static pid_t spawn_held(char **cmd, int *ret_go, int *ret_err, const struct rlimit *nofile)
 {
 	int go[2], err[2];
 	pid_t pid;
@@ -97,6 +99,8 @@ static pid_t spawn_held(char **cmd, int *ret_go, int *ret_err)
 
 		close(go[1]);
 		close(err[0]);
+		if (nofile->rlim_max)
+			setrlimit(RLIMIT_NOFILE, nofile);
 		while (read(go[0], &c, 1) < 0 && errno == EINTR)
 			;
 		execvp(cmd[0], cmd);
@@ -216,6 +220,7 @@ int cmd_profile(int argc, char **argv, struct cli_common *common)
 	bool quiet = false;
 	struct timespec next;
 	int opt, r, go = -1, errfd = -1, wstatus = 0, ret = EXIT_RUNTIME, exec_errno = 0;
+	struct rlimit nofile = { 0 };
 	pid_t pid = -1;
 	char **cmd;
 
@@ -260,7 +265,17 @@ int cmd_profile(int argc, char **argv, struct cli_common *common)
 	r = cli_open_monitor(common, &js);
 	if (r < 0)
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
-	pid = spawn_held(cmd, &go, &errfd);
+	/*
+	 * The session keeps a file per thread open (half the soft limit at most):
+	 * raise the soft limit to the hard one, in this process only (the command
+	 * gets the limits joulestat was started with).
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+		struct rlimit more = { nofile.rlim_max, nofile.rlim_max };
+
+		setrlimit(RLIMIT_NOFILE, &more);
+	}
+	pid = spawn_held(cmd, &go, &errfd, &nofile);
 	if (pid < 0) {
 		cli_error("profile", "cannot start %s: %s", cmd[0], strerror((int)-pid));
 		goto out;

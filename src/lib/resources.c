@@ -34,10 +34,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "joulestat.h"
@@ -95,6 +98,8 @@ static ssize_t read_big(struct res_collector *rc, enum fsroot_base base, const c
 	}
 }
 
+static void close_fd(struct res_collector *rc, struct res_thread *t);
+
 int res_new(const struct fsroot *fs, const struct logger *log, uint32_t root_pid,
 	    struct res_collector **ret)
 {
@@ -123,6 +128,14 @@ int res_new(const struct fsroot *fs, const struct logger *log, uint32_t root_pid
 		return -ENOMEM;
 	}
 	rc->root_pid = root_pid;
+	rc->proc_real = fsroot_is_real(&rc->fs, FS_PROC);
+	{
+		struct rlimit rl;
+
+		/* Half the caller's descriptors at most: the rest are its own. */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+			rc->fd_budget = rl.rlim_cur == RLIM_INFINITY ? 65536 : (size_t)rl.rlim_cur / 2;
+	}
 	*ret = rc;
 	return 0;
 }
@@ -131,6 +144,8 @@ struct res_collector *res_free(struct res_collector *rc)
 {
 	if (!rc)
 		return NULL;
+	for (size_t i = 0; i < rc->nthreads; i++)
+		close_fd(rc, &rc->threads[i]);
 	fsroot_done(&rc->fs);
 	free(rc->buf);
 	free(rc->sys.cpus);
@@ -658,51 +673,69 @@ out:
 	return r;
 }
 
-static struct res_thread *thread_find(struct res_collector *rc, uint32_t tid)
+/* The thread `tid` among threads[0..n), which are sorted by tid. */
+static struct res_thread *thread_find(struct res_collector *rc, size_t n, uint32_t tid)
 {
 	struct res_thread key = { .tid = tid };
 
-	if (!rc->nthreads)
+	if (!n)
 		return NULL;
-	return bsearch(&key, rc->threads, rc->nthreads, sizeof(key), cmp_thread);
+	return bsearch(&key, rc->threads, n, sizeof(key), cmp_thread);
 }
 
-/* Read one thread's four files into *t (its cumulative fields). -errno when it is gone. */
-static int read_thread(struct res_collector *rc, uint32_t tgid, uint32_t tid, struct res_thread *t)
+/*
+ * A thread's schedstat: on its kept fd (pread; ESRCH once the thread is
+ * reaped, whatever its number now names), else by path. -errno when gone.
+ */
+static int read_sched(struct res_collector *rc, const struct res_thread *t, struct schedstat *ret)
+{
+	char rel[96];
+	ssize_t len;
+
+	if (t->fd >= 0) {
+		struct stat st;
+
+		/*
+		 * A fixture tree marks an exited thread by removing its directory; an
+		 * open file of it would still read. /proc answers ESRCH itself.
+		 */
+		if (!rc->proc_real && fstat(t->fd, &st) == 0 && st.st_nlink == 0)
+			return -ESRCH;
+		len = fd_read_all(t->fd, rc->buf, rc->buf_size);
+	} else {
+		snprintf(rel, sizeof(rel), "%u/task/%u/schedstat", t->tgid, t->tid);
+		len = fsroot_read(&rc->fs, FS_PROC, rel, rc->buf, rc->buf_size);
+	}
+	if (len < 0)
+		return (int)len;
+	return parse_schedstat(rc->buf, (size_t)len, ret);
+}
+
+/* Read a thread's stat, status and io into *t (its cumulative fields). -errno when it is gone. */
+static int read_files(struct res_collector *rc, struct res_thread *t)
 {
 	struct task_stat ts;
-	struct schedstat ss;
 	struct task_status st;
 	struct task_io io;
 	char rel[96];
 	ssize_t len;
 	int r;
 
-	snprintf(rel, sizeof(rel), "%u/task/%u/stat", tgid, tid);
+	snprintf(rel, sizeof(rel), "%u/task/%u/stat", t->tgid, t->tid);
 	len = fsroot_read(&rc->fs, FS_PROC, rel, rc->buf, rc->buf_size);
 	if (len < 0)
 		return (int)len;
 	if ((r = parse_task_stat(rc->buf, (size_t)len, &ts)) < 0)
 		goto malformed;
-	snprintf(rel, sizeof(rel), "%u/task/%u/schedstat", tgid, tid);
-	len = fsroot_read(&rc->fs, FS_PROC, rel, rc->buf, rc->buf_size);
-	if (len < 0)
-		return (int)len;
-	if ((r = parse_schedstat(rc->buf, (size_t)len, &ss)) < 0)
-		goto malformed;
-	snprintf(rel, sizeof(rel), "%u/task/%u/status", tgid, tid);
+	snprintf(rel, sizeof(rel), "%u/task/%u/status", t->tgid, t->tid);
 	len = fsroot_read(&rc->fs, FS_PROC, rel, rc->buf, rc->buf_size);
 	if (len < 0)
 		return (int)len;
 	if ((r = parse_task_status(rc->buf, (size_t)len, &st)) < 0)
 		goto malformed;
-	t->tgid = tgid;
-	t->tid = tid;
 	t->start_ticks = ts.starttime_ticks;
 	strscpy(t->name, st.name, sizeof(t->name));
 	t->state = ts.state;
-	t->oncpu_ns = ss.oncpu_ns;
-	t->wait_ns = ss.wait_ns;
 	t->utime_ticks = ts.utime_ticks;
 	t->stime_ticks = ts.stime_ticks;
 	t->minflt = ts.minflt;
@@ -711,8 +744,9 @@ static int read_thread(struct res_collector *rc, uint32_t tgid, uint32_t tid, st
 	t->nonvol_ctxt = st.nonvoluntary_ctxt;
 	t->rss_bytes = st.vm_rss_bytes;
 	t->vsz_bytes = st.vm_size_bytes;
+	t->rss_gen = rc->gen + 1;
 	/* io is ptrace-guarded: another user's process reads EACCES. Zeros then, said once. */
-	snprintf(rel, sizeof(rel), "%u/task/%u/io", tgid, tid);
+	snprintf(rel, sizeof(rel), "%u/task/%u/io", t->tgid, t->tid);
 	len = fsroot_read(&rc->fs, FS_PROC, rel, rc->buf, rc->buf_size);
 	r = len < 0 ? (int)len : parse_task_io(rc->buf, (size_t)len, &io);
 	if (r < 0) {
@@ -753,56 +787,257 @@ static void thread_delta(struct res_thread *t, const struct res_thread *p)
 #undef D
 }
 
-static int sample_tree(struct res_collector *rc)
+/* Nothing happened to it in this interval. */
+static void thread_zero(struct res_thread *t)
 {
-	struct res_thread *next = NULL;
-	size_t nnext = 0, cap = 0;
+	thread_delta(t, t);
+}
+
+static void close_fd(struct res_collector *rc, struct res_thread *t)
+{
+	if (t->fd >= 0) {
+		close(t->fd);
+		t->fd = -1;
+		rc->nfds--;
+	}
+}
+
+/* Keep the schedstat file open while the budget allows: a pread is cheaper than a path walk. */
+static void keep_fd(struct res_collector *rc, struct res_thread *t)
+{
+	char rel[96];
+	int fd;
+
+	t->fd = -1;
+	if (rc->nfds >= rc->fd_budget)
+		return;
+	snprintf(rel, sizeof(rel), "%u/task/%u/schedstat", t->tgid, t->tid);
+	fd = fsroot_open(&rc->fs, FS_PROC, rel, O_RDONLY);
+	if (fd < 0)
+		return;
+	t->fd = fd;
+	rc->nfds++;
+}
+
+/*
+ * A thread found by listing: read it whole. Born after the first sample, all
+ * its counters are this interval's (it had none at the previous sample).
+ */
+static int add_thread(struct res_collector *rc, uint32_t tgid, uint32_t tid)
+{
+	struct res_thread t = { .tgid = tgid, .tid = tid, .fd = -1 };
+	struct schedstat ss;
 	int r;
 
-	r = find_tree(rc);
-	if (r < 0)
+	if ((r = read_sched(rc, &t, &ss)) < 0 || (r = read_files(rc, &t)) < 0)
 		return r;
+	t.oncpu_ns = ss.oncpu_ns;
+	t.wait_ns = ss.wait_ns;
+	t.timeslices = ss.timeslices;
+	if (rc->gen > 0) {
+		static const struct res_thread none = { 0 };
+
+		thread_delta(&t, &none);
+	}
+	t.alive = true;
+	t.gen = rc->gen + 1;
+	if (rc->nthreads == rc->threads_cap) {
+		size_t nc = rc->threads_cap ? rc->threads_cap * 2 : 64;
+		struct res_thread *nv = realloc(rc->threads, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		rc->threads = nv;
+		rc->threads_cap = nc;
+	}
+	keep_fd(rc, &t);
+	rc->threads[rc->nthreads++] = t;
+	return 0;
+}
+
+/* tgids of the known threads that ran this interval, or all known tgids; sorted, unique. */
+static uint32_t *known_tgids(const struct res_collector *rc, bool ran_only, size_t *ret_n)
+{
+	uint32_t *v = malloc((rc->nthreads + 1) * sizeof(*v));
+	size_t n = 0, k = 0;
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < rc->nthreads; i++)
+		if (rc->threads[i].alive && (!ran_only || rc->threads[i].gen == rc->gen + 1))
+			v[n++] = rc->threads[i].tgid;
+	qsort(v, n, sizeof(*v), cmp_u32);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || v[k - 1] != v[i])
+			v[k++] = v[i];
+	*ret_n = k;
+	return v;
+}
+
+/* List task/ of the tree's processes that are new or ran, and add threads not yet known. */
+static int discover_threads(struct res_collector *rc)
+{
+	uint32_t *known, *ran;
+	size_t nknown, nran, before = rc->nthreads;
+	int r = -ENOMEM;
+
+	known = known_tgids(rc, false, &nknown);
+	ran = known_tgids(rc, true, &nran);
+	if (!known || !ran)
+		goto out;
+	r = 0;
 	for (size_t i = 0; i < rc->ntree; i++) {
+		uint32_t tgid = rc->tree[i];
 		char rel[48];
 		struct dirent *de;
 		DIR *d;
 
-		snprintf(rel, sizeof(rel), "%u/task", rc->tree[i]);
+		/* Only a thread that runs can clone: a process none of whose threads ran has no new one. */
+		if (has_u32(known, nknown, tgid) && !has_u32(ran, nran, tgid))
+			continue;
+		snprintf(rel, sizeof(rel), "%u/task", tgid);
 		d = fsroot_opendir(&rc->fs, FS_PROC, rel);
 		if (!d)
 			continue; /* exited */
 		while ((de = readdir(d))) {
 			uint32_t tid = dir_pid(de->d_name);
-			struct res_thread t = { 0 }, *p;
+			bool seen = false;
 
-			if (!tid || read_thread(rc, rc->tree[i], tid, &t) < 0)
+			if (!tid)
 				continue;
-			p = thread_find(rc, tid);
-			if (p && p->start_ticks == t.start_ticks && rc->gen > 0)
-				thread_delta(&t, p);
-			t.gen = rc->gen + 1;
-			t.alive = true;
-			if (nnext == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				struct res_thread *nv = realloc(next, nc * sizeof(*nv));
+			{
+				/* threads[0..before) are sorted by tid (the last sample sorted them). */
+				const struct res_thread *p = thread_find(rc, before, tid);
 
-				if (!nv) {
-					closedir(d);
-					free(next);
-					return -ENOMEM;
-				}
-				next = nv;
-				cap = nc;
+				seen = p && p->alive;
 			}
-			next[nnext++] = t;
+			if (seen)
+				continue;
+			r = add_thread(rc, tgid, tid);
+			if (r == -ENOMEM) {
+				closedir(d);
+				goto out;
+			}
+			r = 0; /* gone meanwhile: normal */
 		}
 		closedir(d);
 	}
-	qsort(next, nnext, sizeof(*next), cmp_thread);
-	free(rc->threads);
-	rc->threads = next;
-	rc->nthreads = nnext;
-	rc->threads_cap = cap;
+out:
+	free(known);
+	free(ran);
+	return r;
+}
+
+struct rss_ref {
+	uint32_t tgid;
+	size_t idx;
+};
+
+static int cmp_rss_ref(const void *a, const void *b)
+{
+	const struct rss_ref *x = a, *y = b;
+
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+/*
+ * Memory is the process's: a thread that ran had its status read, with its
+ * process's RSS; give that figure to the process's other threads.
+ */
+static void share_rss(struct res_collector *rc)
+{
+	struct rss_ref *v;
+	size_t n = 0;
+
+	for (size_t i = 0; i < rc->nthreads; i++)
+		n += rc->threads[i].rss_gen == rc->gen + 1;
+	if (n == 0)
+		return;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return; /* the figures stay one interval older */
+	n = 0;
+	for (size_t i = 0; i < rc->nthreads; i++)
+		if (rc->threads[i].rss_gen == rc->gen + 1)
+			v[n++] = (struct rss_ref){ rc->threads[i].tgid, i };
+	qsort(v, n, sizeof(*v), cmp_rss_ref);
+	for (size_t i = 0; i < rc->nthreads; i++) {
+		struct res_thread *t = &rc->threads[i];
+		struct rss_ref key = { t->tgid, 0 }, *hit;
+
+		if (t->rss_gen == rc->gen + 1)
+			continue;
+		hit = bsearch(&key, v, n, sizeof(*v), cmp_rss_ref);
+		if (hit) {
+			t->rss_bytes = rc->threads[hit->idx].rss_bytes;
+			t->vsz_bytes = rc->threads[hit->idx].vsz_bytes;
+		}
+	}
+	free(v);
+}
+
+/*
+ * The tree's threads. Known threads cost one schedstat read: one that did
+ * not run (on-CPU time and timeslices unchanged) cannot have changed its
+ * counters or state, so its other files are not read. New threads are
+ * looked for only when the host's fork counter moved.
+ */
+static int sample_tree(struct res_collector *rc)
+{
+	bool forked = rc->gen == 0 || rc->sys.stat.forks != rc->tree_forks;
+	size_t k = 0;
+	int r;
+
+	for (size_t i = 0; i < rc->nthreads; i++) {
+		struct res_thread *t = &rc->threads[i], n;
+		struct schedstat ss;
+
+		thread_zero(t);
+		if (read_sched(rc, t, &ss) < 0) {
+			t->alive = false;
+			continue;
+		}
+		if (ss.oncpu_ns == t->oncpu_ns && ss.timeslices == t->timeslices)
+			continue; /* did not run */
+		n = *t;
+		if (read_files(rc, &n) < 0) {
+			t->alive = false;
+			continue;
+		}
+		n.oncpu_ns = ss.oncpu_ns;
+		n.wait_ns = ss.wait_ns;
+		n.timeslices = ss.timeslices;
+		if (n.start_ticks != t->start_ticks) {
+			/* Read by path, the number now names another thread: a new one. */
+			static const struct res_thread none = { 0 };
+
+			thread_delta(&n, &none);
+		} else {
+			thread_delta(&n, t);
+		}
+		n.gen = rc->gen + 1;
+		*t = n;
+	}
+	if (forked) {
+		r = find_tree(rc);
+		if (r < 0)
+			return r;
+		r = discover_threads(rc);
+		if (r < 0)
+			return r;
+		rc->tree_forks = rc->sys.stat.forks;
+	}
+	/* Drop the threads that are gone; keep the rest sorted. */
+	for (size_t i = 0; i < rc->nthreads; i++) {
+		if (!rc->threads[i].alive) {
+			close_fd(rc, &rc->threads[i]);
+			continue;
+		}
+		rc->threads[k++] = rc->threads[i];
+	}
+	rc->nthreads = k;
+	qsort(rc->threads, rc->nthreads, sizeof(*rc->threads), cmp_thread);
+	share_rss(rc);
 	return 0;
 }
 

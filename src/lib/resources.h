@@ -118,7 +118,10 @@ struct res_thread {
 	uint64_t d_rchar;
 	uint64_t d_wchar;
 	uint64_t d_syscw;
-	uint64_t gen;			/* sample in which it was last seen */
+	uint64_t timeslices;		/* schedstat: with oncpu_ns, tells whether it ran */
+	uint64_t gen;			/* sample in which it last ran (its files were read) */
+	uint64_t rss_gen;		/* sample whose status gave rss_bytes */
+	int fd;				/* kept schedstat fd, or -1 */
 	bool alive;			/* seen in the last sample */
 };
 
@@ -142,6 +145,9 @@ struct res_collector {
 	size_t noutside, outside_cap;
 	uint32_t *tree;			/* tgids in the tree this sample */
 	size_t ntree, tree_cap;
+	uint64_t tree_forks;		/* /proc/stat "processes" when the tree was last listed */
+	size_t nfds, fd_budget;		/* kept schedstat fds, and how many may be kept */
+	bool proc_real;			/* <procfs> is /proc (not a fixture tree) */
 	unsigned warned;		/* RES_WARN_* already logged */
 };
 

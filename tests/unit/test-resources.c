@@ -183,7 +183,10 @@ static void test_tree(void **state)
 	tu_write(dir, "proc/4300/task/4300/schedstat", "5000000 0 1\n");
 	tu_write(dir, "proc/4300/task/4300/status",
 		 "Name:\tld\nState:\tR (running)\nTgid:\t4300\nPid:\t4300\nPPid:\t4200\n");
-	/* No io file for ld: its I/O reads as 0 without failing the thread. */
+	/* The fork counter moved: the tree is listed again. No io file for ld: its I/O is 0. */
+	tu_write(dir, "proc/stat",
+		 "cpu  100 0 50 800 10 0 0 0 0 0\ncpu0 50 0 25 400 5 0 0 0 0 0\n"
+		 "cpu1 50 0 25 400 5 0 0 0 0 0\nintr 1000 0 0\nctxt 5000\nprocesses 99999\n");
 	assert_int_equal(res_sample(rc, SEC + SEC / 10), 0);
 	assert_int_equal(rc->ntree, 4);
 	assert_int_equal(rc->nthreads, 5);
@@ -194,8 +197,16 @@ static void test_tree(void **state)
 	assert_int_equal(t->state, 'S'); /* from stat, unchanged */
 	t = thread(rc, 4300);
 	assert_non_null(t);
-	assert_int_equal(t->d_oncpu_ns, 0); /* first seen: a baseline */
+	/* Born after the first sample: all its time is this interval's. */
+	assert_int_equal(t->d_oncpu_ns, 5000000);
+	assert_int_equal(t->d_utime_ticks, 1);
 	assert_int_equal(t->read_bytes, 0);
+	/* Threads that did not run keep their counters, with nothing over the interval. */
+	t = thread(rc, 4001);
+	assert_int_equal(t->d_oncpu_ns, 0);
+	assert_int_equal(t->oncpu_ns, 3400000000ULL);
+	/* The worker's status gave its process's new RSS to both of its threads. */
+	assert_int_equal(t->rss_bytes, 205000ULL * 1024);
 
 	/* cc1 exits: its threads leave the list; the tree keeps the rest. */
 	snprintf(path, sizeof(path), "%s/proc/4001", dir);

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct task_io io;
 
-	if (parse_task_io((const char *)data, size, &io) == 0 && size < 16)
-		abort(); /* "rchar: 0\nwchar: 0" at least */
+	if (parse_task_io((const char *)data, size, &io) == 0 && size < 15)
+		abort(); /* "rchar:0\nwchar:0" at least: 15 bytes */
 	return 0;
 }

@@ -341,7 +341,7 @@ static void sample_temps(struct res_collector *rc)
 
 		snprintf(rel, sizeof(rel), "class/thermal/%s/type", zones[i]);
 		fsroot_read_line(&rc->fs, FS_SYS, rel, type, sizeof(type));
-		snprintf(name, sizeof(name), "%s%s%s", zones[i], type[0] ? " " : "", type);
+		snprintf(name, sizeof(name), "%.31s%s%.31s", zones[i], type[0] ? " " : "", type);
 		snprintf(rel, sizeof(rel), "class/thermal/%s/temp", zones[i]);
 		add_temp(rc, name, FS_SYS, rel);
 	}

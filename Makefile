@@ -8,6 +8,10 @@
 BUILD_DEPS := meson ninja-build pkg-config gcc clang llvm libbpf-dev bpftool libyaml-dev \
 	libelf-dev zlib1g-dev
 TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps
+# the man page test renders libjoulestat(3); the example builds with make
+TEST_DEPS += man-db
+TEST_DEPS += groff-base
+TEST_DEPS += make
 # The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
 TEST_DEPS += chromium
 

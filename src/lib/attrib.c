@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "attrib.h"
+#include "radix.h"
 #include "util.h"
 
 typedef unsigned __int128 u128;
@@ -174,20 +175,38 @@ static void rem_select(struct rem_slot *s, size_t n, size_t k)
 static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_t total_w,
 		      uint64_t *out, struct rem_slot *scratch)
 {
-	uint64_t given = 0, left;
+	uint64_t given = 0, left, max_w = 0;
 	size_t nrem = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		u128 p = (u128)amount * weight[i];
-		uint64_t q = (uint64_t)(p / total_w);
+	for (size_t i = 0; i < n; i++)
+		max_w = MAX(max_w, weight[i]);
+	if (max_w == 0 || amount <= UINT64_MAX / max_w) {
+		/*
+		 * The usual case (an interval's µJ times its ns fit in 64 bits):
+		 * the same quotients and remainders without 128-bit division,
+		 * which was most of the cost at 10 000 tasks.
+		 */
+		for (size_t i = 0; i < n; i++) {
+			uint64_t p = amount * weight[i], q = p / total_w, r = p - q * total_w;
 
-		out[i] = q;
-		given += q;
-		if (p - (u128)q * total_w)
-			scratch[nrem++] = (struct rem_slot){
-				.rem = (uint64_t)(p - (u128)q * total_w),
-				.idx = i,
-			};
+			out[i] = q;
+			given += q;
+			if (r)
+				scratch[nrem++] = (struct rem_slot){ .rem = r, .idx = i };
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			u128 p = (u128)amount * weight[i];
+			uint64_t q = (uint64_t)(p / total_w);
+
+			out[i] = q;
+			given += q;
+			if (p - (u128)q * total_w)
+				scratch[nrem++] = (struct rem_slot){
+					.rem = (uint64_t)(p - (u128)q * total_w),
+					.idx = i,
+				};
+		}
 	}
 	/*
 	 * Σ remainders == left × W with each remainder < W, so more than `left`
@@ -233,38 +252,19 @@ static uint64_t sat_u64(u128 v)
 	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 
-static int task_key_cmp(const struct task_key *a, const struct task_key *b)
-{
-	if (a->tgid != b->tgid)
-		return a->tgid < b->tgid ? -1 : 1;
-	if (a->tid != b->tid)
-		return a->tid < b->tid ? -1 : 1;
-	if (a->start_ns != b->start_ns)
-		return a->start_ns < b->start_ns ? -1 : 1;
-	return 0;
-}
-
-struct keyed {
-	struct task_key key;
-	uint32_t idx;
-};
-
-static int keyed_cmp(const void *a, const void *b)
-{
-	const struct keyed *x = a, *y = b;
-	int r = task_key_cmp(&x->key, &y->key);
-
-	if (r)
-		return r;
-	/* Duplicate keys (a collector bug) still sort deterministically. */
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 /* Working memory for one attrib_split(), sized for the sample, reused per domain. */
 struct work {
 	uint32_t *order;	/* [ntasks] task indices in key order */
-	u128 *busy;		/* [ntasks] Σ ns on the current domain's CPUs */
+	uint32_t *rank;		/* [ntasks] a task's position in key order: order[rank[t]] == t */
+	u128 *busy;		/* [ntasks] by rank: Σ ns on the current domain's CPUs */
 	uint32_t *slot_task;	/* [ntasks] tasks with busy time, in key order */
+	u128 *slot_busy;	/* [ntasks] their busy time */
+	/* slot_task/slot_busy and these describe the CPU set of the last domain split. */
+	bool cached;
+	enum scope cached_scope;
+	struct cpuset cached_cpus;
+	size_t cached_m;
+	u128 cached_busy, cached_idle, cached_lost, cached_irq;
 	uint64_t *w;		/* [ntasks + 2] weights */
 	uint64_t *out;		/* [ntasks + 2] apportioned µJ */
 	struct rem_slot *rem;	/* [ntasks + 2] */
@@ -273,8 +273,10 @@ struct work {
 static void work_free(struct work *w)
 {
 	free(w->order);
+	free(w->rank);
 	free(w->busy);
 	free(w->slot_task);
+	free(w->slot_busy);
 	free(w->w);
 	free(w->out);
 	free(w->rem);
@@ -283,28 +285,41 @@ static void work_free(struct work *w)
 static int work_init(struct work *w, const struct activity_sample *s)
 {
 	size_t n = s->ntasks;
-	struct keyed *k = NULL;
+	struct radix_key *k = NULL;
+	uint32_t *tmp = NULL;
 
 	memset(w, 0, sizeof(*w));
 	w->order = calloc(n ? n : 1, sizeof(*w->order));
 	w->busy = calloc(n ? n : 1, sizeof(*w->busy));
 	w->slot_task = calloc(n ? n : 1, sizeof(*w->slot_task));
+	w->rank = calloc(n ? n : 1, sizeof(*w->rank));
+	w->slot_busy = calloc(n ? n : 1, sizeof(*w->slot_busy));
 	w->w = calloc(n + 2, sizeof(*w->w));
 	w->out = calloc(n + 2, sizeof(*w->out));
 	w->rem = calloc(n + 2, sizeof(*w->rem));
-	k = calloc(n ? n : 1, sizeof(*k));
-	if (!w->order || !w->busy || !w->slot_task || !w->w || !w->out || !w->rem || !k) {
+	k = malloc((n ? n : 1) * sizeof(*k));
+	tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	if (!w->order || !w->busy || !w->slot_task || !w->w || !w->out || !w->rem || !k || !tmp ||
+	    !w->rank || !w->slot_busy) {
 		free(k);
+		free(tmp);
 		work_free(w);
 		memset(w, 0, sizeof(*w));
 		return -ENOMEM;
 	}
+	/* Task key order; duplicate keys (a collector bug) keep their sample order. */
+	for (size_t i = 0; i < n; i++) {
+		k[i] = (struct radix_key){
+			.hi = (uint64_t)s->tasks[i].key.tgid << 32 | s->tasks[i].key.tid,
+			.lo = s->tasks[i].key.start_ns,
+		};
+		w->order[i] = (uint32_t)i;
+	}
+	radix_sort(k, w->order, tmp, n);
 	for (size_t i = 0; i < n; i++)
-		k[i] = (struct keyed){ .key = s->tasks[i].key, .idx = (uint32_t)i };
-	qsort(k, n, sizeof(*k), keyed_cmp);
-	for (size_t i = 0; i < n; i++)
-		w->order[i] = k[i].idx;
+		w->rank[w->order[i]] = (uint32_t)i;
 	free(k);
+	free(tmp);
 	return 0;
 }
 
@@ -352,30 +367,53 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 		return 0;
 	}
 
-	memset(wk->busy, 0, s->ntasks * sizeof(*wk->busy));
-	for (size_t i = 0; i < s->nrows; i++) {
-		const struct activity_row *r = &s->rows[i];
+	/*
+	 * Domains of one socket (package, core, uncore, dram) share a CPU set,
+	 * and whole-machine ones share all CPUs: the busy time of the previous
+	 * domain's set is reused when this one's is the same.
+	 */
+	if (wk->cached && wk->cached_scope == sc &&
+	    (sc == SCOPE_MACHINE || memcmp(&wk->cached_cpus, d->cpus, sizeof(*d->cpus)) == 0)) {
+		m = wk->cached_m;
+		busy_sum = wk->cached_busy;
+		idle = wk->cached_idle;
+		lost = wk->cached_lost;
+		irq = wk->cached_irq;
+	} else {
+		memset(wk->busy, 0, s->ntasks * sizeof(*wk->busy));
+		for (size_t i = 0; i < s->nrows; i++) {
+			const struct activity_row *r = &s->rows[i];
 
-		if (cpu_in(sc, d->cpus, r->cpu))
-			wk->busy[r->task] += r->ns;
-	}
-	for (unsigned c = 0; c < s->ncpus; c++) {
-		if (!cpu_in(sc, d->cpus, c))
-			continue;
-		if (s->idle_ns)
-			idle += s->idle_ns[c];
-		if (s->lost_ns)
-			lost += s->lost_ns[c];
-		if (s->irq_ns)
-			irq += s->irq_ns[c];
-	}
-	for (size_t i = 0; i < s->ntasks; i++) {
-		uint32_t t = wk->order[i];
-
-		if (wk->busy[t]) {
-			wk->slot_task[m++] = t;
-			busy_sum += wk->busy[t];
+			/* By rank, so that the pass below reads in key order, sequentially. */
+			if (cpu_in(sc, d->cpus, r->cpu))
+				wk->busy[wk->rank[r->task]] += r->ns;
 		}
+		for (unsigned c = 0; c < s->ncpus; c++) {
+			if (!cpu_in(sc, d->cpus, c))
+				continue;
+			if (s->idle_ns)
+				idle += s->idle_ns[c];
+			if (s->lost_ns)
+				lost += s->lost_ns[c];
+			if (s->irq_ns)
+				irq += s->irq_ns[c];
+		}
+		for (size_t i = 0; i < s->ntasks; i++) {
+			if (wk->busy[i]) {
+				wk->slot_task[m] = wk->order[i];
+				wk->slot_busy[m++] = wk->busy[i];
+				busy_sum += wk->busy[i];
+			}
+		}
+		wk->cached = true;
+		wk->cached_scope = sc;
+		if (sc == SCOPE_SOCKET)
+			wk->cached_cpus = *d->cpus;
+		wk->cached_m = m;
+		wk->cached_busy = busy_sum;
+		wk->cached_idle = idle;
+		wk->cached_lost = lost;
+		wk->cached_irq = irq;
 	}
 	l->busy_ns = sat_u64(busy_sum);
 	l->idle_ns = sat_u64(idle);
@@ -400,7 +438,7 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 	 */
 	shift = weight_shift(total);
 	for (size_t i = 0; i < m; i++) {
-		wk->w[i] = (uint64_t)(wk->busy[wk->slot_task[i]] >> shift);
+		wk->w[i] = (uint64_t)(wk->slot_busy[i] >> shift);
 		busy_w += wk->w[i];
 	}
 	idle_w = (uint64_t)(idle >> shift);
@@ -458,7 +496,7 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 
 		l->rows[i] = (struct attrib_row){
 			.task = t,
-			.busy_ns = sat_u64(wk->busy[t]),
+			.busy_ns = sat_u64(wk->slot_busy[i]),
 			.energy_uj = wk->out[i],
 		};
 		l->tasks_uj += wk->out[i];
@@ -502,6 +540,7 @@ struct attrib_result *attrib_result_free(struct attrib_result *r)
 			free(r->ledgers[i].rows);
 	free(r->ledgers);
 	free(r->tasks);
+	free(r->order);
 	free(r);
 	return NULL;
 }
@@ -557,6 +596,9 @@ int attrib_split(const struct activity_sample *s, const struct attrib_domain *do
 		}
 	}
 
+	/* The key order is the result's too: grouping reuses it instead of sorting again. */
+	r->order = wk.order;
+	wk.order = NULL;
 	*ret = r;
 	r = NULL;
 	err = 0;

@@ -142,6 +142,8 @@ struct attrib_result {
 	uint64_t interval_ns;		/* end_ns - start_ns of the sample */
 	size_t ntasks;			/* == the sample's ntasks */
 	struct attrib_task_total *tasks; /* [ntasks], indexed like the sample's tasks[] */
+	/* [ntasks] task indices in task key order (tgid, tid, start_ns): for grouping. */
+	uint32_t *order;
 	size_t nledgers;		/* == ndomains, in input order */
 	struct attrib_ledger *ledgers;
 	/* Host ledger over the in_total domains: delta == tasks + idle + unattributed. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "radix.h"
 #include "util.h"
 
 static const char *const group_names[] = {
@@ -43,8 +44,6 @@ int group_by_from_name(const char *name, enum group_by *ret)
 }
 
 struct member {
-	struct group_key key;
-	struct task_key tkey;
 	uint32_t task;
 	uint64_t energy_uj;
 	bool estimated;
@@ -55,44 +54,8 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return a < b ? -1 : a > b;
 }
 
-/* Unset fields are zero, so comparing every field compares the `by` ones. */
-static int group_key_cmp(const struct group_key *a, const struct group_key *b)
-{
-	int r;
 
-	if ((r = cmp_u64(a->tgid, b->tgid)) || (r = cmp_u64(a->tid, b->tid)) ||
-	    (r = cmp_u64(a->start_ns, b->start_ns)))
-		return r;
-	if ((r = strncmp(a->comm, b->comm, sizeof(a->comm))))
-		return r < 0 ? -1 : 1;
-	if ((r = cmp_u64(a->cgroup_id, b->cgroup_id)) || (r = cmp_u64(a->uid, b->uid)) ||
-	    (r = cmp_u64(a->class_id, b->class_id)))
-		return r;
-	return 0;
-}
 
-/* Sorts member indices (cheaper to move than members) by group key, then task key. */
-static int member_cmp(const void *pa, const void *pb, void *ctx)
-{
-	const struct member *m = ctx;
-	const struct member *a = &m[*(const uint32_t *)pa], *b = &m[*(const uint32_t *)pb];
-	int r;
-
-	if ((r = group_key_cmp(&a->key, &b->key)) || (r = cmp_u64(a->tkey.tgid, b->tkey.tgid)) ||
-	    (r = cmp_u64(a->tkey.tid, b->tkey.tid)) ||
-	    (r = cmp_u64(a->tkey.start_ns, b->tkey.start_ns)))
-		return r;
-	return cmp_u64(a->task, b->task);
-}
-
-static int group_row_cmp(const void *pa, const void *pb)
-{
-	const struct group_row *a = pa, *b = pb;
-
-	if (a->energy_uj != b->energy_uj)
-		return a->energy_uj > b->energy_uj ? -1 : 1;
-	return group_key_cmp(&a->key, &b->key);
-}
 
 /* A thread-group leader seen in the interval: (tgid, start). */
 struct leader {
@@ -127,35 +90,6 @@ static uint64_t leader_start(const struct leader *l, size_t n, uint32_t tgid, ui
 	return 0;
 }
 
-static void make_key(enum group_by by, const struct activity_task *t, uint64_t proc_start_ns,
-		     uint64_t class_id, struct group_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	switch (by) {
-	case GROUP_PROCESS:
-		k->tgid = t->key.tgid;
-		k->start_ns = proc_start_ns;
-		break;
-	case GROUP_THREAD:
-		k->tgid = t->key.tgid;
-		k->tid = t->key.tid;
-		k->start_ns = t->key.start_ns;
-		break;
-	case GROUP_COMM:
-		/* The collector's comm may fill all 16 bytes: copy bounded, always terminated. */
-		memcpy(k->comm, t->comm, strnlen(t->comm, sizeof(t->comm) - 1));
-		break;
-	case GROUP_CGROUP:
-		k->cgroup_id = t->cgroup_id;
-		break;
-	case GROUP_USER:
-		k->uid = t->uid;
-		break;
-	case GROUP_CLASS:
-		k->class_id = class_id;
-		break;
-	}
-}
 
 struct group_result *group_result_free(struct group_result *g)
 {
@@ -167,6 +101,167 @@ struct group_result *group_result_free(struct group_result *g)
 	return NULL;
 }
 
+/* Bytes as a big-endian number, so that numeric order is strncmp's order. */
+static uint64_t be64(const char *b)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | (unsigned char)b[i];
+	return v;
+}
+
+static void unbe64(uint64_t v, char *b)
+{
+	for (int i = 7; i >= 0; i--) {
+		b[i] = (char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+/*
+ * The group key of one member packed in 128 bits, ordered as
+ * group_key_cmp() orders the keys of one grouping, and equal exactly when
+ * the keys are.
+ */
+static struct radix_key pack_key(enum group_by by, const struct activity_task *t,
+				 uint64_t proc_start_ns, uint64_t class_id)
+{
+	struct radix_key k = { 0, 0 };
+	char comm[ACTIVITY_COMM_LEN] = { 0 };
+
+	switch (by) {
+	case GROUP_PROCESS:
+		k.hi = t->key.tgid;
+		k.lo = proc_start_ns;
+		break;
+	case GROUP_THREAD:
+		k.hi = (uint64_t)t->key.tgid << 32 | t->key.tid;
+		k.lo = t->key.start_ns;
+		break;
+	case GROUP_COMM:
+		/* Bounded, terminated, zero-padded: the collector's comm may fill all 16 bytes. */
+		for (size_t i = 0; i < sizeof(comm) - 1 && t->comm[i]; i++)
+			comm[i] = t->comm[i];
+		k.hi = be64(comm);
+		k.lo = be64(comm + 8);
+		break;
+	case GROUP_CGROUP:
+		k.hi = t->cgroup_id;
+		break;
+	case GROUP_USER:
+		k.hi = t->uid;
+		break;
+	case GROUP_CLASS:
+		k.hi = class_id;
+		break;
+	}
+	return k;
+}
+
+static void unpack_key(enum group_by by, const struct radix_key *p, struct group_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	switch (by) {
+	case GROUP_PROCESS:
+		k->tgid = (uint32_t)p->hi;
+		k->start_ns = p->lo;
+		break;
+	case GROUP_THREAD:
+		k->tgid = (uint32_t)(p->hi >> 32);
+		k->tid = (uint32_t)p->hi;
+		k->start_ns = p->lo;
+		break;
+	case GROUP_COMM:
+		unbe64(p->hi, k->comm);
+		unbe64(p->lo, k->comm + 8);
+		k->comm[sizeof(k->comm) - 1] = '\0';
+		break;
+	case GROUP_CGROUP:
+		k->cgroup_id = p->hi;
+		break;
+	case GROUP_USER:
+		k->uid = (uint32_t)p->hi;
+		break;
+	case GROUP_CLASS:
+		k->class_id = p->hi;
+		break;
+	}
+}
+
+/* Open addressing from a packed group key to its group's index. */
+struct gtab {
+	struct gslot {
+		struct radix_key k;
+		uint32_t group;		/* UINT32_MAX: empty */
+	} *slot;
+	size_t cap;
+};
+
+static size_t gk_hash(const struct radix_key *k)
+{
+	uint64_t h = k->hi * 0x9e3779b97f4a7c15ULL ^ k->lo;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+/* Double the table (it starts small: most groupings have few groups). */
+static int gtab_grow(struct gtab *t)
+{
+	size_t cap = t->cap * 2;
+	struct gslot *slot = malloc(cap * sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < cap; i++)
+		slot[i].group = UINT32_MAX;
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t j;
+
+		if (t->slot[i].group == UINT32_MAX)
+			continue;
+		for (j = gk_hash(&t->slot[i].k) & (cap - 1); slot[j].group != UINT32_MAX;
+		     j = (j + 1) & (cap - 1))
+			;
+		slot[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->cap = cap;
+	return 0;
+}
+
+/* The group of key k, numbered `next` when new (*ret_new set). Room for one more: the caller's. */
+static uint32_t gtab_get(struct gtab *t, const struct radix_key *k, uint32_t next, bool *ret_new)
+{
+	size_t i = gk_hash(k) & (t->cap - 1);
+
+	for (;; i = (i + 1) & (t->cap - 1)) {
+		struct gslot *e = &t->slot[i];
+
+		if (e->group == UINT32_MAX) {
+			e->k = *k;
+			e->group = next;
+			*ret_new = true;
+			return next;
+		}
+		if (e->k.hi == k->hi && e->k.lo == k->lo) {
+			*ret_new = false;
+			return e->group;
+		}
+	}
+}
+
+/*
+ * One pass over the members in task key order assigns each to its group
+ * through a hash of the packed keys; a counting pass then lays each
+ * group's members out contiguously, still in task key order. Only the
+ * groups are sorted: by key, then stably by energy, largest first. The
+ * result is the one a comparison sort of all members would give.
+ */
 static int group_impl(const struct activity_sample *s, const struct attrib_result *r,
 		      size_t ledger, enum group_by by, const uint64_t *proc_start_ns,
 		      const uint64_t *class_id, struct group_result **ret)
@@ -175,8 +270,11 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 	struct group_result *g = NULL;
 	struct leader *leaders = NULL;
 	struct member *m = NULL;
-	uint32_t *order = NULL;
-	size_t n, nm = 0, nleaders = 0, ng = 0;
+	struct radix_key *gk = NULL;
+	struct group_row *rows = NULL;
+	struct gtab tab = { 0 };
+	uint32_t *mgroup = NULL, *order = NULL, *tmp = NULL, *pos = NULL, *key_order = NULL;
+	size_t n, nm = 0, nleaders = 0, ng = 0, rows_cap = 0;
 	int err;
 
 	if (!s || !r || !ret || (unsigned)by >= ARRAY_SIZE(group_names) || r->ntasks != s->ntasks ||
@@ -194,16 +292,41 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 
 	err = -ENOMEM;
 	g = calloc(1, sizeof(*g));
-	m = calloc(n ? n : 1, sizeof(*m));
-	order = calloc(n ? n : 1, sizeof(*order));
-	if (!g || !m || !order)
+	m = malloc((n ? n : 1) * sizeof(*m));
+	mgroup = malloc((n ? n : 1) * sizeof(*mgroup));
+	tab.cap = 64;
+	tab.slot = malloc(tab.cap * sizeof(*tab.slot));
+	if (!g || !m || !mgroup || !tab.slot)
 		goto out;
+	for (size_t i = 0; i < tab.cap; i++)
+		tab.slot[i].group = UINT32_MAX;
 	g->by = by;
 	g->ledger = ledger;
 	g->members = calloc(n ? n : 1, sizeof(*g->members));
-	g->groups = calloc(n ? n : 1, sizeof(*g->groups));
-	if (!g->members || !g->groups)
+	if (!g->members)
 		goto out;
+
+	/* Members in task key order: a ledger's rows are; all tasks go by the result's order. */
+	if (!l && !r->order) {
+		struct radix_key *tk = malloc((n ? n : 1) * sizeof(*tk));
+		uint32_t *scratch = malloc((n ? n : 1) * sizeof(*scratch));
+
+		key_order = malloc((n ? n : 1) * sizeof(*key_order));
+		if (!tk || !key_order || !scratch) {
+			free(tk);
+			free(scratch);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			tk[i] = (struct radix_key){ (uint64_t)s->tasks[i].key.tgid << 32 |
+							    s->tasks[i].key.tid,
+						    s->tasks[i].key.start_ns };
+			key_order[i] = (uint32_t)i;
+		}
+		radix_sort(tk, key_order, scratch, n);
+		free(tk);
+		free(scratch);
+	}
 
 	if (by == GROUP_PROCESS) {
 		leaders = calloc(s->ntasks ? s->ntasks : 1, sizeof(*leaders));
@@ -216,54 +339,90 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 		qsort(leaders, nleaders, sizeof(*leaders), leader_cmp);
 	}
 
-	for (size_t i = 0, j = 0; j < n; j++) {
-		uint32_t t = l ? l->rows[j].task : (uint32_t)j;
+	for (size_t j = 0; j < n; j++) {
+		uint32_t t = l ? l->rows[j].task : key_order ? key_order[j] : r->order[j];
 		const struct activity_task *task = &s->tasks[t];
 		uint64_t pstart = 0, cls = class_id ? class_id[t] : 0;
+		struct radix_key k;
+		bool fresh;
+		uint32_t gi;
 
 		if (by == GROUP_CLASS && cls == GROUP_CLASS_NONE)
 			continue;
-
 		if (by == GROUP_PROCESS) {
 			pstart = proc_start_ns ? proc_start_ns[t] : 0;
 			if (!pstart)
 				pstart = leader_start(leaders, nleaders, task->key.tgid,
 						      task->key.start_ns);
 		}
-		make_key(by, task, pstart, cls, &m[i].key);
-		m[i].tkey = task->key;
-		m[i].task = t;
-		m[i].energy_uj = l ? l->rows[j].energy_uj : r->tasks[t].energy_uj;
-		m[i].estimated = l ? l->estimated : r->tasks[t].estimated;
-		order[i] = (uint32_t)i;
-		i++;
-		nm = i;
+		k = pack_key(by, task, pstart, cls);
+		/* Room for one more group in the table (at most half full) and in the rows. */
+		if ((ng + 1) * 2 > tab.cap && gtab_grow(&tab) < 0)
+			goto out;
+		if (ng == rows_cap) {
+			size_t cap = rows_cap ? rows_cap * 2 : 64;
+			struct group_row *nr = realloc(rows, cap * sizeof(*nr));
+			struct radix_key *nk = realloc(gk, cap * sizeof(*nk));
+
+			if (nr)
+				rows = nr;
+			if (nk)
+				gk = nk;
+			if (!nr || !nk)
+				goto out;
+			rows_cap = cap;
+		}
+		gi = gtab_get(&tab, &k, (uint32_t)ng, &fresh);
+		if (fresh) {
+			gk[ng] = k;
+			memset(&rows[ng], 0, sizeof(rows[ng]));
+			unpack_key(by, &k, &rows[ng].key);
+			ng++;
+		}
+		m[nm] = (struct member){
+			.task = t,
+			.energy_uj = l ? l->rows[j].energy_uj : r->tasks[t].energy_uj,
+			.estimated = l ? l->estimated : r->tasks[t].estimated,
+		};
+		mgroup[nm++] = gi;
+		rows[gi].nmembers++;
+		rows[gi].estimated |= m[nm - 1].estimated;
+		err = -EOVERFLOW;
+		/* Σ members <= the attribution's total, which fits: only forged input gets here. */
+		if (__builtin_add_overflow(rows[gi].energy_uj, m[nm - 1].energy_uj,
+					   &rows[gi].energy_uj) ||
+		    __builtin_add_overflow(g->total_uj, m[nm - 1].energy_uj, &g->total_uj))
+			goto out;
+		err = -ENOMEM;
 	}
 	n = nm;
-	qsort_r(order, n, sizeof(*order), member_cmp, m);
+	order = malloc((ng ? ng : 1) * sizeof(*order));
+	tmp = malloc((ng ? ng : 1) * sizeof(*tmp));
+	g->groups = calloc(ng ? ng : 1, sizeof(*g->groups));
+	if (!order || !tmp || !g->groups)
+		goto out;
 
-	err = -EOVERFLOW;
-	for (size_t i = 0; i < n; i++) {
-		const struct member *cur = &m[order[i]];
-		struct group_row *row;
+	/* The groups in output order: by key, then stably by energy, largest first. */
+	for (size_t i = 0; i < ng; i++)
+		order[i] = (uint32_t)i;
+	radix_sort(gk, order, tmp, ng);
+	for (size_t i = 0; i < ng; i++)
+		gk[i] = (struct radix_key){ ~rows[i].energy_uj, 0 };
+	radix_sort(gk, order, tmp, ng);
+	/* Where each group's members start, in that order (tmp: group -> output position). */
+	pos = tmp;
+	for (size_t i = 0, first = 0; i < ng; i++) {
+		struct group_row *row = &g->groups[i];
 
-		if (i == 0 || group_key_cmp(&cur->key, &m[order[i - 1]].key) != 0) {
-			row = &g->groups[ng++];
-			row->key = cur->key;
-			row->first = i;
-		}
-		row = &g->groups[ng - 1];
-		row->nmembers++;
-		row->estimated |= cur->estimated;
-		/* Σ members <= the attribution's total, which fits: only forged input gets here. */
-		if (__builtin_add_overflow(row->energy_uj, cur->energy_uj, &row->energy_uj) ||
-		    __builtin_add_overflow(g->total_uj, cur->energy_uj, &g->total_uj))
-			goto out;
-		g->members[i] = cur->task;
+		*row = rows[order[i]];
+		row->first = first;
+		pos[order[i]] = (uint32_t)first;
+		first += row->nmembers;
 	}
+	for (size_t i = 0; i < n; i++)
+		g->members[pos[mgroup[i]]++] = m[i].task;
 	g->ngroups = ng;
 	g->nmembers = n;
-	qsort(g->groups, ng, sizeof(*g->groups), group_row_cmp);
 
 	*ret = g;
 	g = NULL;
@@ -271,7 +430,13 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 out:
 	free(leaders);
 	free(order);
+	free(tmp);
+	free(gk);
+	free(mgroup);
+	free(key_order);
+	free(rows);
 	free(m);
+	free(tab.slot);
 	group_result_free(g);
 	return err;
 }

@@ -11,8 +11,9 @@
 #include "proctree.h"
 #include "util.h"
 
-/* Entries of processes not seen for this long are forgotten. */
+/* Entries of processes not seen for this long are forgotten; the tables are pruned every minute. */
 #define PT_TTL_NS (600 * NSEC_PER_SEC)
+#define PT_PRUNE_EVERY_NS (60 * NSEC_PER_SEC)
 
 static size_t pt_hash(uint32_t tgid, uint64_t start_ns)
 {
@@ -130,6 +131,15 @@ static int read_stat(const struct fsroot *fs, uint32_t pid, uint64_t tick, uint6
 	return 0;
 }
 
+void proctree_note_exit(struct proctree *t, uint32_t tgid, uint64_t start_ns)
+{
+	struct pt_ent *e = pt_find(&t->leaders, tgid, 0);
+
+	/* Seen "never": the next prune drops it; a thread still running asks /proc. */
+	if (e && e->val == start_ns)
+		e->seen_ns = 0;
+}
+
 void proctree_note_leader(struct proctree *t, uint32_t tgid, uint64_t start_ns)
 {
 	struct pt_ent *e = pt_get(&t->leaders, tgid, 0);
@@ -243,13 +253,14 @@ int proctree_update(struct proctree *t, const struct fsroot *fs, const struct ac
 	}
 	for (size_t i = 0; i < s->ntasks; i++)
 		t->root_of[i] = GROUP_CLASS_NONE;
-	if (!t->nroots)
-		return 0;
-	if (now > t->pruned_ns + PT_TTL_NS / 4) {
+	/* Every minute, forget what was not seen for PT_TTL_NS, and the leaders seen exiting. */
+	if (now > t->pruned_ns + PT_PRUNE_EVERY_NS) {
 		pt_prune(&t->members, now - MIN(now, PT_TTL_NS));
 		pt_prune(&t->leaders, now - MIN(now, PT_TTL_NS));
 		t->pruned_ns = now;
 	}
+	if (!t->nroots)
+		return 0;
 	/*
 	 * A child may come before its parent in the sample: repeat until
 	 * nothing moves (one pass more than the depth of the tree that is new

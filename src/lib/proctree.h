@@ -51,6 +51,9 @@ struct proctree {
 	uint64_t pruned_ns;
 };
 
+/* The leader (tgid, start_ns) exited: forget its start at the next prune. */
+void proctree_note_exit(struct proctree *t, uint32_t tgid, uint64_t start_ns);
+
 /* Remember that `tgid`'s leader started at start_ns (the newest wins). */
 void proctree_note_leader(struct proctree *t, uint32_t tgid, uint64_t start_ns);
 

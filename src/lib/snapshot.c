@@ -486,6 +486,11 @@ static void resolve_proc_starts(struct joulestat *js, struct sample_work *w)
 			w->proc_start_ns[i] = proctree_proc_start(&js->snap->tree, &js->fs,
 								  t->key.tgid, t->key.start_ns);
 	}
+	for (size_t i = 0; i < s->ntasks; i++)
+		if (s->tasks[i].key.tid == s->tasks[i].key.tgid &&
+		    (s->tasks[i].flags & ACTIVITY_TASK_EXITED))
+			proctree_note_exit(&js->snap->tree, s->tasks[i].key.tgid,
+					   s->tasks[i].key.start_ns);
 }
 
 static int classify(struct joulestat *js, struct sample_work *w, enum joulestat_group g)

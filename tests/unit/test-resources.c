@@ -334,6 +334,70 @@ static void test_public(void **state)
 	assert_null(joulestat_resources_free(NULL));
 }
 
+/* As nobody over a tree whose meminfo, then stat, is unreadable: 0 when all is as it should be. */
+static int denied_body(void *arg)
+{
+	const char *dir = arg;
+	char sys[1024], proc[1024], path[1100];
+	struct logbuf lb = { "" };
+	struct logger lg = { log_cb, &lb, JOULESTAT_LOG_DEBUG };
+	struct res_collector *rc;
+	struct fsroot fs;
+
+	snprintf(sys, sizeof(sys), "%s/sys", dir);
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	if (fsroot_init(&fs, sys, proc, NULL) < 0 || res_new(&fs, &lg, 0, &rc) < 0)
+		return 10;
+	fsroot_done(&fs);
+	if (res_sample(rc, SEC) != 0)
+		return 11;
+	if (rc->sys.have_mem || rc->sys.ndisks != 2 || !rc->sys.have_psi)
+		return 12;
+	snprintf(path, sizeof(path), "%s/proc/meminfo: Permission denied (unreadable); memory "
+				     "figures are left out", dir);
+	if (!strstr(lb.text, path)) {
+		fprintf(stderr, "log: %s\n", lb.text);
+		return 13;
+	}
+	res_free(rc);
+	return 0;
+}
+
+static int denied_stat_body(void *arg)
+{
+	const char *dir = arg;
+	char sys[1024], proc[1024];
+	struct logbuf lb = { "" };
+	struct logger lg = { log_cb, &lb, JOULESTAT_LOG_DEBUG };
+	struct res_collector *rc;
+	struct fsroot fs;
+	int r;
+
+	snprintf(sys, sizeof(sys), "%s/sys", dir);
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	if (fsroot_init(&fs, sys, proc, NULL) < 0 || res_new(&fs, &lg, 0, &rc) < 0)
+		return 10;
+	fsroot_done(&fs);
+	r = res_sample(rc, SEC);
+	res_free(rc);
+	if (r != -EACCES)
+		return 14;
+	return strstr(lb.text, "/proc/stat: Permission denied") ? 0 : 15;
+}
+
+static void test_permission_denied(void **state)
+{
+	char *dir = tu_copy_fixture("res-laptop");
+
+	tu_readable_by_all(dir);
+	tu_chmod(dir, "proc/meminfo", 0);
+	assert_int_equal(tu_as_nobody(denied_body, dir), 0);
+	tu_chmod(dir, "proc/stat", 0);
+	assert_int_equal(tu_as_nobody(denied_stat_body, dir), 0);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
 /* Snapshots carry the machine's resources once asked to, and keep them past the monitor. */
 static void test_snapshot_carries(void **state)
 {
@@ -379,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_system_first), cmocka_unit_test(test_system_rates),
 		cmocka_unit_test(test_tree),	     cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_public),	     cmocka_unit_test(test_snapshot_carries),
+		cmocka_unit_test(test_permission_denied),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

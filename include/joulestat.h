@@ -783,6 +783,13 @@ struct joulestat_snapshot_info {
 	size_t ndomains;
 	size_t ntasks;
 	uint32_t groups;		/* the groupings it carries (mask of 1u << enum joulestat_group) */
+	/*
+	 * Time inside task slices the kernel did not charge to the task
+	 * (interrupts, hypervisor steal): nobody's, so its energy is
+	 * unattributed. Σ all CPUs, and [ncpus] per CPU.
+	 */
+	uint64_t irq_ns;
+	const uint64_t *cpu_irq_ns;
 };
 
 /* -EINVAL for NULL arguments or info->sz too small. */
@@ -813,9 +820,10 @@ struct joulestat_snapshot_domain {
 	uint64_t unattributed_uj;
 	uint64_t static_uj;		/* baseline policy: static power × interval (before the cap) */
 	double power_w;			/* delta / interval; NaN while warming up */
-	uint64_t busy_ns;		/* CPU time of its CPUs: tasks, idle, lost */
+	uint64_t busy_ns;		/* CPU time of its CPUs: tasks, idle, lost, irq */
 	uint64_t idle_ns;
 	uint64_t lost_ns;
+	uint64_t irq_ns;		/* interrupt/steal time: its energy is in unattributed_uj */
 };
 
 /* Describe domain `idx` (< info.ndomains). -ERANGE for a bad index; -EINVAL. */

@@ -65,7 +65,7 @@ struct joulestat_snapshot {
 	struct joulestat_snapshot_domain *domains;
 	struct joulestat_task *tasks;
 	struct joulestat_cpu_time *cpu_times;
-	uint64_t *cpu_idle_ns, *cpu_lost_ns;
+	uint64_t *cpu_idle_ns, *cpu_lost_ns, *cpu_irq_ns;
 	struct snap_grouping g[JOULESTAT_GROUP_COUNT];
 	struct arena_chunk *arena;
 	struct res_snapshot *res;	/* the machine's resources, when enabled (resources.c) */
@@ -333,6 +333,7 @@ static struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
 	free(s->cpu_times);
 	free(s->cpu_idle_ns);
 	free(s->cpu_lost_ns);
+	free(s->cpu_irq_ns);
 	for (size_t g = 0; g < JOULESTAT_GROUP_COUNT; g++) {
 		free(s->g[g].rows);
 		free(s->g[g].domain_uj);
@@ -859,6 +860,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	ad = calloc(js->nview ? js->nview : 1, sizeof(*ad));
 	snap->cpu_idle_ns = calloc(s->ncpus ? s->ncpus : 1, sizeof(uint64_t));
 	snap->cpu_lost_ns = calloc(s->ncpus ? s->ncpus : 1, sizeof(uint64_t));
+	snap->cpu_irq_ns = calloc(s->ncpus ? s->ncpus : 1, sizeof(uint64_t));
 	snap->tasks = calloc(s->ntasks ? s->ntasks : 1, sizeof(*snap->tasks));
 	for (size_t i = 0; i < s->ntasks; i++)
 		nrows_total += s->tasks[i].nrows;
@@ -868,17 +870,21 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	w.cg = calloc(s->ntasks ? s->ntasks : 1, sizeof(*w.cg));
 	w.task_domain_uj = calloc(MAX(js->nview * s->ntasks, (size_t)1),
 				  sizeof(uint64_t));
-	if (!snap->domains || !ad || !snap->cpu_idle_ns || !snap->cpu_lost_ns || !snap->tasks ||
+	if (!snap->domains || !ad || !snap->cpu_idle_ns || !snap->cpu_lost_ns ||
+	    !snap->cpu_irq_ns || !snap->tasks ||
 	    !snap->cpu_times || !w.proc_start_ns || !w.class_id || !w.cg || !w.task_domain_uj)
 		goto out;
 	snap->info.cpu_idle_ns = snap->cpu_idle_ns;
 	snap->info.cpu_lost_ns = snap->cpu_lost_ns;
+	snap->info.cpu_irq_ns = snap->cpu_irq_ns;
 	snap->info.coverage = s->ncpus ? 1.0 : 0.0;
 	for (unsigned c = 0; c < s->ncpus; c++) {
 		snap->cpu_idle_ns[c] = s->idle_ns ? s->idle_ns[c] : 0;
 		snap->cpu_lost_ns[c] = s->lost_ns ? s->lost_ns[c] : 0;
 		snap->info.idle_ns += snap->cpu_idle_ns[c];
 		snap->info.lost_ns += snap->cpu_lost_ns[c];
+		snap->cpu_irq_ns[c] = s->irq_ns ? s->irq_ns[c] : 0;
+		snap->info.irq_ns += snap->cpu_irq_ns[c];
 		if (js->topo && topology_cpu_socket(js->topo, c) >= 0)
 			snap->info.coverage = MIN(snap->info.coverage, activity_coverage(s, c));
 	}
@@ -905,6 +911,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		d->busy_ns = l->busy_ns;
 		d->idle_ns = l->idle_ns;
 		d->lost_ns = l->lost_ns;
+		d->irq_ns = l->irq_ns;
 		for (size_t j = 0; j < l->nrows; j++)
 			w.task_domain_uj[i * s->ntasks + l->rows[j].task] = l->rows[j].energy_uj;
 	}

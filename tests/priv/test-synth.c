@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 	struct joulestat *js = NULL;
 	uint64_t t0_uj, t1_uj, sum_delta = 0, sum_static = 0;
 	uint64_t steal0, steal1, work0, work1;
-	double steal_frac, exec_per_ns;
+	double steal_frac;
 	char busy_source[32];
 	uint64_t sum_wall = 0, sum_busy = 0, sum_idle = 0, sum_lost = 0, sum_dyn = 0;
 	bool ledgers_exact = true, warming_late = false, unattributed_small = true;
@@ -333,17 +333,12 @@ int main(int argc, char **argv)
 	   sum_delta);
 	ok(unattributed_small, "the collector named all but 1%% of every interval");
 	/*
-	 * B8. The energy law counts execution time; the collector charges
-	 * wall time on the CPU, which in a virtual machine includes time the
-	 * hypervisor stole (and interrupts), unevenly: a CPU-bound worker
-	 * suffers more of it than the average task. So:
-	 * - the split: each worker's energy against its share of the dynamic
-	 *   energy by the collector's own count, P_busy × its CPU time scaled
-	 *   by the run's Σ execution / Σ collector time - within 1 %;
-	 * - the count: the collector's CPU time for the worker against the
-	 *   worker's own getrusage() - within 1 % plus twice the steal share;
-	 * - end to end, against P_busy × getrusage() alone: printed, as the
-	 *   figure docs/BENCHMARKS.md reports.
+	 * B8: each worker's energy against P_busy × its own CPU time
+	 * (getrusage), within 1 %. The energy law counts execution time, and
+	 * the collector charges each task the kernel's run time (interrupt and
+	 * steal time, which is nobody's, goes unattributed), so the two agree.
+	 * The collector's count of the worker's time is checked on its own,
+	 * so that a miss is attributed to the right side.
 	 */
 	steal1 = read_steal_ticks(&work1);
 	{
@@ -359,29 +354,20 @@ int main(int argc, char **argv)
 			fclose(f);
 	}
 	steal_frac = work1 > work0 ? (double)(steal1 - steal0) / (double)(work1 - work0) : 0;
-	/* Σ execution time the counter charged (dynamic energy / P_busy) per ns the collector named. */
-	exec_per_ns = sum_busy + sum_lost
-			      ? (double)sum_dyn * 1e6 / (double)P_BUSY_MW / (double)(sum_busy + sum_lost)
-			      : 1;
-	printf("# steal %.2f%% of the work ticks; busy source %s; execution per collector ns %.4f\n",
-	       steal_frac * 100, busy_source, exec_per_ns);
+	printf("# steal %.2f%% of the work ticks; busy source %s\n", steal_frac * 100, busy_source);
 	for (int i = 0; i < NWORKERS; i++) {
 		/* mW × ns = 1e-12 J: / 1e6 for µJ. */
-		double pred = (double)P_BUSY_MW * (double)w[i].ebpf_ns * exec_per_ns / 1e6;
-		double err = pred > 0 ? fabs((double)w[i].energy_uj - pred) / pred : 1;
+		double pred = (double)P_BUSY_MW * (double)w[i].cpu_ns / 1e6;
+		double err = ((double)w[i].energy_uj - pred) / pred;
 		double cerr = ((double)w[i].ebpf_ns - (double)w[i].cpu_ns) / (double)w[i].cpu_ns;
-		double e2e = (double)P_BUSY_MW * (double)w[i].cpu_ns / 1e6;
 
-		ok(err <= 0.01,
-		   "worker %d: attributed %" PRIu64 " µJ, its share by the collector's %.1f ms "
-		   "%.0f µJ, error %.3f%% (B8: <= 1%%)", i, w[i].energy_uj, w[i].ebpf_ns / 1e6, pred,
+		ok(fabs(err) <= 0.01,
+		   "worker %d: attributed %" PRIu64 " µJ, predicted P_busy × %.1f ms of CPU = %.0f µJ, "
+		   "error %+.3f%% (B8: within 1%%)", i, w[i].energy_uj, w[i].cpu_ns / 1e6, pred,
 		   err * 100);
-		ok(fabs(cerr) <= 0.01 + 2 * steal_frac,
+		ok(fabs(cerr) <= 0.01,
 		   "worker %d: the collector counted %.1f ms of CPU, the worker %.1f ms: %+.2f%% "
-		   "(<= 1%% + 2 x steal)", i, w[i].ebpf_ns / 1e6, w[i].cpu_ns / 1e6, cerr * 100);
-		printf("# worker %d end to end: attributed %" PRIu64 " µJ vs P_busy x getrusage "
-		       "%.0f µJ: %+.3f%%\n", i, w[i].energy_uj, e2e,
-		       ((double)w[i].energy_uj - e2e) / e2e * 100);
+		   "(within 1%%)", i, w[i].ebpf_ns / 1e6, w[i].cpu_ns / 1e6, cerr * 100);
 	}
 	ok(sum_static > 0, "the baseline policy charged the static power to the idle row");
 	joulestat_free(js);

@@ -429,6 +429,47 @@ static void test_random_groups_sum_exactly(void **state)
 	}
 }
 
+/* Classes the caller computed (unit, container, tree): NONE is in no group. */
+static void test_by_class(void **state)
+{
+	struct world *w = *state;
+	uint64_t cls[NT] = { 5, 5, 5, 2, 2, GROUP_CLASS_NONE, GROUP_CLASS_NONE, GROUP_CLASS_NONE,
+			     GROUP_CLASS_NONE };
+	struct group_result *g = NULL;
+
+	assert_int_equal(group_tasks_class(&w->s, w->r, GROUP_ALL_DOMAINS, cls, &g), 0);
+	/* Class 5: 300k + 200k + 400k; class 2: 100k + 50k; tasks 5-8 (400k) in no group. */
+	assert_int_equal(g->by, GROUP_CLASS);
+	assert_int_equal(g->ngroups, 2);
+	assert_int_equal(g->total_uj, 1050000);
+	assert_int_equal(g->groups[0].key.class_id, 5);
+	assert_int_equal(g->groups[0].energy_uj, 900000);
+	assert_members(g, 0, 3, (const uint32_t[]){ 0, 1, 2 });
+	assert_int_equal(g->groups[1].key.class_id, 2);
+	assert_int_equal(g->groups[1].energy_uj, 150000);
+	assert_members(g, 1, 2, (const uint32_t[]){ 3, 4 });
+	assert_false(g->groups[0].estimated);
+	g = group_result_free(g);
+
+	/* One ledger: package-0 (cpu0, 1 000 µJ per ms, estimated) has tasks 0 and 2 of class 5. */
+	assert_int_equal(group_tasks_class(&w->s, w->r, 1, cls, &g), 0);
+	assert_int_equal(g->ngroups, 1);
+	assert_int_equal(g->groups[0].energy_uj, 700000);
+	assert_members(g, 0, 2, (const uint32_t[]){ 0, 2 });
+	assert_true(g->groups[0].estimated);
+	g = group_result_free(g);
+
+	/* group_tasks() has no class ids to group by; "class" is no grouping name. */
+	assert_int_equal(group_tasks(&w->s, w->r, GROUP_ALL_DOMAINS, GROUP_CLASS, NULL, &g), -EINVAL);
+	assert_int_equal(group_tasks_class(&w->s, w->r, GROUP_ALL_DOMAINS, NULL, &g), -EINVAL);
+	assert_null(g);
+	{
+		enum group_by by;
+
+		assert_int_equal(group_by_from_name("class", &by), -EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +481,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_by_cgroup_and_user, world_setup,
 						world_teardown),
 		cmocka_unit_test_setup_teardown(test_one_ledger, world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(test_by_class, world_setup, world_teardown),
 		cmocka_unit_test(test_full_width_comm),
 		cmocka_unit_test_setup_teardown(test_bad_input_and_names, world_setup,
 						world_teardown),

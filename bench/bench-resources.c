@@ -8,10 +8,10 @@
  *
  * 1. system: one machine sample (/proc/stat, loadavg, meminfo, diskstats,
  *    net/dev, PSI, cpufreq, thermal, hwmon), 200 times back to back;
- * 2. tree, for each N: this process and N children sleeping in pause() followed as a
- *    tree (every thread's stat, schedstat, status and io, plus the /proc
- *    listing), first (cold) sample, then 50 samples at 10 Hz: time per
- *    sample and this process's CPU time over the run as % of one CPU;
+ * 2. tree, for each N: a root process and its N children, all sleeping in
+ *    pause(), followed as a tree: first (cold) sample, then 50 samples at
+ *    10 Hz: time per sample and this process's CPU time over the run as %
+ *    of one CPU;
  * 3. memory: a profiling session over a sleeping child, 1 000 samples back
  *    to back: heap in use (mallinfo2) after minus before, per 1 000 samples.
  * Output: one JSON line per part, on stdout. Children die with the
@@ -78,6 +78,57 @@ static int spawn(size_t n)
 	return 0;
 }
 
+/*
+ * One root process with n children, all sleeping in pause(): a tree that is
+ * not the benchmark itself (which runs at every sample). The children die
+ * with the root (PR_SET_PDEATHSIG), the root with the benchmark. Returns the
+ * root's pid, or -errno; the root is in kids[] for kill_kids().
+ */
+static pid_t spawn_tree(size_t n)
+{
+	int ready[2];
+	pid_t root;
+	char c;
+
+	kids = calloc(1, sizeof(*kids));
+	if (!kids || pipe(ready) < 0)
+		return -ENOMEM;
+	root = fork();
+	if (root < 0)
+		return -errno;
+	if (root == 0) {
+		pid_t self = getpid();
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(ready[0]);
+		for (size_t i = 0; i < n; i++) {
+			pid_t pid = fork();
+
+			if (pid < 0)
+				_exit(1);
+			if (pid == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				if (getppid() != self)
+					_exit(0);
+				for (;;)
+					pause();
+			}
+		}
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	kids[nkids++] = root;
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		return -ECHILD;
+	}
+	close(ready[0]);
+	return root;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -137,11 +188,12 @@ static int bench_tree(const struct fsroot *fs, size_t n)
 	enum { ROUNDS = 50 };
 	uint64_t t[ROUNDS], cold, c0, w0, next;
 	struct res_collector *rc;
-	int r = spawn(n);
+	pid_t root = spawn_tree(n);
+	int r;
 
-	if (r < 0)
-		return r;
-	r = res_new(fs, NULL, (uint32_t)getpid(), &rc);
+	if (root < 0)
+		return (int)root;
+	r = res_new(fs, NULL, (uint32_t)root, &rc);
 	if (r < 0)
 		return r;
 	cold = now_ns();

@@ -980,11 +980,12 @@ static void share_rss(struct res_collector *rc)
  * The tree's threads. Known threads cost one schedstat read: one that did
  * not run (on-CPU time and timeslices unchanged) cannot have changed its
  * counters or state, so its other files are not read. New threads are
- * looked for only when the host's fork counter moved.
+ * looked for only when the host's fork counter moved and a thread of the
+ * tree ran.
  */
 static int sample_tree(struct res_collector *rc)
 {
-	bool forked = rc->gen == 0 || rc->sys.stat.forks != rc->tree_forks;
+	bool forked = rc->gen == 0 || rc->sys.stat.forks != rc->tree_forks, ran = false;
 	size_t k = 0;
 	int r;
 
@@ -1017,16 +1018,21 @@ static int sample_tree(struct res_collector *rc)
 		}
 		n.gen = rc->gen + 1;
 		*t = n;
+		ran = true;
 	}
-	if (forked) {
+	/*
+	 * Only a running thread forks: when none of the tree's ran, the host's
+	 * forks were other processes' and the tree cannot have grown.
+	 */
+	if (forked && (ran || rc->gen == 0)) {
 		r = find_tree(rc);
 		if (r < 0)
 			return r;
 		r = discover_threads(rc);
 		if (r < 0)
 			return r;
-		rc->tree_forks = rc->sys.stat.forks;
 	}
+	rc->tree_forks = rc->sys.stat.forks;
 	/* Drop the threads that are gone; keep the rest sorted. */
 	for (size_t i = 0; i < rc->nthreads; i++) {
 		if (!rc->threads[i].alive) {

@@ -262,6 +262,14 @@ int cmd_profile(int argc, char **argv, struct cli_common *common)
 	cmd = argv + optind;
 	if (json_path && strcmp(json_path, "-") == 0 && !quiet)
 		quiet = true; /* standard output is the JSON's */
+	/*
+	 * The session reads the tree from /proc itself and needs no activity
+	 * collector: unless one is asked for, take the /proc one, which costs
+	 * nothing until read, rather than loading eBPF onto every context
+	 * switch of the workload being measured.
+	 */
+	if (!common->activity)
+		common->activity = "proc";
 	r = cli_open_monitor(common, &js);
 	if (r < 0)
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;

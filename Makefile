@@ -6,8 +6,12 @@
 # Everything else is meson + ninja (build/, build-asan/, build-fuzz/).
 
 BUILD_DEPS := meson ninja-build pkg-config gcc clang llvm libbpf-dev bpftool libyaml-dev \
-	libelf-dev zlib1g-dev
-TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps
+	libelf-dev zlib1g-dev \
+	libncurses-dev
+TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps \
+	chromium \
+	libxml2-utils \
+	bsdutils
 # the man page test renders libjoulestat(3); the example builds with make
 TEST_DEPS += man-db
 TEST_DEPS += groff-base
@@ -29,8 +33,11 @@ build: deps
 	@[ -f build/build.ninja ] || meson setup build
 	ninja -C build
 
+# joulestat top: the ncurses view on a terminal; without one (CI, a pipe) three
+# plain-text frames, so that make run still shows what it measures and ends.
 run: build
-	./build/src/cli/joulestat probe
+	@if [ -t 0 ] && [ -t 1 ]; then ./build/src/cli/joulestat top; \
+	else ./build/src/cli/joulestat top --batch -n 3 -i 1; fi
 
 check: test-deps
 	tools/check.sh

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * cmd_record.c - `joulestat record`: write every interval's ledgers and
+ * process rows (and with --raw the inputs attribution used, for `replay`)
+ * to a JSON Lines file, docs/FORMAT.md. Each line is flushed as soon as it
+ * is complete, so a recording cut short loses at most its last line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "views.h"
+
+void cmd_record_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: joulestat record -o FILE [-i SEC] [-d SEC] [--raw] [--idle POLICY]\n"
+		"                        [COMMON OPTIONS]\n\n"
+		"Record each interval's energy per domain, its ledger (tasks, idle,\n"
+		"unattributed) and every process's share, one JSON line per interval\n"
+		"(docs/FORMAT.md). Stops after -d SEC, or at Ctrl-C (the interval under way\n"
+		"is written too). 'joulestat report' draws a recording; 'joulestat replay'\n"
+		"re-attributes a raw one.\n\n"
+		"Options:\n"
+		"  -o, --output FILE    where to write ('-': standard output)\n"
+		"  -i, --interval SEC   interval length (default 1, 0.01 to 3600)\n"
+		"  -d, --duration SEC   stop after SEC seconds (default: until interrupted)\n"
+		"  --raw                also keep the raw inputs (per-CPU task times, idle and\n"
+		"                       lost time, counter readings) so replay can re-run\n"
+		"                       attribution\n"
+		"  --idle POLICY        separate (default), proportional or baseline\n\n");
+	cli_common_help(out);
+}
+
+const struct option cmd_record_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "raw", no_argument, NULL, 'r' },
+	{ "idle", required_argument, NULL, 'I' },
+	CLI_COMMON_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+struct recorder {
+	struct joulestat *js;
+	FILE *out;
+	const char *path;
+	const char *source;
+	uint64_t interval_ns;
+	uint64_t duration_ns;
+	bool raw;
+	bool have_header;
+	struct recfmt_header header;
+	uint64_t intervals;
+	uint64_t first_start_ns;
+	int rc;				/* exit code from the snapshot callback */
+};
+
+/* Write one snapshot (and the header before the first). Returns 0 or an exit code. */
+static int record_snapshot(struct recorder *rec, const struct joulestat_snapshot *snap)
+{
+	struct recfmt_interval *iv = NULL;
+	int r;
+
+	if (!rec->have_header) {
+		r = views_header_from(rec->js, snap, rec->source, rec->interval_ns,
+				      rec->duration_ns, rec->raw, &rec->header);
+		if (r < 0) {
+			cli_error("record", "cannot describe the monitor: %s", strerror(-r));
+			return EXIT_RUNTIME;
+		}
+		rec->have_header = true;
+		if (recfmt_write_header(rec->out, &rec->header) < 0 || fflush(rec->out) != 0)
+			goto write_error;
+	}
+	r = views_interval_from(&rec->header, snap, &iv);
+	if (r == -EINVAL) {
+		cli_error("record", "the machine changed under the recording (domains or CPUs "
+				    "came or went); stopping");
+		return EXIT_RUNTIME;
+	}
+	if (r < 0) {
+		cli_error("record", "cannot take the interval: %s", strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	if (rec->intervals == 0)
+		rec->first_start_ns = iv->start_ns;
+	rec->intervals++;
+	r = recfmt_write_interval(rec->out, &rec->header, iv);
+	recfmt_interval_free(iv);
+	if (r < 0 || fflush(rec->out) != 0)
+		goto write_error;
+	return 0;
+write_error:
+	cli_error("record", "writing %s: %s", rec->path, strerror(errno ? errno : EIO));
+	return EXIT_RUNTIME;
+}
+
+static int take_and_record(struct recorder *rec)
+{
+	struct joulestat_snapshot *snap = NULL;
+	int r = joulestat_sample(rec->js, &snap);
+
+	if (r < 0) {
+		cli_error("record", "sampling failed: %s", strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	r = record_snapshot(rec, snap);
+	joulestat_snapshot_free(snap);
+	return r;
+}
+
+static int on_snapshot(struct joulestat *js, struct joulestat_snapshot *snap, void *userdata)
+{
+	struct recorder *rec = userdata;
+
+	rec->rc = record_snapshot(rec, snap);
+	return rec->rc ? -EIO : 0;
+}
+
+static int record_loop(struct recorder *rec)
+{
+	uint64_t want = 0;
+	struct pollfd pfd;
+	int fd, r;
+
+	if (rec->duration_ns)
+		want = (rec->duration_ns + rec->interval_ns - 1) / rec->interval_ns;
+	fd = joulestat_fd(rec->js);
+	if (fd < 0) {
+		cli_error("record", "cannot start the interval timer: %s", strerror(-fd));
+		return EXIT_RUNTIME;
+	}
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	while (!stop_signal && (!want || rec->intervals < want)) {
+		r = poll(&pfd, 1, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			cli_error("record", "poll: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		/* One snapshot however many ticks passed. */
+		r = joulestat_dispatch(rec->js, on_snapshot, rec);
+		if (rec->rc)
+			return rec->rc;
+		if (r < 0) {
+			cli_error("record", "sampling failed: %s", strerror(-r));
+			return EXIT_RUNTIME;
+		}
+	}
+	/* Interrupted: the interval under way is energy too; keep it. */
+	if (stop_signal)
+		return take_and_record(rec);
+	return 0;
+}
+
+int cmd_record(int argc, char **argv, struct cli_common *common)
+{
+	struct joulestat_opts o = { .sz = sizeof(o) };
+	struct recorder rec = { 0 };
+	struct sigaction sa = { .sa_handler = on_stop };
+	const char *path = NULL;
+	double interval_s = 1.0, duration_s = 0;
+	enum joulestat_idle_policy idle = JOULESTAT_IDLE_SEPARATE;
+	int opt, r, fd, ret;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:i:d:v", cmd_record_options, NULL)) != -1) {
+		r = cli_common_option(opt, optarg, common);
+		if (r < 0)
+			return -r;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case 'o':
+			path = optarg;
+			break;
+		case 'i':
+			if (cli_parse_seconds(optarg, 0.01, 3600, &interval_s) < 0) {
+				cli_error("record", "-i: '%s' is not a number of seconds from 0.01 to 3600",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			if (cli_parse_seconds(optarg, 0.01, 366 * 86400.0, &duration_s) < 0) {
+				cli_error("record", "-d: '%s' is not a duration in seconds from 0.01 to "
+						    "31622400 (a year)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			rec.raw = true;
+			break;
+		case 'I':
+			if (joulestat_idle_policy_from_name(optarg, &idle) < 0) {
+				cli_error("record", "--idle: '%s' is not one of separate, proportional, "
+						    "baseline",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			return cli_usage_error("record");
+		}
+	}
+	if (optind < argc) {
+		cli_error("record", "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("record");
+	}
+	if (!path) {
+		cli_error("record", "-o FILE is required (where to write the recording)");
+		return cli_usage_error("record");
+	}
+	rec.interval_ns = (uint64_t)llround(interval_s * 1e9);
+	rec.duration_ns = (uint64_t)llround(duration_s * 1e9);
+	rec.source = common->source;
+	rec.path = path;
+	if (strcmp(path, "-") == 0) {
+		rec.out = stdout;
+		rec.path = "standard output";
+	} else {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		rec.out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!rec.out) {
+			cli_error("record", "cannot write %s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return EXIT_RUNTIME;
+		}
+	}
+	o.interval_ms = (uint64_t)llround(interval_s * 1000);
+	o.idle_policy = idle;
+	o.groups = 1u << JOULESTAT_GROUP_PROCESS;
+	r = cli_open_monitor_with(common, &o, &rec.js);
+	if (r < 0) {
+		ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		goto out;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ret = record_loop(&rec);
+	if (ret == 0 && common->verbose)
+		fprintf(stderr, "joulestat record: %llu intervals written to %s\n",
+			(unsigned long long)rec.intervals, rec.path);
+out:
+	joulestat_free(rec.js);
+	recfmt_header_free(&rec.header);
+	if (rec.out && rec.out != stdout && fclose(rec.out) != 0 && ret == 0) {
+		cli_error("record", "writing %s: %s", path, strerror(errno));
+		ret = EXIT_RUNTIME;
+	}
+	return ret;
+}

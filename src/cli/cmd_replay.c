@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * cmd_replay.c - `joulestat replay`: run attribution again, offline, over
+ * the raw inputs of a recording (record --raw), under the same or another
+ * idle policy, and write the result as a recording. It uses the very
+ * functions the monitor uses (attrib_split, group_tasks), so the same
+ * recording under the same policy gives back the recorded numbers exactly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attrib.h"
+#include "baseline.h"
+#include "cli.h"
+#include "group.h"
+#include "util.h"
+#include "views.h"
+
+void cmd_replay_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: joulestat replay FILE [--idle POLICY] [-o OUT] [--baseline FILE]\n\n"
+		"Re-run attribution over a recording made with 'joulestat record --raw' and\n"
+		"write the result as a recording (to standard output, or OUT). With the\n"
+		"recording's own policy the numbers are the recorded ones, exactly.\n\n"
+		"Options:\n"
+		"  --idle POLICY      separate, proportional or baseline (default: the\n"
+		"                     recording's)\n"
+		"  -o, --output OUT   write there instead of standard output\n"
+		"  --baseline FILE    static power per domain for the baseline policy (the\n"
+		"                     file 'joulestat calibrate' writes); without it, the\n"
+		"                     static power the recording used, else " CLI_BASELINE_DEFAULT_PATH "\n");
+}
+
+const struct option cmd_replay_options[] = {
+	{ "idle", required_argument, NULL, 'I' },
+	{ "output", required_argument, NULL, 'o' },
+	CLI_COMMON_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The process row's comm and uid come from its leader (tid == tgid), else its first thread. */
+static const struct activity_task *leader(const struct activity_sample *s,
+					  const struct group_result *g, const struct group_row *gr)
+{
+	const struct activity_task *lead = &s->tasks[g->members[gr->first]];
+
+	for (size_t j = 0; j < gr->nmembers; j++) {
+		const struct activity_task *t = &s->tasks[g->members[gr->first + j]];
+
+		if (t->key.tid == t->key.tgid)
+			lead = t;
+	}
+	return lead;
+}
+
+/*
+ * Attribute one raw interval under `policy` into *out, whose arrays the
+ * caller frees (ledgers, rows, row_energy); the raw part points into `in`.
+ */
+static int replay_interval(const struct recfmt_header *h, const struct recfmt_interval *in,
+			   enum attrib_idle_policy policy, struct recfmt_interval *out)
+{
+	const struct activity_sample *s = &in->sample;
+	size_t nd = h->ndomains, nt = s->ntasks;
+	struct attrib_domain *ad = calloc(nd ? nd : 1, sizeof(*ad));
+	uint64_t *task_dom = calloc(nd * nt + 1, sizeof(uint64_t));
+	struct attrib_result *r = NULL;
+	struct group_result *g = NULL;
+	int err = -ENOMEM;
+
+	*out = *in;
+	out->ledgers = NULL;
+	out->rows = NULL;
+	out->row_energy = NULL;
+	if (!ad || !task_dom)
+		goto out;
+	for (size_t i = 0; i < nd; i++)
+		ad[i] = (struct attrib_domain){
+			.name = h->domains[i].name,
+			.kind = h->domains[i].kind,
+			.cpus = &h->domains[i].cpus,
+			.delta_uj = in->ledgers[i].delta_uj,
+			.static_mw = h->domains[i].static_mw,
+			.estimated = h->domains[i].estimated,
+			.in_total = h->domains[i].in_total,
+		};
+	err = attrib_split(s, ad, nd, policy, &r);
+	if (err < 0)
+		goto out;
+	err = group_tasks(s, r, GROUP_ALL_DOMAINS, GROUP_PROCESS, in->proc_start_ns, &g);
+	if (err < 0)
+		goto out;
+	err = -ENOMEM;
+	out->ledgers = calloc(nd ? nd : 1, sizeof(*out->ledgers));
+	out->rows = calloc(g->ngroups ? g->ngroups : 1, sizeof(*out->rows));
+	out->row_energy = calloc((g->ngroups ? g->ngroups : 1) * (nd + 1), sizeof(uint64_t));
+	if (!out->ledgers || !out->rows || !out->row_energy)
+		goto out;
+	for (size_t i = 0; i < nd; i++) {
+		const struct attrib_ledger *l = &r->ledgers[i];
+
+		out->ledgers[i] = (struct recfmt_ledger){
+			.delta_uj = l->delta_uj, .tasks_uj = l->tasks_uj, .idle_uj = l->idle_uj,
+			.unattributed_uj = l->unattributed_uj, .status = l->status,
+			.energy_uj = in->ledgers[i].energy_uj, .raw_uj = in->ledgers[i].raw_uj,
+		};
+		for (size_t k = 0; k < l->nrows; k++)
+			task_dom[i * nt + l->rows[k].task] = l->rows[k].energy_uj;
+	}
+	out->host_delta_uj = r->total_delta_uj;
+	out->host_tasks_uj = r->total_tasks_uj;
+	out->host_idle_uj = r->total_idle_uj;
+	out->host_unattributed_uj = r->total_unattributed_uj;
+	out->nrows = g->ngroups;
+	for (size_t i = 0; i < g->ngroups; i++) {
+		const struct group_row *gr = &g->groups[i];
+		const struct activity_task *lead = leader(s, g, gr);
+		struct recfmt_row *row = &out->rows[i];
+
+		row->tgid = gr->key.tgid;
+		row->start_ns = gr->key.start_ns;
+		row->uid = lead->uid;
+		strscpy(row->comm, lead->comm, sizeof(row->comm));
+		row->energy_uj = out->row_energy + i * (nd + 1);
+		for (size_t j = 0; j < gr->nmembers; j++) {
+			uint32_t t = g->members[gr->first + j];
+
+			row->cpu_ns += s->tasks[t].oncpu_ns;
+			for (size_t d = 0; d < nd; d++)
+				row->energy_uj[d] += task_dom[d * nt + t];
+		}
+		for (size_t d = 0; d < nd; d++)
+			if (h->domains[d].in_total)
+				row->total_uj += row->energy_uj[d];
+	}
+	err = 0;
+out:
+	if (err < 0) {
+		free(out->ledgers);
+		free(out->rows);
+		free(out->row_energy);
+	}
+	free(ad);
+	free(task_dom);
+	attrib_result_free(r);
+	group_result_free(g);
+	return err;
+}
+
+/* Static power from a calibration file, for every domain it names (or names the kind of). */
+static int apply_baseline(const char *path, struct recfmt_header *h)
+{
+	struct baseline b;
+	unsigned line = 0;
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+	FILE *f = fopen(path, "re");
+	int r;
+
+	if (!f) {
+		cli_error("replay", "cannot read %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	for (;;) {
+		char tmp[4096];
+		size_t n = fread(tmp, 1, sizeof(tmp), f);
+		char *nb;
+
+		if (n == 0)
+			break;
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, tmp, n);
+		len += n;
+	}
+	fclose(f);
+	r = parse_baseline(buf ? buf : "", len, &b, &line);
+	free(buf);
+	if (r < 0) {
+		if (line)
+			cli_error("replay", "%s:%u: not a static power line (\"DOMAIN MILLIWATTS\"): %s",
+				  path, line, strerror(-r));
+		else
+			cli_error("replay", "%s: not a baseline file: %s", path, strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < h->ndomains; i++) {
+		uint64_t mw;
+
+		if (baseline_lookup(&b, h->domains[i].name, recfmt_kind_name(h->domains[i].kind),
+				    &mw) == 0)
+			h->domains[i].static_mw = mw;
+	}
+	return 0;
+}
+
+int cmd_replay(int argc, char **argv, struct cli_common *common)
+{
+	const char *path, *out_path = NULL, *baseline;
+	struct recfile rf = { 0 };
+	enum attrib_idle_policy policy = ATTRIB_IDLE_SEPARATE;
+	bool policy_given = false;
+	FILE *out = stdout;
+	uint64_t n = 0;
+	int opt, r, ret = EXIT_RUNTIME;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:v", cmd_replay_options, NULL)) != -1) {
+		r = cli_common_option(opt, optarg, common);
+		if (r < 0)
+			return -r;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case 'I':
+			if (attrib_idle_policy_from_name(optarg, &policy) < 0) {
+				cli_error("replay", "--idle: '%s' is not one of separate, proportional, "
+						    "baseline",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			policy_given = true;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		default:
+			return cli_usage_error("replay");
+		}
+	}
+	if (optind >= argc) {
+		cli_error("replay", "which recording? (joulestat replay FILE)");
+		return cli_usage_error("replay");
+	}
+	if (optind + 1 < argc) {
+		cli_error("replay", "unexpected argument '%s'", argv[optind + 1]);
+		return cli_usage_error("replay");
+	}
+	path = argv[optind];
+	if (recfile_open("replay", path, &rf) < 0)
+		return EXIT_RUNTIME;
+	if (!rf.header.raw) {
+		cli_error("replay", "%s was recorded without --raw: replay needs the raw inputs "
+				    "(record again with 'joulestat record --raw')",
+			  rf.path);
+		goto out;
+	}
+	if (!policy_given)
+		policy = rf.header.idle;
+	/* --baseline, else calibrate's file when the policy needs static power the recording lacks. */
+	baseline = common->baseline;
+	if (!baseline && policy == ATTRIB_IDLE_BASELINE &&
+	    access(CLI_BASELINE_DEFAULT_PATH, R_OK) == 0)
+		for (size_t i = 0; i < rf.header.ndomains; i++)
+			if (!rf.header.domains[i].static_mw)
+				baseline = CLI_BASELINE_DEFAULT_PATH;
+	if (baseline && apply_baseline(baseline, &rf.header) < 0)
+		goto out;
+	if (policy == ATTRIB_IDLE_BASELINE)
+		for (size_t i = 0; i < rf.header.ndomains; i++)
+			if (!rf.header.domains[i].static_mw)
+				cli_error("replay", "warning: %s has no static power (pass --baseline "
+						    "FILE): its idle row is 0 under the baseline policy",
+					  rf.header.domains[i].name);
+	if (out_path && strcmp(out_path, "-") != 0) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!out) {
+			cli_error("replay", "cannot write %s: %s", out_path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			out = NULL;
+			goto out;
+		}
+	}
+	rf.header.idle = policy;
+	recfmt_write_header(out, &rf.header);
+	for (;;) {
+		struct recfmt_interval *iv = NULL, res;
+
+		r = recfile_next("replay", &rf, &iv);
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			break;
+		r = replay_interval(&rf.header, iv, policy, &res);
+		if (r < 0) {
+			cli_error("replay", "%s:%lu: attribution refused the interval: %s", rf.path,
+				  rf.lineno, strerror(-r));
+			recfmt_interval_free(iv);
+			goto out;
+		}
+		recfmt_write_interval(out, &rf.header, &res);
+		free(res.ledgers);
+		free(res.rows);
+		free(res.row_energy);
+		recfmt_interval_free(iv);
+		n++;
+	}
+	if (fflush(out) != 0 || ferror(out)) {
+		cli_error("replay", "writing %s: %s", out_path ? out_path : "standard output",
+			  strerror(errno ? errno : EIO));
+		goto out;
+	}
+	if (common->verbose)
+		fprintf(stderr, "joulestat replay: %llu intervals under the %s policy\n",
+			(unsigned long long)n, attrib_idle_policy_name(policy));
+	ret = 0;
+out:
+	if (out && out != stdout && fclose(out) != 0 && ret == 0) {
+		cli_error("replay", "writing %s: %s", out_path, strerror(errno));
+		ret = EXIT_RUNTIME;
+	}
+	recfile_close(&rf);
+	return ret;
+}

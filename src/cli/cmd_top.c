@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * cmd_top.c - `joulestat top`: the live view. One snapshot per interval,
+ * drawn with ncurses when standard input and output are a terminal, else
+ * (or with --batch) printed as plain text frames. Keys change the grouping,
+ * the sort and the idle policy; -n N stops after N intervals, which is also
+ * what makes it testable (as htop's -n).
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "cli.h"
+#include "tui.h"
+#include "views.h"
+
+void cmd_top_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: joulestat top [-i SEC] [-n COUNT] [--batch] [--group G] [--sort S]\n"
+		"                     [--idle POLICY] [COMMON OPTIONS]\n\n"
+		"Live view of the power each process (or group) draws: per interval, each\n"
+		"energy domain's power, the host total split into tasks, idle and\n"
+		"unattributed, the collector's coverage, and a table sorted by power.\n\n"
+		"Options:\n"
+		"  -i, --interval SEC  refresh interval (default 2, 0.05 to 3600)\n"
+		"  -n, --iterations N  stop after N intervals\n"
+		"  -b, --batch         plain text frames (the default when standard output is\n"
+		"                      not a terminal)\n"
+		"  --group G           process (default), thread, comm, cgroup, unit,\n"
+		"                      container, user\n"
+		"  --sort S            power (default), energy (since first seen), cpu, key\n"
+		"  --idle POLICY       separate (default), proportional, baseline\n\n"
+		"Keys: q quit, g next grouping, s next sort, i next idle policy.\n\n");
+	cli_common_help(out);
+}
+
+const struct option cmd_top_options[] = {
+	{ "interval", required_argument, NULL, 'i' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "group", required_argument, NULL, 'g' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "idle", required_argument, NULL, 'I' },
+	CLI_COMMON_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Every grouping top can show; all are carried so that switching keeps their history. */
+static const enum joulestat_group top_groups[] = {
+	JOULESTAT_GROUP_PROCESS, JOULESTAT_GROUP_THREAD, JOULESTAT_GROUP_COMM,
+	JOULESTAT_GROUP_CGROUP,	 JOULESTAT_GROUP_UNIT,	 JOULESTAT_GROUP_CONTAINER,
+	JOULESTAT_GROUP_USER,
+};
+#define NGROUPS (sizeof(top_groups) / sizeof(top_groups[0]))
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+struct top {
+	const struct cli_common *common;
+	struct joulestat *js;
+	struct joulestat_snapshot *last;
+	struct tui_view view;
+	enum joulestat_idle_policy idle;
+	uint64_t interval_ms;
+	unsigned long iterations;	/* 0: forever */
+	unsigned long frames;
+	bool interactive;
+	int width;			/* batch output width */
+	int rc;
+};
+
+static int open_monitor(struct top *t)
+{
+	struct joulestat_opts o = { .sz = sizeof(o) };
+	uint32_t mask = 0;
+	int r;
+
+	for (size_t i = 0; i < NGROUPS; i++)
+		mask |= 1u << top_groups[i];
+	o.interval_ms = t->interval_ms;
+	o.idle_policy = t->idle;
+	o.groups = mask;
+	r = cli_open_monitor_with(t->common, &o, &t->js);
+	if (r < 0)
+		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	t->view.js = t->js;
+	return 0;
+}
+
+static void show(struct top *t)
+{
+	if (t->interactive) {
+		tui_draw(&t->view);
+		return;
+	}
+	if (tui_print(stdout, &t->view, t->width) < 0 || fflush(stdout) != 0) {
+		cli_error("top", "writing the output: %s", strerror(errno ? errno : EIO));
+		t->rc = EXIT_RUNTIME;
+	}
+}
+
+static int on_snapshot(struct joulestat *js, struct joulestat_snapshot *snap, void *userdata)
+{
+	struct top *t = userdata;
+
+	joulestat_snapshot_free(t->last);
+	t->last = joulestat_snapshot_ref(snap);
+	t->view.snap = t->last;
+	t->view.status = NULL;
+	t->frames++;
+	show(t);
+	return t->rc ? -EIO : 0;
+}
+
+static size_t group_index(enum joulestat_group g)
+{
+	for (size_t i = 0; i < NGROUPS; i++)
+		if (top_groups[i] == g)
+			return i;
+	return 0;
+}
+
+/* The idle policy changes how the monitor splits energy: start it again with the new one. */
+static int switch_policy(struct top *t)
+{
+	t->idle = (enum joulestat_idle_policy)((t->idle + 1) % 3);
+	joulestat_snapshot_free(t->last);
+	t->last = NULL;
+	t->view.snap = NULL;
+	t->js = joulestat_free(t->js);
+	t->rc = open_monitor(t);
+	if (t->rc)
+		return t->rc;
+	t->view.status = t->idle == JOULESTAT_IDLE_SEPARATE     ? "idle policy: separate" :
+			 t->idle == JOULESTAT_IDLE_PROPORTIONAL ? "idle policy: proportional" :
+								  "idle policy: baseline";
+	show(t);
+	return 0;
+}
+
+/* Keys waiting on the terminal. Returns 1 to quit, 0 to go on, or an exit code < 0. */
+static int handle_keys(struct top *t)
+{
+	int ch;
+
+	while ((ch = getch()) != ERR) {
+		switch (ch) {
+		case 'q':
+		case 'Q':
+			return 1;
+		case 'g':
+			t->view.group = top_groups[(group_index(t->view.group) + 1) % NGROUPS];
+			break;
+		case 'G':
+			t->view.group = top_groups[(group_index(t->view.group) + NGROUPS - 1) % NGROUPS];
+			break;
+		case 's':
+			t->view.sort = (enum tui_sort)((t->view.sort + 1) % TUI_SORT_COUNT);
+			break;
+		case 'i':
+			if (switch_policy(t))
+				return -t->rc;
+			continue;
+		case KEY_RESIZE:
+		default:
+			break;
+		}
+		show(t);
+	}
+	return 0;
+}
+
+static int top_loop(struct top *t)
+{
+	struct pollfd pfd[2];
+	int r, n, fd;
+
+	for (;;) {
+		if (stop_signal || (t->iterations && t->frames >= t->iterations))
+			return 0;
+		fd = joulestat_fd(t->js);
+		if (fd < 0) {
+			cli_error("top", "cannot start the interval timer: %s", strerror(-fd));
+			return EXIT_RUNTIME;
+		}
+		pfd[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		n = poll(pfd, t->interactive ? 2 : 1, -1);
+		if (n < 0 && errno != EINTR) {
+			cli_error("top", "poll: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		/* A resize interrupts poll(); ncurses turns it into KEY_RESIZE. */
+		if (t->interactive) {
+			r = handle_keys(t);
+			if (r > 0)
+				return 0;
+			if (r < 0)
+				return -r;
+		}
+		if (n <= 0 || !(pfd[0].revents & POLLIN))
+			continue;
+		r = joulestat_dispatch(t->js, on_snapshot, t);
+		if (t->rc)
+			return t->rc;
+		if (r < 0) {
+			cli_error("top", "sampling failed: %s", strerror(-r));
+			return EXIT_RUNTIME;
+		}
+	}
+}
+
+static int terminal_width(void)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+
+	if (cols && atoi(cols) >= 40)
+		return atoi(cols);
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		return ws.ws_col;
+	return 120;
+}
+
+int cmd_top(int argc, char **argv, struct cli_common *common)
+{
+	struct top t = { .common = common, .idle = JOULESTAT_IDLE_SEPARATE, .interval_ms = 2000 };
+	struct sigaction sa = { .sa_handler = on_stop };
+	bool batch = false;
+	double interval_s;
+	int opt, r;
+
+	t.view.group = JOULESTAT_GROUP_PROCESS;
+	t.view.sort = TUI_SORT_POWER;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "i:n:bv", cmd_top_options, NULL)) != -1) {
+		r = cli_common_option(opt, optarg, common);
+		if (r < 0)
+			return -r;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case 'i':
+			if (cli_parse_seconds(optarg, 0.05, 3600, &interval_s) < 0) {
+				cli_error("top", "-i: '%s' is not a number of seconds from 0.05 to 3600",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			t.interval_ms = (uint64_t)llround(interval_s * 1000);
+			break;
+		case 'n': {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || v == 0 ||
+			    v > 1000000000UL) {
+				cli_error("top", "-n: '%s' is not a count of intervals from 1 to "
+						 "1000000000",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			t.iterations = v;
+			break;
+		}
+		case 'b':
+			batch = true;
+			break;
+		case 'g':
+			if (joulestat_group_from_name(optarg, &t.view.group) < 0 ||
+			    t.view.group == JOULESTAT_GROUP_TREE) {
+				cli_error("top", "--group: '%s' is not one of process, thread, comm, "
+						 "cgroup, unit, container, user",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			if (tui_sort_from_name(optarg, &t.view.sort) < 0) {
+				cli_error("top", "--sort: '%s' is not one of power, energy, cpu, key",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'I':
+			if (joulestat_idle_policy_from_name(optarg, &t.idle) < 0) {
+				cli_error("top", "--idle: '%s' is not one of separate, proportional, "
+						 "baseline",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			return cli_usage_error("top");
+		}
+	}
+	if (optind < argc) {
+		cli_error("top", "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("top");
+	}
+	t.interactive = !batch && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	t.width = terminal_width();
+	r = open_monitor(&t);
+	if (r)
+		return r;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (t.interactive) {
+		if (tui_start() < 0) {
+			cli_error("top", "cannot use the terminal; try --batch");
+			joulestat_free(t.js);
+			return EXIT_RUNTIME;
+		}
+		tui_draw(&t.view);
+	}
+	r = top_loop(&t);
+	tui_stop();
+	joulestat_snapshot_free(t.last);
+	joulestat_free(t.js);
+	return r;
+}

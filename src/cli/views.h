@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * views.h - what the user's views share: top, record, replay and report.
+ * Reading a recording file line by line with errors that name the file and
+ * line; turning a snapshot into a recording's interval; the display names
+ * and number formats every view uses.
+ */
+#ifndef JOULESTAT_VIEWS_H
+#define JOULESTAT_VIEWS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "joulestat.h"
+#include "recfmt.h"
+
+/* ---- reading a recording ---- */
+
+struct recfile {
+	const char *path;
+	FILE *f;
+	char *line;
+	size_t cap;
+	unsigned long lineno;		/* of the line last read */
+	struct recfmt_header header;
+	uint64_t last_seq;
+	uint64_t last_end_ns;
+};
+
+/*
+ * Open `path` ("-": standard input) and read its header line. Prints
+ * "joulestat VERB: PATH:1: ..." and returns -errno on failure: -ENOENT,
+ * -EACCES... (unreadable), -EINVAL (not a recording, bad header),
+ * -EPROTONOSUPPORT (a newer format version).
+ */
+int recfile_open(const char *verb, const char *path, struct recfile *rf);
+
+/*
+ * The next interval, checked against the header and the one before it
+ * (seq increases, intervals do not overlap). Returns 1 and a new interval
+ * in *ret, 0 at the end of the file, or -errno after printing the file, line
+ * and problem (a truncated last line is an error, not the end: nothing is
+ * skipped silently).
+ */
+int recfile_next(const char *verb, struct recfile *rf, struct recfmt_interval **ret);
+
+void recfile_close(struct recfile *rf);
+
+/* ---- writing one ---- */
+
+/*
+ * Fill a recording header from the monitor and its first snapshot (the
+ * domains as the snapshot lists them). Strings are copied; free with
+ * recfmt_header_free().
+ */
+int views_header_from(struct joulestat *js, const struct joulestat_snapshot *snap,
+		      const char *source, uint64_t interval_ns, uint64_t duration_ns, bool raw,
+		      struct recfmt_header *ret);
+
+/*
+ * One interval from a snapshot, its process rows and (h->raw) the raw
+ * inputs. -EINVAL when the snapshot does not match the header (other
+ * domains, another CPU count).
+ */
+int views_interval_from(const struct recfmt_header *h, const struct joulestat_snapshot *snap,
+			struct recfmt_interval **ret);
+
+/* ---- presentation ---- */
+
+/* "12.3 W", "850 mW", "—" for NaN, into buf. */
+const char *views_watts(double w, char *buf, size_t size);
+
+/* "1.23 kJ", "45.6 J", "789 mJ", into buf. */
+const char *views_joules(uint64_t uj, char *buf, size_t size);
+
+/* The user name of `uid` (cached), else the uid in decimal. Static storage per call site. */
+const char *views_user(uint32_t uid, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,992 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/* recfmt.c - decode and check the lines of a recording (see recfmt.h, docs/FORMAT.md). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonr.h"
+#include "parse.h"
+#include "recfmt.h"
+#include "util.h"
+
+/* Objects with more members than this are refused (the largest has 10). */
+#define MAX_MEMBERS 64
+
+struct dec {
+	const struct jsonr_doc *doc;
+	struct recfmt_error *err;
+};
+
+static int derr(struct dec *d, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int derr(struct dec *d, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->err && d->err->msg[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(d->err->msg, sizeof(d->err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+static const char *const kind_names[] = {
+	[JOULESTAT_DOMAIN_PACKAGE] = "package", [JOULESTAT_DOMAIN_CORE] = "core",
+	[JOULESTAT_DOMAIN_UNCORE] = "uncore",	[JOULESTAT_DOMAIN_DRAM] = "dram",
+	[JOULESTAT_DOMAIN_PSYS] = "psys",	[JOULESTAT_DOMAIN_PLATFORM] = "platform",
+	[JOULESTAT_DOMAIN_BATTERY] = "battery", [JOULESTAT_DOMAIN_GPU] = "gpu",
+	[JOULESTAT_DOMAIN_PROCESS] = "process",
+};
+
+const char *recfmt_kind_name(enum joulestat_domain_kind kind)
+{
+	return (unsigned)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : NULL;
+}
+
+int recfmt_kind_from_name(const char *name, enum joulestat_domain_kind *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++)
+		if (name && strcmp(name, kind_names[i]) == 0) {
+			*ret = (enum joulestat_domain_kind)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static const char *node_kind(const struct jsonr_node *n)
+{
+	if (n->type == JSONR_NUMBER && !n->is_u64 && !n->is_i64)
+		return "a fractional or out-of-range number";
+	if (n->type == JSONR_NUMBER && !n->is_u64)
+		return "a negative number";
+	switch (n->type) {
+	case JSONR_NULL:
+		return "null";
+	case JSONR_BOOL:
+		return "a boolean";
+	case JSONR_NUMBER:
+		return "a number";
+	case JSONR_STRING:
+		return "a string";
+	case JSONR_ARRAY:
+		return "an array";
+	default:
+		return "an object";
+	}
+}
+
+/* An object at `path` whose member names are unique (a repeated one would be read once, silently). */
+static int want_object(struct dec *d, const struct jsonr_node *n, const char *path)
+{
+	if (!n)
+		return derr(d, -EINVAL, "%s: missing", path);
+	if (n->type != JSONR_OBJECT)
+		return derr(d, -EINVAL, "%s: expected an object, got %s", path, node_kind(n));
+	if (n->count > MAX_MEMBERS)
+		return derr(d, -EINVAL, "%s: %u members, more than any version has", path,
+			    n->count);
+	for (const struct jsonr_node *a = jsonr_first(d->doc, n); a; a = jsonr_next(d->doc, a))
+		for (const struct jsonr_node *b = jsonr_next(d->doc, a); b;
+		     b = jsonr_next(d->doc, b))
+			if (strcmp(a->key, b->key) == 0)
+				return derr(d, -EINVAL, "%s: member \"%s\" appears twice", path,
+					    a->key);
+	return 0;
+}
+
+static int want_array(struct dec *d, const struct jsonr_node *n, const char *path)
+{
+	if (!n)
+		return derr(d, -EINVAL, "%s: missing", path);
+	if (n->type != JSONR_ARRAY)
+		return derr(d, -EINVAL, "%s: expected an array, got %s", path, node_kind(n));
+	return 0;
+}
+
+static int node_u64(struct dec *d, const struct jsonr_node *n, const char *path, const char *key,
+		    uint64_t *ret)
+{
+	if (!n)
+		return derr(d, -EINVAL, "%s%s%s: missing", path, key ? "." : "", key ? key : "");
+	if (n->type != JSONR_NUMBER || !n->is_u64)
+		return derr(d, -EINVAL, "%s%s%s: expected an unsigned integer, got %s", path,
+			    key ? "." : "", key ? key : "", node_kind(n));
+	*ret = n->u64;
+	return 0;
+}
+
+static int get_u64(struct dec *d, const struct jsonr_node *obj, const char *path, const char *key,
+		   uint64_t *ret)
+{
+	return node_u64(d, jsonr_get(d->doc, obj, key), path, key, ret);
+}
+
+/* A u64 that must fit in `max`. */
+static int get_bounded(struct dec *d, const struct jsonr_node *obj, const char *path,
+		       const char *key, uint64_t max, uint64_t *ret)
+{
+	uint64_t v;
+	int r = get_u64(d, obj, path, key, &v);
+
+	if (r < 0)
+		return r;
+	if (v > max)
+		return derr(d, -EINVAL, "%s.%s: %llu is out of range (at most %llu)", path, key,
+			    (unsigned long long)v, (unsigned long long)max);
+	*ret = v;
+	return 0;
+}
+
+static int get_bool(struct dec *d, const struct jsonr_node *obj, const char *path, const char *key,
+		    bool *ret)
+{
+	const struct jsonr_node *n = jsonr_get(d->doc, obj, key);
+
+	if (!n)
+		return derr(d, -EINVAL, "%s.%s: missing", path, key);
+	if (n->type != JSONR_BOOL)
+		return derr(d, -EINVAL, "%s.%s: expected true or false, got %s", path, key,
+			    node_kind(n));
+	*ret = n->boolean;
+	return 0;
+}
+
+/* A string member, duplicated into *ret (the caller frees it). */
+static int get_str(struct dec *d, const struct jsonr_node *obj, const char *path, const char *key,
+		   char **ret)
+{
+	const struct jsonr_node *n = jsonr_get(d->doc, obj, key);
+	char *s;
+
+	if (!n)
+		return derr(d, -EINVAL, "%s.%s: missing", path, key);
+	if (n->type != JSONR_STRING)
+		return derr(d, -EINVAL, "%s.%s: expected a string, got %s", path, key,
+			    node_kind(n));
+	s = strdup(n->str);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+/* JSON syntax errors, worded with the column a user can find in an editor. */
+static int parse_json(const char *buf, size_t len, struct jsonr_doc *doc, struct dec *d)
+{
+	struct jsonr_error je;
+	int r = jsonr_parse(buf, len, doc, &je);
+
+	if (r == -EINVAL)
+		return derr(d, r, "column %zu: not valid JSON: %s%s", je.offset + 1, je.msg,
+			    je.offset >= len ? " (is the line truncated?)" : "");
+	if (r == -E2BIG)
+		return derr(d, -EINVAL, "line of %zu bytes is too long", len);
+	return r;
+}
+
+static int parse_domain(struct dec *d, const struct jsonr_node *n, size_t i,
+			struct recfmt_domain *dom)
+{
+	char path[48], *kind = NULL, *cpus = NULL;
+	const struct jsonr_node *sock;
+	int r;
+
+	snprintf(path, sizeof(path), "domains[%zu]", i);
+	r = want_object(d, n, path);
+	if (r < 0)
+		return r;
+	r = get_str(d, n, path, "name", &dom->name);
+	if (r < 0)
+		return r;
+	if (dom->name[0] == '\0')
+		return derr(d, -EINVAL, "%s.name: empty", path);
+	r = get_str(d, n, path, "kind", &kind);
+	if (r < 0)
+		return r;
+	r = recfmt_kind_from_name(kind, &dom->kind);
+	if (r < 0) {
+		r = derr(d, -EINVAL, "%s.kind: unknown domain kind \"%s\"", path, kind);
+		goto out;
+	}
+	r = get_str(d, n, path, "source", &dom->source);
+	if (r < 0)
+		goto out;
+	sock = jsonr_get(d->doc, n, "socket");
+	if (sock && sock->type == JSONR_NULL) {
+		dom->socket = -1;
+	} else {
+		uint64_t v;
+
+		r = node_u64(d, sock, path, "socket", &v);
+		if (r < 0)
+			goto out;
+		if (v >= RECFMT_MAX_CPUS) {
+			r = derr(d, -EINVAL, "%s.socket: %llu is out of range", path,
+				 (unsigned long long)v);
+			goto out;
+		}
+		dom->socket = (int)v;
+	}
+	r = get_str(d, n, path, "cpus", &cpus);
+	if (r < 0)
+		goto out;
+	cpuset_zero(&dom->cpus);
+	if (cpus[0] && parse_cpulist(cpus, strlen(cpus), &dom->cpus) < 0) {
+		r = derr(d, -EINVAL, "%s.cpus: \"%s\" is not a CPU list like \"0-3,8\"", path,
+			 cpus);
+		goto out;
+	}
+	r = get_bool(d, n, path, "estimated", &dom->estimated);
+	if (r < 0)
+		goto out;
+	r = get_bool(d, n, path, "in_total", &dom->in_total);
+	if (r < 0)
+		goto out;
+	r = get_u64(d, n, path, "static_mw", &dom->static_mw);
+	if (r < 0)
+		goto out;
+	r = get_u64(d, n, path, "max_energy_range_uj", &dom->max_energy_range_uj);
+out:
+	free(kind);
+	free(cpus);
+	return r;
+}
+
+void recfmt_header_free(struct recfmt_header *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; h->domains && i < h->ndomains; i++) {
+		free(h->domains[i].name);
+		free(h->domains[i].source);
+	}
+	free(h->domains);
+	free(h->joulestat);
+	free(h->host);
+	free(h->cpu_model);
+	free(h->source);
+	free(h->collector);
+	*h = (struct recfmt_header){ 0 };
+}
+
+int recfmt_parse_header(const char *buf, size_t len, struct recfmt_header *ret,
+			struct recfmt_error *err)
+{
+	struct recfmt_header h = { 0 };
+	struct jsonr_doc doc = { 0 };
+	struct dec d = { .doc = &doc, .err = err };
+	const struct jsonr_node *root, *fmt, *doms, *opts, *n;
+	char *idle = NULL;
+	uint64_t v;
+	size_t i;
+	int r;
+
+	if (err)
+		err->msg[0] = '\0';
+	r = parse_json(buf, len, &doc, &d);
+	if (r < 0)
+		return r;
+	root = &doc.nodes[0];
+	r = want_object(&d, root, "header");
+	if (r < 0)
+		goto fail;
+	fmt = jsonr_get(&doc, root, "format");
+	if (!fmt || fmt->type != JSONR_STRING || strcmp(fmt->str, RECFMT_NAME) != 0) {
+		r = derr(&d, -EINVAL, "not a joulestat recording (its first line has no "
+				      "\"format\": \"" RECFMT_NAME "\")");
+		goto fail;
+	}
+	r = get_u64(&d, root, "header", "version", &v);
+	if (r < 0)
+		goto fail;
+	if (v > RECFMT_VERSION) {
+		r = derr(&d, -EPROTONOSUPPORT,
+			 "format version %llu is newer than this joulestat reads (%d): "
+			 "use a newer joulestat",
+			 (unsigned long long)v, RECFMT_VERSION);
+		goto fail;
+	}
+	if (v == 0) {
+		r = derr(&d, -EINVAL, "header.version: 0 is not a version");
+		goto fail;
+	}
+	h.version = (unsigned)v;
+	if ((r = get_str(&d, root, "header", "joulestat", &h.joulestat)) < 0 ||
+	    (r = get_str(&d, root, "header", "host", &h.host)) < 0 ||
+	    (r = get_str(&d, root, "header", "cpu_model", &h.cpu_model)) < 0 ||
+	    (r = get_u64(&d, root, "header", "start_unix_ns", &h.start_unix_ns)) < 0)
+		goto fail;
+	if ((r = get_bounded(&d, root, "header", "cpus", RECFMT_MAX_CPUS, &v)) < 0)
+		goto fail;
+	if (v == 0) {
+		r = derr(&d, -EINVAL, "header.cpus: 0 CPUs");
+		goto fail;
+	}
+	h.ncpus = (unsigned)v;
+	if ((r = get_bounded(&d, root, "header", "sockets", RECFMT_MAX_CPUS, &v)) < 0)
+		goto fail;
+	h.nsockets = (unsigned)v;
+
+	doms = jsonr_get(&doc, root, "domains");
+	r = want_array(&d, doms, "header.domains");
+	if (r < 0)
+		goto fail;
+	if (doms->count > RECFMT_MAX_DOMAINS) {
+		r = derr(&d, -EINVAL, "header.domains: %u domains, more than %d", doms->count,
+			 RECFMT_MAX_DOMAINS);
+		goto fail;
+	}
+	h.domains = calloc(doms->count ? doms->count : 1, sizeof(*h.domains));
+	if (!h.domains) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	i = 0;
+	for (n = jsonr_first(&doc, doms); n; n = jsonr_next(&doc, n), i++) {
+		h.ndomains = i + 1;
+		r = parse_domain(&d, n, i, &h.domains[i]);
+		if (r < 0)
+			goto fail;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(h.domains[j].name, h.domains[i].name) == 0) {
+				r = derr(&d, -EINVAL, "domains[%zu].name: \"%s\" appears twice", i,
+					 h.domains[i].name);
+				goto fail;
+			}
+	}
+
+	opts = jsonr_get(&doc, root, "options");
+	r = want_object(&d, opts, "header.options");
+	if (r < 0)
+		goto fail;
+	if ((r = get_u64(&d, opts, "options", "interval_ns", &h.interval_ns)) < 0 ||
+	    (r = get_u64(&d, opts, "options", "duration_ns", &h.duration_ns)) < 0 ||
+	    (r = get_bool(&d, opts, "options", "raw", &h.raw)) < 0 ||
+	    (r = get_str(&d, opts, "options", "source", &h.source)) < 0 ||
+	    (r = get_str(&d, opts, "options", "collector", &h.collector)) < 0 ||
+	    (r = get_str(&d, opts, "options", "idle", &idle)) < 0)
+		goto fail;
+	if (h.interval_ns == 0) {
+		r = derr(&d, -EINVAL, "options.interval_ns: 0");
+		goto fail;
+	}
+	if (attrib_idle_policy_from_name(idle, &h.idle) < 0) {
+		r = derr(&d, -EINVAL, "options.idle: unknown idle policy \"%s\"", idle);
+		goto fail;
+	}
+	free(idle);
+	jsonr_free(&doc);
+	*ret = h;
+	return 0;
+fail:
+	free(idle);
+	recfmt_header_free(&h);
+	jsonr_free(&doc);
+	return r;
+}
+
+struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv)
+{
+	if (!iv)
+		return NULL;
+	free(iv->ledgers);
+	free(iv->rows);
+	free(iv->row_energy);
+	free(iv->idle_ns);
+	free(iv->lost_ns_cpu);
+	free(iv->irq_ns_cpu);
+	free(iv->tasks);
+	free(iv->task_rows);
+	free(iv->proc_start_ns);
+	free(iv);
+	return NULL;
+}
+
+static const char *const status_names[] = { "split", "no-time", "skipped" };
+
+/* delta == tasks + idle + unattributed, without overflow. */
+static bool balances(uint64_t delta, uint64_t tasks, uint64_t idle, uint64_t unattr)
+{
+	return (unsigned __int128)tasks + idle + unattr == delta;
+}
+
+static int parse_ledger(struct dec *d, const struct jsonr_node *n, const char *path,
+			struct recfmt_ledger *l, bool with_status)
+{
+	int r = want_object(d, n, path);
+
+	if (r < 0)
+		return r;
+	if ((r = get_u64(d, n, path, "delta_uj", &l->delta_uj)) < 0 ||
+	    (r = get_u64(d, n, path, "tasks_uj", &l->tasks_uj)) < 0 ||
+	    (r = get_u64(d, n, path, "idle_uj", &l->idle_uj)) < 0 ||
+	    (r = get_u64(d, n, path, "unattributed_uj", &l->unattributed_uj)) < 0)
+		return r;
+	if (!balances(l->delta_uj, l->tasks_uj, l->idle_uj, l->unattributed_uj))
+		return derr(d, -EINVAL,
+			    "%s: ledger does not balance: delta_uj %llu != tasks_uj %llu + "
+			    "idle_uj %llu + unattributed_uj %llu",
+			    path, (unsigned long long)l->delta_uj, (unsigned long long)l->tasks_uj,
+			    (unsigned long long)l->idle_uj, (unsigned long long)l->unattributed_uj);
+	if (!with_status)
+		return 0;
+	if ((r = get_u64(d, n, path, "energy_uj", &l->energy_uj)) < 0)
+		return r;
+	if (jsonr_get(d->doc, n, "raw_uj") && (r = get_u64(d, n, path, "raw_uj", &l->raw_uj)) < 0)
+		return r;
+	{
+		const struct jsonr_node *s = jsonr_get(d->doc, n, "status");
+		size_t k;
+
+		if (!s || s->type != JSONR_STRING)
+			return derr(d, -EINVAL, "%s.status: %s, expected \"split\", \"no-time\" or "
+						"\"skipped\"",
+				    path, s ? node_kind(s) : "missing");
+		for (k = 0; k < ARRAY_SIZE(status_names); k++)
+			if (strcmp(s->str, status_names[k]) == 0)
+				break;
+		if (k == ARRAY_SIZE(status_names))
+			return derr(d, -EINVAL, "%s.status: unknown status \"%s\"", path, s->str);
+		l->status = (enum attrib_ledger_status)k;
+	}
+	return 0;
+}
+
+/* Element `i` of array `a`, or NULL. */
+static const struct jsonr_node *nth(const struct jsonr_doc *doc, const struct jsonr_node *a,
+				    size_t i)
+{
+	const struct jsonr_node *n = jsonr_first(doc, a);
+
+	while (n && i--)
+		n = jsonr_next(doc, n);
+	return n;
+}
+
+static int copy_comm(struct dec *d, const struct jsonr_node *n, const char *path, char *comm)
+{
+	if (!n || n->type != JSONR_STRING)
+		return derr(d, -EINVAL, "%s: the command name: expected a string, got %s", path,
+			    n ? node_kind(n) : "nothing");
+	if (n->len >= ACTIVITY_COMM_LEN)
+		return derr(d, -EINVAL, "%s: command name \"%s\" longer than %d bytes", path,
+			    n->str, ACTIVITY_COMM_LEN - 1);
+	strscpy(comm, n->str, ACTIVITY_COMM_LEN);
+	return 0;
+}
+
+/* rows: [[tgid, start_ns, uid, "comm", cpu_ns, [energy_uj per domain]], ...] */
+static int parse_rows(struct dec *d, const struct jsonr_node *rows, const struct recfmt_header *h,
+		      struct recfmt_interval *iv, size_t line_len)
+{
+	const struct jsonr_node *row, *e;
+	uint64_t *sum;
+	size_t i = 0;
+	int r;
+
+	r = want_array(d, rows, "rows");
+	if (r < 0)
+		return r;
+	/*
+	 * Each row holds at least one digit and a comma per domain: refuse
+	 * before allocating rows × domains for a line that cannot hold them.
+	 */
+	if (h->ndomains && rows->count > line_len / (2 * h->ndomains))
+		return derr(d, -EINVAL, "rows: %u rows of %zu energies cannot fit in this line",
+			    rows->count, h->ndomains);
+	iv->nrows = rows->count;
+	iv->rows = calloc(rows->count ? rows->count : 1, sizeof(*iv->rows));
+	iv->row_energy = calloc((size_t)(rows->count ? rows->count : 1) * (h->ndomains + 1),
+				sizeof(uint64_t));
+	sum = calloc(h->ndomains + 1, sizeof(*sum));
+	if (!iv->rows || !iv->row_energy || !sum) {
+		free(sum);
+		return -ENOMEM;
+	}
+	for (row = jsonr_first(d->doc, rows); row; row = jsonr_next(d->doc, row), i++) {
+		struct recfmt_row *rw = &iv->rows[i];
+		char path[40];
+		uint64_t v;
+		size_t k = 0;
+
+		snprintf(path, sizeof(path), "rows[%zu]", i);
+		if ((r = want_array(d, row, path)) < 0)
+			goto out;
+		if (row->count != 6) {
+			r = derr(d, -EINVAL, "%s: %u elements, expected 6 (tgid, start_ns, uid, comm, "
+					     "cpu_ns, energies)",
+				 path, row->count);
+			goto out;
+		}
+		if ((r = node_u64(d, nth(d->doc, row, 0), path, "tgid", &v)) < 0)
+			goto out;
+		if (v > UINT32_MAX) {
+			r = derr(d, -EINVAL, "%s.tgid: %llu is not a PID", path, (unsigned long long)v);
+			goto out;
+		}
+		rw->tgid = (uint32_t)v;
+		if ((r = node_u64(d, nth(d->doc, row, 1), path, "start_ns", &rw->start_ns)) < 0 ||
+		    (r = node_u64(d, nth(d->doc, row, 2), path, "uid", &v)) < 0)
+			goto out;
+		if (v > UINT32_MAX) {
+			r = derr(d, -EINVAL, "%s.uid: %llu is not a user id", path,
+				 (unsigned long long)v);
+			goto out;
+		}
+		rw->uid = (uint32_t)v;
+		if ((r = copy_comm(d, nth(d->doc, row, 3), path, rw->comm)) < 0 ||
+		    (r = node_u64(d, nth(d->doc, row, 4), path, "cpu_ns", &rw->cpu_ns)) < 0)
+			goto out;
+		e = nth(d->doc, row, 5);
+		if ((r = want_array(d, e, path)) < 0)
+			goto out;
+		if (e->count != h->ndomains) {
+			r = derr(d, -EINVAL, "%s: %u energies for %zu domains", path, e->count,
+				 h->ndomains);
+			goto out;
+		}
+		rw->energy_uj = iv->row_energy + i * (h->ndomains + 1);
+		for (e = jsonr_first(d->doc, e); e; e = jsonr_next(d->doc, e), k++) {
+			if ((r = node_u64(d, e, path, "energy_uj", &rw->energy_uj[k])) < 0)
+				goto out;
+			if (rw->energy_uj[k] > iv->ledgers[k].tasks_uj - sum[k]) {
+				r = derr(d, -EINVAL,
+					 "%s: rows give domain %s more than its tasks_uj %llu",
+					 path, h->domains[k].name,
+					 (unsigned long long)iv->ledgers[k].tasks_uj);
+				goto out;
+			}
+			sum[k] += rw->energy_uj[k];
+			if (h->domains[k].in_total)
+				rw->total_uj += rw->energy_uj[k];
+		}
+	}
+	for (size_t k = 0; k < h->ndomains; k++)
+		if (sum[k] != iv->ledgers[k].tasks_uj) {
+			r = derr(d, -EINVAL,
+				 "rows: domain %s: the rows add up to %llu µJ, its tasks_uj is %llu",
+				 h->domains[k].name, (unsigned long long)sum[k],
+				 (unsigned long long)iv->ledgers[k].tasks_uj);
+			goto out;
+		}
+	r = 0;
+out:
+	free(sum);
+	return r;
+}
+
+/* raw: {"idle_ns": [...], "lost_ns": [...], "irq_ns": [...], "tasks": [[tgid, tid, start_ns,
+ *        uid, cgroup_id, "comm", flags, proc_start_ns, [cpu, ns, cpu, ns, ...]], ...]} */
+static int parse_raw(struct dec *d, const struct jsonr_node *raw, const struct recfmt_header *h,
+		     struct recfmt_interval *iv)
+{
+	const struct jsonr_node *idle, *lost, *irq, *tasks, *t, *n;
+	size_t nrows = 0, i = 0, c;
+	int r;
+
+	if ((r = want_object(d, raw, "raw")) < 0)
+		return r;
+	idle = jsonr_get(d->doc, raw, "idle_ns");
+	lost = jsonr_get(d->doc, raw, "lost_ns");
+	irq = jsonr_get(d->doc, raw, "irq_ns");
+	tasks = jsonr_get(d->doc, raw, "tasks");
+	if ((r = want_array(d, idle, "raw.idle_ns")) < 0 ||
+	    (r = want_array(d, lost, "raw.lost_ns")) < 0 ||
+	    (r = want_array(d, irq, "raw.irq_ns")) < 0 ||
+	    (r = want_array(d, tasks, "raw.tasks")) < 0)
+		return r;
+	if (idle->count != h->ncpus || lost->count != h->ncpus || irq->count != h->ncpus)
+		return derr(d, -EINVAL,
+			    "raw: idle_ns has %u, lost_ns %u and irq_ns %u values for %u CPUs",
+			    idle->count, lost->count, irq->count, h->ncpus);
+	iv->idle_ns = calloc(h->ncpus, sizeof(uint64_t));
+	iv->lost_ns_cpu = calloc(h->ncpus, sizeof(uint64_t));
+	iv->irq_ns_cpu = calloc(h->ncpus, sizeof(uint64_t));
+	if (!iv->idle_ns || !iv->lost_ns_cpu || !iv->irq_ns_cpu)
+		return -ENOMEM;
+	for (c = 0, n = jsonr_first(d->doc, idle); n; n = jsonr_next(d->doc, n), c++)
+		if ((r = node_u64(d, n, "raw.idle_ns", NULL, &iv->idle_ns[c])) < 0)
+			return r;
+	for (c = 0, n = jsonr_first(d->doc, lost); n; n = jsonr_next(d->doc, n), c++)
+		if ((r = node_u64(d, n, "raw.lost_ns", NULL, &iv->lost_ns_cpu[c])) < 0)
+			return r;
+	for (c = 0, n = jsonr_first(d->doc, irq); n; n = jsonr_next(d->doc, n), c++)
+		if ((r = node_u64(d, n, "raw.irq_ns", NULL, &iv->irq_ns_cpu[c])) < 0)
+			return r;
+	for (t = jsonr_first(d->doc, tasks); t; t = jsonr_next(d->doc, t)) {
+		const struct jsonr_node *cpus = t->type == JSONR_ARRAY ? nth(d->doc, t, 8) : NULL;
+
+		if (cpus && cpus->type == JSONR_ARRAY)
+			nrows += cpus->count / 2;
+	}
+	iv->tasks = calloc(tasks->count ? tasks->count : 1, sizeof(*iv->tasks));
+	iv->proc_start_ns = calloc(tasks->count ? tasks->count : 1, sizeof(uint64_t));
+	iv->task_rows = calloc(nrows ? nrows : 1, sizeof(*iv->task_rows));
+	if (!iv->tasks || !iv->proc_start_ns || !iv->task_rows)
+		return -ENOMEM;
+	nrows = 0;
+	for (t = jsonr_first(d->doc, tasks); t; t = jsonr_next(d->doc, t), i++) {
+		struct activity_task *tk = &iv->tasks[i];
+		const char *const names[] = { "tgid", "tid", "start_ns", "uid", "cgroup_id" };
+		uint64_t v[5], flags, cpu, ns;
+		const struct jsonr_node *cpus;
+		char path[48];
+
+		snprintf(path, sizeof(path), "raw.tasks[%zu]", i);
+		if ((r = want_array(d, t, path)) < 0)
+			return r;
+		if (t->count != 9)
+			return derr(d, -EINVAL, "%s: %u elements, expected 9", path, t->count);
+		for (unsigned k = 0; k < 5; k++)
+			if ((r = node_u64(d, nth(d->doc, t, k), path, names[k], &v[k])) < 0)
+				return r;
+		if (v[0] > UINT32_MAX || v[1] > UINT32_MAX || v[3] > UINT32_MAX)
+			return derr(d, -EINVAL, "%s: tgid, tid or uid above 2^32", path);
+		tk->key = (struct task_key){ (uint32_t)v[0], (uint32_t)v[1], v[2] };
+		tk->uid = (uint32_t)v[3];
+		tk->cgroup_id = v[4];
+		if ((r = copy_comm(d, nth(d->doc, t, 5), path, tk->comm)) < 0 ||
+		    (r = node_u64(d, nth(d->doc, t, 6), path, "flags", &flags)) < 0 ||
+		    (r = node_u64(d, nth(d->doc, t, 7), path, "proc_start_ns",
+				  &iv->proc_start_ns[i])) < 0)
+			return r;
+		if (flags > UINT32_MAX)
+			return derr(d, -EINVAL, "%s.flags: out of range", path);
+		tk->flags = (uint32_t)flags;
+		cpus = nth(d->doc, t, 8);
+		if ((r = want_array(d, cpus, path)) < 0)
+			return r;
+		if (cpus->count % 2)
+			return derr(d, -EINVAL, "%s: the CPU times are not (cpu, ns) pairs", path);
+		tk->first_row = (uint32_t)nrows;
+		for (n = jsonr_first(d->doc, cpus); n; n = jsonr_next(d->doc, jsonr_next(d->doc, n))) {
+			if ((r = node_u64(d, n, path, "cpu", &cpu)) < 0 ||
+			    (r = node_u64(d, jsonr_next(d->doc, n), path, "ns", &ns)) < 0)
+				return r;
+			if (cpu >= h->ncpus)
+				return derr(d, -EINVAL, "%s: CPU %llu, but the header has %u CPUs", path,
+					    (unsigned long long)cpu, h->ncpus);
+			iv->task_rows[nrows] =
+				(struct activity_row){ .cpu = (uint32_t)cpu, .task = (uint32_t)i,
+						       .ns = ns };
+			tk->oncpu_ns += ns;
+			nrows++;
+		}
+		tk->nrows = (uint32_t)(nrows - tk->first_row);
+	}
+	iv->has_raw = true;
+	iv->sample = (struct activity_sample){
+		.start_ns = iv->start_ns,
+		.end_ns = iv->end_ns,
+		.ncpus = h->ncpus,
+		.idle_ns = iv->idle_ns,
+		.lost_ns = iv->lost_ns_cpu,
+		.irq_ns = iv->irq_ns_cpu,
+		.tasks = iv->tasks,
+		.ntasks = i,
+		.rows = iv->task_rows,
+		.nrows = nrows,
+		.dropped = iv->dropped,
+		.captured = iv->captured,
+	};
+	return 0;
+}
+
+int recfmt_parse_interval(const char *buf, size_t len, const struct recfmt_header *h,
+			  struct recfmt_interval **ret, struct recfmt_error *err)
+{
+	struct jsonr_doc doc = { 0 };
+	struct dec d = { .doc = &doc, .err = err };
+	const struct jsonr_node *root, *doms, *n, *act, *raw;
+	struct recfmt_interval *iv = NULL;
+	struct recfmt_ledger host = { 0 };
+	unsigned __int128 sum[4] = { 0 };
+	size_t i = 0;
+	uint64_t v;
+	int r;
+
+	if (err)
+		err->msg[0] = '\0';
+	if (!buf || !h || !ret)
+		return -EINVAL;
+	r = parse_json(buf, len, &doc, &d);
+	if (r < 0)
+		return r;
+	root = &doc.nodes[0];
+	if ((r = want_object(&d, root, "interval")) < 0)
+		goto fail;
+	if (jsonr_get(&doc, root, "format")) {
+		r = derr(&d, -EINVAL, "a second header where an interval was expected");
+		goto fail;
+	}
+	iv = calloc(1, sizeof(*iv));
+	if (!iv) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if ((r = get_u64(&d, root, "interval", "seq", &iv->seq)) < 0 ||
+	    (r = get_u64(&d, root, "interval", "start_ns", &iv->start_ns)) < 0 ||
+	    (r = get_u64(&d, root, "interval", "end_ns", &iv->end_ns)) < 0)
+		goto fail;
+	/* Equal is possible: a fixture's clock (its uptime file) may not have moved. */
+	if (iv->end_ns < iv->start_ns) {
+		r = derr(&d, -EINVAL, "interval: end_ns %llu is before start_ns %llu",
+			 (unsigned long long)iv->end_ns, (unsigned long long)iv->start_ns);
+		goto fail;
+	}
+
+	doms = jsonr_get(&doc, root, "domains");
+	if ((r = want_array(&d, doms, "domains")) < 0)
+		goto fail;
+	if (doms->count != h->ndomains) {
+		r = derr(&d, -EINVAL, "domains: %u ledgers, the header declares %zu domains",
+			 doms->count, h->ndomains);
+		goto fail;
+	}
+	iv->ndomains = h->ndomains;
+	iv->ledgers = calloc(h->ndomains ? h->ndomains : 1, sizeof(*iv->ledgers));
+	if (!iv->ledgers) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (n = jsonr_first(&doc, doms); n; n = jsonr_next(&doc, n), i++) {
+		char path[48];
+
+		snprintf(path, sizeof(path), "domains[%zu] (%s)", i, h->domains[i].name);
+		if ((r = parse_ledger(&d, n, path, &iv->ledgers[i], true)) < 0)
+			goto fail;
+		if (h->domains[i].in_total) {
+			sum[0] += iv->ledgers[i].delta_uj;
+			sum[1] += iv->ledgers[i].tasks_uj;
+			sum[2] += iv->ledgers[i].idle_uj;
+			sum[3] += iv->ledgers[i].unattributed_uj;
+		}
+	}
+	if ((r = parse_ledger(&d, jsonr_get(&doc, root, "host"), "host", &host, false)) < 0)
+		goto fail;
+	if (sum[0] != host.delta_uj || sum[1] != host.tasks_uj || sum[2] != host.idle_uj ||
+	    sum[3] != host.unattributed_uj) {
+		r = derr(&d, -EINVAL, "host: the host ledger is not the sum of the in_total "
+				      "domains' ledgers");
+		goto fail;
+	}
+	iv->host_delta_uj = host.delta_uj;
+	iv->host_tasks_uj = host.tasks_uj;
+	iv->host_idle_uj = host.idle_uj;
+	iv->host_unattributed_uj = host.unattributed_uj;
+
+	act = jsonr_get(&doc, root, "activity");
+	if ((r = want_object(&d, act, "activity")) < 0 ||
+	    (r = get_u64(&d, act, "activity", "tasks", &v)) < 0 ||
+	    (r = get_u64(&d, act, "activity", "dropped", &iv->dropped)) < 0 ||
+	    (r = get_u64(&d, act, "activity", "lost_ns", &iv->lost_ns)) < 0)
+		goto fail;
+	iv->tasks_seen = (size_t)v;
+	n = jsonr_get(&doc, act, "captured");
+	if (!n || (n->type != JSONR_NUMBER && n->type != JSONR_NULL) ||
+	    (n->type == JSONR_NUMBER && (n->dbl < 0 || n->dbl > 1))) {
+		r = derr(&d, -EINVAL, "activity.captured: expected a fraction 0..1 or null");
+		goto fail;
+	}
+	iv->captured = n->type == JSONR_NUMBER ? n->dbl : 1.0;
+
+	if ((r = parse_rows(&d, jsonr_get(&doc, root, "rows"), h, iv, len)) < 0)
+		goto fail;
+	raw = jsonr_get(&doc, root, "raw");
+	if (h->raw && !raw) {
+		r = derr(&d, -EINVAL, "raw: missing, though the header says the recording is raw");
+		goto fail;
+	}
+	if (raw && !h->raw) {
+		r = derr(&d, -EINVAL, "raw: present, though the header says the recording is not raw");
+		goto fail;
+	}
+	if (raw && (r = parse_raw(&d, raw, h, iv)) < 0)
+		goto fail;
+	jsonr_free(&doc);
+	*ret = iv;
+	return 0;
+fail:
+	recfmt_interval_free(iv);
+	jsonr_free(&doc);
+	return r;
+}
+
+void recfmt_write_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+int recfmt_cpulist(const struct cpuset *s, char *buf, size_t size)
+{
+	size_t len = 0;
+	unsigned c = 0;
+
+	if (size == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	while (c < CPUSET_MAX_CPUS) {
+		unsigned end;
+		int n;
+
+		if (!cpuset_test(s, c)) {
+			c++;
+			continue;
+		}
+		for (end = c; end + 1 < CPUSET_MAX_CPUS && cpuset_test(s, end + 1); end++)
+			;
+		if (end == c)
+			n = snprintf(buf + len, size - len, "%s%u", len ? "," : "", c);
+		else
+			n = snprintf(buf + len, size - len, "%s%u-%u", len ? "," : "", c, end);
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOSPC;
+		len += (size_t)n;
+		c = end + 1;
+	}
+	return (int)len;
+}
+
+/* Watts with milliwatt resolution; derived (delta / interval), written for readers like jq. */
+static void write_power(FILE *f, uint64_t uj, uint64_t interval_ns)
+{
+	fprintf(f, "%.3f", interval_ns ? (double)uj * 1000.0 / (double)interval_ns : 0.0);
+}
+
+int recfmt_write_header(FILE *f, const struct recfmt_header *h)
+{
+	char cpus[4096];
+
+	fprintf(f, "{\"format\":\"" RECFMT_NAME "\",\"version\":%d,\"joulestat\":", RECFMT_VERSION);
+	recfmt_write_string(f, h->joulestat ? h->joulestat : "");
+	fputs(",\"host\":", f);
+	recfmt_write_string(f, h->host ? h->host : "");
+	fprintf(f, ",\"start_unix_ns\":%llu,\"cpus\":%u,\"sockets\":%u,\"cpu_model\":",
+		(unsigned long long)h->start_unix_ns, h->ncpus, h->nsockets);
+	recfmt_write_string(f, h->cpu_model ? h->cpu_model : "");
+	fputs(",\"domains\":[", f);
+	for (size_t i = 0; i < h->ndomains; i++) {
+		const struct recfmt_domain *d = &h->domains[i];
+
+		if (recfmt_cpulist(&d->cpus, cpus, sizeof(cpus)) < 0)
+			return -ENOSPC;
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		recfmt_write_string(f, d->name);
+		fprintf(f, ",\"kind\":\"%s\",\"source\":", recfmt_kind_name(d->kind));
+		recfmt_write_string(f, d->source ? d->source : "");
+		if (d->socket < 0)
+			fputs(",\"socket\":null", f);
+		else
+			fprintf(f, ",\"socket\":%d", d->socket);
+		fprintf(f,
+			",\"cpus\":\"%s\",\"estimated\":%s,\"in_total\":%s,\"static_mw\":%llu,"
+			"\"max_energy_range_uj\":%llu}",
+			cpus, d->estimated ? "true" : "false", d->in_total ? "true" : "false",
+			(unsigned long long)d->static_mw, (unsigned long long)d->max_energy_range_uj);
+	}
+	fprintf(f, "],\"options\":{\"interval_ns\":%llu,\"duration_ns\":%llu,\"idle\":\"%s\","
+		   "\"raw\":%s,\"source\":",
+		(unsigned long long)h->interval_ns, (unsigned long long)h->duration_ns,
+		attrib_idle_policy_name(h->idle), h->raw ? "true" : "false");
+	recfmt_write_string(f, h->source ? h->source : "auto");
+	fputs(",\"collector\":", f);
+	recfmt_write_string(f, h->collector ? h->collector : "");
+	fputs("}}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+static void write_ledger(FILE *f, uint64_t delta, uint64_t tasks, uint64_t idle, uint64_t unattr)
+{
+	fprintf(f, "\"delta_uj\":%llu,\"tasks_uj\":%llu,\"idle_uj\":%llu,\"unattributed_uj\":%llu",
+		(unsigned long long)delta, (unsigned long long)tasks, (unsigned long long)idle,
+		(unsigned long long)unattr);
+}
+
+int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
+			  const struct recfmt_interval *iv)
+{
+	uint64_t ns = iv->end_ns - iv->start_ns;
+
+	fprintf(f, "{\"seq\":%llu,\"start_ns\":%llu,\"end_ns\":%llu,\"host\":{",
+		(unsigned long long)iv->seq, (unsigned long long)iv->start_ns,
+		(unsigned long long)iv->end_ns);
+	write_ledger(f, iv->host_delta_uj, iv->host_tasks_uj, iv->host_idle_uj,
+		     iv->host_unattributed_uj);
+	fputs(",\"power_w\":", f);
+	write_power(f, iv->host_delta_uj, ns);
+	fputs("},\"domains\":[", f);
+	for (size_t i = 0; i < iv->ndomains; i++) {
+		const struct recfmt_ledger *l = &iv->ledgers[i];
+
+		fprintf(f, "%s{\"status\":\"%s\",", i ? "," : "", attrib_ledger_status_name(l->status));
+		write_ledger(f, l->delta_uj, l->tasks_uj, l->idle_uj, l->unattributed_uj);
+		fprintf(f, ",\"energy_uj\":%llu", (unsigned long long)l->energy_uj);
+		if (h->raw)
+			fprintf(f, ",\"raw_uj\":%llu", (unsigned long long)l->raw_uj);
+		fputs(",\"power_w\":", f);
+		write_power(f, l->delta_uj, ns);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"activity\":{\"tasks\":%zu,\"dropped\":%llu,\"lost_ns\":%llu,\"captured\":%.4f}",
+		iv->tasks_seen, (unsigned long long)iv->dropped, (unsigned long long)iv->lost_ns,
+		iv->captured);
+	fputs(",\"rows\":[", f);
+	for (size_t i = 0; i < iv->nrows; i++) {
+		const struct recfmt_row *r = &iv->rows[i];
+
+		fprintf(f, "%s[%u,%llu,%u,", i ? "," : "", r->tgid, (unsigned long long)r->start_ns,
+			r->uid);
+		recfmt_write_string(f, r->comm);
+		fprintf(f, ",%llu,[", (unsigned long long)r->cpu_ns);
+		for (size_t k = 0; k < h->ndomains; k++)
+			fprintf(f, "%s%llu", k ? "," : "", (unsigned long long)r->energy_uj[k]);
+		fputs("]]", f);
+	}
+	fputc(']', f);
+	if (h->raw && iv->has_raw) {
+		const struct activity_sample *s = &iv->sample;
+
+		fputs(",\"raw\":{\"idle_ns\":[", f);
+		for (unsigned c = 0; c < s->ncpus; c++)
+			fprintf(f, "%s%llu", c ? "," : "", (unsigned long long)(s->idle_ns ? s->idle_ns[c] : 0));
+		fputs("],\"lost_ns\":[", f);
+		for (unsigned c = 0; c < s->ncpus; c++)
+			fprintf(f, "%s%llu", c ? "," : "", (unsigned long long)(s->lost_ns ? s->lost_ns[c] : 0));
+		fputs("],\"irq_ns\":[", f);
+		for (unsigned c = 0; c < s->ncpus; c++)
+			fprintf(f, "%s%llu", c ? "," : "", (unsigned long long)(s->irq_ns ? s->irq_ns[c] : 0));
+		fputs("],\"tasks\":[", f);
+		for (size_t t = 0; t < s->ntasks; t++) {
+			const struct activity_task *tk = &s->tasks[t];
+			bool first = true;
+
+			fprintf(f, "%s[%u,%u,%llu,%u,%llu,", t ? "," : "", tk->key.tgid, tk->key.tid,
+				(unsigned long long)tk->key.start_ns, tk->uid,
+				(unsigned long long)tk->cgroup_id);
+			recfmt_write_string(f, tk->comm);
+			fprintf(f, ",%u,%llu,[", tk->flags,
+				(unsigned long long)(iv->proc_start_ns ? iv->proc_start_ns[t] : 0));
+			for (uint32_t k = tk->first_row; k < tk->first_row + tk->nrows && k < s->nrows; k++) {
+				fprintf(f, "%s%u,%llu", first ? "" : ",", s->rows[k].cpu,
+					(unsigned long long)s->rows[k].ns);
+				first = false;
+			}
+			fputs("]]", f);
+		}
+		fputs("]}", f);
+	}
+	fputs("}\n", f);
+	return ferror(f) ? -EIO : 0;
+}

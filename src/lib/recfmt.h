@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * recfmt.h - the recording format of `joulestat record` (docs/FORMAT.md):
+ * JSON Lines, one header line then one line per interval. This module
+ * decodes one line at a time into the structs below and checks everything a
+ * reader relies on (types, ranges, counts that match the header, ledgers
+ * that balance), so `replay` and `report` never work on half-read data.
+ * Pure: no I/O; the caller reads lines and adds the file name and line
+ * number to the message.
+ */
+#ifndef JOULESTAT_RECFMT_H
+#define JOULESTAT_RECFMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "activity.h"
+#include "attrib.h"
+#include "cpuset.h"
+#include "joulestat.h"
+
+#define RECFMT_NAME "joulestat-record"
+/* The version this code writes and the newest it reads. */
+#define RECFMT_VERSION 1
+
+/* Bounds a reader enforces, so that a corrupt line cannot ask for absurd memory. */
+#define RECFMT_MAX_DOMAINS 1024
+#define RECFMT_MAX_CPUS CPUSET_MAX_CPUS
+
+struct recfmt_error {
+	char msg[200];		/* "domains[1].delta_uj: expected an unsigned integer, got a string" */
+};
+
+struct recfmt_domain {
+	char *name;
+	enum joulestat_domain_kind kind;
+	char *source;
+	int socket;			/* -1: machine-wide */
+	struct cpuset cpus;
+	bool estimated;
+	bool in_total;
+	uint64_t static_mw;		/* for the baseline idle policy; 0 when not calibrated */
+	uint64_t max_energy_range_uj;
+};
+
+/* Line 1. */
+struct recfmt_header {
+	unsigned version;
+	char *joulestat;		/* the writer's version */
+	char *host;
+	uint64_t start_unix_ns;		/* wall clock at the first interval's start */
+	unsigned ncpus;			/* highest online CPU + 1 */
+	unsigned nsockets;
+	char *cpu_model;
+	size_t ndomains;
+	struct recfmt_domain *domains;
+	/* options */
+	uint64_t interval_ns;
+	uint64_t duration_ns;		/* 0: until stopped */
+	enum attrib_idle_policy idle;
+	bool raw;
+	char *source;			/* --source as given, "auto" by default */
+	char *collector;		/* the activity collector in use: "ebpf", "proc" */
+};
+
+/* One domain's ledger in one interval: delta == tasks + idle + unattributed. */
+struct recfmt_ledger {
+	uint64_t delta_uj;
+	uint64_t tasks_uj;
+	uint64_t idle_uj;
+	uint64_t unattributed_uj;
+	enum attrib_ledger_status status;
+	uint64_t energy_uj;		/* cumulative, unwrapped, since the recording started */
+	uint64_t raw_uj;		/* the counter as read (raw recordings; else 0) */
+};
+
+/* One process (tgid and start) in one interval. */
+struct recfmt_row {
+	uint32_t tgid;
+	uint64_t start_ns;		/* the process's start, ns since boot (0: unknown) */
+	uint32_t uid;
+	char comm[ACTIVITY_COMM_LEN];
+	uint64_t cpu_ns;		/* on-CPU time in the interval, all threads, all CPUs */
+	uint64_t *energy_uj;		/* [header.ndomains], points into recfmt_interval.row_energy */
+	uint64_t total_uj;		/* Σ energy_uj over the in_total domains (computed) */
+};
+
+/* Lines 2..: one interval. Owned by the caller; free with recfmt_interval_free(). */
+struct recfmt_interval {
+	uint64_t seq;			/* 1, 2, ... */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC */
+	uint64_t end_ns;
+	size_t ndomains;		/* == header.ndomains */
+	struct recfmt_ledger *ledgers;
+	/* host ledger, over the in_total domains */
+	uint64_t host_delta_uj;
+	uint64_t host_tasks_uj;
+	uint64_t host_idle_uj;
+	uint64_t host_unattributed_uj;
+	/* the activity collector's view of the interval */
+	size_t tasks_seen;
+	uint64_t dropped;
+	uint64_t lost_ns;
+	double captured;
+	size_t nrows;
+	struct recfmt_row *rows;
+	uint64_t *row_energy;		/* [nrows * ndomains] */
+	/*
+	 * Raw inputs (header.raw): the activity sample exactly as attribution
+	 * saw it, so attrib_split() can be run again. `sample` points into the
+	 * arrays below.
+	 */
+	bool has_raw;
+	struct activity_sample sample;
+	uint64_t *idle_ns;		/* [sample.ncpus] */
+	uint64_t *lost_ns_cpu;		/* [sample.ncpus] */
+	uint64_t *irq_ns_cpu;		/* [sample.ncpus] */
+	struct activity_task *tasks;	/* [sample.ntasks] */
+	struct activity_row *task_rows;	/* [sample.nrows] */
+	uint64_t *proc_start_ns;	/* [sample.ntasks]: the process start of each task, 0: unknown */
+};
+
+/* "package", "core", ... (as docs/FORMAT.md); NULL for an unknown kind. */
+const char *recfmt_kind_name(enum joulestat_domain_kind kind);
+int recfmt_kind_from_name(const char *name, enum joulestat_domain_kind *ret);
+
+/*
+ * Decode line 1. Returns 0 and fills *ret (free with
+ * recfmt_header_free()); -EINVAL for a line that is not a header of this
+ * format (err says what); -EPROTONOSUPPORT for a version newer than
+ * RECFMT_VERSION (err says which); -ENOMEM. On error *ret is untouched.
+ */
+int recfmt_parse_header(const char *buf, size_t len, struct recfmt_header *ret,
+			struct recfmt_error *err);
+
+void recfmt_header_free(struct recfmt_header *h);
+
+/*
+ * Decode one interval line, checked against its header `h`: as many domain
+ * ledgers as domains, each balancing exactly, the host ledger equal to the
+ * sum of the in_total ones, rows whose energies are within their ledgers,
+ * and with h->raw, a raw part whose rows name existing CPUs and tasks.
+ * Returns 0 and a new interval in *ret; -EINVAL (err says what); -ENOMEM.
+ */
+int recfmt_parse_interval(const char *buf, size_t len, const struct recfmt_header *h,
+			  struct recfmt_interval **ret, struct recfmt_error *err);
+
+/* NULL is a no-op. Returns NULL. */
+struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv);
+
+/*
+ * Write the header, or one interval of header `h`, as one line (with its
+ * newline) to `f`, in the form the parsers above read back to the same
+ * structs. An interval's raw part is written when h->raw and iv->has_raw;
+ * each task's CPU times are its rows[first_row .. first_row + nrows), so
+ * the sample's rows must be grouped by task (as the parser makes them).
+ * Returns 0, or -EIO when the stream reports an error (errno then says which).
+ */
+int recfmt_write_header(FILE *f, const struct recfmt_header *h);
+int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
+			  const struct recfmt_interval *iv);
+
+/* Write `s` as a JSON string literal, quotes included (control bytes escaped). */
+void recfmt_write_string(FILE *f, const char *s);
+
+/* Format a CPU set in kernel list syntax ("0-3,8") into buf. Returns the length, or -ENOSPC. */
+int recfmt_cpulist(const struct cpuset *s, char *buf, size_t size);
+
+#endif

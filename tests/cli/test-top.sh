@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+# test-top.sh - joulestat top: flags checked (exit 2 naming the flag), batch
+# frames over a moving fixture machine with known shares, the real machine,
+# batch when not a terminal, and the ncurses screen surviving resizes.
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/synth.sh"
+
+usage_error() { # FLAG-TEXT ARGS...: exit 2 and the message names the flag
+	local want=$1
+	shift
+	expect_exit 2 "$JS" top "$@" && grep_in "$TMP/err" "$want"
+}
+
+check "top --help lists the keys and --group" \
+	bash -c '"$0" top --help | grep -q -- "--group G" && "$0" top --help | grep -q "^Keys: q quit"' "$JS"
+check "-i 0 is refused naming -i" usage_error "^joulestat top: -i: '0' is not a number of seconds" -i 0
+check "-i -1 is refused" usage_error "-i: '-1'" -i -1
+check "-i 1e9 (absurd) is refused" usage_error "-i: '1e9'" -i 1e9
+check "-i abc is refused" usage_error "-i: 'abc'" -i abc
+check "-n 0 is refused naming -n" usage_error "-n: '0' is not a count" -n 0
+check "-n -3 is refused" usage_error "-n: '-3'" -n -3
+check "--group with an unknown name is refused naming the choices" \
+	usage_error "--group: 'pod' is not one of process, thread, comm, cgroup, unit, container, user" --group pod
+check "--group tree is not a top grouping" usage_error "--group: 'tree'" --group tree
+check "--sort with an unknown key is refused" usage_error "--sort: 'size'" --sort size
+check "--idle with an unknown policy is refused" usage_error "--idle: 'none' is not one of" --idle none
+check "an unknown flag exits 2" expect_exit 2 "$JS" top --frobnicate
+check "a stray argument exits 2" usage_error "unexpected argument 'extra'" extra
+
+# The moving fixture: psys 30 W over 8 CPUs; busy-b 100 % of cpu4, busy-a 50 % of cpu0.
+M=$TMP/m
+synth_make "$M"
+synth_run "$M" &
+SYNTH=$!
+FIX=(--sysfs-root "$M/sys" --procfs-root "$M/proc" --activity proc --source powercap)
+"$JS" top -n 2 --batch -i 0.6 "${FIX[@]}" >"$TMP/top.out" 2>"$TMP/top.err"
+echo $? >"$TMP/top.rc"
+"$JS" top -n 2 --batch -i 0.4 --group comm "${FIX[@]}" >"$TMP/comm.out" 2>&1
+"$JS" top -n 2 --batch -i 0.4 --group user --sort cpu "${FIX[@]}" >"$TMP/user.out" 2>&1
+touch "$M/stop"
+wait "$SYNTH"
+
+# The second frame: after the first interval, which starts with the monitor.
+frame2() { awk '/^joulestat top/{n++} n==2' "$1"; }
+check "fixture: top -n 2 --batch exits 0 with two frames" \
+	bash -c '[ "$(cat "$0/top.rc")" = 0 ] && [ "$(grep -c "^joulestat top" "$0/top.out")" = 2 ]' "$TMP"
+check "fixture: the header names the sources, the collector and the host domain" \
+	bash -c 'grep -q "collector proc  sources powercap" "$0" && grep -q "domains (+ in host total):.* +psys " "$0" &&
+		grep -Eq "^host [0-9.]+ W = tasks" "$0" && grep -q " package-1 [0-9.]* W" "$0"' "$TMP/top.out"
+check "fixture: measured, so nothing is labelled estimated" \
+	bash -c '! grep -qi "estimated" "$0"' "$TMP/top.out"
+check "fixture: busy-b (one whole CPU of eight) gets 1/8 of psys, busy-a half that, by power" \
+	bash -c 'frame2() { awk "/^joulestat top/{n++} n==2" "$1"; }
+		frame2 "$0" | awk "
+			\$3 == \"busy-b\" { b = NR; bw = \$4; bc = \$6; bs = \$7 }
+			\$3 == \"busy-a\" { a = NR; aw = \$4; ac = \$6; as = \$7 }
+			END {
+				sub(/%/, \"\", bs); sub(/%/, \"\", as)
+				# the fixture writes its files one after another, so a read may fall
+				# between them: one step (of several per interval) of slack
+				ok = b && a && b < a && bw + 0 > 2.5 && bw + 0 < 5 && aw + 0 > 1.2 && aw + 0 < 2.5 &&
+				     bc > 65 && bc < 135 && ac > 30 && ac < 70 && bs > 58 && bs < 75 && as > 25 && as < 42
+				if (!ok) print \"busy-b: row \" b \" \" bw \" W \" bc \" % cpu \" bs \" share; busy-a: row \" a \" \" aw \" W \" ac \" % \" as
+				exit !ok
+			}"' "$TMP/top.out"
+check "fixture: --group comm has one row per command" \
+	bash -c 'grep -Eq "^COMMAND +W +J +CPU% +SHARE" "$0" && grep -Eq "^busy-b +[0-9.]+ " "$0" &&
+		grep -Eq "^busy-a +[0-9.]+ " "$0"' "$TMP/comm.out"
+check "fixture: --group user puts both processes in root's row, with all of the tasks' energy" \
+	bash -c 'awk "/^joulestat top/{n++} n==2" "$0" | grep -Eq "^root +[0-9.]+ +[0-9.]+ +[0-9]+\.[0-9] +100.0%"' "$TMP/user.out"
+
+# The real machine.
+check "real: top -n 2 --batch -i 0.2 prints two frames with a table" \
+	bash -c 'out=$("$0" top -n 2 --batch -i 0.2) && [ "$(grep -c "^joulestat top" <<<"$out")" = 2 ] &&
+		grep -Eq "^ +PID USER +COMMAND +W +J +CPU% +SHARE$" <<<"$out" && grep -q "sources " <<<"$out"' "$JS"
+if ! "$JS" probe --json -i 0.01 | jq -e '[.domains[] | select(.in_host_total and (.estimated | not))] | length > 0' >/dev/null 2>&1; then
+	check "real, no sensor here: the model's numbers are labelled estimated" \
+		bash -c '"$0" top -n 1 --batch -i 0.1 | grep -q "^\* estimated: no energy sensor"' "$JS"
+fi
+check "real: standard output not a terminal means batch, no escape sequences" \
+	bash -c 'out=$("$0" top -n 1 -i 0.1 | cat) && grep -q "^joulestat top" <<<"$out" && ! grep -q $'"'"'\e'"'"' <<<"$out"' "$JS"
+check "real: --activity proc and every grouping run" \
+	bash -c 'for g in process thread comm cgroup unit container user; do
+			"$0" top -n 1 --batch -i 0.1 --activity proc --group $g | grep -q "by $g" || { echo "group $g"; exit 1; }
+		done' "$JS"
+
+# ncurses in a pseudo-terminal: draws, survives shrinking below its minimum and growing again.
+if command -v script >/dev/null; then
+	# Resize only once the first screen is drawn (ncurses handles SIGWINCH from initscr on).
+	check "terminal: top draws with ncurses and handles SIGWINCH resizes" \
+		bash -c 'TERM=xterm script -qfec "stty rows 24 cols 100; \"$0\" top -i 0.3 -n 10 </dev/tty & p=\$!;
+			for i in \$(seq 100); do grep -aq \"q quit\" \"$1/tty.log\" && break; sleep 0.1; done;
+			stty rows 5 cols 30; kill -WINCH \$p; sleep 0.5; stty rows 40 cols 160; kill -WINCH \$p;
+			wait \$p" "$1/tty.log" >/dev/null && grep -aq "terminal too small" "$1/tty.log" &&
+			grep -aq "q quit  g grouping" "$1/tty.log" && grep -aq $'"'"'\e\[?1049h'"'"' "$1/tty.log"' \
+		"$JS" "$TMP"
+	# Keys, typed into the terminal once the screen shows the effect of the one before.
+	keys() { # LOG
+		local k want
+		for k in "g:thread - sort" "s:energy - idle" "i:policy proportional" "q:"; do
+			want=${k#*:}
+			for i in $(seq 150); do grep -aqF "q quit" "$1" && break; sleep 0.1; done
+			printf '%s' "${k%%:*}"
+			[ -z "$want" ] && break
+			for i in $(seq 150); do grep -aqF "$want" "$1" && break; sleep 0.1; done
+		done
+		sleep 2
+	}
+	export -f keys
+	# (ncurses redraws only what changed, so the log holds each new word, not whole lines)
+	check "terminal: g, s and i change grouping, sort and idle policy; q quits with 0" \
+		bash -c 'keys "$1/keys.log" | TERM=xterm timeout 120 script -qfec "stty rows 30 cols 120; \"$0\" top -i 0.3" \
+			"$1/keys.log" >/dev/null || exit 1
+			for w in "thread - sort" "energy - idle" "policy proportional"; do
+				grep -aqF "$w" "$1/keys.log" || { echo "never showed: $w"; exit 1; }
+			done' "$JS" "$TMP"
+fi
+
+done_testing

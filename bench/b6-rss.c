@@ -11,6 +11,8 @@
  * monitor thread's CPU time.
  *
  *   sudo ./build/bench/b6-rss [SECONDS_PER_SIZE [ONLY_SIZE]]   (default 30 s; DESIGN: 600)
+ *
+ * B6_TRACE=1 in the environment prints the RSS after every snapshot.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -135,6 +137,8 @@ static void run(unsigned ntasks, unsigned seconds)
 			max_tasks = info.ntasks;
 		joulestat_snapshot_free(snap);
 		rss[s] = status_kb("VmRSS");
+		if (getenv("B6_TRACE"))
+			fprintf(stderr, "%u s: %" PRIu64 " kB, %zu tasks\n", s, rss[s], info.ntasks);
 		if (s == 0)
 			first_rss = rss[0];
 	}

@@ -977,7 +977,8 @@ typedef int (*joulestat_snapshot_fn)(struct joulestat *js, struct joulestat_snap
  * If the joulestat_fd() timer expired, take one snapshot (however many
  * ticks were missed: one interval covers them) and hand it to cb. Never
  * blocks. Returns 1 when a snapshot was taken, 0 when none was due, the
- * callback's negative return, or the -errno of joulestat_sample().
+ * callback's negative return, the -errno of joulestat_sample(), or -EINVAL
+ * before the first joulestat_fd().
  */
 JOULESTAT_API int joulestat_dispatch(struct joulestat *js, joulestat_snapshot_fn cb,
 				     void *userdata);

@@ -23,6 +23,8 @@ TEST_DEPS += python3-requests
 TEST_DEPS += man-db
 TEST_DEPS += groff-base
 TEST_DEPS += make
+# The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
+TEST_DEPS += chromium
 
 .PHONY: all deps test-deps build run check clean
 

@@ -35,6 +35,8 @@ static const struct cli_verb verbs[] = {
 	  cmd_run_help, cmd_run_options },
 	{ "calibrate", "measure the quiet machine's static power per domain", cmd_calibrate,
 	  cmd_calibrate_help, cmd_calibrate_options },
+	{ "profile", "run a command and say what limited it, with its energy", cmd_profile,
+	  cmd_profile_help, cmd_profile_options },
 };
 
 static void usage(FILE *out)

@@ -12,10 +12,19 @@ TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps \
 	chromium \
 	libxml2-utils \
 	bsdutils
+# joulestat serve: its HTTP server, and the real servers its tests run.
+BUILD_DEPS += libmicrohttpd-dev
+TEST_DEPS += curl
+TEST_DEPS += prometheus
+TEST_DEPS += python3-prometheus-client
+TEST_DEPS += pcp
+TEST_DEPS += python3-requests
 # the man page test renders libjoulestat(3); the example builds with make
 TEST_DEPS += man-db
 TEST_DEPS += groff-base
 TEST_DEPS += make
+# The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
+TEST_DEPS += chromium
 
 .PHONY: all deps test-deps build run check clean
 

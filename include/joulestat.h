@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -424,6 +425,348 @@ struct joulestat_activity_info {
  */
 JOULESTAT_API int joulestat_activity_get(const struct joulestat *js,
 					 struct joulestat_activity_info *info);
+
+/* ---- resources: what the machine and each thread of a process tree did ---- */
+
+/*
+ * A resource collector: CPU per core (usage, frequency), temperatures,
+ * context switches, interrupts, load, memory and swap, disk and network
+ * throughput, PSI; and, when a pid is given, every thread of that process
+ * and its descendants (CPU, user/kernel time, memory, I/O, faults,
+ * switches). Independent of the energy monitor; sampled on the caller's
+ * clock. Rates are over the interval between the last two samples (0 after
+ * the first). Not thread-safe.
+ */
+struct joulestat_resources;
+
+struct joulestat_resources_opts {
+	size_t sz;
+	const char *sysfs_root;		/* NULL: /sys */
+	const char *procfs_root;	/* NULL: /proc */
+	int pid;			/* > 0: follow this process and its descendants */
+};
+
+/* -EINVAL for bad options (sz too small, pid < 0), -ENOMEM. Reads nothing yet. */
+JOULESTAT_API int joulestat_resources_new(const struct joulestat_resources_opts *opts,
+					  struct joulestat_resources **ret);
+JOULESTAT_API struct joulestat_resources *joulestat_resources_free(struct joulestat_resources *r);
+JOULESTAT_API void joulestat_resources_set_log_fn(struct joulestat_resources *r,
+						  joulestat_log_fn fn, void *userdata,
+						  enum joulestat_log_level max_level);
+
+/*
+ * Take a sample now. <procfs>/stat is required (its -errno, or -EINVAL when
+ * malformed, with the file named in the log); every other file is optional
+ * and one that is unreadable or malformed is logged once and left out.
+ */
+JOULESTAT_API int joulestat_resources_sample(struct joulestat_resources *r);
+
+struct joulestat_system_resources {
+	size_t sz;
+	uint64_t timestamp_ns;		/* CLOCK_MONOTONIC of the sample */
+	uint64_t interval_ns;		/* since the previous sample; 0 on the first */
+	unsigned ncpus;			/* for joulestat_resources_cpu(): highest CPU + 1 */
+	double cpu_usage_pct;		/* all CPUs, 0..100 */
+	double iowait_pct;
+	double ctxt_per_s;		/* context switches, whole machine */
+	double intr_per_s;
+	unsigned procs_running;		/* now */
+	unsigned procs_blocked;		/* in uninterruptible (I/O) sleep now */
+	double load[3];			/* 1, 5, 15 minutes */
+	uint64_t mem_total_bytes;
+	uint64_t mem_available_bytes;
+	uint64_t swap_total_bytes;
+	uint64_t swap_used_bytes;
+	bool has_psi;			/* the kernel reports pressure stalls */
+	double psi_some_pct[3];		/* cpu, io, memory: share of the interval some task stalled */
+	double psi_full_pct[3];		/* ... all non-idle tasks stalled */
+	size_t ndisks;			/* for joulestat_resources_disk() */
+	size_t nnets;			/* for joulestat_resources_net() */
+	size_t ntemps;			/* for joulestat_resources_temp() */
+};
+
+/* The last sample. -ENODATA before the first, -EINVAL for a bad info/sz. */
+JOULESTAT_API int joulestat_resources_system(const struct joulestat_resources *r,
+					     struct joulestat_system_resources *info);
+
+struct joulestat_cpu_resources {
+	size_t sz;
+	unsigned cpu;
+	bool online;			/* /proc/stat had a line for it */
+	double usage_pct;
+	uint64_t freq_khz;		/* cpufreq's current frequency; 0 when unknown */
+};
+
+/* CPU `cpu` (< ncpus); -ERANGE otherwise. */
+JOULESTAT_API int joulestat_resources_cpu(const struct joulestat_resources *r, unsigned cpu,
+					  struct joulestat_cpu_resources *info);
+
+struct joulestat_temp_resources {
+	size_t sz;
+	const char *name;		/* "thermal_zone0 x86_pkg_temp", "coretemp Package id 0" */
+	double celsius;
+};
+
+/* Strings below stay valid until the next sample or free. -ERANGE for a bad index. */
+JOULESTAT_API int joulestat_resources_temp(const struct joulestat_resources *r, size_t idx,
+					   struct joulestat_temp_resources *info);
+
+struct joulestat_disk_resources {
+	size_t sz;
+	const char *name;		/* whole disks only; loop and ram devices are skipped */
+	uint64_t read_bytes;		/* since boot */
+	uint64_t write_bytes;
+	double read_bytes_per_s;
+	double write_bytes_per_s;
+	double busy_pct;		/* time with I/O in flight */
+};
+
+JOULESTAT_API int joulestat_resources_disk(const struct joulestat_resources *r, size_t idx,
+					   struct joulestat_disk_resources *info);
+
+struct joulestat_net_resources {
+	size_t sz;
+	const char *name;
+	uint64_t rx_bytes;		/* since the interface came up */
+	uint64_t tx_bytes;
+	double rx_bytes_per_s;
+	double tx_bytes_per_s;
+};
+
+JOULESTAT_API int joulestat_resources_net(const struct joulestat_resources *r, size_t idx,
+					  struct joulestat_net_resources *info);
+
+/*
+ * Snapshots can carry the machine's resources too: after
+ * joulestat_set_resources(js, true), each joulestat_sample() also samples
+ * them (a few small /proc and /sys reads) and the snapshot keeps an
+ * immutable copy, read with the calls below (strings live as long as the
+ * snapshot). Off by default. Returns 0, -EINVAL, -ENOMEM, or the -errno of
+ * the baseline sample (<procfs>/stat unreadable).
+ */
+JOULESTAT_API int joulestat_set_resources(struct joulestat *js, bool on);
+
+/* -ENODATA when the snapshot carries no resources (off, or their sample failed). */
+JOULESTAT_API int joulestat_snapshot_resources(const struct joulestat_snapshot *snap,
+					       struct joulestat_system_resources *info);
+JOULESTAT_API int joulestat_snapshot_resources_cpu(const struct joulestat_snapshot *snap,
+						   unsigned cpu,
+						   struct joulestat_cpu_resources *info);
+JOULESTAT_API int joulestat_snapshot_resources_temp(const struct joulestat_snapshot *snap,
+						    size_t idx,
+						    struct joulestat_temp_resources *info);
+JOULESTAT_API int joulestat_snapshot_resources_disk(const struct joulestat_snapshot *snap,
+						    size_t idx,
+						    struct joulestat_disk_resources *info);
+JOULESTAT_API int joulestat_snapshot_resources_net(const struct joulestat_snapshot *snap,
+						   size_t idx,
+						   struct joulestat_net_resources *info);
+
+/* Threads of the followed tree seen in the last sample. */
+JOULESTAT_API size_t joulestat_resources_thread_count(const struct joulestat_resources *r);
+
+struct joulestat_thread_resources {
+	size_t sz;
+	int pid;			/* thread group (process) */
+	int tid;
+	const char *name;		/* the thread's name, as /proc prints it */
+	char state;			/* R, S, D, Z, ... at the sample */
+	double cpu_pct;			/* of one CPU, over the interval */
+	uint64_t oncpu_ns;		/* cumulative, ns-exact (schedstat) */
+	uint64_t user_ns;		/* cumulative, USER_HZ resolution */
+	uint64_t kernel_ns;
+	uint64_t runqueue_wait_ns;	/* cumulative time runnable but not running */
+	uint64_t rss_bytes;		/* the process's resident memory */
+	uint64_t vsz_bytes;
+	uint64_t read_bytes;		/* cumulative, from storage */
+	uint64_t write_bytes;
+	uint64_t minor_faults;
+	uint64_t major_faults;
+	uint64_t voluntary_switches;
+	uint64_t involuntary_switches;
+};
+
+JOULESTAT_API int joulestat_resources_thread(const struct joulestat_resources *r, size_t idx,
+					     struct joulestat_thread_resources *info);
+
+/* ---- profiling: a workload's energy and resources, and what limited it ---- */
+
+/*
+ * A profiling session follows one process tree (a pid and its descendants)
+ * on the caller's clock: each joulestat_profile_sample() records the host
+ * energy of the interval (from the monitor) and the tree's resources, per
+ * thread. joulestat_profile_stop() takes a last sample and analyses the
+ * series: energy's correlation with CPU, memory growth, I/O and GPU, the
+ * primary bottleneck with the evidence that decided it, a thread ranking,
+ * and recommendations. The method is in docs/PROFILING.md. The session
+ * borrows the monitor: free the session first. Not thread-safe.
+ */
+struct joulestat_profile;
+
+struct joulestat_profile_opts {
+	size_t sz;
+	int pid;			/* the tree's root, > 0 */
+};
+
+enum joulestat_bottleneck {
+	JOULESTAT_BOTTLENECK_CPU = 0,
+	JOULESTAT_BOTTLENECK_MEMORY = 1,
+	JOULESTAT_BOTTLENECK_IO = 2,
+	JOULESTAT_BOTTLENECK_GPU = 3,
+	JOULESTAT_BOTTLENECK_CONTENTION = 4,
+	JOULESTAT_BOTTLENECK_BALANCED = 5,
+};
+
+/*
+ * Start a session on `js` (borrowed) and take its baseline sample. -EINVAL
+ * for bad options, -ESRCH when the pid is not there, -ENOMEM, or the -errno
+ * of the first sample (<procfs>/stat unreadable).
+ */
+JOULESTAT_API int joulestat_profile_start(struct joulestat *js,
+					  const struct joulestat_profile_opts *opts,
+					  struct joulestat_profile **ret);
+
+/* Record one interval (call it every 100 ms or so). -EALREADY after stop. */
+JOULESTAT_API int joulestat_profile_sample(struct joulestat_profile *p);
+
+/*
+ * GPU utilisation (0..100) of the workload for the next sample, from whatever
+ * GPU collector the caller has; without it the GPU rule does not apply.
+ */
+JOULESTAT_API int joulestat_profile_set_gpu_util(struct joulestat_profile *p, double pct);
+
+/* Take the last sample and analyse. -ENODATA when no interval had any time. */
+JOULESTAT_API int joulestat_profile_stop(struct joulestat_profile *p);
+
+JOULESTAT_API struct joulestat_profile *joulestat_profile_free(struct joulestat_profile *p);
+
+/* "cpu-bound", "memory-bound", "io-bound", "gpu-bound", "contention-bound", "balanced". */
+JOULESTAT_API const char *joulestat_bottleneck_name(enum joulestat_bottleneck b);
+
+/* The analysis. Everything below answers -EAGAIN before joulestat_profile_stop(). */
+struct joulestat_profile_info {
+	size_t sz;
+	enum joulestat_bottleneck bottleneck;
+	uint64_t duration_ns;
+	uint64_t energy_uj;		/* host energy over the session */
+	uint64_t tree_energy_uj;	/* the tree's share, by CPU time */
+	bool energy_estimated;		/* from the model: no sensor */
+	unsigned ncpus;
+	size_t samples;
+	size_t threads;			/* threads seen over the session */
+	size_t evidence;		/* lines for joulestat_profile_evidence() */
+	size_t recommendations;
+	double cpus_used;		/* mean CPUs the tree kept busy */
+	double cpu_demand_pct;		/* on CPU or waiting for one, of its running threads' time */
+	double kernel_pct;		/* of its CPU time */
+	double blocked_pct;		/* thread samples in uninterruptible sleep */
+	double faults_per_cpu_s;
+	double major_faults_per_s;
+	double switches_per_s;
+	double voluntary_switches_per_s;
+	double burst_us;		/* mean on-CPU time between switches */
+	double storage_bytes_per_s;
+	double runqueue_wait_ratio;	/* runqueue wait / on-CPU time */
+	double threads_mean;
+	uint64_t rss_peak_bytes;
+	int64_t rss_growth_bytes;
+	double psi_io_pct;		/* machine I/O pressure, mean */
+	double psi_mem_pct;
+	double gpu_util_pct;		/* NaN without readings */
+};
+
+JOULESTAT_API int joulestat_profile_get(const struct joulestat_profile *p,
+					struct joulestat_profile_info *info);
+
+/* Evidence line `idx`, the deciding rule first; NULL past the end. Valid until free. */
+JOULESTAT_API const char *joulestat_profile_evidence(const struct joulestat_profile *p,
+						     size_t idx);
+/* Recommendation `idx`; NULL past the end. */
+JOULESTAT_API const char *joulestat_profile_recommendation(const struct joulestat_profile *p,
+							   size_t idx);
+
+/* One rule of the decision, by the bottleneck it names (not BALANCED). */
+struct joulestat_profile_rule {
+	size_t sz;
+	double value;
+	double threshold;		/* fires at value >= threshold (plus the guards in the evidence) */
+	bool fired;
+	bool applicable;
+};
+
+JOULESTAT_API int joulestat_profile_rule(const struct joulestat_profile *p,
+					 enum joulestat_bottleneck b,
+					 struct joulestat_profile_rule *info);
+
+#define JOULESTAT_PROFILE_CORRELATIONS 4 /* cpu, memory growth, io, gpu */
+
+/* Pearson's r between power and one resource over the session's intervals. */
+struct joulestat_correlation {
+	size_t sz;
+	const char *resource;		/* "cpu", "memory growth", "io", "gpu" */
+	double r;			/* NaN when undefined (strength says why) */
+	unsigned n;
+	const char *strength;		/* "very weak" .. "very strong", or why undefined */
+	const char *direction;		/* "positive", "negative", "" */
+};
+
+JOULESTAT_API int joulestat_profile_correlation(const struct joulestat_profile *p, size_t idx,
+						struct joulestat_correlation *info);
+
+/* One interval of the series (the first is the baseline: interval_ns 0). */
+struct joulestat_profile_sample {
+	size_t sz;
+	uint64_t t_ns;			/* since the session started */
+	uint64_t interval_ns;
+	double power_w;			/* host */
+	double tree_power_w;
+	double cpus_used;		/* the tree's CPU time / interval */
+	double machine_cpu_pct;		/* all CPUs busy, 0..100 */
+	uint64_t rss_bytes;
+	double read_bytes_per_s;
+	double write_bytes_per_s;
+	double switches_per_s;
+	double faults_per_s;
+	unsigned threads;
+	unsigned running;
+	unsigned blocked;
+	double psi_pct[3];		/* cpu, io, memory (some) */
+	double gpu_util_pct;		/* NaN without a reading */
+};
+
+JOULESTAT_API int joulestat_profile_sample_get(const struct joulestat_profile *p, size_t idx,
+					       struct joulestat_profile_sample *info);
+
+/* A thread's totals; idx in the CPU ranking (0: the most CPU time). */
+struct joulestat_profile_thread {
+	size_t sz;
+	int pid;
+	int tid;
+	const char *name;
+	uint64_t oncpu_ns;
+	uint64_t user_ns;
+	uint64_t kernel_ns;
+	uint64_t runqueue_wait_ns;
+	uint64_t energy_uj;
+	double cpu_pct;			/* of the session's duration (one CPU = 100) */
+	unsigned energy_rank;		/* 0: spent the most energy */
+	uint64_t minor_faults;
+	uint64_t major_faults;
+	uint64_t voluntary_switches;
+	uint64_t involuntary_switches;
+	uint64_t read_bytes;
+	uint64_t write_bytes;
+};
+
+JOULESTAT_API int joulestat_profile_thread_get(const struct joulestat_profile *p, size_t idx,
+					       struct joulestat_profile_thread *info);
+
+/*
+ * The whole session (analysis, series, threads) as one JSON document
+ * (docs/PROFILING.md, "JSON") written to `f`. -EAGAIN before stop; -EIO
+ * when writing failed.
+ */
+JOULESTAT_API int joulestat_profile_write_json(const struct joulestat_profile *p, FILE *f);
 
 /* Names of every source, in priority order, NULL-terminated. Static storage. */
 JOULESTAT_API const char *const *joulestat_source_names(void);

@@ -18,5 +18,16 @@ fi
 echo "installing Debian packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Without systemd as PID 1 (containers, CI sandboxes) some maintainer scripts
+# fail on `systemctl daemon-reload` (pcp's does) and leave the package
+# half-configured: there is no service manager to tell, so let that be a no-op.
+nosystemd=""
+if [ ! -d /run/systemd/system ]; then
+	nosystemd=$(mktemp -d)
+	printf '#!/bin/sh\nexit 0\n' >"$nosystemd/systemctl"
+	chmod +x "$nosystemd/systemctl"
+	PATH=$nosystemd:$PATH
+	trap 'rm -rf "$nosystemd"' EXIT
+fi
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -29,10 +29,14 @@ static const struct cli_verb verbs[] = {
 	  cmd_report_help, cmd_report_options },
 	{ "top", "live view of the power each process draws", cmd_top, cmd_top_help,
 	  cmd_top_options },
+	{ "serve", "export energy per group to Prometheus and PCP", cmd_serve, cmd_serve_help,
+	  cmd_serve_options },
 	{ "run", "run a command and report the energy of its process tree", cmd_run,
 	  cmd_run_help, cmd_run_options },
 	{ "calibrate", "measure the quiet machine's static power per domain", cmd_calibrate,
 	  cmd_calibrate_help, cmd_calibrate_options },
+	{ "profile", "run a command and say what limited it, with its energy", cmd_profile,
+	  cmd_profile_help, cmd_profile_options },
 };
 
 static void usage(FILE *out)

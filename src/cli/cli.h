@@ -114,11 +114,19 @@ extern const struct option cmd_report_options[];
 int cmd_top(int argc, char **argv, struct cli_common *common);
 void cmd_top_help(FILE *out);
 extern const struct option cmd_top_options[];
+int cmd_serve(int argc, char **argv, struct cli_common *common);
+void cmd_serve_help(FILE *out);
+extern const struct option cmd_serve_options[];
 int cmd_run(int argc, char **argv, struct cli_common *common);
 void cmd_run_help(FILE *out);
 extern const struct option cmd_run_options[];
 int cmd_calibrate(int argc, char **argv, struct cli_common *common);
 void cmd_calibrate_help(FILE *out);
 extern const struct option cmd_calibrate_options[];
+int cmd_profile(int argc, char **argv, struct cli_common *common);
+void cmd_profile_help(FILE *out);
+extern const struct option cmd_profile_options[];
+/* Whether a run command line asks for --profile (before its "--"). */
+bool cmd_profile_wanted(int argc, char **argv);
 
 #endif

@@ -79,7 +79,10 @@ void cmd_run_help(FILE *out)
 		"  --idle POLICY       separate (default: the tree gets its CPU time's share,\n"
 		"                      idle energy is not its), proportional or baseline\n"
 		"  -i, --interval SEC  how often counters are read during the run (default 1,\n"
-		"                      0.01 to 60); reads are also taken at start and end\n\n",
+		"                      0.01 to 60); reads are also taken at start and end\n"
+		"  --profile           profile CMD instead: its bottleneck, with evidence and\n"
+		"                      recommendations ('joulestat profile --help'; takes -i,\n"
+		"                      -o FILE for JSON, --html FILE, -q)\n\n",
 		RUN_MAX_REPEAT);
 	cli_common_help(out);
 }
@@ -633,6 +636,9 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	int r, code = 0;
 	unsigned done = 0;
 
+	/* --profile hands the whole command line to the profiling session (cmd_profile.c). */
+	if (cmd_profile_wanted(argc, argv))
+		return cmd_profile(argc, argv, common);
 	r = parse_args(argc, argv, common, &o);
 	if (r)
 		return r;

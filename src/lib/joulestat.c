@@ -368,6 +368,7 @@ struct joulestat *joulestat_free(struct joulestat *js)
 	if (!js)
 		return NULL;
 	monitor_snap_free(js);
+	monitor_res_free(js);
 	for (size_t i = 0; i < js->nslots; i++)
 		if (js->slots[i].state_kind == JOULESTAT_SOURCE_ACTIVE)
 			slot_close(js, &js->slots[i]);

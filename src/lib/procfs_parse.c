@@ -149,6 +149,12 @@ int parse_task_stat(const char *buf, size_t len, struct task_stat *ret)
 		case 9:
 			r = field_u32(&c, &s.flags);
 			break;
+		case 10:
+			r = field_u64(&c, &s.minflt);
+			break;
+		case 12:
+			r = field_u64(&c, &s.majflt);
+			break;
 		case 14:
 			r = field_u64(&c, &s.utime_ticks);
 			break;

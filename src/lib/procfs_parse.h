@@ -40,6 +40,8 @@ struct task_stat {
 	char state;			/* 3 */
 	uint32_t ppid;			/* 4 */
 	uint32_t flags;			/* 9, PF_* */
+	uint64_t minflt;		/* 10, minor page faults */
+	uint64_t majflt;		/* 12, major page faults (read from storage) */
 	uint64_t utime_ticks;		/* 14, USER_HZ */
 	uint64_t stime_ticks;		/* 15, USER_HZ */
 	uint32_t num_threads;		/* 20 */

@@ -69,6 +69,7 @@ struct joulestat_snapshot {
 	uint64_t *cpu_idle_ns, *cpu_lost_ns, *cpu_irq_ns;
 	struct snap_grouping g[JOULESTAT_GROUP_COUNT];
 	struct arena_chunk *arena;
+	struct res_snapshot *res;	/* the machine's resources, when enabled (resources.c) */
 };
 
 /* The uid -> user name cache. */
@@ -340,8 +341,14 @@ static struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
 		free(s->g[g].by_pid);
 	}
 	arena_free(s->arena);
+	res_snapshot_free(s->res);
 	free(s);
 	return NULL;
+}
+
+const struct res_snapshot *snapshot_res(const struct joulestat_snapshot *snap)
+{
+	return snap ? snap->res : NULL;
 }
 
 void monitor_snap_free(struct joulestat *js)
@@ -980,6 +987,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	m->last_end_ns = s->end_ns;
 	note_sources(js, snap->info.collector);
 	joulestat_snapshot_free(m->last);
+	snap->res = monitor_res_take(js, s->end_ns);
 	m->last = joulestat_snapshot_ref(snap);
 	*ret = snap;
 	snap = NULL;

@@ -1,0 +1,893 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * cmd_serve.c - `joulestat serve`: a Prometheus exporter (HTTP /metrics, text
+ * 0.0.4 or OpenMetrics 1.0) and an OpenMetrics file for PCP's
+ * pmda-openmetrics. Every metric is described in docs/METRICS.md; PCP use in
+ * docs/PCP.md.
+ *
+ * One loop, on the main thread, samples on absolute deadlines (so the
+ * interval does not drift), feeds the group budget (gtrack.h), renders the
+ * page once in both formats and publishes it to the HTTP threads, then
+ * replaces the file. Scrapes only ever read the latest published page.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "expo.h"
+#include "gtrack.h"
+#include "http.h"
+#include "omfile.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:9877"
+#define DEFAULT_TOP 20
+#define DEFAULT_TTL_S 300
+#define NSEC_PER_SEC 1000000000ULL
+
+struct serve_opts {
+	const char *listen;
+	const char *om_file;
+	bool pcp_compat;
+	enum joulestat_group group;
+	unsigned top_n;
+	uint64_t ttl_ns;
+	uint64_t interval_ns;
+	enum joulestat_idle_policy idle;
+	int verbose;
+};
+
+/* Cumulative ledger of one domain, kept by name (the snapshot gives per-interval parts). */
+struct dom_acc {
+	char *name;
+	uint64_t tasks_uj, idle_uj, unattributed_uj;
+};
+
+struct serve {
+	struct serve_opts o;
+	struct joulestat *js;
+	const char *const *label_names;	/* the grouping's labels */
+	size_t nlabels;
+	struct gtrack *groups;		/* series per group, over the snapshot's domains */
+	size_t ndomains;		/* the tracker's domains; a change rebuilds it */
+	struct gtrack *compat;		/* --pcp-compat: comms, with battery energy as domain 0 */
+	struct dom_acc *dom;
+	size_t ndom;
+	struct joulestat_snapshot *last;	/* the latest snapshot (a reference), NULL before */
+	uint64_t samples, failures, dropped, lost_ns;
+	uint64_t sample_ns;		/* how long the last sample took */
+};
+
+static const char *const labels_process[] = { "pid", "comm" };
+static const char *const labels_comm[] = { "comm" };
+static const char *const labels_cgroup[] = { "cgroup" };
+static const char *const labels_unit[] = { "unit" };
+static const char *const labels_container[] = { "container" };
+static const char *const labels_user[] = { "user" };
+
+void cmd_serve_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: joulestat serve [OPTIONS] [COMMON OPTIONS]\n\n"
+		"Export energy per domain and per group of processes to Prometheus (HTTP\n"
+		"/metrics) and to Performance Co-Pilot (an OpenMetrics file for\n"
+		"pmda-openmetrics). Metrics are described in docs/METRICS.md.\n\n"
+		"Options:\n"
+		"  --listen ADDR:PORT       where to serve HTTP (default " DEFAULT_LISTEN
+		"; [::1]:PORT\n"
+		"                           for IPv6; 0.0.0.0 exposes it to the network)\n"
+		"  --openmetrics-file PATH  also write the metrics to PATH each interval,\n"
+		"                           atomically (for PCP's pmda-openmetrics)\n"
+		"  --pcp-compat             add power.py's names to the file: powermsr, powerbat,\n"
+		"                           powermsrfull, powerbatfull\n"
+		"  --group G                series per comm (default), cgroup, unit, container,\n"
+		"                           user or process (adds a pid label)\n"
+		"  --top N                  groups with series of their own; the rest are summed\n"
+		"                           into group \"other\" (default %d, 1 to 10000)\n"
+		"  --ttl SEC                how long a vanished group's series stay (default %d)\n"
+		"  -i, --interval SEC       sampling interval (default 1, 0.05 to 3600)\n"
+		"  --idle POLICY            separate (default), proportional or baseline\n\n",
+		DEFAULT_TOP, DEFAULT_TTL_S);
+	cli_common_help(out);
+}
+
+const struct option cmd_serve_options[] = {
+	{ "listen", required_argument, NULL, 0x2001 },
+	{ "openmetrics-file", required_argument, NULL, 0x2002 },
+	{ "pcp-compat", no_argument, NULL, 0x2003 },
+	{ "group", required_argument, NULL, 0x2004 },
+	{ "top", required_argument, NULL, 0x2005 },
+	{ "ttl", required_argument, NULL, 0x2006 },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "idle", required_argument, NULL, 0x2007 },
+	CLI_COMMON_OPTIONS,
+	{ 0 },
+};
+
+static int parse_args(int argc, char **argv, struct cli_common *common, struct serve_opts *o)
+{
+	double v;
+	int opt, r;
+
+	*o = (struct serve_opts){
+		.listen = DEFAULT_LISTEN,
+		.group = JOULESTAT_GROUP_COMM,
+		.top_n = DEFAULT_TOP,
+		.ttl_ns = DEFAULT_TTL_S * NSEC_PER_SEC,
+		.interval_ns = NSEC_PER_SEC,
+		.idle = JOULESTAT_IDLE_SEPARATE,
+	};
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "i:v", cmd_serve_options, NULL)) != -1) {
+		r = cli_common_option(opt, optarg, common);
+		if (r < 0)
+			return -r;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case 0x2001:
+			o->listen = optarg;
+			break;
+		case 0x2002:
+			if (!*optarg) {
+				cli_error("serve", "--openmetrics-file: empty path");
+				return EXIT_USAGE;
+			}
+			o->om_file = optarg;
+			break;
+		case 0x2003:
+			o->pcp_compat = true;
+			break;
+		case 0x2004:
+			r = joulestat_group_from_name(optarg, &o->group);
+			if (r < 0 || o->group == JOULESTAT_GROUP_THREAD ||
+			    o->group == JOULESTAT_GROUP_TREE) {
+				cli_error("serve",
+					  "--group: '%s' is not one of comm, cgroup, unit, "
+					  "container, user, process",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 0x2005:
+			if (cli_parse_seconds(optarg, 1, 10000, &v) < 0 || v != floor(v)) {
+				cli_error("serve",
+					  "--top: '%s' is not a whole number from 1 to 10000",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			o->top_n = (unsigned)v;
+			break;
+		case 0x2006:
+			if (cli_parse_seconds(optarg, 1, 7 * 86400, &v) < 0) {
+				cli_error("serve",
+					  "--ttl: '%s' is not a number of seconds from 1 to 604800",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			o->ttl_ns = (uint64_t)(v * 1e9);
+			break;
+		case 'i':
+			if (cli_parse_seconds(optarg, 0.05, 3600, &v) < 0) {
+				cli_error("serve",
+					  "-i: '%s' is not a number of seconds from 0.05 to 3600",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			o->interval_ns = (uint64_t)llround(v * 1e9);
+			break;
+		case 0x2007:
+			if (joulestat_idle_policy_from_name(optarg, &o->idle) < 0) {
+				cli_error("serve",
+					  "--idle: '%s' is not one of separate, proportional, "
+					  "baseline",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			return cli_usage_error("serve");
+		}
+	}
+	if (optind < argc) {
+		cli_error("serve", "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("serve");
+	}
+	if (o->pcp_compat && !o->om_file) {
+		cli_error("serve", "--pcp-compat names metrics in the OpenMetrics file: give "
+				   "--openmetrics-file PATH too");
+		return EXIT_USAGE;
+	}
+	o->verbose = common->verbose;
+	return 0;
+}
+
+/* ---- the per-interval state ---- */
+
+static struct dom_acc *dom_acc_get(struct serve *sv, const char *name)
+{
+	struct dom_acc *d;
+
+	for (size_t i = 0; i < sv->ndom; i++)
+		if (strcmp(sv->dom[i].name, name) == 0)
+			return &sv->dom[i];
+	d = realloc(sv->dom, (sv->ndom + 1) * sizeof(*d));
+	if (!d)
+		return NULL;
+	sv->dom = d;
+	d = &sv->dom[sv->ndom];
+	*d = (struct dom_acc){ .name = strdup(name) };
+	if (!d->name)
+		return NULL;
+	sv->ndom++;
+	return d;
+}
+
+/* The label values and identity of a row, per grouping; buffers owned by the caller. */
+static void row_identity(enum joulestat_group g, const struct joulestat_row *row, char *id,
+			 size_t id_size, char *pid, size_t pid_size, const char **values)
+{
+	switch (g) {
+	case JOULESTAT_GROUP_PROCESS:
+		/* tgid + start: a reused PID is a new identity, never a continued counter. */
+		snprintf(id, id_size, "%d@%" PRIu64, row->pid, row->start_ns);
+		snprintf(pid, pid_size, "%d", row->pid);
+		values[0] = pid;
+		values[1] = row->comm;
+		break;
+	case JOULESTAT_GROUP_CGROUP:
+		snprintf(id, id_size, "%s", row->cgroup[0] ? row->cgroup : "unknown");
+		values[0] = row->cgroup[0] ? row->cgroup : "unknown";
+		break;
+	case JOULESTAT_GROUP_UNIT:
+		snprintf(id, id_size, "%s", row->unit[0] ? row->unit : "none");
+		values[0] = row->unit[0] ? row->unit : "none";
+		break;
+	case JOULESTAT_GROUP_CONTAINER:
+		snprintf(id, id_size, "%s", row->container[0] ? row->container : "none");
+		values[0] = row->container[0] ? row->container : "none";
+		break;
+	case JOULESTAT_GROUP_USER:
+		snprintf(id, id_size, "%" PRIu32, row->uid);
+		values[0] = row->user;
+		break;
+	default:
+		snprintf(id, id_size, "%s", row->comm);
+		values[0] = row->comm;
+		break;
+	}
+}
+
+/*
+ * Hand one grouping's rows to a tracker. With `battery` the tracker has one
+ * domain: the row's energy on the battery domains (power.py's powerbat).
+ */
+static int track_rows(struct serve *sv, struct gtrack *t, enum joulestat_group g,
+		      const struct joulestat_snapshot *snap,
+		      const struct joulestat_snapshot_info *si, const bool *battery)
+{
+	int n = joulestat_snapshot_row_count(snap, g);
+	struct gtrack_group *in = NULL;
+	char (*ids)[96] = NULL, (*pids)[16] = NULL;
+	const char *(*values)[2] = NULL;
+	uint64_t *bat = NULL;
+	int r = 0;
+
+	if (n < 0)
+		return n;
+	in = calloc((size_t)n + 1, sizeof(*in));
+	ids = calloc((size_t)n + 1, sizeof(*ids));
+	pids = calloc((size_t)n + 1, sizeof(*pids));
+	values = calloc((size_t)n + 1, sizeof(*values));
+	bat = calloc((size_t)n + 1, sizeof(*bat));
+	if (!in || !ids || !pids || !values || !bat) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		struct joulestat_row row = { .sz = sizeof(row) };
+
+		r = joulestat_snapshot_row_get(snap, g, (size_t)i, &row);
+		if (r < 0)
+			goto out;
+		row_identity(g, &row, ids[i], sizeof(ids[i]), pids[i], sizeof(pids[i]), values[i]);
+		in[i] = (struct gtrack_group){ .id = ids[i], .labels = values[i],
+					       .host_uj = row.energy_uj, .cpu_ns = row.cpu_ns };
+		if (battery) {
+			for (size_t d = 0; d < row.ndomains && d < si->ndomains; d++)
+				if (battery[d])
+					bat[i] += row.domain_energy_uj[d];
+			in[i].energy_uj = &bat[i];
+		} else {
+			in[i].energy_uj =
+				row.ndomains == sv->ndomains ? row.domain_energy_uj : NULL;
+		}
+	}
+	r = gtrack_update(t, si->end_ns, si->end_ns - si->start_ns ? si->end_ns - si->start_ns : 1,
+			  in, (size_t)n);
+out:
+	free(in);
+	free(ids);
+	free(pids);
+	free(values);
+	free(bat);
+	return r;
+}
+
+static int account(struct serve *sv, struct joulestat_snapshot *snap)
+{
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+	bool *battery = NULL;
+	int r;
+
+	r = joulestat_snapshot_get(snap, &si);
+	if (r < 0)
+		return r;
+	battery = calloc(si.ndomains + 1, sizeof(*battery));
+	if (!battery)
+		return -ENOMEM;
+	for (size_t i = 0; i < si.ndomains; i++) {
+		struct joulestat_snapshot_domain d = { .sz = sizeof(d) };
+		struct dom_acc *a;
+
+		r = joulestat_snapshot_domain_get(snap, i, &d);
+		if (r < 0)
+			goto out;
+		a = dom_acc_get(sv, d.name);
+		if (!a) {
+			r = -ENOMEM;
+			goto out;
+		}
+		a->tasks_uj += d.tasks_uj;
+		a->idle_uj += d.idle_uj;
+		a->unattributed_uj += d.unattributed_uj;
+		battery[i] = d.kind == JOULESTAT_DOMAIN_BATTERY;
+	}
+	sv->dropped += si.dropped;
+	sv->lost_ns += si.lost_ns;
+	sv->samples++;
+
+	if (!sv->groups || sv->ndomains != si.ndomains) {
+		/* The domains changed (or first sample): per-domain series start over. */
+		struct gtrack_opts go = { .ndomains = si.ndomains, .nlabels = sv->nlabels,
+					  .top_n = sv->o.top_n, .ttl_ns = sv->o.ttl_ns };
+
+		sv->groups = gtrack_free(sv->groups);
+		r = gtrack_new(&go, &sv->groups);
+		if (r < 0)
+			goto out;
+		sv->ndomains = si.ndomains;
+	}
+	r = track_rows(sv, sv->groups, sv->o.group, snap, &si, NULL);
+	if (r == 0 && sv->compat)
+		r = track_rows(sv, sv->compat, JOULESTAT_GROUP_COMM, snap, &si, battery);
+	joulestat_snapshot_free(sv->last);
+	sv->last = joulestat_snapshot_ref(snap);
+out:
+	free(battery);
+	return r;
+}
+
+/* ---- rendering ---- */
+
+#define FAM(var, name_, type_, unit_, help_)                                                       \
+	static const struct expo_family var = { name_, type_, unit_, help_ }
+
+FAM(f_build, "joulestat_build_info", EXPO_GAUGE, NULL,
+    "Always 1; the version of joulestat that produced these metrics.");
+FAM(f_attr_info, "joulestat_attribution_info", EXPO_GAUGE, NULL,
+    "Always 1; how energy is attributed: idle policy, activity collector, grouping.");
+FAM(f_samples, "joulestat_samples", EXPO_COUNTER, NULL, "Sampling intervals completed.");
+FAM(f_sample_fail, "joulestat_sample_failures", EXPO_COUNTER, NULL,
+    "Sampling intervals that failed (every energy source unreadable, out of memory).");
+FAM(f_sample_dur, "joulestat_sample_duration_seconds", EXPO_GAUGE, "seconds",
+    "Time the last sample took: reading the sources, the activity and attributing.");
+FAM(f_interval, "joulestat_sample_interval_seconds", EXPO_GAUGE, "seconds",
+    "Length of the last sampled interval.");
+FAM(f_dom_energy, "joulestat_domain_energy_joules", EXPO_COUNTER, "joules",
+    "Energy of each domain since joulestat started (unwrapped, never decreasing).");
+FAM(f_dom_power, "joulestat_domain_power_watts", EXPO_GAUGE, "watts",
+    "Power of each domain over the last interval (absent while warming up).");
+FAM(f_dom_tasks, "joulestat_domain_attributed_energy_joules", EXPO_COUNTER, "joules",
+    "Energy of each domain attributed to tasks; with idle and unattributed it sums to the "
+    "domain's energy.");
+FAM(f_dom_idle, "joulestat_domain_idle_energy_joules", EXPO_COUNTER, "joules",
+    "Energy of each domain attributed to idle time under the idle policy.");
+FAM(f_dom_unattr, "joulestat_domain_unattributed_energy_joules", EXPO_COUNTER, "joules",
+    "Energy of each domain that could not be attributed (CPU time the collector could not "
+    "name, domains not split by CPU time).");
+FAM(f_host_energy, "joulestat_host_energy_joules", EXPO_COUNTER, "joules",
+    "Energy of the whole machine (psys, else packages and DRAM, else a meter, battery or the "
+    "model), never double counted.");
+FAM(f_host_power, "joulestat_host_power_watts", EXPO_GAUGE, "watts",
+    "Power of the whole machine over the last interval.");
+FAM(f_grp_energy, "joulestat_group_energy_joules", EXPO_COUNTER, "joules",
+    "Energy of each group over the host-total domains; the top groups plus \"other\" sum to "
+    "the attributed energy.");
+FAM(f_grp_power, "joulestat_group_power_watts", EXPO_GAUGE, "watts",
+    "Power of each group over the last interval (0 for a group whose series is frozen).");
+FAM(f_grp_dom, "joulestat_group_domain_energy_joules", EXPO_COUNTER, "joules",
+    "Energy of each group on each domain; per domain the groups sum to "
+    "joulestat_domain_attributed_energy_joules.");
+FAM(f_grp_cpu, "joulestat_group_cpu_seconds", EXPO_COUNTER, "seconds",
+    "CPU time of each group's tasks.");
+FAM(f_grp_known, "joulestat_group_identities", EXPO_GAUGE, NULL,
+    "Groups the exporter remembers: with a series, or seen within the TTL.");
+FAM(f_coverage, "joulestat_coverage_ratio", EXPO_GAUGE, "ratio",
+    "Lowest per-CPU share of the last interval named as task or idle time (1 = complete).");
+FAM(f_captured, "joulestat_captured_ratio", EXPO_GAUGE, "ratio",
+    "Share of the last interval's busy CPU time named to a task.");
+FAM(f_dropped, "joulestat_dropped_events", EXPO_COUNTER, NULL,
+    "Scheduler events the activity collector could not record (full maps).");
+FAM(f_lost, "joulestat_lost_cpu_seconds", EXPO_COUNTER, "seconds",
+    "CPU time that passed but could not be named to a task; its energy is unattributed.");
+FAM(f_self_cpu, "joulestat_self_cpu_seconds", EXPO_COUNTER, "seconds",
+    "CPU time used by joulestat itself (user and system).");
+FAM(f_self_rss, "joulestat_self_resident_memory_bytes", EXPO_GAUGE, "bytes",
+    "Resident memory of joulestat itself.");
+/* power.py's names, for its PCP users (--pcp-compat, file only). */
+FAM(f_powermsr, "powermsr", EXPO_GAUGE, NULL,
+    "power.py compatible: watts of each command over the host total (RAPL or the best meter).");
+FAM(f_powerbat, "powerbat", EXPO_GAUGE, NULL,
+    "power.py compatible: watts of each command over the battery domains (0 without a battery).");
+FAM(f_powermsrfull, "powermsrfull", EXPO_GAUGE, NULL,
+    "power.py compatible: watts of the whole machine (host total).");
+FAM(f_powerbatfull, "powerbatfull", EXPO_GAUGE, NULL,
+    "power.py compatible: watts drawn from the battery domains (0 without a battery).");
+
+static uint64_t self_rss_bytes(void)
+{
+	unsigned long size, resident;
+	FILE *f = fopen("/proc/self/statm", "re");
+	uint64_t r = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) == 2)
+		r = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+	fclose(f);
+	return r;
+}
+
+static uint64_t self_cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NSEC_PER_SEC +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+static void render_groups(struct serve *sv, struct expo *e,
+			  const struct joulestat_snapshot_domain *doms, size_t ndoms)
+{
+	size_t n = sv->groups ? gtrack_count(sv->groups) : 0;
+	uint64_t interval = sv->groups ? gtrack_interval_ns(sv->groups) : 0;
+	struct expo_label l[3];
+
+	expo_family(e, &f_grp_energy);
+	for (size_t i = 0; i < n; i++) {
+		struct gtrack_series s;
+
+		gtrack_get(sv->groups, i, &s);
+		for (size_t k = 0; k < sv->nlabels; k++)
+			l[k] = (struct expo_label){ sv->label_names[k], s.labels[k] };
+		expo_sample_fixed(e, l, sv->nlabels, s.host_uj, 6);
+	}
+	expo_family(e, &f_grp_power);
+	for (size_t i = 0; i < n && interval; i++) {
+		struct gtrack_series s;
+
+		gtrack_get(sv->groups, i, &s);
+		for (size_t k = 0; k < sv->nlabels; k++)
+			l[k] = (struct expo_label){ sv->label_names[k], s.labels[k] };
+		expo_sample_double(e, l, sv->nlabels,
+				   (double)s.last_host_uj * 1e3 / (double)interval);
+	}
+	expo_family(e, &f_grp_dom);
+	for (size_t d = 0; d < ndoms && d < sv->ndomains; d++) {
+		for (size_t i = 0; i < n; i++) {
+			struct gtrack_series s;
+
+			gtrack_get(sv->groups, i, &s);
+			l[0] = (struct expo_label){ "domain", doms[d].name };
+			for (size_t k = 0; k < sv->nlabels; k++)
+				l[k + 1] = (struct expo_label){ sv->label_names[k], s.labels[k] };
+			expo_sample_fixed(e, l, sv->nlabels + 1, s.energy_uj[d], 6);
+		}
+	}
+	expo_family(e, &f_grp_cpu);
+	for (size_t i = 0; i < n; i++) {
+		struct gtrack_series s;
+
+		gtrack_get(sv->groups, i, &s);
+		for (size_t k = 0; k < sv->nlabels; k++)
+			l[k] = (struct expo_label){ sv->label_names[k], s.labels[k] };
+		expo_sample_fixed(e, l, sv->nlabels, s.cpu_ns, 9);
+	}
+	expo_family(e, &f_grp_known);
+	expo_sample_fixed(e, NULL, 0, sv->groups ? gtrack_known(sv->groups) : 0, 0);
+}
+
+static void render_compat(struct serve *sv, struct expo *e,
+			  const struct joulestat_snapshot_info *si,
+			  const struct joulestat_snapshot_domain *doms, size_t ndoms)
+{
+	size_t n = gtrack_count(sv->compat);
+	uint64_t interval = gtrack_interval_ns(sv->compat);
+	struct expo_label l = { "p", "psys" };
+	double bat_w = 0;
+	bool have_bat = false;
+
+	/* power.py wrote these with a p="psys" label; kept so dashboards need no change. */
+	expo_family(e, &f_powermsrfull);
+	if (si && !isnan(si->power_w))
+		expo_sample_double(e, &l, 1, si->power_w);
+	for (size_t d = 0; d < ndoms; d++) {
+		if (doms[d].kind == JOULESTAT_DOMAIN_BATTERY && !isnan(doms[d].power_w)) {
+			bat_w += doms[d].power_w;
+			have_bat = true;
+		}
+	}
+	expo_family(e, &f_powerbatfull);
+	if (si)
+		expo_sample_double(e, &l, 1, have_bat ? bat_w : 0);
+	expo_family(e, &f_powermsr);
+	for (size_t i = 0; i < n && interval; i++) {
+		struct gtrack_series s;
+
+		gtrack_get(sv->compat, i, &s);
+		l.value = s.labels[0];
+		expo_sample_double(e, &l, 1, (double)s.last_host_uj * 1e3 / (double)interval);
+	}
+	expo_family(e, &f_powerbat);
+	for (size_t i = 0; i < n && interval; i++) {
+		struct gtrack_series s;
+
+		gtrack_get(sv->compat, i, &s);
+		l.value = s.labels[0];
+		expo_sample_double(e, &l, 1, (double)s.last_energy_uj[0] * 1e3 / (double)interval);
+	}
+}
+
+static int render(struct serve *sv, enum expo_format fmt, bool compat, struct expo_buf *out)
+{
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+	struct joulestat_snapshot_domain *doms = NULL;
+	size_t ndoms = 0;
+	uint64_t host_uj = 0;
+	double host_w = NAN;
+	bool host_est = false, have_si = false;
+	struct expo_label host_label;
+	struct expo e;
+	int r = 0;
+
+	if (sv->last && joulestat_snapshot_get(sv->last, &si) == 0) {
+		have_si = true;
+		doms = calloc(si.ndomains + 1, sizeof(*doms));
+		if (!doms)
+			return -ENOMEM;
+		for (size_t i = 0; i < si.ndomains; i++) {
+			doms[i].sz = sizeof(doms[i]);
+			if (joulestat_snapshot_domain_get(sv->last, i, &doms[i]) < 0)
+				break;
+			ndoms++;
+			if (doms[i].in_host_total)
+				host_uj += doms[i].energy_uj;
+		}
+		host_w = si.power_w;
+		host_est = si.estimated;
+	}
+
+	expo_init(&e, out, fmt);
+	expo_family(&e, &f_build);
+	expo_sample_fixed(&e, (struct expo_label[]){ { "version", joulestat_version() } }, 1, 1, 0);
+	expo_family(&e, &f_attr_info);
+	if (have_si) {
+		struct expo_label l[] = {
+			{ "idle_policy", si.idle_policy },
+			{ "collector", si.collector },
+			{ "group", joulestat_group_name(sv->o.group) },
+		};
+
+		expo_sample_fixed(&e, l, 3, 1, 0);
+	}
+	expo_family(&e, &f_samples);
+	expo_sample_fixed(&e, NULL, 0, sv->samples, 0);
+	expo_family(&e, &f_sample_fail);
+	expo_sample_fixed(&e, NULL, 0, sv->failures, 0);
+	expo_family(&e, &f_sample_dur);
+	if (have_si)
+		expo_sample_fixed(&e, NULL, 0, sv->sample_ns, 9);
+	expo_family(&e, &f_interval);
+	if (have_si)
+		expo_sample_fixed(&e, NULL, 0, si.end_ns - si.start_ns, 9);
+
+	/* Domains: the same five labels on every domain family, for joins. */
+	for (int fam = 0; fam < 5; fam++) {
+		static const struct expo_family *const fams[] = { &f_dom_energy, &f_dom_power,
+								  &f_dom_tasks, &f_dom_idle,
+								  &f_dom_unattr };
+
+		expo_family(&e, fams[fam]);
+		for (size_t i = 0; i < ndoms; i++) {
+			const struct joulestat_snapshot_domain *d = &doms[i];
+			struct dom_acc *a = dom_acc_get(sv, d->name);
+			char socket[16] = "";
+			struct expo_label l[5] = {
+				{ "domain", d->name },
+				{ "kind", joulestat_domain_kind_name(d->kind) },
+				{ "socket", socket },
+				{ "source", d->source },
+				{ "estimated", d->estimated ? "true" : "false" },
+			};
+
+			if (d->socket >= 0)
+				snprintf(socket, sizeof(socket), "%d", d->socket);
+			if (!a) {
+				r = -ENOMEM;
+				goto out;
+			}
+			if (fam == 0)
+				expo_sample_fixed(&e, l, 5, d->energy_uj, 6);
+			else if (fam == 1 && !isnan(d->power_w))
+				expo_sample_double(&e, l, 5, d->power_w);
+			else if (fam == 2)
+				expo_sample_fixed(&e, l, 5, a->tasks_uj, 6);
+			else if (fam == 3)
+				expo_sample_fixed(&e, l, 5, a->idle_uj, 6);
+			else if (fam == 4)
+				expo_sample_fixed(&e, l, 5, a->unattributed_uj, 6);
+		}
+	}
+	expo_family(&e, &f_host_energy);
+	host_label = (struct expo_label){ "estimated", host_est ? "true" : "false" };
+	if (have_si)
+		expo_sample_fixed(&e, &host_label, 1, host_uj, 6);
+	expo_family(&e, &f_host_power);
+	if (have_si && !isnan(host_w))
+		expo_sample_double(&e, &host_label, 1, host_w);
+
+	render_groups(sv, &e, doms, ndoms);
+
+	expo_family(&e, &f_coverage);
+	if (have_si)
+		expo_sample_double(&e, NULL, 0, si.coverage);
+	expo_family(&e, &f_captured);
+	if (have_si)
+		expo_sample_double(&e, NULL, 0, si.captured);
+	expo_family(&e, &f_dropped);
+	expo_sample_fixed(&e, NULL, 0, sv->dropped, 0);
+	expo_family(&e, &f_lost);
+	expo_sample_fixed(&e, NULL, 0, sv->lost_ns, 9);
+	expo_family(&e, &f_self_cpu);
+	expo_sample_fixed(&e, NULL, 0, self_cpu_ns(), 9);
+	expo_family(&e, &f_self_rss);
+	expo_sample_fixed(&e, NULL, 0, self_rss_bytes(), 0);
+	if (compat && sv->compat)
+		render_compat(sv, &e, have_si ? &si : NULL, doms, ndoms);
+	r = expo_finish(&e);
+out:
+	free(doms);
+	return r;
+}
+
+/* ---- the loop ---- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* Render both formats, publish them, and write the file. Errors are reported, not fatal. */
+static int publish(struct serve *sv, struct http_server *http, uint64_t sample_ns, bool startup,
+		   struct http_page **ret_page)
+{
+	struct expo_buf text = { 0 }, om = { 0 }, file = { 0 };
+	struct http_page *page;
+	char err[512];
+	int r;
+
+	r = render(sv, EXPO_TEXT, false, &text);
+	if (r == 0)
+		r = render(sv, EXPO_OPENMETRICS, false, &om);
+	if (r == 0 && sv->o.om_file) {
+		const struct expo_buf *b = &om;
+
+		if (sv->o.pcp_compat) {
+			r = render(sv, EXPO_OPENMETRICS, true, &file);
+			b = &file;
+		}
+		if (r == 0) {
+			r = omfile_write(sv->o.om_file, b->data, b->len, err, sizeof(err));
+			/* At startup a bad path is the user's to fix; later, keep serving HTTP. */
+			if (r < 0 && (startup || sv->o.verbose || sv->samples % 60 == 1))
+				cli_error("serve", "%s", err);
+			if (r < 0 && !startup)
+				r = 0;
+		}
+	}
+	if (r < 0) {
+		if (r == -ENOMEM || r == -EINVAL)
+			cli_error("serve", "cannot render the metrics: %s", strerror(-r));
+		expo_buf_free(&text);
+		expo_buf_free(&om);
+		expo_buf_free(&file);
+		return r;
+	}
+	expo_buf_free(&file);
+	page = http_page_new(&text, &om);
+	if (!page)
+		return -ENOMEM;
+	if (http)
+		http_publish(http, page, sample_ns);
+	if (ret_page)
+		*ret_page = page;
+	else
+		http_page_unref(page);
+	return 0;
+}
+
+/* Wait until the absolute deadline; 1 when a termination signal came. */
+static int wait_until(uint64_t deadline_ns, const sigset_t *sigs)
+{
+	for (;;) {
+		uint64_t now = mono_ns();
+		struct timespec ts;
+		int sig;
+
+		if (now >= deadline_ns)
+			return 0;
+		ts.tv_sec = (time_t)((deadline_ns - now) / NSEC_PER_SEC);
+		ts.tv_nsec = (long)((deadline_ns - now) % NSEC_PER_SEC);
+		sig = sigtimedwait(sigs, NULL, &ts);
+		if (sig > 0)
+			return 1;
+	}
+}
+
+int cmd_serve(int argc, char **argv, struct cli_common *common)
+{
+	struct serve sv = { 0 };
+	struct joulestat_opts base = { .sz = sizeof(base) };
+	struct http_server *http = NULL;
+	struct http_opts ho = { 0 };
+	char err[512], bound[128];
+	sigset_t sigs;
+	uint64_t next;
+	int r, fd = -1, status = EXIT_RUNTIME;
+
+	r = parse_args(argc, argv, common, &sv.o);
+	if (r)
+		return r;
+	switch (sv.o.group) {
+	case JOULESTAT_GROUP_PROCESS:
+		sv.label_names = labels_process;
+		break;
+	case JOULESTAT_GROUP_CGROUP:
+		sv.label_names = labels_cgroup;
+		break;
+	case JOULESTAT_GROUP_UNIT:
+		sv.label_names = labels_unit;
+		break;
+	case JOULESTAT_GROUP_CONTAINER:
+		sv.label_names = labels_container;
+		break;
+	case JOULESTAT_GROUP_USER:
+		sv.label_names = labels_user;
+		break;
+	default:
+		sv.label_names = labels_comm;
+		break;
+	}
+	sv.nlabels = sv.o.group == JOULESTAT_GROUP_PROCESS ? 2 : 1;
+
+	/* Signals are taken synchronously by the loop; block them before any thread starts. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* The port first: a clash is the most likely startup error and the cheapest to find. */
+	fd = http_listen(sv.o.listen, bound, sizeof(bound), err, sizeof(err));
+	if (fd < 0) {
+		cli_error("serve", "%s", err);
+		return fd == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+
+	base.interval_ms = sv.o.interval_ns / 1000000;
+	base.idle_policy = sv.o.idle;
+	base.groups = 1u << sv.o.group;
+	if (sv.o.pcp_compat)
+		base.groups |= 1u << JOULESTAT_GROUP_COMM;
+	r = cli_open_monitor_with(common, &base, &sv.js);
+	if (r < 0) {
+		close(fd);
+		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	if (sv.o.pcp_compat) {
+		struct gtrack_opts co = { .ndomains = 1, .nlabels = 1, .top_n = sv.o.top_n,
+					  .ttl_ns = sv.o.ttl_ns };
+
+		if (gtrack_new(&co, &sv.compat) < 0)
+			goto out;
+	}
+
+	/* Something to serve before the first interval ends: build info, self metrics. */
+	{
+		struct http_page *first = NULL;
+
+		if (publish(&sv, NULL, mono_ns(), true, &first) < 0)
+			goto out;
+		ho = (struct http_opts){ .listen_fd = fd, .interval_ns = sv.o.interval_ns,
+					 .verbose = sv.o.verbose };
+		r = http_start(&ho, first, &http, err, sizeof(err));
+		http_page_unref(first);
+		fd = -1; /* the server owns it now, also on failure */
+		if (r < 0) {
+			cli_error("serve", "%s", err);
+			goto out;
+		}
+	}
+	fprintf(stderr, "joulestat serve: listening on http://%s/metrics\n", bound);
+
+	next = mono_ns() + sv.o.interval_ns;
+	for (;;) {
+		struct joulestat_snapshot *snap = NULL;
+		uint64_t t0;
+
+		if (wait_until(next, &sigs))
+			break;
+		t0 = mono_ns();
+		r = joulestat_sample(sv.js, &snap);
+		if (r == -ENODEV) {
+			cli_error("serve", "no activity collector works here: 'joulestat probe' "
+					   "says why");
+			goto out;
+		}
+		if (r == 0) {
+			r = account(&sv, snap);
+			joulestat_snapshot_free(snap);
+		}
+		sv.sample_ns = mono_ns() - t0;
+		if (r < 0) {
+			sv.failures++;
+			if (sv.failures == 1 || sv.o.verbose || sv.failures % 60 == 0)
+				cli_error("serve", "sample %" PRIu64 " failed: %s",
+					  sv.samples + sv.failures, strerror(-r));
+		} else {
+			publish(&sv, http, mono_ns(), false, NULL);
+		}
+		/* Absolute deadlines: no drift; after a stall, resume from now, no burst. */
+		next += sv.o.interval_ns;
+		if (next <= mono_ns())
+			next = mono_ns() + sv.o.interval_ns;
+	}
+	status = 0;
+out:
+	http_stop(http);
+	if (fd >= 0)
+		close(fd);
+	joulestat_snapshot_free(sv.last);
+	gtrack_free(sv.groups);
+	gtrack_free(sv.compat);
+	for (size_t i = 0; i < sv.ndom; i++)
+		free(sv.dom[i].name);
+	free(sv.dom);
+	joulestat_free(sv.js);
+	return status;
+}

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/* http.c - /metrics, /, /healthz on libmicrohttpd, serving pre-rendered pages (see http.h). */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <microhttpd.h>
+
+#include "accept.h"
+#include "http.h"
+
+/*
+ * Request headers beyond this get 431 from libmicrohttpd: a scraper sends a
+ * few hundred bytes, and the limit bounds what a bad client can make us hold.
+ */
+#define HTTP_MEMORY_LIMIT (16 * 1024)
+#define HTTP_CONNECTION_LIMIT 512
+#define HTTP_TIMEOUT_S 30
+#define HTTP_THREADS 2
+
+struct http_page {
+	int refs;
+	struct expo_buf text;
+	struct expo_buf om;
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	int fd;
+	pthread_mutex_t lock;		/* guards page and sample_ns */
+	struct http_page *page;
+	uint64_t sample_ns;
+	uint64_t interval_ns;
+	int verbose;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct http_page *http_page_new(struct expo_buf *text, struct expo_buf *openmetrics)
+{
+	struct http_page *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		expo_buf_free(text);
+		expo_buf_free(openmetrics);
+		return NULL;
+	}
+	p->refs = 1;
+	p->text = *text;
+	p->om = *openmetrics;
+	*text = (struct expo_buf){ 0 };
+	*openmetrics = (struct expo_buf){ 0 };
+	return p;
+}
+
+static struct http_page *page_ref(struct http_page *p)
+{
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+void http_page_unref(struct http_page *p)
+{
+	if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	expo_buf_free(&p->text);
+	expo_buf_free(&p->om);
+	free(p);
+}
+
+static void page_release(void *cls)
+{
+	http_page_unref(cls);
+}
+
+int http_listen(const char *addr_port, char *bound, size_t bound_size, char *err, size_t err_size)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[256], port[8], nhost[INET6_ADDRSTRLEN];
+	const char *colon = strrchr(addr_port, ':');
+	size_t hl;
+	char *end;
+	long pn;
+	int fd = -1, one = 1, r;
+
+	if (!colon || colon == addr_port) {
+		snprintf(err, err_size, "--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:9877",
+			 addr_port);
+		return -EINVAL;
+	}
+	hl = (size_t)(colon - addr_port);
+	if (addr_port[0] == '[') { /* [IPv6]:port */
+		if (hl < 3 || addr_port[hl - 1] != ']') {
+			snprintf(err, err_size, "--listen %s: an IPv6 address goes in brackets, "
+						"e.g. [::1]:9877", addr_port);
+			return -EINVAL;
+		}
+		addr_port++;
+		hl -= 2;
+	}
+	errno = 0;
+	pn = strtol(colon + 1, &end, 10);
+	if (hl >= sizeof(host) || !colon[1] || *end || errno || pn < 0 || pn > 65535) {
+		snprintf(err, err_size, "--listen %s: expected ADDR:PORT with a port 0-65535",
+			 addr_port);
+		return -EINVAL;
+	}
+	memcpy(host, addr_port, hl);
+	host[hl] = '\0';
+	snprintf(port, sizeof(port), "%ld", pn);
+	r = getaddrinfo(host, port, &hints, &res);
+	if (r != 0) {
+		snprintf(err, err_size, "--listen: cannot resolve '%s': %s", host, gai_strerror(r));
+		return -EINVAL;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, err_size, "cannot create a socket for %s: %s", host, strerror(-r));
+		goto out;
+	}
+	/* Lets a restart bind while old connections sit in TIME_WAIT; never shares a live port. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (res->ai_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+		r = -errno;
+		if (r == -EADDRINUSE)
+			snprintf(err, err_size,
+				 "cannot listen on %s:%s: the address is already in use (another "
+				 "exporter runs there?); choose another with --listen ADDR:PORT",
+				 host, port);
+		else if (r == -EADDRNOTAVAIL)
+			snprintf(err, err_size,
+				 "cannot listen on %s:%s: no local interface has that address",
+				 host, port);
+		else if (r == -EACCES)
+			snprintf(err, err_size,
+				 "cannot listen on %s:%s: permission denied (ports below 1024 "
+				 "need CAP_NET_BIND_SERVICE)", host, port);
+		else
+			snprintf(err, err_size, "cannot listen on %s:%s: %s", host, port,
+				 strerror(-r));
+		goto out;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &a->sin6_addr, nhost, sizeof(nhost));
+			snprintf(bound, bound_size, "[%s]:%u", nhost, ntohs(a->sin6_port));
+		} else {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &a->sin_addr, nhost, sizeof(nhost));
+			snprintf(bound, bound_size, "%s:%u", nhost, ntohs(a->sin_port));
+		}
+	} else {
+		snprintf(bound, bound_size, "%s:%s", host, port);
+	}
+	r = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(res);
+	return r;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+			     const char *body, const char *allow)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static const char index_html[] =
+	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>joulestat</title></head>\n"
+	"<body><h1>joulestat</h1>\n<p>Which processes spend this machine's energy.</p>\n"
+	"<ul><li><a href=\"/metrics\">/metrics</a>: Prometheus text 0.0.4 or OpenMetrics 1.0 "
+	"(by the Accept header)</li>\n<li><a href=\"/healthz\">/healthz</a>: 200 while "
+	"sampling runs</li></ul>\n</body></html>\n";
+
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c)
+{
+	const char *accept =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	struct accept_pref pref = { 0, 1000 };
+	enum accept_choice choice = ACCEPT_TEXT;
+	struct MHD_Response *resp;
+	struct http_page *p;
+	struct expo_buf *b;
+	enum MHD_Result ret;
+
+	if (accept) {
+		if (parse_accept(accept, strlen(accept), &pref) < 0)
+			return reply(c, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
+				     "malformed Accept header\n", NULL);
+		choice = accept_choose(&pref);
+	}
+	if (choice == ACCEPT_NONE)
+		return reply(c, MHD_HTTP_NOT_ACCEPTABLE, "text/plain; charset=utf-8",
+			     "/metrics is served as text/plain; version=0.0.4 or "
+			     "application/openmetrics-text; version=1.0.0; the Accept header "
+			     "allows neither\n",
+			     NULL);
+	pthread_mutex_lock(&s->lock);
+	p = page_ref(s->page);
+	pthread_mutex_unlock(&s->lock);
+	b = choice == ACCEPT_OPENMETRICS ? &p->om : &p->text;
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, page_release,
+								      p);
+	if (!resp) {
+		http_page_unref(p);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				expo_content_type(choice == ACCEPT_OPENMETRICS ? EXPO_OPENMETRICS
+									       : EXPO_TEXT));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection *c)
+{
+	uint64_t last, now = mono_ns();
+	static char stale[] = "stale: no sample for more than three intervals\n";
+
+	pthread_mutex_lock(&s->lock);
+	last = s->sample_ns;
+	pthread_mutex_unlock(&s->lock);
+	if (now > last && now - last > 3 * s->interval_ns + 1000000000ULL)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", stale,
+			     NULL);
+	return reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	bool known = strcmp(url, "/metrics") == 0 || strcmp(url, "/") == 0 ||
+		     strcmp(url, "/healthz") == 0;
+
+	if (!known)
+		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+			     "not found: this exporter serves /metrics, /healthz and /\n", NULL);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+			     "method not allowed: use GET\n", "GET, HEAD");
+	if (strcmp(url, "/metrics") == 0)
+		return serve_metrics(s, c);
+	if (strcmp(url, "/healthz") == 0)
+		return serve_health(s, c);
+	return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", index_html, NULL);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	const struct http_server *s = cls;
+
+	if (s->verbose <= 0)
+		return;
+	fprintf(stderr, "joulestat serve: http: ");
+	vfprintf(stderr, fmt, ap);
+}
+
+int http_start(const struct http_opts *opts, struct http_page *first, struct http_server **ret,
+	       char *err, size_t err_size)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->fd = opts->listen_fd;
+	s->interval_ns = opts->interval_ns;
+	s->verbose = opts->verbose;
+	s->page = page_ref(first);
+	s->sample_ns = mono_ns();
+	s->daemon = MHD_start_daemon(
+		MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+	if (!s->daemon) {
+		snprintf(err, err_size, "cannot start the HTTP server (libmicrohttpd refused; "
+					"run with -v for its message)");
+		close(s->fd);
+		http_page_unref(s->page);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return -EIO;
+	}
+	*ret = s;
+	return 0;
+}
+
+void http_publish(struct http_server *s, struct http_page *p, uint64_t sample_ns)
+{
+	struct http_page *old;
+
+	page_ref(p);
+	pthread_mutex_lock(&s->lock);
+	old = s->page;
+	s->page = p;
+	s->sample_ns = sample_ns;
+	pthread_mutex_unlock(&s->lock);
+	http_page_unref(old);
+}
+
+void http_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon); /* closes the listening socket too */
+	http_page_unref(s->page);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * http.h - the exporter's HTTP side, on libmicrohttpd: GET /metrics (the
+ * latest page, in the format the Accept header prefers), GET / (a small
+ * page linking to it), GET /healthz.
+ *
+ * Scrapes never trigger or wait for a sample: the sampling loop renders
+ * each interval's page once, in both formats, and publishes it; a request
+ * takes a reference to the current page under a mutex held for a pointer
+ * swap, and the page is freed when its last response has been sent. So any
+ * number of concurrent scrapes costs no sampling work and sees one
+ * consistent interval.
+ */
+#ifndef JOULESTAT_HTTP_H
+#define JOULESTAT_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "expo.h"
+
+/* One interval's metrics, in both formats. Reference-counted; immutable once published. */
+struct http_page;
+
+/*
+ * A page from two rendered buffers; takes ownership of their memory (the
+ * buffers are zeroed), also on failure. NULL on ENOMEM.
+ */
+struct http_page *http_page_new(struct expo_buf *text, struct expo_buf *openmetrics);
+
+/* Drop a reference (NULL is a no-op). */
+void http_page_unref(struct http_page *p);
+
+/*
+ * Bind and listen on "ADDR:PORT" (IPv4 "127.0.0.1:9877", IPv6 "[::1]:9877",
+ * or a host name; port 0 picks a free one). Returns the socket, or -errno
+ * with a sentence in `err` that names the address and the fix (EADDRINUSE:
+ * something already listens there). The address actually bound is written
+ * to `bound` ("127.0.0.1:41234").
+ */
+int http_listen(const char *addr_port, char *bound, size_t bound_size, char *err, size_t err_size);
+
+struct http_server;
+
+struct http_opts {
+	int listen_fd;			/* from http_listen(); the server owns it from now on */
+	uint64_t interval_ns;		/* sampling interval: /healthz is 503 after 3 missed */
+	int verbose;			/* libmicrohttpd's messages on stderr when > 0 */
+};
+
+/* Start serving `first` (a reference is taken). -errno on failure, with `err` filled. */
+int http_start(const struct http_opts *opts, struct http_page *first, struct http_server **ret,
+	       char *err, size_t err_size);
+
+/*
+ * Make `p` the page that new requests get (a reference is taken; the
+ * previous page goes when its last response is sent) and note the time
+ * of the sample behind it (CLOCK_MONOTONIC ns) for /healthz.
+ */
+void http_publish(struct http_server *s, struct http_page *p, uint64_t sample_ns);
+
+/* Stop serving, close the socket and drop the current page. NULL is a no-op. */
+void http_stop(struct http_server *s);
+
+#endif

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/*
+ * test-http.c - http_listen(): the --listen forms (IPv4, [IPv6], port 0),
+ * usage errors, and a port in use named with its fix. And a page served
+ * over a real socket keeps its reference until sent.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "http.h"
+
+static int listen_on(const char *spec, char *bound, char *err)
+{
+	return http_listen(spec, bound, 128, err, 512);
+}
+
+static void test_port_zero_picks_a_port(void **state)
+{
+	char bound[128], err[512];
+	int fd = listen_on("127.0.0.1:0", bound, err);
+	unsigned port;
+
+	assert_true(fd >= 0);
+	assert_int_equal(sscanf(bound, "127.0.0.1:%u", &port), 1);
+	assert_true(port > 0 && port < 65536);
+	close(fd);
+}
+
+static void test_ipv6_in_brackets(void **state)
+{
+	char bound[128], err[512];
+	int fd = listen_on("[::1]:0", bound, err);
+
+	if (fd == -EADDRNOTAVAIL || fd == -EAFNOSUPPORT) /* no IPv6 loopback here */
+		skip();
+	assert_true(fd >= 0);
+	assert_int_equal(strncmp(bound, "[::1]:", 6), 0);
+	close(fd);
+}
+
+static void test_usage_errors(void **state)
+{
+	static const char *const bad[] = { "127.0.0.1", ":9877", "127.0.0.1:", "127.0.0.1:x",
+					   "127.0.0.1:65536", "127.0.0.1:-1", "::1:9877x",
+					   "[::1:9877" };
+	char bound[128], err[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (listen_on(bad[i], bound, err) != -EINVAL)
+			fail_msg("accepted --listen %s", bad[i]);
+		assert_non_null(strstr(err, "--listen"));
+	}
+}
+
+static void test_port_in_use_names_the_fix(void **state)
+{
+	char bound[128], bound2[128], err[512], spec[128];
+	int fd = listen_on("127.0.0.1:0", bound, err);
+
+	assert_true(fd >= 0);
+	snprintf(spec, sizeof(spec), "%s", bound);
+	assert_int_equal(listen_on(spec, bound2, err), -EADDRINUSE);
+	assert_non_null(strstr(err, bound));
+	assert_non_null(strstr(err, "already in use"));
+	assert_non_null(strstr(err, "--listen"));
+	close(fd);
+}
+
+/* GET path over a plain socket; the whole response in buf. */
+static void get(unsigned port, const char *req, char *buf, size_t size)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	size_t n = 0;
+	ssize_t r;
+
+	assert_true(s >= 0);
+	assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(write(s, req, strlen(req)), (ssize_t)strlen(req));
+	while (n < size - 1 && (r = read(s, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(s);
+}
+
+static void test_serves_the_published_page(void **state)
+{
+	struct expo_buf text = { 0 }, om = { 0 }, text2 = { 0 }, om2 = { 0 };
+	struct http_opts o = { .interval_ns = 1000000000ULL };
+	struct http_server *srv = NULL;
+	struct http_page *p1, *p2;
+	char bound[128], err[512], buf[4096];
+	unsigned port;
+
+	o.listen_fd = listen_on("127.0.0.1:0", bound, err);
+	assert_true(o.listen_fd >= 0);
+	assert_int_equal(sscanf(bound, "127.0.0.1:%u", &port), 1);
+	assert_int_equal(expo_buf_append(&text, "a 1\n", 4), 0);
+	assert_int_equal(expo_buf_append(&om, "a 1\n# EOF\n", 10), 0);
+	p1 = http_page_new(&text, &om);
+	assert_non_null(p1);
+	assert_null(text.data); /* ownership moved */
+	assert_int_equal(http_start(&o, p1, &srv, err, sizeof(err)), 0);
+	http_page_unref(p1); /* the server holds its own reference */
+
+	get(port, "GET /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "HTTP/1.0 200") ?: strstr(buf, "HTTP/1.1 200"));
+	assert_non_null(strstr(buf, "\r\n\r\na 1\n"));
+	get(port,
+	    "GET /metrics HTTP/1.0\r\nAccept: application/openmetrics-text;version=1.0.0\r\n\r\n",
+	    buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\r\n\r\na 1\n# EOF\n"));
+	assert_non_null(strstr(buf, "application/openmetrics-text; version=1.0.0"));
+
+	assert_int_equal(expo_buf_append(&text2, "a 2\n", 4), 0);
+	assert_int_equal(expo_buf_append(&om2, "a 2\n# EOF\n", 10), 0);
+	p2 = http_page_new(&text2, &om2);
+	http_publish(srv, p2, 0);
+	http_page_unref(p2);
+	get(port, "GET /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\r\n\r\na 2\n"));
+	/* Published with a sample time long ago: /healthz says stale. */
+	get(port, "GET /healthz HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, " 503 "));
+	get(port, "PUT /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, " 405 "));
+	http_stop(srv); /* frees the last page: ASan checks nothing leaks */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_port_zero_picks_a_port),
+		cmocka_unit_test(test_ipv6_in_brackets),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_port_in_use_names_the_fix),
+		cmocka_unit_test(test_serves_the_published_page),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -21,13 +21,17 @@ apt-get update -qq
 # Without systemd as PID 1 (containers, CI sandboxes) some maintainer scripts
 # fail on `systemctl daemon-reload` (pcp's does) and leave the package
 # half-configured: there is no service manager to tell, so let that be a no-op.
-nosystemd=""
+# apt-get runs dpkg with its own PATH (DPkg::Path), not ours: set that one.
+dpkg_path=/usr/sbin:/usr/bin:/sbin:/bin
 if [ ! -d /run/systemd/system ]; then
 	nosystemd=$(mktemp -d)
 	printf '#!/bin/sh\nexit 0\n' >"$nosystemd/systemctl"
 	chmod +x "$nosystemd/systemctl"
+	dpkg_path=$nosystemd:$dpkg_path
 	PATH=$nosystemd:$PATH
 	trap 'rm -rf "$nosystemd"' EXIT
 fi
+# A package left half-configured by an earlier failed install is finished first.
+dpkg --configure -a >/dev/null
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends -o "DPkg::Path=$dpkg_path" $missing >/dev/null

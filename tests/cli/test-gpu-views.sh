@@ -70,6 +70,29 @@ check "top over the AMD cards: both in the GPUs line, idle, and no row has GPU e
 		awk "\$1 ~ /^[0-9]+\$/ {n++; if (\$(NF - 3) != \"0.000\") bad = 1} END {exit bad || !n}" "$2/amd.frame"' \
 	"$JS" "$DATA" "$TMP"
 
+# ---- serve: the GPU domain and each process's GPU joules, in the file for PCP
+serve_gpu() {
+	local om=$TMP/gpu.om pid a b
+	"$JS" serve --listen 127.0.0.1:0 --openmetrics-file "$om" -i 0.5 --group process \
+		--top 1000 --activity proc >/dev/null 2>"$TMP/serve.err" &
+	pid=$!
+	# Two intervals after the first one, which has no earlier reading.
+	for _ in $(seq 100); do
+		[ -s "$om" ] && [ "$(grep -c '^joulestat_domain_energy_joules_total{domain="gpu0"' "$om")" = 1 ] &&
+			awk '/^joulestat_domain_energy_joules_total\{domain="gpu0"/ {exit !($2 > 0.5)}' "$om" && break
+		sleep 0.1
+	done
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	grep '^joulestat_domain_energy_joules_total{domain="gpu0",kind="gpu",.*source="nvml"' "$om" || return 1
+	a=$(grep -E "^joulestat_group_domain_energy_joules_total\{domain=\"gpu0\",pid=\"$A\"" "$om" | awk '{print $2}')
+	b=$(grep -E "^joulestat_group_domain_energy_joules_total\{domain=\"gpu0\",pid=\"$B\"" "$om" | awk '{print $2}')
+	echo "A=$a J B=$b J"
+	# 75 % and 25 % of the busy share: A's joules are three times B's.
+	awk -v a="$a" -v b="$b" 'BEGIN {exit !(b > 0 && a > 2.9 * b && a < 3.1 * b)}'
+}
+check "serve: gpu0's counter from NVML, and A's GPU joules three times B's" serve_gpu
+
 # ---- record --raw, replay, report
 "$JS" record --raw -o "$TMP/r.jsonl" -i 0.4 -d 2 --activity proc 2>"$TMP/rec.err"
 echo $? >"$TMP/rec.rc"

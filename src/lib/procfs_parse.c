@@ -3,86 +3,19 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fields.h"
 #include "procfs_parse.h"
 #include "util.h"
-
-/* A cursor over a buffer that need not be NUL-terminated. */
-struct cur {
-	const char *p;
-	const char *end;
-};
-
-static void skip_spaces(struct cur *c)
-{
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
-		c->p++;
-}
-
-/* Skip blanks, newlines included; true when only blanks were left. */
-static bool at_end_blank(struct cur *c)
-{
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-		c->p++;
-	return c->p == c->end;
-}
-
-/*
- * One unsigned decimal field after optional spaces; it must end at a blank,
- * a newline or the end. -ENODATA when no field is left on the line.
- */
-static int field_u64(struct cur *c, uint64_t *ret)
-{
-	uint64_t v = 0;
-	const char *start;
-
-	skip_spaces(c);
-	if (c->p == c->end || *c->p == '\n')
-		return -ENODATA;
-	start = c->p;
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		unsigned d = (unsigned)(*c->p - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-		c->p++;
-	}
-	if (c->p == start)
-		return -EINVAL;
-	if (c->p < c->end && *c->p != ' ' && *c->p != '\t' && *c->p != '\n' && *c->p != '\r')
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
 
 /* Signed field (stat has negative priority/nice); only range-checked, value discarded. */
 static int field_skip_s64(struct cur *c)
 {
 	uint64_t v;
 
-	skip_spaces(c);
+	cur_skip_blanks(c);
 	if (c->p < c->end && *c->p == '-')
 		c->p++;
-	return field_u64(c, &v);
-}
-
-static int field_u32(struct cur *c, uint32_t *ret)
-{
-	uint64_t v;
-	int r = field_u64(c, &v);
-
-	if (r < 0)
-		return r;
-	if (v > UINT32_MAX)
-		return -ERANGE;
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-/* Missing → -EINVAL: for required fields, "no field" is a malformed line. */
-static int need(int r)
-{
-	return r == -ENODATA ? -EINVAL : r;
+	return cur_u64(c, &v);
 }
 
 int parse_schedstat(const char *buf, size_t len, struct schedstat *ret)
@@ -91,13 +24,13 @@ int parse_schedstat(const char *buf, size_t len, struct schedstat *ret)
 	struct schedstat s;
 	int r;
 
-	if (at_end_blank(&c))
+	if (cur_skip_to_end(&c))
 		return -ENODATA;
-	if ((r = need(field_u64(&c, &s.oncpu_ns))) < 0 ||
-	    (r = need(field_u64(&c, &s.wait_ns))) < 0 ||
-	    (r = need(field_u64(&c, &s.timeslices))) < 0)
+	if ((r = cur_need(cur_u64(&c, &s.oncpu_ns))) < 0 ||
+	    (r = cur_need(cur_u64(&c, &s.wait_ns))) < 0 ||
+	    (r = cur_need(cur_u64(&c, &s.timeslices))) < 0)
 		return r;
-	if (!at_end_blank(&c))
+	if (!cur_skip_to_end(&c))
 		return -EINVAL;
 	*ret = s;
 	return 0;
@@ -111,11 +44,11 @@ int parse_task_stat(const char *buf, size_t len, struct task_stat *ret)
 	size_t n;
 	int r;
 
-	if (at_end_blank(&c))
+	if (cur_skip_to_end(&c))
 		return -ENODATA;
-	if ((r = need(field_u32(&c, &s.pid))) < 0)
+	if ((r = cur_need(cur_u32(&c, &s.pid))) < 0)
 		return r;
-	skip_spaces(&c);
+	cur_skip_blanks(&c);
 	if (c.p == c.end || *c.p != '(')
 		return -EINVAL;
 	open = c.p + 1;
@@ -134,7 +67,7 @@ int parse_task_stat(const char *buf, size_t len, struct task_stat *ret)
 	c.p = close + 1;
 	if (c.p == c.end || *c.p != ' ')
 		return -EINVAL;
-	skip_spaces(&c);
+	cur_skip_blanks(&c);
 	if (c.p == c.end || *c.p == '\n')
 		return -EINVAL;
 	s.state = *c.p++;
@@ -144,31 +77,31 @@ int parse_task_stat(const char *buf, size_t len, struct task_stat *ret)
 	for (int f = 4; f <= 39; f++) {
 		switch (f) {
 		case 4:
-			r = field_u32(&c, &s.ppid);
+			r = cur_u32(&c, &s.ppid);
 			break;
 		case 9:
-			r = field_u32(&c, &s.flags);
+			r = cur_u32(&c, &s.flags);
 			break;
 		case 10:
-			r = field_u64(&c, &s.minflt);
+			r = cur_u64(&c, &s.minflt);
 			break;
 		case 12:
-			r = field_u64(&c, &s.majflt);
+			r = cur_u64(&c, &s.majflt);
 			break;
 		case 14:
-			r = field_u64(&c, &s.utime_ticks);
+			r = cur_u64(&c, &s.utime_ticks);
 			break;
 		case 15:
-			r = field_u64(&c, &s.stime_ticks);
+			r = cur_u64(&c, &s.stime_ticks);
 			break;
 		case 20:
-			r = field_u32(&c, &s.num_threads);
+			r = cur_u32(&c, &s.num_threads);
 			break;
 		case 22:
-			r = field_u64(&c, &s.starttime_ticks);
+			r = cur_u64(&c, &s.starttime_ticks);
 			break;
 		case 39:
-			r = field_u32(&c, &s.processor);
+			r = cur_u32(&c, &s.processor);
 			break;
 		default:
 			/*
@@ -179,7 +112,7 @@ int parse_task_stat(const char *buf, size_t len, struct task_stat *ret)
 			break;
 		}
 		if (r < 0)
-			return need(r);
+			return cur_need(r);
 	}
 	/* Later fields come and go with kernel versions: they only need to be numbers. */
 	for (;;) {
@@ -189,7 +122,7 @@ int parse_task_stat(const char *buf, size_t len, struct task_stat *ret)
 		if (r < 0)
 			return r;
 	}
-	if (!at_end_blank(&c))
+	if (!cur_skip_to_end(&c))
 		return -EINVAL;
 	*ret = s;
 	return 0;
@@ -202,17 +135,17 @@ int parse_statm(const char *buf, size_t len, struct statm *ret)
 	struct statm s;
 	int r;
 
-	if (at_end_blank(&c))
+	if (cur_skip_to_end(&c))
 		return -ENODATA;
-	if ((r = need(field_u64(&c, &s.size_pages))) < 0 ||
-	    (r = need(field_u64(&c, &s.resident_pages))) < 0 ||
-	    (r = need(field_u64(&c, &s.shared_pages))) < 0 ||
-	    (r = need(field_u64(&c, &s.text_pages))) < 0 ||
-	    (r = need(field_u64(&c, &lib))) < 0 ||
-	    (r = need(field_u64(&c, &s.data_pages))) < 0 ||
-	    (r = need(field_u64(&c, &dt))) < 0)
+	if ((r = cur_need(cur_u64(&c, &s.size_pages))) < 0 ||
+	    (r = cur_need(cur_u64(&c, &s.resident_pages))) < 0 ||
+	    (r = cur_need(cur_u64(&c, &s.shared_pages))) < 0 ||
+	    (r = cur_need(cur_u64(&c, &s.text_pages))) < 0 ||
+	    (r = cur_need(cur_u64(&c, &lib))) < 0 ||
+	    (r = cur_need(cur_u64(&c, &s.data_pages))) < 0 ||
+	    (r = cur_need(cur_u64(&c, &dt))) < 0)
 		return r;
-	if (!at_end_blank(&c))
+	if (!cur_skip_to_end(&c))
 		return -EINVAL;
 	*ret = s;
 	return 0;
@@ -254,10 +187,10 @@ static int stat_cpu_line(struct cur *c, uint32_t *ret_cpu, struct proc_stat_cpu 
 	/* The number is glued to "cpu": not a blank-separated field. */
 	if (c->p == c->end || *c->p < '0' || *c->p > '9')
 		return -EINVAL;
-	if ((r = field_u32(c, &cpu)) < 0)
+	if ((r = cur_u32(c, &cpu)) < 0)
 		return r;
 	for (i = 0; i < 10; i++) {
-		r = field_u64(c, &f[i]);
+		r = cur_u64(c, &f[i]);
 		if (r == -ENODATA)
 			break;
 		if (r < 0)
@@ -269,11 +202,11 @@ static int stat_cpu_line(struct cur *c, uint32_t *ret_cpu, struct proc_stat_cpu 
 	if (i == 10) {
 		uint64_t extra;
 
-		while ((r = field_u64(c, &extra)) != -ENODATA)
+		while ((r = cur_u64(c, &extra)) != -ENODATA)
 			if (r < 0)
 				return r;
 	}
-	skip_spaces(c);
+	cur_skip_blanks(c);
 	if (c->p < c->end && *c->p != '\n' && *c->p != '\r')
 		return -EINVAL;
 	/*
@@ -332,9 +265,9 @@ static int stat_walk(const char *buf, size_t len, struct proc_stat_cpu *cpus, un
 			}
 		} else if (eol - p > 10 && memcmp(p, "processes ", 10) == 0) {
 			c.p += 10;
-			r = field_u64(&c, &forks);
+			r = cur_u64(&c, &forks);
 			if (r < 0)
-				return need(r);
+				return cur_need(r);
 			have_forks = true;
 		}
 		p = eol + 1;
@@ -376,10 +309,10 @@ int parse_uptime(const char *buf, size_t len, uint64_t *ret_ns)
 	struct cur c = { buf, buf + len };
 	uint64_t sec, frac = 0, scale = NSEC_PER_SEC;
 
-	if (at_end_blank(&c))
+	if (cur_skip_to_end(&c))
 		return -ENODATA;
 	c.p = buf;
-	skip_spaces(&c);
+	cur_skip_blanks(&c);
 	sec = 0;
 	if (c.p == c.end || *c.p < '0' || *c.p > '9')
 		return -EINVAL;
@@ -414,7 +347,7 @@ static int field_load(struct cur *c)
 {
 	const char *start;
 
-	skip_spaces(c);
+	cur_skip_blanks(c);
 	start = c->p;
 	while (c->p < c->end && ((*c->p >= '0' && *c->p <= '9') || *c->p == '.'))
 		c->p++;
@@ -429,13 +362,13 @@ int parse_loadavg(const char *buf, size_t len, struct loadavg *ret)
 	struct loadavg l;
 	int r;
 
-	if (at_end_blank(&c))
+	if (cur_skip_to_end(&c))
 		return -ENODATA;
 	c.p = buf;
 	for (int i = 0; i < 3; i++)
 		if ((r = field_load(&c)) < 0)
 			return r;
-	skip_spaces(&c);
+	cur_skip_blanks(&c);
 	{
 		/* "R/T": the slash is glued to both numbers. */
 		const char *slash = memchr(c.p, '/', (size_t)(c.end - c.p));
@@ -445,16 +378,16 @@ int parse_loadavg(const char *buf, size_t len, struct loadavg *ret)
 			return -EINVAL;
 		a.p = c.p;
 		a.end = slash;
-		if ((r = need(field_u32(&a, &l.runnable))) < 0 || a.p != slash)
+		if ((r = cur_need(cur_u32(&a, &l.runnable))) < 0 || a.p != slash)
 			return r < 0 ? r : -EINVAL;
 		c.p = slash + 1;
 		if (c.p == c.end || *c.p < '0' || *c.p > '9')
 			return -EINVAL;
-		if ((r = need(field_u32(&c, &l.threads))) < 0 ||
-		    (r = need(field_u32(&c, &l.last_pid))) < 0)
+		if ((r = cur_need(cur_u32(&c, &l.threads))) < 0 ||
+		    (r = cur_need(cur_u32(&c, &l.last_pid))) < 0)
 			return r;
 	}
-	if (!at_end_blank(&c))
+	if (!cur_skip_to_end(&c))
 		return -EINVAL;
 	*ret = l;
 	return 0;

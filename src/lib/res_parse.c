@@ -3,94 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fields.h"
 #include "res_parse.h"
 #include "util.h"
-
-/* A cursor over one line (or a whole buffer) that need not be NUL-terminated. */
-struct cur {
-	const char *p;
-	const char *end;
-};
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-static void skip_blanks(struct cur *c)
-{
-	while (c->p < c->end && is_blank(*c->p))
-		c->p++;
-}
-
-/* True when only blanks (and newlines) remain. */
-static bool rest_blank(const struct cur *c)
-{
-	for (const char *q = c->p; q < c->end; q++)
-		if (!is_blank(*q) && *q != '\n')
-			return false;
-	return true;
-}
-
-/* The next line of *buf into *line (without '\n'); false at the end. */
-static bool next_line(struct cur *buf, struct cur *line)
-{
-	const char *eol;
-
-	if (buf->p >= buf->end)
-		return false;
-	eol = memchr(buf->p, '\n', (size_t)(buf->end - buf->p));
-	line->p = buf->p;
-	line->end = eol ? eol : buf->end;
-	buf->p = eol ? eol + 1 : buf->end;
-	return true;
-}
-
-/*
- * An unsigned decimal number after optional blanks, ending at a blank or the
- * end of the line. -ENODATA when the line has no field left.
- */
-static int field_u64(struct cur *c, uint64_t *ret)
-{
-	const char *start;
-	uint64_t v = 0;
-
-	skip_blanks(c);
-	if (c->p == c->end)
-		return -ENODATA;
-	start = c->p;
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		unsigned d = (unsigned)(*c->p - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-		c->p++;
-	}
-	if (c->p == start || (c->p < c->end && !is_blank(*c->p)))
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-static int field_u32(struct cur *c, uint32_t *ret)
-{
-	uint64_t v;
-	int r = field_u64(c, &v);
-
-	if (r < 0)
-		return r;
-	if (v > UINT32_MAX)
-		return -ERANGE;
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-/* A required field: a missing one makes the line malformed. */
-static int need(int r)
-{
-	return r == -ENODATA ? -EINVAL : r;
-}
 
 /*
  * A fixed-point decimal "12.34" into hundredths (or thousandths with
@@ -105,7 +20,7 @@ static int field_fixed(struct cur *c, unsigned digits, uint32_t *ret)
 
 	for (unsigned i = 0; i < digits; i++)
 		scale *= 10;
-	skip_blanks(c);
+	cur_skip_blanks(c);
 	if (c->p == c->end)
 		return -ENODATA;
 	start = c->p;
@@ -132,25 +47,12 @@ static int field_fixed(struct cur *c, unsigned digits, uint32_t *ret)
 	}
 	for (; n < digits; n++)
 		frac *= 10;
-	if (c->p < c->end && !is_blank(*c->p))
+	if (c->p < c->end && !cur_is_blank(*c->p))
 		return -EINVAL;
 	if (ip * scale + frac > UINT32_MAX)
 		return -ERANGE;
 	*ret = (uint32_t)(ip * scale + frac);
 	return 0;
-}
-
-/* Does the line start with word `w` followed by a blank (or end)? Moves past it. */
-static bool take_word(struct cur *c, const char *w)
-{
-	size_t n = strlen(w);
-
-	if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0)
-		return false;
-	if (c->p + n < c->end && !is_blank(c->p[n]))
-		return false;
-	c->p += n;
-	return true;
 }
 
 uint64_t cpu_times_busy(const struct cpu_times *t)
@@ -170,7 +72,7 @@ static int cpu_fields(struct cur *c, struct cpu_times *ret)
 	int r, i;
 
 	for (i = 0; i < 10; i++) {
-		r = field_u64(c, &f[i]);
+		r = cur_u64(c, &f[i]);
 		if (r == -ENODATA)
 			break;
 		if (r < 0)
@@ -179,7 +81,7 @@ static int cpu_fields(struct cur *c, struct cpu_times *ret)
 	if (i < 4)
 		return -EINVAL;
 	/* guest and guest_nice (8, 9) are inside user and nice; newer fields are ignored. */
-	while ((r = field_u64(c, &f[9])) == 0)
+	while ((r = cur_u64(c, &f[9])) == 0)
 		;
 	if (r != -ENODATA)
 		return r;
@@ -209,12 +111,12 @@ int parse_sys_stat(const char *buf, size_t len, struct cpu_times *cpus, unsigned
 	unsigned stored = 0;
 	int r;
 
-	if (rest_blank(&all))
+	if (cur_rest_blank(&all))
 		return -ENODATA;
 	for (unsigned i = 0; i < ncpus; i++)
 		cpus[i].present = false;
-	while (next_line(&all, &line)) {
-		if (take_word(&line, "cpu")) {
+	while (cur_next_line(&all, &line)) {
+		if (cur_take_word(&line, "cpu")) {
 			if ((r = cpu_fields(&line, &s.all)) < 0)
 				return r;
 			have_cpu = true;
@@ -226,7 +128,7 @@ int parse_sys_stat(const char *buf, size_t len, struct cpu_times *cpus, unsigned
 			/* The number is glued to "cpu". */
 			if (*line.p < '0' || *line.p > '9')
 				return -EINVAL;
-			if ((r = field_u32(&line, &n)) < 0 || (r = cpu_fields(&line, &t)) < 0)
+			if ((r = cur_u32(&line, &n)) < 0 || (r = cpu_fields(&line, &t)) < 0)
 				return r;
 			if (n >= ncpus) {
 				s.skipped++;
@@ -235,23 +137,23 @@ int parse_sys_stat(const char *buf, size_t len, struct cpu_times *cpus, unsigned
 			if (!cpus[n].present)
 				stored++;
 			cpus[n] = t;
-		} else if (take_word(&line, "ctxt")) {
-			if ((r = need(field_u64(&line, &s.ctxt))) < 0)
+		} else if (cur_take_word(&line, "ctxt")) {
+			if ((r = cur_need(cur_u64(&line, &s.ctxt))) < 0)
 				return r;
 			have_ctxt = true;
-		} else if (take_word(&line, "intr")) {
+		} else if (cur_take_word(&line, "intr")) {
 			/* The total, then one count per IRQ number: only the total is used. */
-			if ((r = need(field_u64(&line, &s.intr))) < 0)
+			if ((r = cur_need(cur_u64(&line, &s.intr))) < 0)
 				return r;
 			have_intr = true;
-		} else if (take_word(&line, "processes")) {
-			if ((r = need(field_u64(&line, &s.forks))) < 0)
+		} else if (cur_take_word(&line, "processes")) {
+			if ((r = cur_need(cur_u64(&line, &s.forks))) < 0)
 				return r;
-		} else if (take_word(&line, "procs_running")) {
-			if ((r = need(field_u32(&line, &s.procs_running))) < 0)
+		} else if (cur_take_word(&line, "procs_running")) {
+			if ((r = cur_need(cur_u32(&line, &s.procs_running))) < 0)
 				return r;
-		} else if (take_word(&line, "procs_blocked")) {
-			if ((r = need(field_u32(&line, &s.procs_blocked))) < 0)
+		} else if (cur_take_word(&line, "procs_blocked")) {
+			if ((r = cur_need(cur_u32(&line, &s.procs_blocked))) < 0)
 				return r;
 		}
 	}
@@ -269,28 +171,28 @@ int parse_load_avg(const char *buf, size_t len, struct load_avg *ret)
 	uint64_t last_pid;
 	int r;
 
-	if (rest_blank(&c))
+	if (cur_rest_blank(&c))
 		return -ENODATA;
 	for (int i = 0; i < 3; i++)
-		if ((r = need(field_fixed(&c, 3, &l.load_milli[i]))) < 0)
+		if ((r = cur_need(field_fixed(&c, 3, &l.load_milli[i]))) < 0)
 			return r;
 	/* "runnable/threads": the '/' ends the first number. */
 	{
 		struct cur a;
 		const char *slash;
 
-		skip_blanks(&c);
+		cur_skip_blanks(&c);
 		slash = memchr(c.p, '/', (size_t)(c.end - c.p));
 		if (!slash)
 			return -EINVAL;
 		a.p = c.p;
 		a.end = slash;
-		if ((r = need(field_u32(&a, &l.runnable))) < 0 || a.p != a.end)
+		if ((r = cur_need(cur_u32(&a, &l.runnable))) < 0 || a.p != a.end)
 			return r < 0 ? r : -EINVAL;
 		c.p = slash + 1;
-		if (c.p == c.end || is_blank(*c.p))
+		if (c.p == c.end || cur_is_blank(*c.p))
 			return -EINVAL;
-		if ((r = need(field_u32(&c, &l.threads))) < 0)
+		if ((r = cur_need(cur_u32(&c, &l.threads))) < 0)
 			return r;
 	}
 	{
@@ -299,11 +201,11 @@ int parse_load_avg(const char *buf, size_t len, struct load_avg *ret)
 
 		if (eol)
 			rest.end = eol;
-		if ((r = need(field_u64(&rest, &last_pid))) < 0)
+		if ((r = cur_need(cur_u64(&rest, &last_pid))) < 0)
 			return r;
 		c.p = rest.p;
 	}
-	if (!rest_blank(&c))
+	if (!cur_rest_blank(&c))
 		return -EINVAL;
 	*ret = l;
 	return 0;
@@ -330,29 +232,29 @@ int parse_meminfo(const char *buf, size_t len, struct meminfo *ret)
 	bool have_total = false, have_free = false;
 	int r;
 
-	if (rest_blank(&all))
+	if (cur_rest_blank(&all))
 		return -ENODATA;
-	while (next_line(&all, &line)) {
+	while (cur_next_line(&all, &line)) {
 		const char *colon;
 		uint64_t v;
 		size_t klen;
 
-		if (rest_blank(&line))
+		if (cur_rest_blank(&line))
 			continue;
 		colon = memchr(line.p, ':', (size_t)(line.end - line.p));
 		if (!colon || colon == line.p)
 			return -EINVAL;
 		klen = (size_t)(colon - line.p);
 		line.p = colon + 1;
-		if ((r = need(field_u64(&line, &v))) < 0)
+		if ((r = cur_need(cur_u64(&line, &v))) < 0)
 			return r;
-		skip_blanks(&line);
+		cur_skip_blanks(&line);
 		if (line.p < line.end) {
 			/* The unit: only kB is ever printed. */
 			if (line.end - line.p < 2 || memcmp(line.p, "kB", 2) != 0)
 				return -EINVAL;
 			line.p += 2;
-			if (!rest_blank(&line))
+			if (!cur_rest_blank(&line))
 				return -EINVAL;
 			if (v > UINT64_MAX / 1024)
 				return -ERANGE;
@@ -384,9 +286,9 @@ static int field_word(struct cur *c, char *dst, size_t size)
 	const char *start;
 	size_t n;
 
-	skip_blanks(c);
+	cur_skip_blanks(c);
 	start = c->p;
-	while (c->p < c->end && !is_blank(*c->p))
+	while (c->p < c->end && !cur_is_blank(*c->p))
 		c->p++;
 	n = (size_t)(c->p - start);
 	if (n == 0 || n >= size || memchr(start, '\0', n))
@@ -402,25 +304,25 @@ int parse_diskstats(const char *buf, size_t len, struct diskstat *ret, size_t ma
 	size_t n = 0;
 	int r;
 
-	while (next_line(&all, &line)) {
+	while (cur_next_line(&all, &line)) {
 		struct diskstat d = { 0 };
 		uint64_t f[17];
 		int nf;
 
-		if (rest_blank(&line))
+		if (cur_rest_blank(&line))
 			continue;
-		if ((r = need(field_u32(&line, &d.major))) < 0 ||
-		    (r = need(field_u32(&line, &d.minor))) < 0 ||
+		if ((r = cur_need(cur_u32(&line, &d.major))) < 0 ||
+		    (r = cur_need(cur_u32(&line, &d.minor))) < 0 ||
 		    (r = field_word(&line, d.name, sizeof(d.name))) < 0)
 			return r;
 		for (nf = 0; nf < 17; nf++) {
-			r = field_u64(&line, &f[nf]);
+			r = cur_u64(&line, &f[nf]);
 			if (r == -ENODATA)
 				break;
 			if (r < 0)
 				return r;
 		}
-		if (nf == 17 && !rest_blank(&line))
+		if (nf == 17 && !cur_rest_blank(&line))
 			return -EINVAL;
 		if (nf == 4) {
 			/* Partition lines before 2.6.25: reads, sectors read, writes, sectors written. */
@@ -450,19 +352,19 @@ int parse_net_dev(const char *buf, size_t len, struct netdev_stat *ret, size_t m
 	size_t n = 0;
 	int r;
 
-	while (next_line(&all, &line)) {
+	while (cur_next_line(&all, &line)) {
 		struct netdev_stat d = { 0 };
 		const char *colon, *name;
 		uint64_t f[16];
 		size_t nlen;
 
-		if (rest_blank(&line) || memchr(line.p, '|', (size_t)(line.end - line.p)))
+		if (cur_rest_blank(&line) || memchr(line.p, '|', (size_t)(line.end - line.p)))
 			continue; /* the two header lines */
 		/* "%6s:": the name is right-aligned; interface names never hold ':'. */
 		colon = memchr(line.p, ':', (size_t)(line.end - line.p));
 		if (!colon)
 			return -EINVAL;
-		skip_blanks(&line);
+		cur_skip_blanks(&line);
 		name = line.p;
 		nlen = (size_t)(colon - name);
 		if (nlen == 0 || nlen >= sizeof(d.name) || memchr(name, ' ', nlen) ||
@@ -472,9 +374,9 @@ int parse_net_dev(const char *buf, size_t len, struct netdev_stat *ret, size_t m
 		d.name[nlen] = '\0';
 		line.p = colon + 1;
 		for (int i = 0; i < 16; i++)
-			if ((r = need(field_u64(&line, &f[i]))) < 0)
+			if ((r = cur_need(cur_u64(&line, &f[i]))) < 0)
 				return r;
-		if (!rest_blank(&line))
+		if (!cur_rest_blank(&line))
 			return -EINVAL;
 		d.rx_bytes = f[0];
 		d.rx_packets = f[1];
@@ -497,11 +399,11 @@ static int psi_fields(struct cur *c, struct psi_line *ret)
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		size_t n = strlen(keys[i]);
 
-		skip_blanks(c);
+		cur_skip_blanks(c);
 		if ((size_t)(c->end - c->p) < n || memcmp(c->p, keys[i], n) != 0)
 			return -EINVAL;
 		c->p += n;
-		if (c->p == c->end || is_blank(*c->p))
+		if (c->p == c->end || cur_is_blank(*c->p))
 			return -EINVAL;
 		switch (i) {
 		case 0:
@@ -514,13 +416,13 @@ static int psi_fields(struct cur *c, struct psi_line *ret)
 			r = field_fixed(c, 2, &l.avg300_centi);
 			break;
 		default:
-			r = field_u64(c, &l.total_us);
+			r = cur_u64(c, &l.total_us);
 			break;
 		}
 		if (r < 0)
-			return need(r);
+			return cur_need(r);
 	}
-	if (!rest_blank(c))
+	if (!cur_rest_blank(c))
 		return -EINVAL;
 	/* Averages are percentages: above 100 % the file is not PSI. */
 	if (l.avg10_centi > 10000 || l.avg60_centi > 10000 || l.avg300_centi > 10000)
@@ -536,16 +438,16 @@ int parse_pressure(const char *buf, size_t len, struct pressure *ret)
 	bool have_some = false;
 	int r;
 
-	if (rest_blank(&all))
+	if (cur_rest_blank(&all))
 		return -ENODATA;
-	while (next_line(&all, &line)) {
-		if (rest_blank(&line))
+	while (cur_next_line(&all, &line)) {
+		if (cur_rest_blank(&line))
 			continue;
-		if (take_word(&line, "some")) {
+		if (cur_take_word(&line, "some")) {
 			if ((r = psi_fields(&line, &p.some)) < 0)
 				return r;
 			have_some = true;
-		} else if (take_word(&line, "full")) {
+		} else if (cur_take_word(&line, "full")) {
 			if ((r = psi_fields(&line, &p.full)) < 0)
 				return r;
 			p.has_full = true;
@@ -577,13 +479,13 @@ static int status_kb(struct cur *c, uint64_t *ret)
 	uint64_t v;
 	int r;
 
-	if ((r = need(field_u64(c, &v))) < 0)
+	if ((r = cur_need(cur_u64(c, &v))) < 0)
 		return r;
-	skip_blanks(c);
+	cur_skip_blanks(c);
 	if (c->end - c->p < 2 || memcmp(c->p, "kB", 2) != 0)
 		return -EINVAL;
 	c->p += 2;
-	if (!rest_blank(c))
+	if (!cur_rest_blank(c))
 		return -EINVAL;
 	if (v > UINT64_MAX / 1024)
 		return -ERANGE;
@@ -593,11 +495,11 @@ static int status_kb(struct cur *c, uint64_t *ret)
 
 static int status_u64(struct cur *c, uint64_t *ret)
 {
-	int r = need(field_u64(c, ret));
+	int r = cur_need(cur_u64(c, ret));
 
 	if (r < 0)
 		return r;
-	return rest_blank(c) ? 0 : -EINVAL;
+	return cur_rest_blank(c) ? 0 : -EINVAL;
 }
 
 static int status_u32(struct cur *c, uint32_t *ret)
@@ -620,9 +522,9 @@ int parse_task_status(const char *buf, size_t len, struct task_status *ret)
 	bool have_name = false, have_state = false, have_pid = false;
 	int r = 0;
 
-	if (rest_blank(&all))
+	if (cur_rest_blank(&all))
 		return -ENODATA;
-	while (next_line(&all, &line)) {
+	while (cur_next_line(&all, &line)) {
 		if (status_key(&line, "Name", &v)) {
 			size_t n;
 
@@ -636,7 +538,7 @@ int parse_task_status(const char *buf, size_t len, struct task_status *ret)
 			s.name[n] = '\0';
 			have_name = true;
 		} else if (status_key(&line, "State", &v)) {
-			skip_blanks(&v);
+			cur_skip_blanks(&v);
 			if (v.p == v.end)
 				return -EINVAL;
 			s.state = *v.p;
@@ -687,12 +589,12 @@ int parse_task_io(const char *buf, size_t len, struct task_io *ret)
 	unsigned seen = 0;
 	int r;
 
-	if (rest_blank(&all))
+	if (cur_rest_blank(&all))
 		return -ENODATA;
-	while (next_line(&all, &line)) {
+	while (cur_next_line(&all, &line)) {
 		size_t i;
 
-		if (rest_blank(&line))
+		if (cur_rest_blank(&line))
 			continue;
 		for (i = 0; i < ARRAY_SIZE(keys); i++)
 			if (status_key(&line, keys[i].key, &v))

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "profile_html.h"
+#include "xmlesc.h"
 
 #define CHART_W 860
 #define CHART_H 200
@@ -19,28 +20,6 @@
 #define PAD_R 20
 #define PAD_T 14
 #define PAD_B 30
-
-static void esc(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
 
 struct line {
 	const char *series;	/* JSON series name */
@@ -83,13 +62,13 @@ static void chart(FILE *f, const char *id, const char *title, const char *unit, 
 		ymax = 1;
 	ymax *= 1.08;
 	fprintf(f, "<figure><figcaption>");
-	esc(f, title);
+	xml_text(f, title);
 	fprintf(f, " <span class=unit>(");
-	esc(f, unit);
+	xml_text(f, unit);
 	fprintf(f, ")</span>");
 	for (size_t l = 0; l < nlines; l++) {
 		fprintf(f, " <span class=key style=\"color:%s\">&#9632; ", lines[l].color);
-		esc(f, lines[l].label);
+		xml_text(f, lines[l].label);
 		fprintf(f, "</span>");
 	}
 	fprintf(f,
@@ -202,12 +181,12 @@ int profile_html_write(const struct joulestat_profile *p, char **cmd, FILE *f)
 
 	fprintf(f, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
 		   "<title>joulestat profile: ");
-	esc(f, cmd[0]);
+	xml_text(f, cmd[0]);
 	fprintf(f, "</title><style>%s</style></head><body>\n<h1>joulestat profile: <code>", css);
 	for (size_t i = 0; cmd[i]; i++) {
 		if (i)
 			fputc(' ', f);
-		esc(f, cmd[i]);
+		xml_text(f, cmd[i]);
 	}
 	fprintf(f, "</code></h1>\n<p class=sub>%.2f s, %zu samples, %u CPUs, threads seen: %zu.",
 		(double)in.duration_ns / 1e9, in.samples, in.ncpus, in.threads);
@@ -227,7 +206,7 @@ int profile_html_write(const struct joulestat_profile *p, char **cmd, FILE *f)
 		fprintf(f, "<li>");
 		if (i == 0)
 			fprintf(f, "<b>");
-		esc(f, joulestat_profile_evidence(p, i));
+		xml_text(f, joulestat_profile_evidence(p, i));
 		fprintf(f, i == 0 ? "</b></li>\n" : "</li>\n");
 	}
 	fprintf(f, "</ul>\n<table id=rules><tr><th class=l>rule</th><th>measured</th><th>threshold"
@@ -244,7 +223,7 @@ int profile_html_write(const struct joulestat_profile *p, char **cmd, FILE *f)
 	fprintf(f, "</table>\n<h2>Recommendations</h2>\n<ul id=recommendations>\n");
 	for (size_t i = 0; i < in.recommendations; i++) {
 		fprintf(f, "<li>");
-		esc(f, joulestat_profile_recommendation(p, i));
+		xml_text(f, joulestat_profile_recommendation(p, i));
 		fprintf(f, "</li>\n");
 	}
 	fprintf(f, "</ul>\n<h2>Energy and resources over time</h2>\n");
@@ -304,7 +283,7 @@ int profile_html_write(const struct joulestat_profile *p, char **cmd, FILE *f)
 			continue;
 		fprintf(f, "<tr><td>%zu</td><td>%u</td><td>%d</td><td>%d</td><td class=l>", i + 1,
 			t.energy_rank + 1, t.pid, t.tid);
-		esc(f, t.name);
+		xml_text(f, t.name);
 		fprintf(f,
 			"</td><td>%.3f</td><td>%.1f</td><td>%.2f</td><td>%.2f</td><td>%.3f</td>"
 			"<td>%.3f</td><td>%llu</td><td>%llu</td><td>%.2f</td><td>%.2f</td></tr>\n",

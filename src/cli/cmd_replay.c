@@ -58,22 +58,6 @@ static const struct activity_task *leader(const struct activity_sample *s,
 	return lead;
 }
 
-/* The task a GPU process's share goes to: its main thread, else any of its threads (gpu_api.c). */
-static long gpu_task_of(const struct activity_sample *s, uint32_t pid)
-{
-	long any = -1;
-
-	for (size_t t = 0; t < s->ntasks; t++) {
-		if (s->tasks[t].key.tgid != pid)
-			continue;
-		if (s->tasks[t].key.tid == pid)
-			return (long)t;
-		if (any < 0)
-			any = (long)t;
-	}
-	return any;
-}
-
 /*
  * The GPU domains with recorded inputs, split again as the monitor does
  * (gpu_snapshot_split): gpu_split() over the recorded weights, the

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "attrib.h"
 #include "gpu.h"
 #include "source.h"
@@ -174,4 +175,19 @@ void gpu_dev_done(struct gpu_dev *dev)
 	free(dev->procs);
 	dev->procs = NULL;
 	dev->nprocs = dev->procs_cap = 0;
+}
+
+long gpu_task_of(const struct activity_sample *s, uint32_t pid)
+{
+	long any = -1;
+
+	for (size_t t = 0; t < s->ntasks; t++) {
+		if (s->tasks[t].key.tgid != pid)
+			continue;
+		if (s->tasks[t].key.tid == pid)
+			return (long)t;
+		if (any < 0)
+			any = (long)t;
+	}
+	return any;
 }

@@ -158,4 +158,14 @@ void gpu_dev_account(struct gpu_dev *dev);
 
 void gpu_dev_done(struct gpu_dev *dev);
 
+struct activity_sample;
+
+/*
+ * The task of sample `s` that carries process `pid`'s GPU energy: its main
+ * thread (tid == pid), else the first of its threads, else -1 (the process
+ * left no task in the sample). The monitor (gpu_api.c) and replay use this
+ * one rule, so a replayed recording attributes GPU energy as the live run did.
+ */
+long gpu_task_of(const struct activity_sample *s, uint32_t pid);
+
 #endif

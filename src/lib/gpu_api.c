@@ -130,22 +130,6 @@ static const char *snap_status(enum gpu_split_status s)
 	return "unknown";
 }
 
-/* The task that carries process `pid`'s GPU energy: its main thread, else any of its threads. */
-static long task_of(const struct activity_sample *s, uint32_t pid)
-{
-	long any = -1;
-
-	for (size_t t = 0; t < s->ntasks; t++) {
-		if (s->tasks[t].key.tgid != pid)
-			continue;
-		if (s->tasks[t].key.tid == pid)
-			return (long)t;
-		if (any < 0)
-			any = (long)t;
-	}
-	return any;
-}
-
 int gpu_snapshot_split(const struct joulestat *js, const struct activity_sample *s,
 		       const struct attrib_domain *ad, enum attrib_idle_policy policy,
 		       struct joulestat_snapshot_domain *out, uint64_t *task_domain_uj)
@@ -203,7 +187,7 @@ int gpu_snapshot_split(const struct joulestat *js, const struct activity_sample 
 		if (err < 0)
 			break;
 		for (size_t k = 0; k < dev->nprocs; k++) {
-			long t = task_of(s, procs[k].pid);
+			long t = gpu_task_of(s, procs[k].pid);
 
 			/* A GPU process that did not run on a CPU in the interval has no row. */
 			if (t < 0) {

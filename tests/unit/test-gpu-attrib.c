@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "gpu.h"
 #include "source.h"
 #include "util.h"
@@ -213,6 +214,25 @@ static void test_dev_account(void **state)
 	assert_null(dev.procs);
 }
 
+
+/* A process's GPU energy goes to its main thread, else its first thread, else nowhere. */
+static void test_task_of(void **state)
+{
+	const struct activity_task tasks[] = {
+		{ .key = { .tgid = 10, .tid = 11 } },
+		{ .key = { .tgid = 20, .tid = 21 } },
+		{ .key = { .tgid = 10, .tid = 10 } },
+		{ .key = { .tgid = 20, .tid = 22 } },
+	};
+	struct activity_sample s = { .tasks = tasks, .ntasks = ARRAY_SIZE(tasks) };
+
+	assert_int_equal(gpu_task_of(&s, 10), 2);
+	assert_int_equal(gpu_task_of(&s, 20), 1);
+	assert_int_equal(gpu_task_of(&s, 11), -1);
+	assert_int_equal(gpu_task_of(&s, 30), -1);
+	s.ntasks = 0;
+	assert_int_equal(gpu_task_of(&s, 10), -1);
+}
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +246,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_arguments),
 	    cmocka_unit_test(test_idle_learning),
 	    cmocka_unit_test(test_dev_account),
+	    cmocka_unit_test(test_task_of),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

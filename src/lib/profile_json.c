@@ -13,6 +13,7 @@
 
 #include "joulestat.h"
 #include "profile_session.h"
+#include "recfmt.h"
 
 struct jw {
 	FILE *f;
@@ -26,24 +27,10 @@ static void sep(struct jw *w)
 	w->comma = true;
 }
 
-static void str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static void key(struct jw *w, const char *k)
 {
 	sep(w);
-	str(w->f, k);
+	recfmt_write_string(w->f, k);
 	fputc(':', w->f);
 }
 
@@ -78,7 +65,7 @@ static void ki(struct jw *w, const char *k, int64_t v)
 static void ks(struct jw *w, const char *k, const char *v)
 {
 	key(w, k);
-	str(w->f, v);
+	recfmt_write_string(w->f, v);
 }
 
 static void kb(struct jw *w, const char *k, bool v)
@@ -195,7 +182,7 @@ int joulestat_profile_write_json(const struct joulestat_profile *p, FILE *f)
 	w.comma = false;
 	for (size_t i = 0; i < in.evidence; i++) {
 		sep(&w);
-		str(f, joulestat_profile_evidence(p, i));
+		recfmt_write_string(f, joulestat_profile_evidence(p, i));
 	}
 	fputc(']', f);
 	w.comma = true;
@@ -257,7 +244,7 @@ int joulestat_profile_write_json(const struct joulestat_profile *p, FILE *f)
 	w.comma = false;
 	for (size_t i = 0; i < in.recommendations; i++) {
 		sep(&w);
-		str(f, joulestat_profile_recommendation(p, i));
+		recfmt_write_string(f, joulestat_profile_recommendation(p, i));
 	}
 	fputc(']', f);
 	w.comma = true;

@@ -29,6 +29,7 @@
 #include "gpu_snap.h"
 #include "monitor.h"
 #include "proctree.h"
+#include "recfmt.h"
 #include "util.h"
 
 #define SNAP_INTERVAL_MS_DEFAULT 1000
@@ -104,19 +105,10 @@ static const char *const group_names[JOULESTAT_GROUP_COUNT] = {
 	[JOULESTAT_GROUP_CONTAINER] = "container", [JOULESTAT_GROUP_TREE] = "tree",
 };
 
-static const char *const kind_names[] = {
-	[JOULESTAT_DOMAIN_PACKAGE] = "package",	  [JOULESTAT_DOMAIN_CORE] = "core",
-	[JOULESTAT_DOMAIN_UNCORE] = "uncore",	  [JOULESTAT_DOMAIN_DRAM] = "dram",
-	[JOULESTAT_DOMAIN_PSYS] = "psys",	  [JOULESTAT_DOMAIN_PLATFORM] = "platform",
-	[JOULESTAT_DOMAIN_BATTERY] = "battery",	  [JOULESTAT_DOMAIN_GPU] = "gpu",
-	[JOULESTAT_DOMAIN_PROCESS] = "process",
-};
-
 const char *joulestat_domain_kind_name(enum joulestat_domain_kind kind)
 {
-	if ((unsigned)kind < ARRAY_SIZE(kind_names))
-		return kind_names[kind];
-	return NULL;
+	/* The names recordings use (recfmt.c): one table, so the two never drift apart. */
+	return recfmt_kind_name(kind);
 }
 
 const char *joulestat_idle_policy_name(enum joulestat_idle_policy policy)

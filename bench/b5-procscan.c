@@ -28,51 +28,10 @@
 
 #include "activity.h"
 #include "activity_proc.h"
+#include "kids.h"
 #include "util.h"
 
 #define ROUNDS 31
-
-static pid_t *kids;
-static size_t nkids;
-
-static void kill_kids(void)
-{
-	for (size_t i = 0; i < nkids; i++)
-		kill(kids[i], SIGKILL);
-	for (size_t i = 0; i < nkids; i++)
-		waitpid(kids[i], NULL, 0);
-	nkids = 0;
-}
-
-static void on_signal(int sig)
-{
-	/* Children also get SIGKILL from PR_SET_PDEATHSIG when this process dies. */
-	for (size_t i = 0; i < nkids; i++)
-		kill(kids[i], SIGKILL);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static int spawn(size_t n)
-{
-	pid_t parent = getpid();
-
-	for (size_t i = 0; i < n; i++) {
-		pid_t c = fork();
-
-		if (c < 0)
-			return -errno;
-		if (c == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != parent)
-				_exit(0);
-			for (;;)
-				pause();
-		}
-		kids[nkids++] = c;
-	}
-	return 0;
-}
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -109,7 +68,7 @@ static int steady(void *st, enum mode mode, struct dist *ret, uint64_t *ret_task
 {
 	struct activity_proc_stats a, b;
 	uint64_t ns[ROUNDS], cpu[ROUNDS];
-	size_t extra0 = nkids;
+	size_t extra0 = kids_count();
 
 	activity_proc_get_stats(st, &a);
 	for (int i = 0; i < ROUNDS; i++) {
@@ -131,8 +90,8 @@ static int steady(void *st, enum mode mode, struct dist *ret, uint64_t *ret_task
 			}
 			if (mode == SHORT_FORK)
 				waitpid(c, NULL, 0);
-			else
-				kids[nkids++] = c;
+			else if ((r = kids_add(c)) < 0)
+				return r;
 		}
 		usleep(20000);
 		c0 = thread_cpu_ns();
@@ -145,11 +104,7 @@ static int steady(void *st, enum mode mode, struct dist *ret, uint64_t *ret_task
 		*ret_tasks = s.ntasks;
 	}
 	/* The long-lived extras go, so every mode sees the same N. */
-	for (size_t i = extra0; i < nkids; i++) {
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
-	}
-	nkids = extra0;
+	kids_kill_from(extra0);
 	activity_proc_get_stats(st, &b);
 	*ret = summarise(ns, ROUNDS);
 	ret->cpu_median_ms = summarise(cpu, ROUNDS).median_ms;
@@ -177,9 +132,9 @@ static int run(size_t n, struct rlimit *rl_full)
 	if (fsroot_read_line(&fs, FS_PROC, "loadavg", load, sizeof(load)) < 0)
 		strscpy(load, "?", sizeof(load));
 	fsroot_done(&fs);
-	r = spawn(n);
+	r = kids_spawn(n);
 	if (r < 0) {
-		fprintf(stderr, "b5: fork after %zu children: %s\n", nkids, strerror(-r));
+		fprintf(stderr, "b5: fork after %zu children: %s\n", kids_count(), strerror(-r));
 		return r;
 	}
 	sleep(1); /* let every child reach pause() */
@@ -240,7 +195,7 @@ static int run(size_t n, struct rlimit *rl_full)
 out:
 	activity_proc_ops.close(st);
 	fsroot_done(&fs);
-	kill_kids();
+	kids_kill_from(0);
 	return r;
 }
 
@@ -265,19 +220,15 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nsizes; i++)
 		most = MAX(most, sizes[i]);
-	kids = calloc(most + ROUNDS + 1, sizeof(*kids));
-	if (!kids)
+	/* The largest N, and the extras steady() forks. */
+	if (kids_init(most + ROUNDS + 1) < 0)
 		return 1;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 	/* Kept fds: one per thread needs more than the usual 1024 (soft) at 10 000. */
 	getrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_cur = rl.rlim_max;
 	for (size_t i = 0; i < nsizes; i++)
 		if (run(sizes[i], &rl) < 0)
 			status = 1;
-	kill_kids();
-	free(kids);
+	kids_done();
 	return status;
 }

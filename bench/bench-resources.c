@@ -30,59 +30,16 @@
 #include <unistd.h>
 
 #include "joulestat.h"
+#include "kids.h"
 #include "profile.h"
 #include "resources.h"
 #include "util.h"
-
-static pid_t *kids;
-static size_t nkids;
-
-static void kill_kids(void)
-{
-	for (size_t i = 0; i < nkids; i++)
-		kill(kids[i], SIGKILL);
-	for (size_t i = 0; i < nkids; i++)
-		waitpid(kids[i], NULL, 0);
-	nkids = 0;
-}
-
-static void on_signal(int sig)
-{
-	for (size_t i = 0; i < nkids; i++)
-		kill(kids[i], SIGKILL);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static int spawn(size_t n)
-{
-	pid_t parent = getpid();
-
-	kids = calloc(n, sizeof(*kids));
-	if (!kids)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0)
-			return -errno;
-		if (pid == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != parent)
-				_exit(0);
-			for (;;)
-				pause();
-		}
-		kids[nkids++] = pid;
-	}
-	return 0;
-}
 
 /*
  * One root process with n children, all sleeping in pause(): a tree that is
  * not the benchmark itself (which runs at every sample). The children die
  * with the root (PR_SET_PDEATHSIG), the root with the benchmark. Returns the
- * root's pid, or -errno; the root is in kids[] for kill_kids().
+ * root's pid, or -errno; the root is recorded in kids.h.
  */
 static pid_t spawn_tree(size_t n)
 {
@@ -90,9 +47,8 @@ static pid_t spawn_tree(size_t n)
 	pid_t root;
 	char c;
 
-	kids = calloc(1, sizeof(*kids));
-	if (!kids || pipe(ready) < 0)
-		return -ENOMEM;
+	if (pipe(ready) < 0)
+		return -errno;
 	root = fork();
 	if (root < 0)
 		return -errno;
@@ -119,7 +75,7 @@ static pid_t spawn_tree(size_t n)
 		for (;;)
 			pause();
 	}
-	kids[nkids++] = root;
+	kids_add(root);
 	close(ready[1]);
 	if (read(ready[0], &c, 1) != 1) {
 		close(ready[0]);
@@ -226,9 +182,7 @@ static int bench_tree(const struct fsroot *fs, size_t n)
 	}
 out:
 	res_free(rc);
-	kill_kids();
-	free(kids);
-	kids = NULL;
+	kids_kill_from(0);
 	return r;
 }
 
@@ -242,13 +196,13 @@ static int bench_memory(void)
 	size_t before, after;
 	int r;
 
-	r = spawn(1);
+	r = kids_spawn(1);
 	if (r < 0)
 		return r;
 	r = joulestat_new(&o, &js);
 	if (r < 0)
 		goto out;
-	po.pid = kids[0];
+	po.pid = kids_pid(0);
 	r = joulestat_profile_start(js, &po, &p);
 	if (r < 0)
 		goto out;
@@ -264,9 +218,7 @@ static int bench_memory(void)
 out:
 	joulestat_profile_free(p);
 	joulestat_free(js);
-	kill_kids();
-	free(kids);
-	kids = NULL;
+	kids_kill_from(0);
 	return r;
 }
 
@@ -287,9 +239,8 @@ int main(int argc, char **argv)
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (fsroot_init(&fs, NULL, NULL, NULL) < 0)
+	/* One child at a time: the tree's root, or the profiled sleeper. */
+	if (kids_init(1) < 0 || fsroot_init(&fs, NULL, NULL, NULL) < 0)
 		return 1;
 	r = bench_system(&fs);
 	for (size_t i = 0; i < nn && r == 0; i++)
@@ -297,6 +248,7 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = bench_memory();
 	fsroot_done(&fs);
+	kids_done();
 	if (r < 0) {
 		fprintf(stderr, "bench-resources: %s\n", strerror(-r));
 		return 1;

@@ -1176,6 +1176,12 @@ static int sys_info(const struct res_system *s, struct joulestat_system_resource
 	o.ndisks = s->ndisks;
 	o.nnets = s->nnets;
 	o.ntemps = s->ntemps;
+	o.ctxt_total = s->stat.ctxt;
+	o.intr_total = s->stat.intr;
+	for (int i = 0; i < 3 && s->have_psi; i++) {
+		o.psi_some_total_us[i] = s->psi[i].some.total_us;
+		o.psi_full_total_us[i] = s->psi[i].has_full ? s->psi[i].full.total_us : 0;
+	}
 	*info = o;
 	return 0;
 }

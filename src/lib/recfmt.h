@@ -63,6 +63,7 @@ struct recfmt_header {
 	bool raw;
 	char *source;			/* --source as given, "auto" by default */
 	char *collector;		/* the activity collector in use: "ebpf", "proc" */
+	bool resources;			/* intervals carry "resources" (record --resources) */
 };
 
 /* One domain's ledger in one interval: delta == tasks + idle + unattributed. */
@@ -120,6 +121,8 @@ struct recfmt_interval {
 	struct activity_task *tasks;	/* [sample.ntasks] */
 	struct activity_row *task_rows;	/* [sample.nrows] */
 	uint64_t *proc_start_ns;	/* [sample.ntasks]: the process start of each task, 0: unknown */
+	/* header.resources: the machine's resources (recfmt_res.h); NULL: null, none sampled */
+	struct recfmt_resources *resources;
 };
 
 /* "package", "core", ... (as docs/FORMAT.md); NULL for an unknown kind. */

@@ -558,7 +558,8 @@ static void render_resources(const struct joulestat_snapshot *snap, struct expo 
 		struct joulestat_temp_resources t = { .sz = sizeof(t) };
 
 		if (joulestat_snapshot_resources_temp(snap, i, &t) == 0)
-			expo_sample_double(e, &(struct expo_label){ "sensor", t.name }, 1, t.celsius);
+			expo_sample_double(e, &(struct expo_label){ "sensor", t.name }, 1,
+					   t.celsius);
 	}
 	expo_family(e, &f_res_ctxt);
 	if (have)

@@ -15,11 +15,12 @@
 #define CENTI 100
 #define MILLI 1000
 #define PCT_MAX_CENTI 10000
-#define LOAD_MAX 1000000.0		/* a load of a million is corruption, not a machine */
+#define LOAD_MAX 1000000.0 /* a load of a million is corruption, not a machine */
 #define TEMP_MIN_C -273.15
 #define TEMP_MAX_C 10000.0
 
-static int rerr(struct recfmt_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int rerr(struct recfmt_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int rerr(struct recfmt_error *err, const char *fmt, ...)
 {
@@ -35,8 +36,8 @@ static int rerr(struct recfmt_error *err, const char *fmt, ...)
 
 static const char *kind(const struct jsonr_node *n)
 {
-	static const char *const names[] = { "null", "a boolean", "a number", "a string",
-					     "an array", "an object" };
+	static const char *const names[] = {"null",	"a boolean", "a number",
+					    "a string", "an array",  "an object"};
 
 	return n->type <= JSONR_OBJECT ? names[n->type] : "something else";
 }
@@ -125,7 +126,8 @@ static int get_array(struct rdec *d, const struct jsonr_node *obj, const char *k
 	if (r < 0)
 		return r;
 	if (count && a->count != count)
-		return rerr(d->err, "resources.%s: %u elements, expected %zu", key, a->count, count);
+		return rerr(d->err, "resources.%s: %u elements, expected %zu", key, a->count,
+			    count);
 	if (a->count > max)
 		return rerr(d->err, "resources.%s: %u elements, at most %zu", key, a->count, max);
 	*ret = a;
@@ -209,10 +211,10 @@ static int decode_disks(struct rdec *d, const struct jsonr_node *obj, struct rec
 
 	for (t = r < 0 ? NULL : jsonr_first(d->doc, a); t; t = jsonr_next(d->doc, t), i++) {
 		struct recfmt_res_disk *x = &res->disks[i];
-		static const char *const f[] = { "read_bytes", "write_bytes", "read_bytes_per_s",
-						 "write_bytes_per_s" };
-		uint64_t *v[] = { &x->read_bytes, &x->write_bytes, &x->read_bytes_per_s,
-				  &x->write_bytes_per_s };
+		static const char *const f[] = {"read_bytes", "write_bytes", "read_bytes_per_s",
+						"write_bytes_per_s"};
+		uint64_t *v[] = {&x->read_bytes, &x->write_bytes, &x->read_bytes_per_s,
+				 &x->write_bytes_per_s};
 
 		snprintf(path, sizeof(path), "disks[%zu]", i);
 		if ((r = want_tuple(d, t, path, 6)) < 0)
@@ -242,10 +244,10 @@ static int decode_nets(struct rdec *d, const struct jsonr_node *obj, struct recf
 
 	for (t = r < 0 ? NULL : jsonr_first(d->doc, a); t; t = jsonr_next(d->doc, t), i++) {
 		struct recfmt_res_net *x = &res->nets[i];
-		static const char *const f[] = { "rx_bytes", "tx_bytes", "rx_bytes_per_s",
-						 "tx_bytes_per_s" };
-		uint64_t *v[] = { &x->rx_bytes, &x->tx_bytes, &x->rx_bytes_per_s,
-				  &x->tx_bytes_per_s };
+		static const char *const f[] = {"rx_bytes", "tx_bytes", "rx_bytes_per_s",
+						"tx_bytes_per_s"};
+		uint64_t *v[] = {&x->rx_bytes, &x->tx_bytes, &x->rx_bytes_per_s,
+				 &x->tx_bytes_per_s};
 
 		snprintf(path, sizeof(path), "nets[%zu]", i);
 		if ((r = want_tuple(d, t, path, 5)) < 0)
@@ -285,8 +287,9 @@ static int decode_psi(struct rdec *d, const struct jsonr_node *obj, struct recfm
 		if ((r = want(d, a, JSONR_ARRAY, path, "an array")) < 0)
 			return r;
 		if (a->count != 3)
-			return rerr(d->err, "resources.%s: %u elements, expected 3 (cpu, io, memory)",
-				    path, a->count);
+			return rerr(d->err,
+				    "resources.%s: %u elements, expected 3 (cpu, io, memory)", path,
+				    a->count);
 		for (size_t i = 0; i < 3; i++) {
 			snprintf(path, sizeof(path), "psi.%s[%zu]", key, i);
 			if ((r = node_pct(d, at(d->doc, a, i), path, &v[i])) < 0)
@@ -300,7 +303,7 @@ int recfmt_resources_decode(const struct jsonr_doc *doc, const struct jsonr_node
 			    unsigned max_cpus, struct recfmt_resources **ret,
 			    struct recfmt_error *err)
 {
-	struct rdec d = { .doc = doc, .err = err };
+	struct rdec d = {.doc = doc, .err = err};
 	struct recfmt_resources *res = NULL;
 	const struct jsonr_node *load;
 	uint64_t v;
@@ -317,8 +320,10 @@ int recfmt_resources_decode(const struct jsonr_doc *doc, const struct jsonr_node
 	if ((r = node_pct(&d, jsonr_get(doc, n, "cpu_pct"), "cpu_pct", &res->cpu_centipct)) < 0 ||
 	    (r = node_pct(&d, jsonr_get(doc, n, "iowait_pct"), "iowait_pct",
 			  &res->iowait_centipct)) < 0 ||
-	    (r = node_u64(&d, jsonr_get(doc, n, "ctxt_per_s"), "ctxt_per_s", &res->ctxt_per_s)) < 0 ||
-	    (r = node_u64(&d, jsonr_get(doc, n, "intr_per_s"), "intr_per_s", &res->intr_per_s)) < 0 ||
+	    (r = node_u64(&d, jsonr_get(doc, n, "ctxt_per_s"), "ctxt_per_s", &res->ctxt_per_s)) <
+		0 ||
+	    (r = node_u64(&d, jsonr_get(doc, n, "intr_per_s"), "intr_per_s", &res->intr_per_s)) <
+		0 ||
 	    (r = node_u64(&d, jsonr_get(doc, n, "mem_total_bytes"), "mem_total_bytes",
 			  &res->mem_total_bytes)) < 0 ||
 	    (r = node_u64(&d, jsonr_get(doc, n, "mem_available_bytes"), "mem_available_bytes",
@@ -329,7 +334,8 @@ int recfmt_resources_decode(const struct jsonr_doc *doc, const struct jsonr_node
 			  &res->swap_used_bytes)) < 0)
 		goto fail;
 	if (res->mem_available_bytes > res->mem_total_bytes) {
-		r = rerr(err, "resources.mem_available_bytes: %llu is more than mem_total_bytes %llu",
+		r = rerr(err,
+			 "resources.mem_available_bytes: %llu is more than mem_total_bytes %llu",
 			 (unsigned long long)res->mem_available_bytes,
 			 (unsigned long long)res->mem_total_bytes);
 		goto fail;
@@ -346,7 +352,8 @@ int recfmt_resources_decode(const struct jsonr_doc *doc, const struct jsonr_node
 		if ((r = node_u64(&d, jsonr_get(doc, n, key), key, &v)) < 0)
 			goto fail;
 		if (v > UINT32_MAX) {
-			r = rerr(err, "resources.%s: %llu is out of range", key, (unsigned long long)v);
+			r = rerr(err, "resources.%s: %llu is out of range", key,
+				 (unsigned long long)v);
 			goto fail;
 		}
 		*(k ? &res->procs_blocked : &res->procs_running) = (uint32_t)v;
@@ -391,8 +398,9 @@ void recfmt_resources_write(FILE *f, const struct recfmt_resources *res)
 	write_fixed(f, res->cpu_centipct, 2, CENTI);
 	fputs(",\"iowait_pct\":", f);
 	write_fixed(f, res->iowait_centipct, 2, CENTI);
-	fprintf(f, ",\"ctxt_per_s\":%llu,\"intr_per_s\":%llu,\"procs_running\":%u,"
-		   "\"procs_blocked\":%u,\"load\":[",
+	fprintf(f,
+		",\"ctxt_per_s\":%llu,\"intr_per_s\":%llu,\"procs_running\":%u,"
+		"\"procs_blocked\":%u,\"load\":[",
 		(unsigned long long)res->ctxt_per_s, (unsigned long long)res->intr_per_s,
 		res->procs_running, res->procs_blocked);
 	for (int i = 0; i < 3; i++) {
@@ -400,10 +408,12 @@ void recfmt_resources_write(FILE *f, const struct recfmt_resources *res)
 			fputc(',', f);
 		write_fixed(f, res->load_centi[i], 2, CENTI);
 	}
-	fprintf(f, "],\"mem_total_bytes\":%llu,\"mem_available_bytes\":%llu,"
-		   "\"swap_total_bytes\":%llu,\"swap_used_bytes\":%llu,\"psi\":",
-		(unsigned long long)res->mem_total_bytes, (unsigned long long)res->mem_available_bytes,
-		(unsigned long long)res->swap_total_bytes, (unsigned long long)res->swap_used_bytes);
+	fprintf(
+	    f,
+	    "],\"mem_total_bytes\":%llu,\"mem_available_bytes\":%llu,"
+	    "\"swap_total_bytes\":%llu,\"swap_used_bytes\":%llu,\"psi\":",
+	    (unsigned long long)res->mem_total_bytes, (unsigned long long)res->mem_available_bytes,
+	    (unsigned long long)res->swap_total_bytes, (unsigned long long)res->swap_used_bytes);
 	if (res->has_psi) {
 		for (int k = 0; k < 2; k++) {
 			const uint32_t *v = k ? res->psi_full_centipct : res->psi_some_centipct;
@@ -501,7 +511,7 @@ static void copy_name(char *dst, const char *src)
 int recfmt_resources_from_snapshot(const struct joulestat_snapshot *snap,
 				   struct recfmt_resources **ret)
 {
-	struct joulestat_system_resources s = { .sz = sizeof(s) };
+	struct joulestat_system_resources s = {.sz = sizeof(s)};
 	struct recfmt_resources *res;
 	int r = joulestat_snapshot_resources(snap, &s);
 
@@ -521,11 +531,11 @@ int recfmt_resources_from_snapshot(const struct joulestat_snapshot *snap,
 	for (int i = 0; i < 3; i++)
 		res->load_centi[i] = scaled(s.load[i], CENTI);
 	res->mem_total_bytes = s.mem_total_bytes;
-	res->mem_available_bytes = s.mem_available_bytes < s.mem_total_bytes ?
-					   s.mem_available_bytes : s.mem_total_bytes;
+	res->mem_available_bytes =
+	    s.mem_available_bytes < s.mem_total_bytes ? s.mem_available_bytes : s.mem_total_bytes;
 	res->swap_total_bytes = s.swap_total_bytes;
-	res->swap_used_bytes = s.swap_used_bytes < s.swap_total_bytes ? s.swap_used_bytes :
-									 s.swap_total_bytes;
+	res->swap_used_bytes =
+	    s.swap_used_bytes < s.swap_total_bytes ? s.swap_used_bytes : s.swap_total_bytes;
 	res->has_psi = s.has_psi;
 	for (int i = 0; i < 3 && s.has_psi; i++) {
 		res->psi_some_centipct[i] = centipct(s.psi_some_pct[i]);
@@ -533,7 +543,7 @@ int recfmt_resources_from_snapshot(const struct joulestat_snapshot *snap,
 	}
 	res->ncpus = s.ncpus;
 	for (unsigned c = 0; c < s.ncpus; c++) {
-		struct joulestat_cpu_resources ci = { .sz = sizeof(ci) };
+		struct joulestat_cpu_resources ci = {.sz = sizeof(ci)};
 
 		if (joulestat_snapshot_resources_cpu(snap, c, &ci) < 0)
 			continue;
@@ -543,20 +553,21 @@ int recfmt_resources_from_snapshot(const struct joulestat_snapshot *snap,
 	}
 	/* Unnamed items could not be read back (names are required): left out. */
 	for (size_t i = 0; i < s.ntemps && res->ntemps < RECFMT_RES_MAX_ITEMS; i++) {
-		struct joulestat_temp_resources t = { .sz = sizeof(t) };
+		struct joulestat_temp_resources t = {.sz = sizeof(t)};
 		struct recfmt_res_temp *x = &res->temps[res->ntemps];
 		double c;
 
 		if (joulestat_snapshot_resources_temp(snap, i, &t) < 0 || !t.name || !*t.name)
 			continue;
-		c = t.celsius < TEMP_MIN_C ? TEMP_MIN_C : t.celsius > TEMP_MAX_C ? TEMP_MAX_C :
-				t.celsius;
+		c = t.celsius < TEMP_MIN_C   ? TEMP_MIN_C
+		    : t.celsius > TEMP_MAX_C ? TEMP_MAX_C
+					     : t.celsius;
 		copy_name(x->name, t.name);
 		x->mc = isnan(c) ? 0 : llround(c * MILLI);
 		res->ntemps++;
 	}
 	for (size_t i = 0; i < s.ndisks && res->ndisks < RECFMT_RES_MAX_ITEMS; i++) {
-		struct joulestat_disk_resources di = { .sz = sizeof(di) };
+		struct joulestat_disk_resources di = {.sz = sizeof(di)};
 		struct recfmt_res_disk *x = &res->disks[res->ndisks];
 
 		if (joulestat_snapshot_resources_disk(snap, i, &di) < 0 || !di.name || !*di.name)
@@ -570,7 +581,7 @@ int recfmt_resources_from_snapshot(const struct joulestat_snapshot *snap,
 		res->ndisks++;
 	}
 	for (size_t i = 0; i < s.nnets && res->nnets < RECFMT_RES_MAX_ITEMS; i++) {
-		struct joulestat_net_resources ni = { .sz = sizeof(ni) };
+		struct joulestat_net_resources ni = {.sz = sizeof(ni)};
 		struct recfmt_res_net *x = &res->nets[res->nnets];
 
 		if (joulestat_snapshot_resources_net(snap, i, &ni) < 0 || !ni.name || !*ni.name)

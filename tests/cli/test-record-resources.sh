@@ -105,4 +105,18 @@ check "real: the machine switches contexts every interval" \
 	jq -se '.[1:] | all(.resources.ctxt_per_s > 0 and .resources.intr_per_s > 0)' "$TMP/real.jsonl"
 check "real: replay gives it back byte for byte" \
 	bash -c '"$0" replay "$1" | cmp - "$1"' "$JS" "$TMP/real.jsonl"
+# CPU use 0..100 % maps to y 190..30: each interval's step must lie inside, and
+# match the recording's cpu_pct (the path's y for interval i is 190 - 1.6 × pct).
+check "real: report --html draws the CPU use of every interval beside the power" \
+	bash -c '"$0" report "$1" --html "$2/real.html" &&
+		grep -q "<h2>Machine resources</h2>" "$2/real.html" &&
+		d=$(sed -n "s/.*<path class=\"cpu\"[^>]* d=\"\([^\"]*\)\".*/\1/p" "$2/real.html") &&
+		want=$(jq -sr ".[1:] | map(190 - 1.6 * .resources.cpu_pct | . * 10 | round / 10) | map(tostring) | join(\" \")" "$1") &&
+		got=$(tr -s " L" "\n\n" <<<"${d#M}" | awk "NF == 1 && NR % 2 == 0 && (NR / 2) % 2 == 1 { print }" | tr "\n" " ") &&
+		n=$(jq -s "length - 1" "$1") && [ "$(wc -w <<<"$got")" -eq "$n" ] &&
+		for w in $want; do g=${got%% *}; got=${got#* }; awk -v g="$g" -v w="$w" "BEGIN { exit !(g - w < 0.11 && w - g < 0.11) }" || { echo "y $g, wanted $w"; exit 1; }; done' \
+	"$JS" "$TMP/real.jsonl" "$TMP"
+check "a recording without resources has no resources chart" \
+	bash -c '"$0" report "$1" --html "$2/plain.html" && ! grep -q "id=\"resources\"" "$2/plain.html"' \
+	"$JS" "$TMP/plain.jsonl" "$TMP"
 done_testing

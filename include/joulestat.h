@@ -483,6 +483,11 @@ struct joulestat_system_resources {
 	size_t ndisks;			/* for joulestat_resources_disk() */
 	size_t nnets;			/* for joulestat_resources_net() */
 	size_t ntemps;			/* for joulestat_resources_temp() */
+	/* Counters since boot, for exporters (monotonic while the machine is up). */
+	uint64_t ctxt_total;		/* context switches */
+	uint64_t intr_total;		/* interrupts */
+	uint64_t psi_some_total_us[3];	/* cpu, io, memory: stall time (has_psi) */
+	uint64_t psi_full_total_us[3];	/* 0 for cpu before Linux 5.13 */
 };
 
 /* The last sample. -ENODATA before the first, -EINVAL for a bad info/sz. */

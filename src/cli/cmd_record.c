@@ -16,13 +16,14 @@
 
 #include "baseline.h"
 #include "cli.h"
+#include "recfmt_res.h"
 #include "views.h"
 
 void cmd_record_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: joulestat record -o FILE [-i SEC] [-d SEC] [--raw] [--idle POLICY]\n"
-		"                        [COMMON OPTIONS]\n\n"
+		"Usage: joulestat record -o FILE [-i SEC] [-d SEC] [--raw] [--resources]\n"
+		"                        [--idle POLICY] [COMMON OPTIONS]\n\n"
 		"Record each interval's energy per domain, its ledger (tasks, idle,\n"
 		"unattributed) and every process's share, one JSON line per interval\n"
 		"(docs/FORMAT.md). Stops after -d SEC, or at Ctrl-C (the interval under way\n"
@@ -35,6 +36,10 @@ void cmd_record_help(FILE *out)
 		"  --raw                also keep the raw inputs (per-CPU task times, idle and\n"
 		"                       lost time, counter readings) so replay can re-run\n"
 		"                       attribution\n"
+		"  --resources          also keep each interval's machine resources: CPU per\n"
+		"                       core and overall, frequency, temperatures, context\n"
+		"                       switches and interrupts per second, load, memory and\n"
+		"                       swap, disk and network rates, PSI\n"
 		"  --idle POLICY        separate (default), proportional or baseline\n\n");
 	cli_common_help(out);
 }
@@ -45,6 +50,7 @@ const struct option cmd_record_options[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "raw", no_argument, NULL, 'r' },
 	{ "idle", required_argument, NULL, 'I' },
+	{ "resources", no_argument, NULL, 'R' },
 	CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -65,6 +71,7 @@ struct recorder {
 	uint64_t duration_ns;
 	bool raw;
 	const char *baseline;		/* --baseline FILE, for the GPU domains' idle power */
+	bool resources;			/* --resources */
 	bool have_header;
 	struct recfmt_header header;
 	uint64_t intervals;
@@ -114,6 +121,7 @@ static int record_snapshot(struct recorder *rec, const struct joulestat_snapshot
 			return EXIT_RUNTIME;
 		}
 		gpu_static_power(rec->baseline, &rec->header);
+		rec->header.resources = rec->resources;
 		rec->have_header = true;
 		if (recfmt_write_header(rec->out, &rec->header) < 0 || fflush(rec->out) != 0)
 			goto write_error;
@@ -132,6 +140,15 @@ static int record_snapshot(struct recorder *rec, const struct joulestat_snapshot
 	if (r < 0) {
 		cli_error("record", "cannot take the interval: %s", strerror(-r));
 		return EXIT_RUNTIME;
+	}
+	/* A failed resource sample is written as null: the energy matters more. */
+	if (rec->resources) {
+		r = recfmt_resources_from_snapshot(snap, &iv->resources);
+		if (r == -ENOMEM) {
+			recfmt_interval_free(iv);
+			cli_error("record", "cannot take the interval: %s", strerror(-r));
+			return EXIT_RUNTIME;
+		}
 	}
 	if (rec->intervals == 0)
 		rec->first_start_ns = iv->start_ns;
@@ -244,6 +261,9 @@ int cmd_record(int argc, char **argv, struct cli_common *common)
 		case 'r':
 			rec.raw = true;
 			break;
+		case 'R':
+			rec.resources = true;
+			break;
 		case 'I':
 			if (joulestat_idle_policy_from_name(optarg, &idle) < 0) {
 				cli_error("record", "--idle: '%s' is not one of separate, proportional, "
@@ -288,6 +308,13 @@ int cmd_record(int argc, char **argv, struct cli_common *common)
 	r = cli_open_monitor_with(common, &o, &rec.js);
 	if (r < 0) {
 		ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		goto out;
+	}
+	if (rec.resources && (r = joulestat_set_resources(rec.js, true)) < 0) {
+		cli_error("record", "--resources: cannot read the machine's resources (%s): "
+				    "<procfs>/stat must be readable",
+			  strerror(-r));
+		ret = EXIT_RUNTIME;
 		goto out;
 	}
 	sigemptyset(&sa.sa_mask);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "recfmt_res.h"
 #include "util.h"
 #include "views.h"
 #include "xmlesc.h"
@@ -94,6 +95,8 @@ struct report {
 	struct chart *charts;
 	size_t ncharts;
 	size_t topn;
+	/* record --resources: machine CPU use per interval, centi-% (-1: none that interval) */
+	int32_t *res_cpu_centipct;	/* [nintervals] */
 };
 
 static size_t hash_key(uint32_t tgid, uint64_t start_ns)
@@ -351,7 +354,8 @@ static int choose_top(struct report *rp)
 	free(idx);
 	rp->t0_ns = calloc(rp->nintervals + 1, sizeof(uint64_t));
 	rp->t1_ns = calloc(rp->nintervals + 1, sizeof(uint64_t));
-	return rp->t0_ns && rp->t1_ns ? 0 : -ENOMEM;
+	rp->res_cpu_centipct = calloc(rp->nintervals + 1, sizeof(int32_t));
+	return rp->t0_ns && rp->t1_ns && rp->res_cpu_centipct ? 0 : -ENOMEM;
 }
 
 /* Pass 2: each chart's series, in watts per interval. */
@@ -375,6 +379,7 @@ static int pass_series(struct report *rp)
 		ns = iv->end_ns > iv->start_ns ? (double)(iv->end_ns - iv->start_ns) : INFINITY;
 		rp->t0_ns[i] = iv->start_ns - rp->first_start_ns;
 		rp->t1_ns[i] = iv->end_ns - rp->first_start_ns;
+		rp->res_cpu_centipct[i] = iv->resources ? (int32_t)iv->resources->cpu_centipct : -1;
 		for (size_t c = 0; c < rp->ncharts; c++) {
 			struct chart *ch = &rp->charts[c];
 			size_t nser = ch->ntop + S_FIXED, n = rp->nintervals;
@@ -641,6 +646,64 @@ static bool any_estimated(const struct recfmt_header *h)
 	return false;
 }
 
+/*
+ * record --resources: the machine's CPU use (0 to 100 %) beside its host
+ * power (scaled to its own peak), one step per interval, so a reader sees
+ * whether power followed the load. Intervals whose resources were not
+ * sampled (null) leave a gap.
+ */
+static void svg_resources(FILE *f, const struct report *rp)
+{
+	const struct chart *host = &rp->charts[0];
+	size_t n = rp->nintervals;
+	double tmax = n ? (double)rp->t1_ns[n - 1] / 1e9 : 1, wmax = 0;
+	const double py0 = 30, py1 = 190;
+	char buf[32];
+
+	for (size_t i = 0; i < n; i++)
+		wmax = fmax(wmax, host->total_w[i]);
+	if (!(tmax > 0))
+		tmax = 1;
+#define RX(t) (PLOT_X0 + (t) / tmax * (PLOT_X1 - PLOT_X0))
+#define RY(frac) (py1 - (frac) * (py1 - py0))
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"resources\" width=\"%d\" "
+		   "height=\"220\" font-family=\"sans-serif\" font-size=\"12\">\n",
+		SVG_W);
+	fprintf(f, "<rect x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\" fill=\"none\" "
+		   "stroke=\"#ccc\"/>\n<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">100 %%</text>"
+		   "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">0 %%</text>\n",
+		PLOT_X0, py0, PLOT_X1 - PLOT_X0, py1 - py0, PLOT_X0 - 6, py0 + 4, PLOT_X0 - 6,
+		py1 + 4);
+	fputs("<path class=\"cpu\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" d=\"", f);
+	for (size_t i = 0, pen = 0; i < n; i++) {
+		double v = rp->res_cpu_centipct[i] / 10000.0;
+
+		if (rp->res_cpu_centipct[i] < 0) {
+			pen = 0;
+			continue;
+		}
+		fprintf(f, "%s%.1f %.1f L%.1f %.1f ", pen ? "L" : "M", RX(rp->t0_ns[i] / 1e9), RY(v),
+			RX(rp->t1_ns[i] / 1e9), RY(v));
+		pen = 1;
+	}
+	fputs("\"/>\n<path class=\"power\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\" "
+	      "d=\"",
+	      f);
+	for (size_t i = 0; i < n && wmax > 0; i++) {
+		double v = host->total_w[i] / wmax;
+
+		fprintf(f, "%s%.1f %.1f L%.1f %.1f ", i ? "L" : "M", RX(rp->t0_ns[i] / 1e9), RY(v),
+			RX(rp->t1_ns[i] / 1e9), RY(v));
+	}
+#undef RX
+#undef RY
+	fprintf(f, "\"/>\n<text x=\"%d\" y=\"%.0f\" fill=\"#1f77b4\">machine CPU use (%%)</text>\n"
+		   "<text x=\"%d\" y=\"%.0f\">host power (peak %s = top)</text>\n"
+		   "<text x=\"%d\" y=\"%.0f\">time (s), 0 to %.1f</text>\n</svg>\n",
+		LEGEND_X, py0 + 10, LEGEND_X, py0 + 28, views_watts(wmax, buf, sizeof(buf)), PLOT_X0,
+		py1 + 22, tmax);
+}
+
 static void write_html(FILE *f, const struct report *rp)
 {
 	const struct recfmt_header *h = rp->h;
@@ -734,6 +797,10 @@ static void write_html(FILE *f, const struct report *rp)
 	}
 	fputs("</table>\n<h2>Power over time</h2>\n", f);
 	write_svg(f, rp);
+	if (h->resources) {
+		fputs("<h2>Machine resources</h2>\n", f);
+		svg_resources(f, rp);
+	}
 	fputs("<p>Each chart stacks, per interval, the power of its top processes, the other "
 	      "processes, unattributed and idle energy; the black line is the domain's measured "
 	      "total, which the stack reaches exactly (the ledger balances).</p>\n</body>\n</html>\n",
@@ -817,6 +884,7 @@ static void report_free(struct report *rp)
 	free(rp->charts);
 	free(rp->t0_ns);
 	free(rp->t1_ns);
+	free(rp->res_cpu_centipct);
 	recfile_close(&rp->rf);
 }
 

@@ -43,6 +43,7 @@ struct serve_opts {
 	uint64_t interval_ns;
 	enum joulestat_idle_policy idle;
 	int verbose;
+	bool no_resources;		/* --no-resources: no machine resource families */
 };
 
 /* Cumulative ledger of one domain, kept by name (the snapshot gives per-interval parts). */
@@ -94,7 +95,9 @@ void cmd_serve_help(FILE *out)
 		"                           into group \"other\" (default %d, 1 to 10000)\n"
 		"  --ttl SEC                how long a vanished group's series stay (default %d)\n"
 		"  -i, --interval SEC       sampling interval (default 1, 0.05 to 3600)\n"
-		"  --idle POLICY            separate (default), proportional or baseline\n\n",
+		"  --idle POLICY            separate (default), proportional or baseline\n"
+		"  --no-resources           leave out the machine's resources (CPU, frequency,\n"
+		"                           temperatures, load, memory, disk, network, PSI)\n\n",
 		DEFAULT_TOP, DEFAULT_TTL_S);
 	cli_common_help(out);
 }
@@ -108,6 +111,7 @@ const struct option cmd_serve_options[] = {
 	{ "ttl", required_argument, NULL, 0x2006 },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "idle", required_argument, NULL, 0x2007 },
+	{ "no-resources", no_argument, NULL, 0x2008 },
 	CLI_COMMON_OPTIONS,
 	{ 0 },
 };
@@ -145,6 +149,9 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct s
 			break;
 		case 0x2003:
 			o->pcp_compat = true;
+			break;
+		case 0x2008:
+			o->no_resources = true;
 			break;
 		case 0x2004:
 			r = joulestat_group_from_name(optarg, &o->group);
@@ -467,6 +474,155 @@ static uint64_t self_cpu_ns(void)
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
+FAM(f_res_cpu, "joulestat_cpu_usage_ratio", EXPO_GAUGE, "ratio",
+    "Share of the last interval each CPU was busy (not idle or iowait).");
+FAM(f_res_cpu_all, "joulestat_machine_cpu_usage_ratio", EXPO_GAUGE, "ratio",
+    "Share of the last interval all CPUs together were busy.");
+FAM(f_res_iowait, "joulestat_machine_cpu_iowait_ratio", EXPO_GAUGE, "ratio",
+    "Share of the last interval all CPUs together were idle waiting for I/O.");
+FAM(f_res_freq, "joulestat_cpu_frequency_hertz", EXPO_GAUGE, "hertz",
+    "Current frequency of each CPU (cpufreq scaling_cur_freq; absent without cpufreq).");
+FAM(f_res_temp, "joulestat_temperature_celsius", EXPO_GAUGE, "celsius",
+    "Temperature of each thermal zone and hwmon sensor (at most 64).");
+FAM(f_res_ctxt, "joulestat_context_switches", EXPO_COUNTER, NULL,
+    "Context switches since boot, whole machine.");
+FAM(f_res_intr, "joulestat_interrupts", EXPO_COUNTER, NULL,
+    "Interrupts serviced since boot, whole machine.");
+FAM(f_res_running, "joulestat_procs_running", EXPO_GAUGE, NULL, "Runnable tasks now.");
+FAM(f_res_blocked, "joulestat_procs_blocked", EXPO_GAUGE, NULL,
+    "Tasks in uninterruptible (I/O) sleep now.");
+FAM(f_res_load1, "joulestat_load1", EXPO_GAUGE, NULL, "1-minute load average.");
+FAM(f_res_load5, "joulestat_load5", EXPO_GAUGE, NULL, "5-minute load average.");
+FAM(f_res_load15, "joulestat_load15", EXPO_GAUGE, NULL, "15-minute load average.");
+FAM(f_res_mem_total, "joulestat_memory_total_bytes", EXPO_GAUGE, "bytes",
+    "Usable memory (MemTotal).");
+FAM(f_res_mem_avail, "joulestat_memory_available_bytes", EXPO_GAUGE, "bytes",
+    "Memory available for new work without swapping (MemAvailable).");
+FAM(f_res_swap_total, "joulestat_memory_swap_total_bytes", EXPO_GAUGE, "bytes",
+    "Swap space (SwapTotal).");
+FAM(f_res_swap_used, "joulestat_memory_swap_used_bytes", EXPO_GAUGE, "bytes",
+    "Swap in use (SwapTotal - SwapFree).");
+FAM(f_res_disk_read, "joulestat_disk_read_bytes", EXPO_COUNTER, "bytes",
+    "Bytes read from each whole disk since boot (at most 64 disks).");
+FAM(f_res_disk_written, "joulestat_disk_written_bytes", EXPO_COUNTER, "bytes",
+    "Bytes written to each whole disk since boot.");
+FAM(f_res_net_rx, "joulestat_network_receive_bytes", EXPO_COUNTER, "bytes",
+    "Bytes received on each interface (at most 64) since it came up.");
+FAM(f_res_net_tx, "joulestat_network_transmit_bytes", EXPO_COUNTER, "bytes",
+    "Bytes sent on each interface since it came up.");
+FAM(f_res_psi_some, "joulestat_pressure_waiting_seconds", EXPO_COUNTER, "seconds",
+    "PSI: time some task waited on each resource (cpu, io, memory) since boot.");
+FAM(f_res_psi_full, "joulestat_pressure_stalled_seconds", EXPO_COUNTER, "seconds",
+    "PSI: time all non-idle tasks stalled on each resource since boot (no cpu before 5.13).");
+
+/*
+ * The machine's resources, from the last snapshot. Every label is bounded
+ * by the machine, never by its workload: cpu by the CPU count, sensor, device
+ * and interface by the library's limit of 64 each, resource by three values.
+ * The families are written even without data, so the page's shape is fixed.
+ */
+static void render_resources(const struct joulestat_snapshot *snap, struct expo *e)
+{
+	static const char *const psi_names[3] = { "cpu", "io", "memory" };
+	struct joulestat_system_resources s = { .sz = sizeof(s) };
+	bool have = snap && joulestat_snapshot_resources(snap, &s) == 0;
+	bool has_rate = have && s.interval_ns > 0;
+	char cpu[16];
+
+	expo_family(e, &f_res_cpu);
+	for (unsigned c = 0; has_rate && c < s.ncpus; c++) {
+		struct joulestat_cpu_resources ci = { .sz = sizeof(ci) };
+
+		snprintf(cpu, sizeof(cpu), "%u", c);
+		if (joulestat_snapshot_resources_cpu(snap, c, &ci) == 0 && ci.online)
+			expo_sample_double(e, &(struct expo_label){ "cpu", cpu }, 1,
+					   ci.usage_pct / 100.0);
+	}
+	expo_family(e, &f_res_cpu_all);
+	if (has_rate)
+		expo_sample_double(e, NULL, 0, s.cpu_usage_pct / 100.0);
+	expo_family(e, &f_res_iowait);
+	if (has_rate)
+		expo_sample_double(e, NULL, 0, s.iowait_pct / 100.0);
+	expo_family(e, &f_res_freq);
+	for (unsigned c = 0; have && c < s.ncpus; c++) {
+		struct joulestat_cpu_resources ci = { .sz = sizeof(ci) };
+
+		snprintf(cpu, sizeof(cpu), "%u", c);
+		if (joulestat_snapshot_resources_cpu(snap, c, &ci) == 0 && ci.freq_khz)
+			expo_sample_fixed(e, &(struct expo_label){ "cpu", cpu }, 1,
+					  ci.freq_khz * 1000, 0);
+	}
+	expo_family(e, &f_res_temp);
+	for (size_t i = 0; have && i < s.ntemps; i++) {
+		struct joulestat_temp_resources t = { .sz = sizeof(t) };
+
+		if (joulestat_snapshot_resources_temp(snap, i, &t) == 0)
+			expo_sample_double(e, &(struct expo_label){ "sensor", t.name }, 1,
+					   t.celsius);
+	}
+	expo_family(e, &f_res_ctxt);
+	if (have)
+		expo_sample_fixed(e, NULL, 0, s.ctxt_total, 0);
+	expo_family(e, &f_res_intr);
+	if (have)
+		expo_sample_fixed(e, NULL, 0, s.intr_total, 0);
+	expo_family(e, &f_res_running);
+	if (have)
+		expo_sample_fixed(e, NULL, 0, s.procs_running, 0);
+	expo_family(e, &f_res_blocked);
+	if (have)
+		expo_sample_fixed(e, NULL, 0, s.procs_blocked, 0);
+	expo_family(e, &f_res_load1);
+	if (have)
+		expo_sample_double(e, NULL, 0, s.load[0]);
+	expo_family(e, &f_res_load5);
+	if (have)
+		expo_sample_double(e, NULL, 0, s.load[1]);
+	expo_family(e, &f_res_load15);
+	if (have)
+		expo_sample_double(e, NULL, 0, s.load[2]);
+	/* MemTotal 0: <procfs>/meminfo was unreadable; say nothing rather than 0 bytes. */
+	expo_family(e, &f_res_mem_total);
+	if (have && s.mem_total_bytes)
+		expo_sample_fixed(e, NULL, 0, s.mem_total_bytes, 0);
+	expo_family(e, &f_res_mem_avail);
+	if (have && s.mem_total_bytes)
+		expo_sample_fixed(e, NULL, 0, s.mem_available_bytes, 0);
+	expo_family(e, &f_res_swap_total);
+	if (have && s.mem_total_bytes)
+		expo_sample_fixed(e, NULL, 0, s.swap_total_bytes, 0);
+	expo_family(e, &f_res_swap_used);
+	if (have && s.mem_total_bytes)
+		expo_sample_fixed(e, NULL, 0, s.swap_used_bytes, 0);
+	for (int fam = 0; fam < 2; fam++) {
+		expo_family(e, fam ? &f_res_disk_written : &f_res_disk_read);
+		for (size_t i = 0; have && i < s.ndisks; i++) {
+			struct joulestat_disk_resources d = { .sz = sizeof(d) };
+
+			if (joulestat_snapshot_resources_disk(snap, i, &d) == 0)
+				expo_sample_fixed(e, &(struct expo_label){ "device", d.name }, 1,
+						  fam ? d.write_bytes : d.read_bytes, 0);
+		}
+	}
+	for (int fam = 0; fam < 2; fam++) {
+		expo_family(e, fam ? &f_res_net_tx : &f_res_net_rx);
+		for (size_t i = 0; have && i < s.nnets; i++) {
+			struct joulestat_net_resources n = { .sz = sizeof(n) };
+
+			if (joulestat_snapshot_resources_net(snap, i, &n) == 0)
+				expo_sample_fixed(e, &(struct expo_label){ "interface", n.name }, 1,
+						  fam ? n.tx_bytes : n.rx_bytes, 0);
+		}
+	}
+	for (int fam = 0; fam < 2; fam++) {
+		expo_family(e, fam ? &f_res_psi_full : &f_res_psi_some);
+		for (int i = 0; have && s.has_psi && i < 3; i++)
+			expo_sample_fixed(e, &(struct expo_label){ "resource", psi_names[i] }, 1,
+					  fam ? s.psi_full_total_us[i] : s.psi_some_total_us[i], 6);
+	}
+}
+
 static void render_groups(struct serve *sv, struct expo *e,
 			  const struct joulestat_snapshot_domain *doms, size_t ndoms)
 {
@@ -669,6 +825,8 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 	expo_sample_fixed(&e, NULL, 0, sv->dropped, 0);
 	expo_family(&e, &f_lost);
 	expo_sample_fixed(&e, NULL, 0, sv->lost_ns, 9);
+	if (!sv->o.no_resources)
+		render_resources(sv->last, &e);
 	expo_family(&e, &f_self_cpu);
 	expo_sample_fixed(&e, NULL, 0, self_cpu_ns(), 9);
 	expo_family(&e, &f_self_rss);
@@ -819,6 +977,10 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 		close(fd);
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	/* Resources are extra: without <procfs>/stat the energy metrics still serve. */
+	if (!sv.o.no_resources && (r = joulestat_set_resources(sv.js, true)) < 0)
+		cli_error("serve", "machine resources left out (%s); see the log above",
+			  strerror(-r));
 	if (sv.o.pcp_compat) {
 		struct gtrack_opts co = { .ndomains = 1, .nlabels = 1, .top_n = sv.o.top_n,
 					  .ttl_ns = sv.o.ttl_ns };

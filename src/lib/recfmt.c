@@ -9,6 +9,7 @@
 #include "jsonr.h"
 #include "parse.h"
 #include "recfmt.h"
+#include "recfmt_res.h"
 #include "util.h"
 
 /* Objects with more members than this are refused (the largest has 10). */
@@ -369,6 +370,10 @@ int recfmt_parse_header(const char *buf, size_t len, struct recfmt_header *ret,
 	    (r = get_str(&d, opts, "options", "collector", &h.collector)) < 0 ||
 	    (r = get_str(&d, opts, "options", "idle", &idle)) < 0)
 		goto fail;
+	/* Optional: recordings without resources predate it and say nothing. */
+	if (jsonr_get(&doc, opts, "resources") &&
+	    (r = get_bool(&d, opts, "options", "resources", &h.resources)) < 0)
+		goto fail;
 	if (h.interval_ns == 0) {
 		r = derr(&d, -EINVAL, "options.interval_ns: 0");
 		goto fail;
@@ -403,6 +408,7 @@ struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv)
 	free(iv->proc_start_ns);
 	free(iv->gpus);
 	free(iv->gpu_procs);
+	recfmt_resources_free(iv->resources);
 	free(iv);
 	return NULL;
 }
@@ -895,6 +901,20 @@ int recfmt_parse_interval(const char *buf, size_t len, const struct recfmt_heade
 	}
 	if (raw && (r = parse_raw(&d, raw, h, iv)) < 0)
 		goto fail;
+	n = jsonr_get(&doc, root, "resources");
+	if (h->resources && !n) {
+		r = derr(&d, -EINVAL, "resources: missing, though the header says the recording "
+				      "has resources (null when none were sampled)");
+		goto fail;
+	}
+	if (n && !h->resources) {
+		r = derr(&d, -EINVAL, "resources: present, though the header does not announce "
+				      "them (options.resources)");
+		goto fail;
+	}
+	if (n && n->type != JSONR_NULL &&
+	    (r = recfmt_resources_decode(&doc, n, RECFMT_MAX_CPUS, &iv->resources, err)) < 0)
+		goto fail;
 	jsonr_free(&doc);
 	*ret = iv;
 	return 0;
@@ -992,6 +1012,8 @@ int recfmt_write_header(FILE *f, const struct recfmt_header *h)
 	recfmt_write_string(f, h->source ? h->source : "auto");
 	fputs(",\"collector\":", f);
 	recfmt_write_string(f, h->collector ? h->collector : "");
+	if (h->resources)
+		fputs(",\"resources\":true", f);
 	fputs("}}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -1098,6 +1120,13 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 			fputc(']', f);
 		}
 		fputc('}', f);
+	}
+	if (h->resources) {
+		fputs(",\"resources\":", f);
+		if (iv->resources)
+			recfmt_resources_write(f, iv->resources);
+		else
+			fputs("null", f);
 	}
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;

@@ -64,6 +64,7 @@ struct recfmt_header {
 	bool raw;
 	char *source;			/* --source as given, "auto" by default */
 	char *collector;		/* the activity collector in use: "ebpf", "proc" */
+	bool resources;			/* intervals carry "resources" (record --resources) */
 };
 
 /* One domain's ledger in one interval: delta == tasks + idle + unattributed. */
@@ -153,6 +154,8 @@ struct recfmt_interval {
 	size_t ngpus;
 	struct recfmt_gpu *gpus;
 	struct recfmt_gpu_proc *gpu_procs;
+	/* header.resources: the machine's resources (recfmt_res.h); NULL: null, none sampled */
+	struct recfmt_resources *resources;
 };
 
 /* "package", "core", ... (as docs/FORMAT.md); NULL for an unknown kind. */

@@ -1150,9 +1150,10 @@ static int sys_info(const struct res_system *s, struct joulestat_system_resource
 {
 	struct joulestat_system_resources o = { 0 };
 
-	if (!info || info->sz < sizeof(o))
+	/* Callers built before the since-boot counters were added get the fields they know. */
+	if (!info || info->sz < offsetof(struct joulestat_system_resources, ctxt_total))
 		return -EINVAL;
-	o.sz = sizeof(o);
+	o.sz = info->sz < sizeof(o) ? info->sz : sizeof(o);
 	o.timestamp_ns = s->timestamp_ns;
 	o.interval_ns = s->interval_ns;
 	o.ncpus = s->ncpus;
@@ -1176,7 +1177,13 @@ static int sys_info(const struct res_system *s, struct joulestat_system_resource
 	o.ndisks = s->ndisks;
 	o.nnets = s->nnets;
 	o.ntemps = s->ntemps;
-	*info = o;
+	o.ctxt_total = s->stat.ctxt;
+	o.intr_total = s->stat.intr;
+	for (int i = 0; i < 3 && s->have_psi; i++) {
+		o.psi_some_total_us[i] = s->psi[i].some.total_us;
+		o.psi_full_total_us[i] = s->psi[i].has_full ? s->psi[i].full.total_us : 0;
+	}
+	memcpy(info, &o, o.sz);
 	return 0;
 }
 

@@ -74,6 +74,16 @@ check "power.py's names are there: powermsr, powerbat, powermsrfull, powerbatful
 	bash -c 'env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin pminfo -h "$0" openmetrics.procpower >"$1/n.txt" &&
 		for m in powermsr powerbat powermsrfull powerbatfull; do grep -qx "openmetrics.procpower.$m" "$1/n.txt" || { echo "no $m"; cat "$1/n.txt"; exit 1; }; done' \
 	"unix:$P/pmcd.socket" "$TMP"
+check "the machine's resources: context switches a PCP counter within /proc/stat's, one CPU instance per CPU" \
+	bash -c 'pi() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin pminfo -h "$0" "$@"; }
+		hi=$(awk "/^ctxt / { print \$2 }" /proc/stat)
+		pi -dTf openmetrics.procpower.joulestat_context_switches_total >"$1/c.txt" &&
+		grep -q "Semantics: counter" "$1/c.txt" &&
+		v=$(sed -n "s/^ *value //p" "$1/c.txt") && [ -n "$v" ] &&
+		awk -v v="$v" -v hi="$hi" "BEGIN { exit !(v > 0 && v <= hi) }" &&
+		n=$(pi -f openmetrics.procpower.joulestat_cpu_usage_ratio | grep -c "cpu:[0-9]*\"\] value") &&
+		[ "$n" -eq "$(grep -c "^cpu[0-9]" /proc/stat)" ] || { cat "$1/c.txt"; echo "cpus: $n"; exit 1; }' \
+	"unix:$P/pmcd.socket" "$TMP"
 # Gauges of the last 0.5 s interval: on a busy machine the fixture's counter
 # writer can stall for one, so poll for an interval in which it ran.
 powermsr_ok() {

@@ -437,6 +437,51 @@ static void test_snapshot_carries(void **state)
 	joulestat_snapshot_free(b);
 }
 
+/*
+ * The since-boot counters exporters need, as res-laptop's files hold them
+ * (/proc/stat ctxt and intr, /proc/pressure totals in µs); a caller built
+ * with the struct before they existed gets its fields and nothing past them.
+ */
+static void test_totals_for_exporters(void **state)
+{
+	struct joulestat_resources_opts o = { .sz = sizeof(o) };
+	struct joulestat_resources *r = NULL;
+	struct {
+		struct joulestat_system_resources si;
+		unsigned char guard[8];
+	} old;
+	struct joulestat_system_resources si = { .sz = sizeof(si) };
+	size_t old_sz = offsetof(struct joulestat_system_resources, ctxt_total);
+	char sys[4096], proc[4096];
+
+	snprintf(sys, sizeof(sys), "%s", tu_data("res-laptop/sys"));
+	snprintf(proc, sizeof(proc), "%s", tu_data("res-laptop/proc"));
+	o.sysfs_root = sys;
+	o.procfs_root = proc;
+	assert_int_equal(joulestat_resources_new(&o, &r), 0);
+	assert_int_equal(joulestat_resources_sample(r), 0);
+	assert_int_equal(joulestat_resources_system(r, &si), 0);
+	assert_int_equal(si.ctxt_total, 28705636);
+	assert_int_equal(si.intr_total, 3324237);
+	assert_true(si.has_psi);
+	assert_int_equal(si.psi_some_total_us[0], 953246641);
+	assert_int_equal(si.psi_some_total_us[1], 11949439);
+	assert_int_equal(si.psi_full_total_us[1], 7004732);
+	assert_int_equal(si.psi_full_total_us[0], 0);
+	assert_int_equal(si.psi_some_total_us[2], 0);
+
+	memset(&old, 0xa5, sizeof(old));
+	old.si.sz = old_sz;
+	assert_int_equal(joulestat_resources_system(r, &old.si), 0);
+	assert_int_equal(old.si.sz, old_sz);
+	assert_int_equal(old.si.mem_total_bytes, si.mem_total_bytes);
+	for (size_t i = old_sz; i < sizeof(old.si); i++)
+		assert_int_equal(((unsigned char *)&old.si)[i], 0xa5);
+	old.si.sz = old_sz - 1;
+	assert_int_equal(joulestat_resources_system(r, &old.si), -EINVAL);
+	joulestat_resources_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_tree),	     cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_public),	     cmocka_unit_test(test_snapshot_carries),
 		cmocka_unit_test(test_permission_denied),
+		cmocka_unit_test(test_totals_for_exporters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

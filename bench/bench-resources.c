@@ -13,7 +13,7 @@
  *    10 Hz: time per sample and this process's CPU time over the run as %
  *    of one CPU;
  * 3. memory: a profiling session over a sleeping child, 1 000 samples back
- *    to back: heap in use (mallinfo2) after minus before, per 1 000 samples.
+ *    to back: heap in use (mallinfo2: arena + mmapped blocks) after minus before, per 1 000 samples.
  * Output: one JSON line per part, on stdout. Children die with the
  * benchmark (PR_SET_PDEATHSIG) and are killed and reaped on every exit path.
  */
@@ -186,6 +186,14 @@ out:
 	return r;
 }
 
+/* Heap in use: arena blocks plus the large blocks malloc gets with mmap (a grown array). */
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
 static int bench_memory(void)
 {
 	enum { SAMPLES = 1000 };
@@ -206,15 +214,16 @@ static int bench_memory(void)
 	r = joulestat_profile_start(js, &po, &p);
 	if (r < 0)
 		goto out;
-	before = mallinfo2().uordblks;
+	before = heap_in_use();
 	for (int i = 0; i < SAMPLES && r == 0; i++)
 		r = joulestat_profile_sample(p);
-	after = mallinfo2().uordblks;
+	after = heap_in_use();
+	/* Signed: the heap in use can shrink when a first sample's scratch is given back. */
 	if (r == 0)
-		printf("{\"part\":\"memory\",\"samples\":%d,\"heap_bytes\":%zu,\"sample_struct_bytes\":"
+		printf("{\"part\":\"memory\",\"samples\":%d,\"heap_bytes\":%lld,\"sample_struct_bytes\":"
 		       "%zu,\"per_1000_samples_kb\":%.1f}\n",
-		       SAMPLES, after - before, sizeof(struct prof_sample),
-		       (double)(after - before) / 1024.0 * 1000 / SAMPLES);
+		       SAMPLES, (long long)after - (long long)before, sizeof(struct prof_sample),
+		       ((double)after - (double)before) / 1024.0 * 1000 / SAMPLES);
 out:
 	joulestat_profile_free(p);
 	joulestat_free(js);

@@ -87,13 +87,23 @@ check "--no-resources: no resource family, energy still there" \
 		grep -q "^joulestat_domain_energy_joules_total{" <<<"$p"' "$URL"
 check "--no-resources: serve stops cleanly" stop_serve
 
-# Without <procfs>/stat the energy metrics serve anyway; the families stay, empty.
+# Without <procfs>/stat the resources are left out, and said so. On a fixture
+# tree the activity collector is /proc's, which needs that file too: serve
+# then ends with status 1 and says why, at its first sample.
 rm "$TMP/fx/proc/stat"
 check "without /proc/stat: serve still starts" start_serve "$TMP/ns.log" --sysfs-root "$TMP/fx/sys" \
 	--procfs-root "$TMP/fx/proc" -i 0.2
 check "without /proc/stat: the log says resources are left out" \
 	wait_for 5 grep -q "machine resources left out" "$TMP/ns.log"
-check "without /proc/stat: serve stops cleanly" stop_serve
+ended_for_want_of_a_collector() {
+	local rc=0
+
+	wait "$SERVE_PID" || rc=$?
+	cat "$TMP/ns.log"
+	[ "$rc" = 1 ] && grep -q "no activity collector works here" "$TMP/ns.log"
+}
+check "without /proc/stat: no /proc collector either, serve exits 1 naming it" \
+	ended_for_want_of_a_collector
 
 # ---- this machine, for real ----
 check "real: serve starts" start_serve "$TMP/real.log" -i 0.2

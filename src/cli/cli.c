@@ -123,6 +123,16 @@ int cli_parse_seconds(const char *s, double min_s, double max_s, double *ret)
 	return 0;
 }
 
+int cli_seconds_option(const char *verb, const char *flag, const char *arg, double min_s,
+		       double max_s, double *ret)
+{
+	if (cli_parse_seconds(arg, min_s, max_s, ret) == 0)
+		return 0;
+	cli_error(verb, "%s: '%s' is not a number of seconds from %.10g to %.10g", flag, arg, min_s,
+		  max_s);
+	return EXIT_USAGE;
+}
+
 static int parse_watts_mw(const char *flag, const char *arg, uint64_t *ret)
 {
 	double w;

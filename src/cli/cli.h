@@ -98,6 +98,14 @@ int cli_usage_error(const char *verb);
 /* Parse a duration in seconds ("0.5", "2"): within [min_s, max_s]. -EINVAL/-ERANGE. */
 int cli_parse_seconds(const char *s, double min_s, double max_s, double *ret);
 
+/*
+ * Parse option `flag`'s argument as seconds in [min_s, max_s] for `verb`.
+ * Returns 0 and *ret, or prints "VERB: FLAG: 'ARG' is not a number of
+ * seconds from MIN to MAX" and returns EXIT_USAGE (a command's return).
+ */
+int cli_seconds_option(const char *verb, const char *flag, const char *arg, double min_s,
+		       double max_s, double *ret);
+
 /* Verbs. */
 int cmd_probe(int argc, char **argv, struct cli_common *common);
 void cmd_probe_help(FILE *out);

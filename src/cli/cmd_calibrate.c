@@ -197,11 +197,9 @@ int cmd_calibrate(int argc, char **argv, struct cli_common *common)
 			continue;
 		switch (opt) {
 		case 'd':
-			if (cli_parse_seconds(optarg, 1, 3600, &secs) < 0) {
-				cli_error("calibrate", "-d: '%s' is not a number of seconds from 1 to "
-						       "3600", optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_seconds_option("calibrate", "-d", optarg, 1, 3600, &secs);
+			if (r)
+				return r;
 			break;
 		case 'o':
 			if (!optarg[0]) {

@@ -487,11 +487,9 @@ int cmd_probe(int argc, char **argv, struct cli_common *common)
 			json = true;
 			break;
 		case 'i':
-			if (cli_parse_seconds(optarg, 0.01, 10, &interval_s) < 0) {
-				cli_error("probe", "-i: '%s' is not a number of seconds from 0.01 to 10",
-					  optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_seconds_option("probe", "-i", optarg, 0.01, 10, &interval_s);
+			if (r)
+				return r;
 			break;
 		default:
 			return cli_usage_error("probe");

@@ -234,11 +234,9 @@ int cmd_profile(int argc, char **argv, struct cli_common *common)
 			continue;
 		switch (opt) {
 		case 'i':
-			if (cli_parse_seconds(optarg, 0.01, 10, &interval_s) < 0) {
-				cli_error("profile",
-					  "-i: '%s' is not a number of seconds from 0.01 to 10", optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_seconds_option("profile", "-i", optarg, 0.01, 10, &interval_s);
+			if (r)
+				return r;
 			break;
 		case 'o':
 			json_path = optarg;

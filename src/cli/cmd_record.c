@@ -244,11 +244,9 @@ int cmd_record(int argc, char **argv, struct cli_common *common)
 			path = optarg;
 			break;
 		case 'i':
-			if (cli_parse_seconds(optarg, 0.01, 3600, &interval_s) < 0) {
-				cli_error("record", "-i: '%s' is not a number of seconds from 0.01 to 3600",
-					  optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_seconds_option("record", "-i", optarg, 0.01, 3600, &interval_s);
+			if (r)
+				return r;
 			break;
 		case 'd':
 			if (cli_parse_seconds(optarg, 0.01, 366 * 86400.0, &duration_s) < 0) {

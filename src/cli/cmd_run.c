@@ -594,11 +594,9 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
 		case 'i': {
 			double s;
 
-			if (cli_parse_seconds(optarg, 0.01, 60, &s) < 0) {
-				cli_error("run", "-i: '%s' is not a number of seconds from 0.01 to 60",
-					  optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_seconds_option("run", "-i", optarg, 0.01, 60, &s);
+			if (r)
+				return r;
 			o->interval_ms = (uint64_t)llround(s * 1000);
 			break;
 		}

@@ -174,21 +174,15 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct s
 			o->top_n = (unsigned)v;
 			break;
 		case 0x2006:
-			if (cli_parse_seconds(optarg, 1, 7 * 86400, &v) < 0) {
-				cli_error("serve",
-					  "--ttl: '%s' is not a number of seconds from 1 to 604800",
-					  optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_seconds_option("serve", "--ttl", optarg, 1, 7 * 86400, &v);
+			if (r)
+				return r;
 			o->ttl_ns = (uint64_t)(v * 1e9);
 			break;
 		case 'i':
-			if (cli_parse_seconds(optarg, 0.05, 3600, &v) < 0) {
-				cli_error("serve",
-					  "-i: '%s' is not a number of seconds from 0.05 to 3600",
-					  optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_seconds_option("serve", "-i", optarg, 0.05, 3600, &v);
+			if (r)
+				return r;
 			o->interval_ns = (uint64_t)llround(v * 1e9);
 			break;
 		case 0x2007:

@@ -254,11 +254,9 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 			continue;
 		switch (opt) {
 		case 'i':
-			if (cli_parse_seconds(optarg, 0.05, 3600, &interval_s) < 0) {
-				cli_error("top", "-i: '%s' is not a number of seconds from 0.05 to 3600",
-					  optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_seconds_option("top", "-i", optarg, 0.05, 3600, &interval_s);
+			if (r)
+				return r;
 			t.interval_ms = (uint64_t)llround(interval_s * 1000);
 			break;
 		case 'n': {

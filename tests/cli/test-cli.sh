@@ -15,6 +15,20 @@ check "probe --help exits 0 and shows common options" \
 check "probe: unknown flag exits 2" expect_exit 2 "$JS" probe --no-such-flag
 check "probe: bad interval exits 2 with a message" \
 	bash -c '"$0" probe -i 0 2>&1 | grep "not a number of seconds" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
+# Every time option, one parser: the verb, the flag, the value and the range in one message.
+seconds_error() { # VERB FLAG VALUE RANGE
+	local out rc
+	out=$("$JS" "$1" "$2" "$3" 2>&1 >/dev/null </dev/null)
+	rc=$?
+	echo "$out"
+	[ "$rc" = 2 ] && [ "$out" = "joulestat $1: $2: '$3' is not a number of seconds from $4" ]
+}
+check "top -i 0.01 is refused with its range" seconds_error top -i 0.01 "0.05 to 3600"
+check "run -i 61 is refused with its range" seconds_error run -i 61 "0.01 to 60"
+check "profile -i x is refused with its range" seconds_error profile -i x "0.01 to 10"
+check "calibrate -d 0.5 is refused with its range" seconds_error calibrate -d 0.5 "1 to 3600"
+check "serve --ttl 0 is refused with its range" seconds_error serve --ttl 0 "1 to 604800"
+check "serve -i inf is refused with its range" seconds_error serve -i inf "0.05 to 3600"
 check "probe: unknown --source name exits 2 naming it" \
 	bash -c '"$0" probe --source rapl2 2>&1 | grep "unknown source .rapl2." >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"
 check "probe: missing --sysfs-root directory exits 1 naming it" \

@@ -104,16 +104,13 @@ check "an unwritable --openmetrics-file: exit 1 naming it" \
 	bash -c '"$0" serve --listen 127.0.0.1:0 --sysfs-root "$1" --openmetrics-file /nonexistent/dir/x.om 2>&1 |
 		grep "/nonexistent/dir/x.om" >/dev/null; [ ${PIPESTATUS[0]} -eq 1 ]' "$JS" "$TMP/fx/sys"
 
-# ---- load: 50 concurrent scrapers for 10 s; no failure, no memory growth ----
-scrapers 3 "$URL" "$PROM_ACCEPT" # warm up: buffers reach their size
-RSS0=$(rss "$SERVE_PID")
-scrapers 10 "$URL" "$PROM_ACCEPT"
-RSS1=$(rss "$SERVE_PID")
-check "50 concurrent scrapers for 10 s: every scrape succeeded" \
-	bash -c 'cat "$0"/scraper.* | awk "{ n += \$1; f += \$2 } END { print n \" scrapes, \" f \" failed\"; exit !(f == 0 && n >= 100) }"' "$TMP"
-check "no memory growth under load (RSS $RSS0 kB -> $RSS1 kB)" \
-	bash -c '[ "$1" -le $(($0 + 2048)) ]' "$RSS0" "$RSS1"
-check "serve still healthy after the load" is 200 code GET /healthz
+# ---- load: 50 concurrent scrapers for 6 s; none fails (memory under load: test-serve-load.sh) ----
+scrapers 6 "$URL" "$PROM_ACCEPT"
+check "50 concurrent scrapers for 6 s: every scrape succeeded" \
+	bash -c 'cat "$0"/scraper.* | awk "{ n += \$1; f += \$2 } END { print n \" scrapes, \" f \" failed\"; exit !(f == 0 && n >= 60) }"' "$TMP"
+# A starved sampler may have missed three intervals during the load: it
+# must recover by itself, which /healthz says within a few intervals.
+check "serve healthy again after the load (within 10 s)" wait_for 10 is 200 code GET /healthz
 stop_serve() { kill -TERM "$SERVE_PID" && wait "$SERVE_PID"; }
 check "serve stops cleanly on SIGTERM (exit 0)" stop_serve
 

@@ -386,7 +386,9 @@ static void b4(unsigned ntasks)
 	size_t nposs = (size_t)libbpf_num_possible_cpus();
 	struct sched_key *keys = calloc(ntasks * 2 + 4096, sizeof(*keys));
 	struct sched_val *vals = calloc((ntasks * 2 + 4096) * nposs, sizeof(*vals));
-	size_t got = 0;
+	size_t got = 0, read_entries = 0;
+	unsigned whole_reads = 0, tries = 0;
+	struct ebpf_drain_stats ds;
 
 	st = open_collector(0);
 	map_fd = newest_fd(false, "tasks", before);
@@ -404,7 +406,11 @@ static void b4(unsigned ntasks)
 		a = wl_now_ns();
 		(void)activity_ebpf_ops.sample(st, &out);
 		whole[i] = wl_now_ns() - a;
-		drain[i] = activity_ebpf_drain_ns(st);
+		(void)activity_ebpf_drain_stats(st, &ds);
+		drain[i] = ds.ns;
+		read_entries += ds.entries;
+		whole_reads += ds.whole;
+		tries += ds.tries;
 		/* For comparison: a batch read of the whole task map. */
 		b = wl_now_ns();
 		got = 0;
@@ -423,10 +429,12 @@ static void b4(unsigned ntasks)
 	qsort(drain, 50, sizeof(drain[0]), cmp_u64);
 	qsort(batch, 50, sizeof(batch[0]), cmp_u64);
 	printf("B4 %u live threads (%zu map entries): drain median %.3f ms p99 %.3f ms; whole "
-	       "sample median %.3f ms p99 %.3f ms; whole-map batch read median %.3f ms "
-	       "(50 samples)\n",
+	       "sample median %.3f ms p99 %.3f ms (50 samples; %.1f entries read per sample, "
+	       "%u whole-map reads, %.2f readings per sample); whole-map batch read median "
+	       "%.3f ms\n",
 	       ntasks, got, (double)drain[25] / 1e6, (double)drain[49] / 1e6,
-	       (double)whole[25] / 1e6, (double)whole[49] / 1e6, (double)batch[25] / 1e6);
+	       (double)whole[25] / 1e6, (double)whole[49] / 1e6, (double)read_entries / 50,
+	       whole_reads, (double)tries / 50, (double)batch[25] / 1e6);
 	stop_sleepers(t, ntasks);
 	activity_ebpf_ops.close(st);
 	close(map_fd);

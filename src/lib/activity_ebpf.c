@@ -31,11 +31,11 @@
 #define DUMP_TRIES 3		/* map reads until one sees no switch meanwhile ... */
 #define DUMP_RETRY_MAX_NS 500000 /* ... while a read costs less than this */
 /*
- * A lookup of one key costs about 4 entries of a batch read (0.8 to 1 us
- * against 0.2 to 0.3 us per entry, measured on the reference VM): more dirty
- * keys than a quarter of the live entries, and the whole map is read instead.
+ * A lookup of one key costs about 3 entries of a batch read (0.8 to 1 us
+ * against 0.3 us per entry, measured on the reference VM): more dirty
+ * keys than a third of the live entries, and the whole map is read instead.
  */
-#define DIRTY_LOOKUP_COST 4u
+#define DIRTY_LOOKUP_COST 3u
 
 struct ebpf_state {
 	struct joulestat_sched_bpf *skel;
@@ -69,7 +69,7 @@ struct ebpf_state {
 	struct sched_key *dirty;	/* keys collected for this sample */
 	size_t ndirty, dirty_cap;
 	bool synced;			/* a whole-map reading was handed to the aggregator */
-	uint64_t drain_ns;		/* the last sample's map reading took this long */
+	struct ebpf_drain_stats drain;	/* the last sample's map reading */
 };
 
 static int grow_dump(struct ebpf_state *st, size_t need)
@@ -420,7 +420,10 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 			n = lookup_dirty(st, fd);
 		if (n < 0)
 			return (int)n;
-		st->drain_ns = now_ns() - t_read;
+		st->drain = (struct ebpf_drain_stats){ .ns = now_ns() - t_read,
+						       .entries = (size_t)n,
+						       .tries = (unsigned)tries + 1,
+						       .whole = whole };
 		/*
 		 * The interval ends when the CPU states are read, not when
 		 * this thread next runs: taken just before the read, every
@@ -636,11 +639,14 @@ fail:
 	return r;
 }
 
-uint64_t activity_ebpf_drain_ns(const void *state)
+int activity_ebpf_drain_stats(const void *state, struct ebpf_drain_stats *ret)
 {
 	const struct ebpf_state *st = state;
 
-	return st ? st->drain_ns : 0;
+	if (!st || !ret)
+		return -EINVAL;
+	*ret = st->drain;
+	return 0;
 }
 
 int activity_ebpf_describe(void *state, char *buf, size_t size)

@@ -73,11 +73,15 @@ size_t ebpf_agg_exited(const struct ebpf_agg *a, const struct sched_key **ret);
 /* Syscall-map keys (tgids) to delete: processes whose main thread exited. */
 size_t ebpf_agg_exited_tgids(const struct ebpf_agg *a, const uint32_t **ret);
 
-/*
- * How long the open collector's last sample took to read the task map (the
- * dirty entries, or the whole map), in ns: for benchmarks (activity_ebpf.c).
- */
-uint64_t activity_ebpf_drain_ns(const void *state);
+/* How the open collector's last sample read the task map: for benchmarks (activity_ebpf.c). */
+struct ebpf_drain_stats {
+	uint64_t ns;		/* the map reading (and the CPU states before it), last try */
+	size_t entries;		/* entries read */
+	unsigned tries;		/* readings (a switch during one makes another) */
+	bool whole;		/* the whole map, not the dirty entries */
+};
+
+int activity_ebpf_drain_stats(const void *state, struct ebpf_drain_stats *ret);
 
 /* The open collector's attach mode and BTF, in words (activity_ebpf.c). */
 int activity_ebpf_describe(void *state, char *buf, size_t size);

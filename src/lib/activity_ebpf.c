@@ -387,6 +387,8 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	 */
 	st->ndirty = 0;
 	whole = !st->synced;
+	/* Until this reading reaches the aggregator, the keys collected live only here. */
+	st->synced = false;
 	if (st->logs) {
 		r = collect_dirty(st);
 		if (r < 0)

@@ -353,7 +353,7 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	const struct sched_key *ex;
 	const uint32_t *ex_tgids;
 	struct ebpf_dump d = { .nslots = st->nslots };
-	uint64_t t_end = 0;
+	uint64_t t_end = 0, t_step;
 	bool whole;
 	ssize_t n;
 	int r;
@@ -448,17 +448,21 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	d.t_ns = t_end;
 	d.cpus = st->cpus;
 	d.cpu_ok = st->cpu_ok;
+	t_step = now_ns();
 	r = ebpf_agg_step(st->agg, &d, &s);
 	if (r < 0)
 		return r;
 	st->synced = true;
+	st->drain.agg_ns = now_ns() - t_step;
 	n = (ssize_t)ebpf_agg_exited(st->agg, &ex);
 	delete_keys(bpf_map__fd(st->skel->maps.tasks), ex, (size_t)n, sizeof(*ex));
 	n = (ssize_t)ebpf_agg_exited_tgids(st->agg, &ex_tgids);
 	if (st->ctx->syscalls)
 		delete_keys(bpf_map__fd(st->skel->maps.syscalls), ex_tgids, (size_t)n,
 			    sizeof(*ex_tgids));
+	t_step = now_ns();
 	fill_from_proc(st, (struct activity_task *)s.tasks, s.ntasks);
+	st->drain.proc_ns = now_ns() - t_step;
 	*ret = s;
 	return 0;
 }

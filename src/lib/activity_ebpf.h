@@ -79,6 +79,8 @@ struct ebpf_drain_stats {
 	size_t entries;		/* entries read */
 	unsigned tries;		/* readings (a switch during one makes another) */
 	bool whole;		/* the whole map, not the dirty entries */
+	uint64_t agg_ns;	/* the aggregator's step */
+	uint64_t proc_ns;	/* comm and resident memory from /proc afterwards */
 };
 
 int activity_ebpf_drain_stats(const void *state, struct ebpf_drain_stats *ret);

@@ -43,7 +43,7 @@ struct sched_key {
 struct sched_val {
 	__u64 oncpu_ns;		/* completed slices on this CPU */
 	__u32 flags;		/* SCHED_TASK_* */
-	__u32 dirty_gen;	/* the drain generation this CPU last logged the task in (sched_log) */
+	__u32 dirty_gen;	/* drain generation this CPU last logged the task in (sched_log) */
 	__u64 comm_ns;		/* CLOCK_MONOTONIC when comm/cgroup_id/uid were written; 0: never here */
 	__u64 cgroup_id;	/* cgroup v2 id */
 	__u32 uid;
@@ -73,6 +73,10 @@ struct sched_val {
  * before the count that covers it. A full half sets overflow and userspace
  * reads the whole map instead. One slot per possible CPU of an mmapable
  * array, so userspace reads the logs in place, without a system call.
+ * Userspace collects keys just before and after it advances drain_gen, so a
+ * program that read the old generation and logs a moment later is still
+ * read; the program stores the charge before it reads drain_gen. The
+ * generation's low 32 bits are never 0 (a new entry's dirty_gen).
  */
 #define SCHED_LOG_CAP 2048u
 

@@ -20,6 +20,8 @@
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key layout is shared with BPF");
 _Static_assert(sizeof(struct sched_val) == 72, "sched_val layout is shared with BPF");
 _Static_assert(sizeof(struct sched_cpu) == 96, "sched_cpu layout is shared with BPF");
+_Static_assert(sizeof(struct sched_log) == 2 * (16 + 16 * SCHED_LOG_CAP),
+	       "sched_log layout is shared with BPF (mmapped: elements are 8-byte aligned)");
 _Static_assert(SCHED_COMM_LEN == ACTIVITY_COMM_LEN, "comm lengths must match");
 _Static_assert(SCHED_TASK_EXITED == ACTIVITY_TASK_EXITED, "flags are passed through");
 _Static_assert(SCHED_TASK_KERNEL == ACTIVITY_TASK_KERNEL, "flags are passed through");

@@ -167,6 +167,53 @@ static void rem_select(struct rem_slot *s, size_t n, size_t k)
 	}
 }
 
+/* Below this many remainders, selection alone is as quick as a histogram pass. */
+#define REM_HIST_MIN 256
+#define REM_HIST_BITS 11
+
+/*
+ * Give one more µJ to each of the k slots of s[0..n) that come first in
+ * rem_before() order (0 < k < n; every remainder < w). A histogram of the
+ * remainders' top REM_HIST_BITS bits, relative to w, finds the bin where the
+ * k-th largest lies: every slot in a higher bin has a larger remainder than
+ * any slot in it or below, so those are given their µJ in one pass, and
+ * only the boundary bin's slots - about n / 2048 for the evenly spread
+ * remainders of real intervals - go through rem_select(). The same slots as
+ * a full sort would pick; at 10 000 tasks, selection over all of them was
+ * most of the apportionment's cost. Reorders s.
+ */
+static void rem_give(struct rem_slot *s, size_t n, size_t k, uint64_t w, uint64_t *out)
+{
+	uint32_t hist[1u << REM_HIST_BITS] = { 0 };
+	unsigned bits = 64 - (unsigned)__builtin_clzll(w);
+	unsigned shift = bits > REM_HIST_BITS ? bits - REM_HIST_BITS : 0;
+	size_t above = 0, nb = 0;
+	unsigned b;
+
+	if (n < REM_HIST_MIN) {
+		rem_select(s, n, k);
+		for (size_t i = 0; i < k; i++)
+			out[s[i].idx]++;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		hist[s[i].rem >> shift]++;
+	/* The boundary bin b: fewer than k slots above it, at least k from it up. */
+	for (b = (1u << REM_HIST_BITS) - 1; above + hist[b] < k; b--)
+		above += hist[b];
+	for (size_t i = 0; i < n; i++) {
+		unsigned bin = (unsigned)(s[i].rem >> shift);
+
+		if (bin > b)
+			out[s[i].idx]++;
+		else if (bin == b)
+			s[nb++] = s[i];	/* nb <= i: compacts in place, in index order */
+	}
+	rem_select(s, nb, k - above);
+	for (size_t i = 0; i < k - above; i++)
+		out[s[i].idx]++;
+}
+
 /*
  * Hamilton apportionment with caller-provided scratch (n entries). W is
  * Σ weight, > 0 and <= UINT64_MAX, so amount × weight fits in 128 bits and
@@ -216,9 +263,7 @@ static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_
 	left = amount - given;
 	if (left == 0)
 		return;
-	rem_select(scratch, nrem, (size_t)left);
-	for (uint64_t k = 0; k < left; k++)
-		out[scratch[k].idx]++;
+	rem_give(scratch, nrem, (size_t)left, total_w, out);
 }
 
 int attrib_apportion(uint64_t amount_uj, const uint64_t *weight, size_t n, uint64_t *out)

@@ -919,6 +919,84 @@ static void assert_same_by_key(const struct fx *f, const struct attrib_ledger *l
 	}
 }
 
+/* The obvious Hamilton apportionment: floors, then a full sort of the remainders. */
+static int ref_rem_cmp(const void *a, const void *b)
+{
+	const u128 *x = a, *y = b;	/* [0] remainder, [1] index */
+
+	if (x[0] != y[0])
+		return x[0] > y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+static void ref_apportion(uint64_t amount, const uint64_t *w, size_t n, uint64_t *out,
+			  u128 (*ref)[2])
+{
+	u128 total = 0;
+	uint64_t given = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += w[i];
+	for (size_t i = 0; i < n; i++) {
+		out[i] = (uint64_t)((u128)amount * w[i] / total);
+		given += out[i];
+		ref[i][0] = (u128)amount * w[i] % total;
+		ref[i][1] = i;
+	}
+	qsort(ref, n, sizeof(*ref), ref_rem_cmp);
+	for (uint64_t k = 0; k < amount - given; k++)
+		out[(size_t)ref[k][1]]++;
+}
+
+/*
+ * Random apportionments of up to 20 000 slots against the reference:
+ * spread weights (the histogram of remainders picks most slots in one
+ * pass), weights from a handful of values (whole bins of equal
+ * remainders, ties decided by index), weights near 2^62 and amounts near
+ * 2^64 (the 128-bit path), and few slots (selection only).
+ */
+static void test_apportion_random_matches_reference(void **state)
+{
+	enum { N = 20000 };
+	static uint64_t w[N], out[N], want[N];
+	static u128 ref[N][2];
+
+	for (int iter = 0; iter < 60; iter++) {
+		size_t n = iter % 4 == 3 ? 1 + rnd_below(300) : 1 + rnd_below(N);
+		unsigned shape = (unsigned)rnd_below(4);
+		uint64_t amount, total = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			switch (shape) {
+			case 0:		/* nanoseconds of a busy second */
+				w[i] = rnd_below(2000000);
+				break;
+			case 1:		/* a few distinct values, many ties */
+				w[i] = 1000 + 37 * rnd_below(5);
+				break;
+			case 2:		/* huge: Σ stays below 2^64 */
+				w[i] = (rnd() >> 1) / N;
+				break;
+			default:	/* zeros and small ones */
+				w[i] = rnd_below(3) ? rnd_below(50) : 0;
+				break;
+			}
+			total += w[i];
+		}
+		if (total == 0)
+			w[0] = total = 1;
+		amount = rnd_below(3) == 0 ? rnd() : rnd_below(200000000);
+		ref_apportion(amount, w, n, want, ref);
+		assert_int_equal(attrib_apportion(amount, w, n, out), 0);
+		for (size_t i = 0; i < n; i++)
+			if (out[i] != want[i])
+				fail_msg("iter %d shape %u n %zu amount %llu: slot %zu got %llu, want %llu",
+					 iter, shape, n, (unsigned long long)amount, i,
+					 (unsigned long long)out[i], (unsigned long long)want[i]);
+	}
+	(void)state;
+}
+
 static void test_random_intervals_balance(void **state)
 {
 	static const enum joulestat_domain_kind kinds[] = {
@@ -1090,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_random_intervals_balance),
+		cmocka_unit_test(test_apportion_random_matches_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

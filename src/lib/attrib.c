@@ -171,6 +171,14 @@ static void rem_select(struct rem_slot *s, size_t n, size_t k)
 #define REM_HIST_MIN 256
 #define REM_HIST_BITS 11
 
+/* The shift that brings a remainder (< w) to a histogram bin of rem_give(). */
+static unsigned rem_hist_shift(uint64_t w)
+{
+	unsigned bits = 64 - (unsigned)__builtin_clzll(w);
+
+	return bits > REM_HIST_BITS ? bits - REM_HIST_BITS : 0;
+}
+
 /*
  * Give one more µJ to each of the k slots of s[0..n) that come first in
  * rem_before() order (0 < k < n; every remainder < w). A histogram of the
@@ -181,23 +189,22 @@ static void rem_select(struct rem_slot *s, size_t n, size_t k)
  * remainders of real intervals - go through rem_select(). The same slots as
  * a full sort would pick; at 10 000 tasks, selection over all of them was
  * most of the apportionment's cost. Reorders s.
+ *
+ * hist: NULL, or the histogram of s's remainders shifted right by `shift`,
+ * which the caller built while it computed them (rem_hist_shift()).
  */
-static void rem_give(struct rem_slot *s, size_t n, size_t k, uint64_t w, uint64_t *out)
+static void rem_give(struct rem_slot *s, size_t n, size_t k, const uint32_t *hist,
+		     unsigned shift, uint64_t *out)
 {
-	uint32_t hist[1u << REM_HIST_BITS] = { 0 };
-	unsigned bits = 64 - (unsigned)__builtin_clzll(w);
-	unsigned shift = bits > REM_HIST_BITS ? bits - REM_HIST_BITS : 0;
 	size_t above = 0, nb = 0;
 	unsigned b;
 
-	if (n < REM_HIST_MIN) {
+	if (!hist) {
 		rem_select(s, n, k);
 		for (size_t i = 0; i < k; i++)
 			out[s[i].idx]++;
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		hist[s[i].rem >> shift]++;
 	/* The boundary bin b: fewer than k slots above it, at least k from it up. */
 	for (b = (1u << REM_HIST_BITS) - 1; above + hist[b] < k; b--)
 		above += hist[b];
@@ -222,6 +229,8 @@ static void rem_give(struct rem_slot *s, size_t n, size_t k, uint64_t w, uint64_
 static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_t total_w,
 		      uint64_t *out, struct rem_slot *scratch)
 {
+	uint32_t hist_buf[1u << REM_HIST_BITS], *hist = NULL;
+	unsigned shift = rem_hist_shift(total_w);
 	uint64_t given = 0, left, max_w = 0;
 	size_t nrem = 0;
 
@@ -231,15 +240,37 @@ static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_
 		/*
 		 * The usual case (an interval's µJ times its ns fit in 64 bits):
 		 * the same quotients and remainders without 128-bit division,
-		 * which was most of the cost at 10 000 tasks.
+		 * which was most of the cost at 10 000 tasks; and without
+		 * 64-bit division either: q is estimated with the reciprocal
+		 * inv = floor((2^64 - 1) / W), which gives floor(p / W) - 2 <=
+		 * estimate <= floor(p / W), and then corrected exactly (two
+		 * steps at most) from the remainder.
 		 */
-		for (size_t i = 0; i < n; i++) {
-			uint64_t p = amount * weight[i], q = p / total_w, r = p - q * total_w;
+		uint64_t inv = UINT64_MAX / total_w;
 
+		if (n >= REM_HIST_MIN) {
+			hist = hist_buf;
+			memset(hist, 0, sizeof(hist_buf));
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t p = amount * weight[i], q = (uint64_t)(((u128)p * inv) >> 64);
+			uint64_t r = p - q * total_w;
+
+			if (r >= total_w) {
+				r -= total_w;
+				q++;
+			}
+			if (r >= total_w) {
+				r -= total_w;
+				q++;
+			}
 			out[i] = q;
 			given += q;
-			if (r)
+			if (r) {
 				scratch[nrem++] = (struct rem_slot){ .rem = r, .idx = i };
+				if (hist)
+					hist[r >> shift]++;
+			}
 		}
 	} else {
 		for (size_t i = 0; i < n; i++) {
@@ -263,7 +294,14 @@ static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_
 	left = amount - given;
 	if (left == 0)
 		return;
-	rem_give(scratch, nrem, (size_t)left, total_w, out);
+	/* A histogram is worth its pass only over many remainders; build it here otherwise. */
+	if (!hist && nrem >= REM_HIST_MIN) {
+		hist = hist_buf;
+		memset(hist, 0, sizeof(hist_buf));
+		for (size_t i = 0; i < nrem; i++)
+			hist[scratch[i].rem >> shift]++;
+	}
+	rem_give(scratch, nrem, (size_t)left, nrem >= REM_HIST_MIN ? hist : NULL, shift, out);
 }
 
 int attrib_apportion(uint64_t amount_uj, const uint64_t *weight, size_t n, uint64_t *out)

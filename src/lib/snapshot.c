@@ -878,8 +878,12 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		snap->info.lost_ns += snap->cpu_lost_ns[c];
 		snap->cpu_irq_ns[c] = s->irq_ns ? s->irq_ns[c] : 0;
 		snap->info.irq_ns += snap->cpu_irq_ns[c];
+		/* activity_sel_sample() computed every CPU's coverage in one pass. */
 		if (js->topo && topology_cpu_socket(js->topo, c) >= 0)
-			snap->info.coverage = MIN(snap->info.coverage, activity_coverage(s, c));
+			snap->info.coverage = MIN(snap->info.coverage,
+						  c < js->activity.coverage_len
+							  ? js->activity.coverage[c]
+							  : activity_coverage(s, c));
 	}
 	for (size_t i = 0; i < s->ntasks; i++)
 		snap->info.busy_ns += s->tasks[i].oncpu_ns;

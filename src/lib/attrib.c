@@ -335,25 +335,33 @@ static uint64_t sat_u64(u128 v)
 	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 
-/* Working memory for one attrib_split(), sized for the sample, reused per domain. */
-struct work {
-	uint32_t *order;	/* [ntasks] task indices in key order */
-	uint32_t *rank;		/* [ntasks] a task's position in key order: order[rank[t]] == t */
-	u128 *busy;		/* [ntasks] by rank: Σ ns on the current domain's CPUs */
-	uint32_t *slot_task;	/* [ntasks] tasks with busy time, in key order */
-	u128 *slot_busy;	/* [ntasks] their busy time */
+/*
+ * Working memory of attrib_split(), sized for the sample and reused per
+ * domain; kept between intervals by attrib_split_ws() callers, so that an
+ * interval at 10 000 tasks does not allocate (and fault in) a few MB of
+ * fresh memory each time.
+ */
+struct attrib_ws {
+	size_t cap;		/* tasks the arrays below hold */
+	uint32_t *order;	/* [cap] task indices in key order */
+	uint32_t *rank;		/* [cap] a task's position in key order: order[rank[t]] == t */
+	u128 *busy;		/* [cap] by rank: Σ ns on the current domain's CPUs */
+	uint32_t *slot_task;	/* [cap] tasks with busy time, in key order */
+	u128 *slot_busy;	/* [cap] their busy time */
+	uint64_t *w;		/* [cap + 2] weights */
+	uint64_t *out;		/* [cap + 2] apportioned µJ */
+	struct rem_slot *rem;	/* [cap + 2] */
+	struct radix_key *keys;	/* [cap] */
+	void *radix;		/* radix_scratch_size(cap) */
 	/* slot_task/slot_busy and these describe the CPU set of the last domain split. */
 	bool cached;
 	enum scope cached_scope;
 	struct cpuset cached_cpus;
 	size_t cached_m;
 	u128 cached_busy, cached_idle, cached_lost, cached_irq;
-	uint64_t *w;		/* [ntasks + 2] weights */
-	uint64_t *out;		/* [ntasks + 2] apportioned µJ */
-	struct rem_slot *rem;	/* [ntasks + 2] */
 };
 
-static void work_free(struct work *w)
+static void ws_release(struct attrib_ws *w)
 {
 	free(w->order);
 	free(w->rank);
@@ -363,46 +371,85 @@ static void work_free(struct work *w)
 	free(w->w);
 	free(w->out);
 	free(w->rem);
+	free(w->keys);
+	free(w->radix);
+	memset(w, 0, sizeof(*w));
 }
 
-static int work_init(struct work *w, const struct activity_sample *s)
+int attrib_ws_new(struct attrib_ws **ret)
 {
-	size_t n = s->ntasks;
-	struct radix_key *k = NULL;
-	uint32_t *tmp = NULL;
+	struct attrib_ws *ws;
 
-	memset(w, 0, sizeof(*w));
-	w->order = calloc(n ? n : 1, sizeof(*w->order));
-	w->busy = calloc(n ? n : 1, sizeof(*w->busy));
-	w->slot_task = calloc(n ? n : 1, sizeof(*w->slot_task));
-	w->rank = calloc(n ? n : 1, sizeof(*w->rank));
-	w->slot_busy = calloc(n ? n : 1, sizeof(*w->slot_busy));
-	w->w = calloc(n + 2, sizeof(*w->w));
-	w->out = calloc(n + 2, sizeof(*w->out));
-	w->rem = calloc(n + 2, sizeof(*w->rem));
-	k = malloc((n ? n : 1) * sizeof(*k));
-	tmp = malloc((n ? n : 1) * sizeof(*tmp));
-	if (!w->order || !w->busy || !w->slot_task || !w->w || !w->out || !w->rem || !k || !tmp ||
-	    !w->rank || !w->slot_busy) {
-		free(k);
-		free(tmp);
-		work_free(w);
-		memset(w, 0, sizeof(*w));
+	if (!ret)
+		return -EINVAL;
+	ws = calloc(1, sizeof(*ws));
+	if (!ws)
+		return -ENOMEM;
+	*ret = ws;
+	return 0;
+}
+
+struct attrib_ws *attrib_ws_free(struct attrib_ws *ws)
+{
+	if (ws) {
+		ws_release(ws);
+		free(ws);
+	}
+	return NULL;
+}
+
+/*
+ * Room for n tasks: grown with an eighth to spare, and given back when
+ * the sample shrank to under a quarter of it, so that one large interval
+ * does not pin its memory for good.
+ */
+static int ws_reserve(struct attrib_ws *w, size_t n)
+{
+	size_t cap;
+
+	if (w->cap && n <= w->cap && !(w->cap > 1024 && n < w->cap / 4))
+		return 0;
+	ws_release(w);
+	cap = n + n / 8 + 16;
+	w->order = malloc(cap * sizeof(*w->order));
+	w->rank = malloc(cap * sizeof(*w->rank));
+	w->busy = malloc(cap * sizeof(*w->busy));
+	w->slot_task = malloc(cap * sizeof(*w->slot_task));
+	w->slot_busy = malloc(cap * sizeof(*w->slot_busy));
+	w->w = malloc((cap + 2) * sizeof(*w->w));
+	w->out = malloc((cap + 2) * sizeof(*w->out));
+	w->rem = malloc((cap + 2) * sizeof(*w->rem));
+	w->keys = malloc(cap * sizeof(*w->keys));
+	w->radix = malloc(radix_scratch_size(cap));
+	if (!w->order || !w->rank || !w->busy || !w->slot_task || !w->slot_busy || !w->w ||
+	    !w->out || !w->rem || !w->keys || !w->radix) {
+		ws_release(w);
 		return -ENOMEM;
 	}
+	w->cap = cap;
+	return 0;
+}
+
+static int work_init(struct attrib_ws *w, const struct activity_sample *s)
+{
+	size_t n = s->ntasks;
+	int r;
+
+	r = ws_reserve(w, n);
+	if (r < 0)
+		return r;
+	w->cached = false;
 	/* Task key order; duplicate keys (a collector bug) keep their sample order. */
 	for (size_t i = 0; i < n; i++) {
-		k[i] = (struct radix_key){
+		w->keys[i] = (struct radix_key){
 			.hi = (uint64_t)s->tasks[i].key.tgid << 32 | s->tasks[i].key.tid,
 			.lo = s->tasks[i].key.start_ns,
 		};
 		w->order[i] = (uint32_t)i;
 	}
-	radix_sort(k, w->order, tmp, n);
+	radix_sort_with(w->keys, w->order, n, w->radix);
 	for (size_t i = 0; i < n; i++)
 		w->rank[w->order[i]] = (uint32_t)i;
-	free(k);
-	free(tmp);
 	return 0;
 }
 
@@ -427,7 +474,7 @@ static unsigned weight_shift(u128 v)
  * delta_uj, so the ledger balances by construction.
  */
 static int split_domain(const struct activity_sample *s, const struct attrib_domain *d,
-			enum attrib_idle_policy policy, uint64_t interval_ns, struct work *wk,
+			enum attrib_idle_policy policy, uint64_t interval_ns, struct attrib_ws *wk,
 			struct attrib_ledger *l)
 {
 	enum scope sc = kind_scope(d->kind);
@@ -628,14 +675,14 @@ struct attrib_result *attrib_result_free(struct attrib_result *r)
 	return NULL;
 }
 
-int attrib_split(const struct activity_sample *s, const struct attrib_domain *domains,
-		 size_t ndomains, enum attrib_idle_policy policy, struct attrib_result **ret)
+int attrib_split_ws(struct attrib_ws *ws, const struct activity_sample *s,
+		    const struct attrib_domain *domains, size_t ndomains,
+		    enum attrib_idle_policy policy, struct attrib_result **ret)
 {
 	struct attrib_result *r = NULL;
-	struct work wk = { 0 };
 	int err;
 
-	if (!s || !ret || (ndomains && !domains))
+	if (!ws || !s || !ret || (ndomains && !domains))
 		return -EINVAL;
 	err = validate(s, domains, ndomains, policy);
 	if (err < 0)
@@ -650,17 +697,18 @@ int attrib_split(const struct activity_sample *s, const struct attrib_domain *do
 	r->ntasks = s->ntasks;
 	r->nledgers = ndomains;
 	r->tasks = calloc(s->ntasks ? s->ntasks : 1, sizeof(*r->tasks));
+	r->order = malloc((s->ntasks ? s->ntasks : 1) * sizeof(*r->order));
 	r->ledgers = calloc(ndomains ? ndomains : 1, sizeof(*r->ledgers));
-	if (!r->tasks || !r->ledgers)
+	if (!r->tasks || !r->order || !r->ledgers)
 		goto out;
-	err = work_init(&wk, s);
+	err = work_init(ws, s);
 	if (err < 0)
 		goto out;
 
 	for (size_t i = 0; i < ndomains; i++) {
 		struct attrib_ledger *l = &r->ledgers[i];
 
-		err = split_domain(s, &domains[i], policy, r->interval_ns, &wk, l);
+		err = split_domain(s, &domains[i], policy, r->interval_ns, ws, l);
 		if (err < 0)
 			goto out;
 		if (!l->in_total)
@@ -680,13 +728,22 @@ int attrib_split(const struct activity_sample *s, const struct attrib_domain *do
 	}
 
 	/* The key order is the result's too: grouping reuses it instead of sorting again. */
-	r->order = wk.order;
-	wk.order = NULL;
+	memcpy(r->order, ws->order, s->ntasks * sizeof(*r->order));
 	*ret = r;
 	r = NULL;
 	err = 0;
 out:
-	work_free(&wk);
 	attrib_result_free(r);
+	return err;
+}
+
+int attrib_split(const struct activity_sample *s, const struct attrib_domain *domains,
+		 size_t ndomains, enum attrib_idle_policy policy, struct attrib_result **ret)
+{
+	struct attrib_ws ws = { 0 };
+	int err;
+
+	err = attrib_split_ws(&ws, s, domains, ndomains, policy, ret);
+	ws_release(&ws);
 	return err;
 }

@@ -98,20 +98,18 @@ static void merge_fallback(const struct radix_key *keys, uint32_t *order, uint32
  * by (hi, lo), in fewer passes than all sixteen bytes least significant
  * first.
  */
-void radix_sort(const struct radix_key *keys, uint32_t *order, uint32_t *tmp, size_t n)
+size_t radix_scratch_size(size_t n)
 {
-	size_t (*count)[256] = NULL;
-	struct rec *a = NULL, *b = NULL, *r;
+	return 2 * n * sizeof(struct rec) + 8 * 256 * sizeof(size_t);
+}
+
+void radix_sort_with(const struct radix_key *keys, uint32_t *order, size_t n, void *scratch)
+{
+	size_t (*count)[256] = scratch;
+	struct rec *a = (struct rec *)((char *)scratch + 8 * 256 * sizeof(size_t)), *b = a + n, *r;
 
 	if (n < 2)
 		return;
-	a = malloc(n * sizeof(*a));
-	b = malloc(n * sizeof(*b));
-	count = malloc(8 * sizeof(*count));
-	if (!a || !b || !count) {
-		merge_fallback(keys, order, tmp, n);
-		goto out;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const struct radix_key *k = &keys[order[i]];
 
@@ -142,8 +140,26 @@ void radix_sort(const struct radix_key *keys, uint32_t *order, uint32_t *tmp, si
 	}
 	for (size_t i = 0; i < n; i++)
 		order[i] = r[i].idx;
-out:
-	free(a);
-	free(b);
-	free(count);
+}
+
+/*
+ * Sorted by hi first (for task keys, tgid and tid: four bytes vary where
+ * the start time's lo has six), then each run of equal hi - rare for task
+ * keys, where it is a reused PID - by lo: the same order as a stable sort
+ * by (hi, lo), in fewer passes than all sixteen bytes least significant
+ * first.
+ */
+void radix_sort(const struct radix_key *keys, uint32_t *order, uint32_t *tmp, size_t n)
+{
+	void *scratch;
+
+	if (n < 2)
+		return;
+	scratch = malloc(radix_scratch_size(n));
+	if (!scratch) {
+		merge_fallback(keys, order, tmp, n);
+		return;
+	}
+	radix_sort_with(keys, order, n, scratch);
+	free(scratch);
 }

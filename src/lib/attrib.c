@@ -208,13 +208,13 @@ static void rem_give(struct rem_slot *s, size_t n, size_t k, const uint32_t *his
 	/* The boundary bin b: fewer than k slots above it, at least k from it up. */
 	for (b = (1u << REM_HIST_BITS) - 1; above + hist[b] < k; b--)
 		above += hist[b];
+	/* Without branches: about half the slots are above b, in no order a predictor learns. */
 	for (size_t i = 0; i < n; i++) {
 		unsigned bin = (unsigned)(s[i].rem >> shift);
 
-		if (bin > b)
-			out[s[i].idx]++;
-		else if (bin == b)
-			s[nb++] = s[i];	/* nb <= i: compacts in place, in index order */
+		out[s[i].idx] += bin > b;
+		s[nb] = s[i];	/* nb <= i: compacts in place, in index order */
+		nb += bin == b;
 	}
 	rem_select(s, nb, k - above);
 	for (size_t i = 0; i < k - above; i++)
@@ -528,12 +528,12 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 			if (s->irq_ns)
 				irq += s->irq_ns[c];
 		}
+		/* Branch-free: whether a task ran on these CPUs follows no pattern. */
 		for (size_t i = 0; i < s->ntasks; i++) {
-			if (wk->busy[i]) {
-				wk->slot_task[m] = wk->order[i];
-				wk->slot_busy[m++] = wk->busy[i];
-				busy_sum += wk->busy[i];
-			}
+			wk->slot_task[m] = wk->order[i];
+			wk->slot_busy[m] = wk->busy[i];
+			busy_sum += wk->busy[i];
+			m += wk->busy[i] != 0;
 		}
 		wk->cached = true;
 		wk->cached_scope = sc;

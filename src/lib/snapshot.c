@@ -344,6 +344,42 @@ static struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
 	return NULL;
 }
 
+/*
+ * The last snapshot when only the monitor holds it (refs == 1: the caller
+ * let go, and nothing else can reach it): keep what the per-PID queries
+ * read - info and the process rows with their index - and give back the
+ * per-task copies and the other groupings before the next snapshot is
+ * built, so that two full snapshots are never alive at once (at 10 000
+ * tasks, a megabyte and more of the sample's peak).
+ */
+static void snapshot_keep_for_queries(struct joulestat_snapshot *s)
+{
+	if (!s || s->refs != 1)
+		return;
+	free(s->tasks);
+	s->tasks = NULL;
+	free(s->cpu_times);
+	s->cpu_times = NULL;
+	for (size_t g = 0; g < JOULESTAT_GROUP_COUNT; g++) {
+		free(s->g[g].domain_uj);
+		s->g[g].domain_uj = NULL;
+		if (g == JOULESTAT_GROUP_PROCESS) {
+			/* Its rows stay: their per-domain energies went with domain_uj. */
+			for (size_t i = 0; i < s->g[g].nrows; i++) {
+				s->g[g].rows[i].domain_energy_uj = NULL;
+				s->g[g].rows[i].ndomains = 0;
+			}
+			continue;
+		}
+		free(s->g[g].rows);
+		free(s->g[g].by_pid);
+		s->g[g].rows = NULL;
+		s->g[g].by_pid = NULL;
+		s->g[g].nrows = 0;
+		s->g[g].present = false;
+	}
+}
+
 const struct res_snapshot *snapshot_res(const struct joulestat_snapshot *snap)
 {
 	return snap ? snap->res : NULL;
@@ -892,6 +928,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	else if (rerr == -ENOMEM)
 		return rerr;
 
+	snapshot_keep_for_queries(m->last);
 	err = -ENOMEM;
 	snap = calloc(1, sizeof(*snap));
 	if (!snap)

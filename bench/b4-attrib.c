@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
  * b4-attrib.c - B4's userspace share: the cost of attributing one interval
- * (attrib_split) and of grouping it (group_tasks by process and by comm) at
+ * (attrib_split, and attrib_split_ws with a workspace kept between
+ * intervals, as the monitor does) and of grouping it (group_tasks by process and by comm) at
  * 1 000 and 10 000 tasks, as a sample of the eBPF collector presents them
  * (hash order, one row per task and CPU it ran on), over a two-socket-like
  * domain set: package, core and dram per socket, and psys. Times are the
@@ -48,6 +49,8 @@ static void bench(size_t n, int rounds)
 	struct activity_row *rows = calloc(n * 2, sizeof(*rows));
 	uint64_t idle[4] = { 1000, 2000, 3000, 4000 }, lost[4] = { 10, 0, 0, 5 };
 	uint64_t *t_split = calloc((size_t)rounds, sizeof(uint64_t));
+	uint64_t *t_ws = calloc((size_t)rounds, sizeof(uint64_t));
+	struct attrib_ws *ws;
 	uint64_t *t_proc = calloc((size_t)rounds, sizeof(uint64_t));
 	uint64_t *t_comm = calloc((size_t)rounds, sizeof(uint64_t));
 	struct cpuset s0, s1;
@@ -92,6 +95,8 @@ static void bench(size_t n, int rounds)
 				       false };
 	d[6] = (struct attrib_domain){ "psys", JOULESTAT_DOMAIN_PSYS, NULL, 91234567, 0, false,
 				       true };
+	if (attrib_ws_new(&ws) < 0)
+		abort();
 	for (int r = 0; r < rounds; r++) {
 		struct attrib_result *res;
 		struct group_result *g;
@@ -100,6 +105,12 @@ static void bench(size_t n, int rounds)
 		if (attrib_split(&s, d, 7, ATTRIB_IDLE_SEPARATE, &res) < 0)
 			abort();
 		t1 = now_ns();
+		attrib_result_free(res);
+		if (attrib_split_ws(ws, &s, d, 7, ATTRIB_IDLE_SEPARATE, &res) < 0)
+			abort();
+		t_ws[r] = now_ns() - t1;
+		t_split[r] = t1 - t0;
+		t1 = now_ns();
 		if (group_tasks(&s, res, GROUP_ALL_DOMAINS, GROUP_PROCESS, NULL, &g) < 0)
 			abort();
 		t2 = now_ns();
@@ -107,17 +118,19 @@ static void bench(size_t n, int rounds)
 		if (group_tasks(&s, res, GROUP_ALL_DOMAINS, GROUP_COMM, NULL, &g) < 0)
 			abort();
 		t_comm[r] = now_ns() - t2;
-		t_split[r] = t1 - t0;
 		t_proc[r] = t2 - t1;
 		group_result_free(g);
 		attrib_result_free(res);
 	}
 	report("attrib_split (7 dom.)", n, t_split, rounds);
+	report("attrib_split_ws", n, t_ws, rounds);
 	report("group by process", n, t_proc, rounds);
 	report("group by comm", n, t_comm, rounds);
 	free(tasks);
 	free(rows);
 	free(t_split);
+	free(t_ws);
+	attrib_ws_free(ws);
 	free(t_proc);
 	free(t_comm);
 }

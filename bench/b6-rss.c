@@ -12,10 +12,14 @@
  *
  *   sudo ./build/bench/b6-rss [SECONDS_PER_SIZE [ONLY_SIZE]]   (default 30 s; DESIGN: 600)
  *
- * B6_TRACE=1 in the environment prints the RSS after every snapshot.
+ * B6_TRACE=1 in the environment prints the RSS after every snapshot, with
+ * where it is: the heap's bytes in use and held (mallinfo2: arena and
+ * mmapped blocks) and the process's anonymous and file-backed resident
+ * memory (/proc/self/status RssAnon, RssFile).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -137,8 +141,16 @@ static void run(unsigned ntasks, unsigned seconds)
 			max_tasks = info.ntasks;
 		joulestat_snapshot_free(snap);
 		rss[s] = status_kb("VmRSS");
-		if (getenv("B6_TRACE"))
-			fprintf(stderr, "%u s: %" PRIu64 " kB, %zu tasks\n", s, rss[s], info.ntasks);
+		if (getenv("B6_TRACE")) {
+			struct mallinfo2 mi = mallinfo2();
+
+			fprintf(stderr,
+				"%u s: %" PRIu64 " kB (anon %" PRIu64 " kB, file %" PRIu64
+				" kB; heap in use %zu kB, held %zu kB), %zu tasks\n",
+				s, rss[s], status_kb("RssAnon"), status_kb("RssFile"),
+				(mi.uordblks + mi.hblkhd) / 1024, (mi.arena + mi.hblkhd) / 1024,
+				info.ntasks);
+		}
 		if (s == 0)
 			first_rss = rss[0];
 	}

@@ -167,6 +167,60 @@ static void rem_select(struct rem_slot *s, size_t n, size_t k)
 	}
 }
 
+/* Below this many remainders, selection alone is as quick as a histogram pass. */
+#define REM_HIST_MIN 256
+#define REM_HIST_BITS 11
+
+/* The shift that brings a remainder (< w) to a histogram bin of rem_give(). */
+static unsigned rem_hist_shift(uint64_t w)
+{
+	unsigned bits = 64 - (unsigned)__builtin_clzll(w);
+
+	return bits > REM_HIST_BITS ? bits - REM_HIST_BITS : 0;
+}
+
+/*
+ * Give one more µJ to each of the k slots of s[0..n) that come first in
+ * rem_before() order (0 < k < n; every remainder < w). A histogram of the
+ * remainders' top REM_HIST_BITS bits, relative to w, finds the bin where the
+ * k-th largest lies: every slot in a higher bin has a larger remainder than
+ * any slot in it or below, so those are given their µJ in one pass, and
+ * only the boundary bin's slots - about n / 2048 for the evenly spread
+ * remainders of real intervals - go through rem_select(). The same slots as
+ * a full sort would pick; at 10 000 tasks, selection over all of them was
+ * most of the apportionment's cost. Reorders s.
+ *
+ * hist: NULL, or the histogram of s's remainders shifted right by `shift`,
+ * which the caller built while it computed them (rem_hist_shift()).
+ */
+static void rem_give(struct rem_slot *s, size_t n, size_t k, const uint32_t *hist,
+		     unsigned shift, uint64_t *out)
+{
+	size_t above = 0, nb = 0;
+	unsigned b;
+
+	if (!hist) {
+		rem_select(s, n, k);
+		for (size_t i = 0; i < k; i++)
+			out[s[i].idx]++;
+		return;
+	}
+	/* The boundary bin b: fewer than k slots above it, at least k from it up. */
+	for (b = (1u << REM_HIST_BITS) - 1; above + hist[b] < k; b--)
+		above += hist[b];
+	/* Without branches: about half the slots are above b, in no order a predictor learns. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned bin = (unsigned)(s[i].rem >> shift);
+
+		out[s[i].idx] += bin > b;
+		s[nb] = s[i];	/* nb <= i: compacts in place, in index order */
+		nb += bin == b;
+	}
+	rem_select(s, nb, k - above);
+	for (size_t i = 0; i < k - above; i++)
+		out[s[i].idx]++;
+}
+
 /*
  * Hamilton apportionment with caller-provided scratch (n entries). W is
  * Σ weight, > 0 and <= UINT64_MAX, so amount × weight fits in 128 bits and
@@ -175,6 +229,8 @@ static void rem_select(struct rem_slot *s, size_t n, size_t k)
 static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_t total_w,
 		      uint64_t *out, struct rem_slot *scratch)
 {
+	uint32_t hist_buf[1u << REM_HIST_BITS], *hist = NULL;
+	unsigned shift = rem_hist_shift(total_w);
 	uint64_t given = 0, left, max_w = 0;
 	size_t nrem = 0;
 
@@ -184,15 +240,37 @@ static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_
 		/*
 		 * The usual case (an interval's µJ times its ns fit in 64 bits):
 		 * the same quotients and remainders without 128-bit division,
-		 * which was most of the cost at 10 000 tasks.
+		 * which was most of the cost at 10 000 tasks; and without
+		 * 64-bit division either: q is estimated with the reciprocal
+		 * inv = floor((2^64 - 1) / W), which gives floor(p / W) - 2 <=
+		 * estimate <= floor(p / W), and then corrected exactly (two
+		 * steps at most) from the remainder.
 		 */
-		for (size_t i = 0; i < n; i++) {
-			uint64_t p = amount * weight[i], q = p / total_w, r = p - q * total_w;
+		uint64_t inv = UINT64_MAX / total_w;
 
+		if (n >= REM_HIST_MIN) {
+			hist = hist_buf;
+			memset(hist, 0, sizeof(hist_buf));
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t p = amount * weight[i], q = (uint64_t)(((u128)p * inv) >> 64);
+			uint64_t r = p - q * total_w;
+
+			if (r >= total_w) {
+				r -= total_w;
+				q++;
+			}
+			if (r >= total_w) {
+				r -= total_w;
+				q++;
+			}
 			out[i] = q;
 			given += q;
-			if (r)
+			if (r) {
 				scratch[nrem++] = (struct rem_slot){ .rem = r, .idx = i };
+				if (hist)
+					hist[r >> shift]++;
+			}
 		}
 	} else {
 		for (size_t i = 0; i < n; i++) {
@@ -216,9 +294,14 @@ static void apportion(uint64_t amount, const uint64_t *weight, size_t n, uint64_
 	left = amount - given;
 	if (left == 0)
 		return;
-	rem_select(scratch, nrem, (size_t)left);
-	for (uint64_t k = 0; k < left; k++)
-		out[scratch[k].idx]++;
+	/* A histogram is worth its pass only over many remainders; build it here otherwise. */
+	if (!hist && nrem >= REM_HIST_MIN) {
+		hist = hist_buf;
+		memset(hist, 0, sizeof(hist_buf));
+		for (size_t i = 0; i < nrem; i++)
+			hist[scratch[i].rem >> shift]++;
+	}
+	rem_give(scratch, nrem, (size_t)left, nrem >= REM_HIST_MIN ? hist : NULL, shift, out);
 }
 
 int attrib_apportion(uint64_t amount_uj, const uint64_t *weight, size_t n, uint64_t *out)
@@ -252,74 +335,125 @@ static uint64_t sat_u64(u128 v)
 	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 
-/* Working memory for one attrib_split(), sized for the sample, reused per domain. */
-struct work {
-	uint32_t *order;	/* [ntasks] task indices in key order */
-	uint32_t *rank;		/* [ntasks] a task's position in key order: order[rank[t]] == t */
-	u128 *busy;		/* [ntasks] by rank: Σ ns on the current domain's CPUs */
-	uint32_t *slot_task;	/* [ntasks] tasks with busy time, in key order */
-	u128 *slot_busy;	/* [ntasks] their busy time */
+/*
+ * Working memory of attrib_split(), sized for the sample and reused per
+ * domain; kept between intervals by attrib_split_ws() callers, so that an
+ * interval at 10 000 tasks does not allocate (and fault in) a few MB of
+ * fresh memory each time.
+ */
+struct attrib_ws {
+	size_t cap;		/* tasks the arrays below hold */
+	uint32_t *order;	/* [cap] task indices in key order */
+	uint32_t *rank;		/* [cap] a task's position in key order: order[rank[t]] == t */
+	u128 *busy;		/* [cap] by rank: Σ ns on the current domain's CPUs */
+	uint32_t *slot_task;	/* [cap] tasks with busy time, in key order */
+	u128 *slot_busy;	/* [cap] their busy time */
+	uint64_t *w;		/* [cap + 2] weights */
+	uint64_t *out;		/* [cap + 2] apportioned µJ */
+	struct rem_slot *rem;	/* [cap + 2] */
+	/*
+	 * The sort's keys and scratch live only while work_init() sorts, and
+	 * share memory with the arrays the split uses afterwards: keys with
+	 * w and out (one block), the radix scratch with busy, slot_busy and
+	 * rem (another), so that the workspace kept between intervals is
+	 * about 80 bytes per task rather than 140.
+	 */
+	struct radix_key *keys;	/* [cap], over w and out */
+	void *radix;		/* radix_scratch_size(cap) bytes, over busy, slot_busy and rem */
 	/* slot_task/slot_busy and these describe the CPU set of the last domain split. */
 	bool cached;
 	enum scope cached_scope;
 	struct cpuset cached_cpus;
 	size_t cached_m;
 	u128 cached_busy, cached_idle, cached_lost, cached_irq;
-	uint64_t *w;		/* [ntasks + 2] weights */
-	uint64_t *out;		/* [ntasks + 2] apportioned µJ */
-	struct rem_slot *rem;	/* [ntasks + 2] */
 };
 
-static void work_free(struct work *w)
+static void ws_release(struct attrib_ws *w)
 {
 	free(w->order);
 	free(w->rank);
-	free(w->busy);
 	free(w->slot_task);
-	free(w->slot_busy);
-	free(w->w);
-	free(w->out);
-	free(w->rem);
+	free(w->w);		/* and out, keys */
+	free(w->radix);		/* and busy, slot_busy, rem */
+	memset(w, 0, sizeof(*w));
 }
 
-static int work_init(struct work *w, const struct activity_sample *s)
+int attrib_ws_new(struct attrib_ws **ret)
 {
-	size_t n = s->ntasks;
-	struct radix_key *k = NULL;
-	uint32_t *tmp = NULL;
+	struct attrib_ws *ws;
 
-	memset(w, 0, sizeof(*w));
-	w->order = calloc(n ? n : 1, sizeof(*w->order));
-	w->busy = calloc(n ? n : 1, sizeof(*w->busy));
-	w->slot_task = calloc(n ? n : 1, sizeof(*w->slot_task));
-	w->rank = calloc(n ? n : 1, sizeof(*w->rank));
-	w->slot_busy = calloc(n ? n : 1, sizeof(*w->slot_busy));
-	w->w = calloc(n + 2, sizeof(*w->w));
-	w->out = calloc(n + 2, sizeof(*w->out));
-	w->rem = calloc(n + 2, sizeof(*w->rem));
-	k = malloc((n ? n : 1) * sizeof(*k));
-	tmp = malloc((n ? n : 1) * sizeof(*tmp));
-	if (!w->order || !w->busy || !w->slot_task || !w->w || !w->out || !w->rem || !k || !tmp ||
-	    !w->rank || !w->slot_busy) {
-		free(k);
-		free(tmp);
-		work_free(w);
-		memset(w, 0, sizeof(*w));
+	if (!ret)
+		return -EINVAL;
+	ws = calloc(1, sizeof(*ws));
+	if (!ws)
+		return -ENOMEM;
+	*ret = ws;
+	return 0;
+}
+
+struct attrib_ws *attrib_ws_free(struct attrib_ws *ws)
+{
+	if (ws) {
+		ws_release(ws);
+		free(ws);
+	}
+	return NULL;
+}
+
+/*
+ * Room for n tasks: grown with an eighth to spare, and given back when
+ * the sample shrank to under a quarter of it, so that one large interval
+ * does not pin its memory for good.
+ */
+static int ws_reserve(struct attrib_ws *w, size_t n)
+{
+	size_t cap;
+
+	if (w->cap && n <= w->cap && !(w->cap > 1024 && n < w->cap / 4))
+		return 0;
+	ws_release(w);
+	cap = n + n / 8 + 16;
+	w->order = malloc(cap * sizeof(*w->order));
+	w->rank = malloc(cap * sizeof(*w->rank));
+	w->slot_task = malloc(cap * sizeof(*w->slot_task));
+	/* Two u64 of w and out per key of 16 bytes. */
+	w->w = malloc(2 * (cap + 2) * sizeof(*w->w));
+	/* malloc's alignment suits u128; every part's size is a multiple of 16. */
+	w->radix = malloc(MAX(radix_scratch_size(cap),
+			      2 * cap * sizeof(u128) + (cap + 2) * sizeof(struct rem_slot)));
+	if (!w->order || !w->rank || !w->slot_task || !w->w || !w->radix) {
+		ws_release(w);
 		return -ENOMEM;
 	}
+	w->out = w->w + cap + 2;
+	w->keys = (struct radix_key *)w->w;
+	w->busy = w->radix;
+	w->slot_busy = w->busy + cap;
+	w->rem = (struct rem_slot *)(w->slot_busy + cap);
+	w->cap = cap;
+	return 0;
+}
+
+static int work_init(struct attrib_ws *w, const struct activity_sample *s)
+{
+	size_t n = s->ntasks;
+	int r;
+
+	r = ws_reserve(w, n);
+	if (r < 0)
+		return r;
+	w->cached = false;
 	/* Task key order; duplicate keys (a collector bug) keep their sample order. */
 	for (size_t i = 0; i < n; i++) {
-		k[i] = (struct radix_key){
+		w->keys[i] = (struct radix_key){
 			.hi = (uint64_t)s->tasks[i].key.tgid << 32 | s->tasks[i].key.tid,
 			.lo = s->tasks[i].key.start_ns,
 		};
 		w->order[i] = (uint32_t)i;
 	}
-	radix_sort(k, w->order, tmp, n);
+	radix_sort_with(w->keys, w->order, n, w->radix);
 	for (size_t i = 0; i < n; i++)
 		w->rank[w->order[i]] = (uint32_t)i;
-	free(k);
-	free(tmp);
 	return 0;
 }
 
@@ -344,7 +478,7 @@ static unsigned weight_shift(u128 v)
  * delta_uj, so the ledger balances by construction.
  */
 static int split_domain(const struct activity_sample *s, const struct attrib_domain *d,
-			enum attrib_idle_policy policy, uint64_t interval_ns, struct work *wk,
+			enum attrib_idle_policy policy, uint64_t interval_ns, struct attrib_ws *wk,
 			struct attrib_ledger *l)
 {
 	enum scope sc = kind_scope(d->kind);
@@ -398,12 +532,12 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 			if (s->irq_ns)
 				irq += s->irq_ns[c];
 		}
+		/* Branch-free: whether a task ran on these CPUs follows no pattern. */
 		for (size_t i = 0; i < s->ntasks; i++) {
-			if (wk->busy[i]) {
-				wk->slot_task[m] = wk->order[i];
-				wk->slot_busy[m++] = wk->busy[i];
-				busy_sum += wk->busy[i];
-			}
+			wk->slot_task[m] = wk->order[i];
+			wk->slot_busy[m] = wk->busy[i];
+			busy_sum += wk->busy[i];
+			m += wk->busy[i] != 0;
 		}
 		wk->cached = true;
 		wk->cached_scope = sc;
@@ -545,14 +679,14 @@ struct attrib_result *attrib_result_free(struct attrib_result *r)
 	return NULL;
 }
 
-int attrib_split(const struct activity_sample *s, const struct attrib_domain *domains,
-		 size_t ndomains, enum attrib_idle_policy policy, struct attrib_result **ret)
+int attrib_split_ws(struct attrib_ws *ws, const struct activity_sample *s,
+		    const struct attrib_domain *domains, size_t ndomains,
+		    enum attrib_idle_policy policy, struct attrib_result **ret)
 {
 	struct attrib_result *r = NULL;
-	struct work wk = { 0 };
 	int err;
 
-	if (!s || !ret || (ndomains && !domains))
+	if (!ws || !s || !ret || (ndomains && !domains))
 		return -EINVAL;
 	err = validate(s, domains, ndomains, policy);
 	if (err < 0)
@@ -567,17 +701,18 @@ int attrib_split(const struct activity_sample *s, const struct attrib_domain *do
 	r->ntasks = s->ntasks;
 	r->nledgers = ndomains;
 	r->tasks = calloc(s->ntasks ? s->ntasks : 1, sizeof(*r->tasks));
+	r->order = malloc((s->ntasks ? s->ntasks : 1) * sizeof(*r->order));
 	r->ledgers = calloc(ndomains ? ndomains : 1, sizeof(*r->ledgers));
-	if (!r->tasks || !r->ledgers)
+	if (!r->tasks || !r->order || !r->ledgers)
 		goto out;
-	err = work_init(&wk, s);
+	err = work_init(ws, s);
 	if (err < 0)
 		goto out;
 
 	for (size_t i = 0; i < ndomains; i++) {
 		struct attrib_ledger *l = &r->ledgers[i];
 
-		err = split_domain(s, &domains[i], policy, r->interval_ns, &wk, l);
+		err = split_domain(s, &domains[i], policy, r->interval_ns, ws, l);
 		if (err < 0)
 			goto out;
 		if (!l->in_total)
@@ -597,13 +732,22 @@ int attrib_split(const struct activity_sample *s, const struct attrib_domain *do
 	}
 
 	/* The key order is the result's too: grouping reuses it instead of sorting again. */
-	r->order = wk.order;
-	wk.order = NULL;
+	memcpy(r->order, ws->order, s->ntasks * sizeof(*r->order));
 	*ret = r;
 	r = NULL;
 	err = 0;
 out:
-	work_free(&wk);
 	attrib_result_free(r);
+	return err;
+}
+
+int attrib_split(const struct activity_sample *s, const struct attrib_domain *domains,
+		 size_t ndomains, enum attrib_idle_policy policy, struct attrib_result **ret)
+{
+	struct attrib_ws ws = { 0 };
+	int err;
+
+	err = attrib_split_ws(&ws, s, domains, ndomains, policy, ret);
+	ws_release(&ws);
 	return err;
 }

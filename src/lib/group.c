@@ -43,12 +43,6 @@ int group_by_from_name(const char *name, enum group_by *ret)
 	return -EINVAL;
 }
 
-struct member {
-	uint32_t task;
-	uint64_t energy_uj;
-	bool estimated;
-};
-
 static int cmp_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? -1 : a > b;
@@ -71,25 +65,79 @@ static int leader_cmp(const void *pa, const void *pb)
 	return r ? r : cmp_u64(a->start_ns, b->start_ns);
 }
 
-/* The latest leader of `tgid` that started no later than `start_ns`, or 0. */
-static uint64_t leader_start(const struct leader *l, size_t n, uint32_t tgid, uint64_t start_ns)
+/*
+ * The interval's leaders sorted by (tgid, start), and an open-addressing
+ * table from a tgid to its first leader there: a task's lookup is one probe
+ * and a scan of its tgid's leaders (one, unless the PID was reused), where a
+ * binary search mispredicted its way through every task.
+ */
+struct leaders {
+	struct leader *l;
+	size_t n;
+	uint32_t *head;		/* [cap] index into l, UINT32_MAX: empty */
+	size_t cap;		/* power of two, > 2 n */
+};
+
+static size_t tgid_hash(uint32_t tgid)
 {
-	size_t lo = 0, hi = n;
+	return (size_t)(((uint64_t)tgid * 0x9e3779b97f4a7c15ULL) >> 32);
+}
 
-	/* First leader strictly after (tgid, start_ns); the one before it is the candidate. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+static void leaders_free(struct leaders *ls)
+{
+	free(ls->l);
+	free(ls->head);
+}
 
-		if (l[mid].tgid < tgid || (l[mid].tgid == tgid && l[mid].start_ns <= start_ns))
-			lo = mid + 1;
-		else
-			hi = mid;
+static int leaders_build(const struct activity_sample *s, struct leaders *ls)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->l = malloc((s->ntasks ? s->ntasks : 1) * sizeof(*ls->l));
+	if (!ls->l)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->ntasks; i++)
+		if (s->tasks[i].key.tid == s->tasks[i].key.tgid)
+			ls->l[ls->n++] = (struct leader){ s->tasks[i].key.tgid,
+							  s->tasks[i].key.start_ns };
+	qsort(ls->l, ls->n, sizeof(*ls->l), leader_cmp);
+	for (ls->cap = 16; ls->cap <= 2 * ls->n; ls->cap *= 2)
+		;
+	ls->head = malloc(ls->cap * sizeof(*ls->head));
+	if (!ls->head) {
+		leaders_free(ls);
+		return -ENOMEM;
 	}
-	if (lo > 0 && l[lo - 1].tgid == tgid)
-		return l[lo - 1].start_ns;
+	memset(ls->head, 0xff, ls->cap * sizeof(*ls->head));
+	for (size_t i = 0; i < ls->n; i++) {
+		size_t h;
+
+		if (i > 0 && ls->l[i - 1].tgid == ls->l[i].tgid)
+			continue;
+		for (h = tgid_hash(ls->l[i].tgid) & (ls->cap - 1); ls->head[h] != UINT32_MAX;
+		     h = (h + 1) & (ls->cap - 1))
+			;
+		ls->head[h] = (uint32_t)i;
+	}
 	return 0;
 }
 
+/* The latest leader of `tgid` that started no later than `start_ns`, or 0. */
+static uint64_t leader_start(const struct leaders *ls, uint32_t tgid, uint64_t start_ns)
+{
+	uint64_t found = 0;
+
+	for (size_t h = tgid_hash(tgid) & (ls->cap - 1); ls->head[h] != UINT32_MAX;
+	     h = (h + 1) & (ls->cap - 1)) {
+		if (ls->l[ls->head[h]].tgid != tgid)
+			continue;
+		/* Sorted by start: the last one that is not after the task. */
+		for (size_t i = ls->head[h]; i < ls->n && ls->l[i].tgid == tgid; i++)
+			if (ls->l[i].start_ns <= start_ns)
+				found = ls->l[i].start_ns;
+		break;
+	}
+	return found;
+}
 
 struct group_result *group_result_free(struct group_result *g)
 {
@@ -256,11 +304,15 @@ static uint32_t gtab_get(struct gtab *t, const struct radix_key *k, uint32_t nex
 }
 
 /*
- * One pass over the members in task key order assigns each to its group
- * through a hash of the packed keys; a counting pass then lays each
- * group's members out contiguously, still in task key order. Only the
- * groups are sorted: by key, then stably by energy, largest first. The
- * result is the one a comparison sort of all members would give.
+ * A first pass assigns each member to its group through a hash of the
+ * packed keys, reading the tasks in the sample's order (sequentially: in
+ * key order, each member was a cache miss on the 100-byte task records,
+ * most of a grouping's cost at 10 000 tasks). A counting pass in task key
+ * order then lays each group's members out contiguously, in key order.
+ * Only the groups are sorted: by key, then stably by energy, largest
+ * first; keys are unique, so the order in which groups were first met
+ * does not matter. The result is the one a comparison sort of all members
+ * would give.
  */
 static int group_impl(const struct activity_sample *s, const struct attrib_result *r,
 		      size_t ledger, enum group_by by, const uint64_t *proc_start_ns,
@@ -268,13 +320,13 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 {
 	const struct attrib_ledger *l = NULL;
 	struct group_result *g = NULL;
-	struct leader *leaders = NULL;
-	struct member *m = NULL;
+	struct leaders leaders = { 0 };
 	struct radix_key *gk = NULL;
 	struct group_row *rows = NULL;
 	struct gtab tab = { 0 };
 	uint32_t *mgroup = NULL, *order = NULL, *tmp = NULL, *pos = NULL, *key_order = NULL;
-	size_t n, nm = 0, nleaders = 0, ng = 0, rows_cap = 0;
+	size_t n, nm = 0, ng = 0, rows_cap = 0;
+	bool have_leaders = false;
 	int err;
 
 	if (!s || !r || !ret || (unsigned)by >= ARRAY_SIZE(group_names) || r->ntasks != s->ntasks ||
@@ -292,11 +344,11 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 
 	err = -ENOMEM;
 	g = calloc(1, sizeof(*g));
-	m = malloc((n ? n : 1) * sizeof(*m));
+	/* mgroup[j]: the group of member j (a ledger's row j, or task j), UINT32_MAX: none. */
 	mgroup = malloc((n ? n : 1) * sizeof(*mgroup));
 	tab.cap = 64;
 	tab.slot = malloc(tab.cap * sizeof(*tab.slot));
-	if (!g || !m || !mgroup || !tab.slot)
+	if (!g || !mgroup || !tab.slot)
 		goto out;
 	for (size_t i = 0; i < tab.cap; i++)
 		tab.slot[i].group = UINT32_MAX;
@@ -306,7 +358,7 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 	if (!g->members)
 		goto out;
 
-	/* Members in task key order: a ledger's rows are; all tasks go by the result's order. */
+	/* All tasks are laid out in the result's key order (a ledger's rows already are). */
 	if (!l && !r->order) {
 		struct radix_key *tk = malloc((n ? n : 1) * sizeof(*tk));
 		uint32_t *scratch = malloc((n ? n : 1) * sizeof(*scratch));
@@ -328,32 +380,27 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 		free(scratch);
 	}
 
-	if (by == GROUP_PROCESS) {
-		leaders = calloc(s->ntasks ? s->ntasks : 1, sizeof(*leaders));
-		if (!leaders)
-			goto out;
-		for (size_t i = 0; i < s->ntasks; i++)
-			if (s->tasks[i].key.tid == s->tasks[i].key.tgid)
-				leaders[nleaders++] = (struct leader){ s->tasks[i].key.tgid,
-								       s->tasks[i].key.start_ns };
-		qsort(leaders, nleaders, sizeof(*leaders), leader_cmp);
-	}
-
 	for (size_t j = 0; j < n; j++) {
-		uint32_t t = l ? l->rows[j].task : key_order ? key_order[j] : r->order[j];
+		uint32_t t = l ? l->rows[j].task : (uint32_t)j;
 		const struct activity_task *task = &s->tasks[t];
-		uint64_t pstart = 0, cls = class_id ? class_id[t] : 0;
+		uint64_t pstart = 0, cls = class_id ? class_id[t] : 0, energy;
+		struct group_row *row;
 		struct radix_key k;
-		bool fresh;
+		bool fresh, est;
 		uint32_t gi;
 
+		mgroup[j] = UINT32_MAX;
 		if (by == GROUP_CLASS && cls == GROUP_CLASS_NONE)
 			continue;
 		if (by == GROUP_PROCESS) {
 			pstart = proc_start_ns ? proc_start_ns[t] : 0;
+			if (!pstart && !have_leaders) {
+				if (leaders_build(s, &leaders) < 0)
+					goto out;
+				have_leaders = true;
+			}
 			if (!pstart)
-				pstart = leader_start(leaders, nleaders, task->key.tgid,
-						      task->key.start_ns);
+				pstart = leader_start(&leaders, task->key.tgid, task->key.start_ns);
 		}
 		k = pack_key(by, task, pstart, cls);
 		/* Room for one more group in the table (at most half full) and in the rows. */
@@ -379,23 +426,24 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 			unpack_key(by, &k, &rows[ng].key);
 			ng++;
 		}
-		m[nm] = (struct member){
-			.task = t,
-			.energy_uj = l ? l->rows[j].energy_uj : r->tasks[t].energy_uj,
-			.estimated = l ? l->estimated : r->tasks[t].estimated,
-		};
-		mgroup[nm++] = gi;
-		rows[gi].nmembers++;
-		rows[gi].estimated |= m[nm - 1].estimated;
+		energy = l ? l->rows[j].energy_uj : r->tasks[t].energy_uj;
+		est = l ? l->estimated : r->tasks[t].estimated;
+		mgroup[j] = gi;
+		nm++;
+		row = &rows[gi];
+		row->nmembers++;
+		row->estimated |= est;
 		err = -EOVERFLOW;
-		/* Σ members <= the attribution's total, which fits: only forged input gets here. */
-		if (__builtin_add_overflow(rows[gi].energy_uj, m[nm - 1].energy_uj,
-					   &rows[gi].energy_uj) ||
-		    __builtin_add_overflow(g->total_uj, m[nm - 1].energy_uj, &g->total_uj))
+		/*
+		 * Σ members <= the attribution's total, which fits: only forged
+		 * input gets here. Unsigned sums of the same terms overflow in
+		 * any order or in none, so the order of this pass cannot matter.
+		 */
+		if (__builtin_add_overflow(row->energy_uj, energy, &row->energy_uj) ||
+		    __builtin_add_overflow(g->total_uj, energy, &g->total_uj))
 			goto out;
 		err = -ENOMEM;
 	}
-	n = nm;
 	order = malloc((ng ? ng : 1) * sizeof(*order));
 	tmp = malloc((ng ? ng : 1) * sizeof(*tmp));
 	g->groups = calloc(ng ? ng : 1, sizeof(*g->groups));
@@ -419,23 +467,34 @@ static int group_impl(const struct activity_sample *s, const struct attrib_resul
 		pos[order[i]] = (uint32_t)first;
 		first += row->nmembers;
 	}
-	for (size_t i = 0; i < n; i++)
-		g->members[pos[mgroup[i]]++] = m[i].task;
+	/* Members in task key order: a ledger's rows are; all tasks go by the key order. */
+	for (size_t j = 0; j < n; j++) {
+		uint32_t t, gi;
+
+		if (l) {
+			t = l->rows[j].task;
+			gi = mgroup[j];
+		} else {
+			t = key_order ? key_order[j] : r->order[j];
+			gi = mgroup[t];
+		}
+		if (gi != UINT32_MAX)
+			g->members[pos[gi]++] = t;
+	}
 	g->ngroups = ng;
-	g->nmembers = n;
+	g->nmembers = nm;
 
 	*ret = g;
 	g = NULL;
 	err = 0;
 out:
-	free(leaders);
+	leaders_free(&leaders);
 	free(order);
 	free(tmp);
 	free(gk);
 	free(mgroup);
 	free(key_order);
 	free(rows);
-	free(m);
 	free(tab.slot);
 	group_result_free(g);
 	return err;

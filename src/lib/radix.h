@@ -26,4 +26,14 @@ struct radix_key {
  */
 void radix_sort(const struct radix_key *keys, uint32_t *order, uint32_t *tmp, size_t n);
 
+/* Bytes of scratch radix_sort_with() needs for n keys. */
+size_t radix_scratch_size(size_t n);
+
+/*
+ * radix_sort() with the caller's scratch (radix_scratch_size(n) bytes,
+ * aligned as malloc aligns), so that a caller sorting every interval can
+ * keep it instead of allocating it each time. Never fails.
+ */
+void radix_sort_with(const struct radix_key *keys, uint32_t *order, size_t n, void *scratch);
+
 #endif

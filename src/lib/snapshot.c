@@ -95,6 +95,12 @@ struct monitor_snap {
 	struct user_name *users;
 	size_t nusers, users_cap;
 	struct joulestat_snapshot *last;	/* a reference to the newest snapshot */
+	struct attrib_ws *aws;			/* attribution's scratch, kept between samples */
+	/* Per-task scratch of joulestat_sample(), kept between samples (sample_work). */
+	size_t work_cap;			/* tasks */
+	size_t work_dom_cap;			/* entries of task_domain_uj */
+	uint64_t *work_proc_start_ns, *work_class_id, *work_task_domain_uj;
+	const struct cgroup_info **work_cg;
 	char source[SNAP_SOURCE_MAX];	/* "powercap+ebpf", for joulestat_pid_energy() */
 };
 
@@ -338,6 +344,42 @@ static struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
 	return NULL;
 }
 
+/*
+ * The last snapshot when only the monitor holds it (refs == 1: the caller
+ * let go, and nothing else can reach it): keep what the per-PID queries
+ * read - info and the process rows with their index - and give back the
+ * per-task copies and the other groupings before the next snapshot is
+ * built, so that two full snapshots are never alive at once (at 10 000
+ * tasks, a megabyte and more of the sample's peak).
+ */
+static void snapshot_keep_for_queries(struct joulestat_snapshot *s)
+{
+	if (!s || s->refs != 1)
+		return;
+	free(s->tasks);
+	s->tasks = NULL;
+	free(s->cpu_times);
+	s->cpu_times = NULL;
+	for (size_t g = 0; g < JOULESTAT_GROUP_COUNT; g++) {
+		free(s->g[g].domain_uj);
+		s->g[g].domain_uj = NULL;
+		if (g == JOULESTAT_GROUP_PROCESS) {
+			/* Its rows stay: their per-domain energies went with domain_uj. */
+			for (size_t i = 0; i < s->g[g].nrows; i++) {
+				s->g[g].rows[i].domain_energy_uj = NULL;
+				s->g[g].rows[i].ndomains = 0;
+			}
+			continue;
+		}
+		free(s->g[g].rows);
+		free(s->g[g].by_pid);
+		s->g[g].rows = NULL;
+		s->g[g].by_pid = NULL;
+		s->g[g].nrows = 0;
+		s->g[g].present = false;
+	}
+}
+
 const struct res_snapshot *snapshot_res(const struct joulestat_snapshot *snap)
 {
 	return snap ? snap->res : NULL;
@@ -358,6 +400,11 @@ void monitor_snap_free(struct joulestat *js)
 	proctree_done(&m->tree);
 	free(m->users);
 	joulestat_snapshot_free(m->last);
+	attrib_ws_free(m->aws);
+	free(m->work_proc_start_ns);
+	free(m->work_class_id);
+	free(m->work_task_domain_uj);
+	free(m->work_cg);
 	free(m);
 	js->snap = NULL;
 }
@@ -421,6 +468,58 @@ struct sample_work {
 	uint64_t *class_id;		/* [ntasks] */
 	const struct cgroup_info **cg;	/* [ntasks] */
 };
+
+/*
+ * The per-task scratch of one sample, zeroed, in w: the monitor's, grown
+ * when the sample has more tasks (with an eighth to spare) and given back
+ * when it has under a quarter of them, so that an interval at 10 000 tasks
+ * does not allocate and fault in fresh memory each time.
+ */
+static int sample_work_get(struct monitor_snap *m, size_t ntasks, size_t ndomains,
+			   struct sample_work *w)
+{
+	size_t ndom = ndomains * ntasks;
+
+	if (!m->work_cap || ntasks > m->work_cap || (m->work_cap > 1024 && ntasks < m->work_cap / 4)) {
+		size_t cap = ntasks + ntasks / 8 + 16;
+		uint64_t *ps = malloc(cap * sizeof(*ps)), *cls = malloc(cap * sizeof(*cls));
+		const struct cgroup_info **cg = malloc(cap * sizeof(*cg));
+
+		if (!ps || !cls || !cg) {
+			free(ps);
+			free(cls);
+			free(cg);
+			return -ENOMEM;
+		}
+		free(m->work_proc_start_ns);
+		free(m->work_class_id);
+		free(m->work_cg);
+		m->work_proc_start_ns = ps;
+		m->work_class_id = cls;
+		m->work_cg = cg;
+		m->work_cap = cap;
+	}
+	if (!m->work_dom_cap || ndom > m->work_dom_cap ||
+	    (m->work_dom_cap > 1024 && ndom < m->work_dom_cap / 4)) {
+		size_t cap = ndom + ndom / 8 + 16;
+		uint64_t *td = malloc(cap * sizeof(*td));
+
+		if (!td)
+			return -ENOMEM;
+		free(m->work_task_domain_uj);
+		m->work_task_domain_uj = td;
+		m->work_dom_cap = cap;
+	}
+	w->proc_start_ns = m->work_proc_start_ns;
+	w->class_id = m->work_class_id;
+	w->cg = m->work_cg;
+	w->task_domain_uj = m->work_task_domain_uj;
+	memset(w->proc_start_ns, 0, ntasks * sizeof(*w->proc_start_ns));
+	memset(w->class_id, 0, ntasks * sizeof(*w->class_id));
+	memset(w->cg, 0, ntasks * sizeof(*w->cg));
+	memset(w->task_domain_uj, 0, ndom * sizeof(*w->task_domain_uj));
+	return 0;
+}
 
 static void build_domains(struct joulestat *js, struct joulestat_snapshot *snap,
 			  struct attrib_domain *ad, uint64_t interval_ns)
@@ -829,6 +928,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	else if (rerr == -ENOMEM)
 		return rerr;
 
+	snapshot_keep_for_queries(m->last);
 	err = -ENOMEM;
 	snap = calloc(1, sizeof(*snap));
 	if (!snap)
@@ -858,14 +958,11 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	for (size_t i = 0; i < s->ntasks; i++)
 		nrows_total += s->tasks[i].nrows;
 	snap->cpu_times = calloc(MAX(nrows_total, s->nrows) + 1, sizeof(*snap->cpu_times));
-	w.proc_start_ns = calloc(s->ntasks ? s->ntasks : 1, sizeof(uint64_t));
-	w.class_id = calloc(s->ntasks ? s->ntasks : 1, sizeof(uint64_t));
-	w.cg = calloc(s->ntasks ? s->ntasks : 1, sizeof(*w.cg));
-	w.task_domain_uj = calloc(MAX(js->nview * s->ntasks, (size_t)1),
-				  sizeof(uint64_t));
+	if (!m->aws && attrib_ws_new(&m->aws) < 0)
+		goto out;
 	if (!snap->domains || !ad || !snap->cpu_idle_ns || !snap->cpu_lost_ns ||
-	    !snap->cpu_irq_ns || !snap->tasks ||
-	    !snap->cpu_times || !w.proc_start_ns || !w.class_id || !w.cg || !w.task_domain_uj)
+	    !snap->cpu_irq_ns || !snap->tasks || !snap->cpu_times ||
+	    sample_work_get(m, s->ntasks, js->nview, &w) < 0)
 		goto out;
 	snap->info.cpu_idle_ns = snap->cpu_idle_ns;
 	snap->info.cpu_lost_ns = snap->cpu_lost_ns;
@@ -878,14 +975,18 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		snap->info.lost_ns += snap->cpu_lost_ns[c];
 		snap->cpu_irq_ns[c] = s->irq_ns ? s->irq_ns[c] : 0;
 		snap->info.irq_ns += snap->cpu_irq_ns[c];
+		/* activity_sel_sample() computed every CPU's coverage in one pass. */
 		if (js->topo && topology_cpu_socket(js->topo, c) >= 0)
-			snap->info.coverage = MIN(snap->info.coverage, activity_coverage(s, c));
+			snap->info.coverage = MIN(snap->info.coverage,
+						  c < js->activity.coverage_len
+							  ? js->activity.coverage[c]
+							  : activity_coverage(s, c));
 	}
 	for (size_t i = 0; i < s->ntasks; i++)
 		snap->info.busy_ns += s->tasks[i].oncpu_ns;
 
 	build_domains(js, snap, ad, s->end_ns - s->start_ns);
-	err = attrib_split(s, ad, js->nview, (enum attrib_idle_policy)m->policy, &r);
+	err = attrib_split_ws(m->aws, s, ad, js->nview, (enum attrib_idle_policy)m->policy, &r);
 	if (err < 0) {
 		log_error(&js->log, "snapshot: attribution refused the interval: %s",
 			  strerror(-err));
@@ -986,10 +1087,6 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	err = 0;
 out:
 	free(ad);
-	free(w.proc_start_ns);
-	free(w.class_id);
-	free(w.cg);
-	free(w.task_domain_uj);
 	attrib_result_free(r);
 	snapshot_destroy(snap);
 	return err;

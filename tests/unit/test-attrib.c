@@ -919,6 +919,177 @@ static void assert_same_by_key(const struct fx *f, const struct attrib_ledger *l
 	}
 }
 
+/* The obvious Hamilton apportionment: floors, then a full sort of the remainders. */
+static int ref_rem_cmp(const void *a, const void *b)
+{
+	const u128 *x = a, *y = b;	/* [0] remainder, [1] index */
+
+	if (x[0] != y[0])
+		return x[0] > y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+static void ref_apportion(uint64_t amount, const uint64_t *w, size_t n, uint64_t *out,
+			  u128 (*ref)[2])
+{
+	u128 total = 0;
+	uint64_t given = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += w[i];
+	for (size_t i = 0; i < n; i++) {
+		out[i] = (uint64_t)((u128)amount * w[i] / total);
+		given += out[i];
+		ref[i][0] = (u128)amount * w[i] % total;
+		ref[i][1] = i;
+	}
+	qsort(ref, n, sizeof(*ref), ref_rem_cmp);
+	for (uint64_t k = 0; k < amount - given; k++)
+		out[(size_t)ref[k][1]]++;
+}
+
+/*
+ * Random apportionments of up to 20 000 slots against the reference:
+ * spread weights (the histogram of remainders picks most slots in one
+ * pass), weights from a handful of values (whole bins of equal
+ * remainders, ties decided by index), weights near 2^62 and amounts near
+ * 2^64 (the 128-bit path), and few slots (selection only).
+ */
+static void test_apportion_random_matches_reference(void **state)
+{
+	enum { N = 20000 };
+	static uint64_t w[N], out[N], want[N];
+	static u128 ref[N][2];
+
+	for (int iter = 0; iter < 60; iter++) {
+		size_t n = iter % 4 == 3 ? 1 + rnd_below(300) : 1 + rnd_below(N);
+		unsigned shape = (unsigned)rnd_below(4);
+		uint64_t amount, total = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			switch (shape) {
+			case 0:		/* nanoseconds of a busy second */
+				w[i] = rnd_below(2000000);
+				break;
+			case 1:		/* a few distinct values, many ties */
+				w[i] = 1000 + 37 * rnd_below(5);
+				break;
+			case 2:		/* huge: Σ stays below 2^64 */
+				w[i] = (rnd() >> 1) / N;
+				break;
+			default:	/* zeros and small ones */
+				w[i] = rnd_below(3) ? rnd_below(50) : 0;
+				break;
+			}
+			total += w[i];
+		}
+		if (total == 0)
+			w[0] = total = 1;
+		amount = rnd_below(3) == 0 ? rnd() : rnd_below(200000000);
+		ref_apportion(amount, w, n, want, ref);
+		assert_int_equal(attrib_apportion(amount, w, n, out), 0);
+		for (size_t i = 0; i < n; i++)
+			if (out[i] != want[i])
+				fail_msg("iter %d shape %u n %zu amount %llu: slot %zu got %llu, want %llu",
+					 iter, shape, n, (unsigned long long)amount, i,
+					 (unsigned long long)out[i], (unsigned long long)want[i]);
+	}
+	(void)state;
+}
+
+/* Two results of one interval are the same, field by field, row by row. */
+static void assert_same_result(const struct attrib_result *a, const struct attrib_result *b)
+{
+	assert_int_equal(a->ntasks, b->ntasks);
+	assert_int_equal(a->nledgers, b->nledgers);
+	assert_int_equal(a->total_delta_uj, b->total_delta_uj);
+	assert_int_equal(a->total_tasks_uj, b->total_tasks_uj);
+	assert_int_equal(a->total_idle_uj, b->total_idle_uj);
+	assert_int_equal(a->total_unattributed_uj, b->total_unattributed_uj);
+	assert_int_equal(a->total_estimated, b->total_estimated);
+	if (a->ntasks) {
+		assert_memory_equal(a->order, b->order, a->ntasks * sizeof(*a->order));
+		assert_memory_equal(a->tasks, b->tasks, a->ntasks * sizeof(*a->tasks));
+	}
+	for (size_t i = 0; i < a->nledgers; i++) {
+		const struct attrib_ledger *x = &a->ledgers[i], *y = &b->ledgers[i];
+
+		assert_int_equal(x->status, y->status);
+		assert_int_equal(x->delta_uj, y->delta_uj);
+		assert_int_equal(x->tasks_uj, y->tasks_uj);
+		assert_int_equal(x->idle_uj, y->idle_uj);
+		assert_int_equal(x->unattributed_uj, y->unattributed_uj);
+		assert_int_equal(x->busy_ns, y->busy_ns);
+		assert_int_equal(x->static_uj, y->static_uj);
+		assert_int_equal(x->nrows, y->nrows);
+		if (x->nrows)
+			assert_memory_equal(x->rows, y->rows, x->nrows * sizeof(*x->rows));
+	}
+}
+
+/*
+ * One workspace kept over intervals that grow from none to 5 000 tasks and
+ * shrink again (so it is grown, reused and given back): every result is
+ * the one a fresh attrib_split() gives.
+ */
+static void test_workspace_reused_over_intervals(void **state)
+{
+	static const size_t sizes[] = { 0, 3, 5000, 4000, 12, 5000, 0, 700, 1, 2500 };
+	enum { WS_MAXT = 5000 };
+	static struct activity_task tasks[WS_MAXT];
+	static struct activity_row rows[2 * WS_MAXT];
+	uint64_t idle[4], lost[4], irq[4];
+	struct cpuset s0;
+	struct attrib_ws *ws;
+
+	assert_int_equal(attrib_ws_new(&ws), 0);
+	assert_int_equal(attrib_ws_new(NULL), -EINVAL);
+	cpuset_zero(&s0);
+	cpuset_set(&s0, 0);
+	cpuset_set(&s0, 2);
+	for (size_t it = 0; it < ARRAY_SIZE(sizes); it++) {
+		size_t nt = sizes[it], nr = 0;
+		struct activity_sample smp;
+		struct attrib_domain d[3] = {
+			{ .name = "package-0", .kind = JOULESTAT_DOMAIN_PACKAGE, .cpus = &s0,
+			  .delta_uj = rnd_below(1ULL << 32), .static_mw = rnd_below(5000) },
+			{ .name = "dram-0", .kind = JOULESTAT_DOMAIN_DRAM, .cpus = &s0,
+			  .delta_uj = rnd_below(1ULL << 20), .in_total = true },
+			{ .name = "psys", .kind = JOULESTAT_DOMAIN_PSYS, .in_total = true,
+			  .delta_uj = rnd_below(1ULL << 33) },
+		};
+		enum attrib_idle_policy p = (enum attrib_idle_policy)(it % 3);
+		struct attrib_result *want, *got;
+
+		for (size_t i = 0; i < nt; i++) {
+			tasks[i].key = (struct task_key){ (uint32_t)rnd_below(3000),
+							  (uint32_t)rnd_below(3000), rnd() };
+			for (unsigned k = 0; k < 1 + (i % 2); k++)
+				rows[nr++] = (struct activity_row){ (uint32_t)rnd_below(4), (uint32_t)i,
+								    rnd_below(100000000) };
+		}
+		for (int c = 0; c < 4; c++) {
+			idle[c] = rnd_below(1000000000);
+			lost[c] = rnd_below(3) ? 0 : rnd_below(1000000);
+			irq[c] = rnd_below(1000000);
+		}
+		smp = (struct activity_sample){ .start_ns = 0, .end_ns = 1000000000, .ncpus = 4,
+						.idle_ns = idle, .lost_ns = lost, .irq_ns = irq,
+						.tasks = tasks, .ntasks = nt, .rows = rows, .nrows = nr };
+		assert_int_equal(attrib_split(&smp, d, 3, p, &want), 0);
+		assert_int_equal(attrib_split_ws(ws, &smp, d, 3, p, &got), 0);
+		assert_same_result(want, got);
+		attrib_result_free(want);
+		attrib_result_free(got);
+	}
+	assert_int_equal(attrib_split_ws(NULL, &(struct activity_sample){ 0 }, NULL, 0,
+					 ATTRIB_IDLE_SEPARATE, &(struct attrib_result *){ NULL }),
+			 -EINVAL);
+	assert_null(attrib_ws_free(ws));
+	assert_null(attrib_ws_free(NULL));
+	(void)state;
+}
+
 static void test_random_intervals_balance(void **state)
 {
 	static const enum joulestat_domain_kind kinds[] = {
@@ -1090,6 +1261,8 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_random_intervals_balance),
+		cmocka_unit_test(test_apportion_random_matches_reference),
+		cmocka_unit_test(test_workspace_reused_over_intervals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

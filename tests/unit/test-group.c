@@ -429,6 +429,238 @@ static void test_random_groups_sum_exactly(void **state)
 	}
 }
 
+/*
+ * The reference grouping, written the obvious way: members in task key
+ * order (a ledger's rows as they are), each group's key found by linear
+ * search, groups ordered by energy (largest first) then key.
+ */
+struct ref_group {
+	struct group_key key;
+	uint64_t energy_uj;
+	bool estimated;
+	size_t n;
+	uint32_t members[40];
+};
+
+static bool task_key_before(const struct activity_task *a, const struct activity_task *b)
+{
+	if (a->key.tgid != b->key.tgid)
+		return a->key.tgid < b->key.tgid;
+	if (a->key.tid != b->key.tid)
+		return a->key.tid < b->key.tid;
+	return a->key.start_ns < b->key.start_ns;
+}
+
+static int ref_key_cmp(enum group_by by, const struct group_key *a, const struct group_key *b)
+{
+	switch (by) {
+	case GROUP_PROCESS:
+	case GROUP_THREAD:
+		if (a->tgid != b->tgid)
+			return a->tgid < b->tgid ? -1 : 1;
+		if (a->tid != b->tid)
+			return a->tid < b->tid ? -1 : 1;
+		return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
+	case GROUP_COMM:
+		return memcmp(a->comm, b->comm, sizeof(a->comm));
+	case GROUP_CGROUP:
+		return a->cgroup_id < b->cgroup_id ? -1 : a->cgroup_id > b->cgroup_id;
+	case GROUP_USER:
+		return a->uid < b->uid ? -1 : a->uid > b->uid;
+	case GROUP_CLASS:
+		return a->class_id < b->class_id ? -1 : a->class_id > b->class_id;
+	}
+	return 0;
+}
+
+static size_t ref_group(const struct activity_sample *s, const struct attrib_result *r, size_t lg,
+			enum group_by by, const uint64_t *pstart, const uint64_t *cls,
+			struct ref_group *out)
+{
+	uint32_t members[40];
+	size_t nm = 0, ng = 0;
+
+	if (lg == GROUP_ALL_DOMAINS) {
+		/* Insertion sort by task key; equal keys keep their sample order. */
+		for (size_t i = 0; i < s->ntasks; i++) {
+			size_t j = nm++;
+
+			for (; j > 0 && task_key_before(&s->tasks[i], &s->tasks[members[j - 1]]); j--)
+				members[j] = members[j - 1];
+			members[j] = (uint32_t)i;
+		}
+	} else {
+		for (size_t i = 0; i < r->ledgers[lg].nrows; i++)
+			members[nm++] = r->ledgers[lg].rows[i].task;
+	}
+	for (size_t i = 0; i < nm; i++) {
+		const struct activity_task *t = &s->tasks[members[i]];
+		uint64_t e = lg == GROUP_ALL_DOMAINS ? r->tasks[members[i]].energy_uj
+						     : r->ledgers[lg].rows[i].energy_uj;
+		bool est = lg == GROUP_ALL_DOMAINS ? r->tasks[members[i]].estimated
+						   : r->ledgers[lg].estimated;
+		struct group_key k;
+		size_t gi;
+
+		memset(&k, 0, sizeof(k));
+		switch (by) {
+		case GROUP_PROCESS:
+			k.tgid = t->key.tgid;
+			k.start_ns = pstart ? pstart[members[i]] : 0;
+			for (size_t j = 0; !k.start_ns && j < s->ntasks; j++) {
+				const struct activity_task *l = &s->tasks[j];
+
+				/* The latest leader that started no later than the task. */
+				if (l->key.tid == l->key.tgid && l->key.tgid == t->key.tgid &&
+				    l->key.start_ns <= t->key.start_ns) {
+					uint64_t best = l->key.start_ns;
+
+					for (size_t q = 0; q < s->ntasks; q++) {
+						const struct activity_task *o = &s->tasks[q];
+
+						if (o->key.tid == o->key.tgid &&
+						    o->key.tgid == t->key.tgid &&
+						    o->key.start_ns <= t->key.start_ns &&
+						    o->key.start_ns > best)
+							best = o->key.start_ns;
+					}
+					k.start_ns = best;
+				}
+			}
+			break;
+		case GROUP_THREAD:
+			k.tgid = t->key.tgid;
+			k.tid = t->key.tid;
+			k.start_ns = t->key.start_ns;
+			break;
+		case GROUP_COMM:
+			/* At most 15 bytes: a full-width comm loses its last. */
+			for (size_t c = 0; c + 1 < sizeof(k.comm) && t->comm[c]; c++)
+				k.comm[c] = t->comm[c];
+			break;
+		case GROUP_CGROUP:
+			k.cgroup_id = t->cgroup_id;
+			break;
+		case GROUP_USER:
+			k.uid = t->uid;
+			break;
+		case GROUP_CLASS:
+			if (cls[members[i]] == GROUP_CLASS_NONE)
+				continue;
+			k.class_id = cls[members[i]];
+			break;
+		}
+		for (gi = 0; gi < ng && ref_key_cmp(by, &out[gi].key, &k) != 0; gi++)
+			;
+		if (gi == ng)
+			out[ng++] = (struct ref_group){ .key = k };
+		out[gi].energy_uj += e;
+		out[gi].estimated |= est;
+		out[gi].members[out[gi].n++] = members[i];
+	}
+	/* Insertion sort: energy descending, then key ascending. */
+	for (size_t i = 1; i < ng; i++) {
+		struct ref_group x = out[i];
+		size_t j = i;
+
+		for (; j > 0 && (out[j - 1].energy_uj < x.energy_uj ||
+				 (out[j - 1].energy_uj == x.energy_uj &&
+				  ref_key_cmp(by, &out[j - 1].key, &x.key) > 0));
+		     j--)
+			out[j] = out[j - 1];
+		out[j] = x;
+	}
+	return ng;
+}
+
+/*
+ * Random intervals (PID reuse, duplicate keys, comms of all 16 bytes,
+ * process starts given, partly given or not) grouped every way: exactly
+ * the reference's groups, in its order, with its members in its order.
+ */
+static void test_random_groups_match_reference(void **state)
+{
+	static struct activity_task tasks[40];
+	static struct activity_row rows[80];
+	static struct ref_group want[40];
+	uint64_t idle[4], lost[4], pstart[40], cls[40];
+	struct cpuset s01;
+
+	cpuset_zero(&s01);
+	cpuset_set(&s01, 0);
+	cpuset_set(&s01, 1);
+	for (int iter = 0; iter < 1500; iter++) {
+		size_t nt = rnd(41), nr = nt ? rnd(81) : 0;
+		struct activity_sample s = {
+			.ncpus = 4, .idle_ns = idle, .lost_ns = lost, .tasks = tasks,
+			.ntasks = nt, .rows = rows, .nrows = nr,
+		};
+		struct attrib_domain d[2] = {
+			{ .name = "psys", .kind = JOULESTAT_DOMAIN_PSYS, .in_total = true,
+			  .delta_uj = rnd(1ULL << 30), .estimated = rnd(2) },
+			{ .name = "package-0", .kind = JOULESTAT_DOMAIN_PACKAGE, .cpus = &s01,
+			  .delta_uj = rnd(1ULL << 30) },
+		};
+		unsigned pmode = (unsigned)rnd(3);	/* no starts, some, all */
+		struct attrib_result *r;
+
+		memset(tasks, 0, sizeof(tasks));
+		for (size_t i = 0; i < nt; i++) {
+			tasks[i].key.tgid = (uint32_t)rnd(6);
+			tasks[i].key.tid = rnd(2) ? tasks[i].key.tgid : (uint32_t)rnd(6);
+			tasks[i].key.start_ns = rnd(5);
+			if (rnd(8) == 0)
+				memset(tasks[i].comm, 'a' + (int)rnd(2), sizeof(tasks[i].comm));
+			else
+				snprintf(tasks[i].comm, sizeof(tasks[i].comm), "c%u",
+					 (unsigned)rnd(5));
+			tasks[i].cgroup_id = rnd(4);
+			tasks[i].uid = (uint32_t)rnd(3);
+			pstart[i] = pmode == 0 ? 0 : pmode == 1 && rnd(2) ? 0 : 1 + rnd(4);
+			cls[i] = rnd(4) ? rnd(3) : GROUP_CLASS_NONE;
+		}
+		for (size_t i = 0; i < nr; i++)
+			rows[i] = (struct activity_row){ (uint32_t)rnd(4), (uint32_t)rnd(nt),
+							 rnd(3) ? rnd(1000) : 500 };
+		for (int c = 0; c < 4; c++) {
+			idle[c] = rnd(1000);
+			lost[c] = rnd(3) ? 0 : rnd(100);
+		}
+		assert_int_equal(attrib_split(&s, d, 2, (enum attrib_idle_policy)rnd(3), &r), 0);
+		for (int by = GROUP_PROCESS; by <= GROUP_CLASS; by++) {
+			for (size_t ledger = 0; ledger < 3; ledger++) {
+				size_t lg = ledger == 2 ? GROUP_ALL_DOMAINS : ledger, ng, k = 0;
+				const uint64_t *ps = pmode ? pstart : NULL;
+				struct group_result *g;
+
+				ng = ref_group(&s, r, lg, (enum group_by)by, ps, cls, want);
+				if (by == GROUP_CLASS)
+					assert_int_equal(group_tasks_class(&s, r, lg, cls, &g), 0);
+				else
+					assert_int_equal(group_tasks(&s, r, lg, (enum group_by)by, ps,
+								     &g), 0);
+				assert_int_equal(g->ngroups, ng);
+				for (size_t i = 0; i < ng; i++) {
+					const struct group_row *gr = &g->groups[i];
+
+					assert_memory_equal(&gr->key, &want[i].key, sizeof(gr->key));
+					assert_int_equal(gr->energy_uj, want[i].energy_uj);
+					assert_int_equal(gr->estimated, want[i].estimated);
+					assert_int_equal(gr->nmembers, want[i].n);
+					assert_int_equal(gr->first, k);
+					for (size_t j = 0; j < want[i].n; j++)
+						assert_int_equal(g->members[k + j], want[i].members[j]);
+					k += want[i].n;
+				}
+				assert_int_equal(g->nmembers, k);
+				group_result_free(g);
+			}
+		}
+		attrib_result_free(r);
+	}
+	(void)state;
+}
+
 /* Classes the caller computed (unit, container, tree): NONE is in no group. */
 static void test_by_class(void **state)
 {
@@ -486,6 +718,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_input_and_names, world_setup,
 						world_teardown),
 		cmocka_unit_test(test_random_groups_sum_exactly),
+		cmocka_unit_test(test_random_groups_match_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,11 +97,46 @@ static void test_duplicates_and_narrow_keys(void **state)
 	free(k);
 }
 
+/*
+ * Runs of equal hi ordered by lo: task keys with reused PIDs (runs of two
+ * or three), comm keys sharing their first eight bytes ("kworker/": runs
+ * far longer than an insertion sort takes), runs of equal (hi, lo) among
+ * them, and runs at both ends of the order.
+ */
+static void test_runs_of_equal_hi(void **state)
+{
+	size_t n = 6000;
+	struct radix_key *k = calloc(n, sizeof(*k));
+	unsigned seed = 17;
+
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct radix_key){ (uint64_t)(1000 + rand_r(&seed) % 3000) << 32 |
+						   (uint64_t)(rand_r(&seed) % 3000),
+					   (uint64_t)rand_r(&seed) << 20 };
+	check(k, n, 5);
+	for (size_t i = 0; i < n; i++) {
+		unsigned r = (unsigned)rand_r(&seed);
+
+		k[i] = (struct radix_key){ r % 4 ? 0x6b776f726b65722fULL : r % 16,
+					   (uint64_t)(rand_r(&seed) % 500) << (r % 3 ? 0 : 40) };
+	}
+	check(k, n, 6);
+	for (size_t len = 1; len < 40; len++) {
+		for (size_t i = 0; i < n; i++)
+			k[i] = (struct radix_key){ i % (n / len + 1) == 0 ? 0 : i % len ? 5 : UINT64_MAX,
+						   (uint64_t)(rand_r(&seed) % 7) };
+		check(k, n, (unsigned)len);
+	}
+	free(k);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_keys),
 		cmocka_unit_test(test_duplicates_and_narrow_keys),
+		cmocka_unit_test(test_runs_of_equal_hi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -388,6 +388,56 @@ static void test_cumulative_and_pid_queries(void **state)
 	fx_done(&f);
 }
 
+/*
+ * A snapshot the caller let go is trimmed by the next sample to what the
+ * per-PID queries read; one the caller still holds stays whole: its tasks
+ * and every grouping's rows, with their per-domain energy, read as before.
+ */
+static void test_last_snapshot_released_or_kept(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s1, *s2, *s3;
+	struct joulestat_snapshot_info i1 = { .sz = sizeof(i1) }, i3 = { .sz = sizeof(i3) };
+	struct joulestat_pid_energy pe = { .sz = sizeof(pe) };
+	struct joulestat_task t = { .sz = sizeof(t) };
+	struct joulestat_row r;
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	js = fx_monitor(&f, &o);
+	joulestat_snapshot_free(fx_sample(&f, js));	/* let go: only the monitor has it */
+	s1 = fx_sample(&f, js);
+	assert_int_equal(joulestat_pid_energy(js, 100, &pe), 0);
+	assert_int_equal(pe.energy_uj, 1600000);
+	s2 = fx_sample(&f, js);				/* s1 is held: whole */
+	assert_int_equal(joulestat_snapshot_get(s1, &i1), 0);
+	assert_true(i1.ntasks > 0);
+	for (size_t i = 0; i < i1.ntasks; i++)
+		assert_int_equal(joulestat_snapshot_task_get(s1, i, &t), 0);
+	r = row_where(s1, JOULESTAT_GROUP_PROCESS, 100, NULL);
+	assert_int_equal(r.cumulative_uj, 1600000);
+	assert_non_null(r.domain_energy_uj);
+	r = row_where(s1, JOULESTAT_GROUP_COMM, -1, "delta");
+	assert_int_equal(r.cumulative_uj, 3200000);
+	joulestat_snapshot_free(s1);
+	joulestat_snapshot_free(s2);			/* let go: trimmed by the next sample */
+	s3 = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s3, &i3), 0);
+	assert_int_equal(i3.ntasks, i1.ntasks);
+	r = row_where(s3, JOULESTAT_GROUP_PROCESS, 100, NULL);
+	assert_int_equal(r.energy_uj, 800000);
+	assert_int_equal(r.cumulative_uj, 3200000);
+	assert_int_equal(joulestat_pid_energy(js, 100, &pe), 0);
+	assert_int_equal(pe.energy_uj, 3200000);
+	assert_int_equal(pe.interval_energy_uj, 800000);
+	joulestat_snapshot_free(s3);
+	joulestat_free(js);
+	fx_done(&f);
+	(void)state;
+}
+
 static void test_tree_follows_descendants(void **state)
 {
 	struct fx f;
@@ -641,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_exact_split),
 		cmocka_unit_test(test_groups_add_up),
 		cmocka_unit_test(test_cumulative_and_pid_queries),
+		cmocka_unit_test(test_last_snapshot_released_or_kept),
 		cmocka_unit_test(test_tree_follows_descendants),
 		cmocka_unit_test(test_policies_and_baseline),
 		cmocka_unit_test(test_bad_options),

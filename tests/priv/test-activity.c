@@ -434,6 +434,38 @@ static void scenario_threads(void)
 	      tid, (double)busy / 1e6, (double)main_ns / 1e6, (double)truth / 1e6);
 }
 
+/*
+ * 4000 threads made at once, then woken at once: a burst of new tasks far
+ * below the task map's capacity. Every slice is charged (no drop) and the
+ * process's time matches its rusage.
+ */
+static void scenario_burst(void)
+{
+	const struct activity_sample *s;
+	uint64_t got = 0, dropped = 0;
+	int64_t truth;
+	int go = -1;
+	pid_t pid;
+
+	(void)sample();
+	pid = wl_thread_burst(4000, 20, &go);
+	s = sample();
+	dropped += s->dropped;
+	got += ns_of_tgid(s, pid);
+	if (pid > 0)
+		(void)wl_burst_go(go);
+	truth = pid > 0 ? wl_reap(pid) : pid;
+	wl_sleep_ns(20 * MS);
+	s = sample();
+	dropped += s->dropped;
+	got += ns_of_tgid(s, pid);
+	check(pid > 0 && truth > 0 && dropped == 0 && (double)got >= 0.99 * (double)truth &&
+		      (double)got <= 1.05 * (double)truth + 5e6,
+	      "burst of 4000 new threads: %llu slices dropped (want 0), attributed %.1f ms, "
+	      "rusage %.1f ms",
+	      (unsigned long long)dropped, (double)got / 1e6, (double)truth / 1e6);
+}
+
 /* --syscalls: a process making 20000 getppid() calls is charged about that many. */
 static void scenario_syscalls(const struct activity_ctx *base)
 {
@@ -516,8 +548,10 @@ int main(int argc, char **argv)
 	snprintf(storm_dir, sizeof(storm_dir), "%s", dir);
 	attempt_twice(scenario_duty);
 	attempt_twice(scenario_storm);
-	if (is_ebpf)
+	if (is_ebpf) {
 		scenario_syscalls(&ctx);
+		scenario_burst();
+	}
 	scenario_pid_reuse();
 	scenario_threads();
 	ops->close(cstate);

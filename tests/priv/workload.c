@@ -276,3 +276,92 @@ int64_t wl_schedstat_ns(pid_t pid)
 	closedir(d);
 	return sum;
 }
+
+struct burst_arg {
+	pthread_barrier_t *bar;
+	unsigned rounds;
+};
+
+static void *burst_thread(void *p)
+{
+	const struct burst_arg *arg = p;
+
+	pthread_barrier_wait(arg->bar);
+	for (unsigned i = 0; i < arg->rounds; i++) {
+		wl_burn_ns(100 * 1000);
+		wl_sleep_ns(5 * 1000 * 1000);
+	}
+	return NULL;
+}
+
+/* The child: n threads on a barrier, "ready" on ready_fd, the release on go_fd. */
+static int burst_child(unsigned n, unsigned rounds, int ready_fd, int go_fd)
+{
+	pthread_barrier_t bar;
+	struct burst_arg arg = { &bar, rounds };
+	pthread_attr_t attr;
+	pthread_t *t = calloc(n, sizeof(*t));
+	unsigned made = 0;
+	char c = 1;
+
+	if (!t || pthread_barrier_init(&bar, NULL, n + 1) != 0 || pthread_attr_init(&attr) != 0)
+		return 1;
+	(void)pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (; made < n; made++)
+		if (pthread_create(&t[made], &attr, burst_thread, &arg) != 0)
+			return 1; /* the barrier never opens: the parent's kill ends it */
+	if (write(ready_fd, &c, 1) != 1 || read(go_fd, &c, 1) != 1)
+		return 1;
+	pthread_barrier_wait(&bar);
+	for (unsigned i = 0; i < made; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
+pid_t wl_thread_burst(unsigned n, unsigned rounds, int *ret_go_fd)
+{
+	int ready[2], go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready) < 0)
+		return -errno;
+	if (pipe(go) < 0) {
+		int e = -errno;
+
+		close(ready[0]);
+		close(ready[1]);
+		return e;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		_exit(burst_child(n, rounds, ready[1], go[0]));
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		int e = pid < 0 ? -errno : -ECHILD;
+
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		close(ready[0]);
+		close(go[1]);
+		return e;
+	}
+	close(ready[0]);
+	*ret_go_fd = go[1];
+	return pid;
+}
+
+int wl_burst_go(int go_fd)
+{
+	char c = 1;
+	int r = write(go_fd, &c, 1) == 1 ? 0 : -errno;
+
+	close(go_fd);
+	return r;
+}

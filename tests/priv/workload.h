@@ -56,6 +56,19 @@ pid_t wl_pid_reuse(uint64_t first_ns, uint64_t second_ns);
  */
 pid_t wl_threaded(uint64_t burn_ns, pid_t *ret_tid);
 
+/*
+ * A process with `n` threads that wait on one barrier: wl_burst_go() releases
+ * them all at once, and each then does `rounds` times 100 µs of CPU and a
+ * 5 ms sleep, and the process exits. The threads exist before the release,
+ * so the release is a burst of first switches of tasks the collector may
+ * not have seen run. Returns the pid (it is ready when this returns) or
+ * -errno; *ret_go_fd gets the descriptor wl_burst_go() writes to.
+ */
+pid_t wl_thread_burst(unsigned n, unsigned rounds, int *ret_go_fd);
+
+/* Release the burst's threads and close go_fd. Returns 0 or -errno. */
+int wl_burst_go(int go_fd);
+
 /* Sum of the first field (ns on CPU) of /proc/PID/task/ * /schedstat, or -errno. */
 int64_t wl_schedstat_ns(pid_t pid);
 

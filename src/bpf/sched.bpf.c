@@ -49,9 +49,11 @@ struct {
 } cpu_state SEC(".maps");
 
 /*
- * Not preallocated: a per-CPU value for each of pid_max keys on a many-CPU
- * machine would pin far more memory than the tasks alive at once need.
- * max_entries is set by userspace before load.
+ * Not preallocated here: userspace sizes it before load and preallocates it
+ * where the memory is affordable (activity_ebpf.c, task_map_plan): a
+ * per-CPU value for each of pid_max keys on a many-CPU machine would pin far
+ * more memory than the tasks alive at once need, but an allocation in the
+ * scheduler can fail during a burst of new tasks.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);

@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include <bpf/libbpf.h>
 
 #include "activity_ebpf.h"
+#include "procfs_parse.h"
 #include "sched.skel.h"
 #include "util.h"
 
@@ -44,6 +46,7 @@ struct ebpf_state {
 	unsigned nslots;	/* possible CPUs: per-CPU values per key */
 	unsigned ncpus;		/* highest online CPU + 1 */
 	uint32_t max_tasks;
+	bool prealloc;		/* the task map is preallocated (task_map_plan) */
 	bool btf_attach;	/* tp_btf, else raw_tp */
 	bool no_batch;		/* the kernel refused batch operations: iterate */
 	char btf_path[256];
@@ -490,15 +493,53 @@ static void ebpf_close(void *state)
 	free(st);
 }
 
-/* Task map capacity: pid_max (every task alive at once fits), within the shared bounds. */
-static uint32_t task_capacity(const struct activity_ctx *ctx)
-{
-	uint64_t pid_max = 32768;
+/*
+ * The task map's size and allocation. Preallocated where that is affordable:
+ * an entry created in the scheduler then never waits on the kernel's BPF
+ * allocator, whose per-CPU caches are refilled asynchronously, so that a
+ * burst of new tasks (a thread pool starting, every task of the host on the
+ * first sample) empties them and creations fail, dropping slices with the
+ * map far from full. Affordable: TASK_MAP_BUDGET bytes, and no more than
+ * 1/64 of the RAM. Capacity: pid_max when that fits (every task alive at
+ * once fits, as without preallocation); else the entries that fit, when they
+ * are at least four times the tasks alive now (past them drops are counted);
+ * else (a machine with very many CPUs or tasks) not preallocated, pid_max
+ * entries. An explicit capacity (activity_ctx.max_tasks) is preallocated.
+ */
+#define TASK_MAP_BUDGET (64ull << 20)
+#define TASK_ENTRY_OVERHEAD 64ull	/* the kernel's element: hash node, key, per-CPU pointer */
 
-	if (ctx->max_tasks)
-		return ctx->max_tasks;
+static void task_map_plan(struct ebpf_state *st)
+{
+	const struct activity_ctx *ctx = st->ctx;
+	uint64_t pid_max = 32768, budget = TASK_MAP_BUDGET, per_entry, fit;
+	struct loadavg la = { 0 };
+	struct sysinfo si;
+	char buf[128];
+	ssize_t n;
+
+	st->prealloc = true;
+	if (ctx->max_tasks) {
+		st->max_tasks = ctx->max_tasks;
+		return;
+	}
 	(void)fsroot_read_u64(ctx->fs, FS_PROC, "sys/kernel/pid_max", &pid_max);
-	return (uint32_t)MIN(MAX(pid_max, (uint64_t)SCHED_TASKS_MIN), (uint64_t)SCHED_TASKS_MAX);
+	pid_max = MIN(MAX(pid_max, (uint64_t)SCHED_TASKS_MIN), (uint64_t)SCHED_TASKS_MAX);
+	if (sysinfo(&si) == 0 && si.totalram)
+		budget = MIN(budget, (uint64_t)si.totalram * si.mem_unit / 64);
+	per_entry = TASK_ENTRY_OVERHEAD + (uint64_t)sizeof(struct sched_val) * st->nslots;
+	fit = MIN(budget / per_entry, (uint64_t)SCHED_TASKS_MAX);
+	n = fsroot_read(ctx->fs, FS_PROC, "loadavg", buf, sizeof(buf) - 1);
+	if (n > 0)
+		(void)parse_loadavg(buf, (size_t)n, &la);
+	if (pid_max <= fit) {
+		st->max_tasks = (uint32_t)pid_max;
+	} else if (fit >= SCHED_TASKS_MIN && fit >= 4 * (uint64_t)la.threads) {
+		st->max_tasks = (uint32_t)fit;
+	} else {
+		st->max_tasks = (uint32_t)pid_max;
+		st->prealloc = false;
+	}
 }
 
 /* Open and load with sched_switch as tp_btf (btf_attach) or raw_tp. Returns -errno from load. */
@@ -516,6 +557,9 @@ static int load(struct ebpf_state *st, bool btf_attach, bool real_sys)
 	bpf_program__set_autoload(skel->progs.switch_raw, !btf_attach);
 	bpf_program__set_autoload(skel->progs.sys_enter, st->ctx->syscalls);
 	bpf_map__set_max_entries(skel->maps.tasks, st->max_tasks);
+	if (st->prealloc)
+		bpf_map__set_map_flags(skel->maps.tasks,
+				       bpf_map__map_flags(skel->maps.tasks) & ~BPF_F_NO_PREALLOC);
 	bpf_map__set_max_entries(skel->maps.syscalls, st->max_tasks);
 	bpf_map__set_max_entries(skel->maps.dirty_log, st->nslots);
 	r = joulestat_sched_bpf__load(skel);
@@ -583,7 +627,7 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	st->nslots = (unsigned)nposs;
 	cpuset_for_each(cpu, &ctx->topo->online) highest = cpu;
 	st->ncpus = MIN(highest + 1, st->nslots);
-	st->max_tasks = task_capacity(ctx);
+	task_map_plan(st);
 
 	r = load(st, true, real_sys);
 	if (r == -EPERM || r == -EACCES) {
@@ -636,8 +680,9 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 		goto fail;
 	}
 	prime_cpus(ctx->topo);
-	log_info(ctx->log, "activity ebpf: %s/sched_switch, %u task slots, %u possible CPUs",
-		 st->btf_attach ? "tp_btf" : "raw_tp", st->max_tasks, st->nslots);
+	log_info(ctx->log, "activity ebpf: %s/sched_switch, %u task slots (%s), %u possible CPUs",
+		 st->btf_attach ? "tp_btf" : "raw_tp", st->max_tasks,
+		 st->prealloc ? "preallocated" : "allocated as tasks appear", st->nslots);
 	*ret_state = st;
 	return 0;
 fail:
@@ -661,10 +706,10 @@ int activity_ebpf_describe(void *state, char *buf, size_t size)
 
 	if (!st)
 		return -EINVAL;
-	snprintf(buf, size, "%s/sched_switch%s, BTF from %s, %u task slots",
+	snprintf(buf, size, "%s/sched_switch%s, BTF from %s, %u task slots%s",
 		 st->btf_attach ? "tp_btf" : "raw_tp",
 		 st->btf_attach ? "" : " (tp_btf unsupported: using raw tracepoint)", st->btf_path,
-		 st->max_tasks);
+		 st->max_tasks, st->prealloc ? " (preallocated)" : "");
 	return 0;
 }
 

@@ -428,10 +428,18 @@ static void scenario_threads(void)
 	truth = pid > 0 ? wl_reap(pid) : pid;
 	wl_sleep_ns(20 * MS);
 	thread_ns(sample(), pid, tid, &busy, &main_ns);
-	check(pid > 0 && tid > 0 && tid != pid && busy >= 199 * MS && main_ns < 10 * MS &&
-		      truth > 0 && (double)(busy + main_ns) >= 0.99 * (double)truth,
-	      "threads: busy thread %d %.1f ms (want 200), main thread %.1f ms, rusage %.1f ms",
-	      tid, (double)busy / 1e6, (double)main_ns / 1e6, (double)truth / 1e6);
+	/*
+	 * The busy thread gets its 200 ms, and the two threads together what
+	 * the kernel counted for the process: the main thread then gets only
+	 * its own time (which fork and exit make tens of ms on a busy host).
+	 */
+	check(pid > 0 && tid > 0 && tid != pid && busy >= 199 * MS && truth > 0 &&
+		      (double)(busy + main_ns) >= 0.99 * (double)truth &&
+		      (double)(busy + main_ns) <= 1.01 * (double)truth + 1e6,
+	      "threads: busy thread %d %.1f ms (want 200), main thread %.1f ms, together "
+	      "%.1f ms, rusage %.1f ms (want within 1 %%)",
+	      tid, (double)busy / 1e6, (double)main_ns / 1e6, (double)(busy + main_ns) / 1e6,
+	      (double)truth / 1e6);
 }
 
 /*

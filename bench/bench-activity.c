@@ -27,7 +27,6 @@
 #include <bpf/libbpf.h>
 
 #include "activity.h"
-#include "activity_ebpf.h"
 #include "sched_shared.h"
 #include "workload.h"
 
@@ -379,33 +378,19 @@ static void stop_sleepers(pthread_t *t, unsigned n)
 static void b4(unsigned ntasks)
 {
 	uint32_t before = last_map_id();
-	uint64_t whole[50], drain[50], batch[50], agg_ns[50], proc_ns[50];
+	uint64_t whole[50], drain[50];
 	pthread_t *t;
 	void *st;
 	int map_fd;
 	size_t nposs = (size_t)libbpf_num_possible_cpus();
 	struct sched_key *keys = calloc(ntasks * 2 + 4096, sizeof(*keys));
 	struct sched_val *vals = calloc((ntasks * 2 + 4096) * nposs, sizeof(*vals));
-	size_t got = 0, read_entries = 0;
-	unsigned whole_reads = 0, tries = 0;
-	struct ebpf_drain_stats ds;
-	uint64_t first_ns;
+	size_t got = 0;
 
 	st = open_collector(0);
 	map_fd = newest_fd(false, "tasks", before);
 	t = start_sleepers(ntasks, 0);
 	wl_sleep_ns(200 * MS);
-	/*
-	 * The first sample after the sleepers started reads the whole map (every
-	 * entry is new): timed on its own, the 50 steady samples follow.
-	 */
-	{
-		struct activity_sample out;
-		uint64_t a = wl_now_ns();
-
-		(void)activity_ebpf_ops.sample(st, &out);
-		first_ns = wl_now_ns() - a;
-	}
 	for (int i = 0; i < 50; i++) {
 		struct activity_sample out;
 		uint64_t a, b;
@@ -418,14 +403,7 @@ static void b4(unsigned ntasks)
 		a = wl_now_ns();
 		(void)activity_ebpf_ops.sample(st, &out);
 		whole[i] = wl_now_ns() - a;
-		(void)activity_ebpf_drain_stats(st, &ds);
-		drain[i] = ds.ns;
-		read_entries += ds.entries;
-		whole_reads += ds.whole;
-		tries += ds.tries;
-		agg_ns[i] = ds.agg_ns;
-		proc_ns[i] = ds.proc_ns;
-		/* For comparison: a batch read of the whole task map. */
+		/* The drain alone, done the collector's way. */
 		b = wl_now_ns();
 		got = 0;
 		do {
@@ -437,22 +415,14 @@ static void b4(unsigned ntasks)
 			first = false;
 			got += count;
 		} while (r == 0 && got + 1024 <= ntasks * 2 + 4096);
-		batch[i] = wl_now_ns() - b;
+		drain[i] = wl_now_ns() - b;
 	}
 	qsort(whole, 50, sizeof(whole[0]), cmp_u64);
 	qsort(drain, 50, sizeof(drain[0]), cmp_u64);
-	qsort(batch, 50, sizeof(batch[0]), cmp_u64);
-	qsort(agg_ns, 50, sizeof(agg_ns[0]), cmp_u64);
-	qsort(proc_ns, 50, sizeof(proc_ns[0]), cmp_u64);
 	printf("B4 %u live threads (%zu map entries): drain median %.3f ms p99 %.3f ms; whole "
-	       "sample median %.3f ms p99 %.3f ms (50 samples; %.1f entries read per sample, "
-	       "%u whole-map reads, %.2f readings per sample; aggregation median %.3f ms, /proc "
-	       "reads median %.3f ms); whole-map batch read median %.3f ms; first sample "
-	       "(whole map) %.3f ms\n",
+	       "sample median %.3f ms p99 %.3f ms (50 samples)\n",
 	       ntasks, got, (double)drain[25] / 1e6, (double)drain[49] / 1e6,
-	       (double)whole[25] / 1e6, (double)whole[49] / 1e6, (double)read_entries / 50,
-	       whole_reads, (double)tries / 50, (double)agg_ns[25] / 1e6,
-	       (double)proc_ns[25] / 1e6, (double)batch[25] / 1e6, (double)first_ns / 1e6);
+	       (double)whole[25] / 1e6, (double)whole[49] / 1e6);
 	stop_sleepers(t, ntasks);
 	activity_ebpf_ops.close(st);
 	close(map_fd);

@@ -34,13 +34,6 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by userspace after load, just before attach: the start of the first interval. */
 __u64 t0_ns = 0;
 
-/*
- * The generation charges are logged in (sched_shared.h, sched_log), advanced
- * by userspace at each sample; 0: nothing is logged. Its low 32 bits are
- * never 0 once set, so a new entry's dirty_gen (0) always differs.
- */
-__u64 drain_gen = 0;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -62,15 +55,6 @@ struct {
 	__type(key, struct sched_key);
 	__type(value, struct sched_val);
 } tasks SEC(".maps");
-
-/* The dirty logs, one slot per possible CPU (max_entries set by userspace before load). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sched_log);
-} dirty_log SEC(".maps");
 
 /* Syscalls per tgid, cumulative (only with --syscalls, whose program is otherwise not loaded). */
 struct {
@@ -134,43 +118,6 @@ static __always_inline struct sched_val *task_val(struct task_struct *t, const s
 	return bpf_map_lookup_elem(&tasks, k);
 }
 
-/*
- * Log task k in this CPU's half for the current generation, once per
- * generation: the first charge after a sample costs an array lookup and a
- * key store, the others one compare. Called after the charge is stored, so
- * a reader that finds the key also finds the time.
- */
-static __always_inline void log_dirty(struct sched_val *v, const struct sched_key *k)
-{
-	__u64 gen = drain_gen;
-	struct sched_log_half *h;
-	struct sched_log *l;
-	__u32 cpu, i;
-
-	if (v->dirty_gen == (__u32)gen || !gen)
-		return;
-	cpu = bpf_get_smp_processor_id();
-	l = bpf_map_lookup_elem(&dirty_log, &cpu);
-	if (!l)
-		return;
-	h = &l->half[gen & 1];
-	if (h->gen != gen) {
-		h->n = 0;
-		h->overflow = 0;
-		barrier();
-		h->gen = gen;
-	}
-	i = h->n;
-	if (i < SCHED_LOG_CAP) {
-		h->keys[i] = *k;
-		barrier();
-		h->n = i + 1;
-	} else {
-		h->overflow = 1;
-	}
-	v->dirty_gen = (__u32)gen;
-}
-
 /* Charge delta_ns to task t on this CPU (sched_switch only: preemption is off). */
 static __always_inline void charge(struct sched_cpu *c, struct task_struct *t, __u64 delta_ns,
 				   __u64 now, bool direct)
@@ -193,7 +140,6 @@ static __always_inline void charge(struct sched_cpu *c, struct task_struct *t, _
 	v->oncpu_ns += delta_ns;
 	if (TASK_READ(direct, t, flags) & PF_EXITING)
 		v->flags |= SCHED_TASK_EXITED;
-	log_dirty(v, &k);
 }
 
 static __always_inline struct sched_cpu *cpu_begin(void)

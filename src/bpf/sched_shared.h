@@ -42,11 +42,11 @@ struct sched_key {
  */
 struct sched_val {
 	__u64 oncpu_ns;		/* completed slices on this CPU */
-	__u32 flags;		/* SCHED_TASK_* */
-	__u32 dirty_gen;	/* drain generation this CPU last logged the task in (sched_log) */
 	__u64 comm_ns;		/* CLOCK_MONOTONIC when comm/cgroup_id/uid were written; 0: never here */
 	__u64 cgroup_id;	/* cgroup v2 id */
 	__u32 uid;
+	__u32 flags;		/* SCHED_TASK_* */
+	char comm[SCHED_COMM_LEN];
 	/*
 	 * Parentage, written where the entry is created - at fork
 	 * (sched_process_fork) for tasks born while the program runs, so a
@@ -54,41 +54,10 @@ struct sched_val {
 	 * it - and never rewritten. Starts are task_struct.start_boottime of
 	 * the thread-group leaders. ppid 0: unknown.
 	 */
-	__u32 ppid;		/* the parent process (real_parent's tgid) */
-	char comm[SCHED_COMM_LEN];
 	__u64 proc_start_ns;	/* this task's process (group leader) start */
 	__u64 parent_start_ns;	/* the parent process's start */
-};
-
-/*
- * The dirty log: which tasks each CPU charged, per drain generation, so that
- * a sample reads only the entries that changed instead of the whole task map
- * (a batch read costs 0.2 to 0.3 us per entry, whatever the value size).
- * drain_gen (a global of sched.bpf.c) is set by userspace, which advances it
- * at each sample. A charge on a CPU whose copy of the task's value has
- * dirty_gen != drain_gen appends the key to that CPU's half for the current
- * generation (half[gen & 1]) and sets dirty_gen: each task at most once per
- * CPU and generation. The program resets a half when it first logs a new
- * generation into it (n and overflow first, gen last); it stores a key
- * before the count that covers it. A full half sets overflow and userspace
- * reads the whole map instead. One slot per possible CPU of an mmapable
- * array, so userspace reads the logs in place, without a system call.
- * Userspace collects keys just before and after it advances drain_gen, so a
- * program that read the old generation and logs a moment later is still
- * read; the program stores the charge before it reads drain_gen. The
- * generation's low 32 bits are never 0 (a new entry's dirty_gen).
- */
-#define SCHED_LOG_CAP 2048u
-
-struct sched_log_half {
-	__u64 gen;		/* the generation logged here; keep first */
-	__u32 n;		/* keys[0 .. n) are valid */
-	__u32 overflow;		/* a key did not fit: read the whole map */
-	struct sched_key keys[SCHED_LOG_CAP];
-};
-
-struct sched_log {
-	struct sched_log_half half[2];
+	__u32 ppid;		/* the parent process (real_parent's tgid) */
+	__u32 pad;		/* zero */
 };
 
 /*

@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <sys/sysinfo.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +31,6 @@
 #define CPU_READ_TRIES 4
 #define DUMP_TRIES 3		/* map reads until one sees no switch meanwhile ... */
 #define DUMP_RETRY_MAX_NS 500000 /* ... while a read costs less than this */
-/*
- * A lookup of one key costs about 3 entries of a batch read (0.8 to 1 us
- * against 0.3 us per entry, measured on the reference VM): more dirty
- * keys than a third of the live entries, and the whole map is read instead.
- */
-#define DIRTY_LOOKUP_COST 3u
 
 struct ebpf_state {
 	struct joulestat_sched_bpf *skel;
@@ -61,18 +54,6 @@ struct ebpf_state {
 	uint64_t *gen_before;
 	bool *cpu_ok;
 	long page_size;
-	/* the dirty logs (sched_shared.h), mapped read-only */
-	const struct sched_log *logs;	/* [nslots] */
-	size_t logs_len;
-	uint64_t gen, prev_gen;		/* drain_gen now, and before the last advance */
-	struct log_pos {
-		uint64_t gen;		/* the half's generation when read */
-		uint32_t n;		/* keys read from it */
-	} *log_pos;			/* [nslots * 2] */
-	struct sched_key *dirty;	/* keys collected for this sample */
-	size_t ndirty, dirty_cap;
-	bool synced;			/* a whole-map reading was handed to the aggregator */
-	struct ebpf_drain_stats drain;	/* the last sample's map reading */
 };
 
 static int grow_dump(struct ebpf_state *st, size_t need)
@@ -203,110 +184,6 @@ static int read_cpus(struct ebpf_state *st)
 	return 0;
 }
 
-/*
- * Append the keys logged since the last collection, from the halves holding
- * the previous or the current generation. A half whose generation changed
- * while it was read (the program reset it) is dropped and read again from
- * its start next time. Returns -ENOMEM, or 1 when a half overflowed (the
- * caller must read the whole map), else 0.
- */
-static int collect_dirty(struct ebpf_state *st)
-{
-	int ret = 0;
-
-	for (unsigned c = 0; c < st->nslots; c++) {
-		for (unsigned h = 0; h < 2; h++) {
-			const struct sched_log_half *half = &st->logs[c].half[h];
-			struct log_pos *pos = &st->log_pos[c * 2 + h];
-			uint64_t gen = __atomic_load_n(&half->gen, __ATOMIC_ACQUIRE);
-			size_t before = st->ndirty;
-			uint32_t n, start;
-
-			if (gen != st->gen && gen != st->prev_gen)
-				continue;
-			n = MIN(__atomic_load_n(&half->n, __ATOMIC_ACQUIRE), SCHED_LOG_CAP);
-			start = pos->gen == gen ? pos->n : 0;
-			if (n > start) {
-				if (st->ndirty + (n - start) > st->dirty_cap) {
-					size_t cap = st->dirty_cap ? st->dirty_cap : BATCH_CHUNK;
-					struct sched_key *k;
-
-					while (cap < st->ndirty + (n - start))
-						cap *= 2;
-					k = realloc(st->dirty, cap * sizeof(*k));
-					if (!k)
-						return -ENOMEM;
-					st->dirty = k;
-					st->dirty_cap = cap;
-				}
-				memcpy(&st->dirty[st->ndirty], &half->keys[start],
-				       (n - start) * sizeof(*st->dirty));
-				st->ndirty += n - start;
-			}
-			if (__atomic_load_n(&half->overflow, __ATOMIC_ACQUIRE))
-				ret = 1;
-			if (__atomic_load_n(&half->gen, __ATOMIC_ACQUIRE) != gen) {
-				st->ndirty = before;
-				continue;
-			}
-			pos->gen = gen;
-			pos->n = MAX(n, start);
-		}
-	}
-	return ret;
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct sched_key));
-}
-
-/*
- * Read the entries of the collected dirty keys, each once, into st->keys and
- * st->vals. A key without an entry (deleted after it exited) is skipped.
- * Returns the entry count or -errno.
- */
-static ssize_t lookup_dirty(struct ebpf_state *st, int fd)
-{
-	size_t n = 0, u = 0;
-	int r;
-
-	if (st->ndirty) {
-		qsort(st->dirty, st->ndirty, sizeof(*st->dirty), key_cmp);
-		for (size_t i = 1; i < st->ndirty; i++)
-			if (key_cmp(&st->dirty[i], &st->dirty[u]))
-				st->dirty[++u] = st->dirty[i];
-		st->ndirty = u + 1;
-	}
-	r = grow_dump(st, st->ndirty);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < st->ndirty; i++) {
-		if (bpf_map_lookup_elem(fd, &st->dirty[i], &st->vals[n * st->nslots]) < 0) {
-			if (errno == ENOENT)
-				continue;
-			return -errno;
-		}
-		st->keys[n++] = st->dirty[i];
-	}
-	return (ssize_t)n;
-}
-
-/*
- * Start a new generation: what the program logs from now on goes to the
- * other half. The halves still holding the last generation are read
- * again at the next collection, for keys logged by a program that read
- * drain_gen before it moved.
- */
-static void advance_gen(struct ebpf_state *st)
-{
-	st->prev_gen = st->gen;
-	st->gen++;
-	if ((uint32_t)st->gen == 0)	/* a new entry's dirty_gen is 0: never log as 0 */
-		st->gen++;
-	__atomic_store_n(&st->skel->bss->drain_gen, st->gen, __ATOMIC_SEQ_CST);
-}
-
 static void delete_keys(int fd, const void *keys, size_t n, size_t key_size)
 {
 	__u32 count = (__u32)n;
@@ -356,8 +233,7 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	const struct sched_key *ex;
 	const uint32_t *ex_tgids;
 	struct ebpf_dump d = { .nslots = st->nslots };
-	uint64_t t_end = 0, t_step;
-	bool whole;
+	uint64_t t_end = 0;
 	ssize_t n;
 	int r;
 
@@ -380,55 +256,20 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	 * one moved (the reader was preempted, or the machine is busy), as long
 	 * as a read is cheap: with many tasks, the debits keep the totals exact.
 	 */
-	/*
-	 * Which entries to read: the dirty logs name the tasks charged since
-	 * the last sample, so only those are looked up, unless a log
-	 * overflowed or looking them up one by one costs more than reading
-	 * the whole map. Keys logged before the generation moves, and those
-	 * logged since (their slices completed before the CPU states are
-	 * read), are both collected.
-	 */
-	st->ndirty = 0;
-	whole = !st->synced;
-	/* Until this reading reaches the aggregator, the keys collected live only here. */
-	st->synced = false;
-	if (st->logs) {
-		r = collect_dirty(st);
-		if (r < 0)
-			return r;
-		whole |= r > 0;
-		advance_gen(st);
-	} else {
-		whole = true;
-	}
 	for (int tries = 0;; tries++) {
 		bool moved = false;
 		uint64_t t_read = now_ns();
-		int fd = bpf_map__fd(st->skel->maps.tasks);
 
 		r = read_cpus(st);
 		if (r < 0)
 			return r;
 		for (unsigned c = 0; c < st->nslots; c++)
 			st->gen_before[c] = st->cpus[c].gen_done;
-		if (!whole) {
-			r = collect_dirty(st);
-			if (r < 0)
-				return r;
-			whole = r > 0 ||
-				st->ndirty > ebpf_agg_known(st->agg) / DIRTY_LOOKUP_COST;
-		}
-		if (whole)
-			n = dump_map(st, fd, sizeof(struct sched_key), sizeof(struct sched_val),
-				     (void **)&st->keys, (void **)&st->vals, grow_dump);
-		else
-			n = lookup_dirty(st, fd);
+		n = dump_map(st, bpf_map__fd(st->skel->maps.tasks), sizeof(struct sched_key),
+			     sizeof(struct sched_val), (void **)&st->keys, (void **)&st->vals,
+			     grow_dump);
 		if (n < 0)
 			return (int)n;
-		st->drain = (struct ebpf_drain_stats){ .ns = now_ns() - t_read,
-						       .entries = (size_t)n,
-						       .tries = (unsigned)tries + 1,
-						       .whole = whole };
 		/*
 		 * The interval ends when the CPU states are read, not when
 		 * this thread next runs: taken just before the read, every
@@ -444,28 +285,22 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 		if (!moved || tries == DUMP_TRIES - 1 || now_ns() - t_read > DUMP_RETRY_MAX_NS)
 			break;
 	}
-	d.partial = !whole;
 	d.ntasks = (size_t)n;
 	d.keys = st->keys;
 	d.vals = st->vals;
 	d.t_ns = t_end;
 	d.cpus = st->cpus;
 	d.cpu_ok = st->cpu_ok;
-	t_step = now_ns();
 	r = ebpf_agg_step(st->agg, &d, &s);
 	if (r < 0)
 		return r;
-	st->synced = true;
-	st->drain.agg_ns = now_ns() - t_step;
 	n = (ssize_t)ebpf_agg_exited(st->agg, &ex);
 	delete_keys(bpf_map__fd(st->skel->maps.tasks), ex, (size_t)n, sizeof(*ex));
 	n = (ssize_t)ebpf_agg_exited_tgids(st->agg, &ex_tgids);
 	if (st->ctx->syscalls)
 		delete_keys(bpf_map__fd(st->skel->maps.syscalls), ex_tgids, (size_t)n,
 			    sizeof(*ex_tgids));
-	t_step = now_ns();
 	fill_from_proc(st, (struct activity_task *)s.tasks, s.ntasks);
-	st->drain.proc_ns = now_ns() - t_step;
 	*ret = s;
 	return 0;
 }
@@ -476,8 +311,6 @@ static void ebpf_close(void *state)
 
 	if (!st)
 		return;
-	if (st->logs)
-		munmap((void *)st->logs, st->logs_len);
 	joulestat_sched_bpf__destroy(st->skel);
 	ebpf_agg_free(st->agg);
 	free(st->keys);
@@ -488,8 +321,6 @@ static void ebpf_close(void *state)
 	free(st->cpus_retry);
 	free(st->cpu_ok);
 	free(st->gen_before);
-	free(st->log_pos);
-	free(st->dirty);
 	free(st);
 }
 
@@ -561,7 +392,6 @@ static int load(struct ebpf_state *st, bool btf_attach, bool real_sys)
 		bpf_map__set_map_flags(skel->maps.tasks,
 				       bpf_map__map_flags(skel->maps.tasks) & ~BPF_F_NO_PREALLOC);
 	bpf_map__set_max_entries(skel->maps.syscalls, st->max_tasks);
-	bpf_map__set_max_entries(skel->maps.dirty_log, st->nslots);
 	r = joulestat_sched_bpf__load(skel);
 	if (r < 0) {
 		joulestat_sched_bpf__destroy(skel);
@@ -648,26 +478,9 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	st->cpus_retry = calloc(st->nslots, sizeof(*st->cpus_retry));
 	st->cpu_ok = calloc(st->nslots, sizeof(*st->cpu_ok));
 	st->gen_before = calloc(st->nslots, sizeof(*st->gen_before));
-	st->log_pos = calloc((size_t)st->nslots * 2, sizeof(*st->log_pos));
-	if (!st->cpus || !st->cpus_retry || !st->cpu_ok || !st->gen_before || !st->log_pos) {
+	if (!st->cpus || !st->cpus_retry || !st->cpu_ok || !st->gen_before) {
 		r = -ENOMEM;
 		goto fail;
-	}
-	/*
-	 * Without the mapping (a kernel without mmapable arrays, before 5.5),
-	 * every sample reads the whole map, as the logs' absence says.
-	 */
-	st->logs_len = (size_t)st->nslots * sizeof(struct sched_log);
-	st->logs_len = (st->logs_len + (size_t)st->page_size - 1) & ~((size_t)st->page_size - 1);
-	st->logs = mmap(NULL, st->logs_len, PROT_READ, MAP_SHARED,
-			bpf_map__fd(st->skel->maps.dirty_log), 0);
-	if (st->logs == MAP_FAILED) {
-		log_info(ctx->log, "activity ebpf: dirty logs not mapped (%s): whole-map reads",
-			 strerror(errno));
-		st->logs = NULL;
-	} else {
-		st->gen = 1;
-		st->skel->bss->drain_gen = st->gen;
 	}
 	t0 = now_ns();
 	r = ebpf_agg_new(st->ncpus, st->nslots, t0, &st->agg);
@@ -688,16 +501,6 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 fail:
 	ebpf_close(st);
 	return r;
-}
-
-int activity_ebpf_drain_stats(const void *state, struct ebpf_drain_stats *ret)
-{
-	const struct ebpf_state *st = state;
-
-	if (!st || !ret)
-		return -EINVAL;
-	*ret = st->drain;
-	return 0;
 }
 
 int activity_ebpf_describe(void *state, char *buf, size_t size)

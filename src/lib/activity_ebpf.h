@@ -20,25 +20,19 @@
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key layout is shared with BPF");
 _Static_assert(sizeof(struct sched_val) == 72, "sched_val layout is shared with BPF");
 _Static_assert(sizeof(struct sched_cpu) == 96, "sched_cpu layout is shared with BPF");
-_Static_assert(sizeof(struct sched_log) == 2 * (16 + 16 * SCHED_LOG_CAP),
-	       "sched_log layout is shared with BPF (mmapped: elements are 8-byte aligned)");
 _Static_assert(SCHED_COMM_LEN == ACTIVITY_COMM_LEN, "comm lengths must match");
 _Static_assert(SCHED_TASK_EXITED == ACTIVITY_TASK_EXITED, "flags are passed through");
 _Static_assert(SCHED_TASK_KERNEL == ACTIVITY_TASK_KERNEL, "flags are passed through");
 
 /*
  * One reading of the maps. Per-CPU values come as the kernel returns them:
- * `nslots` values (possible CPUs) per key, key-major. A whole-map reading
- * lists every entry (an entry it leaves out is gone from the map); a partial
- * one lists each entry at most once, and the entries it leaves out are
- * unchanged since they were last listed (the dirty logs say which changed).
+ * `nslots` values (possible CPUs) per key, key-major.
  */
 struct ebpf_dump {
 	uint64_t t_ns;			/* CLOCK_MONOTONIC, taken after the cpu states were read */
 	unsigned nslots;
 	const struct sched_cpu *cpus;	/* [nslots] */
 	const bool *cpu_ok;		/* [nslots]: copy consistent (gen_done == gen_start); NULL: all */
-	bool partial;			/* only the entries that changed (see above) */
 	size_t ntasks;
 	const struct sched_key *keys;	/* [ntasks] */
 	const struct sched_val *vals;	/* [ntasks * nslots] */
@@ -66,26 +60,11 @@ struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a);
  */
 int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret);
 
-/* Live entries the aggregator knows (listed, not exited): the size of a whole-map reading. */
-size_t ebpf_agg_known(const struct ebpf_agg *a);
-
 /* Keys of the entries to delete after the last step; *ret valid until the next step. */
 size_t ebpf_agg_exited(const struct ebpf_agg *a, const struct sched_key **ret);
 
 /* Syscall-map keys (tgids) to delete: processes whose main thread exited. */
 size_t ebpf_agg_exited_tgids(const struct ebpf_agg *a, const uint32_t **ret);
-
-/* How the open collector's last sample read the task map: for benchmarks (activity_ebpf.c). */
-struct ebpf_drain_stats {
-	uint64_t ns;		/* the map reading (and the CPU states before it), last try */
-	size_t entries;		/* entries read */
-	unsigned tries;		/* readings (a switch during one makes another) */
-	bool whole;		/* the whole map, not the dirty entries */
-	uint64_t agg_ns;	/* the aggregator's step */
-	uint64_t proc_ns;	/* comm and resident memory from /proc afterwards */
-};
-
-int activity_ebpf_drain_stats(const void *state, struct ebpf_drain_stats *ret);
 
 /* The open collector's attach mode and BTF, in words (activity_ebpf.c). */
 int activity_ebpf_describe(void *state, char *buf, size_t size);

@@ -30,25 +30,18 @@
 
 /* Open-addressing map from a task key to an index. */
 struct keytab {
-	size_t cap;		/* slots in use: a power of two, or 0 */
-	size_t alloc;		/* slots allocated */
+	size_t cap;		/* power of two, or 0 */
 	struct kt_slot {
 		struct sched_key key;
 		int64_t val;	/* -1: empty */
 	} *slot;
 };
 
-/*
- * Every live entry the readings have shown, with its cumulative counters as
- * last read: a partial reading (ebpf_dump.partial) updates only the entries
- * it lists. Dense arrays (an entry leaves by swapping the last one into its
- * place) indexed through `tab`.
- */
-struct known_set {
+/* What the previous reading held for the tasks still alive. */
+struct prev_set {
 	size_t n, cap;
 	struct sched_key *keys;
 	uint64_t *ns;		/* [n * nslots] cumulative oncpu_ns */
-	uint32_t *stamp;	/* [n] the step that last listed the entry */
 	struct keytab tab;
 };
 
@@ -75,9 +68,8 @@ struct ebpf_agg {
 	unsigned ncpus, nslots;
 	uint64_t t_prev_ns;
 	struct cpu_track *cpu;		/* [ncpus] */
-	struct known_set known;
-	uint32_t stamp;			/* steps so far */
-	int cur;			/* sys_prev[cur] holds the last reading */
+	struct prev_set prev[2];
+	int cur;			/* prev[cur] holds the last reading */
 	struct keytab sys_prev[2];	/* tgid -> cumulative syscalls */
 	struct keytab task_of_tgid;	/* scratch: tgid -> output task index */
 	struct activity_task *tasks;
@@ -106,26 +98,21 @@ static size_t key_hash(const struct sched_key *k)
 	return (size_t)h;
 }
 
-/*
- * Empty the table, sized for n keys at most half full. Only the slots in use
- * are cleared: a table that once held a whole-map reading of 10 000 keys
- * costs a step with a few keys no more than a small one.
- */
+/* Empty the table, sized for n keys at most half full. */
 static int kt_reset(struct keytab *t, size_t n)
 {
 	size_t cap = 16;
 
 	while (cap < 2 * n)
 		cap *= 2;
-	if (cap > t->alloc) {
+	if (cap > t->cap) {
 		struct kt_slot *s = realloc(t->slot, cap * sizeof(*s));
 
 		if (!s)
 			return -ENOMEM;
 		t->slot = s;
-		t->alloc = cap;
+		t->cap = cap;
 	}
-	t->cap = cap;
 	for (size_t i = 0; i < t->cap; i++)
 		t->slot[i].val = -1;
 	return 0;
@@ -141,35 +128,6 @@ static void kt_put(struct keytab *t, const struct sched_key *k, int64_t val)
 			return;
 		}
 	}
-}
-
-/*
- * Remove k (absent: nothing). Linear probing without tombstones: the entries
- * after it in its run move back when their home slot allows, so every lookup
- * still finds its key before the first empty slot.
- */
-static void kt_del(struct keytab *t, const struct sched_key *k)
-{
-	size_t mask = t->cap - 1, i, j;
-
-	if (!t->cap)
-		return;
-	for (i = key_hash(k) & mask;; i = (i + 1) & mask) {
-		if (t->slot[i].val < 0)
-			return;
-		if (key_eq(&t->slot[i].key, k))
-			break;
-	}
-	for (j = (i + 1) & mask; t->slot[j].val >= 0; j = (j + 1) & mask) {
-		size_t home = key_hash(&t->slot[j].key) & mask;
-
-		/* Move j into the hole at i unless its home lies cyclically in (i, j]. */
-		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
-			t->slot[i] = t->slot[j];
-			i = j;
-		}
-	}
-	t->slot[i].val = -1;
 }
 
 static int64_t kt_get(const struct keytab *t, const struct sched_key *k)
@@ -201,62 +159,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-/* Room for `need` entries in the known set; its table rebuilt larger when needed. */
-static int known_reserve(struct ebpf_agg *a, size_t need)
-{
-	struct known_set *K = &a->known;
-	size_t cap = K->cap;
-	int r;
-
-	if (need > K->cap) {
-		struct sched_key *keys;
-		uint64_t *ns;
-		uint32_t *stamp;
-
-		cap = K->cap ? K->cap : 64;
-		while (cap < need)
-			cap *= 2;
-		keys = realloc(K->keys, cap * sizeof(*keys));
-		if (!keys)
-			return -ENOMEM;
-		K->keys = keys;
-		ns = realloc(K->ns, cap * a->nslots * sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		K->ns = ns;
-		stamp = realloc(K->stamp, cap * sizeof(*stamp));
-		if (!stamp)
-			return -ENOMEM;
-		K->stamp = stamp;
-		K->cap = cap;
-	}
-	if (2 * need > K->tab.cap) {
-		r = kt_reset(&K->tab, need);
-		if (r < 0)
-			return r;
-		for (size_t j = 0; j < K->n; j++)
-			kt_put(&K->tab, &K->keys[j], (int64_t)j);
-	}
-	return 0;
-}
-
-/* Forget entry j: the last entry takes its place. */
-static void known_remove(struct ebpf_agg *a, size_t j)
-{
-	struct known_set *K = &a->known;
-	size_t last = K->n - 1;
-
-	kt_del(&K->tab, &K->keys[j]);
-	if (j != last) {
-		K->keys[j] = K->keys[last];
-		memcpy(&K->ns[j * a->nslots], &K->ns[last * a->nslots],
-		       a->nslots * sizeof(*K->ns));
-		K->stamp[j] = K->stamp[last];
-		kt_put(&K->tab, &K->keys[j], (int64_t)j);
-	}
-	K->n = last;
-}
-
 int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_agg **ret)
 {
 	struct ebpf_agg *a;
@@ -273,7 +175,7 @@ int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_ag
 	a->idle_ns = calloc(ncpus, sizeof(*a->idle_ns));
 	a->lost_ns = calloc(ncpus, sizeof(*a->lost_ns));
 	a->irq_ns = calloc(ncpus, sizeof(*a->irq_ns));
-	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || kt_reset(&a->known.tab, 0) < 0 ||
+	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || kt_reset(&a->prev[0].tab, 0) < 0 ||
 	    kt_reset(&a->sys_prev[0], 0) < 0) {
 		ebpf_agg_free(a);
 		return -ENOMEM;
@@ -286,12 +188,12 @@ struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a)
 {
 	if (!a)
 		return NULL;
-	free(a->known.keys);
-	free(a->known.ns);
-	free(a->known.stamp);
-	free(a->known.tab.slot);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
+		free(a->prev[i].keys);
+		free(a->prev[i].ns);
+		free(a->prev[i].tab.slot);
 		free(a->sys_prev[i].slot);
+	}
 	free(a->task_of_tgid.slot);
 	free(a->cpu);
 	free(a->tasks);
@@ -478,7 +380,7 @@ static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t 
 
 int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret)
 {
-	struct known_set *K = &a->known;
+	struct prev_set *P, *N;
 	size_t nt = 0, nr = 0;
 	uint64_t dropped, named_ns = 0, lost_total_ns = 0;
 	int r;
@@ -486,6 +388,8 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	if (!a || !d || !ret || d->nslots != a->nslots || (d->ntasks && (!d->keys || !d->vals)) ||
 	    !d->cpus || (d->nsys && (!d->sys_tgids || !d->sys_counts)))
 		return -EINVAL;
+	P = &a->prev[a->cur];
+	N = &a->prev[!a->cur];
 	if (grow((void **)&a->tasks, &a->tasks_cap, d->ntasks + a->ncpus, sizeof(*a->tasks)) < 0 ||
 	    grow((void **)&a->rows, &a->rows_cap, (d->ntasks + 1) * a->ncpus, sizeof(*a->rows)) < 0 ||
 	    grow((void **)&a->exited, &a->exited_cap, d->ntasks + 1, sizeof(*a->exited)) < 0)
@@ -497,7 +401,20 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			return -ENOMEM;
 		a->exited_tgids = e;
 	}
-	r = known_reserve(a, K->n + d->ntasks);
+	if (N->cap < d->ntasks) {
+		struct sched_key *k = realloc(N->keys, d->ntasks * sizeof(*k));
+		uint64_t *ns;
+
+		if (!k)
+			return -ENOMEM;
+		N->keys = k;
+		ns = realloc(N->ns, d->ntasks * a->nslots * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		N->ns = ns;
+		N->cap = d->ntasks;
+	}
+	r = kt_reset(&N->tab, d->ntasks);
 	if (r < 0)
 		return r;
 	r = kt_reset(&a->sys_prev[!a->cur], d->nsys);
@@ -508,13 +425,13 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		return r;
 
 	dropped = step_cpus(a, d);
-	a->stamp++;
+	N->n = 0;
 	a->nexited = 0;
 	a->nexited_tgids = 0;
 	for (size_t i = 0; i < d->ntasks; i++) {
 		const struct sched_key *k = &d->keys[i];
 		const struct sched_val *v = &d->vals[i * a->nslots];
-		int64_t j = kt_get(&K->tab, k);
+		int64_t j = kt_get(&P->tab, k);
 		uint32_t flags = 0;
 		size_t first = nr;
 		uint64_t sum = 0;
@@ -523,7 +440,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			flags |= v[c].flags;
 		for (unsigned c = 0; c < a->ncpus; c++) {
 			struct cpu_track *t = &a->cpu[c];
-			uint64_t cum = v[c].oncpu_ns, before = j >= 0 ? K->ns[j * a->nslots + c] : 0;
+			uint64_t cum = v[c].oncpu_ns, before = j >= 0 ? P->ns[j * a->nslots + c] : 0;
 			uint64_t delta = cum >= before ? cum - before : cum;
 
 			delta = repay(t, k, delta);
@@ -549,25 +466,13 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			a->exited[a->nexited++] = *k;
 			if (k->pid == k->tgid)
 				a->exited_tgids[a->nexited_tgids++] = k->tgid;
-			if (j >= 0)
-				known_remove(a, (size_t)j);
 			continue;
 		}
-		if (j < 0) {
-			j = (int64_t)K->n++;
-			K->keys[j] = *k;
-			kt_put(&K->tab, k, j);
-		}
+		N->keys[N->n] = *k;
 		for (unsigned c = 0; c < a->nslots; c++)
-			K->ns[(size_t)j * a->nslots + c] = v[c].oncpu_ns;
-		K->stamp[j] = a->stamp;
-	}
-	/* A whole-map reading: what it did not list is no longer in the map. */
-	for (size_t j = 0; !d->partial && j < K->n;) {
-		if (K->stamp[j] != a->stamp)
-			known_remove(a, j);
-		else
-			j++;
+			N->ns[N->n * a->nslots + c] = v[c].oncpu_ns;
+		kt_put(&N->tab, k, (int64_t)N->n);
+		N->n++;
 	}
 	for (unsigned c = 0; c < a->ncpus; c++) {
 		struct cpu_track *t = &a->cpu[c];
@@ -634,11 +539,6 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	};
 	a->t_prev_ns = MAX(a->t_prev_ns, d->t_ns);
 	return 0;
-}
-
-size_t ebpf_agg_known(const struct ebpf_agg *a)
-{
-	return a->known.n;
 }
 
 size_t ebpf_agg_exited(const struct ebpf_agg *a, const struct sched_key **ret)

@@ -113,43 +113,6 @@ static struct ebpf_dump dump_of(const struct maps *m, uint64_t t_ns)
 	};
 }
 
-/*
- * A partial reading, as the dirty logs make it: only the entries whose
- * values differ from `before` (or that `before` lacks), plus each unchanged
- * one with probability 1/extra_one_in (0: none), which a reader may list too.
- * The keys and values are copied into `out`.
- */
-static struct ebpf_dump partial_of(const struct maps *m, const struct maps *before, uint64_t t_ns,
-				   int extra_one_in, struct maps *out)
-{
-	*out = *m;
-	out->n = 0;
-	for (size_t i = 0; i < m->n; i++) {
-		const struct sched_val *v = &m->vals[i * NSLOTS];
-		bool changed = true;
-
-		for (size_t j = 0; j < before->n; j++)
-			if (!memcmp(&before->keys[j], &m->keys[i], sizeof(m->keys[i])))
-				changed = memcmp(&before->vals[j * NSLOTS], v,
-						 NSLOTS * sizeof(*v)) != 0;
-		if (!changed && !(extra_one_in && rand() % extra_one_in == 0))
-			continue;
-		out->keys[out->n] = m->keys[i];
-		memcpy(&out->vals[out->n * NSLOTS], v, NSLOTS * sizeof(*v));
-		out->n++;
-	}
-	return (struct ebpf_dump){
-		.t_ns = t_ns,
-		.nslots = NSLOTS,
-		.cpus = m->cpus,
-		.cpu_ok = m->ok,
-		.partial = true,
-		.ntasks = out->n,
-		.keys = out->keys,
-		.vals = out->vals,
-	};
-}
-
 static void all_ok(struct maps *m)
 {
 	for (int c = 0; c < NSLOTS; c++)
@@ -537,7 +500,7 @@ static void test_syscalls_go_to_the_main_thread_row(void **state)
  * between the map read and the CPU-state read (a preempted or slow reader):
  * whatever each interval shows, the totals must equal the truth.
  */
-static void random_schedules(bool partial)
+static void test_random_schedules_add_up(void **state)
 {
 	static const struct sched_key pool[] = {
 		{ 0, 0, 0 }, { 10, 10, 1 }, { 11, 11, 2 }, { 12, 12, 3 }, { 12, 13, 4 }, { 14, 14, 5 },
@@ -546,7 +509,7 @@ static void random_schedules(bool partial)
 
 	srand(12345);
 	for (int round = 0; round < 200; round++) {
-		struct maps m = { 0 }, seen, last = { 0 }, part;
+		struct maps m = { 0 }, seen;
 		struct ebpf_agg *a = agg_at(0);
 		struct activity_sample s;
 		struct ebpf_dump d;
@@ -593,11 +556,7 @@ static void random_schedules(bool partial)
 			}
 			memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
 			now += 1 + (uint64_t)(rand() % 20);
-			if (partial && step % 7 != 6)
-				d = partial_of(&seen, &last, now, 4, &part);
-			else
-				d = dump_of(&seen, now);
-			last = seen;
+			d = dump_of(&seen, now);
 			assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
 			for (size_t i = 0; i < NPOOL; i++)
 				for (unsigned c = 0; c < NSLOTS; c++)
@@ -612,145 +571,6 @@ static void random_schedules(bool partial)
 					 (unsigned long long)got[i], (unsigned long long)truth[i]);
 		ebpf_agg_free(a);
 	}
-}
-
-/*
- * Partial readings list only the entries that changed: an entry left out
- * keeps its counters (its next difference is taken from them, it is not new
- * again), an exited one is forgotten, and a whole-map reading forgets what
- * it no longer lists.
- */
-static void test_partial_readings_keep_unlisted_entries(void **state)
-{
-	struct maps m = { 0 }, before, part;
-	struct ebpf_agg *a = agg_at(0);
-	struct activity_sample s;
-	struct ebpf_dump d;
-	const struct sched_key *ex;
-
-	all_ok(&m);
-	sw(&m, 1, 1, &IDLE);
-	sw(&m, 0, 10, &A);
-	identity(&m, &A, 0, "alpha", 10);
-	sw(&m, 0, 110, &B);
-	identity(&m, &B, 0, "beta", 110);
-	sw(&m, 0, 160, &IDLE);
-	d = dump_of(&m, 200);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-	assert_int_equal(ns_of(&s, &A, 0), 100);
-	assert_int_equal(ns_of(&s, &B, 0), 50);
-	assert_int_equal(ebpf_agg_known(a), 2);
-
-	/* Only A runs again: the reading lists A alone, B is still known. */
-	before = m;
-	sw(&m, 0, 300, &A);
-	sw(&m, 0, 340, &IDLE);
-	d = partial_of(&m, &before, 400, 0, &part);
-	assert_int_equal(d.ntasks, 1);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-	assert_int_equal(s.ntasks, 1);
-	assert_int_equal(ns_of(&s, &A, 0), 40);
-	assert_false(task_of(&s, &A)->flags & ACTIVITY_TASK_NEW);
-	assert_int_equal(s.idle_ns[0], 160);
-	assert_int_equal(ebpf_agg_known(a), 2);
-
-	/* B runs on the other CPU: its difference counts from its last listing, not from zero. */
-	before = m;
-	sw(&m, 1, 420, &B);
-	sw(&m, 1, 450, &IDLE);
-	d = partial_of(&m, &before, 500, 0, &part);
-	assert_int_equal(d.ntasks, 1);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-	assert_int_equal(ns_of(&s, &B, 1), 30);
-	assert_int_equal(ns_of(&s, &B, 0), 0);
-	assert_false(task_of(&s, &B)->flags & ACTIVITY_TASK_NEW);
-	assert_string_equal(task_of(&s, &B)->comm, "beta");
-
-	/* A exits: reported once, then forgotten (a reuse of its key would count from zero). */
-	before = m;
-	sw(&m, 0, 520, &A);
-	val(&m, &A, 0)->flags |= SCHED_TASK_EXITED;
-	sw(&m, 0, 530, &IDLE);
-	d = partial_of(&m, &before, 600, 0, &part);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-	assert_int_equal(ns_of(&s, &A, 0), 10);
-	assert_int_equal(ebpf_agg_exited(a, &ex), 1);
-	assert_memory_equal(ex, &A, sizeof(A));
-	assert_int_equal(ebpf_agg_known(a), 1);
-	remove_key(&m, &A);
-
-	/* B's entry vanished from the map: a whole-map reading forgets it. */
-	remove_key(&m, &B);
-	d = dump_of(&m, 700);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-	assert_int_equal(ebpf_agg_known(a), 0);
-	ebpf_agg_free(a);
-}
-
-/* Many keys entering and leaving: the known set's table keeps finding every one of them. */
-static void test_partial_readings_many_keys(void **state)
-{
-	enum { NK = 3000 };
-	static struct sched_key keys[NK];
-	static struct sched_val vals[NK * NSLOTS];
-	static uint64_t total[NK];
-	struct sched_cpu cpus[NSLOTS] = { 0 };
-	bool ok[NSLOTS] = { true, true };
-	struct ebpf_agg *a = agg_at(0);
-	struct activity_sample s;
-	uint64_t sum_rows = 0, sum_truth = 0;
-
-	srand(777);
-	for (size_t i = 0; i < NK; i++)
-		keys[i] = (struct sched_key){ (uint32_t)(i / 3 + 1), (uint32_t)(i + 1), i * 11 };
-	for (int step = 1; step <= 40; step++) {
-		struct sched_key lk[NK];
-		struct sched_val lv[NK * NSLOTS];
-		size_t n = 0;
-		struct ebpf_dump d;
-
-		/* Each step a random tenth of the keys runs; some of those exit. */
-		for (size_t i = 0; i < NK; i++) {
-			uint64_t add;
-
-			if (vals[i * NSLOTS].flags & SCHED_TASK_EXITED || rand() % 10)
-				continue;
-			add = 1 + (uint64_t)(rand() % 1000);
-			vals[i * NSLOTS + (unsigned)(i % NSLOTS)].oncpu_ns += add;
-			total[i] += add;
-			if (rand() % 20 == 0)
-				vals[i * NSLOTS].flags |= SCHED_TASK_EXITED;
-			lk[n] = keys[i];
-			memcpy(&lv[n * NSLOTS], &vals[i * NSLOTS], sizeof(lv[0]) * NSLOTS);
-			n++;
-		}
-		d = (struct ebpf_dump){ .t_ns = (uint64_t)step * 1000, .nslots = NSLOTS,
-					.cpus = cpus, .cpu_ok = ok, .partial = true,
-					.ntasks = n, .keys = lk, .vals = lv };
-		assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-		for (size_t r = 0; r < s.nrows; r++)
-			sum_rows += s.rows[r].ns;
-		for (size_t t = 0; t < s.ntasks; t++)
-			assert_false(s.tasks[t].flags & ACTIVITY_TASK_NEW &&
-				     s.tasks[t].oncpu_ns != total[s.tasks[t].key.tid - 1]);
-	}
-	for (size_t i = 0; i < NK; i++) {
-		sum_truth += total[i];
-	}
-	/* Every difference taken once: no key was lost (counted from zero again) or doubled. */
-	assert_int_equal(sum_rows, sum_truth);
-	ebpf_agg_free(a);
-}
-
-static void test_random_schedules_add_up(void **state)
-{
-	random_schedules(false);
-}
-
-/* The same, read through partial readings (a whole-map one now and then). */
-static void test_random_partial_readings_add_up(void **state)
-{
-	random_schedules(true);
 }
 
 static void test_bad_arguments(void **state)
@@ -785,9 +605,6 @@ int main(void)
 		cmocka_unit_test(test_torn_cpu_copy_is_caught_up_later),
 		cmocka_unit_test(test_syscalls_go_to_the_main_thread_row),
 		cmocka_unit_test(test_random_schedules_add_up),
-		cmocka_unit_test(test_random_partial_readings_add_up),
-		cmocka_unit_test(test_partial_readings_keep_unlisted_entries),
-		cmocka_unit_test(test_partial_readings_many_keys),
 		cmocka_unit_test(test_bad_arguments),
 	};
 

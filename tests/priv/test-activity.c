@@ -190,7 +190,22 @@ static void scenario_duty(void)
 		      duty[i], (double)got[i] / 1e6, truth / 1e6, err * 100, slack * 100,
 		      (double)noise / 1e6);
 	}
-	if (is_ebpf)
+	/*
+	 * A window's coverage needs the reader to read the map and the CPU
+	 * states close together: while the hypervisor holds the reader's vCPU,
+	 * slices that end on the other CPUs move to the next window (totals
+	 * stay exact: the duty checks above). With more than 2 % of the
+	 * machine stolen (or spent in interrupts) the figures are printed,
+	 * not judged, as for the synthetic counter's 1 % checks.
+	 */
+	if (is_ebpf && (double)noise > 0.02 * (double)window_ns * (double)topo_ncpus)
+		check(true,
+		      "per-CPU coverage over 50 windows of 100 ms: min %.4f %%, max %.4f %% # SKIP "
+		      "the hypervisor and interrupts took %.1f %% of the machine meanwhile (above "
+		      "2 %%: a stolen reader moves slices between windows)",
+		      worst_cov * 100, max_cov * 100,
+		      100.0 * (double)noise / ((double)window_ns * (double)topo_ncpus));
+	else if (is_ebpf)
 		check(worst_cov >= 0.995,
 		      "per-CPU coverage over 50 windows of 100 ms: min %.4f %% (want >= 99.5), "
 		      "max %.4f %%",

@@ -21,12 +21,41 @@ cmd_fails() {
 		grep_in "$TMP/err" "sh exited with status 3"
 }
 check "the command's exit status is reported and passed on" cmd_fails
-run_profile() {
-	expect_exit 0 "$JS" run --profile -q -i 0.05 -o "$TMP/run.json" -- "$WL" spin 0.5 &&
-		jq -e '.format == "joulestat-profile" and .verdict.bottleneck == "cpu-bound"' \
-			"$TMP/run.json"
+# The spinner's verdict needs its CPU: on a VM whose host takes a share of the
+# machine (steal), or under heavy interrupt load, a spinner gets less of it
+# than it asks for, and the kernel counts that time neither as its run time
+# nor as waiting for a CPU (a spinner at 0.5 CPUs and 0.25 x waiting, 69 %
+# demand, was seen on CI). Above STEAL_MAX % of the machine those checks
+# print the share as a SKIP; the others still run.
+STEAL_MAX=5
+# irq + softirq + steal, and the total, in ticks
+stat_cpu() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $7 + $8 + $9, t; exit }' /proc/stat; }
+steal_begin() { stat_cpu >"$TMP/steal.0"; }
+steal_pct() { # the machine's time stolen or in interrupts since steal_begin, in %
+	local s0 t0 s1 t1
+	read -r s0 t0 <"$TMP/steal.0"
+	read -r s1 t1 < <(stat_cpu)
+	awk -v s="$((s1 - s0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.1f", (t > 0 ? 100 * s / t : 0) }'
 }
-check "joulestat run --profile runs the same session" run_profile
+check_unless_stolen() { # PCT DESC CMD...
+	local pct=$1 desc=$2
+	shift 2
+	if awk -v p="$pct" -v m="$STEAL_MAX" 'BEGIN { exit !(p > m) }'; then
+		TAP_N=$((TAP_N + 1))
+		echo "ok $TAP_N - $desc # SKIP the hypervisor and interrupts took $pct % of the machine meanwhile (above $STEAL_MAX %): the spinner could not use its CPU"
+	else
+		check "$desc" "$@"
+	fi
+}
+
+steal_begin
+"$JS" run --profile -q -i 0.05 -o "$TMP/run.json" -- "$WL" spin 0.5 >"$TMP/run.out" 2>&1
+RUN_RC=$?
+RUN_STEAL=$(steal_pct)
+check "joulestat run --profile exits 0 and writes a profile" \
+	bash -c '[ "$0" = 0 ] && jq -e ".format == \"joulestat-profile\"" "$1"' "$RUN_RC" "$TMP/run.json"
+check_unless_stolen "$RUN_STEAL" "joulestat run --profile runs the same session (the spinner is cpu-bound)" \
+	jq -e '.verdict.bottleneck == "cpu-bound"' "$TMP/run.json"
 
 # profile NAME MODE: run the workload for 2 s, JSON in $TMP/NAME.json.
 profile() {
@@ -44,8 +73,10 @@ verdict() { # NAME WANT
 	fi
 }
 
+steal_begin
 check "a CPU spinner runs" profile spin spin
-check "a CPU spinner is cpu-bound" verdict spin cpu-bound
+SPIN_STEAL=$(steal_pct)
+check_unless_stolen "$SPIN_STEAL" "a CPU spinner is cpu-bound" verdict spin cpu-bound
 check "fsync'd 4 kB writes run" profile fsync fsync
 check "fsync'd writes are io-bound" verdict fsync io-bound
 check "a page-touching loop runs" profile memory memory
@@ -53,12 +84,13 @@ check "a page-touching loop is memory-bound" verdict memory memory-bound
 check "a pipe ping-pong runs" profile pingpong pingpong
 check "a pipe ping-pong is contention-bound" verdict pingpong contention-bound
 
-check "the deciding evidence comes first and names the rule" bash -c '
-	jq -e ".verdict.evidence[0] | startswith(\"decided by cpu: \")" "$1/spin.json" &&
+check "the deciding evidence comes first and names the rule (io)" bash -c '
 	jq -e ".verdict.evidence[0] | startswith(\"decided by io: \")" "$1/fsync.json" &&
 	jq -e ".verdict.rules.io.fired and .verdict.rules.io.value >= .verdict.rules.io.threshold" \
 		"$1/fsync.json"' _ "$TMP"
-check "the spinner spent its time on the CPU, in user space, with few switches" jq -e '
+check_unless_stolen "$SPIN_STEAL" "the deciding evidence comes first and names the rule (cpu)" \
+	jq -e '.verdict.evidence[0] | startswith("decided by cpu: ")' "$TMP/spin.json"
+check_unless_stolen "$SPIN_STEAL" "the spinner spent its time on the CPU, in user space, with few switches" jq -e '
 	.metrics.cpu_demand_pct >= 70 and .metrics.kernel_pct < 20 and
 	.metrics.voluntary_switches_per_s < 100' "$TMP/spin.json"
 check "the fsync writer wrote to storage" jq -e '

@@ -339,52 +339,40 @@ static void ebpf_close(void *state)
 }
 
 /*
- * The task map's size and allocation. Preallocated where that is affordable:
- * an entry created in the scheduler then never waits on the kernel's BPF
- * allocator, whose per-CPU caches are refilled asynchronously, so that a
- * burst of new tasks (a thread pool starting, every task of the host on the
- * first sample) empties them and creations fail, dropping slices with the
- * map far from full. Affordable: TASK_MAP_BUDGET bytes, and no more than
- * 1/64 of the RAM. Capacity: pid_max when that fits (every task alive at
- * once fits, as without preallocation); else the entries that fit, when they
- * are at least four times the tasks alive now (past them drops are counted);
- * else (a machine with very many CPUs or tasks) not preallocated, pid_max
- * entries. An explicit capacity (activity_ctx.max_tasks) is preallocated.
+ * The task map's size and allocation (task_map_plan_for). Preallocated where
+ * that is affordable: an entry created in the scheduler then never waits on
+ * the kernel's BPF allocator, whose per-CPU caches are refilled
+ * asynchronously, so that a burst of new tasks (a thread pool starting,
+ * every task of the host on the first sample) empties them and creations
+ * fail, dropping slices with the map far from full. Not preallocated where
+ * a per-CPU value for each of pid_max keys would pin too much memory (many
+ * CPUs or tasks). An explicit capacity (activity_ctx.max_tasks) is
+ * preallocated.
  */
-#define TASK_MAP_BUDGET (64ull << 20)
-#define TASK_ENTRY_OVERHEAD 64ull	/* the kernel's element: hash node, key, per-CPU pointer */
-
 static void task_map_plan(struct ebpf_state *st)
 {
 	const struct activity_ctx *ctx = st->ctx;
-	uint64_t pid_max = 32768, budget = TASK_MAP_BUDGET, per_entry, fit;
+	uint64_t pid_max = 32768, ram = 0;
 	struct loadavg la = { 0 };
+	struct task_map_plan plan;
 	struct sysinfo si;
 	char buf[128];
 	ssize_t n;
 
-	st->prealloc = true;
 	if (ctx->max_tasks) {
 		st->max_tasks = ctx->max_tasks;
+		st->prealloc = true;
 		return;
 	}
 	(void)fsroot_read_u64(ctx->fs, FS_PROC, "sys/kernel/pid_max", &pid_max);
-	pid_max = MIN(MAX(pid_max, (uint64_t)SCHED_TASKS_MIN), (uint64_t)SCHED_TASKS_MAX);
-	if (sysinfo(&si) == 0 && si.totalram)
-		budget = MIN(budget, (uint64_t)si.totalram * si.mem_unit / 64);
-	per_entry = TASK_ENTRY_OVERHEAD + (uint64_t)sizeof(struct sched_val) * st->nslots;
-	fit = MIN(budget / per_entry, (uint64_t)SCHED_TASKS_MAX);
+	if (sysinfo(&si) == 0)
+		ram = (uint64_t)si.totalram * si.mem_unit;
 	n = fsroot_read(ctx->fs, FS_PROC, "loadavg", buf, sizeof(buf) - 1);
 	if (n > 0)
 		(void)parse_loadavg(buf, (size_t)n, &la);
-	if (pid_max <= fit) {
-		st->max_tasks = (uint32_t)pid_max;
-	} else if (fit >= SCHED_TASKS_MIN && fit >= 4 * (uint64_t)la.threads) {
-		st->max_tasks = (uint32_t)fit;
-	} else {
-		st->max_tasks = (uint32_t)pid_max;
-		st->prealloc = false;
-	}
+	plan = task_map_plan_for(pid_max, ram, st->nslots, la.threads);
+	st->max_tasks = plan.entries;
+	st->prealloc = plan.prealloc;
 }
 
 /* Open and load with sched_switch as tp_btf (btf_attach) or raw_tp. Returns -errno from load. */

@@ -66,6 +66,25 @@ size_t ebpf_agg_exited(const struct ebpf_agg *a, const struct sched_key **ret);
 /* Syscall-map keys (tgids) to delete: processes whose main thread exited. */
 size_t ebpf_agg_exited_tgids(const struct ebpf_agg *a, const uint32_t **ret);
 
+/*
+ * The task map's size and allocation (activity_ebpf.c says why it is
+ * preallocated where affordable): pid_max entries when they fit the budget
+ * (TASK_MAP_BUDGET, at most ram_bytes / 64; 0: unknown RAM), else as many as
+ * fit when that is at least SCHED_TASKS_MIN and four times `threads` (the
+ * tasks alive now), else pid_max entries allocated as tasks appear. pid_max
+ * is clamped to SCHED_TASKS_MIN..SCHED_TASKS_MAX first. Pure.
+ */
+#define TASK_MAP_BUDGET (64ull << 20)
+#define TASK_ENTRY_OVERHEAD 64ull	/* the kernel's element: hash node, key, per-CPU pointer */
+
+struct task_map_plan {
+	uint32_t entries;
+	bool prealloc;
+};
+
+struct task_map_plan task_map_plan_for(uint64_t pid_max, uint64_t ram_bytes, unsigned nslots,
+				       uint32_t threads);
+
 /* The open collector's attach mode and BTF, in words (activity_ebpf.c). */
 int activity_ebpf_describe(void *state, char *buf, size_t size);
 

@@ -552,3 +552,20 @@ size_t ebpf_agg_exited_tgids(const struct ebpf_agg *a, const uint32_t **ret)
 	*ret = a->exited_tgids;
 	return a->nexited_tgids;
 }
+
+struct task_map_plan task_map_plan_for(uint64_t pid_max, uint64_t ram_bytes, unsigned nslots,
+				       uint32_t threads)
+{
+	uint64_t budget = TASK_MAP_BUDGET, per_entry, fit;
+
+	pid_max = MIN(MAX(pid_max, (uint64_t)SCHED_TASKS_MIN), (uint64_t)SCHED_TASKS_MAX);
+	if (ram_bytes)
+		budget = MIN(budget, ram_bytes / 64);
+	per_entry = TASK_ENTRY_OVERHEAD + (uint64_t)sizeof(struct sched_val) * MAX(nslots, 1u);
+	fit = MIN(budget / per_entry, (uint64_t)SCHED_TASKS_MAX);
+	if (pid_max <= fit)
+		return (struct task_map_plan){ (uint32_t)pid_max, true };
+	if (fit >= SCHED_TASKS_MIN && fit >= 4 * (uint64_t)threads)
+		return (struct task_map_plan){ (uint32_t)fit, true };
+	return (struct task_map_plan){ (uint32_t)pid_max, false };
+}

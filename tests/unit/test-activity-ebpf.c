@@ -591,6 +591,45 @@ static void test_bad_arguments(void **state)
 	assert_true(activity_coverage(NULL, 0) == 0.0);
 }
 
+/* Map sizing: the documented rule's cases, figures worked out by hand. */
+static void test_task_map_plan(void **state)
+{
+	struct task_map_plan p;
+
+	/* 2 CPUs, 24 GiB: an entry is 64 + 2 x 72 = 208 B; pid_max 32768 fits (6.8 MB). */
+	p = task_map_plan_for(32768, 24ull << 30, 2, 150);
+	assert_int_equal(p.entries, 32768);
+	assert_true(p.prealloc);
+	/* systemd's pid_max 4194304 does not: the 64 MiB budget holds 322638 entries. */
+	p = task_map_plan_for(4194304, 24ull << 30, 2, 150);
+	assert_int_equal(p.entries, 322638);
+	assert_true(p.prealloc);
+	/* 64 CPUs: 4672 B an entry, 14364 fit: enough for 3000 tasks alive ... */
+	p = task_map_plan_for(4194304, 256ull << 30, 64, 3000);
+	assert_int_equal(p.entries, 14364);
+	assert_true(p.prealloc);
+	/* ... not for 4000 (4 x 4000 > 14364): pid_max entries, allocated as tasks appear. */
+	p = task_map_plan_for(4194304, 256ull << 30, 64, 4000);
+	assert_int_equal(p.entries, 4194304);
+	assert_false(p.prealloc);
+	/* 64 MiB of RAM: a 1 MiB budget, 5041 entries. */
+	p = task_map_plan_for(32768, 64ull << 20, 2, 100);
+	assert_int_equal(p.entries, 5041);
+	assert_true(p.prealloc);
+	/* RAM unknown (0): the 64 MiB budget alone. */
+	p = task_map_plan_for(4194304, 0, 2, 0);
+	assert_int_equal(p.entries, 322638);
+	/* pid_max is clamped to SCHED_TASKS_MIN. */
+	p = task_map_plan_for(300, 24ull << 30, 2, 10);
+	assert_int_equal(p.entries, SCHED_TASKS_MIN);
+	assert_true(p.prealloc);
+	/* A budget below SCHED_TASKS_MIN entries is never preallocated. */
+	p = task_map_plan_for(32768, 8ull << 20, 64, 1);
+	assert_int_equal(p.entries, 32768);
+	assert_false(p.prealloc);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,7 +645,8 @@ int main(void)
 		cmocka_unit_test(test_syscalls_go_to_the_main_thread_row),
 		cmocka_unit_test(test_random_schedules_add_up),
 		cmocka_unit_test(test_bad_arguments),
-	};
+		cmocka_unit_test(test_task_map_plan),
+};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

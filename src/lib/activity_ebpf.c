@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "activity_ebpf.h"
+#include "parse.h"
 #include "procfs_parse.h"
 #include "sched.skel.h"
 #include "util.h"
@@ -54,6 +55,10 @@ struct ebpf_state {
 	uint64_t *gen_before;
 	bool *cpu_ok;
 	long page_size;
+	/* the running slices' irq estimate (open_irq) */
+	uint64_t *open_irq;		/* [nslots] */
+	uint64_t irq_total_prev;	/* Σ sched_cpu.irq_ns at the previous sample */
+	struct cpuset nohz_full;	/* CPUs whose tick stops under one task */
 };
 
 static int grow_dump(struct ebpf_state *st, size_t need)
@@ -236,6 +241,62 @@ static void fill_from_proc(struct ebpf_state *st, struct activity_task *tasks, s
 	}
 }
 
+/*
+ * How stale a running task's se.sum_exec_runtime can be: the kernel brings
+ * it up to date at each scheduler tick (CONFIG_HZ 100 to 1000), so one tick
+ * of the slowest kind.
+ */
+#define RUN_STALE_NS 10000000ull
+
+/*
+ * The running slices' time that is not their tasks' run time so far. Where
+ * the kernel leaves interrupts or steal out of run time (the CPUs' irq
+ * counters grew during the last interval; in practice a VM whose host takes
+ * its vCPUs), a slice credited its wall time at each sample would hand the
+ * steal to its task until the slice completes, which on a busy CPU can be
+ * many intervals later. The task's run time so far is in its schedstat
+ * (<procfs>/TGID/task/TID/schedstat, first field, up to date at the last
+ * tick); whatever of the slice's wall time exceeds it by more than a tick
+ * is irq for certain. CPUs in nohz_full are left out: their tick stops
+ * under a single task, so its run time can be seconds stale. One small
+ * read per CPU running a task, and only on such machines.
+ */
+static const uint64_t *open_irq(struct ebpf_state *st, uint64_t t_end)
+{
+	uint64_t total = 0;
+	bool grew;
+
+	for (unsigned c = 0; c < st->ncpus; c++)
+		total += st->cpus[c].irq_ns;
+	grew = total > st->irq_total_prev;
+	st->irq_total_prev = MAX(total, st->irq_total_prev);
+	if (!grew)
+		return NULL;
+	for (unsigned c = 0; c < st->ncpus; c++) {
+		const struct sched_cpu *s = &st->cpus[c];
+		char rel[64], buf[128], *end;
+		unsigned long long rt;
+		uint64_t wall, run;
+
+		st->open_irq[c] = 0;
+		if (!st->cpu_ok[c] || !s->last_ns || !s->cur_pid || !s->cur_rt_ok ||
+		    cpuset_test(&st->nohz_full, c) || t_end <= s->last_ns + RUN_STALE_NS)
+			continue;
+		snprintf(rel, sizeof(rel), "%u/task/%u/schedstat", s->cur_tgid, s->cur_pid);
+		if (fsroot_read(st->ctx->fs, FS_PROC, rel, buf, sizeof(buf)) <= 0)
+			continue;	/* it exited: its slice completes before the next sample */
+		errno = 0;
+		rt = strtoull(buf, &end, 10);
+		if (errno || end == buf || rt < s->cur_rt_ns)
+			continue;	/* not that task (its PID reused meanwhile) */
+		wall = t_end - s->last_ns;
+		run = rt - s->cur_rt_ns;
+		if (wall > run + RUN_STALE_NS)
+			st->open_irq[c] = wall - run - RUN_STALE_NS;
+	}
+	return st->open_irq;
+}
+
 static int ebpf_sample(void *state, struct activity_sample *ret)
 {
 	struct ebpf_state *st = state;
@@ -305,6 +366,7 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	d.t_ns = t_end;
 	d.cpus = st->cpus;
 	d.cpu_ok = st->cpu_ok;
+	d.open_irq_ns = open_irq(st, t_end);
 	r = ebpf_agg_step(st->agg, &d, &s);
 	if (r < 0)
 		return r;
@@ -335,6 +397,7 @@ static void ebpf_close(void *state)
 	free(st->cpus_retry);
 	free(st->cpu_ok);
 	free(st->gen_before);
+	free(st->open_irq);
 	free(st);
 }
 
@@ -480,9 +543,22 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	st->cpus_retry = calloc(st->nslots, sizeof(*st->cpus_retry));
 	st->cpu_ok = calloc(st->nslots, sizeof(*st->cpu_ok));
 	st->gen_before = calloc(st->nslots, sizeof(*st->gen_before));
-	if (!st->cpus || !st->cpus_retry || !st->cpu_ok || !st->gen_before) {
+	st->open_irq = calloc(st->nslots, sizeof(*st->open_irq));
+	if (!st->cpus || !st->cpus_retry || !st->cpu_ok || !st->gen_before || !st->open_irq) {
 		r = -ENOMEM;
 		goto fail;
+	}
+	{
+		char buf[4096];
+		ssize_t len = fsroot_read(ctx->fs, FS_SYS, "devices/system/cpu/nohz_full", buf,
+					  sizeof(buf) - 1);
+
+		/* "(null)" or absent: none; a list we cannot read: treat every CPU as one. */
+		cpuset_zero(&st->nohz_full);
+		if (len > 0 && strncmp(buf, "(null)", 6) != 0 &&
+		    parse_cpulist(buf, (size_t)len, &st->nohz_full) < 0)
+			for (unsigned c = 0; c < st->nslots && c < CPUSET_MAX_CPUS; c++)
+				cpuset_set(&st->nohz_full, c);
 	}
 	t0 = now_ns();
 	r = ebpf_agg_new(st->ncpus, st->nslots, t0, &st->agg);

@@ -36,6 +36,14 @@ struct ebpf_dump {
 	size_t ntasks;
 	const struct sched_key *keys;	/* [ntasks] */
 	const struct sched_val *vals;	/* [ntasks * nslots] */
+	/*
+	 * [nslots] or NULL: of each CPU's running slice so far, the time known
+	 * not to be its task's run time (interrupts, steal), which the kernel
+	 * will leave out of the task when the slice completes. The caller
+	 * estimates it from the task's run time (activity_ebpf.c); it must
+	 * never exceed the truth, or the task is short until its slice ends.
+	 */
+	const uint64_t *open_irq_ns;
 	size_t nsys;			/* syscall counters (--syscalls) */
 	const uint32_t *sys_tgids;	/* [nsys] */
 	const uint64_t *sys_counts;	/* [nsys * nslots] */

@@ -14,6 +14,14 @@
  * When a credited slice later completes, its counter includes what was
  * already credited: that amount becomes a debit taken from the task's next
  * differences on that CPU, so no nanosecond is counted twice.
+ *
+ * The running slice's credit is split in two when the caller knows part of
+ * it is not its task's run time (d->open_irq_ns: steal or interrupts so
+ * far): that part is named irq now rather than when the slice completes, so
+ * a task stolen from for a long slice is not credited the steal meanwhile.
+ * Both parts only grow while the slice runs, and when it completes, the
+ * irq part is repaid from the CPU's irq counter as the task part is from
+ * the task's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -49,7 +57,9 @@ struct cpu_track {
 	bool open_valid;
 	struct sched_key open_key;	/* the slice running at the last sample */
 	uint64_t open_last_ns;		/* its start (sched_cpu.last_ns) */
-	uint64_t open_credit_ns;	/* credited so far */
+	uint64_t open_credit_ns;	/* credited so far (its task's part and its irq part) */
+	uint64_t open_irq_ns;		/* of which irq */
+	uint64_t irq_debit_ns;		/* irq credited to completed slices, to repay */
 	/* Completed slices credited before they completed, to repay from their tasks' differences. */
 	struct debit {
 		struct sched_key key;
@@ -258,7 +268,7 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 		struct cpu_track *t = &a->cpu[c];
 		const struct sched_cpu *s = &d->cpus[c];
 		struct sched_key ck;
-		uint64_t open_ns, idle;
+		uint64_t open_ns, idle, est_irq, irq, irq_extra, take;
 
 		t->extra_ns = 0;
 		t->extra_found = true;
@@ -276,17 +286,33 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 			continue;
 		ck = (struct sched_key){ s->cur_tgid, s->cur_pid, s->cur_start_ns };
 		open_ns = sub_sat_u64(d->t_ns, s->last_ns);
+		est_irq = d->open_irq_ns && ck.pid != 0 ? MIN(d->open_irq_ns[c], open_ns) : 0;
 		if (t->open_valid && key_eq(&t->open_key, &ck) && t->open_last_ns == s->last_ns) {
-			t->extra_ns = sub_sat_u64(open_ns, t->open_credit_ns);
+			/*
+			 * The same slice: its whole credit grows to open_ns, and
+			 * neither part may shrink (a shrinking part would take back
+			 * time already reported).
+			 */
+			uint64_t task_before = t->open_credit_ns - t->open_irq_ns;
+
+			open_ns = MAX(open_ns, t->open_credit_ns);
+			irq = MIN(MAX(est_irq, t->open_irq_ns), open_ns - task_before);
+			irq_extra = irq - t->open_irq_ns;
+			t->extra_ns = open_ns - irq - task_before;
 		} else {
-			if (t->open_valid && t->open_credit_ns)
-				add_debit(t, &t->open_key, t->open_credit_ns);
-			t->extra_ns = open_ns;
+			if (t->open_valid && t->open_credit_ns > t->open_irq_ns)
+				add_debit(t, &t->open_key, t->open_credit_ns - t->open_irq_ns);
+			if (t->open_valid)
+				t->irq_debit_ns += t->open_irq_ns;
+			irq = est_irq;
+			irq_extra = irq;
+			t->extra_ns = open_ns - irq;
 		}
 		t->open_valid = true;
 		t->open_key = ck;
 		t->open_last_ns = s->last_ns;
 		t->open_credit_ns = open_ns;
+		t->open_irq_ns = irq;
 		t->extra_key = ck;
 		t->extra_found = false;
 
@@ -302,6 +328,9 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 		t->lost_prev_ns = MAX(s->lost_ns, t->lost_prev_ns);
 		a->irq_ns[c] = sub_sat_u64(s->irq_ns, t->irq_prev_ns);
 		t->irq_prev_ns = MAX(s->irq_ns, t->irq_prev_ns);
+		take = MIN(a->irq_ns[c], t->irq_debit_ns);
+		a->irq_ns[c] += irq_extra - take;
+		t->irq_debit_ns -= take;
 		dropped += sub_sat_u64(s->dropped, t->dropped_prev);
 		t->dropped_prev = MAX(s->dropped, t->dropped_prev);
 	}

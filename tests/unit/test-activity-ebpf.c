@@ -436,6 +436,187 @@ static void test_irq_time_is_named_not_charged(void **state)
 	ebpf_agg_free(a);
 }
 
+/*
+ * A long slice stolen from while it runs: the estimate of its irq so far
+ * (d.open_irq_ns) is named irq at once rather than credited to the task,
+ * and both parts are repaid when the slice completes.
+ */
+static void test_running_slice_steal_is_named_early(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+	uint64_t est[NSLOTS] = { 0, 0 };
+
+	all_ok(&m);
+	sw(&m, 0, 1, &IDLE);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	/* 100: A ran 60 of its 90 so far, 30 were stolen; the estimate says 30. */
+	est[0] = 30;
+	d = dump_of(&m, 100);
+	d.open_irq_ns = est;
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 60);
+	assert_int_equal(s.irq_ns[0], 30);
+	assert_true(activity_coverage(&s, 0) == 0.99);	/* 0..1 was before the first switch */
+	/* 200: 50 stolen in all: 20 more irq, 80 more for A. */
+	est[0] = 50;
+	d = dump_of(&m, 200);
+	d.open_irq_ns = est;
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 80);
+	assert_int_equal(s.irq_ns[0], 20);
+	/* 250: the slice ends; the kernel accounted A 180 of its 240 (60 stolen). */
+	sw_irq(&m, 0, 250, 180, &IDLE);
+	d = dump_of(&m, 300);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 180 - 140);
+	assert_int_equal(s.irq_ns[0], 60 - 50);
+	assert_int_equal(s.idle_ns[0], 50);
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	/* Nothing owed is left over. */
+	d = dump_of(&m, 400);
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.irq_ns[0], 0);
+	assert_int_equal(s.idle_ns[0], 100);
+	ebpf_agg_free(a);
+}
+
+/* An estimate that falls back, or exceeds the slice, takes back nothing reported. */
+static void test_running_slice_irq_never_shrinks(void **state)
+{
+	struct maps m = { 0 };
+	struct ebpf_agg *a = agg_at(0);
+	struct activity_sample s;
+	struct ebpf_dump d;
+	uint64_t est[NSLOTS] = { 0, 0 };
+
+	all_ok(&m);
+	sw(&m, 0, 1, &IDLE);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 0, 0 + 10, &A);
+	est[0] = 40;
+	d = dump_of(&m, 100);
+	d.open_irq_ns = est;
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 50);
+	assert_int_equal(s.irq_ns[0], 40);
+	/* A lower estimate: irq stays at 40, A gets the whole 100 since. */
+	est[0] = 10;
+	d = dump_of(&m, 200);
+	d.open_irq_ns = est;
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 100);
+	assert_int_equal(s.irq_ns[0], 0);
+	/* More than the slice: at most the time since, and A's credit stays. */
+	est[0] = 1000;
+	d = dump_of(&m, 260);
+	d.open_irq_ns = est;
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 0);
+	assert_int_equal(s.irq_ns[0], 60);
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	/* The idle task's slice is never irq. */
+	sw_irq(&m, 0, 270, 160, &IDLE);
+	est[0] = 5;
+	d = dump_of(&m, 300);
+	d.open_irq_ns = est;
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.idle_ns[0], 30);
+	/* A's counter: 160, of which 150 credited; irq 100 counted, 100 credited. */
+	assert_int_equal(ns_of(&s, &A, 0), 10);
+	assert_int_equal(s.irq_ns[0], 0);
+	ebpf_agg_free(a);
+}
+
+/*
+ * Random schedules with steal inside task slices, sampled with the exact
+ * estimate of each running slice's steal: every task gets its run time,
+ * irq the steal, idle the rest, to the nanosecond.
+ */
+static void test_random_steal_adds_up(void **state)
+{
+	static const struct sched_key pool[] = {
+		{ 0, 0, 0 }, { 10, 10, 1 }, { 11, 11, 2 }, { 12, 12, 3 }, { 12, 13, 4 },
+	};
+	enum { NPOOL = sizeof(pool) / sizeof(pool[0]) };
+
+	srand(777);
+	for (int round = 0; round < 200; round++) {
+		struct maps m = { 0 }, seen;
+		struct ebpf_agg *a = agg_at(0);
+		struct activity_sample s;
+		struct ebpf_dump d;
+		uint64_t truth[NPOOL] = { 0 }, got[NPOOL] = { 0 }, now = 1;
+		uint64_t irq_truth = 0, irq_got = 0, est[NSLOTS];
+		unsigned cur[NSLOTS] = { 0, 0 };
+		/* mark: until when c's steal has been drawn */
+		uint64_t since[NSLOTS], stolen[NSLOTS] = { 0, 0 }, mark[NSLOTS];
+
+		all_ok(&m);
+		for (unsigned c = 0; c < NSLOTS; c++) {
+			sw(&m, c, now, &pool[0]);
+			since[c] = mark[c] = now;
+		}
+		for (int step = 0; step < 61; step++) {
+			bool last = step == 60;	/* every CPU switches to idle: all slices end */
+			int nsw = last ? NSLOTS : rand() % 4;
+
+			for (int i = 0; i < nsw; i++) {
+				unsigned c = last ? (unsigned)i : (unsigned)(rand() % NSLOTS), next = 0;
+				now += 1 + (uint64_t)(rand() % 50);
+				/* Some of the time since the last event on c was stolen. */
+				if (cur[c])
+					stolen[c] += (uint64_t)rand() % (now - mark[c] + 1);
+				while (!last && (next = (unsigned)(rand() % NPOOL)) && next == cur[!c])
+					;
+				if (cur[c]) {
+					uint64_t run = now - since[c] - stolen[c];
+
+					truth[cur[c]] += run;
+					irq_truth += stolen[c];
+					sw_irq(&m, c, now, run, &pool[next]);
+				} else {
+					truth[0] += now - since[c];
+					sw(&m, c, now, &pool[next]);
+				}
+				cur[c] = next;
+				since[c] = mark[c] = now;
+				stolen[c] = 0;
+			}
+			now += 1 + (uint64_t)(rand() % 20);
+			seen = m;
+			memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
+			for (unsigned c = 0; c < NSLOTS; c++) {
+				if (cur[c] && !last)
+					stolen[c] += (uint64_t)rand() % (now - mark[c] + 1);
+				mark[c] = now;
+				est[c] = stolen[c];
+			}
+			d = dump_of(&seen, now);
+			d.open_irq_ns = est;
+			assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+			for (size_t i = 0; i < NPOOL; i++)
+				for (unsigned c = 0; c < NSLOTS; c++)
+					got[i] += i ? ns_of(&s, &pool[i], c) : s.idle_ns[c];
+			for (unsigned c = 0; c < NSLOTS; c++)
+				irq_got += s.irq_ns[c];
+		}
+		for (unsigned c = 0; c < NSLOTS; c++)
+			truth[0] += now - since[c];	/* idle since the last switches */
+		for (size_t i = 0; i < NPOOL; i++)
+			if (got[i] != truth[i])
+				fail_msg("round %d: task %zu got %llu, truth %llu", round, i,
+					 (unsigned long long)got[i], (unsigned long long)truth[i]);
+		if (irq_got != irq_truth)
+			fail_msg("round %d: irq %llu, truth %llu", round, (unsigned long long)irq_got,
+				 (unsigned long long)irq_truth);
+		ebpf_agg_free(a);
+	}
+}
+
 static void test_torn_cpu_copy_is_caught_up_later(void **state)
 {
 	struct maps m = { 0 };
@@ -641,6 +822,9 @@ int main(void)
 		cmocka_unit_test(test_newest_comm_wins_across_cpus),
 		cmocka_unit_test(test_full_map_is_lost_not_hidden),
 		cmocka_unit_test(test_irq_time_is_named_not_charged),
+		cmocka_unit_test(test_running_slice_steal_is_named_early),
+		cmocka_unit_test(test_running_slice_irq_never_shrinks),
+		cmocka_unit_test(test_random_steal_adds_up),
 		cmocka_unit_test(test_torn_cpu_copy_is_caught_up_later),
 		cmocka_unit_test(test_syscalls_go_to_the_main_thread_row),
 		cmocka_unit_test(test_random_schedules_add_up),

@@ -45,12 +45,23 @@ struct keytab {
 	} *slot;
 };
 
+/*
+ * Open-addressing index over an array the caller owns: each slot holds an
+ * index into it plus one (0: empty), the keys themselves stay in the array.
+ * Four bytes a slot where a slot with its key took 24: the tables are sized
+ * for twice the tasks and cleared every step, so all of them is resident.
+ */
+struct idxtab {
+	size_t cap;		/* power of two, or 0 */
+	uint32_t *slot;
+};
+
 /* What the previous reading held for the tasks still alive. */
 struct prev_set {
 	size_t n, cap;
 	struct sched_key *keys;
-	uint64_t *ns;		/* [n * nslots] cumulative oncpu_ns */
-	struct keytab tab;
+	uint64_t *ns;		/* [n * ncpus] cumulative oncpu_ns of the sample's CPUs */
+	struct idxtab tab;	/* key -> index into keys */
 };
 
 struct cpu_track {
@@ -81,7 +92,7 @@ struct ebpf_agg {
 	struct prev_set prev[2];
 	int cur;			/* prev[cur] holds the last reading */
 	struct keytab sys_prev[2];	/* tgid -> cumulative syscalls */
-	struct keytab task_of_tgid;	/* scratch: tgid -> output task index */
+	struct idxtab task_of_tgid;	/* scratch: tgid -> index into tasks */
 	struct activity_task *tasks;
 	size_t tasks_cap;
 	struct activity_row *rows;
@@ -152,6 +163,67 @@ static int64_t kt_get(const struct keytab *t, const struct sched_key *k)
 	}
 }
 
+static size_t tgid_hash(uint32_t tgid)
+{
+	uint64_t h = tgid * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h ^ h >> 29);
+}
+
+/* Empty the index, sized for n entries at most half full. */
+static int it_reset(struct idxtab *t, size_t n)
+{
+	size_t cap = 16;
+
+	if (n > UINT32_MAX - 1)
+		return -ENOMEM;
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap != t->cap) {
+		uint32_t *s = realloc(t->slot, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		t->slot = s;
+		t->cap = cap;
+	}
+	memset(t->slot, 0, t->cap * sizeof(*t->slot));
+	return 0;
+}
+
+/* keys[idx] must be stored; the index must have been reset for at least idx + 1 entries. */
+static void it_put_key(struct idxtab *t, const struct sched_key *keys, size_t idx)
+{
+	for (size_t i = key_hash(&keys[idx]) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (!t->slot[i] || key_eq(&keys[t->slot[i] - 1], &keys[idx])) {
+			t->slot[i] = (uint32_t)idx + 1;
+			return;
+		}
+	}
+}
+
+static int64_t it_get_key(const struct idxtab *t, const struct sched_key *keys,
+			  const struct sched_key *k)
+{
+	if (!t->cap)
+		return -1;
+	for (size_t i = key_hash(k) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (!t->slot[i])
+			return -1;
+		if (key_eq(&keys[t->slot[i] - 1], k))
+			return (int64_t)t->slot[i] - 1;
+	}
+}
+
+/* The slot of tgid among tasks[].key.tgid: a free one when absent. */
+static uint32_t *it_tgid_slot(const struct idxtab *t, const struct activity_task *tasks,
+			      uint32_t tgid)
+{
+	for (size_t i = tgid_hash(tgid) & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
+		if (!t->slot[i] || tasks[t->slot[i] - 1].key.tgid == tgid)
+			return &t->slot[i];
+}
+
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t n = *cap ? *cap : 64;
@@ -185,7 +257,7 @@ int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_ag
 	a->idle_ns = calloc(ncpus, sizeof(*a->idle_ns));
 	a->lost_ns = calloc(ncpus, sizeof(*a->lost_ns));
 	a->irq_ns = calloc(ncpus, sizeof(*a->irq_ns));
-	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || kt_reset(&a->prev[0].tab, 0) < 0 ||
+	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || it_reset(&a->prev[0].tab, 0) < 0 ||
 	    kt_reset(&a->sys_prev[0], 0) < 0) {
 		ebpf_agg_free(a);
 		return -ENOMEM;
@@ -378,24 +450,24 @@ static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t 
 	/* The tgid's main thread row when it ran, else its first row. */
 	for (size_t i = 0; i < ntasks; i++) {
 		const struct activity_task *t = &a->tasks[i];
-		struct sched_key k = { t->key.tgid, 0, 0 };
-		int64_t j = kt_get(&a->task_of_tgid, &k);
+		uint32_t *slot = it_tgid_slot(&a->task_of_tgid, a->tasks, t->key.tgid);
 
-		if (j < 0 || (t->key.tid == t->key.tgid && a->tasks[j].key.tid != t->key.tgid))
-			kt_put(&a->task_of_tgid, &k, (int64_t)i);
+		if (!*slot || (t->key.tid == t->key.tgid && a->tasks[*slot - 1].key.tid != t->key.tgid))
+			*slot = (uint32_t)i + 1;
 	}
 	for (size_t i = 0; i < d->nsys; i++) {
 		struct sched_key k = { d->sys_tgids[i], 0, 0 };
 		uint64_t total = 0, before = 0;
-		int64_t p = kt_get(prev, &k), t;
+		int64_t p = kt_get(prev, &k);
+		uint32_t *slot;
 
 		for (unsigned c = 0; c < d->nslots; c++)
 			total += d->sys_counts[i * d->nslots + c];
 		if (p >= 0)
 			before = (uint64_t)p;
-		t = kt_get(&a->task_of_tgid, &k);
-		if (t >= 0)
-			a->tasks[t].syscalls += total >= before ? total - before : total;
+		slot = it_tgid_slot(&a->task_of_tgid, a->tasks, d->sys_tgids[i]);
+		if (*slot)
+			a->tasks[*slot - 1].syscalls += total >= before ? total - before : total;
 		kt_put(next, &k, (int64_t)(total & INT64_MAX));
 	}
 	for (size_t i = 0; i < a->nexited_tgids; i++) {
@@ -437,19 +509,19 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		if (!k)
 			return -ENOMEM;
 		N->keys = k;
-		ns = realloc(N->ns, d->ntasks * a->nslots * sizeof(*ns));
+		ns = realloc(N->ns, d->ntasks * a->ncpus * sizeof(*ns));
 		if (!ns)
 			return -ENOMEM;
 		N->ns = ns;
 		N->cap = d->ntasks;
 	}
-	r = kt_reset(&N->tab, d->ntasks);
+	r = it_reset(&N->tab, d->ntasks);
 	if (r < 0)
 		return r;
 	r = kt_reset(&a->sys_prev[!a->cur], d->nsys);
 	if (r < 0)
 		return r;
-	r = kt_reset(&a->task_of_tgid, d->ntasks);
+	r = it_reset(&a->task_of_tgid, d->ntasks + a->ncpus);
 	if (r < 0)
 		return r;
 
@@ -460,7 +532,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	for (size_t i = 0; i < d->ntasks; i++) {
 		const struct sched_key *k = &d->keys[i];
 		const struct sched_val *v = &d->vals[i * a->nslots];
-		int64_t j = kt_get(&P->tab, k);
+		int64_t j = it_get_key(&P->tab, P->keys, k);
 		uint32_t flags = 0;
 		size_t first = nr;
 		uint64_t sum = 0;
@@ -469,7 +541,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			flags |= v[c].flags;
 		for (unsigned c = 0; c < a->ncpus; c++) {
 			struct cpu_track *t = &a->cpu[c];
-			uint64_t cum = v[c].oncpu_ns, before = j >= 0 ? P->ns[j * a->nslots + c] : 0;
+			uint64_t cum = v[c].oncpu_ns, before = j >= 0 ? P->ns[j * a->ncpus + c] : 0;
 			uint64_t delta = cum >= before ? cum - before : cum;
 
 			delta = repay(t, k, delta);
@@ -498,9 +570,9 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			continue;
 		}
 		N->keys[N->n] = *k;
-		for (unsigned c = 0; c < a->nslots; c++)
-			N->ns[N->n * a->nslots + c] = v[c].oncpu_ns;
-		kt_put(&N->tab, k, (int64_t)N->n);
+		for (unsigned c = 0; c < a->ncpus; c++)
+			N->ns[N->n * a->ncpus + c] = v[c].oncpu_ns;
+		it_put_key(&N->tab, N->keys, N->n);
 		N->n++;
 	}
 	for (unsigned c = 0; c < a->ncpus; c++) {

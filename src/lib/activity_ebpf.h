@@ -25,8 +25,36 @@ _Static_assert(SCHED_TASK_EXITED == ACTIVITY_TASK_EXITED, "flags are passed thro
 _Static_assert(SCHED_TASK_KERNEL == ACTIVITY_TASK_KERNEL, "flags are passed through");
 
 /*
- * One reading of the maps. Per-CPU values come as the kernel returns them:
- * `nslots` values (possible CPUs) per key, key-major.
+ * One task map entry folded across its per-CPU values (ebpf_fold): what the
+ * aggregator reads of the kernel's nslots × 72 bytes, once. Its per-CPU
+ * times (the sample's CPUs only) are kept beside it, ncpus per entry.
+ */
+struct ebpf_task_rec {
+	struct sched_key key;
+	char comm[SCHED_COMM_LEN];	/* of the copy written last (greatest comm_ns) */
+	uint64_t cgroup_id;		/* of that copy */
+	uint32_t uid;			/* of that copy */
+	uint32_t flags;			/* SCHED_TASK_* of every copy, or'ed */
+	uint64_t proc_start_ns;		/* parentage of the earliest written copy that has it */
+	uint64_t parent_start_ns;
+	uint32_t ppid;			/* 0: no copy has it */
+	uint32_t pad;
+};
+
+/*
+ * Fold one entry's `nslots` per-CPU values into *rec and oncpu_ns[0..ncpus)
+ * (ncpus <= nslots: the slots of CPUs never online carry no time the
+ * sample can report). Pure.
+ */
+void ebpf_fold(const struct sched_key *key, const struct sched_val *vals, unsigned nslots,
+	       unsigned ncpus, struct ebpf_task_rec *rec, uint64_t *oncpu_ns);
+
+/*
+ * One reading of the maps. The task entries come either as the kernel
+ * returns them (keys and vals: `nslots` values, possible CPUs, per key,
+ * key-major) or folded as they were read (recs and oncpu_ns: the
+ * collector's form, 72 + 8 × ncpus bytes an entry rather than
+ * 16 + 72 × nslots); both give the same sample.
  */
 struct ebpf_dump {
 	uint64_t t_ns;			/* CLOCK_MONOTONIC, taken after the cpu states were read */
@@ -34,8 +62,10 @@ struct ebpf_dump {
 	const struct sched_cpu *cpus;	/* [nslots] */
 	const bool *cpu_ok;		/* [nslots]: copy consistent (gen_done == gen_start); NULL: all */
 	size_t ntasks;
-	const struct sched_key *keys;	/* [ntasks] */
-	const struct sched_val *vals;	/* [ntasks * nslots] */
+	const struct sched_key *keys;	/* [ntasks], or NULL with recs */
+	const struct sched_val *vals;	/* [ntasks * nslots], or NULL with recs */
+	const struct ebpf_task_rec *recs;	/* [ntasks], or NULL with keys and vals */
+	const uint64_t *oncpu_ns;	/* with recs: [ntasks * ncpus] (ebpf_agg_new's ncpus) */
 	/*
 	 * [nslots] or NULL: of each CPU's running slice so far, the time known
 	 * not to be its task's run time (interrupts, steal), which the kernel

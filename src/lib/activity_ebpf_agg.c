@@ -98,6 +98,7 @@ struct ebpf_agg {
 	struct activity_row *rows;
 	size_t rows_cap;
 	uint64_t *idle_ns, *lost_ns, *irq_ns;	/* [ncpus] */
+	uint64_t *fold_ns;		/* [ncpus]: one entry's times, folded from keys and vals */
 	struct sched_key *exited;
 	size_t nexited, exited_cap;
 	uint32_t *exited_tgids;
@@ -257,7 +258,8 @@ int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_ag
 	a->idle_ns = calloc(ncpus, sizeof(*a->idle_ns));
 	a->lost_ns = calloc(ncpus, sizeof(*a->lost_ns));
 	a->irq_ns = calloc(ncpus, sizeof(*a->irq_ns));
-	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || it_reset(&a->prev[0].tab, 0) < 0 ||
+	a->fold_ns = calloc(ncpus, sizeof(*a->fold_ns));
+	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || !a->fold_ns || it_reset(&a->prev[0].tab, 0) < 0 ||
 	    kt_reset(&a->sys_prev[0], 0) < 0) {
 		ebpf_agg_free(a);
 		return -ENOMEM;
@@ -283,6 +285,7 @@ struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a)
 	free(a->idle_ns);
 	free(a->lost_ns);
 	free(a->irq_ns);
+	free(a->fold_ns);
 	free(a->exited);
 	free(a->exited_tgids);
 	free(a);
@@ -409,8 +412,8 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 	return dropped;
 }
 
-static void fill_task(struct activity_task *o, const struct sched_key *k, const struct sched_val *v,
-		      unsigned nslots, bool is_new)
+void ebpf_fold(const struct sched_key *key, const struct sched_val *v, unsigned nslots,
+	       unsigned ncpus, struct ebpf_task_rec *rec, uint64_t *oncpu_ns)
 {
 	unsigned best = 0;
 	uint32_t flags = 0;
@@ -420,14 +423,12 @@ static void fill_task(struct activity_task *o, const struct sched_key *k, const 
 		if (v[c].comm_ns > v[best].comm_ns)
 			best = c;
 	}
-	memset(o, 0, sizeof(*o));
-	o->key = (struct task_key){ k->tgid, k->pid, k->start_ns };
-	memcpy(o->comm, v[best].comm, ACTIVITY_COMM_LEN);
-	o->comm[ACTIVITY_COMM_LEN - 1] = '\0';
-	o->cgroup_id = v[best].cgroup_id;
-	o->uid = v[best].uid;
-	o->flags = (flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL)) |
-		   (is_new ? ACTIVITY_TASK_NEW : 0);
+	memset(rec, 0, sizeof(*rec));
+	rec->key = *key;
+	memcpy(rec->comm, v[best].comm, SCHED_COMM_LEN);
+	rec->cgroup_id = v[best].cgroup_id;
+	rec->uid = v[best].uid;
+	rec->flags = flags;
 	/*
 	 * Parentage from the earliest copy that has it: the fork record, before
 	 * a parent's exit could reparent the task (sched_shared.h).
@@ -437,10 +438,27 @@ static void fill_task(struct activity_task *o, const struct sched_key *k, const 
 		if (v[c].ppid && v[c].comm_ns && (best == nslots || v[c].comm_ns < v[best].comm_ns))
 			best = c;
 	if (best < nslots) {
-		o->ppid = v[best].ppid;
-		o->parent_start_ns = v[best].parent_start_ns;
-		o->proc_start_ns = v[best].proc_start_ns;
+		rec->ppid = v[best].ppid;
+		rec->parent_start_ns = v[best].parent_start_ns;
+		rec->proc_start_ns = v[best].proc_start_ns;
 	}
+	for (unsigned c = 0; c < ncpus && c < nslots; c++)
+		oncpu_ns[c] = v[c].oncpu_ns;
+}
+
+static void fill_task(struct activity_task *o, const struct ebpf_task_rec *r, bool is_new)
+{
+	memset(o, 0, sizeof(*o));
+	o->key = (struct task_key){ r->key.tgid, r->key.pid, r->key.start_ns };
+	memcpy(o->comm, r->comm, ACTIVITY_COMM_LEN);
+	o->comm[ACTIVITY_COMM_LEN - 1] = '\0';
+	o->cgroup_id = r->cgroup_id;
+	o->uid = r->uid;
+	o->flags = (r->flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL)) |
+		   (is_new ? ACTIVITY_TASK_NEW : 0);
+	o->ppid = r->ppid;
+	o->parent_start_ns = r->parent_start_ns;
+	o->proc_start_ns = r->proc_start_ns;
 }
 
 static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t ntasks)
@@ -486,7 +504,8 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	uint64_t dropped, named_ns = 0, lost_total_ns = 0;
 	int r;
 
-	if (!a || !d || !ret || d->nslots != a->nslots || (d->ntasks && (!d->keys || !d->vals)) ||
+	if (!a || !d || !ret || d->nslots != a->nslots ||
+	    (d->ntasks && !(d->recs ? d->oncpu_ns && !d->keys && !d->vals : d->keys && d->vals)) ||
 	    !d->cpus || (d->nsys && (!d->sys_tgids || !d->sys_counts)))
 		return -EINVAL;
 	P = &a->prev[a->cur];
@@ -530,18 +549,28 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	a->nexited = 0;
 	a->nexited_tgids = 0;
 	for (size_t i = 0; i < d->ntasks; i++) {
-		const struct sched_key *k = &d->keys[i];
-		const struct sched_val *v = &d->vals[i * a->nslots];
-		int64_t j = it_get_key(&P->tab, P->keys, k);
-		uint32_t flags = 0;
+		struct ebpf_task_rec folded;
+		const struct ebpf_task_rec *rec = &folded;
+		const uint64_t *ns = a->fold_ns;
+		const struct sched_key *k;
+		uint32_t flags;
 		size_t first = nr;
 		uint64_t sum = 0;
+		int64_t j;
 
-		for (unsigned c = 0; c < a->nslots; c++)
-			flags |= v[c].flags;
+		if (d->recs) {
+			rec = &d->recs[i];
+			ns = &d->oncpu_ns[i * a->ncpus];
+		} else {
+			ebpf_fold(&d->keys[i], &d->vals[i * a->nslots], a->nslots, a->ncpus, &folded,
+				  a->fold_ns);
+		}
+		k = &rec->key;
+		flags = rec->flags;
+		j = it_get_key(&P->tab, P->keys, k);
 		for (unsigned c = 0; c < a->ncpus; c++) {
 			struct cpu_track *t = &a->cpu[c];
-			uint64_t cum = v[c].oncpu_ns, before = j >= 0 ? P->ns[j * a->ncpus + c] : 0;
+			uint64_t cum = ns[c], before = j >= 0 ? P->ns[j * a->ncpus + c] : 0;
 			uint64_t delta = cum >= before ? cum - before : cum;
 
 			delta = repay(t, k, delta);
@@ -557,7 +586,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		if (sum || (flags & SCHED_TASK_EXITED)) {
 			struct activity_task *o = &a->tasks[nt++];
 
-			fill_task(o, k, v, a->nslots, j < 0);
+			fill_task(o, rec, j < 0);
 			o->oncpu_ns = sum;
 			o->first_row = (uint32_t)first;
 			o->nrows = (uint32_t)(nr - first);
@@ -571,7 +600,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		}
 		N->keys[N->n] = *k;
 		for (unsigned c = 0; c < a->ncpus; c++)
-			N->ns[N->n * a->ncpus + c] = v[c].oncpu_ns;
+			N->ns[N->n * a->ncpus + c] = ns[c];
 		it_put_key(&N->tab, N->keys, N->n);
 		N->n++;
 	}

@@ -58,7 +58,7 @@ struct idxtab {
 
 /* What the previous reading held for the tasks still alive. */
 struct prev_set {
-	size_t n, cap;
+	size_t n, cap, ns_cap;
 	struct sched_key *keys;
 	uint64_t *ns;		/* [n * ncpus] cumulative oncpu_ns of the sample's CPUs */
 	struct idxtab tab;	/* key -> index into keys */
@@ -102,7 +102,7 @@ struct ebpf_agg {
 	struct sched_key *exited;
 	size_t nexited, exited_cap;
 	uint32_t *exited_tgids;
-	size_t nexited_tgids;
+	size_t nexited_tgids, exited_tgids_cap;
 };
 
 static bool key_eq(const struct sched_key *a, const struct sched_key *b)
@@ -225,18 +225,22 @@ static uint32_t *it_tgid_slot(const struct idxtab *t, const struct activity_task
 			return &t->slot[i];
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+/*
+ * Room for `need` elements: an eighth more when it grows, and cut back to
+ * that when under a quarter is used, so that a past peak of tasks is not
+ * kept (every step sizes its arrays from exact bounds first, so that no
+ * allocation can fail halfway through a step).
+ */
+static int fit(void **p, size_t *cap, size_t need, size_t elem)
 {
-	size_t n = *cap ? *cap : 64;
+	size_t n = need + need / 8 + 16;
 	void *q;
 
-	if (need <= *cap)
+	if (need <= *cap && (*cap <= 1024 || need >= *cap / 4))
 		return 0;
-	while (n < need)
-		n *= 2;
 	q = realloc(*p, n * elem);
 	if (!q)
-		return -ENOMEM;
+		return need <= *cap ? 0 : -ENOMEM;
 	*p = q;
 	*cap = n;
 	return 0;
@@ -500,7 +504,7 @@ static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t 
 int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret)
 {
 	struct prev_set *P, *N;
-	size_t nt = 0, nr = 0;
+	size_t nt = 0, nr = 0, nrows_max = 0, nexit_max = 0;
 	uint64_t dropped, named_ns = 0, lost_total_ns = 0;
 	int r;
 
@@ -510,30 +514,31 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		return -EINVAL;
 	P = &a->prev[a->cur];
 	N = &a->prev[!a->cur];
-	if (grow((void **)&a->tasks, &a->tasks_cap, d->ntasks + a->ncpus, sizeof(*a->tasks)) < 0 ||
-	    grow((void **)&a->rows, &a->rows_cap, (d->ntasks + 1) * a->ncpus, sizeof(*a->rows)) < 0 ||
-	    grow((void **)&a->exited, &a->exited_cap, d->ntasks + 1, sizeof(*a->exited)) < 0)
+	/*
+	 * Exact bounds: a row per CPU where the entry's counter is not zero, and
+	 * one per CPU for the running slices; a task per entry and per CPU.
+	 */
+	for (size_t i = 0; i < d->ntasks; i++) {
+		const uint64_t *ns = d->recs ? &d->oncpu_ns[i * a->ncpus] : NULL;
+		uint32_t flags = 0;
+
+		for (unsigned c = 0; c < a->ncpus; c++)
+			nrows_max += (ns ? ns[c] : d->vals[i * a->nslots + c].oncpu_ns) != 0;
+		if (d->recs)
+			flags = d->recs[i].flags;
+		else
+			for (unsigned c = 0; c < a->nslots; c++)
+				flags |= d->vals[i * a->nslots + c].flags;
+		nexit_max += (flags & SCHED_TASK_EXITED) != 0;
+	}
+	if (fit((void **)&a->tasks, &a->tasks_cap, d->ntasks + a->ncpus, sizeof(*a->tasks)) < 0 ||
+	    fit((void **)&a->rows, &a->rows_cap, nrows_max + a->ncpus, sizeof(*a->rows)) < 0 ||
+	    fit((void **)&a->exited, &a->exited_cap, nexit_max, sizeof(*a->exited)) < 0 ||
+	    fit((void **)&a->exited_tgids, &a->exited_tgids_cap, nexit_max,
+		sizeof(*a->exited_tgids)) < 0 ||
+	    fit((void **)&N->keys, &N->cap, d->ntasks, sizeof(*N->keys)) < 0 ||
+	    fit((void **)&N->ns, &N->ns_cap, d->ntasks * a->ncpus, sizeof(*N->ns)) < 0)
 		return -ENOMEM;
-	{
-		uint32_t *e = realloc(a->exited_tgids, (d->ntasks + 1) * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		a->exited_tgids = e;
-	}
-	if (N->cap < d->ntasks) {
-		struct sched_key *k = realloc(N->keys, d->ntasks * sizeof(*k));
-		uint64_t *ns;
-
-		if (!k)
-			return -ENOMEM;
-		N->keys = k;
-		ns = realloc(N->ns, d->ntasks * a->ncpus * sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		N->ns = ns;
-		N->cap = d->ntasks;
-	}
 	r = it_reset(&N->tab, d->ntasks);
 	if (r < 0)
 		return r;

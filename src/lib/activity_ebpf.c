@@ -48,11 +48,12 @@ struct ebpf_state {
 	 * One reading, reused. The kernel's batches land in a chunk (keys and
 	 * nslots values each) and every task entry is folded at once into
 	 * recs and oncpu (ebpf_fold), so the whole map is never held in the
-	 * kernel's layout of 72 bytes per possible CPU.
+	 * kernel's layout of 72 bytes per possible CPU; the aggregator then
+	 * writes the sample's tasks over recs (room for ncpus more).
 	 */
 	uint8_t *chunk_keys;		/* [BATCH_CHUNK] keys of either map */
 	uint8_t *chunk_vals;		/* [BATCH_CHUNK * nslots] values of either map */
-	struct ebpf_task_rec *recs;
+	struct activity_task *recs;
 	uint64_t *oncpu;		/* [recs_cap * ncpus] */
 	size_t nrecs, recs_cap;
 	uint32_t *sys_tgids;
@@ -76,9 +77,11 @@ struct ebpf_state {
 static int size_recs(struct ebpf_state *st, size_t need, bool shrink)
 {
 	size_t cap = need + need / 4 + 64;
-	struct ebpf_task_rec *r;
+	struct activity_task *r;
 	uint64_t *o;
 
+	need += st->ncpus;	/* the running slices' tasks */
+	cap += st->ncpus;
 	if (need <= st->recs_cap && (!shrink || need >= st->recs_cap / 4))
 		return 0;
 	r = realloc(st->recs, cap * sizeof(*r));
@@ -397,7 +400,7 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	}
 	(void)size_recs(st, st->nrecs, true);
 	d.ntasks = st->nrecs;
-	d.recs = st->recs;
+	d.tasks = st->recs;
 	d.oncpu_ns = st->oncpu;
 	d.t_ns = t_end;
 	d.cpus = st->cpus;

@@ -417,7 +417,7 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 }
 
 void ebpf_fold(const struct sched_key *key, const struct sched_val *v, unsigned nslots,
-	       unsigned ncpus, struct ebpf_task_rec *rec, uint64_t *oncpu_ns)
+	       unsigned ncpus, struct activity_task *o, uint64_t *oncpu_ns)
 {
 	unsigned best = 0;
 	uint32_t flags = 0;
@@ -427,12 +427,13 @@ void ebpf_fold(const struct sched_key *key, const struct sched_val *v, unsigned 
 		if (v[c].comm_ns > v[best].comm_ns)
 			best = c;
 	}
-	memset(rec, 0, sizeof(*rec));
-	rec->key = *key;
-	memcpy(rec->comm, v[best].comm, SCHED_COMM_LEN);
-	rec->cgroup_id = v[best].cgroup_id;
-	rec->uid = v[best].uid;
-	rec->flags = flags;
+	memset(o, 0, sizeof(*o));
+	o->key = (struct task_key){ key->tgid, key->pid, key->start_ns };
+	memcpy(o->comm, v[best].comm, ACTIVITY_COMM_LEN);
+	o->comm[ACTIVITY_COMM_LEN - 1] = '\0';
+	o->cgroup_id = v[best].cgroup_id;
+	o->uid = v[best].uid;
+	o->flags = flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL);
 	/*
 	 * Parentage from the earliest copy that has it: the fork record, before
 	 * a parent's exit could reparent the task (sched_shared.h).
@@ -442,39 +443,25 @@ void ebpf_fold(const struct sched_key *key, const struct sched_val *v, unsigned 
 		if (v[c].ppid && v[c].comm_ns && (best == nslots || v[c].comm_ns < v[best].comm_ns))
 			best = c;
 	if (best < nslots) {
-		rec->ppid = v[best].ppid;
-		rec->parent_start_ns = v[best].parent_start_ns;
-		rec->proc_start_ns = v[best].proc_start_ns;
+		o->ppid = v[best].ppid;
+		o->parent_start_ns = v[best].parent_start_ns;
+		o->proc_start_ns = v[best].proc_start_ns;
 	}
 	for (unsigned c = 0; c < ncpus && c < nslots; c++)
 		oncpu_ns[c] = v[c].oncpu_ns;
 }
 
-static void fill_task(struct activity_task *o, const struct ebpf_task_rec *r, bool is_new)
-{
-	memset(o, 0, sizeof(*o));
-	o->key = (struct task_key){ r->key.tgid, r->key.pid, r->key.start_ns };
-	memcpy(o->comm, r->comm, ACTIVITY_COMM_LEN);
-	o->comm[ACTIVITY_COMM_LEN - 1] = '\0';
-	o->cgroup_id = r->cgroup_id;
-	o->uid = r->uid;
-	o->flags = (r->flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL)) |
-		   (is_new ? ACTIVITY_TASK_NEW : 0);
-	o->ppid = r->ppid;
-	o->parent_start_ns = r->parent_start_ns;
-	o->proc_start_ns = r->proc_start_ns;
-}
-
-static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t ntasks)
+static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d,
+			  struct activity_task *tasks, size_t ntasks)
 {
 	struct keytab *prev = &a->sys_prev[a->cur], *next = &a->sys_prev[!a->cur];
 
 	/* The tgid's main thread row when it ran, else its first row. */
 	for (size_t i = 0; i < ntasks; i++) {
-		const struct activity_task *t = &a->tasks[i];
-		uint32_t *slot = it_tgid_slot(&a->task_of_tgid, a->tasks, t->key.tgid);
+		const struct activity_task *t = &tasks[i];
+		uint32_t *slot = it_tgid_slot(&a->task_of_tgid, tasks, t->key.tgid);
 
-		if (!*slot || (t->key.tid == t->key.tgid && a->tasks[*slot - 1].key.tid != t->key.tgid))
+		if (!*slot || (t->key.tid == t->key.tgid && tasks[*slot - 1].key.tid != t->key.tgid))
 			*slot = (uint32_t)i + 1;
 	}
 	for (size_t i = 0; i < d->nsys; i++) {
@@ -487,9 +474,9 @@ static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t 
 			total += d->sys_counts[i * d->nslots + c];
 		if (p >= 0)
 			before = (uint64_t)p;
-		slot = it_tgid_slot(&a->task_of_tgid, a->tasks, d->sys_tgids[i]);
+		slot = it_tgid_slot(&a->task_of_tgid, tasks, d->sys_tgids[i]);
 		if (*slot)
-			a->tasks[*slot - 1].syscalls += total >= before ? total - before : total;
+			tasks[*slot - 1].syscalls += total >= before ? total - before : total;
 		kt_put(next, &k, (int64_t)(total & INT64_MAX));
 	}
 	for (size_t i = 0; i < a->nexited_tgids; i++) {
@@ -504,12 +491,13 @@ static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t 
 int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret)
 {
 	struct prev_set *P, *N;
+	struct activity_task *out;
 	size_t nt = 0, nr = 0, nrows_max = 0, nexit_max = 0;
 	uint64_t dropped, named_ns = 0, lost_total_ns = 0;
 	int r;
 
 	if (!a || !d || !ret || d->nslots != a->nslots ||
-	    (d->ntasks && !(d->recs ? d->oncpu_ns && !d->keys && !d->vals : d->keys && d->vals)) ||
+	    (d->ntasks && !(d->tasks ? d->oncpu_ns && !d->keys && !d->vals : d->keys && d->vals)) ||
 	    !d->cpus || (d->nsys && (!d->sys_tgids || !d->sys_counts)))
 		return -EINVAL;
 	P = &a->prev[a->cur];
@@ -519,19 +507,20 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	 * one per CPU for the running slices; a task per entry and per CPU.
 	 */
 	for (size_t i = 0; i < d->ntasks; i++) {
-		const uint64_t *ns = d->recs ? &d->oncpu_ns[i * a->ncpus] : NULL;
+		const uint64_t *ns = d->tasks ? &d->oncpu_ns[i * a->ncpus] : NULL;
 		uint32_t flags = 0;
 
 		for (unsigned c = 0; c < a->ncpus; c++)
 			nrows_max += (ns ? ns[c] : d->vals[i * a->nslots + c].oncpu_ns) != 0;
-		if (d->recs)
-			flags = d->recs[i].flags;
+		if (d->tasks)
+			flags = d->tasks[i].flags;
 		else
 			for (unsigned c = 0; c < a->nslots; c++)
 				flags |= d->vals[i * a->nslots + c].flags;
 		nexit_max += (flags & SCHED_TASK_EXITED) != 0;
 	}
-	if (fit((void **)&a->tasks, &a->tasks_cap, d->ntasks + a->ncpus, sizeof(*a->tasks)) < 0 ||
+	if (fit((void **)&a->tasks, &a->tasks_cap, d->tasks ? 0 : d->ntasks + a->ncpus,
+		sizeof(*a->tasks)) < 0 ||
 	    fit((void **)&a->rows, &a->rows_cap, nrows_max + a->ncpus, sizeof(*a->rows)) < 0 ||
 	    fit((void **)&a->exited, &a->exited_cap, nexit_max, sizeof(*a->exited)) < 0 ||
 	    fit((void **)&a->exited_tgids, &a->exited_tgids_cap, nexit_max,
@@ -549,29 +538,31 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	if (r < 0)
 		return r;
 
+	out = d->tasks ? d->tasks : a->tasks;
 	dropped = step_cpus(a, d);
 	N->n = 0;
 	a->nexited = 0;
 	a->nexited_tgids = 0;
 	for (size_t i = 0; i < d->ntasks; i++) {
-		struct ebpf_task_rec folded;
-		const struct ebpf_task_rec *rec = &folded;
+		/* A copy: the sample's task may be written over the entry (d->tasks). */
+		struct activity_task in;
 		const uint64_t *ns = a->fold_ns;
-		const struct sched_key *k;
+		struct sched_key key;
+		const struct sched_key *k = &key;
 		uint32_t flags;
 		size_t first = nr;
 		uint64_t sum = 0;
 		int64_t j;
 
-		if (d->recs) {
-			rec = &d->recs[i];
+		if (d->tasks) {
+			in = d->tasks[i];
 			ns = &d->oncpu_ns[i * a->ncpus];
 		} else {
-			ebpf_fold(&d->keys[i], &d->vals[i * a->nslots], a->nslots, a->ncpus, &folded,
+			ebpf_fold(&d->keys[i], &d->vals[i * a->nslots], a->nslots, a->ncpus, &in,
 				  a->fold_ns);
 		}
-		k = &rec->key;
-		flags = rec->flags;
+		key = (struct sched_key){ in.key.tgid, in.key.tid, in.key.start_ns };
+		flags = in.flags;
 		j = it_get_key(&P->tab, P->keys, k);
 		for (unsigned c = 0; c < a->ncpus; c++) {
 			struct cpu_track *t = &a->cpu[c];
@@ -589,9 +580,10 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			}
 		}
 		if (sum || (flags & SCHED_TASK_EXITED)) {
-			struct activity_task *o = &a->tasks[nt++];
+			struct activity_task *o = &out[nt++];
 
-			fill_task(o, rec, j < 0);
+			*o = in;
+			o->flags |= j < 0 ? ACTIVITY_TASK_NEW : 0;
 			o->oncpu_ns = sum;
 			o->first_row = (uint32_t)first;
 			o->nrows = (uint32_t)(nr - first);
@@ -620,7 +612,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		 * repays the credit like any other.
 		 */
 		if (!t->extra_found && t->extra_ns) {
-			struct activity_task *o = &a->tasks[nt];
+			struct activity_task *o = &out[nt];
 
 			memset(o, 0, sizeof(*o));
 			o->key = (struct task_key){ t->extra_key.tgid, t->extra_key.pid,
@@ -653,7 +645,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		}
 		lost_total_ns += a->lost_ns[c];
 	}
-	step_syscalls(a, d, nt);
+	step_syscalls(a, d, out, nt);
 	a->cur = !a->cur;
 
 	*ret = (struct activity_sample){
@@ -663,7 +655,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		.idle_ns = a->idle_ns,
 		.lost_ns = a->lost_ns,
 		.irq_ns = a->irq_ns,
-		.tasks = a->tasks,
+		.tasks = out,
 		.ntasks = nt,
 		.rows = a->rows,
 		.nrows = nr,

@@ -152,6 +152,38 @@ static struct ebpf_agg *agg_at(uint64_t t0)
 	return a;
 }
 
+/*
+ * Step `a` on d as the kernel's layout and `b` on the same maps folded the
+ * way the collector hands them (the sample written over its entries, the
+ * running slices' tasks after them): the samples must be equal byte for byte.
+ */
+static void step_both(struct ebpf_agg *a, struct ebpf_agg *b, const struct ebpf_dump *d,
+		      struct activity_sample *ret)
+{
+	struct activity_task folded[MAXT + NSLOTS];
+	uint64_t ns[MAXT * NSLOTS];
+	struct ebpf_dump f = *d;
+	struct activity_sample s2;
+
+	for (size_t i = 0; i < d->ntasks; i++)
+		ebpf_fold(&d->keys[i], &d->vals[i * NSLOTS], NSLOTS, NSLOTS, &folded[i],
+			  &ns[i * NSLOTS]);
+	f.keys = NULL;
+	f.vals = NULL;
+	f.tasks = folded;
+	f.oncpu_ns = ns;
+	assert_int_equal(ebpf_agg_step(a, d, ret), 0);
+	assert_int_equal(ebpf_agg_step(b, &f, &s2), 0);
+	assert_ptr_equal(s2.tasks, folded);
+	assert_int_equal(ret->ntasks, s2.ntasks);
+	assert_int_equal(ret->nrows, s2.nrows);
+	assert_memory_equal(ret->tasks, s2.tasks, ret->ntasks * sizeof(*ret->tasks));
+	assert_memory_equal(ret->rows, s2.rows, ret->nrows * sizeof(*ret->rows));
+	assert_memory_equal(ret->idle_ns, s2.idle_ns, NSLOTS * sizeof(uint64_t));
+	assert_memory_equal(ret->lost_ns, s2.lost_ns, NSLOTS * sizeof(uint64_t));
+	assert_memory_equal(ret->irq_ns, s2.irq_ns, NSLOTS * sizeof(uint64_t));
+}
+
 static void test_completed_slices_and_idle(void **state)
 {
 	struct maps m = { 0 };
@@ -547,6 +579,7 @@ static void test_random_steal_adds_up(void **state)
 	for (int round = 0; round < 200; round++) {
 		struct maps m = { 0 }, seen;
 		struct ebpf_agg *a = agg_at(0);
+		struct ebpf_agg *b = agg_at(0);
 		struct activity_sample s;
 		struct ebpf_dump d;
 		uint64_t truth[NPOOL] = { 0 }, got[NPOOL] = { 0 }, now = 1;
@@ -597,7 +630,7 @@ static void test_random_steal_adds_up(void **state)
 			}
 			d = dump_of(&seen, now);
 			d.open_irq_ns = est;
-			assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+			step_both(a, b, &d, &s);
 			for (size_t i = 0; i < NPOOL; i++)
 				for (unsigned c = 0; c < NSLOTS; c++)
 					got[i] += i ? ns_of(&s, &pool[i], c) : s.idle_ns[c];
@@ -614,6 +647,7 @@ static void test_random_steal_adds_up(void **state)
 			fail_msg("round %d: irq %llu, truth %llu", round, (unsigned long long)irq_got,
 				 (unsigned long long)irq_truth);
 		ebpf_agg_free(a);
+		ebpf_agg_free(b);
 	}
 }
 
@@ -692,6 +726,7 @@ static void test_random_schedules_add_up(void **state)
 	for (int round = 0; round < 200; round++) {
 		struct maps m = { 0 }, seen;
 		struct ebpf_agg *a = agg_at(0);
+		struct ebpf_agg *b = agg_at(0);
 		struct activity_sample s;
 		struct ebpf_dump d;
 		uint64_t truth[NPOOL] = { 0 }, got[NPOOL] = { 0 }, now = 1;
@@ -738,7 +773,7 @@ static void test_random_schedules_add_up(void **state)
 			memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
 			now += 1 + (uint64_t)(rand() % 20);
 			d = dump_of(&seen, now);
-			assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+			step_both(a, b, &d, &s);
 			for (size_t i = 0; i < NPOOL; i++)
 				for (unsigned c = 0; c < NSLOTS; c++)
 					got[i] += i ? ns_of(&s, &pool[i], c) : s.idle_ns[c];
@@ -751,6 +786,7 @@ static void test_random_schedules_add_up(void **state)
 				fail_msg("round %d: task %zu got %llu, truth %llu", round, i,
 					 (unsigned long long)got[i], (unsigned long long)truth[i]);
 		ebpf_agg_free(a);
+		ebpf_agg_free(b);
 	}
 }
 
@@ -820,7 +856,7 @@ static void test_fold_picks_each_field_from_its_copy(void **state)
 {
 	struct sched_key k = { 300, 301, 42 };
 	struct sched_val v[3] = { 0 };
-	struct ebpf_task_rec r;
+	struct activity_task r;
 	uint64_t ns[3] = { 9, 9, 9 };
 
 	v[0] = (struct sched_val){ .oncpu_ns = 11, .comm_ns = 50, .cgroup_id = 1, .uid = 10,
@@ -834,11 +870,15 @@ static void test_fold_picks_each_field_from_its_copy(void **state)
 	snprintf(v[1].comm, sizeof(v[1].comm), "one");
 	snprintf(v[2].comm, sizeof(v[2].comm), "two");
 	ebpf_fold(&k, v, 3, 2, &r, ns);
-	assert_memory_equal(&r.key, &k, sizeof(k));
+	assert_int_equal(r.key.tgid, 300);
+	assert_int_equal(r.key.tid, 301);
+	assert_int_equal(r.key.start_ns, 42);
 	assert_string_equal(r.comm, "one");
 	assert_int_equal(r.cgroup_id, 2);
 	assert_int_equal(r.uid, 20);
-	assert_int_equal(r.flags, SCHED_TASK_KERNEL | SCHED_TASK_EXITED);
+	assert_int_equal(r.flags, ACTIVITY_TASK_KERNEL | ACTIVITY_TASK_EXITED);
+	assert_int_equal(r.oncpu_ns, 0);
+	assert_int_equal(r.nrows, 0);
 	/* Copy 2 is the earliest written but has no parent: copy 0's. */
 	assert_int_equal(r.ppid, 7);
 	assert_int_equal(r.parent_start_ns, 70);
@@ -864,13 +904,15 @@ static void test_fold_picks_each_field_from_its_copy(void **state)
  * counters: each sample must hold exactly each task's difference since the
  * previous reading (all of it for a task new to the map), its exit, and its
  * process's syscalls on one row of the process; the same maps given folded
- * (recs) must give the same samples byte for byte.
+ * (the collector's form, the sample written over it) must give the same
+ * samples byte for byte.
  */
 static void test_many_tasks_against_reference(void **state)
 {
 	struct sched_key *keys = calloc(BIG_POOL, sizeof(*keys));
 	struct sched_val *vals = calloc((size_t)BIG_POOL * BIG_CPUS, sizeof(*vals));
-	struct ebpf_task_rec *recs = calloc(BIG_POOL, sizeof(*recs));
+	/* Room for the running slices' tasks after the entries (none here: no switch yet). */
+	struct activity_task *recs = calloc(BIG_POOL + BIG_CPUS, sizeof(*recs));
 	uint64_t *oncpu = calloc((size_t)BIG_POOL * BIG_CPUS, sizeof(*oncpu));
 	uint64_t(*cum)[BIG_CPUS] = calloc(BIG_POOL, sizeof(*cum));
 	uint64_t(*prev)[BIG_CPUS] = calloc(BIG_POOL, sizeof(*prev));
@@ -958,7 +1000,7 @@ static void test_many_tasks_against_reference(void **state)
 		assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
 		d.keys = NULL;
 		d.vals = NULL;
-		d.recs = recs;
+		d.tasks = recs;
 		d.oncpu_ns = oncpu;
 		assert_int_equal(ebpf_agg_step(b, &d, &s2), 0);
 		assert_int_equal(s.ntasks, s2.ntasks);

@@ -56,12 +56,17 @@ struct idxtab {
 	uint32_t *slot;
 };
 
-/* What the previous reading held for the tasks still alive. */
+/*
+ * What the previous reading held for the tasks still alive, updated in
+ * place by each step: one copy, not the last and the next side by side.
+ */
 struct prev_set {
 	size_t n, cap, ns_cap;
 	struct sched_key *keys;
 	uint64_t *ns;		/* [n * ncpus] cumulative oncpu_ns of the sample's CPUs */
 	struct idxtab tab;	/* key -> index into keys */
+	uint8_t *seen;		/* scratch [n + new entries]: in this reading, alive */
+	size_t seen_cap;
 };
 
 struct cpu_track {
@@ -89,8 +94,10 @@ struct ebpf_agg {
 	unsigned ncpus, nslots;
 	uint64_t t_prev_ns;
 	struct cpu_track *cpu;		/* [ncpus] */
-	struct prev_set prev[2];
-	int cur;			/* prev[cur] holds the last reading */
+	struct prev_set prev;
+	uint32_t *prev_of;		/* scratch [ntasks]: each entry's index in prev, plus one; 0: new */
+	size_t prev_of_cap;
+	int cur;			/* sys_prev[cur] holds the last reading */
 	struct keytab sys_prev[2];	/* tgid -> cumulative syscalls */
 	struct idxtab task_of_tgid;	/* scratch: tgid -> index into tasks */
 	struct activity_task *tasks;
@@ -192,6 +199,16 @@ static int it_reset(struct idxtab *t, size_t n)
 	return 0;
 }
 
+/* The slots it_reset() gives an index for n entries. */
+static size_t it_cap(size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	return cap;
+}
+
 /* keys[idx] must be stored; the index must have been reset for at least idx + 1 entries. */
 static void it_put_key(struct idxtab *t, const struct sched_key *keys, size_t idx)
 {
@@ -263,8 +280,8 @@ int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_ag
 	a->lost_ns = calloc(ncpus, sizeof(*a->lost_ns));
 	a->irq_ns = calloc(ncpus, sizeof(*a->irq_ns));
 	a->fold_ns = calloc(ncpus, sizeof(*a->fold_ns));
-	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || !a->fold_ns || it_reset(&a->prev[0].tab, 0) < 0 ||
-	    kt_reset(&a->sys_prev[0], 0) < 0) {
+	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || !a->fold_ns ||
+	    it_reset(&a->prev.tab, 0) < 0 || kt_reset(&a->sys_prev[0], 0) < 0) {
 		ebpf_agg_free(a);
 		return -ENOMEM;
 	}
@@ -276,12 +293,13 @@ struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a)
 {
 	if (!a)
 		return NULL;
-	for (int i = 0; i < 2; i++) {
-		free(a->prev[i].keys);
-		free(a->prev[i].ns);
-		free(a->prev[i].tab.slot);
+	free(a->prev.keys);
+	free(a->prev.ns);
+	free(a->prev.tab.slot);
+	free(a->prev.seen);
+	free(a->prev_of);
+	for (int i = 0; i < 2; i++)
 		free(a->sys_prev[i].slot);
-	}
 	free(a->task_of_tgid.slot);
 	free(a->cpu);
 	free(a->tasks);
@@ -490,9 +508,10 @@ static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d,
 
 int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret)
 {
-	struct prev_set *P, *N;
+	struct prev_set *P = a ? &a->prev : NULL;
 	struct activity_task *out;
-	size_t nt = 0, nr = 0, nrows_max = 0, nexit_max = 0;
+	size_t nt = 0, nr = 0, nrows_max = 0, nexit_max = 0, nnew = 0, nprev, tcap;
+	uint32_t *newtab = NULL;
 	uint64_t dropped, named_ns = 0, lost_total_ns = 0;
 	int r;
 
@@ -500,15 +519,28 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	    (d->ntasks && !(d->tasks ? d->oncpu_ns && !d->keys && !d->vals : d->keys && d->vals)) ||
 	    !d->cpus || (d->nsys && (!d->sys_tgids || !d->sys_counts)))
 		return -EINVAL;
-	P = &a->prev[a->cur];
-	N = &a->prev[!a->cur];
 	/*
 	 * Exact bounds: a row per CPU where the entry's counter is not zero, and
-	 * one per CPU for the running slices; a task per entry and per CPU.
+	 * one per CPU for the running slices; a task per entry and per CPU; the
+	 * entries new since the last reading, which prev takes on. Each entry's
+	 * place in prev is looked up here, once.
 	 */
+	if (fit((void **)&a->prev_of, &a->prev_of_cap, d->ntasks, sizeof(*a->prev_of)) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < d->ntasks; i++) {
 		const uint64_t *ns = d->tasks ? &d->oncpu_ns[i * a->ncpus] : NULL;
+		const struct sched_key *dk = d->tasks ? NULL : &d->keys[i];
+		struct sched_key tk;
 		uint32_t flags = 0;
+		int64_t j;
+
+		if (d->tasks) {
+			tk = (struct sched_key){ d->tasks[i].key.tgid, d->tasks[i].key.tid,
+						 d->tasks[i].key.start_ns };
+			dk = &tk;
+		}
+		j = it_get_key(&P->tab, P->keys, dk);
+		a->prev_of[i] = (uint32_t)(j + 1);
 
 		for (unsigned c = 0; c < a->ncpus; c++)
 			nrows_max += (ns ? ns[c] : d->vals[i * a->nslots + c].oncpu_ns) != 0;
@@ -518,29 +550,41 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			for (unsigned c = 0; c < a->nslots; c++)
 				flags |= d->vals[i * a->nslots + c].flags;
 		nexit_max += (flags & SCHED_TASK_EXITED) != 0;
+		nnew += j < 0 && !(flags & SCHED_TASK_EXITED);
 	}
+	nprev = P->n + nnew;
 	if (fit((void **)&a->tasks, &a->tasks_cap, d->tasks ? 0 : d->ntasks + a->ncpus,
 		sizeof(*a->tasks)) < 0 ||
 	    fit((void **)&a->rows, &a->rows_cap, nrows_max + a->ncpus, sizeof(*a->rows)) < 0 ||
 	    fit((void **)&a->exited, &a->exited_cap, nexit_max, sizeof(*a->exited)) < 0 ||
 	    fit((void **)&a->exited_tgids, &a->exited_tgids_cap, nexit_max,
 		sizeof(*a->exited_tgids)) < 0 ||
-	    fit((void **)&N->keys, &N->cap, d->ntasks, sizeof(*N->keys)) < 0 ||
-	    fit((void **)&N->ns, &N->ns_cap, d->ntasks * a->ncpus, sizeof(*N->ns)) < 0)
+	    fit((void **)&P->keys, &P->cap, MAX(nprev, P->n), sizeof(*P->keys)) < 0 ||
+	    fit((void **)&P->ns, &P->ns_cap, MAX(nprev, P->n) * a->ncpus, sizeof(*P->ns)) < 0 ||
+	    fit((void **)&P->seen, &P->seen_cap, nprev, sizeof(*P->seen)) < 0)
 		return -ENOMEM;
-	r = it_reset(&N->tab, d->ntasks);
-	if (r < 0)
-		return r;
+	/* prev's next index, allocated now: nothing may fail once the step has begun. */
+	tcap = it_cap(MIN(nprev, d->ntasks));
+	if (tcap != P->tab.cap) {
+		newtab = malloc(tcap * sizeof(*newtab));
+		if (!newtab)
+			return -ENOMEM;
+	}
 	r = kt_reset(&a->sys_prev[!a->cur], d->nsys);
-	if (r < 0)
+	if (r < 0) {
+		free(newtab);
 		return r;
+	}
 	r = it_reset(&a->task_of_tgid, d->ntasks + a->ncpus);
-	if (r < 0)
+	if (r < 0) {
+		free(newtab);
 		return r;
+	}
 
 	out = d->tasks ? d->tasks : a->tasks;
 	dropped = step_cpus(a, d);
-	N->n = 0;
+	memset(P->seen, 0, nprev * sizeof(*P->seen));
+	nprev = P->n;
 	a->nexited = 0;
 	a->nexited_tgids = 0;
 	for (size_t i = 0; i < d->ntasks; i++) {
@@ -563,7 +607,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		}
 		key = (struct sched_key){ in.key.tgid, in.key.tid, in.key.start_ns };
 		flags = in.flags;
-		j = it_get_key(&P->tab, P->keys, k);
+		j = (int64_t)a->prev_of[i] - 1;
 		for (unsigned c = 0; c < a->ncpus; c++) {
 			struct cpu_track *t = &a->cpu[c];
 			uint64_t cum = ns[c], before = j >= 0 ? P->ns[j * a->ncpus + c] : 0;
@@ -595,12 +639,35 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 				a->exited_tgids[a->nexited_tgids++] = k->tgid;
 			continue;
 		}
-		N->keys[N->n] = *k;
+		/* Its counters replace the ones just read (keys are unique in a reading). */
+		if (j < 0) {
+			j = (int64_t)nprev++;
+			P->keys[j] = *k;
+		}
 		for (unsigned c = 0; c < a->ncpus; c++)
-			N->ns[N->n * a->ncpus + c] = ns[c];
-		it_put_key(&N->tab, N->keys, N->n);
-		N->n++;
+			P->ns[(size_t)j * a->ncpus + c] = ns[c];
+		P->seen[j] = 1;
 	}
+	/* prev keeps the tasks of this reading that did not exit, and is indexed again. */
+	P->n = 0;
+	for (size_t j = 0; j < nprev; j++) {
+		if (!P->seen[j])
+			continue;
+		if (P->n != j) {
+			P->keys[P->n] = P->keys[j];
+			memcpy(&P->ns[P->n * a->ncpus], &P->ns[j * a->ncpus],
+			       a->ncpus * sizeof(*P->ns));
+		}
+		P->n++;
+	}
+	if (newtab) {
+		free(P->tab.slot);
+		P->tab.slot = newtab;
+		P->tab.cap = tcap;
+	}
+	memset(P->tab.slot, 0, P->tab.cap * sizeof(*P->tab.slot));
+	for (size_t j = 0; j < P->n; j++)
+		it_put_key(&P->tab, P->keys, j);
 	for (unsigned c = 0; c < a->ncpus; c++) {
 		struct cpu_track *t = &a->cpu[c];
 

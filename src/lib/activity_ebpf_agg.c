@@ -475,7 +475,7 @@ static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d,
 	struct keytab *prev = &a->sys_prev[a->cur], *next = &a->sys_prev[!a->cur];
 
 	/* The tgid's main thread row when it ran, else its first row. */
-	for (size_t i = 0; i < ntasks; i++) {
+	for (size_t i = 0; i < ntasks && d->nsys; i++) {
 		const struct activity_task *t = &tasks[i];
 		uint32_t *slot = it_tgid_slot(&a->task_of_tgid, tasks, t->key.tgid);
 
@@ -575,7 +575,8 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		free(newtab);
 		return r;
 	}
-	r = it_reset(&a->task_of_tgid, d->ntasks + a->ncpus);
+	/* Only syscall counters need it (--syscalls): 4 bytes a slot, twice the tasks. */
+	r = it_reset(&a->task_of_tgid, d->nsys ? d->ntasks + a->ncpus : 0);
 	if (r < 0) {
 		free(newtab);
 		return r;

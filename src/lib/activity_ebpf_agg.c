@@ -584,7 +584,8 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 
 	out = d->tasks ? d->tasks : a->tasks;
 	dropped = step_cpus(a, d);
-	memset(P->seen, 0, nprev * sizeof(*P->seen));
+	if (nprev)	/* else seen may be NULL */
+		memset(P->seen, 0, nprev * sizeof(*P->seen));
 	nprev = P->n;
 	a->nexited = 0;
 	a->nexited_tgids = 0;

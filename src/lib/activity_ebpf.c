@@ -44,13 +44,21 @@ struct ebpf_state {
 	bool btf_attach;	/* tp_btf, else raw_tp */
 	bool no_batch;		/* the kernel refused batch operations: iterate */
 	char btf_path[256];
-	/* one reading, reused */
-	struct sched_key *keys;
-	struct sched_val *vals;
-	size_t keys_cap;
+	/*
+	 * One reading, reused. The kernel's batches land in a chunk (keys and
+	 * nslots values each) and every task entry is folded at once into
+	 * recs and oncpu (ebpf_fold), so the whole map is never held in the
+	 * kernel's layout of 72 bytes per possible CPU; the aggregator then
+	 * writes the sample's tasks over recs (room for ncpus more).
+	 */
+	uint8_t *chunk_keys;		/* [BATCH_CHUNK] keys of either map */
+	uint8_t *chunk_vals;		/* [BATCH_CHUNK * nslots] values of either map */
+	struct activity_task *recs;
+	uint64_t *oncpu;		/* [recs_cap * ncpus] */
+	size_t nrecs, recs_cap;
 	uint32_t *sys_tgids;
 	uint64_t *sys_counts;
-	size_t sys_cap;
+	size_t nsys, sys_cap;
 	struct sched_cpu *cpus, *cpus_retry;
 	uint64_t *gen_before;
 	bool *cpu_ok;
@@ -61,83 +69,115 @@ struct ebpf_state {
 	struct cpuset nohz_full;	/* CPUs whose tick stops under one task */
 };
 
-static int grow_dump(struct ebpf_state *st, size_t need)
+/*
+ * Room for `need` folded entries (a quarter more, so that growing by chunks
+ * stays linear), or, with shrink, no more than that once fewer than a
+ * quarter of the room is used: a peak of tasks does not stay resident.
+ */
+static int size_recs(struct ebpf_state *st, size_t need, bool shrink)
 {
-	size_t n = st->keys_cap ? st->keys_cap : BATCH_CHUNK;
-	struct sched_key *k;
-	struct sched_val *v;
+	size_t cap = need + need / 4 + 64;
+	struct activity_task *r;
+	uint64_t *o;
 
-	if (need <= st->keys_cap)
+	need += st->ncpus;	/* the running slices' tasks */
+	cap += st->ncpus;
+	if (need <= st->recs_cap && (!shrink || need >= st->recs_cap / 4))
 		return 0;
-	while (n < need)
-		n *= 2;
-	k = realloc(st->keys, n * sizeof(*k));
-	if (!k)
-		return -ENOMEM;
-	st->keys = k;
-	v = realloc(st->vals, n * st->nslots * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	st->vals = v;
-	st->keys_cap = n;
+	r = realloc(st->recs, cap * sizeof(*r));
+	if (!r)
+		return need <= st->recs_cap ? 0 : -ENOMEM;
+	st->recs = r;
+	o = realloc(st->oncpu, cap * st->ncpus * sizeof(*o));
+	if (!o) {
+		/* recs holds cap entries now, oncpu still recs_cap: room for the smaller. */
+		st->recs_cap = MIN(st->recs_cap, cap);
+		return need <= st->recs_cap ? 0 : -ENOMEM;
+	}
+	st->oncpu = o;
+	st->recs_cap = cap;
 	return 0;
 }
 
-static int grow_sys(struct ebpf_state *st, size_t need)
+/* Fold a chunk of task entries after the ones already read. */
+static int take_tasks(struct ebpf_state *st, size_t count)
+{
+	const struct sched_key *k = (const struct sched_key *)st->chunk_keys;
+	const struct sched_val *v = (const struct sched_val *)st->chunk_vals;
+	int r = size_recs(st, st->nrecs + count, false);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < count; i++, st->nrecs++)
+		ebpf_fold(&k[i], &v[i * st->nslots], st->nslots, st->ncpus, &st->recs[st->nrecs],
+			  &st->oncpu[st->nrecs * st->ncpus]);
+	return 0;
+}
+
+/* Append a chunk of syscall counters (per possible CPU, as the kernel gives them). */
+static int take_sys(struct ebpf_state *st, size_t count)
 {
 	size_t n = st->sys_cap ? st->sys_cap : BATCH_CHUNK;
+	size_t have = st->nsys;
 	uint32_t *k;
 	uint64_t *v;
 
-	if (need <= st->sys_cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	k = realloc(st->sys_tgids, n * sizeof(*k));
-	if (!k)
-		return -ENOMEM;
-	st->sys_tgids = k;
-	v = realloc(st->sys_counts, n * st->nslots * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	st->sys_counts = v;
-	st->sys_cap = n;
+	if (have + count > st->sys_cap) {
+		while (n < have + count)
+			n *= 2;
+		k = realloc(st->sys_tgids, n * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		st->sys_tgids = k;
+		v = realloc(st->sys_counts, n * st->nslots * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		st->sys_counts = v;
+		st->sys_cap = n;
+	}
+	memcpy(st->sys_tgids + have, st->chunk_keys, count * sizeof(*k));
+	memcpy(st->sys_counts + have * st->nslots, st->chunk_vals,
+	       count * st->nslots * sizeof(*v));
+	st->nsys += count;
 	return 0;
 }
 
 /*
- * Copy a whole per-CPU hash map: batched (one syscall per BATCH_CHUNK
- * entries), or key by key when the kernel refuses batches (before 5.6).
- * keys/vals are grown by `grow` as needed. Returns the entry count or -errno.
+ * Read a whole per-CPU hash map: batched (one syscall per BATCH_CHUNK
+ * entries), or key by key when the kernel refuses batches (before 5.6),
+ * each chunk handed to `take` (which appends it after the entries taken
+ * so far). Returns 0 or -errno.
  */
-static ssize_t dump_map(struct ebpf_state *st, int fd, size_t key_size, size_t val_size,
-			void **keys, void **vals, int (*grow)(struct ebpf_state *, size_t))
+static int dump_map(struct ebpf_state *st, int fd, size_t key_size,
+		    int (*take)(struct ebpf_state *, size_t))
 {
-	size_t n = 0;
 	uint8_t token[16];
-	bool first = true;
+	bool first = true, any = false;
 	int r;
 
 	while (!st->no_batch) {
 		__u32 count;
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
-		r = grow(st, n + BATCH_CHUNK);
-		if (r < 0)
-			return r;
 		count = BATCH_CHUNK;
-		r = bpf_map_lookup_batch(fd, first ? NULL : token, token, (uint8_t *)*keys + n * key_size,
-					 (uint8_t *)*vals + n * val_size * st->nslots, &count, &opts);
+		r = bpf_map_lookup_batch(fd, first ? NULL : token, token, st->chunk_keys,
+					 st->chunk_vals, &count, &opts);
 		if (r < 0)
 			r = -errno;
 		first = false;
 		if (r == 0 || r == -ENOENT) {
-			n += count;
+			if (count) {
+				int t = take(st, count);
+
+				if (t < 0)
+					return t;
+				any = true;
+			}
 			if (r == -ENOENT)
-				return (ssize_t)n;
+				return 0;
 			continue;
 		}
-		if ((r == -EINVAL || r == -ENOTSUP || r == -EOPNOTSUPP) && n == 0) {
+		if ((r == -EINVAL || r == -ENOTSUP || r == -EOPNOTSUPP) && !any) {
 			st->no_batch = true;
 			break;
 		}
@@ -148,18 +188,17 @@ static ssize_t dump_map(struct ebpf_state *st, int fd, size_t key_size, size_t v
 		uint8_t prev[16], cur[16];
 		void *pk = NULL;
 
-		n = 0;
 		while (bpf_map_get_next_key(fd, pk, cur) == 0) {
-			r = grow(st, n + 1);
-			if (r < 0)
-				return r;
-			memcpy((uint8_t *)*keys + n * key_size, cur, key_size);
-			if (bpf_map_lookup_elem(fd, cur, (uint8_t *)*vals + n * val_size * st->nslots) == 0)
-				n++;
+			memcpy(st->chunk_keys, cur, key_size);
+			if (bpf_map_lookup_elem(fd, cur, st->chunk_vals) == 0) {
+				r = take(st, 1);
+				if (r < 0)
+					return r;
+			}
 			memcpy(prev, cur, key_size);
 			pk = prev;
 		}
-		return (ssize_t)n;
+		return 0;
 	}
 }
 
@@ -309,12 +348,11 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 	int r;
 
 	if (st->ctx->syscalls) {
-		n = dump_map(st, bpf_map__fd(st->skel->maps.syscalls), sizeof(uint32_t),
-			     sizeof(uint64_t), (void **)&st->sys_tgids, (void **)&st->sys_counts,
-			     grow_sys);
-		if (n < 0)
-			return (int)n;
-		d.nsys = (size_t)n;
+		st->nsys = 0;
+		r = dump_map(st, bpf_map__fd(st->skel->maps.syscalls), sizeof(uint32_t), take_sys);
+		if (r < 0)
+			return r;
+		d.nsys = st->nsys;
 		d.sys_tgids = st->sys_tgids;
 		d.sys_counts = st->sys_counts;
 	}
@@ -340,11 +378,11 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 			return r;
 		for (unsigned c = 0; c < st->nslots; c++)
 			st->gen_before[c] = st->cpus[c].gen_done;
-		n = dump_map(st, bpf_map__fd(st->skel->maps.tasks), sizeof(struct sched_key),
-			     sizeof(struct sched_val), (void **)&st->keys, (void **)&st->vals,
-			     grow_dump);
-		if (n < 0)
-			return (int)n;
+		st->nrecs = 0;
+		r = dump_map(st, bpf_map__fd(st->skel->maps.tasks), sizeof(struct sched_key),
+			     take_tasks);
+		if (r < 0)
+			return r;
 		/*
 		 * The interval ends when the CPU states are read, not when
 		 * this thread next runs: taken just before the read, every
@@ -360,9 +398,10 @@ static int ebpf_sample(void *state, struct activity_sample *ret)
 		if (!moved || tries == DUMP_TRIES - 1 || thread_cpu_ns() - t_read > DUMP_RETRY_MAX_NS)
 			break;
 	}
-	d.ntasks = (size_t)n;
-	d.keys = st->keys;
-	d.vals = st->vals;
+	(void)size_recs(st, st->nrecs, true);
+	d.ntasks = st->nrecs;
+	d.tasks = st->recs;
+	d.oncpu_ns = st->oncpu;
 	d.t_ns = t_end;
 	d.cpus = st->cpus;
 	d.cpu_ok = st->cpu_ok;
@@ -389,8 +428,10 @@ static void ebpf_close(void *state)
 		return;
 	joulestat_sched_bpf__destroy(st->skel);
 	ebpf_agg_free(st->agg);
-	free(st->keys);
-	free(st->vals);
+	free(st->chunk_keys);
+	free(st->chunk_vals);
+	free(st->recs);
+	free(st->oncpu);
 	free(st->sys_tgids);
 	free(st->sys_counts);
 	free(st->cpus);
@@ -544,7 +585,10 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	st->cpu_ok = calloc(st->nslots, sizeof(*st->cpu_ok));
 	st->gen_before = calloc(st->nslots, sizeof(*st->gen_before));
 	st->open_irq = calloc(st->nslots, sizeof(*st->open_irq));
-	if (!st->cpus || !st->cpus_retry || !st->cpu_ok || !st->gen_before || !st->open_irq) {
+	st->chunk_keys = malloc(BATCH_CHUNK * sizeof(struct sched_key));
+	st->chunk_vals = malloc((size_t)BATCH_CHUNK * st->nslots * sizeof(struct sched_val));
+	if (!st->cpus || !st->cpus_retry || !st->cpu_ok || !st->gen_before || !st->open_irq ||
+	    !st->chunk_keys || !st->chunk_vals) {
 		r = -ENOMEM;
 		goto fail;
 	}

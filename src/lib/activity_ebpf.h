@@ -25,8 +25,27 @@ _Static_assert(SCHED_TASK_EXITED == ACTIVITY_TASK_EXITED, "flags are passed thro
 _Static_assert(SCHED_TASK_KERNEL == ACTIVITY_TASK_KERNEL, "flags are passed through");
 
 /*
- * One reading of the maps. Per-CPU values come as the kernel returns them:
- * `nslots` values (possible CPUs) per key, key-major.
+ * Fold one task map entry's `nslots` per-CPU values (what the aggregator
+ * reads of the kernel's 72 bytes per possible CPU, once) into a task record
+ * and its times on the sample's CPUs, oncpu_ns[0..ncpus) (ncpus <= nslots:
+ * the slots of CPUs never online carry no time the sample can report).
+ * *task gets the key; comm, cgroup_id and uid of the copy written last
+ * (greatest comm_ns); parentage of the earliest written copy that has it;
+ * every copy's flags (ACTIVITY_TASK_EXITED, ACTIVITY_TASK_KERNEL); zero
+ * elsewhere. Pure.
+ */
+void ebpf_fold(const struct sched_key *key, const struct sched_val *vals, unsigned nslots,
+	       unsigned ncpus, struct activity_task *task, uint64_t *oncpu_ns);
+
+/*
+ * One reading of the maps. The task entries come either as the kernel
+ * returns them (keys and vals: `nslots` values, possible CPUs, per key,
+ * key-major) or folded as they were read (tasks and oncpu_ns, ebpf_fold:
+ * the collector's form, sizeof(struct activity_task) + 8 × ncpus bytes an
+ * entry rather than 16 + 72 × nslots); both give the same sample. Folded
+ * entries are the sample's own memory: the step writes the sample's tasks
+ * over them (a task is never written past its entry) and the running
+ * slices' tasks after them, so `tasks` must have room for ncpus more.
  */
 struct ebpf_dump {
 	uint64_t t_ns;			/* CLOCK_MONOTONIC, taken after the cpu states were read */
@@ -34,8 +53,10 @@ struct ebpf_dump {
 	const struct sched_cpu *cpus;	/* [nslots] */
 	const bool *cpu_ok;		/* [nslots]: copy consistent (gen_done == gen_start); NULL: all */
 	size_t ntasks;
-	const struct sched_key *keys;	/* [ntasks] */
-	const struct sched_val *vals;	/* [ntasks * nslots] */
+	const struct sched_key *keys;	/* [ntasks], or NULL with tasks */
+	const struct sched_val *vals;	/* [ntasks * nslots], or NULL with tasks */
+	struct activity_task *tasks;	/* [ntasks + ncpus], or NULL with keys and vals */
+	const uint64_t *oncpu_ns;	/* with tasks: [ntasks * ncpus] (ebpf_agg_new's ncpus) */
 	/*
 	 * [nslots] or NULL: of each CPU's running slice so far, the time known
 	 * not to be its task's run time (interrupts, steal), which the kernel

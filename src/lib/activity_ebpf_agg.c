@@ -45,12 +45,28 @@ struct keytab {
 	} *slot;
 };
 
-/* What the previous reading held for the tasks still alive. */
+/*
+ * Open-addressing index over an array the caller owns: each slot holds an
+ * index into it plus one (0: empty), the keys themselves stay in the array.
+ * Four bytes a slot where a slot with its key took 24: the tables are sized
+ * for twice the tasks and cleared every step, so all of them is resident.
+ */
+struct idxtab {
+	size_t cap;		/* power of two, or 0 */
+	uint32_t *slot;
+};
+
+/*
+ * What the previous reading held for the tasks still alive, updated in
+ * place by each step: one copy, not the last and the next side by side.
+ */
 struct prev_set {
-	size_t n, cap;
+	size_t n, cap, ns_cap;
 	struct sched_key *keys;
-	uint64_t *ns;		/* [n * nslots] cumulative oncpu_ns */
-	struct keytab tab;
+	uint64_t *ns;		/* [n * ncpus] cumulative oncpu_ns of the sample's CPUs */
+	struct idxtab tab;	/* key -> index into keys */
+	uint8_t *seen;		/* scratch [n + new entries]: in this reading, alive */
+	size_t seen_cap;
 };
 
 struct cpu_track {
@@ -78,19 +94,22 @@ struct ebpf_agg {
 	unsigned ncpus, nslots;
 	uint64_t t_prev_ns;
 	struct cpu_track *cpu;		/* [ncpus] */
-	struct prev_set prev[2];
-	int cur;			/* prev[cur] holds the last reading */
+	struct prev_set prev;
+	uint32_t *prev_of;		/* scratch [ntasks]: each entry's index in prev, plus one; 0: new */
+	size_t prev_of_cap;
+	int cur;			/* sys_prev[cur] holds the last reading */
 	struct keytab sys_prev[2];	/* tgid -> cumulative syscalls */
-	struct keytab task_of_tgid;	/* scratch: tgid -> output task index */
+	struct idxtab task_of_tgid;	/* scratch: tgid -> index into tasks */
 	struct activity_task *tasks;
 	size_t tasks_cap;
 	struct activity_row *rows;
 	size_t rows_cap;
 	uint64_t *idle_ns, *lost_ns, *irq_ns;	/* [ncpus] */
+	uint64_t *fold_ns;		/* [ncpus]: one entry's times, folded from keys and vals */
 	struct sched_key *exited;
 	size_t nexited, exited_cap;
 	uint32_t *exited_tgids;
-	size_t nexited_tgids;
+	size_t nexited_tgids, exited_tgids_cap;
 };
 
 static bool key_eq(const struct sched_key *a, const struct sched_key *b)
@@ -152,18 +171,93 @@ static int64_t kt_get(const struct keytab *t, const struct sched_key *k)
 	}
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+static size_t tgid_hash(uint32_t tgid)
 {
-	size_t n = *cap ? *cap : 64;
+	uint64_t h = tgid * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h ^ h >> 29);
+}
+
+/* Empty the index, sized for n entries at most half full. */
+static int it_reset(struct idxtab *t, size_t n)
+{
+	size_t cap = 16;
+
+	if (n > UINT32_MAX - 1)
+		return -ENOMEM;
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap != t->cap) {
+		uint32_t *s = realloc(t->slot, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		t->slot = s;
+		t->cap = cap;
+	}
+	memset(t->slot, 0, t->cap * sizeof(*t->slot));
+	return 0;
+}
+
+/* The slots it_reset() gives an index for n entries. */
+static size_t it_cap(size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	return cap;
+}
+
+/* keys[idx] must be stored; the index must have been reset for at least idx + 1 entries. */
+static void it_put_key(struct idxtab *t, const struct sched_key *keys, size_t idx)
+{
+	for (size_t i = key_hash(&keys[idx]) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (!t->slot[i] || key_eq(&keys[t->slot[i] - 1], &keys[idx])) {
+			t->slot[i] = (uint32_t)idx + 1;
+			return;
+		}
+	}
+}
+
+static int64_t it_get_key(const struct idxtab *t, const struct sched_key *keys,
+			  const struct sched_key *k)
+{
+	if (!t->cap)
+		return -1;
+	for (size_t i = key_hash(k) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (!t->slot[i])
+			return -1;
+		if (key_eq(&keys[t->slot[i] - 1], k))
+			return (int64_t)t->slot[i] - 1;
+	}
+}
+
+/* The slot of tgid among tasks[].key.tgid: a free one when absent. */
+static uint32_t *it_tgid_slot(const struct idxtab *t, const struct activity_task *tasks,
+			      uint32_t tgid)
+{
+	for (size_t i = tgid_hash(tgid) & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
+		if (!t->slot[i] || tasks[t->slot[i] - 1].key.tgid == tgid)
+			return &t->slot[i];
+}
+
+/*
+ * Room for `need` elements: an eighth more when it grows, and cut back to
+ * that when under a quarter is used, so that a past peak of tasks is not
+ * kept (every step sizes its arrays from exact bounds first, so that no
+ * allocation can fail halfway through a step).
+ */
+static int fit(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = need + need / 8 + 16;
 	void *q;
 
-	if (need <= *cap)
+	if (need <= *cap && (*cap <= 1024 || need >= *cap / 4))
 		return 0;
-	while (n < need)
-		n *= 2;
 	q = realloc(*p, n * elem);
 	if (!q)
-		return -ENOMEM;
+		return need <= *cap ? 0 : -ENOMEM;
 	*p = q;
 	*cap = n;
 	return 0;
@@ -185,8 +279,9 @@ int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_ag
 	a->idle_ns = calloc(ncpus, sizeof(*a->idle_ns));
 	a->lost_ns = calloc(ncpus, sizeof(*a->lost_ns));
 	a->irq_ns = calloc(ncpus, sizeof(*a->irq_ns));
-	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || kt_reset(&a->prev[0].tab, 0) < 0 ||
-	    kt_reset(&a->sys_prev[0], 0) < 0) {
+	a->fold_ns = calloc(ncpus, sizeof(*a->fold_ns));
+	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || !a->fold_ns ||
+	    it_reset(&a->prev.tab, 0) < 0 || kt_reset(&a->sys_prev[0], 0) < 0) {
 		ebpf_agg_free(a);
 		return -ENOMEM;
 	}
@@ -198,12 +293,13 @@ struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a)
 {
 	if (!a)
 		return NULL;
-	for (int i = 0; i < 2; i++) {
-		free(a->prev[i].keys);
-		free(a->prev[i].ns);
-		free(a->prev[i].tab.slot);
+	free(a->prev.keys);
+	free(a->prev.ns);
+	free(a->prev.tab.slot);
+	free(a->prev.seen);
+	free(a->prev_of);
+	for (int i = 0; i < 2; i++)
 		free(a->sys_prev[i].slot);
-	}
 	free(a->task_of_tgid.slot);
 	free(a->cpu);
 	free(a->tasks);
@@ -211,6 +307,7 @@ struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a)
 	free(a->idle_ns);
 	free(a->lost_ns);
 	free(a->irq_ns);
+	free(a->fold_ns);
 	free(a->exited);
 	free(a->exited_tgids);
 	free(a);
@@ -337,8 +434,8 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 	return dropped;
 }
 
-static void fill_task(struct activity_task *o, const struct sched_key *k, const struct sched_val *v,
-		      unsigned nslots, bool is_new)
+void ebpf_fold(const struct sched_key *key, const struct sched_val *v, unsigned nslots,
+	       unsigned ncpus, struct activity_task *o, uint64_t *oncpu_ns)
 {
 	unsigned best = 0;
 	uint32_t flags = 0;
@@ -349,13 +446,12 @@ static void fill_task(struct activity_task *o, const struct sched_key *k, const 
 			best = c;
 	}
 	memset(o, 0, sizeof(*o));
-	o->key = (struct task_key){ k->tgid, k->pid, k->start_ns };
+	o->key = (struct task_key){ key->tgid, key->pid, key->start_ns };
 	memcpy(o->comm, v[best].comm, ACTIVITY_COMM_LEN);
 	o->comm[ACTIVITY_COMM_LEN - 1] = '\0';
 	o->cgroup_id = v[best].cgroup_id;
 	o->uid = v[best].uid;
-	o->flags = (flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL)) |
-		   (is_new ? ACTIVITY_TASK_NEW : 0);
+	o->flags = flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL);
 	/*
 	 * Parentage from the earliest copy that has it: the fork record, before
 	 * a parent's exit could reparent the task (sched_shared.h).
@@ -369,33 +465,36 @@ static void fill_task(struct activity_task *o, const struct sched_key *k, const 
 		o->parent_start_ns = v[best].parent_start_ns;
 		o->proc_start_ns = v[best].proc_start_ns;
 	}
+	for (unsigned c = 0; c < ncpus && c < nslots; c++)
+		oncpu_ns[c] = v[c].oncpu_ns;
 }
 
-static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t ntasks)
+static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d,
+			  struct activity_task *tasks, size_t ntasks)
 {
 	struct keytab *prev = &a->sys_prev[a->cur], *next = &a->sys_prev[!a->cur];
 
 	/* The tgid's main thread row when it ran, else its first row. */
-	for (size_t i = 0; i < ntasks; i++) {
-		const struct activity_task *t = &a->tasks[i];
-		struct sched_key k = { t->key.tgid, 0, 0 };
-		int64_t j = kt_get(&a->task_of_tgid, &k);
+	for (size_t i = 0; i < ntasks && d->nsys; i++) {
+		const struct activity_task *t = &tasks[i];
+		uint32_t *slot = it_tgid_slot(&a->task_of_tgid, tasks, t->key.tgid);
 
-		if (j < 0 || (t->key.tid == t->key.tgid && a->tasks[j].key.tid != t->key.tgid))
-			kt_put(&a->task_of_tgid, &k, (int64_t)i);
+		if (!*slot || (t->key.tid == t->key.tgid && tasks[*slot - 1].key.tid != t->key.tgid))
+			*slot = (uint32_t)i + 1;
 	}
 	for (size_t i = 0; i < d->nsys; i++) {
 		struct sched_key k = { d->sys_tgids[i], 0, 0 };
 		uint64_t total = 0, before = 0;
-		int64_t p = kt_get(prev, &k), t;
+		int64_t p = kt_get(prev, &k);
+		uint32_t *slot;
 
 		for (unsigned c = 0; c < d->nslots; c++)
 			total += d->sys_counts[i * d->nslots + c];
 		if (p >= 0)
 			before = (uint64_t)p;
-		t = kt_get(&a->task_of_tgid, &k);
-		if (t >= 0)
-			a->tasks[t].syscalls += total >= before ? total - before : total;
+		slot = it_tgid_slot(&a->task_of_tgid, tasks, d->sys_tgids[i]);
+		if (*slot)
+			tasks[*slot - 1].syscalls += total >= before ? total - before : total;
 		kt_put(next, &k, (int64_t)(total & INT64_MAX));
 	}
 	for (size_t i = 0; i < a->nexited_tgids; i++) {
@@ -409,67 +508,111 @@ static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d, size_t 
 
 int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret)
 {
-	struct prev_set *P, *N;
-	size_t nt = 0, nr = 0;
+	struct prev_set *P = a ? &a->prev : NULL;
+	struct activity_task *out;
+	size_t nt = 0, nr = 0, nrows_max = 0, nexit_max = 0, nnew = 0, nprev, tcap;
+	uint32_t *newtab = NULL;
 	uint64_t dropped, named_ns = 0, lost_total_ns = 0;
 	int r;
 
-	if (!a || !d || !ret || d->nslots != a->nslots || (d->ntasks && (!d->keys || !d->vals)) ||
+	if (!a || !d || !ret || d->nslots != a->nslots ||
+	    (d->ntasks && !(d->tasks ? d->oncpu_ns && !d->keys && !d->vals : d->keys && d->vals)) ||
 	    !d->cpus || (d->nsys && (!d->sys_tgids || !d->sys_counts)))
 		return -EINVAL;
-	P = &a->prev[a->cur];
-	N = &a->prev[!a->cur];
-	if (grow((void **)&a->tasks, &a->tasks_cap, d->ntasks + a->ncpus, sizeof(*a->tasks)) < 0 ||
-	    grow((void **)&a->rows, &a->rows_cap, (d->ntasks + 1) * a->ncpus, sizeof(*a->rows)) < 0 ||
-	    grow((void **)&a->exited, &a->exited_cap, d->ntasks + 1, sizeof(*a->exited)) < 0)
+	/*
+	 * Exact bounds: a row per CPU where the entry's counter is not zero, and
+	 * one per CPU for the running slices; a task per entry and per CPU; the
+	 * entries new since the last reading, which prev takes on. Each entry's
+	 * place in prev is looked up here, once.
+	 */
+	if (fit((void **)&a->prev_of, &a->prev_of_cap, d->ntasks, sizeof(*a->prev_of)) < 0)
 		return -ENOMEM;
-	{
-		uint32_t *e = realloc(a->exited_tgids, (d->ntasks + 1) * sizeof(*e));
+	for (size_t i = 0; i < d->ntasks; i++) {
+		const uint64_t *ns = d->tasks ? &d->oncpu_ns[i * a->ncpus] : NULL;
+		const struct sched_key *dk = d->tasks ? NULL : &d->keys[i];
+		struct sched_key tk;
+		uint32_t flags = 0;
+		int64_t j;
 
-		if (!e)
-			return -ENOMEM;
-		a->exited_tgids = e;
-	}
-	if (N->cap < d->ntasks) {
-		struct sched_key *k = realloc(N->keys, d->ntasks * sizeof(*k));
-		uint64_t *ns;
+		if (d->tasks) {
+			tk = (struct sched_key){ d->tasks[i].key.tgid, d->tasks[i].key.tid,
+						 d->tasks[i].key.start_ns };
+			dk = &tk;
+		}
+		j = it_get_key(&P->tab, P->keys, dk);
+		a->prev_of[i] = (uint32_t)(j + 1);
 
-		if (!k)
-			return -ENOMEM;
-		N->keys = k;
-		ns = realloc(N->ns, d->ntasks * a->nslots * sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		N->ns = ns;
-		N->cap = d->ntasks;
+		for (unsigned c = 0; c < a->ncpus; c++)
+			nrows_max += (ns ? ns[c] : d->vals[i * a->nslots + c].oncpu_ns) != 0;
+		if (d->tasks)
+			flags = d->tasks[i].flags;
+		else
+			for (unsigned c = 0; c < a->nslots; c++)
+				flags |= d->vals[i * a->nslots + c].flags;
+		nexit_max += (flags & SCHED_TASK_EXITED) != 0;
+		nnew += j < 0 && !(flags & SCHED_TASK_EXITED);
 	}
-	r = kt_reset(&N->tab, d->ntasks);
-	if (r < 0)
-		return r;
+	nprev = P->n + nnew;
+	if (fit((void **)&a->tasks, &a->tasks_cap, d->tasks ? 0 : d->ntasks + a->ncpus,
+		sizeof(*a->tasks)) < 0 ||
+	    fit((void **)&a->rows, &a->rows_cap, nrows_max + a->ncpus, sizeof(*a->rows)) < 0 ||
+	    fit((void **)&a->exited, &a->exited_cap, nexit_max, sizeof(*a->exited)) < 0 ||
+	    fit((void **)&a->exited_tgids, &a->exited_tgids_cap, nexit_max,
+		sizeof(*a->exited_tgids)) < 0 ||
+	    fit((void **)&P->keys, &P->cap, MAX(nprev, P->n), sizeof(*P->keys)) < 0 ||
+	    fit((void **)&P->ns, &P->ns_cap, MAX(nprev, P->n) * a->ncpus, sizeof(*P->ns)) < 0 ||
+	    fit((void **)&P->seen, &P->seen_cap, nprev, sizeof(*P->seen)) < 0)
+		return -ENOMEM;
+	/* prev's next index, allocated now: nothing may fail once the step has begun. */
+	tcap = it_cap(MIN(nprev, d->ntasks));
+	if (tcap != P->tab.cap) {
+		newtab = malloc(tcap * sizeof(*newtab));
+		if (!newtab)
+			return -ENOMEM;
+	}
 	r = kt_reset(&a->sys_prev[!a->cur], d->nsys);
-	if (r < 0)
+	if (r < 0) {
+		free(newtab);
 		return r;
-	r = kt_reset(&a->task_of_tgid, d->ntasks);
-	if (r < 0)
+	}
+	/* Only syscall counters need it (--syscalls): 4 bytes a slot, twice the tasks. */
+	r = it_reset(&a->task_of_tgid, d->nsys ? d->ntasks + a->ncpus : 0);
+	if (r < 0) {
+		free(newtab);
 		return r;
+	}
 
+	out = d->tasks ? d->tasks : a->tasks;
 	dropped = step_cpus(a, d);
-	N->n = 0;
+	if (nprev)	/* else seen may be NULL */
+		memset(P->seen, 0, nprev * sizeof(*P->seen));
+	nprev = P->n;
 	a->nexited = 0;
 	a->nexited_tgids = 0;
 	for (size_t i = 0; i < d->ntasks; i++) {
-		const struct sched_key *k = &d->keys[i];
-		const struct sched_val *v = &d->vals[i * a->nslots];
-		int64_t j = kt_get(&P->tab, k);
-		uint32_t flags = 0;
+		/* A copy: the sample's task may be written over the entry (d->tasks). */
+		struct activity_task in;
+		const uint64_t *ns = a->fold_ns;
+		struct sched_key key;
+		const struct sched_key *k = &key;
+		uint32_t flags;
 		size_t first = nr;
 		uint64_t sum = 0;
+		int64_t j;
 
-		for (unsigned c = 0; c < a->nslots; c++)
-			flags |= v[c].flags;
+		if (d->tasks) {
+			in = d->tasks[i];
+			ns = &d->oncpu_ns[i * a->ncpus];
+		} else {
+			ebpf_fold(&d->keys[i], &d->vals[i * a->nslots], a->nslots, a->ncpus, &in,
+				  a->fold_ns);
+		}
+		key = (struct sched_key){ in.key.tgid, in.key.tid, in.key.start_ns };
+		flags = in.flags;
+		j = (int64_t)a->prev_of[i] - 1;
 		for (unsigned c = 0; c < a->ncpus; c++) {
 			struct cpu_track *t = &a->cpu[c];
-			uint64_t cum = v[c].oncpu_ns, before = j >= 0 ? P->ns[j * a->nslots + c] : 0;
+			uint64_t cum = ns[c], before = j >= 0 ? P->ns[j * a->ncpus + c] : 0;
 			uint64_t delta = cum >= before ? cum - before : cum;
 
 			delta = repay(t, k, delta);
@@ -483,9 +626,10 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			}
 		}
 		if (sum || (flags & SCHED_TASK_EXITED)) {
-			struct activity_task *o = &a->tasks[nt++];
+			struct activity_task *o = &out[nt++];
 
-			fill_task(o, k, v, a->nslots, j < 0);
+			*o = in;
+			o->flags |= j < 0 ? ACTIVITY_TASK_NEW : 0;
 			o->oncpu_ns = sum;
 			o->first_row = (uint32_t)first;
 			o->nrows = (uint32_t)(nr - first);
@@ -497,12 +641,35 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 				a->exited_tgids[a->nexited_tgids++] = k->tgid;
 			continue;
 		}
-		N->keys[N->n] = *k;
-		for (unsigned c = 0; c < a->nslots; c++)
-			N->ns[N->n * a->nslots + c] = v[c].oncpu_ns;
-		kt_put(&N->tab, k, (int64_t)N->n);
-		N->n++;
+		/* Its counters replace the ones just read (keys are unique in a reading). */
+		if (j < 0) {
+			j = (int64_t)nprev++;
+			P->keys[j] = *k;
+		}
+		for (unsigned c = 0; c < a->ncpus; c++)
+			P->ns[(size_t)j * a->ncpus + c] = ns[c];
+		P->seen[j] = 1;
 	}
+	/* prev keeps the tasks of this reading that did not exit, and is indexed again. */
+	P->n = 0;
+	for (size_t j = 0; j < nprev; j++) {
+		if (!P->seen[j])
+			continue;
+		if (P->n != j) {
+			P->keys[P->n] = P->keys[j];
+			memcpy(&P->ns[P->n * a->ncpus], &P->ns[j * a->ncpus],
+			       a->ncpus * sizeof(*P->ns));
+		}
+		P->n++;
+	}
+	if (newtab) {
+		free(P->tab.slot);
+		P->tab.slot = newtab;
+		P->tab.cap = tcap;
+	}
+	memset(P->tab.slot, 0, P->tab.cap * sizeof(*P->tab.slot));
+	for (size_t j = 0; j < P->n; j++)
+		it_put_key(&P->tab, P->keys, j);
 	for (unsigned c = 0; c < a->ncpus; c++) {
 		struct cpu_track *t = &a->cpu[c];
 
@@ -514,7 +681,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		 * repays the credit like any other.
 		 */
 		if (!t->extra_found && t->extra_ns) {
-			struct activity_task *o = &a->tasks[nt];
+			struct activity_task *o = &out[nt];
 
 			memset(o, 0, sizeof(*o));
 			o->key = (struct task_key){ t->extra_key.tgid, t->extra_key.pid,
@@ -547,7 +714,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		}
 		lost_total_ns += a->lost_ns[c];
 	}
-	step_syscalls(a, d, nt);
+	step_syscalls(a, d, out, nt);
 	a->cur = !a->cur;
 
 	*ret = (struct activity_sample){
@@ -557,7 +724,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		.idle_ns = a->idle_ns,
 		.lost_ns = a->lost_ns,
 		.irq_ns = a->irq_ns,
-		.tasks = a->tasks,
+		.tasks = out,
 		.ntasks = nt,
 		.rows = a->rows,
 		.nrows = nr,

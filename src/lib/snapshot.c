@@ -20,6 +20,9 @@
 #include <string.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "attrib.h"
 #include "baseline.h"
@@ -1089,6 +1092,18 @@ out:
 	free(ad);
 	attrib_result_free(r);
 	snapshot_destroy(snap);
+#ifdef __GLIBC__
+	/*
+	 * Give the allocator's free memory back to the system. glibc raises its
+	 * trim threshold to twice the largest block freed from its own mapping
+	 * (the kernel BTF parsed to load the BPF program: megabytes), so the
+	 * scratch freed at the top of the heap at the end of every sample
+	 * (attribution, groupings, the last snapshot's arrays) would otherwise
+	 * stay resident between samples: 1.1 MB at 10 000 tasks, for about
+	 * 0.1 ms a sample. The next sample faults in what it needs again.
+	 */
+	(void)malloc_trim(0);
+#endif
 	return err;
 }
 

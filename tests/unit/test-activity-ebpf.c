@@ -152,6 +152,38 @@ static struct ebpf_agg *agg_at(uint64_t t0)
 	return a;
 }
 
+/*
+ * Step `a` on d as the kernel's layout and `b` on the same maps folded the
+ * way the collector hands them (the sample written over its entries, the
+ * running slices' tasks after them): the samples must be equal byte for byte.
+ */
+static void step_both(struct ebpf_agg *a, struct ebpf_agg *b, const struct ebpf_dump *d,
+		      struct activity_sample *ret)
+{
+	struct activity_task folded[MAXT + NSLOTS];
+	uint64_t ns[MAXT * NSLOTS];
+	struct ebpf_dump f = *d;
+	struct activity_sample s2;
+
+	for (size_t i = 0; i < d->ntasks; i++)
+		ebpf_fold(&d->keys[i], &d->vals[i * NSLOTS], NSLOTS, NSLOTS, &folded[i],
+			  &ns[i * NSLOTS]);
+	f.keys = NULL;
+	f.vals = NULL;
+	f.tasks = folded;
+	f.oncpu_ns = ns;
+	assert_int_equal(ebpf_agg_step(a, d, ret), 0);
+	assert_int_equal(ebpf_agg_step(b, &f, &s2), 0);
+	assert_ptr_equal(s2.tasks, folded);
+	assert_int_equal(ret->ntasks, s2.ntasks);
+	assert_int_equal(ret->nrows, s2.nrows);
+	assert_memory_equal(ret->tasks, s2.tasks, ret->ntasks * sizeof(*ret->tasks));
+	assert_memory_equal(ret->rows, s2.rows, ret->nrows * sizeof(*ret->rows));
+	assert_memory_equal(ret->idle_ns, s2.idle_ns, NSLOTS * sizeof(uint64_t));
+	assert_memory_equal(ret->lost_ns, s2.lost_ns, NSLOTS * sizeof(uint64_t));
+	assert_memory_equal(ret->irq_ns, s2.irq_ns, NSLOTS * sizeof(uint64_t));
+}
+
 static void test_completed_slices_and_idle(void **state)
 {
 	struct maps m = { 0 };
@@ -547,6 +579,7 @@ static void test_random_steal_adds_up(void **state)
 	for (int round = 0; round < 200; round++) {
 		struct maps m = { 0 }, seen;
 		struct ebpf_agg *a = agg_at(0);
+		struct ebpf_agg *b = agg_at(0);
 		struct activity_sample s;
 		struct ebpf_dump d;
 		uint64_t truth[NPOOL] = { 0 }, got[NPOOL] = { 0 }, now = 1;
@@ -597,7 +630,7 @@ static void test_random_steal_adds_up(void **state)
 			}
 			d = dump_of(&seen, now);
 			d.open_irq_ns = est;
-			assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+			step_both(a, b, &d, &s);
 			for (size_t i = 0; i < NPOOL; i++)
 				for (unsigned c = 0; c < NSLOTS; c++)
 					got[i] += i ? ns_of(&s, &pool[i], c) : s.idle_ns[c];
@@ -614,6 +647,7 @@ static void test_random_steal_adds_up(void **state)
 			fail_msg("round %d: irq %llu, truth %llu", round, (unsigned long long)irq_got,
 				 (unsigned long long)irq_truth);
 		ebpf_agg_free(a);
+		ebpf_agg_free(b);
 	}
 }
 
@@ -692,6 +726,7 @@ static void test_random_schedules_add_up(void **state)
 	for (int round = 0; round < 200; round++) {
 		struct maps m = { 0 }, seen;
 		struct ebpf_agg *a = agg_at(0);
+		struct ebpf_agg *b = agg_at(0);
 		struct activity_sample s;
 		struct ebpf_dump d;
 		uint64_t truth[NPOOL] = { 0 }, got[NPOOL] = { 0 }, now = 1;
@@ -738,7 +773,7 @@ static void test_random_schedules_add_up(void **state)
 			memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
 			now += 1 + (uint64_t)(rand() % 20);
 			d = dump_of(&seen, now);
-			assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+			step_both(a, b, &d, &s);
 			for (size_t i = 0; i < NPOOL; i++)
 				for (unsigned c = 0; c < NSLOTS; c++)
 					got[i] += i ? ns_of(&s, &pool[i], c) : s.idle_ns[c];
@@ -751,6 +786,7 @@ static void test_random_schedules_add_up(void **state)
 				fail_msg("round %d: task %zu got %llu, truth %llu", round, i,
 					 (unsigned long long)got[i], (unsigned long long)truth[i]);
 		ebpf_agg_free(a);
+		ebpf_agg_free(b);
 	}
 }
 
@@ -811,6 +847,259 @@ static void test_task_map_plan(void **state)
 	(void)state;
 }
 
+/*
+ * ebpf_fold against values worked out by hand: comm, cgroup and uid of the
+ * copy written last, parentage of the earliest written copy that has it,
+ * every copy's flags, and the times of the sample's CPUs only.
+ */
+static void test_fold_picks_each_field_from_its_copy(void **state)
+{
+	struct sched_key k = { 300, 301, 42 };
+	struct sched_val v[3] = { 0 };
+	struct activity_task r;
+	uint64_t ns[3] = { 9, 9, 9 };
+
+	v[0] = (struct sched_val){ .oncpu_ns = 11, .comm_ns = 50, .cgroup_id = 1, .uid = 10,
+				   .flags = SCHED_TASK_KERNEL, .ppid = 7, .parent_start_ns = 70,
+				   .proc_start_ns = 71 };
+	v[1] = (struct sched_val){ .oncpu_ns = 22, .comm_ns = 90, .cgroup_id = 2, .uid = 20,
+				   .flags = SCHED_TASK_EXITED, .ppid = 8, .parent_start_ns = 80,
+				   .proc_start_ns = 81 };
+	v[2] = (struct sched_val){ .oncpu_ns = 33, .comm_ns = 30, .cgroup_id = 3, .uid = 30 };
+	snprintf(v[0].comm, sizeof(v[0].comm), "zero");
+	snprintf(v[1].comm, sizeof(v[1].comm), "one");
+	snprintf(v[2].comm, sizeof(v[2].comm), "two");
+	ebpf_fold(&k, v, 3, 2, &r, ns);
+	assert_int_equal(r.key.tgid, 300);
+	assert_int_equal(r.key.tid, 301);
+	assert_int_equal(r.key.start_ns, 42);
+	assert_string_equal(r.comm, "one");
+	assert_int_equal(r.cgroup_id, 2);
+	assert_int_equal(r.uid, 20);
+	assert_int_equal(r.flags, ACTIVITY_TASK_KERNEL | ACTIVITY_TASK_EXITED);
+	assert_int_equal(r.oncpu_ns, 0);
+	assert_int_equal(r.nrows, 0);
+	/* Copy 2 is the earliest written but has no parent: copy 0's. */
+	assert_int_equal(r.ppid, 7);
+	assert_int_equal(r.parent_start_ns, 70);
+	assert_int_equal(r.proc_start_ns, 71);
+	assert_int_equal(ns[0], 11);
+	assert_int_equal(ns[1], 22);
+	assert_int_equal(ns[2], 9);	/* beyond ncpus: not written */
+	/* No copy with a parent: none. */
+	v[0].ppid = v[1].ppid = 0;
+	ebpf_fold(&k, v, 3, 3, &r, ns);
+	assert_int_equal(r.ppid, 0);
+	assert_int_equal(r.parent_start_ns, 0);
+	assert_int_equal(ns[2], 33);
+	(void)state;
+}
+
+#define BIG_POOL 700
+#define BIG_CPUS 3
+
+/*
+ * Hundreds of tasks (the aggregator's tables grow and shrink), appearing,
+ * running, exiting and coming back, in a shuffled map order, with syscall
+ * counters: each sample must hold exactly each task's difference since the
+ * previous reading (all of it for a task new to the map), its exit, and its
+ * process's syscalls on one row of the process; the same maps given folded
+ * (the collector's form, the sample written over it) must give the same
+ * samples byte for byte.
+ */
+static void test_many_tasks_against_reference(void **state)
+{
+	struct sched_key *keys = calloc(BIG_POOL, sizeof(*keys));
+	struct sched_val *vals = calloc((size_t)BIG_POOL * BIG_CPUS, sizeof(*vals));
+	/* Room for the running slices' tasks after the entries (none here: no switch yet). */
+	struct activity_task *recs = calloc(BIG_POOL + BIG_CPUS, sizeof(*recs));
+	uint64_t *oncpu = calloc((size_t)BIG_POOL * BIG_CPUS, sizeof(*oncpu));
+	uint64_t(*cum)[BIG_CPUS] = calloc(BIG_POOL, sizeof(*cum));
+	uint64_t(*prev)[BIG_CPUS] = calloc(BIG_POOL, sizeof(*prev));
+	uint64_t *sys = calloc(BIG_POOL, sizeof(*sys)), *sys_prev = calloc(BIG_POOL, sizeof(*sys));
+	uint64_t *sys_counts = calloc((size_t)BIG_POOL * BIG_CPUS, sizeof(*sys_counts));
+	uint32_t *tgids = calloc(BIG_POOL, sizeof(*tgids));
+	bool *present = calloc(BIG_POOL, sizeof(*present)), *was = calloc(BIG_POOL, sizeof(*was));
+	bool *exits = calloc(BIG_POOL, sizeof(*exits));
+	size_t *order = calloc(BIG_POOL, sizeof(*order));
+	struct sched_cpu cpus[BIG_CPUS] = { 0 };
+	struct ebpf_agg *a = NULL, *b = NULL;
+
+	assert_int_equal(ebpf_agg_new(BIG_CPUS, BIG_CPUS, 0, &a), 0);
+	assert_int_equal(ebpf_agg_new(BIG_CPUS, BIG_CPUS, 0, &b), 0);
+	srand(4242);
+	for (int step = 0; step < 40; step++) {
+		/* Busy, then almost empty (the tables shrink), then busy again. */
+		int join = step >= 15 && step < 22 ? 50 : 3;
+		struct ebpf_dump d = { .t_ns = 1000 * (uint64_t)(step + 1), .nslots = BIG_CPUS,
+				       .cpus = cpus };
+		struct activity_sample s, s2;
+		const struct sched_key *ex;
+		size_t n = 0, nsys = 0, expect_tasks = 0, nex;
+
+		for (size_t i = 0; i < BIG_POOL; i++) {
+			was[i] = present[i];
+			exits[i] = false;
+			if (!present[i]) {
+				if (rand() % join == 0) {
+					present[i] = true;
+					memset(cum[i], 0, sizeof(cum[i]));
+					sys[i] = 0;
+				}
+			} else if (step >= 15 && step < 22 ? rand() % 3 == 0 : rand() % 15 == 0) {
+				exits[i] = true;
+			}
+			if (!present[i])
+				continue;
+			for (unsigned c = 0; c < BIG_CPUS; c++)
+				if (rand() % 2)
+					cum[i][c] += (uint64_t)(rand() % 1000);
+			sys[i] += (uint64_t)(rand() % 5);
+			order[n++] = i;
+		}
+		for (size_t i = n; i > 1; i--) {
+			size_t j = (size_t)rand() % i, t = order[i - 1];
+
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		for (size_t o = 0; o < n; o++) {
+			size_t i = order[o];
+
+			/* tgid 1000 + i / 4: threads i % 4 of it, the main one first. */
+			keys[o] = (struct sched_key){ 1000 + (uint32_t)(i / 4),
+						      1000 + (uint32_t)(i / 4) + (uint32_t)(i % 4) * 5000,
+						      (uint64_t)i + 1 };
+			for (unsigned c = 0; c < BIG_CPUS; c++) {
+				struct sched_val *v = &vals[o * BIG_CPUS + c];
+
+				memset(v, 0, sizeof(*v));
+				v->oncpu_ns = cum[i][c];
+				v->comm_ns = c + 1;
+				v->uid = (uint32_t)i;
+				snprintf(v->comm, sizeof(v->comm), "t%zu", i);
+				if (exits[i] && c == 1)
+					v->flags = SCHED_TASK_EXITED;
+			}
+			ebpf_fold(&keys[o], &vals[o * BIG_CPUS], BIG_CPUS, BIG_CPUS, &recs[o],
+				  &oncpu[o * BIG_CPUS]);
+			/* The process's counter, once per process (on its main thread's slot). */
+			if (i % 4 == 0 && !exits[i]) {
+				tgids[nsys] = keys[o].tgid;
+				for (unsigned c = 0; c < BIG_CPUS; c++)
+					sys_counts[nsys * BIG_CPUS + c] = c == 0 ? sys[i] : 0;
+				nsys++;
+			}
+		}
+		d.ntasks = n;
+		d.keys = keys;
+		d.vals = vals;
+		d.nsys = nsys;
+		d.sys_tgids = tgids;
+		d.sys_counts = sys_counts;
+		assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+		d.keys = NULL;
+		d.vals = NULL;
+		d.tasks = recs;
+		d.oncpu_ns = oncpu;
+		assert_int_equal(ebpf_agg_step(b, &d, &s2), 0);
+		assert_int_equal(s.ntasks, s2.ntasks);
+		assert_int_equal(s.nrows, s2.nrows);
+		assert_memory_equal(s.tasks, s2.tasks, s.ntasks * sizeof(*s.tasks));
+		assert_memory_equal(s.rows, s2.rows, s.nrows * sizeof(*s.rows));
+
+		for (size_t i = 0; i < BIG_POOL; i++) {
+			struct sched_key k = { 1000 + (uint32_t)(i / 4),
+					       1000 + (uint32_t)(i / 4) + (uint32_t)(i % 4) * 5000,
+					       (uint64_t)i + 1 };
+			const struct activity_task *t;
+			uint64_t sum = 0;
+
+			if (!present[i])
+				continue;
+			for (unsigned c = 0; c < BIG_CPUS; c++) {
+				uint64_t want = cum[i][c] - (was[i] ? prev[i][c] : 0);
+
+				assert_int_equal(ns_of(&s, &k, c), want);
+				sum += want;
+				prev[i][c] = cum[i][c];
+			}
+			t = task_of(&s, &k);
+			if (!sum && !exits[i]) {
+				assert_null(t);
+				continue;
+			}
+			expect_tasks++;
+			assert_non_null(t);
+			assert_int_equal(t->oncpu_ns, sum);
+			assert_int_equal(t->uid, (uint32_t)i);
+			assert_int_equal(!!(t->flags & ACTIVITY_TASK_NEW), !was[i]);
+			assert_int_equal(!!(t->flags & ACTIVITY_TASK_EXITED), exits[i]);
+		}
+		assert_int_equal(s.ntasks, expect_tasks);
+		/* Syscalls: each process's difference on one of its rows, its main one if there. */
+		for (size_t p = 0; p < BIG_POOL; p += 4) {
+			uint64_t want = 0, got = 0;
+			const struct activity_task *main_t = NULL;
+			bool any = false;
+
+			if (present[p] && !exits[p])
+				want = sys[p] - (was[p] ? sys_prev[p] : 0);
+			for (size_t i = 0; i < s.ntasks; i++) {
+				if (s.tasks[i].key.tgid != 1000 + p / 4)
+					continue;
+				got += s.tasks[i].syscalls;
+				any = true;
+				if (s.tasks[i].key.tid == s.tasks[i].key.tgid)
+					main_t = &s.tasks[i];
+			}
+			/* No row of the process in the sample: nowhere to put them. */
+			assert_int_equal(got, any ? want : 0);
+			if (main_t)
+				assert_int_equal(main_t->syscalls, got);
+			sys_prev[p] = sys[p];
+		}
+		/* The exited, to delete: exactly those, in both aggregators. */
+		nex = ebpf_agg_exited(a, &ex);
+		{
+			size_t want = 0;
+
+			for (size_t i = 0; i < BIG_POOL; i++)
+				want += exits[i];
+			assert_int_equal(nex, want);
+		}
+		for (size_t e = 0; e < nex; e++) {
+			size_t i = (size_t)ex[e].start_ns - 1;
+
+			assert_true(i < BIG_POOL && exits[i]);
+			present[i] = false;
+		}
+		{
+			const struct sched_key *ex2;
+
+			assert_int_equal(ebpf_agg_exited(b, &ex2), nex);
+			assert_memory_equal(ex, ex2, nex * sizeof(*ex));
+		}
+	}
+	ebpf_agg_free(a);
+	ebpf_agg_free(b);
+	free(keys);
+	free(vals);
+	free(recs);
+	free(oncpu);
+	free(cum);
+	free(prev);
+	free(sys);
+	free(sys_prev);
+	free(sys_counts);
+	free(tgids);
+	free(present);
+	free(was);
+	free(exits);
+	free(order);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -830,6 +1119,8 @@ int main(void)
 		cmocka_unit_test(test_random_schedules_add_up),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_task_map_plan),
+		cmocka_unit_test(test_fold_picks_each_field_from_its_copy),
+		cmocka_unit_test(test_many_tasks_against_reference),
 };
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -281,13 +281,6 @@ static void fill_from_proc(struct ebpf_state *st, struct activity_task *tasks, s
 }
 
 /*
- * How stale a running task's se.sum_exec_runtime can be: the kernel brings
- * it up to date at each scheduler tick (CONFIG_HZ 100 to 1000), so one tick
- * of the slowest kind.
- */
-#define RUN_STALE_NS 10000000ull
-
-/*
  * The running slices' time that is not their tasks' run time so far. Where
  * the kernel leaves interrupts or steal out of run time (the CPUs' irq
  * counters grew during the last interval; in practice a VM whose host takes
@@ -313,25 +306,19 @@ static const uint64_t *open_irq(struct ebpf_state *st, uint64_t t_end)
 		return NULL;
 	for (unsigned c = 0; c < st->ncpus; c++) {
 		const struct sched_cpu *s = &st->cpus[c];
-		char rel[64], buf[128], *end;
-		unsigned long long rt;
-		uint64_t wall, run;
+		char rel[64], buf[128];
+		struct schedstat ss;
+		ssize_t len;
 
 		st->open_irq[c] = 0;
 		if (!st->cpu_ok[c] || !s->last_ns || !s->cur_pid || !s->cur_rt_ok ||
 		    cpuset_test(&st->nohz_full, c) || t_end <= s->last_ns + RUN_STALE_NS)
 			continue;
 		snprintf(rel, sizeof(rel), "%u/task/%u/schedstat", s->cur_tgid, s->cur_pid);
-		if (fsroot_read(st->ctx->fs, FS_PROC, rel, buf, sizeof(buf)) <= 0)
+		len = fsroot_read(st->ctx->fs, FS_PROC, rel, buf, sizeof(buf));
+		if (len <= 0 || parse_schedstat(buf, (size_t)len, &ss) < 0)
 			continue;	/* it exited: its slice completes before the next sample */
-		errno = 0;
-		rt = strtoull(buf, &end, 10);
-		if (errno || end == buf || rt < s->cur_rt_ns)
-			continue;	/* not that task (its PID reused meanwhile) */
-		wall = t_end - s->last_ns;
-		run = rt - s->cur_rt_ns;
-		if (wall > run + RUN_STALE_NS)
-			st->open_irq[c] = wall - run - RUN_STALE_NS;
+		st->open_irq[c] = ebpf_open_irq_ns(t_end, s->last_ns, s->cur_rt_ns, ss.oncpu_ns);
 	}
 	return st->open_irq;
 }
@@ -595,14 +582,13 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	{
 		char buf[4096];
 		ssize_t len = fsroot_read(ctx->fs, FS_SYS, "devices/system/cpu/nohz_full", buf,
-					  sizeof(buf) - 1);
+					  sizeof(buf));
 
-		/* "(null)" or absent: none; a list we cannot read: treat every CPU as one. */
-		cpuset_zero(&st->nohz_full);
-		if (len > 0 && strncmp(buf, "(null)", 6) != 0 &&
-		    parse_cpulist(buf, (size_t)len, &st->nohz_full) < 0)
-			for (unsigned c = 0; c < st->nslots && c < CPUSET_MAX_CPUS; c++)
-				cpuset_set(&st->nohz_full, c);
+		if (ebpf_nohz_full(buf, len, st->nslots, &st->nohz_full) < 0)
+			log_info(ctx->log,
+				 "activity ebpf: %s/devices/system/cpu/nohz_full is not a CPU list: "
+				 "steal inside running slices is named only when they end",
+				 ctx->fs->root[FS_SYS]);
 	}
 	t0 = now_ns();
 	r = ebpf_agg_new(st->ncpus, st->nslots, t0, &st->agg);

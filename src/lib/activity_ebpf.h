@@ -14,8 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include "../bpf/sched_shared.h"
 #include "activity.h"
+#include "cpuset.h"
 
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key layout is shared with BPF");
 _Static_assert(sizeof(struct sched_val) == 72, "sched_val layout is shared with BPF");
@@ -113,6 +116,29 @@ struct task_map_plan {
 
 struct task_map_plan task_map_plan_for(uint64_t pid_max, uint64_t ram_bytes, unsigned nslots,
 				       uint32_t threads);
+
+/*
+ * Of a slice running since `last_ns` whose task's run time was `cur_rt_ns`
+ * when it started and reads `rt_now_ns` now (its schedstat, brought up to
+ * date at each tick), the part up to `t_ns` that is surely not run time:
+ * interrupts or steal beyond RUN_STALE_NS, the longest a running task's run
+ * time can lag. 0 when nothing is sure, or when rt_now_ns is older than the
+ * slice (another task: its PID reused). Never more than the truth, as
+ * struct ebpf_dump's open_irq_ns requires. Pure.
+ */
+#define RUN_STALE_NS 10000000ull	/* one tick of the slowest kind: CONFIG_HZ=100 */
+
+uint64_t ebpf_open_irq_ns(uint64_t t_ns, uint64_t last_ns, uint64_t cur_rt_ns, uint64_t rt_now_ns);
+
+/*
+ * The CPUs of /sys/devices/system/cpu/nohz_full (its `len` bytes in buf;
+ * len < 0: the file could not be read), whose tick stops under a single task
+ * so that its run time can lag by seconds. Absent or "(null)": none. A list
+ * that does not parse: every CPU below nslots, so no estimate is ever made
+ * from a stale run time; returns -EINVAL then (the caller says so), else 0.
+ * Pure.
+ */
+int ebpf_nohz_full(const char *buf, ssize_t len, unsigned nslots, struct cpuset *ret);
 
 /* The open collector's attach mode and BTF, in words (activity_ebpf.c). */
 int activity_ebpf_describe(void *state, char *buf, size_t size);

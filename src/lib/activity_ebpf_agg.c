@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "activity_ebpf.h"
+#include "parse.h"
 #include "util.h"
 
 /*
@@ -764,4 +765,34 @@ struct task_map_plan task_map_plan_for(uint64_t pid_max, uint64_t ram_bytes, uns
 	if (fit >= SCHED_TASKS_MIN && fit >= 4 * (uint64_t)threads)
 		return (struct task_map_plan){ (uint32_t)fit, true };
 	return (struct task_map_plan){ (uint32_t)pid_max, false };
+}
+
+uint64_t ebpf_open_irq_ns(uint64_t t_ns, uint64_t last_ns, uint64_t cur_rt_ns, uint64_t rt_now_ns)
+{
+	uint64_t wall, run;
+
+	if (t_ns <= last_ns || rt_now_ns < cur_rt_ns)
+		return 0;
+	wall = t_ns - last_ns;
+	run = rt_now_ns - cur_rt_ns;
+	return wall > run + RUN_STALE_NS ? wall - run - RUN_STALE_NS : 0;
+}
+
+int ebpf_nohz_full(const char *buf, ssize_t len, unsigned nslots, struct cpuset *ret)
+{
+	const char *p = buf;
+	size_t n;
+
+	cpuset_zero(ret);
+	if (len <= 0)
+		return 0;
+	n = parse_trim(&p, (size_t)len);
+	if (n == 0 || (n == 6 && memcmp(p, "(null)", 6) == 0))
+		return 0;
+	if (parse_cpulist(p, n, ret) == 0)
+		return 0;
+	cpuset_zero(ret);
+	for (unsigned c = 0; c < nslots && c < CPUSET_MAX_CPUS; c++)
+		cpuset_set(ret, c);
+	return -EINVAL;
 }

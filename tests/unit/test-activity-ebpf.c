@@ -468,6 +468,19 @@ static void test_irq_time_is_named_not_charged(void **state)
 	ebpf_agg_free(a);
 }
 
+/* One step at t_ns, with `est0` as CPU 0's running-slice irq estimate (CPU 1: none). */
+static void step_est(struct ebpf_agg *a, const struct maps *m, uint64_t t_ns, uint64_t est0,
+		     struct activity_sample *s)
+{
+	static uint64_t est[NSLOTS];
+	struct ebpf_dump d = dump_of(m, t_ns);
+
+	est[0] = est0;
+	est[1] = 0;
+	d.open_irq_ns = est;
+	assert_int_equal(ebpf_agg_step(a, &d, s), 0);
+}
+
 /*
  * A long slice stolen from while it runs: the estimate of its irq so far
  * (d.open_irq_ns) is named irq at once rather than credited to the task,
@@ -479,25 +492,18 @@ static void test_running_slice_steal_is_named_early(void **state)
 	struct ebpf_agg *a = agg_at(0);
 	struct activity_sample s;
 	struct ebpf_dump d;
-	uint64_t est[NSLOTS] = { 0, 0 };
 
 	all_ok(&m);
 	sw(&m, 0, 1, &IDLE);
 	sw(&m, 1, 1, &IDLE);
 	sw(&m, 0, 10, &A);
 	/* 100: A ran 60 of its 90 so far, 30 were stolen; the estimate says 30. */
-	est[0] = 30;
-	d = dump_of(&m, 100);
-	d.open_irq_ns = est;
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	step_est(a, &m, 100, 30, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 60);
 	assert_int_equal(s.irq_ns[0], 30);
 	assert_true(activity_coverage(&s, 0) == 0.99);	/* 0..1 was before the first switch */
 	/* 200: 50 stolen in all: 20 more irq, 80 more for A. */
-	est[0] = 50;
-	d = dump_of(&m, 200);
-	d.open_irq_ns = est;
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	step_est(a, &m, 200, 50, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 80);
 	assert_int_equal(s.irq_ns[0], 20);
 	/* 250: the slice ends; the kernel accounted A 180 of its 240 (60 stolen). */
@@ -522,45 +528,72 @@ static void test_running_slice_irq_never_shrinks(void **state)
 	struct maps m = { 0 };
 	struct ebpf_agg *a = agg_at(0);
 	struct activity_sample s;
-	struct ebpf_dump d;
-	uint64_t est[NSLOTS] = { 0, 0 };
 
 	all_ok(&m);
 	sw(&m, 0, 1, &IDLE);
 	sw(&m, 1, 1, &IDLE);
-	sw(&m, 0, 0 + 10, &A);
-	est[0] = 40;
-	d = dump_of(&m, 100);
-	d.open_irq_ns = est;
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	sw(&m, 0, 10, &A);
+	step_est(a, &m, 100, 40, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 50);
 	assert_int_equal(s.irq_ns[0], 40);
 	/* A lower estimate: irq stays at 40, A gets the whole 100 since. */
-	est[0] = 10;
-	d = dump_of(&m, 200);
-	d.open_irq_ns = est;
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	step_est(a, &m, 200, 10, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 100);
 	assert_int_equal(s.irq_ns[0], 0);
 	/* More than the slice: at most the time since, and A's credit stays. */
-	est[0] = 1000;
-	d = dump_of(&m, 260);
-	d.open_irq_ns = est;
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	step_est(a, &m, 260, 1000, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 0);
 	assert_int_equal(s.irq_ns[0], 60);
 	assert_true(activity_coverage(&s, 0) == 1.0);
 	/* The idle task's slice is never irq. */
 	sw_irq(&m, 0, 270, 160, &IDLE);
-	est[0] = 5;
-	d = dump_of(&m, 300);
-	d.open_irq_ns = est;
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	step_est(a, &m, 300, 5, &s);
 	assert_int_equal(s.idle_ns[0], 30);
 	/* A's counter: 160, of which 150 credited; irq 100 counted, 100 credited. */
 	assert_int_equal(ns_of(&s, &A, 0), 10);
 	assert_int_equal(s.irq_ns[0], 0);
 	ebpf_agg_free(a);
+}
+
+/* The estimate from a running task's schedstat: sure irq only, never more than the truth. */
+static void test_open_irq_estimate(void **state)
+{
+	const uint64_t ms = 1000000;
+
+	/* 100 ms of slice, 100 ms of run (the read is a little later): nothing. */
+	assert_int_equal(ebpf_open_irq_ns(1100 * ms, 1000 * ms, 5 * ms, 105 * ms + 20), 0);
+	/* 100 ms of slice, 95 ms of run: the 5 ms may be the tick's lag. */
+	assert_int_equal(ebpf_open_irq_ns(1100 * ms, 1000 * ms, 5 * ms, 100 * ms), 0);
+	/* Exactly a tick's lag: still nothing sure. */
+	assert_int_equal(ebpf_open_irq_ns(1100 * ms, 1000 * ms, 0, 90 * ms), 0);
+	/* 100 ms of slice, 60 ms of run: 40 missing, of which 30 surely irq. */
+	assert_int_equal(ebpf_open_irq_ns(1100 * ms, 1000 * ms, 20 * ms, 80 * ms), 30 * ms);
+	/* The whole slice stolen. */
+	assert_int_equal(ebpf_open_irq_ns(1100 * ms, 1000 * ms, 7 * ms, 7 * ms), 90 * ms);
+	/* A run time older than the slice's start: another task with that PID. */
+	assert_int_equal(ebpf_open_irq_ns(1100 * ms, 1000 * ms, 20 * ms, 19 * ms), 0);
+	/* A sample before the slice (the clock read first): nothing. */
+	assert_int_equal(ebpf_open_irq_ns(999 * ms, 1000 * ms, 0, 0), 0);
+}
+
+/* /sys/devices/system/cpu/nohz_full as the kernel writes it, and when it is not that. */
+static void test_nohz_full_list(void **state)
+{
+	struct cpuset cs;
+
+	assert_int_equal(ebpf_nohz_full("(null)\n", 7, 8, &cs), 0);
+	assert_int_equal(cpuset_count(&cs), 0);
+	assert_int_equal(ebpf_nohz_full("", -ENOENT, 8, &cs), 0); /* no NO_HZ_FULL */
+	assert_int_equal(cpuset_count(&cs), 0);
+	assert_int_equal(ebpf_nohz_full("\n", 1, 8, &cs), 0);
+	assert_int_equal(cpuset_count(&cs), 0);
+	assert_int_equal(ebpf_nohz_full("2-3,6\n", 6, 8, &cs), 0);
+	assert_int_equal(cpuset_count(&cs), 3);
+	assert_true(cpuset_test(&cs, 2) && cpuset_test(&cs, 3) && cpuset_test(&cs, 6));
+	assert_false(cpuset_test(&cs, 0) || cpuset_test(&cs, 4));
+	/* Not a list: every CPU is treated as tickless, and the caller is told. */
+	assert_int_equal(ebpf_nohz_full("2-x\n", 4, 8, &cs), -EINVAL);
+	assert_int_equal(cpuset_count(&cs), 8);
 }
 
 /*
@@ -1114,6 +1147,8 @@ int main(void)
 		cmocka_unit_test(test_running_slice_steal_is_named_early),
 		cmocka_unit_test(test_running_slice_irq_never_shrinks),
 		cmocka_unit_test(test_random_steal_adds_up),
+		cmocka_unit_test(test_open_irq_estimate),
+		cmocka_unit_test(test_nohz_full_list),
 		cmocka_unit_test(test_torn_cpu_copy_is_caught_up_later),
 		cmocka_unit_test(test_syscalls_go_to_the_main_thread_row),
 		cmocka_unit_test(test_random_schedules_add_up),

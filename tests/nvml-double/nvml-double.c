@@ -2,7 +2,7 @@
 /*
  * nvml-double.c - a stand-in for libnvidia-ml.so.1 that the tests load
  * through the same dlopen() path as the real one (JOULESTAT_NVML_LIB). It
- * implements the entry points of src/lib/nvml_abi.h and answers from a
+ * implements the entry points of src/lib/gpu/nvml_abi.h and answers from a
  * script, the file named by JOULESTAT_NVML_SCRIPT, re-read on every call so
  * that a test can move the counters between two readings the way tu_write()
  * moves a sysfs file. Lines (# starts a comment):

@@ -16,7 +16,7 @@
 
 #include <sys/types.h>
 
-#include "../bpf/sched_shared.h"
+#include "../../bpf/sched_shared.h"
 #include "activity.h"
 #include "cpuset.h"
 

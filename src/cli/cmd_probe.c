@@ -22,14 +22,6 @@ static const char *const state_names[] = {
 	[JOULESTAT_SOURCE_DISABLED] = "disabled",
 };
 
-static const char *const kind_names[] = {
-	[JOULESTAT_DOMAIN_PACKAGE] = "package",	  [JOULESTAT_DOMAIN_CORE] = "core",
-	[JOULESTAT_DOMAIN_UNCORE] = "uncore",	  [JOULESTAT_DOMAIN_DRAM] = "dram",
-	[JOULESTAT_DOMAIN_PSYS] = "psys",	  [JOULESTAT_DOMAIN_PLATFORM] = "platform",
-	[JOULESTAT_DOMAIN_BATTERY] = "battery",	  [JOULESTAT_DOMAIN_GPU] = "gpu",
-	[JOULESTAT_DOMAIN_PROCESS] = "process",
-};
-
 void cmd_probe_help(FILE *out)
 {
 	fprintf(out,
@@ -256,7 +248,7 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 			 di.in_host_total ? "host-total " : "", di.errors ? "errors " : "",
 			 di.wraps ? "wrapped" : "");
 		printf("  %-14s %-9s %-10s %6s %-9s %14.6f %10s %14s  %s\n", di.name,
-		       kind_names[di.kind], di.source, sock, cpus, (double)di.energy_uj / 1e6, power,
+		       joulestat_domain_kind_name(di.kind), di.source, sock, cpus, (double)di.energy_uj / 1e6, power,
 		       range, flags);
 		printf("  %-14s   read from %s", "", di.path);
 		if (di.errors)
@@ -391,7 +383,7 @@ static void print_json(struct joulestat *js, const struct cli_common *c)
 		jsonw_key(&w, "name");
 		jsonw_string(&w, di.name);
 		jsonw_key(&w, "kind");
-		jsonw_string(&w, kind_names[di.kind]);
+		jsonw_string(&w, joulestat_domain_kind_name(di.kind));
 		jsonw_key(&w, "source");
 		jsonw_string(&w, di.source);
 		jsonw_key(&w, "path");

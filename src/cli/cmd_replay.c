@@ -274,7 +274,7 @@ static int apply_baseline(const char *path, struct recfmt_header *h)
 	for (size_t i = 0; i < h->ndomains; i++) {
 		uint64_t mw;
 
-		if (baseline_lookup(&b, h->domains[i].name, recfmt_kind_name(h->domains[i].kind),
+		if (baseline_lookup(&b, h->domains[i].name, joulestat_domain_kind_name(h->domains[i].kind),
 				    &mw) == 0)
 			h->domains[i].static_mw = mw;
 	}

@@ -224,10 +224,10 @@ static int plan_charts(struct report *rp)
 		m[d] = true;
 		if (h->domains[d].socket >= 0)
 			snprintf(title, sizeof(title), "%s (socket %d, %s)", h->domains[d].name,
-				 h->domains[d].socket, recfmt_kind_name(h->domains[d].kind));
+				 h->domains[d].socket, joulestat_domain_kind_name(h->domains[d].kind));
 		else
 			snprintf(title, sizeof(title), "%s (whole machine, %s)", h->domains[d].name,
-				 recfmt_kind_name(h->domains[d].kind));
+				 joulestat_domain_kind_name(h->domains[d].kind));
 		if (add_chart(rp, title, false, m) < 0)
 			goto out;
 	}
@@ -756,7 +756,7 @@ static void write_html(FILE *f, const struct report *rp)
 
 		fputs("<tr><td>", f);
 		xml_text(f, dm->name);
-		fprintf(f, "</td><td>%s</td><td class=\"n\">", recfmt_kind_name(dm->kind));
+		fprintf(f, "</td><td>%s</td><td class=\"n\">", joulestat_domain_kind_name(dm->kind));
 		if (dm->socket >= 0)
 			fprintf(f, "%d", dm->socket);
 		else

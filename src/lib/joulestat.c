@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "monitor.h"
+#include "resources.h"
 #include "util.h"
 
 /*
@@ -638,4 +639,33 @@ int joulestat_activity_get(const struct joulestat *js, struct joulestat_activity
 	o.sz = info->sz;
 	memcpy(info, &o, MIN(info->sz, sizeof(o)));
 	return 0;
+}
+
+/* ---- resources carried by snapshots (the collector is resources/resources.c) ---- */
+
+int joulestat_set_resources(struct joulestat *js, bool on)
+{
+	int r;
+
+	if (!js)
+		return -EINVAL;
+	if (!on) {
+		monitor_res_free(js);
+		return 0;
+	}
+	if (js->res)
+		return 0;
+	r = res_new(&js->fs, &js->log, 0, &js->res);
+	if (r < 0)
+		return r;
+	/* The baseline, so the first snapshot that carries them has rates. */
+	r = res_sample(js->res, now_ns());
+	if (r < 0)
+		monitor_res_free(js);
+	return r;
+}
+
+void monitor_res_free(struct joulestat *js)
+{
+	js->res = res_free(js->res);
 }

@@ -58,12 +58,9 @@ int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o);
 /* Free js->snap (NULL-safe). */
 void monitor_snap_free(struct joulestat *js);
 
-/* Resources carried by snapshots (resources.c): free js->res (NULL-safe). */
+/* Resources carried by snapshots (joulestat.c): free js->res (NULL-safe). */
 void monitor_res_free(struct joulestat *js);
 struct res_snapshot;
-/* A copy of the machine's resources now, for a snapshot; NULL when off or on failure (logged). */
-struct res_snapshot *monitor_res_take(struct joulestat *js, uint64_t now_ns);
-void res_snapshot_free(struct res_snapshot *rs);
 /* The copy a snapshot carries, or NULL (snapshot.c). */
 const struct res_snapshot *snapshot_res(const struct joulestat_snapshot *snap);
 

@@ -28,11 +28,12 @@
 #include "baseline.h"
 #include "cgroup.h"
 #include "cumtab.h"
+#include "domain_kind.h"
 #include "group.h"
 #include "gpu_snap.h"
 #include "monitor.h"
 #include "proctree.h"
-#include "recfmt.h"
+#include "resources.h"
 #include "util.h"
 
 #define SNAP_INTERVAL_MS_DEFAULT 1000
@@ -116,8 +117,7 @@ static const char *const group_names[JOULESTAT_GROUP_COUNT] = {
 
 const char *joulestat_domain_kind_name(enum joulestat_domain_kind kind)
 {
-	/* The names recordings use (recfmt.c): one table, so the two never drift apart. */
-	return recfmt_kind_name(kind);
+	return domain_kind_name(kind);
 }
 
 const char *joulestat_idle_policy_name(enum joulestat_idle_policy policy)
@@ -1083,7 +1083,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	m->last_end_ns = s->end_ns;
 	note_sources(js, snap->info.collector);
 	joulestat_snapshot_free(m->last);
-	snap->res = monitor_res_take(js, s->end_ns);
+	snap->res = res_snapshot_take(js->res, s->end_ns);
 	m->last = joulestat_snapshot_ref(snap);
 	*ret = snap;
 	snap = NULL;
@@ -1362,4 +1362,36 @@ int joulestat_dispatch(struct joulestat *js, joulestat_snapshot_fn cb, void *use
 	r = cb ? cb(js, snap, userdata) : 0;
 	joulestat_snapshot_free(snap);
 	return r < 0 ? r : 1;
+}
+
+/* ---- the resources a snapshot carries (resources/resources.c fills them) ---- */
+
+int joulestat_snapshot_resources(const struct joulestat_snapshot *snap,
+				 struct joulestat_system_resources *info)
+{
+	return snap && info ? res_snapshot_system(snapshot_res(snap), info) : -EINVAL;
+}
+
+int joulestat_snapshot_resources_cpu(const struct joulestat_snapshot *snap, unsigned cpu,
+				     struct joulestat_cpu_resources *info)
+{
+	return snap && info ? res_snapshot_cpu(snapshot_res(snap), cpu, info) : -EINVAL;
+}
+
+int joulestat_snapshot_resources_temp(const struct joulestat_snapshot *snap, size_t idx,
+				      struct joulestat_temp_resources *info)
+{
+	return snap && info ? res_snapshot_temp(snapshot_res(snap), idx, info) : -EINVAL;
+}
+
+int joulestat_snapshot_resources_disk(const struct joulestat_snapshot *snap, size_t idx,
+				      struct joulestat_disk_resources *info)
+{
+	return snap && info ? res_snapshot_disk(snapshot_res(snap), idx, info) : -EINVAL;
+}
+
+int joulestat_snapshot_resources_net(const struct joulestat_snapshot *snap, size_t idx,
+				     struct joulestat_net_resources *info)
+{
+	return snap && info ? res_snapshot_net(snapshot_res(snap), idx, info) : -EINVAL;
 }

@@ -8,6 +8,7 @@
 
 #include "jsonr.h"
 #include "parse.h"
+#include "domain_kind.h"
 #include "recfmt.h"
 #include "recfmt_res.h"
 #include "util.h"
@@ -32,29 +33,6 @@ static int derr(struct dec *d, int r, const char *fmt, ...)
 		va_end(ap);
 	}
 	return r;
-}
-
-static const char *const kind_names[] = {
-	[JOULESTAT_DOMAIN_PACKAGE] = "package", [JOULESTAT_DOMAIN_CORE] = "core",
-	[JOULESTAT_DOMAIN_UNCORE] = "uncore",	[JOULESTAT_DOMAIN_DRAM] = "dram",
-	[JOULESTAT_DOMAIN_PSYS] = "psys",	[JOULESTAT_DOMAIN_PLATFORM] = "platform",
-	[JOULESTAT_DOMAIN_BATTERY] = "battery", [JOULESTAT_DOMAIN_GPU] = "gpu",
-	[JOULESTAT_DOMAIN_PROCESS] = "process",
-};
-
-const char *recfmt_kind_name(enum joulestat_domain_kind kind)
-{
-	return (unsigned)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : NULL;
-}
-
-int recfmt_kind_from_name(const char *name, enum joulestat_domain_kind *ret)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++)
-		if (name && strcmp(name, kind_names[i]) == 0) {
-			*ret = (enum joulestat_domain_kind)i;
-			return 0;
-		}
-	return -EINVAL;
 }
 
 static const char *node_kind(const struct jsonr_node *n)
@@ -207,7 +185,7 @@ static int parse_domain(struct dec *d, const struct jsonr_node *n, size_t i,
 	r = get_str(d, n, path, "kind", &kind);
 	if (r < 0)
 		return r;
-	r = recfmt_kind_from_name(kind, &dom->kind);
+	r = domain_kind_from_name(kind, &dom->kind);
 	if (r < 0) {
 		r = derr(d, -EINVAL, "%s.kind: unknown domain kind \"%s\"", path, kind);
 		goto out;
@@ -993,7 +971,7 @@ int recfmt_write_header(FILE *f, const struct recfmt_header *h)
 			return -ENOSPC;
 		fputs(i ? ",{\"name\":" : "{\"name\":", f);
 		recfmt_write_string(f, d->name);
-		fprintf(f, ",\"kind\":\"%s\",\"source\":", recfmt_kind_name(d->kind));
+		fprintf(f, ",\"kind\":\"%s\",\"source\":", domain_kind_name(d->kind));
 		recfmt_write_string(f, d->source ? d->source : "");
 		if (d->socket < 0)
 			fputs(",\"socket\":null", f);

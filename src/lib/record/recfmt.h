@@ -159,8 +159,6 @@ struct recfmt_interval {
 };
 
 /* "package", "core", ... (as docs/FORMAT.md); NULL for an unknown kind. */
-const char *recfmt_kind_name(enum joulestat_domain_kind kind);
-int recfmt_kind_from_name(const char *name, enum joulestat_domain_kind *ret);
 
 /*
  * Decode line 1. Returns 0 and fills *ret (free with

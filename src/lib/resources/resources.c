@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
- * resources.c - the resource collector (resources.h) and its public calls
- * (joulestat_resources_*).
+ * resources.c - the resource collector (resources.h), its public calls
+ * (joulestat_resources_*), and the copies snapshots carry (res_snapshot_*).
  *
  * What it reads, every sample, all through fsroot:
  * - <proc>/stat: per-CPU and total ticks, ctxt, intr, procs_running/blocked
@@ -44,7 +44,6 @@
 #include <unistd.h>
 
 #include "joulestat.h"
-#include "monitor.h"
 #include "procfs_parse.h"
 #include "resources.h"
 #include "util.h"
@@ -1304,41 +1303,14 @@ struct res_snapshot {
 	struct res_cpu cpus[];
 };
 
-int joulestat_set_resources(struct joulestat *js, bool on)
-{
-	int r;
-
-	if (!js)
-		return -EINVAL;
-	if (!on) {
-		monitor_res_free(js);
-		return 0;
-	}
-	if (js->res)
-		return 0;
-	r = res_new(&js->fs, &js->log, 0, &js->res);
-	if (r < 0)
-		return r;
-	/* The baseline, so the first snapshot that carries them has rates. */
-	r = res_sample(js->res, now_ns());
-	if (r < 0)
-		monitor_res_free(js);
-	return r;
-}
-
-void monitor_res_free(struct joulestat *js)
-{
-	js->res = res_free(js->res);
-}
-
-struct res_snapshot *monitor_res_take(struct joulestat *js, uint64_t now)
+struct res_snapshot *res_snapshot_take(struct res_collector *rc, uint64_t now_ns)
 {
 	struct res_snapshot *rs;
 	const struct res_system *s;
 
-	if (!js->res || res_sample(js->res, now) < 0)
+	if (!rc || res_sample(rc, now_ns) < 0)
 		return NULL;
-	s = &js->res->sys;
+	s = &rc->sys;
 	rs = malloc(sizeof(*rs) + s->ncpus * sizeof(rs->cpus[0]));
 	if (!rs)
 		return NULL;
@@ -1353,61 +1325,33 @@ void res_snapshot_free(struct res_snapshot *rs)
 	free(rs);
 }
 
-static const struct res_system *snap_sys(const struct joulestat_snapshot *snap)
+int res_snapshot_system(const struct res_snapshot *rs, struct joulestat_system_resources *info)
 {
-	const struct res_snapshot *rs = snapshot_res(snap);
-
-	return rs ? &rs->sys : NULL;
+	return rs ? sys_info(&rs->sys, info) : -ENODATA;
 }
 
-int joulestat_snapshot_resources(const struct joulestat_snapshot *snap,
-				 struct joulestat_system_resources *info)
+int res_snapshot_cpu(const struct res_snapshot *rs, unsigned cpu,
+		     struct joulestat_cpu_resources *info)
 {
-	const struct res_system *s = snap_sys(snap);
-
-	if (!snap || !info)
-		return -EINVAL;
-	return s ? sys_info(s, info) : -ENODATA;
+	return rs ? cpu_info(&rs->sys, cpu, info) : -ENODATA;
 }
 
-int joulestat_snapshot_resources_cpu(const struct joulestat_snapshot *snap, unsigned cpu,
-				     struct joulestat_cpu_resources *info)
+int res_snapshot_temp(const struct res_snapshot *rs, size_t idx,
+		      struct joulestat_temp_resources *info)
 {
-	const struct res_system *s = snap_sys(snap);
-
-	if (!snap || !info)
-		return -EINVAL;
-	return s ? cpu_info(s, cpu, info) : -ENODATA;
+	return rs ? temp_info(&rs->sys, idx, info) : -ENODATA;
 }
 
-int joulestat_snapshot_resources_temp(const struct joulestat_snapshot *snap, size_t idx,
-				      struct joulestat_temp_resources *info)
+int res_snapshot_disk(const struct res_snapshot *rs, size_t idx,
+		      struct joulestat_disk_resources *info)
 {
-	const struct res_system *s = snap_sys(snap);
-
-	if (!snap || !info)
-		return -EINVAL;
-	return s ? temp_info(s, idx, info) : -ENODATA;
+	return rs ? disk_info(&rs->sys, idx, info) : -ENODATA;
 }
 
-int joulestat_snapshot_resources_disk(const struct joulestat_snapshot *snap, size_t idx,
-				      struct joulestat_disk_resources *info)
+int res_snapshot_net(const struct res_snapshot *rs, size_t idx,
+		     struct joulestat_net_resources *info)
 {
-	const struct res_system *s = snap_sys(snap);
-
-	if (!snap || !info)
-		return -EINVAL;
-	return s ? disk_info(s, idx, info) : -ENODATA;
-}
-
-int joulestat_snapshot_resources_net(const struct joulestat_snapshot *snap, size_t idx,
-				     struct joulestat_net_resources *info)
-{
-	const struct res_system *s = snap_sys(snap);
-
-	if (!snap || !info)
-		return -EINVAL;
-	return s ? net_info(s, idx, info) : -ENODATA;
+	return rs ? net_info(&rs->sys, idx, info) : -ENODATA;
 }
 
 size_t joulestat_resources_thread_count(const struct joulestat_resources *jr)

@@ -169,4 +169,23 @@ struct res_collector *res_free(struct res_collector *rc);
  */
 int res_sample(struct res_collector *rc, uint64_t now_ns);
 
+/*
+ * The machine's resources as one snapshot carries them: an immutable copy of
+ * a fresh sample (taken now), or NULL when rc is NULL or the sample or the
+ * copy failed. The accessors fill the public structs as the standalone
+ * collector's calls do, and return -ENODATA for a NULL copy.
+ */
+struct res_snapshot;
+struct res_snapshot *res_snapshot_take(struct res_collector *rc, uint64_t now_ns);
+void res_snapshot_free(struct res_snapshot *rs);
+int res_snapshot_system(const struct res_snapshot *rs, struct joulestat_system_resources *info);
+int res_snapshot_cpu(const struct res_snapshot *rs, unsigned cpu,
+		     struct joulestat_cpu_resources *info);
+int res_snapshot_temp(const struct res_snapshot *rs, size_t idx,
+		      struct joulestat_temp_resources *info);
+int res_snapshot_disk(const struct res_snapshot *rs, size_t idx,
+		      struct joulestat_disk_resources *info);
+int res_snapshot_net(const struct res_snapshot *rs, size_t idx,
+		     struct joulestat_net_resources *info);
+
 #endif

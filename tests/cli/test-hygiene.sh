@@ -37,6 +37,9 @@ bpf_license() {
 }
 check "BPF programs are GPL-2.0-only" bpf_license
 
+check "src/lib: each stage includes only its own folder and the stages below it" \
+	"$SRC/tools/check-layers.sh" "$SRC/src/lib"
+
 abi_matches() {
 	local exported declared header
 	exported=$(nm -D --defined-only "$LIB" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort)

@@ -15,7 +15,10 @@ setup() { # DIR ARGS...: configure once, reconfigure when options change
 	local dir=$1
 	shift
 	if [ -f "$dir/build.ninja" ]; then
-		meson configure "$dir" "$@" >/dev/null || return 1
+		# An option whose type changed since (tests was a boolean) cannot be
+		# reconfigured in place: start that build directory again.
+		meson configure "$dir" "$@" >/dev/null 2>&1 ||
+			meson setup --wipe "$dir" "$@" >/dev/null || return 1
 	else
 		meson setup "$dir" "$@" >/dev/null || return 1
 	fi
@@ -38,10 +41,10 @@ build() { # DIR
 	fi
 }
 
-setup build && build build && suite build
-setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug &&
+setup build -Dtests=enabled && build build && suite build
+setup build-asan -Dtests=enabled -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug &&
 	build build-asan && ASAN_OPTIONS=detect_leaks=1 suite build-asan --suite unit --suite cli --suite fuzz-regression
-CC=clang setup build-fuzz -Dfuzzing=true -Dtests=false -Dfuzz_seconds="$FUZZ_SECONDS" \
+CC=clang setup build-fuzz -Dfuzzing=true -Dtests=disabled -Dfuzz_seconds="$FUZZ_SECONDS" \
 	-Db_sanitize=address,undefined -Db_lundef=false &&
 	build build-fuzz && suite build-fuzz --suite fuzz
 

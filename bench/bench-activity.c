@@ -433,8 +433,9 @@ static void b4(unsigned ntasks)
 struct storm_run {
 	const char *exe;
 	unsigned n;
-	pid_t *pids;
+	struct wl_child *children;
 	uint64_t cpu_ns;
+	int reaped;
 	volatile bool done;
 };
 
@@ -442,7 +443,7 @@ static void *storm_thread(void *p)
 {
 	struct storm_run *s = p;
 
-	wl_storm(s->exe, s->n, (uint64_t)s->n * 2 * MS, 2 * MS, s->pids, &s->cpu_ns);
+	s->reaped = wl_storm(s->exe, s->n, (uint64_t)s->n * 2 * MS, 2 * MS, s->children, &s->cpu_ns);
 	s->done = true;
 	return NULL;
 }
@@ -471,29 +472,51 @@ static void b10(const char *exe)
 	void *st = open_collector(0);
 	struct activity_sample out;
 	uint64_t dropped = 0;
+	struct {
+		uint32_t tgid;
+		uint64_t proc_start_ns, ns;
+	} *seen = NULL;
+	size_t nseen = 0, cap = 0;
 
-	s.pids = calloc(s.n, sizeof(*s.pids));
+	s.children = calloc(s.n, sizeof(*s.children));
 	(void)activity_ebpf_ops.sample(st, &out);
 	pthread_create(&t, NULL, storm_thread, &s);
 	for (int extra = 0; extra < 3;) {
 		wl_sleep_ns(100 * MS);
 		(void)activity_ebpf_ops.sample(st, &out);
 		dropped += out.dropped;
-		for (size_t i = 0; i < out.ntasks; i++)
-			if (strcmp(out.tasks[i].comm, "bench-activity") == 0 &&
-			    out.tasks[i].key.tgid != (uint32_t)getpid())
-				got += out.tasks[i].oncpu_ns;
+		/* Kept and matched once the children are known, by pid and start (not by comm). */
+		for (size_t i = 0; i < out.ntasks; i++) {
+			const struct activity_task *k = &out.tasks[i];
+
+			if (nseen == cap) {
+				cap = cap ? 2 * cap : 4096;
+				seen = realloc(seen, cap * sizeof(*seen));
+				if (!seen)
+					abort();
+			}
+			seen[nseen].tgid = k->key.tgid;
+			seen[nseen].proc_start_ns = k->proc_start_ns ? k->proc_start_ns
+					: k->key.tid == k->key.tgid ? k->key.start_ns : 0;
+			seen[nseen++].ns = k->oncpu_ns;
+		}
 		if (s.done)
 			extra++;
 	}
 	pthread_join(t, NULL);
+	wl_children_sort(s.children, s.reaped > 0 ? (size_t)s.reaped : 0);
+	for (size_t i = 0; i < nseen; i++)
+		if (wl_child_find(s.children, s.reaped > 0 ? (size_t)s.reaped : 0, seen[i].tgid,
+				  seen[i].proc_start_ns, 0))
+			got += seen[i].ns;
+	free(seen);
 	printf("B10 storm of %u processes at 500/s, ~2 ms CPU each: rusage %.1f ms, captured %.1f "
 	       "ms = %.2f %%, %llu dropped; hypervisor steal meanwhile %.1f %% of the machine\n",
 	       s.n, (double)s.cpu_ns / 1e6, (double)got / 1e6, (double)got * 100 / (double)s.cpu_ns,
 	       (unsigned long long)dropped,
 	       (double)(steal_ns() - steal0) * 100 / ((double)(wl_now_ns() - t0) * topo.ncpus));
 	activity_ebpf_ops.close(st);
-	free(s.pids);
+	free(s.children);
 }
 
 static void b11(void)

@@ -118,8 +118,44 @@ int64_t wl_reap(pid_t pid)
 	return rusage_ns(&ru);
 }
 
-int wl_storm(const char *exe, unsigned n, uint64_t span_ns, uint64_t burn_ns, pid_t *ret_pids,
-	     uint64_t *ret_cpu_ns)
+uint64_t wl_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts_ns(&ts);
+}
+
+static int cmp_child(const void *a, const void *b)
+{
+	const struct wl_child *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+void wl_children_sort(struct wl_child *c, size_t n)
+{
+	qsort(c, n, sizeof(*c), cmp_child);
+}
+
+const struct wl_child *wl_child_find(const struct wl_child *sorted, size_t n, uint32_t tgid,
+				     uint64_t proc_start_ns, uint64_t slack_ns)
+{
+	struct wl_child key = { .pid = (pid_t)tgid };
+	const struct wl_child *c = bsearch(&key, sorted, n, sizeof(*sorted), cmp_child);
+
+	/* A reused pid: the first child with it, then its neighbours with the same pid. */
+	while (c && c > sorted && c[-1].pid == key.pid)
+		c--;
+	for (; c && c < sorted + n && c->pid == key.pid; c++)
+		if (proc_start_ns + slack_ns >= c->start_lo_ns &&
+		    proc_start_ns <= c->start_hi_ns + slack_ns)
+			return c;
+	return NULL;
+}
+
+int wl_storm(const char *exe, unsigned n, uint64_t span_ns, uint64_t burn_ns,
+	     struct wl_child *ret_children, uint64_t *ret_cpu_ns)
 {
 	char arg[32];
 	uint64_t start = wl_now_ns(), cpu = 0;
@@ -133,6 +169,8 @@ int wl_storm(const char *exe, unsigned n, uint64_t span_ns, uint64_t burn_ns, pi
 		pid_t p;
 
 		if (started < n && wl_now_ns() >= start + span_ns * started / n) {
+			uint64_t lo = wl_boot_ns();
+
 			p = fork();
 			if (p < 0) {
 				err = -errno;
@@ -143,7 +181,7 @@ int wl_storm(const char *exe, unsigned n, uint64_t span_ns, uint64_t burn_ns, pi
 				execl(exe, exe, "--burn", arg, (char *)NULL);
 				_exit(127);
 			}
-			ret_pids[started++] = p;
+			ret_children[started++] = (struct wl_child){ p, lo, wl_boot_ns() };
 			continue;
 		}
 		settle(P_ALL, 0, started < n ? WNOHANG : 0);

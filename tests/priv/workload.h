@@ -29,14 +29,37 @@ void wl_sleep_ns(uint64_t ns);
 pid_t wl_duty_worker(unsigned duty_pct, uint64_t period_ns, uint64_t run_ns);
 
 /*
+ * A child as the kernel identifies it: its pid and the window its start
+ * (task->start_boottime, CLOCK_BOOTTIME ns; what collectors key a process by)
+ * lies in, read before and after fork() returned in the parent. A task with
+ * this pid but a start outside the window is another process that reused it.
+ */
+struct wl_child {
+	pid_t pid;
+	uint64_t start_lo_ns, start_hi_ns;
+};
+
+/* CLOCK_BOOTTIME, ns. */
+uint64_t wl_boot_ns(void);
+
+/*
  * Start `n` processes evenly over `span_ns`, each running `exe` with
  * arguments `--burn NS` (the caller's program burns NS of CPU and exits;
  * see wl_handle_burn_argv()), and reap them. *ret_cpu_ns gets the sum of the
- * children's CPU time from wait4()'s rusage; ret_pids (n entries) their pids.
- * Returns the number reaped or -errno.
+ * children's CPU time from wait4()'s rusage; ret_children (n entries) who
+ * they were. Returns the number reaped or -errno.
  */
-int wl_storm(const char *exe, unsigned n, uint64_t span_ns, uint64_t burn_ns, pid_t *ret_pids,
-	     uint64_t *ret_cpu_ns);
+int wl_storm(const char *exe, unsigned n, uint64_t span_ns, uint64_t burn_ns,
+	     struct wl_child *ret_children, uint64_t *ret_cpu_ns);
+
+/*
+ * Sort children by pid for wl_child_find(); then the child that is the
+ * process (tgid, process start in ns since boot), or NULL. slack_ns widens
+ * the window for collectors whose starts are rounded (/proc: one tick).
+ */
+void wl_children_sort(struct wl_child *c, size_t n);
+const struct wl_child *wl_child_find(const struct wl_child *sorted, size_t n, uint32_t tgid,
+				     uint64_t proc_start_ns, uint64_t slack_ns);
 
 /* In main(): when argv is "--burn NS", burn NS of CPU time and exit(0). */
 void wl_handle_burn_argv(int argc, char **argv);

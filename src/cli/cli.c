@@ -41,10 +41,16 @@ static const struct cli_verb verbs[] = {
 
 static void usage(FILE *out)
 {
+	int width = 0;
+
+	/* The summaries start in one column, two spaces past the longest verb. */
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if ((int)strlen(verbs[i].name) > width)
+			width = (int)strlen(verbs[i].name);
 	fprintf(out, "Usage: joulestat [--version] [--help] VERB [OPTIONS]\n\n"
 		     "Which processes spend this machine's energy.\n\nVerbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(out, "  %-*s  %s\n", width, verbs[i].name, verbs[i].summary);
 	fprintf(out, "\n'joulestat VERB --help' describes a verb and its options.\n");
 }
 

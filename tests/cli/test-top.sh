@@ -41,7 +41,7 @@ echo $? >"$TMP/top.rc"
 touch "$M/stop"
 wait "$SYNTH"
 
-# The second frame: after the first interval, which starts with the monitor.
+# The second frame: the first whole interval (the first is at most 0.2 s).
 frame2() { awk '/^joulestat top/{n++} n==2' "$1"; }
 check "fixture: top -n 2 --batch exits 0 with two frames" \
 	bash -c '[ "$(cat "$0/top.rc")" = 0 ] && [ "$(grep -c "^joulestat top" "$0/top.out")" = 2 ]' "$TMP"

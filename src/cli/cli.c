@@ -41,10 +41,16 @@ static const struct cli_verb verbs[] = {
 
 static void usage(FILE *out)
 {
+	int width = 0;
+
+	/* The summaries start in one column, two spaces past the longest verb. */
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if ((int)strlen(verbs[i].name) > width)
+			width = (int)strlen(verbs[i].name);
 	fprintf(out, "Usage: joulestat [--version] [--help] VERB [OPTIONS]\n\n"
 		     "Which processes spend this machine's energy.\n\nVerbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(out, "  %-*s  %s\n", width, verbs[i].name, verbs[i].summary);
 	fprintf(out, "\n'joulestat VERB --help' describes a verb and its options.\n");
 }
 
@@ -252,15 +258,44 @@ static int check_root(const char *flag, const char *dir)
 	return 0;
 }
 
-int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
+/*
+ * No activity collector started (each says why, in its reason): refuse with
+ * those reasons, which name the privilege and its fix, and the way round
+ * when --activity left /proc out. Without this the first sample's -ENODEV
+ * ("No such device") was all a user saw. Returns 0 when one is active.
+ */
+static int need_collector(struct joulestat *js)
 {
-	return cli_open_monitor_with(c, NULL, ret);
+	struct joulestat_collector_info ci = { .sz = sizeof(ci) };
+	char why[1024] = "";
+	bool proc_left_out = false;
+	size_t len = 0;
+
+	for (size_t i = 0; i < joulestat_collector_count(js); i++) {
+		if (joulestat_collector_get(js, i, &ci) < 0)
+			continue;
+		if (ci.state == JOULESTAT_SOURCE_ACTIVE)
+			return 0;
+		if (ci.state == JOULESTAT_SOURCE_DISABLED) {
+			proc_left_out |= strcmp(ci.name, "proc") == 0;
+			continue;
+		}
+		if (len < sizeof(why))
+			len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s: %s",
+						len ? "; " : "", ci.name, ci.reason);
+	}
+	cli_error(NULL, "no activity collector works here, so energy cannot be split between "
+			"processes: %s%s",
+		  why, proc_left_out ? "; --activity proc (or auto) reads /proc instead, as any user"
+				     : "");
+	return -ENODEV;
 }
 
-int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
-			  struct joulestat **ret)
+static int open_monitor(const struct cli_common *c, const struct joulestat_opts *base,
+			bool need_activity, struct joulestat **ret)
 {
 	struct joulestat_opts o = { .sz = sizeof(o) };
+	struct joulestat *js;
 	int r;
 
 	if (base)
@@ -294,17 +329,35 @@ int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opt
 	o.log_fn = log_to_stderr;
 	o.log_level = c->verbose ? (c->verbose > 1 ? JOULESTAT_LOG_DEBUG : JOULESTAT_LOG_INFO)
 				 : JOULESTAT_LOG_ERROR;
-	r = joulestat_new(&o, ret);
+	r = joulestat_new(&o, &js);
 	if (r == -ENODEV)
 		cli_error(NULL, "none of the sources selected with --source (%s) works here; "
 				"'joulestat probe' says why",
 			  c->source);
 	else if (r < 0)
 		cli_error(NULL, "cannot start: %s", strerror(-r));
-	else if (c->verbose)
-		joulestat_set_log_fn(*ret, log_to_stderr, NULL,
+	if (r < 0)
+		return r;
+	if (need_activity && (r = need_collector(js)) < 0) {
+		joulestat_free(js);
+		return r;
+	}
+	if (c->verbose)
+		joulestat_set_log_fn(js, log_to_stderr, NULL,
 				     c->verbose > 1 ? JOULESTAT_LOG_DEBUG : JOULESTAT_LOG_INFO);
-	return r;
+	*ret = js;
+	return 0;
+}
+
+int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
+{
+	return open_monitor(c, NULL, false, ret);
+}
+
+int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
+			  struct joulestat **ret)
+{
+	return open_monitor(c, base, true, ret);
 }
 
 /*

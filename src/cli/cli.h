@@ -83,8 +83,11 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
 
 /*
  * cli_open_monitor() with the snapshot options of `base` (interval_ms,
- * idle_policy, groups...; NULL: defaults). With the baseline policy and no
- * --baseline, CLI_BASELINE_DEFAULT_PATH is read when it exists.
+ * idle_policy, groups...; NULL: defaults), for the verbs that split energy
+ * between processes: without a working activity collector it prints why
+ * (each collector's reason: the missing privilege and its fix) and returns
+ * -ENODEV. With the baseline policy and no --baseline,
+ * CLI_BASELINE_DEFAULT_PATH is read when it exists.
  */
 int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
 			  struct joulestat **ret);

@@ -650,12 +650,6 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	for (size_t i = 0; i < joulestat_collector_count(js); i++)
 		if (joulestat_collector_get(js, i, &ci) == 0 && ci.state == JOULESTAT_SOURCE_ACTIVE)
 			collector = ci.name;
-	if (!strcmp(collector, "none")) {
-		cli_error("run", "no activity collector works here, so no energy can be split "
-				 "by process; 'joulestat probe' says why");
-		joulestat_free(js);
-		return EXIT_RUNTIME;
-	}
 	for (size_t i = 0; i < joulestat_source_count(js); i++) {
 		struct joulestat_source_info si = { .sz = sizeof(si) };
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -30,7 +31,8 @@ void cmd_top_help(FILE *out)
 		"energy domain's power, the host total split into tasks, idle and\n"
 		"unattributed, the collector's coverage, and a table sorted by power.\n\n"
 		"Options:\n"
-		"  -i, --interval SEC  refresh interval (default 2, 0.05 to 3600)\n"
+		"  -i, --interval SEC  refresh interval (default 2, 0.05 to 3600; the first\n"
+		"                      interval is at most 0.2, so a frame shows at once)\n"
 		"  -n, --iterations N  stop after N intervals\n"
 		"  -b, --batch         plain text frames (the default when standard output is\n"
 		"                      not a terminal)\n"
@@ -61,6 +63,14 @@ static const enum joulestat_group top_groups[] = {
 };
 #define NGROUPS (sizeof(top_groups) / sizeof(top_groups[0]))
 
+/*
+ * The first interval of a monitor, when -i is longer: a frame within about
+ * half a second of starting (or of an idle policy change), rather than after a
+ * whole interval of blank screen. Its header says so; the frames after it
+ * follow -i.
+ */
+#define TOP_FIRST_INTERVAL_MS 200
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop(int sig)
@@ -77,10 +87,20 @@ struct top {
 	uint64_t interval_ms;
 	unsigned long iterations;	/* 0: forever */
 	unsigned long frames;
+	uint64_t first_due_ns;		/* CLOCK_MONOTONIC end of a short first interval; 0: none */
+	char first_note[96];		/* what the first frame says about its interval */
 	bool interactive;
 	int width;			/* batch output width */
 	int rc;
 };
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 static int open_monitor(struct top *t)
 {
@@ -97,6 +117,10 @@ static int open_monitor(struct top *t)
 	if (r < 0)
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	t->view.js = t->js;
+	/* The monitor took its first reading: the first interval runs from now. */
+	t->first_due_ns = 0;
+	if (t->interval_ms > TOP_FIRST_INTERVAL_MS)
+		t->first_due_ns = monotonic_ns() + TOP_FIRST_INTERVAL_MS * 1000000ULL;
 	return 0;
 }
 
@@ -120,9 +144,36 @@ static int on_snapshot(struct joulestat *js, struct joulestat_snapshot *snap, vo
 	t->last = joulestat_snapshot_ref(snap);
 	t->view.snap = t->last;
 	t->view.status = NULL;
+	if (t->first_due_ns) {
+		snprintf(t->first_note, sizeof(t->first_note),
+			 "first interval shortened to %.2f s to show a frame at once; then every %.2f s",
+			 TOP_FIRST_INTERVAL_MS / 1000.0, (double)t->interval_ms / 1000);
+		t->view.status = t->first_note;
+	}
 	t->frames++;
 	show(t);
 	return t->rc ? -EIO : 0;
+}
+
+/*
+ * The short first interval is over: sample now, outside the monitor's
+ * timer, which joulestat_fd() starts afterwards, so the next frames are a
+ * whole interval apart from this one.
+ */
+static int first_frame(struct top *t)
+{
+	struct joulestat_snapshot *snap;
+	int r;
+
+	r = joulestat_sample(t->js, &snap);
+	if (r < 0) {
+		t->first_due_ns = 0;
+		return r;
+	}
+	r = on_snapshot(t->js, snap, t);
+	t->first_due_ns = 0;
+	joulestat_snapshot_free(snap);
+	return r;
 }
 
 static size_t group_index(enum joulestat_group g)
@@ -183,6 +234,40 @@ static int handle_keys(struct top *t)
 	return 0;
 }
 
+/*
+ * Wait out the short first interval (keys still work), then show its frame.
+ * Returns 0 to go on, 1 to quit, or an exit code < 0.
+ */
+static int first_interval(struct top *t)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	uint64_t now = monotonic_ns();
+	int r, n;
+
+	if (now < t->first_due_ns) {
+		n = poll(&pfd, t->interactive ? 1 : 0,
+			 (int)((t->first_due_ns - now + 999999) / 1000000));
+		if (n < 0 && errno != EINTR) {
+			cli_error("top", "poll: %s", strerror(errno));
+			return -EXIT_RUNTIME;
+		}
+		if (t->interactive) {
+			r = handle_keys(t);
+			if (r)
+				return r;
+		}
+		return 0;
+	}
+	r = first_frame(t);
+	if (t->rc)
+		return -t->rc;
+	if (r < 0) {
+		cli_error("top", "sampling failed: %s", strerror(-r));
+		return -EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 static int top_loop(struct top *t)
 {
 	struct pollfd pfd[2];
@@ -191,6 +276,12 @@ static int top_loop(struct top *t)
 	for (;;) {
 		if (stop_signal || (t->iterations && t->frames >= t->iterations))
 			return 0;
+		if (t->first_due_ns) {
+			r = first_interval(t);
+			if (r)
+				return r > 0 ? 0 : -r;
+			continue;
+		}
 		fd = joulestat_fd(t->js);
 		if (fd < 0) {
 			cli_error("top", "cannot start the interval timer: %s", strerror(-fd));

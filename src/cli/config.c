@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
-/* config.c - YAML configuration (libyaml events) to option words. */
+/*
+ * config.c - YAML configuration (libyaml events) to option words:
+ * cli_config_parse() over a buffer, with no I/O (fuzzed by
+ * fuzz/fuzz-config.c), and cli_config_load(), which reads the file for it
+ * and prints its message.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,27 +14,88 @@
 
 #include "config.h"
 
+/* The keys of one mapping read so far, to refuse one given twice. */
+struct seen {
+	const void **ids;	/* the option or verb each key named */
+	size_t *lines;		/* where it was first given (0-based) */
+	size_t n, cap;
+};
+
 struct loader {
 	const char *path;
 	yaml_parser_t parser;
 	struct cli_config out;
 	int cap;
 	bool failed;
+	bool nomem;
+	char *err;		/* the first error, "NAME:LINE: why" */
+	size_t errsize;
 };
 
 static void config_error(struct loader *l, size_t line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Keep the first error only: what follows it is usually its consequence. */
 static void config_error(struct loader *l, size_t line, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "joulestat: %s:%zu: ", l->path, line + 1);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	if (l->failed)
+		return;
 	l->failed = true;
+	if (!l->errsize)
+		return;
+	n = snprintf(l->err, l->errsize, "%s:%zu: ", l->path, line + 1);
+	if (n < 0 || (size_t)n >= l->errsize)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(l->err + n, l->errsize - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Note that `key` (which names `id`, an option or a verb) was given at
+ * `line`. False, with the error set, when it was given before: YAML
+ * leaves a duplicate key undefined and libyaml passes both, so one of the
+ * two values would win silently.
+ */
+static bool seen_once(struct loader *l, struct seen *s, const void *id, const char *key,
+		      size_t line)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ids[i] == id) {
+			config_error(l, line, "'%s' is given twice (first on line %zu): keep one",
+				     key, s->lines[i] + 1);
+			return false;
+		}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		const void **ids = realloc(s->ids, cap * sizeof(*ids));
+		size_t *lines;
+
+		if (!ids)
+			goto nomem;
+		s->ids = ids;
+		lines = realloc(s->lines, cap * sizeof(*lines));
+		if (!lines)
+			goto nomem;
+		s->lines = lines;
+		s->cap = cap;
+	}
+	s->ids[s->n] = id;
+	s->lines[s->n] = line;
+	s->n++;
+	return true;
+nomem:
+	l->nomem = l->failed = true;
+	return false;
+}
+
+static void seen_done(struct seen *s)
+{
+	free(s->ids);
+	free(s->lines);
 }
 
 static int add_word(struct loader *l, const char *word, size_t line)
@@ -42,23 +108,27 @@ static int add_word(struct loader *l, const char *word, size_t line)
 		char **no;
 
 		if (!nw)
-			return -ENOMEM;
+			goto nomem;
 		l->out.words = nw;
 		no = realloc(l->out.origin, (size_t)cap * sizeof(char *));
 		if (!no)
-			return -ENOMEM;
+			goto nomem;
 		l->out.origin = no;
 		l->cap = cap;
 	}
 	w = strdup(word);
 	if (!w || asprintf(&o, "%s:%zu", l->path, line + 1) < 0) {
 		free(w);
+		l->nomem = l->failed = true;
 		return -ENOMEM;
 	}
 	l->out.words[l->out.nwords] = w;
 	l->out.origin[l->out.nwords] = o;
 	l->out.nwords++;
 	return 0;
+nomem:
+	l->nomem = l->failed = true;
+	return -ENOMEM;
 }
 
 /* Next parser event; a YAML syntax error is reported with its line. */
@@ -132,9 +202,9 @@ static bool read_value(struct loader *l, yaml_event_t *first, char *buf, size_t 
 	}
 }
 
-/* One "key: value" whose key is `key` (at `line`), valid for `opts`. */
+/* One "key: value" whose key is `key` (at `line`), valid for `opts`, once in its mapping. */
 static void option_entry(struct loader *l, const char *key, size_t line, const struct option *opts,
-			 const char *where)
+			 const char *where, struct seen *seen)
 {
 	const struct option *o = find_option(opts, key);
 	yaml_event_t ev;
@@ -144,6 +214,10 @@ static void option_entry(struct loader *l, const char *key, size_t line, const s
 		return;
 	if (!o || strcmp(key, "config") == 0) {
 		config_error(l, line, "unknown key '%s' %s", key, where);
+		yaml_event_delete(&ev);
+		return;
+	}
+	if (!seen_once(l, seen, o, key, line)) {
 		yaml_event_delete(&ev);
 		return;
 	}
@@ -232,6 +306,7 @@ static bool next_key(struct loader *l, char *key, size_t size, size_t *ret_line)
 /* The mapping of one verb's section. `take`: add its words (the verb being run). */
 static void verb_section(struct loader *l, const struct config_verb *v, bool take)
 {
+	struct seen seen = { 0 };
 	char where[96];
 
 	snprintf(where, sizeof(where), "under '%s' (see 'joulestat %s --help')", v->name, v->name);
@@ -240,29 +315,32 @@ static void verb_section(struct loader *l, const struct config_verb *v, bool tak
 		size_t line;
 
 		if (!next_key(l, key, sizeof(key), &line))
-			return;
+			break;
 		if (take) {
-			option_entry(l, key, line, v->longopts, where);
+			option_entry(l, key, line, v->longopts, where, &seen);
 		} else {
 			/* Check the key all the same: a typo must not wait for that verb's run. */
+			const struct option *o = find_option(v->longopts, key);
 			yaml_event_t val;
 
-			if (!find_option(v->longopts, key)) {
+			if (!o) {
 				config_error(l, line, "unknown key '%s' %s", key, where);
-				return;
+				break;
 			}
-			if (!next(l, &val))
-				return;
+			if (!seen_once(l, &seen, o, key, line) || !next(l, &val))
+				break;
 			skip_value(l, &val);
 			yaml_event_delete(&val);
 		}
 	}
+	seen_done(&seen);
 }
 
 static void top_mapping(struct loader *l, const char *verb, const struct config_verb *verbs,
 			size_t nverbs)
 {
 	const struct config_verb *self = NULL;
+	struct seen seen = { 0 };
 
 	for (size_t i = 0; i < nverbs; i++)
 		if (strcmp(verbs[i].name, verb) == 0)
@@ -273,20 +351,20 @@ static void top_mapping(struct loader *l, const char *verb, const struct config_
 		size_t line;
 
 		if (!next_key(l, key, sizeof(key), &line))
-			return;
+			break;
 		for (size_t i = 0; i < nverbs; i++)
 			if (strcmp(verbs[i].name, key) == 0)
 				section = &verbs[i];
 		if (section) {
 			yaml_event_t val;
 
-			if (!next(l, &val))
-				return;
+			if (!seen_once(l, &seen, section, key, line) || !next(l, &val))
+				break;
 			if (val.type != YAML_MAPPING_START_EVENT) {
 				config_error(l, line, "'%s' holds the options of 'joulestat %s': a mapping",
 					     key, key);
 				yaml_event_delete(&val);
-				return;
+				break;
 			}
 			yaml_event_delete(&val);
 			verb_section(l, section, section == self);
@@ -299,33 +377,29 @@ static void top_mapping(struct loader *l, const char *verb, const struct config_
 			if (o && o->val < 0x1000 && o->val != 'v') {
 				config_error(l, line, "'%s' is an option of 'joulestat %s' only: put it under '%s:'",
 					     key, verb, verb);
-				return;
+				break;
 			}
 			option_entry(l, key, line, self ? self->longopts : NULL,
-				     "(the top level takes the common options and one section per verb)");
+				     "(the top level takes the common options and one section per verb)",
+				     &seen);
 		}
 	}
+	seen_done(&seen);
 }
 
-int cli_config_load(const char *path, const char *verb, const struct config_verb *verbs,
-		    size_t nverbs, struct cli_config *ret)
+int cli_config_parse(const char *buf, size_t len, const char *name, const char *verb,
+		     const struct config_verb *verbs, size_t nverbs, struct cli_config *ret,
+		     char *err, size_t errsize)
 {
-	struct loader l = { .path = path };
+	struct loader l = { .path = name, .err = err, .errsize = errsize };
+	unsigned documents = 0;
 	bool done = false;
-	FILE *f;
-	int r = 0;
 
-	f = fopen(path, "r");
-	if (!f) {
-		r = -errno;
-		fprintf(stderr, "joulestat: cannot read configuration %s: %s\n", path, strerror(-r));
-		return r;
-	}
-	if (!yaml_parser_initialize(&l.parser)) {
-		fclose(f);
+	if (errsize)
+		err[0] = '\0';
+	if (!yaml_parser_initialize(&l.parser))
 		return -ENOMEM;
-	}
-	yaml_parser_set_input_file(&l.parser, f);
+	yaml_parser_set_input_string(&l.parser, (const unsigned char *)buf, len);
 	while (!done && !l.failed) {
 		yaml_event_t ev;
 
@@ -335,6 +409,13 @@ int cli_config_load(const char *path, const char *verb, const struct config_verb
 		case YAML_STREAM_END_EVENT:
 			done = true;
 			break;
+		case YAML_DOCUMENT_START_EVENT:
+			/* A second document would be read after the first, its keys over its keys. */
+			if (++documents > 1)
+				config_error(&l, ev.start_mark.line,
+					     "a second YAML document ('---'): the configuration is "
+					     "one document, a single mapping");
+			break;
 		case YAML_MAPPING_START_EVENT:
 			top_mapping(&l, verb, verbs, nverbs);
 			break;
@@ -342,19 +423,80 @@ int cli_config_load(const char *path, const char *verb, const struct config_verb
 		case YAML_SEQUENCE_START_EVENT:
 			config_error(&l, ev.start_mark.line, "expected a mapping of option: value");
 			break;
-		default: /* stream/document start and end, an empty document */
+		default: /* stream start, document end */
 			break;
 		}
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&l.parser);
-	fclose(f);
 	if (l.failed) {
 		cli_config_done(&l.out);
-		return -EINVAL;
+		return l.nomem ? -ENOMEM : -EINVAL;
 	}
 	*ret = l.out;
 	return 0;
+}
+
+/* A configuration is a few lines; this bounds what a wrong --config path can cost. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+int cli_config_load(const char *path, const char *verb, const struct config_verb *verbs,
+		    size_t nverbs, struct cli_config *ret)
+{
+	char err[512], *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int r = 0;
+
+	f = fopen(path, "r");
+	if (!f) {
+		r = -errno;
+		fprintf(stderr, "joulestat: cannot read configuration %s: %s\n", path, strerror(-r));
+		return r;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (len > CONFIG_MAX_BYTES) {
+				fprintf(stderr, "joulestat: configuration %s is larger than %d bytes\n",
+					path, CONFIG_MAX_BYTES);
+				r = -EFBIG;
+				goto out;
+			}
+			cap = cap ? cap * 2 : 4096;
+			if (cap > CONFIG_MAX_BYTES + 1)
+				cap = CONFIG_MAX_BYTES + 1;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f)) {
+				r = -(errno ? errno : EIO);
+				fprintf(stderr, "joulestat: cannot read configuration %s: %s\n", path,
+					strerror(-r));
+				goto out;
+			}
+			break;
+		}
+	}
+	r = cli_config_parse(buf, len, path, verb, verbs, nverbs, ret, err, sizeof(err));
+	if (r == -EINVAL)
+		fprintf(stderr, "joulestat: %s\n", err);
+	else if (r < 0)
+		fprintf(stderr, "joulestat: reading configuration %s: %s\n", path, strerror(-r));
+out:
+	free(buf);
+	fclose(f);
+	return r;
 }
 
 void cli_config_done(struct cli_config *c)

@@ -36,10 +36,23 @@ struct config_verb {
 };
 
 /*
- * Load `path` for running `verb` (one of `verbs`). Keys are checked against
- * the verbs' option tables: an unknown key, a value of the wrong shape, or
- * malformed YAML is an error printed as "FILE:LINE: ..." on stderr, and
- * -EINVAL returned. An unreadable file: -errno, printed. On success *ret
+ * Parse the configuration in buf[0 .. len) for running `verb` (one of
+ * `verbs`); `name` (the file) starts each message. Keys are checked against
+ * the verbs' option tables: an unknown key, a key given twice in one
+ * mapping, a second YAML document, a value of the wrong shape, or malformed
+ * YAML returns -EINVAL with "NAME:LINE: why" in err (errsize bytes, always
+ * terminated when errsize > 0). -ENOMEM when memory runs out. No I/O. On
+ * success *ret holds the words (possibly none; free with cli_config_done());
+ * on failure it is not touched.
+ */
+int cli_config_parse(const char *buf, size_t len, const char *name, const char *verb,
+		     const struct config_verb *verbs, size_t nverbs, struct cli_config *ret,
+		     char *err, size_t errsize);
+
+/*
+ * Load `path` (at most 1 MiB) and parse it as cli_config_parse() does,
+ * printing its message as "joulestat: FILE:LINE: ..." on stderr: -EINVAL
+ * for bad content. An unreadable file: -errno, printed. On success *ret
  * holds the words (possibly none); free with cli_config_done().
  */
 int cli_config_load(const char *path, const char *verb, const struct config_verb *verbs,

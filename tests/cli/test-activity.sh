@@ -54,4 +54,47 @@ else
 	for _ in 1 2 3; do echo "ok $((TAP_N += 1)) # SKIP eBPF needs root and /sys/kernel/btf/vmlinux"; done
 fi
 
+# As another user the kernel refuses eBPF: the verbs that need a collector
+# say which privilege is missing and how to get it, not the errno of what
+# failed after. The command and its library are copied where that user can
+# run them (bin/ and lib/, as installed).
+if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ] && command -v setpriv >/dev/null &&
+	id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null; then
+	U=$TMP/nobody
+	mkdir -p "$U/bin" "$U/lib" "$U/out"
+	cp "$JS" "$U/bin/joulestat"
+	cp -L "$(ldd "$JS" | awk '/libjoulestat/ { print $3 }')" "$U/lib/"
+	chmod 711 "$TMP"
+	chmod -R a+rX "$U"
+	chmod 777 "$U/out"
+	nobody() {
+		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+			timeout 60 "$U/bin/joulestat" "$1" --activity ebpf --no-config "${@:2}" </dev/null
+	}
+	export -f nobody
+	export U
+	# exit 1, and one message naming root, both capabilities and the sysctl
+	refused() {
+		local out rc
+		out=$(nobody "$@" 2>&1 >/dev/null)
+		rc=$?
+		echo "exit $rc: $out"
+		[ "$rc" = 1 ] && grep -q "needs root, or CAP_BPF and CAP_PERFMON" <<<"$out" &&
+			grep -q "kernel.unprivileged_bpf_disabled" <<<"$out" &&
+			grep -q -- "--activity proc" <<<"$out" && ! grep -q "No such device" <<<"$out"
+	}
+	check "as nobody: probe's ebpf reason names root, CAP_BPF and CAP_PERFMON and the sysctl" \
+		bash -c 'nobody probe --json -i 0.01 | jq -e ".activity.collectors[0].state == \"unavailable\" and
+			(.activity.collectors[0].reason | test(\"needs root, or CAP_BPF and CAP_PERFMON .*kernel.unprivileged_bpf_disabled\"))"'
+	check "as nobody: top --activity ebpf names the missing privilege" refused top --batch -n 1
+	check "as nobody: record --activity ebpf names the missing privilege" refused record -o - -d 0.2
+	check "as nobody: run --activity ebpf names the missing privilege" refused run -- true
+	check "as nobody: calibrate --activity ebpf names the missing privilege" \
+		refused calibrate -d 1 -o "$U/out/base"
+	check "as nobody: serve --activity ebpf names the missing privilege" \
+		refused serve --listen 127.0.0.1:0
+else
+	for _ in 1 2 3 4 5 6; do echo "ok $((TAP_N += 1)) # SKIP needs root (to become nobody), setpriv and BTF"; done
+fi
+
 done_testing

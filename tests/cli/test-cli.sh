@@ -7,6 +7,11 @@ check "--version prints the version" \
 	bash -c 'out=$("$0" --version) && [[ $out =~ ^joulestat\ [0-9]+\.[0-9]+\.[0-9]+$ ]]' "$JS"
 check "--help lists the probe verb" \
 	bash -c '"$0" --help | grep -q "^  probe "' "$JS"
+# Each line of the verb list is "  VERB  summary": the summaries start in one column.
+check "--help: the verb list's summaries start in one column" \
+	bash -c '"$0" --help | sed -n "/^Verbs:/,/^\$/p" | awk "
+		/^  [a-z]/ { match(\$0, /^  [a-z]+ +/); col[RLENGTH] = col[RLENGTH] \" \" \$1; n++ }
+		END { for (c in col) { k++; print \"column \" c + 1 \":\" col[c] }; exit !(n >= 9 && k == 1) }"' "$JS"
 check "no verb is a usage error (exit 2)" expect_exit 2 "$JS"
 check "unknown verb is a usage error naming it" \
 	bash -c '"$0" frobnicate 2>&1 >/dev/null | grep "unknown verb .frobnicate." >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS"

@@ -59,6 +59,26 @@ cfg "probe:" "  json: true" "  ? [a]" "  : 1"
 check "a key that is not a name is refused, in a verb section" \
 	bash -c '"$0" probe --config "$1" 2>&1 | grep "c.yaml:3: expected an option name" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"
 
+# YAML leaves a key given twice undefined, and libyaml passes both: one would win silently.
+cfg "source: powercap" "probe:" "  json: true" "source: model"
+check "a common option given twice is refused naming file, line and key" \
+	bash -c '"$0" probe --config "$1" 2>&1 | grep "c.yaml:4: .source. is given twice (first on line 1)" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"
+cfg "probe:" "  json: true" "  interval: 0.05" "  json: false"
+check "a verb's option given twice in its section is refused" \
+	bash -c '"$0" probe --config "$1" 2>&1 | grep "c.yaml:4: .json. is given twice (first on line 2)" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"
+cfg "run:" "  repeat: 2" "  repeat: 3"
+check "an option given twice in another verb's section is refused too" \
+	bash -c '"$0" probe --config "$1" 2>&1 | grep "c.yaml:3: .repeat. is given twice (first on line 2)" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"
+cfg "probe:" "  json: true" "source: powercap" "probe:" "  interval: 0.05"
+check "a verb section given twice is refused" \
+	bash -c '"$0" probe --config "$1" 2>&1 | grep "c.yaml:4: .probe. is given twice (first on line 1)" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"
+cfg "probe:" "  json: true" "---" "source: powercap"
+check "a second YAML document is refused naming file and line" \
+	bash -c '"$0" probe --config "$1" 2>&1 | grep "c.yaml:3: a second YAML document" >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"
+cfg "---" "probe:" "  json: true" "  interval: 0.05" "..."
+check "one document with its explicit markers is fine" \
+	bash -c '"$0" probe --config "$1" | jq -e ".format == \"joulestat-probe\""' "$JS" "$TMP/c.yaml"
+
 cfg "config: /etc/other.yaml"
 check "a file cannot include another" \
 	bash -c '"$0" probe --config "$1" 2>&1 | grep "unknown key .config." >/dev/null; [ ${PIPESTATUS[0]} -eq 2 ]' "$JS" "$TMP/c.yaml"

@@ -41,7 +41,7 @@ echo $? >"$TMP/top.rc"
 touch "$M/stop"
 wait "$SYNTH"
 
-# The second frame: after the first interval, which starts with the monitor.
+# The second frame: the first whole interval (the first is at most 0.2 s).
 frame2() { awk '/^joulestat top/{n++} n==2' "$1"; }
 check "fixture: top -n 2 --batch exits 0 with two frames" \
 	bash -c '[ "$(cat "$0/top.rc")" = 0 ] && [ "$(grep -c "^joulestat top" "$0/top.out")" = 2 ]' "$TMP"
@@ -78,6 +78,17 @@ if ! "$JS" probe --json -i 0.01 | jq -e '[.domains[] | select(.in_host_total and
 	check "real, no sensor here: the model's numbers are labelled estimated" \
 		bash -c '"$0" top -n 1 --batch -i 0.1 | grep -q "^\* estimated: no energy sensor"' "$JS"
 fi
+# The first frame comes after a short first interval, whatever -i says: -i 3600 -n 1
+# would otherwise take an hour (the bound is the test's, not the machine's speed).
+check "real: the first frame comes at once, after a short first interval, even with -i 3600" \
+	bash -c 'out=$(timeout 120 "$0" top --batch -n 1 -i 3600) || { echo "no frame (exit $?)"; exit 1; }
+		grep -Eq "^joulestat top - .* - interval 0\.[0-9]+ s - " <<<"$out" &&
+		grep -q "^first interval shortened to 0.20 s" <<<"$out" || { echo "$out"; exit 1; }' "$JS"
+check "real: then the frames follow -i (the first short, the second the full interval)" \
+	bash -c '"$0" top --batch -n 2 -i 1.5 | awk "
+		/^joulestat top/ { n++; for (i = 1; i < NF; i++) if (\$i == \"interval\") iv[n] = \$(i + 1) }
+		/^first interval shortened/ { note[n] = 1 }
+		END { print iv[1], iv[2], note[1], note[2]; exit !(n == 2 && iv[1] < 1 && iv[2] >= 1.45 && note[1] && !note[2]) }"' "$JS"
 check "real: standard output not a terminal means batch, no escape sequences" \
 	bash -c 'out=$("$0" top -n 1 -i 0.1 | cat) && grep -q "^joulestat top" <<<"$out" && ! grep -q $'"'"'\e'"'"' <<<"$out"' "$JS"
 check "real: --activity proc and every grouping run" \

@@ -103,7 +103,7 @@ struct activity_ops {
 	/*
 	 * Start collecting. The first sample() covers the time since open().
 	 * On failure: -errno and `reason` says why in words a user can act on
-	 * ("not permitted: run as root or grant CAP_BPF and CAP_PERFMON").
+	 * ("not permitted: needs root, or CAP_BPF and CAP_PERFMON ...").
 	 */
 	int (*open)(const struct activity_ctx *ctx, void **ret_state, char *reason,
 		    size_t reason_size);

@@ -11,6 +11,7 @@
  * print callback is process-global and belongs to the program (the CLI).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -519,6 +520,27 @@ static void prime_cpus(const struct topology *topo)
 	(void)sched_setaffinity(0, sizeof(saved), &saved);
 }
 
+/*
+ * bpf() refused the program: name the privilege and how to get it. A
+ * tracing program needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) whatever
+ * kernel.unprivileged_bpf_disabled says (the kernel's bpf_prog_load() checks
+ * both for BPF_PROG_TYPE_TRACING and RAW_TRACEPOINT); the sysctl is named
+ * because lowering it is what a user tries first, and it does not help.
+ */
+static void not_permitted(const struct activity_ctx *ctx, char *reason, size_t reason_size)
+{
+	uint64_t disabled;
+	char sysctl[64] = "";
+
+	if (fsroot_read_u64(ctx->fs, FS_PROC, "sys/kernel/unprivileged_bpf_disabled", &disabled) ==
+	    0)
+		snprintf(sysctl, sizeof(sysctl), " is %" PRIu64, disabled);
+	snprintf(reason, reason_size,
+		 "not permitted: needs root, or CAP_BPF and CAP_PERFMON (kernel.unprivileged_bpf_"
+		 "disabled%s: lowering it does not help, a tracing program needs both capabilities)",
+		 sysctl);
+}
+
 static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *reason,
 		     size_t reason_size)
 {
@@ -553,17 +575,15 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	task_map_plan(st);
 
 	r = load(st, true, real_sys);
+	if (r < 0 && r != -EPERM && r != -EACCES)
+		r = load(st, false, real_sys);
 	if (r == -EPERM || r == -EACCES) {
-		snprintf(reason, reason_size,
-			 "not permitted: run as root or grant CAP_BPF and CAP_PERFMON");
+		not_permitted(ctx, reason, reason_size);
 		goto fail;
 	}
-	if (r < 0)
-		r = load(st, false, real_sys);
 	if (r < 0) {
-		snprintf(reason, reason_size, "the BPF program does not load here: %s%s",
-			 strerror(-r),
-			 r == -EPERM ? " (run as root or grant CAP_BPF and CAP_PERFMON)" : "");
+		snprintf(reason, reason_size, "the BPF program does not load here: %s",
+			 strerror(-r));
 		goto fail;
 	}
 

@@ -89,6 +89,84 @@ static void page_release(void *cls)
 	http_page_unref(cls);
 }
 
+/*
+ * Split "ADDR:PORT" (ADDR may be "[IPv6]") into host and port; -EINVAL with
+ * a sentence naming the part that is wrong.
+ */
+static int split_listen(const char *arg, char *host, size_t host_size, char *port,
+			size_t port_size, char *err, size_t err_size)
+{
+	const char *colon = strrchr(arg, ':'), *h = arg, *p;
+	size_t hl, pl;
+
+	if (!colon) {
+		snprintf(err, err_size, "--listen %.80s: no port: give ADDR:PORT, e.g. "
+					"127.0.0.1:9877", arg);
+		return -EINVAL;
+	}
+	hl = (size_t)(colon - arg);
+	if (arg[0] == '[' && strchr(arg, ']') && colon < strchr(arg, ']')) {
+		snprintf(err, err_size, "--listen %.80s: no port after the address: e.g. "
+					"[::1]:9877", arg);
+		return -EINVAL;
+	}
+	if (arg[0] == '[') { /* [IPv6]:port */
+		if (hl < 2 || arg[hl - 1] != ']') {
+			snprintf(err, err_size, "--listen %.80s: an IPv6 address goes in brackets "
+						"before the port, e.g. [::1]:9877", arg);
+			return -EINVAL;
+		}
+		h++;
+		hl -= 2;
+		if (hl == 0) {
+			snprintf(err, err_size, "--listen %.80s: the brackets hold no address; "
+						"e.g. [::1]:9877", arg);
+			return -EINVAL;
+		}
+	} else if (memchr(arg, ':', hl)) {
+		snprintf(err, err_size, "--listen %.80s: an IPv6 address goes in brackets, e.g. "
+					"[::1]:9877", arg);
+		return -EINVAL;
+	}
+	if (hl == 0) {
+		snprintf(err, err_size, "--listen %.80s: no address before the port: e.g. "
+					"127.0.0.1%s (0.0.0.0 for every interface)", arg, colon);
+		return -EINVAL;
+	}
+	/* RFC 1035: a name has at most 253 characters; an address is shorter. */
+	if (hl > 253 || hl >= host_size) {
+		snprintf(err, err_size, "--listen: the address is %zu characters long: a host "
+					"name has at most 253; give a numeric address such as "
+					"127.0.0.1", hl);
+		return -EINVAL;
+	}
+	p = colon + 1;
+	pl = strlen(p);
+	if (pl == 0) {
+		snprintf(err, err_size, "--listen %.80s: no port after ':': give one from 0 to "
+					"65535 (0 picks a free one)", arg);
+		return -EINVAL;
+	}
+	if (strspn(p, "0123456789") != pl) {
+		snprintf(err, err_size, "--listen: the port '%.20s%s' is not a number: give one "
+					"from 0 to 65535", p, pl > 20 ? "..." : "");
+		return -EINVAL;
+	}
+	while (pl > 1 && *p == '0') { /* 009877 is 9877 */
+		p++;
+		pl--;
+	}
+	if (pl > 5 || strtol(p, NULL, 10) > 65535) {
+		snprintf(err, err_size, "--listen: the port %.20s%s is out of range: give one "
+					"from 0 to 65535", p, pl > 20 ? "..." : "");
+		return -EINVAL;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	snprintf(port, port_size, "%ld", strtol(p, NULL, 10));
+	return 0;
+}
+
 int http_listen(const char *addr_port, char *bound, size_t bound_size, char *err, size_t err_size)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
@@ -96,40 +174,16 @@ int http_listen(const char *addr_port, char *bound, size_t bound_size, char *err
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[256], port[8], nhost[INET6_ADDRSTRLEN];
-	const char *colon = strrchr(addr_port, ':');
-	size_t hl;
-	char *end;
-	long pn;
 	int fd = -1, one = 1, r;
 
-	if (!colon || colon == addr_port) {
-		snprintf(err, err_size, "--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:9877",
-			 addr_port);
-		return -EINVAL;
-	}
-	hl = (size_t)(colon - addr_port);
-	if (addr_port[0] == '[') { /* [IPv6]:port */
-		if (hl < 3 || addr_port[hl - 1] != ']') {
-			snprintf(err, err_size, "--listen %s: an IPv6 address goes in brackets, "
-						"e.g. [::1]:9877", addr_port);
-			return -EINVAL;
-		}
-		addr_port++;
-		hl -= 2;
-	}
-	errno = 0;
-	pn = strtol(colon + 1, &end, 10);
-	if (hl >= sizeof(host) || !colon[1] || *end || errno || pn < 0 || pn > 65535) {
-		snprintf(err, err_size, "--listen %s: expected ADDR:PORT with a port 0-65535",
-			 addr_port);
-		return -EINVAL;
-	}
-	memcpy(host, addr_port, hl);
-	host[hl] = '\0';
-	snprintf(port, sizeof(port), "%ld", pn);
+	r = split_listen(addr_port, host, sizeof(host), port, sizeof(port), err, err_size);
+	if (r < 0)
+		return r;
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r != 0) {
-		snprintf(err, err_size, "--listen: cannot resolve '%s': %s", host, gai_strerror(r));
+		snprintf(err, err_size, "--listen: '%s' is neither a numeric address nor a host "
+					"name that resolves (%s); e.g. 127.0.0.1 or [::1]",
+			 host, gai_strerror(r));
 		return -EINVAL;
 	}
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -314,14 +368,15 @@ int http_start(const struct http_opts *opts, struct http_page *first, struct htt
 	s->verbose = opts->verbose;
 	s->page = page_ref(first);
 	s->sample_ns = mono_ns();
+	/* The logger first: libmicrohttpd logs the options it parses before it. */
 	s->daemon = MHD_start_daemon(
 		MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
+		on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, err_size, "cannot start the HTTP server (libmicrohttpd refused; "
 					"run with -v for its message)");

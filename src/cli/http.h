@@ -34,8 +34,9 @@ void http_page_unref(struct http_page *p);
 /*
  * Bind and listen on "ADDR:PORT" (IPv4 "127.0.0.1:9877", IPv6 "[::1]:9877",
  * or a host name; port 0 picks a free one). Returns the socket, or -errno
- * with a sentence in `err` that names the address and the fix (EADDRINUSE:
- * something already listens there). The address actually bound is written
+ * with a sentence in `err` that names the address and the fix: -EINVAL for
+ * a malformed ADDR:PORT (saying which part is wrong), EADDRINUSE when
+ * something already listens there. The address actually bound is written
  * to `bound` ("127.0.0.1:41234").
  */
 int http_listen(const char *addr_port, char *bound, size_t bound_size, char *err, size_t err_size);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
  * test-http.c - http_listen(): the --listen forms (IPv4, [IPv6], port 0),
- * usage errors, and a port in use named with its fix. And a page served
- * over a real socket keeps its reference until sent.
+ * usage errors that name the part that is wrong, and a port in use named
+ * with its fix. And a page served over a real socket keeps its reference
+ * until sent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,6 +63,52 @@ static void test_usage_errors(void **state)
 			fail_msg("accepted --listen %s", bad[i]);
 		assert_non_null(strstr(err, "--listen"));
 	}
+}
+
+/* Each malformed --listen names what is wrong, not a generic form. */
+static void test_usage_errors_say_which_part(void **state)
+{
+	char host300[320], bound[128], err[512];
+	static const struct {
+		const char *arg, *want;
+	} bad[] = {
+		{ NULL, "the address is 300 characters long" },
+		{ "127.0.0.1", "no port" },
+		{ "127.0.0.1:", "no port after ':'" },
+		{ "127.0.0.1:99999", "the port 99999 is out of range" },
+		{ "127.0.0.1:0065536", "the port 65536 is out of range" },
+		{ "127.0.0.1:123456789012345678901234", "out of range" },
+		{ "127.0.0.1:x", "the port 'x' is not a number" },
+		{ "127.0.0.1:-1", "the port '-1' is not a number" },
+		{ "127.0.0.1: 80", "is not a number" },
+		{ ":9877", "no address before the port" },
+		{ "::1:9877", "an IPv6 address goes in brackets" },
+		{ "[::1", "an IPv6 address goes in brackets" },
+		{ "[::1]", "no port after the address" },
+		{ "[]:9877", "the brackets hold no address" },
+	};
+
+	memset(host300, 'a', 300);
+	snprintf(host300 + 300, sizeof(host300) - 300, ":9877");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *arg = bad[i].arg ? bad[i].arg : host300;
+
+		err[0] = '\0';
+		if (listen_on(arg, bound, err) != -EINVAL)
+			fail_msg("accepted --listen %s", arg);
+		if (!strstr(err, bad[i].want) || !strstr(err, "--listen"))
+			fail_msg("--listen %.40s: '%s' lacks '%s'", arg, err, bad[i].want);
+		assert_null(strstr(err, "0-65535")); /* the old catch-all */
+	}
+}
+
+static void test_leading_zeros_are_a_port(void **state)
+{
+	char bound[128], err[512];
+	int fd = listen_on("127.0.0.1:00000", bound, err);
+
+	assert_true(fd >= 0);
+	close(fd);
 }
 
 static void test_port_in_use_names_the_fix(void **state)
@@ -146,6 +193,8 @@ int main(void)
 		cmocka_unit_test(test_port_zero_picks_a_port),
 		cmocka_unit_test(test_ipv6_in_brackets),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_usage_errors_say_which_part),
+		cmocka_unit_test(test_leading_zeros_are_a_port),
 		cmocka_unit_test(test_port_in_use_names_the_fix),
 		cmocka_unit_test(test_serves_the_published_page),
 	};

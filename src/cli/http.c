@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 
 #include "accept.h"
+#include "conntab.h"
 #include "http.h"
 
 /*
@@ -24,9 +25,19 @@
  * few hundred bytes, and the limit bounds what a bad client can make us hold.
  */
 #define HTTP_MEMORY_LIMIT (16 * 1024)
+/*
+ * libmicrohttpd's own limit: above the live connections conntab allows, so
+ * that connections it has asked to close, until they are gone, never make
+ * libmicrohttpd refuse (or stop accepting) a new one. Below the usual 1024
+ * descriptors a process may open.
+ */
 #define HTTP_CONNECTION_LIMIT 512
-#define HTTP_TIMEOUT_S 30
+#define HTTP_TIMEOUT_S 30	/* idle; the deadlines of conntab come first */
 #define HTTP_THREADS 2
+#define NSEC_PER_SEC 1000000000ULL
+
+_Static_assert(HTTP_LIVE_CONNECTIONS < HTTP_CONNECTION_LIMIT, "room for closing connections");
+_Static_assert(HTTP_PER_ADDR <= HTTP_LIVE_CONNECTIONS, "an address gets at most the table");
 
 struct http_page {
 	int refs;
@@ -42,6 +53,13 @@ struct http_server {
 	uint64_t sample_ns;
 	uint64_t interval_ns;
 	int verbose;
+
+	/* Connections: conntab under conn_lock; the reaper closes those past a deadline. */
+	pthread_mutex_t conn_lock;
+	pthread_cond_t conn_cond;	/* CLOCK_MONOTONIC; wakes the reaper */
+	struct conntab *conns;
+	pthread_t reaper;
+	bool reaper_started, stopping;
 };
 
 static uint64_t mono_ns(void)
@@ -240,6 +258,18 @@ out:
 	return r;
 }
 
+/* A client or socket address as conntab's 16 bytes: IPv6, IPv4 mapped (::ffff:a.b.c.d). */
+static void addr_key(const struct sockaddr *sa, uint8_t key[CONNTAB_ADDR_LEN])
+{
+	memset(key, 0, CONNTAB_ADDR_LEN);
+	if (sa && sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, CONNTAB_ADDR_LEN);
+	} else if (sa && sa->sa_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	}
+}
+
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
 			     const char *body, const char *allow)
 {
@@ -322,6 +352,101 @@ static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection
 	return reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", NULL);
 }
 
+/* ---- connections (conntab.h) ---- */
+
+/* conntab's slot of a connection, kept as its socket context (slot + 1; NULL: untracked). */
+static int conn_slot(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i && i->socket_context ? (int)((intptr_t)i->socket_context - 1) : -1;
+}
+
+/*
+ * Close a connection conntab marked CLOSING: shutdown() wakes its thread,
+ * whose read or write then fails and libmicrohttpd closes it. The socket is
+ * still open: its slot is freed (under conn_lock) before libmicrohttpd
+ * closes the descriptor.
+ */
+static void conn_shutdown(struct http_server *s, int slot)
+{
+	int fd = conntab_handle(s->conns, slot);
+
+	if (fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fdi =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ai =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		uint8_t key[CONNTAB_ADDR_LEN];
+		int slot, victim = -1;
+
+		addr_key(ai ? ai->client_addr : NULL, key);
+		pthread_mutex_lock(&s->conn_lock);
+		slot = conntab_open(s->conns, key, fdi ? (int)fdi->connect_fd : -1, mono_ns(),
+				    &victim);
+		if (victim >= 0)
+			conn_shutdown(s, victim);
+		pthread_cond_signal(&s->conn_cond); /* a deadline to keep */
+		pthread_mutex_unlock(&s->conn_lock);
+		*socket_context = slot >= 0 ? (void *)(intptr_t)(slot + 1) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		pthread_mutex_lock(&s->conn_lock);
+		conntab_close(s->conns, (int)((intptr_t)*socket_context - 1));
+		pthread_mutex_unlock(&s->conn_lock);
+		*socket_context = NULL;
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	int slot = conn_slot(c);
+
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&s->conn_lock);
+	conntab_done(s->conns, slot, mono_ns());
+	pthread_mutex_unlock(&s->conn_lock);
+}
+
+/* Closes the connections past their deadlines; sleeps until the next one. */
+static void *reaper(void *arg)
+{
+	struct http_server *s = arg;
+
+	pthread_mutex_lock(&s->conn_lock);
+	while (!s->stopping) {
+		int slots[64];
+		size_t n = conntab_expired(s->conns, mono_ns(), slots, 64);
+		uint64_t next;
+		struct timespec ts;
+
+		for (size_t i = 0; i < n; i++)
+			conn_shutdown(s, slots[i]);
+		if (n == 64)
+			continue;
+		next = conntab_next_deadline(s->conns);
+		if (next == UINT64_MAX)
+			next = mono_ns() + 60 * NSEC_PER_SEC;
+		ts.tv_sec = (time_t)(next / NSEC_PER_SEC);
+		ts.tv_nsec = (long)(next % NSEC_PER_SEC);
+		pthread_cond_timedwait(&s->conn_cond, &s->conn_lock, &ts);
+	}
+	pthread_mutex_unlock(&s->conn_lock);
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -330,6 +455,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	bool known = strcmp(url, "/metrics") == 0 || strcmp(url, "/") == 0 ||
 		     strcmp(url, "/healthz") == 0;
 
+	if (!*con_cls) { /* the first call: the request's headers arrived whole */
+		int slot = conn_slot(c);
+
+		*con_cls = s;
+		if (slot >= 0) {
+			pthread_mutex_lock(&s->conn_lock);
+			conntab_request(s->conns, slot, mono_ns());
+			pthread_mutex_unlock(&s->conn_lock);
+		}
+	}
 	if (!known)
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
 			     "not found: this exporter serves /metrics, /healthz and /\n", NULL);
@@ -353,41 +488,90 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+static void server_free(struct http_server *s)
+{
+	if (s->reaper_started) {
+		pthread_mutex_lock(&s->conn_lock);
+		s->stopping = true;
+		pthread_cond_signal(&s->conn_cond);
+		pthread_mutex_unlock(&s->conn_lock);
+		pthread_join(s->reaper, NULL);
+	}
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon); /* closes the listening socket too */
+	else if (s->fd >= 0)
+		close(s->fd);
+	http_page_unref(s->page);
+	conntab_free(s->conns);
+	pthread_cond_destroy(&s->conn_cond);
+	pthread_mutex_destroy(&s->conn_lock);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
 int http_start(const struct http_opts *opts, struct http_page *first, struct http_server **ret,
 	       char *err, size_t err_size)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
+	struct conntab_opts co = {
+		.capacity = HTTP_CONNECTION_LIMIT,
+		.max_live = HTTP_LIVE_CONNECTIONS,
+		.max_per_addr = HTTP_PER_ADDR,
+		.request_ns = HTTP_REQUEST_S * NSEC_PER_SEC,
+		.response_ns = HTTP_RESPONSE_S * NSEC_PER_SEC,
+	};
+	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	pthread_condattr_t ca;
+	int r;
 
 	if (!s) {
+		close(opts->listen_fd);
 		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->conn_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->conn_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	s->fd = opts->listen_fd;
 	s->interval_ns = opts->interval_ns;
 	s->verbose = opts->verbose;
 	s->page = page_ref(first);
 	s->sample_ns = mono_ns();
+	r = conntab_new(&co, &s->conns);
+	if (r < 0) {
+		snprintf(err, err_size, "cannot start the HTTP server: %s", strerror(-r));
+		goto fail;
+	}
+	r = pthread_create(&s->reaper, NULL, reaper, s);
+	if (r != 0) {
+		r = -r;
+		snprintf(err, err_size, "cannot start the HTTP server: %s", strerror(-r));
+		goto fail;
+	}
+	s->reaper_started = true;
 	/* The logger first: libmicrohttpd logs the options it parses before it. */
 	s->daemon = MHD_start_daemon(
-		MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_END);
+		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)HTTP_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
+		r = -EIO;
 		snprintf(err, err_size, "cannot start the HTTP server (libmicrohttpd refused; "
 					"run with -v for its message)");
-		close(s->fd);
-		http_page_unref(s->page);
-		pthread_mutex_destroy(&s->lock);
-		free(s);
-		return -EIO;
+		goto fail;
 	}
 	*ret = s;
 	return 0;
+fail:
+	server_free(s);
+	return r;
 }
 
 void http_publish(struct http_server *s, struct http_page *p, uint64_t sample_ns)
@@ -405,10 +589,6 @@ void http_publish(struct http_server *s, struct http_page *p, uint64_t sample_ns
 
 void http_stop(struct http_server *s)
 {
-	if (!s)
-		return;
-	MHD_stop_daemon(s->daemon); /* closes the listening socket too */
-	http_page_unref(s->page);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
+	if (s)
+		server_free(s);
 }

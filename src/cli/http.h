@@ -10,6 +10,15 @@
  * swap, and the page is freed when its last response has been sent. So any
  * number of concurrent scrapes costs no sampling work and sees one
  * consistent interval.
+ *
+ * Hostile clients (conntab.h): a request must arrive whole within
+ * HTTP_REQUEST_S of its connection (or of the previous response on a
+ * kept-alive one) and its response be sent within HTTP_RESPONSE_S; one
+ * client address holds at most HTTP_PER_ADDR connections and the server
+ * HTTP_LIVE_CONNECTIONS; past a limit, a new connection closes the oldest
+ * one whose request has not arrived whole. So a scraper, which sends its
+ * request at once, is served while any number of slow clients, from any
+ * address or its own, try to hold the server.
  */
 #ifndef JOULESTAT_HTTP_H
 #define JOULESTAT_HTTP_H
@@ -30,6 +39,11 @@ struct http_page *http_page_new(struct expo_buf *text, struct expo_buf *openmetr
 
 /* Drop a reference (NULL is a no-op). */
 void http_page_unref(struct http_page *p);
+
+#define HTTP_REQUEST_S 10
+#define HTTP_RESPONSE_S 60
+#define HTTP_PER_ADDR 128
+#define HTTP_LIVE_CONNECTIONS 384
 
 /*
  * Bind and listen on "ADDR:PORT" (IPv4 "127.0.0.1:9877", IPv6 "[::1]:9877",

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /* http.c - /metrics, /, /healthz on libmicrohttpd, serving pre-rendered pages (see http.h). */
+#include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -9,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -19,6 +23,7 @@
 #include "accept.h"
 #include "conntab.h"
 #include "http.h"
+#include "webcfg.h"
 
 /*
  * Request headers beyond this get 431 from libmicrohttpd: a scraper sends a
@@ -34,10 +39,19 @@
 #define HTTP_CONNECTION_LIMIT 512
 #define HTTP_TIMEOUT_S 30	/* idle; the deadlines of conntab come first */
 #define HTTP_THREADS 2
+#define HTTP_FILE_MAX (1024 * 1024)	/* web config, certificate, key */
+#define HTTP_REALM "joulestat"
+#define AUTH_CACHE 16
 #define NSEC_PER_SEC 1000000000ULL
 
 _Static_assert(HTTP_LIVE_CONNECTIONS < HTTP_CONNECTION_LIMIT, "room for closing connections");
 _Static_assert(HTTP_PER_ADDR <= HTTP_LIVE_CONNECTIONS, "an address gets at most the table");
+
+struct http_security {
+	struct webcfg *cfg;
+	char *cert_pem, *key_pem;
+	const char *priorities;		/* GnuTLS: the TLS versions offered */
+};
 
 struct http_page {
 	int refs;
@@ -53,6 +67,7 @@ struct http_server {
 	uint64_t sample_ns;
 	uint64_t interval_ns;
 	int verbose;
+	const struct http_security *sec;
 
 	/* Connections: conntab under conn_lock; the reaper closes those past a deadline. */
 	pthread_mutex_t conn_lock;
@@ -60,6 +75,12 @@ struct http_server {
 	struct conntab *conns;
 	pthread_t reaper;
 	bool reaper_started, stopping;
+
+	/* Verified "user:password" pairs, as a salted SHA-256 crypt: bcrypt once per pair. */
+	pthread_mutex_t auth_lock;
+	char auth_salt[40];
+	char auth_cache[AUTH_CACHE][128];
+	unsigned auth_next;
 };
 
 static uint64_t mono_ns(void)
@@ -270,6 +291,222 @@ static void addr_key(const struct sockaddr *sa, uint8_t key[CONNTAB_ADDR_LEN])
 	}
 }
 
+bool http_is_loopback(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t k[CONNTAB_ADDR_LEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return false;
+	addr_key((struct sockaddr *)&ss, k);
+	return memcmp(k, v6_loopback, 16) == 0 || (memcmp(k, v4_mapped, 12) == 0 && k[12] == 127);
+}
+
+/* ---- the web configuration: TLS credentials, users ---- */
+
+/* Read a whole regular file of at most HTTP_FILE_MAX bytes, NUL-terminated. */
+static int read_small_file(const char *path, char **ret, size_t *ret_len, char *err,
+			   size_t err_size, const char *what)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	ssize_t k;
+	int fd, r;
+
+	/* O_NONBLOCK: a FIFO planted at the path must not hang the start. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, err_size, "%s %s: %s", what, path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		snprintf(err, err_size, "%s %s: not a regular file", what, path);
+		goto out;
+	}
+	if (st.st_size > HTTP_FILE_MAX) {
+		r = -EFBIG;
+		snprintf(err, err_size, "%s %s: %lld bytes, more than the %d a %s may have", what,
+			 path, (long long)st.st_size, HTTP_FILE_MAX, what);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		snprintf(err, err_size, "out of memory");
+		goto out;
+	}
+	while (n < (size_t)st.st_size && (k = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
+		n += (size_t)k;
+	if (n < (size_t)st.st_size) {
+		r = k < 0 ? -errno : -EIO;
+		snprintf(err, err_size, "%s %s: %s", what, path,
+			 k < 0 ? strerror(-r) : "shorter than its size (changing?)");
+		goto out;
+	}
+	buf[n] = '\0';
+	*ret = buf;
+	*ret_len = n;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/* `name` relative to the directory of `base` (as the exporters do); absolute as it is. */
+static char *relative_to(const char *base, const char *name)
+{
+	const char *slash = strrchr(base, '/');
+	char *out;
+
+	if (name[0] == '/' || !slash)
+		return strdup(name);
+	if (asprintf(&out, "%.*s/%s", (int)(slash - base), base, name) < 0)
+		return NULL;
+	return out;
+}
+
+/* crypt(3) of `phrase` with `setting`, compared in constant time with `want`. */
+static bool crypt_matches(const char *phrase, const char *setting, const char *want)
+{
+	struct crypt_data *d = calloc(1, sizeof(*d));
+	const char *out;
+	size_t n = strlen(want);
+	unsigned char diff = 0;
+	bool ok;
+
+	if (!d)
+		return false;
+	out = crypt_rn(phrase, setting, d, sizeof(*d));
+	ok = out && out[0] != '*' && strlen(out) == n;
+	for (size_t i = 0; ok && i < n; i++)
+		diff |= (unsigned char)(out[i] ^ want[i]);
+	ok = ok && diff == 0;
+	explicit_bzero(d, sizeof(*d));
+	free(d);
+	return ok;
+}
+
+int http_security_load(const char *path, struct http_security **ret, char *err, size_t err_size)
+{
+	struct http_security *sec = calloc(1, sizeof(*sec));
+	char *text = NULL, *file = NULL, perr[384];
+	size_t text_len = 0, len;
+	int r;
+
+	if (!sec) {
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	r = read_small_file(path, &text, &text_len, err, err_size, "--web-config-file");
+	if (r < 0)
+		goto out;
+	r = parse_webcfg(text, text_len, &sec->cfg, perr, sizeof(perr));
+	if (r < 0) {
+		snprintf(err, err_size, "--web-config-file %s: %s", path, perr);
+		goto out;
+	}
+	for (size_t i = 0; i < sec->cfg->nusers; i++) {
+		/* A bcrypt this libcrypt cannot compute would refuse everyone, at every scrape. */
+		const struct webcfg_user *u = &sec->cfg->users[i];
+		struct crypt_data *d = calloc(1, sizeof(*d));
+		const char *out = d ? crypt_rn("joulestat", u->hash, d, sizeof(*d)) : NULL;
+		bool ok = out && out[0] != '*';
+
+		free(d);
+		if (!ok) {
+			r = -EINVAL;
+			snprintf(err, err_size, "--web-config-file %s: basic_auth_users: %s: this "
+						"system's crypt() cannot check the hash %.7s...",
+				 path, u->name, u->hash);
+			goto out;
+		}
+	}
+	if (sec->cfg->cert_file) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			r = -ENOTSUP;
+			snprintf(err, err_size, "--web-config-file %s: tls_server_config: this "
+						"libmicrohttpd was built without TLS", path);
+			goto out;
+		}
+		file = relative_to(path, sec->cfg->cert_file);
+		r = file ? read_small_file(file, &sec->cert_pem, &len, err, err_size,
+					   "certificate (tls_server_config: cert_file)")
+			 : -ENOMEM;
+		if (r == 0 && !strstr(sec->cert_pem, "-----BEGIN CERTIFICATE-----")) {
+			r = -EINVAL;
+			snprintf(err, err_size, "certificate %s (tls_server_config: cert_file): "
+						"not a PEM certificate (-----BEGIN CERTIFICATE-----)",
+				 file);
+		}
+		free(file);
+		file = NULL;
+		if (r == 0) {
+			file = relative_to(path, sec->cfg->key_file);
+			r = file ? read_small_file(file, &sec->key_pem, &len, err, err_size,
+						   "key (tls_server_config: key_file)")
+				 : -ENOMEM;
+		}
+		if (r == -ENOMEM)
+			snprintf(err, err_size, "out of memory");
+		if (r < 0)
+			goto out;
+		if (!strstr(sec->key_pem, "PRIVATE KEY-----") ||
+		    strstr(sec->key_pem, "ENCRYPTED PRIVATE KEY")) {
+			r = -EINVAL;
+			snprintf(err, err_size, "key %s (tls_server_config: key_file): not an "
+						"unencrypted PEM private key",
+				 file);
+			goto out;
+		}
+		sec->priorities = sec->cfg->min_version == WEBCFG_TLS13
+					  ? "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+					  : "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+	}
+	*ret = sec;
+	sec = NULL;
+	r = 0;
+out:
+	free(file);
+	if (text) {
+		explicit_bzero(text, text_len);
+		free(text);
+	}
+	http_security_free(sec);
+	return r;
+}
+
+struct http_security *http_security_free(struct http_security *s)
+{
+	if (!s)
+		return NULL;
+	webcfg_free(s->cfg);
+	free(s->cert_pem);
+	if (s->key_pem) {
+		explicit_bzero(s->key_pem, strlen(s->key_pem));
+		free(s->key_pem);
+	}
+	free(s);
+	return NULL;
+}
+
+bool http_security_tls(const struct http_security *s)
+{
+	return s && s->cert_pem;
+}
+
+size_t http_security_users(const struct http_security *s)
+{
+	return s ? s->cfg->nusers : 0;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
 			     const char *body, const char *allow)
 {
@@ -350,6 +587,90 @@ static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", stale,
 			     NULL);
 	return reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", NULL);
+}
+
+/* ---- basic authentication ---- */
+
+/* "user:password" under the process's salt, into out[128]; false when crypt fails. */
+static bool auth_key(const struct http_server *s, const char *user, const char *pass,
+		     char out[128])
+{
+	struct crypt_data *d = calloc(1, sizeof(*d));
+	char *phrase = NULL;
+	const char *h = NULL;
+	bool ok;
+
+	if (d && asprintf(&phrase, "%s:%s", user, pass) >= 0)
+		h = crypt_rn(phrase, s->auth_salt, d, sizeof(*d));
+	ok = h && h[0] != '*' && strlen(h) < 128;
+	if (ok)
+		memcpy(out, h, strlen(h) + 1);
+	if (phrase) {
+		explicit_bzero(phrase, strlen(phrase));
+		free(phrase);
+	}
+	if (d) {
+		explicit_bzero(d, sizeof(*d));
+		free(d);
+	}
+	return ok;
+}
+
+/*
+ * Is (user, pass) one of the configured users? bcrypt costs tens of ms by
+ * design, so a pair once verified is remembered, as a salted hash, for the
+ * next scrapes. An unknown user costs a bcrypt too, so the time of a
+ * refusal does not tell which users exist.
+ */
+static bool auth_ok(struct http_server *s, const char *user, const char *pass)
+{
+	const struct webcfg *cfg = s->sec->cfg;
+	const struct webcfg_user *u = NULL;
+	char key[128];
+	bool have_key, ok;
+
+	if (!user || !pass)
+		return false;
+	have_key = auth_key(s, user, pass, key);
+	if (have_key) {
+		pthread_mutex_lock(&s->auth_lock);
+		for (unsigned i = 0; i < AUTH_CACHE; i++) {
+			if (s->auth_cache[i][0] && strcmp(s->auth_cache[i], key) == 0) {
+				pthread_mutex_unlock(&s->auth_lock);
+				return true;
+			}
+		}
+		pthread_mutex_unlock(&s->auth_lock);
+	}
+	for (size_t i = 0; i < cfg->nusers && !u; i++)
+		if (strcmp(cfg->users[i].name, user) == 0)
+			u = &cfg->users[i];
+	ok = crypt_matches(pass, u ? u->hash : cfg->users[0].hash, u ? u->hash : "");
+	ok = ok && u;
+	if (ok && have_key) {
+		pthread_mutex_lock(&s->auth_lock);
+		memcpy(s->auth_cache[s->auth_next], key, sizeof(key));
+		s->auth_next = (s->auth_next + 1) % AUTH_CACHE;
+		pthread_mutex_unlock(&s->auth_lock);
+	}
+	return ok;
+}
+
+static enum MHD_Result refuse_unauthorized(struct MHD_Connection *c)
+{
+	static const char body[] = "401 unauthorized: this exporter asks for a user and password\n";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(body), (void *)body,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_basic_auth_fail_response(c, HTTP_REALM, resp);
+	MHD_destroy_response(resp);
+	return ret;
 }
 
 /* ---- connections (conntab.h) ---- */
@@ -465,6 +786,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			pthread_mutex_unlock(&s->conn_lock);
 		}
 	}
+	if (http_security_users(s->sec)) {
+		char *pass = NULL;
+		char *user = MHD_basic_auth_get_username_password(c, &pass);
+		bool ok = auth_ok(s, user, pass);
+
+		if (pass) {
+			explicit_bzero(pass, strlen(pass));
+			MHD_free(pass);
+		}
+		MHD_free(user);
+		if (!ok)
+			return refuse_unauthorized(c);
+	}
 	if (!known)
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
 			     "not found: this exporter serves /metrics, /healthz and /\n", NULL);
@@ -505,8 +839,26 @@ static void server_free(struct http_server *s)
 	conntab_free(s->conns);
 	pthread_cond_destroy(&s->conn_cond);
 	pthread_mutex_destroy(&s->conn_lock);
+	pthread_mutex_destroy(&s->auth_lock);
 	pthread_mutex_destroy(&s->lock);
+	explicit_bzero(s->auth_cache, sizeof(s->auth_cache));
 	free(s);
+}
+
+/* A salt for sha256-crypt ("$5$rounds=1000$<16 characters>$"), from the kernel's randomness. */
+static int make_salt(char *out, size_t size)
+{
+	static const char b64[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	unsigned char rnd[16];
+	char salt[17];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -errno;
+	for (size_t i = 0; i < 16; i++)
+		salt[i] = b64[rnd[i] % 64];
+	salt[16] = '\0';
+	snprintf(out, size, "$5$rounds=1000$%s$", salt);
+	return 0;
 }
 
 int http_start(const struct http_opts *opts, struct http_page *first, struct http_server **ret,
@@ -520,6 +872,12 @@ int http_start(const struct http_opts *opts, struct http_page *first, struct htt
 		.request_ns = HTTP_REQUEST_S * NSEC_PER_SEC,
 		.response_ns = HTTP_RESPONSE_S * NSEC_PER_SEC,
 	};
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	pthread_condattr_t ca;
 	int r;
@@ -531,6 +889,7 @@ int http_start(const struct http_opts *opts, struct http_page *first, struct htt
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->conn_lock, NULL);
+	pthread_mutex_init(&s->auth_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->conn_cond, &ca);
@@ -538,12 +897,22 @@ int http_start(const struct http_opts *opts, struct http_page *first, struct htt
 	s->fd = opts->listen_fd;
 	s->interval_ns = opts->interval_ns;
 	s->verbose = opts->verbose;
+	s->sec = opts->security;
 	s->page = page_ref(first);
 	s->sample_ns = mono_ns();
 	r = conntab_new(&co, &s->conns);
+	if (r == 0 && http_security_users(s->sec))
+		r = make_salt(s->auth_salt, sizeof(s->auth_salt));
 	if (r < 0) {
 		snprintf(err, err_size, "cannot start the HTTP server: %s", strerror(-r));
 		goto fail;
+	}
+	if (http_security_tls(s->sec)) {
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->sec->cert_pem };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->sec->key_pem };
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						  (void *)s->sec->priorities };
 	}
 	r = pthread_create(&s->reaper, NULL, reaper, s);
 	if (r != 0) {
@@ -560,11 +929,13 @@ int http_start(const struct http_opts *opts, struct http_page *first, struct htt
 		(size_t)HTTP_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY, tls,
+		MHD_OPTION_END);
 	if (!s->daemon) {
 		r = -EIO;
-		snprintf(err, err_size, "cannot start the HTTP server (libmicrohttpd refused; "
-					"run with -v for its message)");
+		snprintf(err, err_size, "cannot start the HTTP server (libmicrohttpd refused%s; "
+					"run with -v for its message)",
+			 http_security_tls(s->sec) ? " the certificate or key?" : "");
 		goto fail;
 	}
 	*ret = s;

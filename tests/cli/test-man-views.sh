@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 # test-man-views.sh - joulestat(1) renders without warnings and documents
-# every option that top, record, replay and report accept (their --help is
-# the list), so the page cannot fall behind the command.
+# every option that top, record, replay, report and serve accept (their
+# --help is the list), so the page cannot fall behind the command.
 . "$(dirname "$0")/tap.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 MAN=$SRC/docs/joulestat.1
@@ -12,7 +12,7 @@ check "man -l renders joulestat(1) without a warning" \
 		{ cat "$1"; exit 1; }' "$MAN" "$TMP/man.err"
 check "groff finds nothing to warn about in joulestat(1)" \
 	bash -c 'w=$(LC_ALL=C groff -man -ww -z "$0" 2>&1); [ -z "$w" ] || { echo "$w"; exit 1; }' "$MAN"
-for verb in top record replay report; do
+for verb in top record replay report serve; do
 	check "joulestat(1) documents every option of $verb --help" \
 		bash -c 'page=$(MANWIDTH=200 man -l "$2" 2>/dev/null) || exit 1
 			grep -q "^   $1\$" <<<"$page" || { echo "no section for $1"; exit 1; }

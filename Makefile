@@ -12,9 +12,12 @@ TEST_DEPS := libcmocka-dev libclang-rt-14-dev jq procps \
 	chromium \
 	libxml2-utils \
 	bsdutils
-# joulestat serve: its HTTP server, and the real servers its tests run.
+# joulestat serve: its HTTP server (GnuTLS inside), bcrypt for its users,
+# the real servers its tests run, and openssl for their certificate.
 BUILD_DEPS += libmicrohttpd-dev
+BUILD_DEPS += libcrypt-dev
 TEST_DEPS += curl
+TEST_DEPS += openssl
 TEST_DEPS += prometheus
 TEST_DEPS += python3-prometheus-client
 TEST_DEPS += pcp

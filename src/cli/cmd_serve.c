@@ -44,6 +44,7 @@ struct serve_opts {
 	enum joulestat_idle_policy idle;
 	int verbose;
 	bool no_resources;		/* --no-resources: no machine resource families */
+	const char *web_config;		/* --web-config-file: TLS and users */
 };
 
 /* Cumulative ledger of one domain, kept by name (the snapshot gives per-interval parts). */
@@ -97,7 +98,11 @@ void cmd_serve_help(FILE *out)
 		"  -i, --interval SEC       sampling interval (default 1, 0.05 to 3600)\n"
 		"  --idle POLICY            separate (default), proportional or baseline\n"
 		"  --no-resources           leave out the machine's resources (CPU, frequency,\n"
-		"                           temperatures, load, memory, disk, network, PSI)\n\n",
+		"                           temperatures, load, memory, disk, network, PSI)\n"
+		"  --web-config-file PATH   TLS and basic authentication, in the Prometheus\n"
+		"                           exporters' format (tls_server_config:,\n"
+		"                           basic_auth_users:); see docs/METRICS.md (also\n"
+		"                           --web.config.file, as the exporters spell it)\n\n",
 		DEFAULT_TOP, DEFAULT_TTL_S);
 	cli_common_help(out);
 }
@@ -112,6 +117,8 @@ const struct option cmd_serve_options[] = {
 	{ "interval", required_argument, NULL, 'i' },
 	{ "idle", required_argument, NULL, 0x2007 },
 	{ "no-resources", no_argument, NULL, 0x2008 },
+	{ "web-config-file", required_argument, NULL, 0x2009 },
+	{ "web.config.file", required_argument, NULL, 0x2009 }, /* the exporters' spelling */
 	CLI_COMMON_OPTIONS,
 	{ 0 },
 };
@@ -152,6 +159,13 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct s
 			break;
 		case 0x2008:
 			o->no_resources = true;
+			break;
+		case 0x2009:
+			if (!*optarg) {
+				cli_error("serve", "--web-config-file: empty path");
+				return EXIT_USAGE;
+			}
+			o->web_config = optarg;
 			break;
 		case 0x2004:
 			r = joulestat_group_from_name(optarg, &o->group);
@@ -892,6 +906,30 @@ static int publish(struct serve *sv, struct http_server *http, uint64_t sample_n
 	return 0;
 }
 
+/*
+ * Say what a listening address beyond loopback exposes: every process's
+ * command and energy (and PID with --group process) to whoever reaches
+ * the port, and passwords in clear without TLS.
+ */
+static void warn_exposure(int fd, const char *bound, const struct http_security *sec)
+{
+	if (http_is_loopback(fd))
+		return;
+	if (!http_security_users(sec))
+		fprintf(stderr,
+			"joulestat serve: warning: listening on %s, beyond this machine: anyone "
+			"who can reach it reads every process's command and energy; ask for a "
+			"password with --web-config-file (basic_auth_users, with "
+			"tls_server_config), or listen on 127.0.0.1 (docs/METRICS.md)\n",
+			bound);
+	else if (!http_security_tls(sec))
+		fprintf(stderr,
+			"joulestat serve: warning: listening on %s, beyond this machine, without "
+			"TLS: passwords and metrics cross the network in clear; add "
+			"tls_server_config to the --web-config-file\n",
+			bound);
+}
+
 /* Wait until the absolute deadline; 1 when a termination signal came. */
 static int wait_until(uint64_t deadline_ns, const sigset_t *sigs)
 {
@@ -915,6 +953,7 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	struct serve sv = { 0 };
 	struct joulestat_opts base = { .sz = sizeof(base) };
 	struct http_server *http = NULL;
+	struct http_security *sec = NULL;
 	struct http_opts ho = { 0 };
 	char err[512], bound[128];
 	sigset_t sigs;
@@ -954,12 +993,21 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (sv.o.web_config) {
+		r = http_security_load(sv.o.web_config, &sec, err, sizeof(err));
+		if (r < 0) {
+			cli_error("serve", "%s", err);
+			return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		}
+	}
 	/* The port first: a clash is the most likely startup error and the cheapest to find. */
 	fd = http_listen(sv.o.listen, bound, sizeof(bound), err, sizeof(err));
 	if (fd < 0) {
 		cli_error("serve", "%s", err);
+		http_security_free(sec);
 		return fd == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	warn_exposure(fd, bound, sec);
 
 	base.interval_ms = sv.o.interval_ns / 1000000;
 	base.idle_policy = sv.o.idle;
@@ -969,6 +1017,7 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	r = cli_open_monitor_with(common, &base, &sv.js);
 	if (r < 0) {
 		close(fd);
+		http_security_free(sec);
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	/* Resources are extra: without <procfs>/stat the energy metrics still serve. */
@@ -990,7 +1039,7 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 		if (publish(&sv, NULL, mono_ns(), true, &first) < 0)
 			goto out;
 		ho = (struct http_opts){ .listen_fd = fd, .interval_ns = sv.o.interval_ns,
-					 .verbose = sv.o.verbose };
+					 .verbose = sv.o.verbose, .security = sec };
 		r = http_start(&ho, first, &http, err, sizeof(err));
 		http_page_unref(first);
 		fd = -1; /* the server owns it now, also on failure */
@@ -999,7 +1048,8 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 			goto out;
 		}
 	}
-	fprintf(stderr, "joulestat serve: listening on http://%s/metrics\n", bound);
+	fprintf(stderr, "joulestat serve: listening on %s://%s/metrics\n",
+		http_security_tls(sec) ? "https" : "http", bound);
 
 	next = mono_ns() + sv.o.interval_ns;
 	for (;;) {
@@ -1036,6 +1086,7 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	status = 0;
 out:
 	http_stop(http);
+	http_security_free(sec);
 	if (fd >= 0)
 		close(fd);
 	joulestat_snapshot_free(sv.last);

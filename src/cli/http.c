@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /* http.c - /metrics, /, /healthz on libmicrohttpd, serving pre-rendered pages (see http.h). */
+#include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -9,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -17,16 +21,37 @@
 #include <microhttpd.h>
 
 #include "accept.h"
+#include "conntab.h"
 #include "http.h"
+#include "webcfg.h"
 
 /*
  * Request headers beyond this get 431 from libmicrohttpd: a scraper sends a
  * few hundred bytes, and the limit bounds what a bad client can make us hold.
  */
 #define HTTP_MEMORY_LIMIT (16 * 1024)
+/*
+ * libmicrohttpd's own limit: above the live connections conntab allows, so
+ * that connections it has asked to close, until they are gone, never make
+ * libmicrohttpd refuse (or stop accepting) a new one. Below the usual 1024
+ * descriptors a process may open.
+ */
 #define HTTP_CONNECTION_LIMIT 512
-#define HTTP_TIMEOUT_S 30
+#define HTTP_TIMEOUT_S 30	/* idle; the deadlines of conntab come first */
 #define HTTP_THREADS 2
+#define HTTP_FILE_MAX (1024 * 1024)	/* web config, certificate, key */
+#define HTTP_REALM "joulestat"
+#define AUTH_CACHE 16
+#define NSEC_PER_SEC 1000000000ULL
+
+_Static_assert(HTTP_LIVE_CONNECTIONS < HTTP_CONNECTION_LIMIT, "room for closing connections");
+_Static_assert(HTTP_PER_ADDR <= HTTP_LIVE_CONNECTIONS, "an address gets at most the table");
+
+struct http_security {
+	struct webcfg *cfg;
+	char *cert_pem, *key_pem;
+	const char *priorities;		/* GnuTLS: the TLS versions offered */
+};
 
 struct http_page {
 	int refs;
@@ -42,6 +67,20 @@ struct http_server {
 	uint64_t sample_ns;
 	uint64_t interval_ns;
 	int verbose;
+	const struct http_security *sec;
+
+	/* Connections: conntab under conn_lock; the reaper closes those past a deadline. */
+	pthread_mutex_t conn_lock;
+	pthread_cond_t conn_cond;	/* CLOCK_MONOTONIC; wakes the reaper */
+	struct conntab *conns;
+	pthread_t reaper;
+	bool reaper_started, stopping;
+
+	/* Verified "user:password" pairs, as a salted SHA-256 crypt: bcrypt once per pair. */
+	pthread_mutex_t auth_lock;
+	char auth_salt[40];
+	char auth_cache[AUTH_CACHE][128];
+	unsigned auth_next;
 };
 
 static uint64_t mono_ns(void)
@@ -89,6 +128,84 @@ static void page_release(void *cls)
 	http_page_unref(cls);
 }
 
+/*
+ * Split "ADDR:PORT" (ADDR may be "[IPv6]") into host and port; -EINVAL with
+ * a sentence naming the part that is wrong.
+ */
+static int split_listen(const char *arg, char *host, size_t host_size, char *port,
+			size_t port_size, char *err, size_t err_size)
+{
+	const char *colon = strrchr(arg, ':'), *h = arg, *p;
+	size_t hl, pl;
+
+	if (!colon) {
+		snprintf(err, err_size, "--listen %.80s: no port: give ADDR:PORT, e.g. "
+					"127.0.0.1:9877", arg);
+		return -EINVAL;
+	}
+	hl = (size_t)(colon - arg);
+	if (arg[0] == '[' && strchr(arg, ']') && colon < strchr(arg, ']')) {
+		snprintf(err, err_size, "--listen %.80s: no port after the address: e.g. "
+					"[::1]:9877", arg);
+		return -EINVAL;
+	}
+	if (arg[0] == '[') { /* [IPv6]:port */
+		if (hl < 2 || arg[hl - 1] != ']') {
+			snprintf(err, err_size, "--listen %.80s: an IPv6 address goes in brackets "
+						"before the port, e.g. [::1]:9877", arg);
+			return -EINVAL;
+		}
+		h++;
+		hl -= 2;
+		if (hl == 0) {
+			snprintf(err, err_size, "--listen %.80s: the brackets hold no address; "
+						"e.g. [::1]:9877", arg);
+			return -EINVAL;
+		}
+	} else if (memchr(arg, ':', hl)) {
+		snprintf(err, err_size, "--listen %.80s: an IPv6 address goes in brackets, e.g. "
+					"[::1]:9877", arg);
+		return -EINVAL;
+	}
+	if (hl == 0) {
+		snprintf(err, err_size, "--listen %.80s: no address before the port: e.g. "
+					"127.0.0.1%s (0.0.0.0 for every interface)", arg, colon);
+		return -EINVAL;
+	}
+	/* RFC 1035: a name has at most 253 characters; an address is shorter. */
+	if (hl > 253 || hl >= host_size) {
+		snprintf(err, err_size, "--listen: the address is %zu characters long: a host "
+					"name has at most 253; give a numeric address such as "
+					"127.0.0.1", hl);
+		return -EINVAL;
+	}
+	p = colon + 1;
+	pl = strlen(p);
+	if (pl == 0) {
+		snprintf(err, err_size, "--listen %.80s: no port after ':': give one from 0 to "
+					"65535 (0 picks a free one)", arg);
+		return -EINVAL;
+	}
+	if (strspn(p, "0123456789") != pl) {
+		snprintf(err, err_size, "--listen: the port '%.20s%s' is not a number: give one "
+					"from 0 to 65535", p, pl > 20 ? "..." : "");
+		return -EINVAL;
+	}
+	while (pl > 1 && *p == '0') { /* 009877 is 9877 */
+		p++;
+		pl--;
+	}
+	if (pl > 5 || strtol(p, NULL, 10) > 65535) {
+		snprintf(err, err_size, "--listen: the port %.20s%s is out of range: give one "
+					"from 0 to 65535", p, pl > 20 ? "..." : "");
+		return -EINVAL;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	snprintf(port, port_size, "%ld", strtol(p, NULL, 10));
+	return 0;
+}
+
 int http_listen(const char *addr_port, char *bound, size_t bound_size, char *err, size_t err_size)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
@@ -96,40 +213,16 @@ int http_listen(const char *addr_port, char *bound, size_t bound_size, char *err
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[256], port[8], nhost[INET6_ADDRSTRLEN];
-	const char *colon = strrchr(addr_port, ':');
-	size_t hl;
-	char *end;
-	long pn;
 	int fd = -1, one = 1, r;
 
-	if (!colon || colon == addr_port) {
-		snprintf(err, err_size, "--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:9877",
-			 addr_port);
-		return -EINVAL;
-	}
-	hl = (size_t)(colon - addr_port);
-	if (addr_port[0] == '[') { /* [IPv6]:port */
-		if (hl < 3 || addr_port[hl - 1] != ']') {
-			snprintf(err, err_size, "--listen %s: an IPv6 address goes in brackets, "
-						"e.g. [::1]:9877", addr_port);
-			return -EINVAL;
-		}
-		addr_port++;
-		hl -= 2;
-	}
-	errno = 0;
-	pn = strtol(colon + 1, &end, 10);
-	if (hl >= sizeof(host) || !colon[1] || *end || errno || pn < 0 || pn > 65535) {
-		snprintf(err, err_size, "--listen %s: expected ADDR:PORT with a port 0-65535",
-			 addr_port);
-		return -EINVAL;
-	}
-	memcpy(host, addr_port, hl);
-	host[hl] = '\0';
-	snprintf(port, sizeof(port), "%ld", pn);
+	r = split_listen(addr_port, host, sizeof(host), port, sizeof(port), err, err_size);
+	if (r < 0)
+		return r;
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r != 0) {
-		snprintf(err, err_size, "--listen: cannot resolve '%s': %s", host, gai_strerror(r));
+		snprintf(err, err_size, "--listen: '%s' is neither a numeric address nor a host "
+					"name that resolves (%s); e.g. 127.0.0.1 or [::1]",
+			 host, gai_strerror(r));
 		return -EINVAL;
 	}
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -184,6 +277,234 @@ out:
 		close(fd);
 	freeaddrinfo(res);
 	return r;
+}
+
+/* A client or socket address as conntab's 16 bytes: IPv6, IPv4 mapped (::ffff:a.b.c.d). */
+static void addr_key(const struct sockaddr *sa, uint8_t key[CONNTAB_ADDR_LEN])
+{
+	memset(key, 0, CONNTAB_ADDR_LEN);
+	if (sa && sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, CONNTAB_ADDR_LEN);
+	} else if (sa && sa->sa_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	}
+}
+
+bool http_is_loopback(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t k[CONNTAB_ADDR_LEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return false;
+	addr_key((struct sockaddr *)&ss, k);
+	return memcmp(k, v6_loopback, 16) == 0 || (memcmp(k, v4_mapped, 12) == 0 && k[12] == 127);
+}
+
+/* ---- the web configuration: TLS credentials, users ---- */
+
+/* Read a whole regular file of at most HTTP_FILE_MAX bytes, NUL-terminated. */
+static int read_small_file(const char *path, char **ret, size_t *ret_len, char *err,
+			   size_t err_size, const char *what)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	ssize_t k;
+	int fd, r;
+
+	/* O_NONBLOCK: a FIFO planted at the path must not hang the start. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, err_size, "%s %s: %s", what, path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		snprintf(err, err_size, "%s %s: not a regular file", what, path);
+		goto out;
+	}
+	if (st.st_size > HTTP_FILE_MAX) {
+		r = -EFBIG;
+		snprintf(err, err_size, "%s %s: %lld bytes, more than the %d a %s may have", what,
+			 path, (long long)st.st_size, HTTP_FILE_MAX, what);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		snprintf(err, err_size, "out of memory");
+		goto out;
+	}
+	while (n < (size_t)st.st_size && (k = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
+		n += (size_t)k;
+	if (n < (size_t)st.st_size) {
+		r = k < 0 ? -errno : -EIO;
+		snprintf(err, err_size, "%s %s: %s", what, path,
+			 k < 0 ? strerror(-r) : "shorter than its size (changing?)");
+		goto out;
+	}
+	buf[n] = '\0';
+	*ret = buf;
+	*ret_len = n;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/* `name` relative to the directory of `base` (as the exporters do); absolute as it is. */
+static char *relative_to(const char *base, const char *name)
+{
+	const char *slash = strrchr(base, '/');
+	char *out;
+
+	if (name[0] == '/' || !slash)
+		return strdup(name);
+	if (asprintf(&out, "%.*s/%s", (int)(slash - base), base, name) < 0)
+		return NULL;
+	return out;
+}
+
+/* crypt(3) of `phrase` with `setting`, compared in constant time with `want`. */
+static bool crypt_matches(const char *phrase, const char *setting, const char *want)
+{
+	struct crypt_data *d = calloc(1, sizeof(*d));
+	const char *out;
+	size_t n = strlen(want);
+	unsigned char diff = 0;
+	bool ok;
+
+	if (!d)
+		return false;
+	out = crypt_rn(phrase, setting, d, sizeof(*d));
+	ok = out && out[0] != '*' && strlen(out) == n;
+	for (size_t i = 0; ok && i < n; i++)
+		diff |= (unsigned char)(out[i] ^ want[i]);
+	ok = ok && diff == 0;
+	explicit_bzero(d, sizeof(*d));
+	free(d);
+	return ok;
+}
+
+int http_security_load(const char *path, struct http_security **ret, char *err, size_t err_size)
+{
+	struct http_security *sec = calloc(1, sizeof(*sec));
+	char *text = NULL, *file = NULL, perr[384];
+	size_t text_len = 0, len;
+	int r;
+
+	if (!sec) {
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	r = read_small_file(path, &text, &text_len, err, err_size, "--web-config-file");
+	if (r < 0)
+		goto out;
+	r = parse_webcfg(text, text_len, &sec->cfg, perr, sizeof(perr));
+	if (r < 0) {
+		snprintf(err, err_size, "--web-config-file %s: %s", path, perr);
+		goto out;
+	}
+	for (size_t i = 0; i < sec->cfg->nusers; i++) {
+		/* A bcrypt this libcrypt cannot compute would refuse everyone, at every scrape. */
+		const struct webcfg_user *u = &sec->cfg->users[i];
+		struct crypt_data *d = calloc(1, sizeof(*d));
+		const char *out = d ? crypt_rn("joulestat", u->hash, d, sizeof(*d)) : NULL;
+		bool ok = out && out[0] != '*';
+
+		free(d);
+		if (!ok) {
+			r = -EINVAL;
+			snprintf(err, err_size, "--web-config-file %s: basic_auth_users: %s: this "
+						"system's crypt() cannot check the hash %.7s...",
+				 path, u->name, u->hash);
+			goto out;
+		}
+	}
+	if (sec->cfg->cert_file) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			r = -ENOTSUP;
+			snprintf(err, err_size, "--web-config-file %s: tls_server_config: this "
+						"libmicrohttpd was built without TLS", path);
+			goto out;
+		}
+		file = relative_to(path, sec->cfg->cert_file);
+		r = file ? read_small_file(file, &sec->cert_pem, &len, err, err_size,
+					   "certificate (tls_server_config: cert_file)")
+			 : -ENOMEM;
+		if (r == 0 && !strstr(sec->cert_pem, "-----BEGIN CERTIFICATE-----")) {
+			r = -EINVAL;
+			snprintf(err, err_size, "certificate %s (tls_server_config: cert_file): "
+						"not a PEM certificate (-----BEGIN CERTIFICATE-----)",
+				 file);
+		}
+		free(file);
+		file = NULL;
+		if (r == 0) {
+			file = relative_to(path, sec->cfg->key_file);
+			r = file ? read_small_file(file, &sec->key_pem, &len, err, err_size,
+						   "key (tls_server_config: key_file)")
+				 : -ENOMEM;
+		}
+		if (r == -ENOMEM)
+			snprintf(err, err_size, "out of memory");
+		if (r < 0)
+			goto out;
+		if (!strstr(sec->key_pem, "PRIVATE KEY-----") ||
+		    strstr(sec->key_pem, "ENCRYPTED PRIVATE KEY")) {
+			r = -EINVAL;
+			snprintf(err, err_size, "key %s (tls_server_config: key_file): not an "
+						"unencrypted PEM private key",
+				 file);
+			goto out;
+		}
+		sec->priorities = sec->cfg->min_version == WEBCFG_TLS13
+					  ? "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+					  : "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+	}
+	*ret = sec;
+	sec = NULL;
+	r = 0;
+out:
+	free(file);
+	if (text) {
+		explicit_bzero(text, text_len);
+		free(text);
+	}
+	http_security_free(sec);
+	return r;
+}
+
+struct http_security *http_security_free(struct http_security *s)
+{
+	if (!s)
+		return NULL;
+	webcfg_free(s->cfg);
+	free(s->cert_pem);
+	if (s->key_pem) {
+		explicit_bzero(s->key_pem, strlen(s->key_pem));
+		free(s->key_pem);
+	}
+	free(s);
+	return NULL;
+}
+
+bool http_security_tls(const struct http_security *s)
+{
+	return s && s->cert_pem;
+}
+
+size_t http_security_users(const struct http_security *s)
+{
+	return s ? s->cfg->nusers : 0;
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
@@ -268,6 +589,185 @@ static enum MHD_Result serve_health(struct http_server *s, struct MHD_Connection
 	return reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", NULL);
 }
 
+/* ---- basic authentication ---- */
+
+/* "user:password" under the process's salt, into out[128]; false when crypt fails. */
+static bool auth_key(const struct http_server *s, const char *user, const char *pass,
+		     char out[128])
+{
+	struct crypt_data *d = calloc(1, sizeof(*d));
+	char *phrase = NULL;
+	const char *h = NULL;
+	bool ok;
+
+	if (d && asprintf(&phrase, "%s:%s", user, pass) >= 0)
+		h = crypt_rn(phrase, s->auth_salt, d, sizeof(*d));
+	ok = h && h[0] != '*' && strlen(h) < 128;
+	if (ok)
+		memcpy(out, h, strlen(h) + 1);
+	if (phrase) {
+		explicit_bzero(phrase, strlen(phrase));
+		free(phrase);
+	}
+	if (d) {
+		explicit_bzero(d, sizeof(*d));
+		free(d);
+	}
+	return ok;
+}
+
+/*
+ * Is (user, pass) one of the configured users? bcrypt costs tens of ms by
+ * design, so a pair once verified is remembered, as a salted hash, for the
+ * next scrapes. An unknown user costs a bcrypt too, so the time of a
+ * refusal does not tell which users exist.
+ */
+static bool auth_ok(struct http_server *s, const char *user, const char *pass)
+{
+	const struct webcfg *cfg = s->sec->cfg;
+	const struct webcfg_user *u = NULL;
+	char key[128];
+	bool have_key, ok;
+
+	if (!user || !pass)
+		return false;
+	have_key = auth_key(s, user, pass, key);
+	if (have_key) {
+		pthread_mutex_lock(&s->auth_lock);
+		for (unsigned i = 0; i < AUTH_CACHE; i++) {
+			if (s->auth_cache[i][0] && strcmp(s->auth_cache[i], key) == 0) {
+				pthread_mutex_unlock(&s->auth_lock);
+				return true;
+			}
+		}
+		pthread_mutex_unlock(&s->auth_lock);
+	}
+	for (size_t i = 0; i < cfg->nusers && !u; i++)
+		if (strcmp(cfg->users[i].name, user) == 0)
+			u = &cfg->users[i];
+	ok = crypt_matches(pass, u ? u->hash : cfg->users[0].hash, u ? u->hash : "");
+	ok = ok && u;
+	if (ok && have_key) {
+		pthread_mutex_lock(&s->auth_lock);
+		memcpy(s->auth_cache[s->auth_next], key, sizeof(key));
+		s->auth_next = (s->auth_next + 1) % AUTH_CACHE;
+		pthread_mutex_unlock(&s->auth_lock);
+	}
+	return ok;
+}
+
+static enum MHD_Result refuse_unauthorized(struct MHD_Connection *c)
+{
+	static const char body[] = "401 unauthorized: this exporter asks for a user and password\n";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(body), (void *)body,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_basic_auth_fail_response(c, HTTP_REALM, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* ---- connections (conntab.h) ---- */
+
+/* conntab's slot of a connection, kept as its socket context (slot + 1; NULL: untracked). */
+static int conn_slot(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i && i->socket_context ? (int)((intptr_t)i->socket_context - 1) : -1;
+}
+
+/*
+ * Close a connection conntab marked CLOSING: shutdown() wakes its thread,
+ * whose read or write then fails and libmicrohttpd closes it. The socket is
+ * still open: its slot is freed (under conn_lock) before libmicrohttpd
+ * closes the descriptor.
+ */
+static void conn_shutdown(struct http_server *s, int slot)
+{
+	int fd = conntab_handle(s->conns, slot);
+
+	if (fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fdi =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ai =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		uint8_t key[CONNTAB_ADDR_LEN];
+		int slot, victim = -1;
+
+		addr_key(ai ? ai->client_addr : NULL, key);
+		pthread_mutex_lock(&s->conn_lock);
+		slot = conntab_open(s->conns, key, fdi ? (int)fdi->connect_fd : -1, mono_ns(),
+				    &victim);
+		if (victim >= 0)
+			conn_shutdown(s, victim);
+		pthread_cond_signal(&s->conn_cond); /* a deadline to keep */
+		pthread_mutex_unlock(&s->conn_lock);
+		*socket_context = slot >= 0 ? (void *)(intptr_t)(slot + 1) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		pthread_mutex_lock(&s->conn_lock);
+		conntab_close(s->conns, (int)((intptr_t)*socket_context - 1));
+		pthread_mutex_unlock(&s->conn_lock);
+		*socket_context = NULL;
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	int slot = conn_slot(c);
+
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&s->conn_lock);
+	conntab_done(s->conns, slot, mono_ns());
+	pthread_mutex_unlock(&s->conn_lock);
+}
+
+/* Closes the connections past their deadlines; sleeps until the next one. */
+static void *reaper(void *arg)
+{
+	struct http_server *s = arg;
+
+	pthread_mutex_lock(&s->conn_lock);
+	while (!s->stopping) {
+		int slots[64];
+		size_t n = conntab_expired(s->conns, mono_ns(), slots, 64);
+		uint64_t next;
+		struct timespec ts;
+
+		for (size_t i = 0; i < n; i++)
+			conn_shutdown(s, slots[i]);
+		if (n == 64)
+			continue;
+		next = conntab_next_deadline(s->conns);
+		if (next == UINT64_MAX)
+			next = mono_ns() + 60 * NSEC_PER_SEC;
+		ts.tv_sec = (time_t)(next / NSEC_PER_SEC);
+		ts.tv_nsec = (long)(next % NSEC_PER_SEC);
+		pthread_cond_timedwait(&s->conn_cond, &s->conn_lock, &ts);
+	}
+	pthread_mutex_unlock(&s->conn_lock);
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -276,6 +776,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	bool known = strcmp(url, "/metrics") == 0 || strcmp(url, "/") == 0 ||
 		     strcmp(url, "/healthz") == 0;
 
+	if (!*con_cls) { /* the first call: the request's headers arrived whole */
+		int slot = conn_slot(c);
+
+		*con_cls = s;
+		if (slot >= 0) {
+			pthread_mutex_lock(&s->conn_lock);
+			conntab_request(s->conns, slot, mono_ns());
+			pthread_mutex_unlock(&s->conn_lock);
+		}
+	}
+	if (http_security_users(s->sec)) {
+		char *pass = NULL;
+		char *user = MHD_basic_auth_get_username_password(c, &pass);
+		bool ok = auth_ok(s, user, pass);
+
+		if (pass) {
+			explicit_bzero(pass, strlen(pass));
+			MHD_free(pass);
+		}
+		MHD_free(user);
+		if (!ok)
+			return refuse_unauthorized(c);
+	}
 	if (!known)
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
 			     "not found: this exporter serves /metrics, /healthz and /\n", NULL);
@@ -299,40 +822,127 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+static void server_free(struct http_server *s)
+{
+	if (s->reaper_started) {
+		pthread_mutex_lock(&s->conn_lock);
+		s->stopping = true;
+		pthread_cond_signal(&s->conn_cond);
+		pthread_mutex_unlock(&s->conn_lock);
+		pthread_join(s->reaper, NULL);
+	}
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon); /* closes the listening socket too */
+	else if (s->fd >= 0)
+		close(s->fd);
+	http_page_unref(s->page);
+	conntab_free(s->conns);
+	pthread_cond_destroy(&s->conn_cond);
+	pthread_mutex_destroy(&s->conn_lock);
+	pthread_mutex_destroy(&s->auth_lock);
+	pthread_mutex_destroy(&s->lock);
+	explicit_bzero(s->auth_cache, sizeof(s->auth_cache));
+	free(s);
+}
+
+/* A salt for sha256-crypt ("$5$rounds=1000$<16 characters>$"), from the kernel's randomness. */
+static int make_salt(char *out, size_t size)
+{
+	static const char b64[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	unsigned char rnd[16];
+	char salt[17];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -errno;
+	for (size_t i = 0; i < 16; i++)
+		salt[i] = b64[rnd[i] % 64];
+	salt[16] = '\0';
+	snprintf(out, size, "$5$rounds=1000$%s$", salt);
+	return 0;
+}
+
 int http_start(const struct http_opts *opts, struct http_page *first, struct http_server **ret,
 	       char *err, size_t err_size)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
+	struct conntab_opts co = {
+		.capacity = HTTP_CONNECTION_LIMIT,
+		.max_live = HTTP_LIVE_CONNECTIONS,
+		.max_per_addr = HTTP_PER_ADDR,
+		.request_ns = HTTP_REQUEST_S * NSEC_PER_SEC,
+		.response_ns = HTTP_RESPONSE_S * NSEC_PER_SEC,
+	};
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	pthread_condattr_t ca;
+	int r;
 
 	if (!s) {
+		close(opts->listen_fd);
 		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->conn_lock, NULL);
+	pthread_mutex_init(&s->auth_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->conn_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	s->fd = opts->listen_fd;
 	s->interval_ns = opts->interval_ns;
 	s->verbose = opts->verbose;
+	s->sec = opts->security;
 	s->page = page_ref(first);
 	s->sample_ns = mono_ns();
+	r = conntab_new(&co, &s->conns);
+	if (r == 0 && http_security_users(s->sec))
+		r = make_salt(s->auth_salt, sizeof(s->auth_salt));
+	if (r < 0) {
+		snprintf(err, err_size, "cannot start the HTTP server: %s", strerror(-r));
+		goto fail;
+	}
+	if (http_security_tls(s->sec)) {
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->sec->cert_pem };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->sec->key_pem };
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						  (void *)s->sec->priorities };
+	}
+	r = pthread_create(&s->reaper, NULL, reaper, s);
+	if (r != 0) {
+		r = -r;
+		snprintf(err, err_size, "cannot start the HTTP server: %s", strerror(-r));
+		goto fail;
+	}
+	s->reaper_started = true;
+	/* The logger first: libmicrohttpd logs the options it parses before it. */
 	s->daemon = MHD_start_daemon(
-		MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)HTTP_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY, tls,
+		MHD_OPTION_END);
 	if (!s->daemon) {
-		snprintf(err, err_size, "cannot start the HTTP server (libmicrohttpd refused; "
-					"run with -v for its message)");
-		close(s->fd);
-		http_page_unref(s->page);
-		pthread_mutex_destroy(&s->lock);
-		free(s);
-		return -EIO;
+		r = -EIO;
+		snprintf(err, err_size, "cannot start the HTTP server (libmicrohttpd refused%s; "
+					"run with -v for its message)",
+			 http_security_tls(s->sec) ? " the certificate or key?" : "");
+		goto fail;
 	}
 	*ret = s;
 	return 0;
+fail:
+	server_free(s);
+	return r;
 }
 
 void http_publish(struct http_server *s, struct http_page *p, uint64_t sample_ns)
@@ -350,10 +960,6 @@ void http_publish(struct http_server *s, struct http_page *p, uint64_t sample_ns
 
 void http_stop(struct http_server *s)
 {
-	if (!s)
-		return;
-	MHD_stop_daemon(s->daemon); /* closes the listening socket too */
-	http_page_unref(s->page);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
+	if (s)
+		server_free(s);
 }

@@ -10,10 +10,23 @@
  * swap, and the page is freed when its last response has been sent. So any
  * number of concurrent scrapes costs no sampling work and sees one
  * consistent interval.
+ *
+ * Hostile clients (conntab.h): a request must arrive whole within
+ * HTTP_REQUEST_S of its connection (or of the previous response on a
+ * kept-alive one) and its response be sent within HTTP_RESPONSE_S; one
+ * client address holds at most HTTP_PER_ADDR connections and the server
+ * HTTP_LIVE_CONNECTIONS; past a limit, a new connection closes the oldest
+ * one whose request has not arrived whole. So a scraper, which sends its
+ * request at once, is served while any number of slow clients, from any
+ * address or its own, try to hold the server.
+ *
+ * With a web configuration file (webcfg.h) it serves HTTPS and asks every
+ * request for a user and password (HTTP basic authentication, bcrypt).
  */
 #ifndef JOULESTAT_HTTP_H
 #define JOULESTAT_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,14 +44,41 @@ struct http_page *http_page_new(struct expo_buf *text, struct expo_buf *openmetr
 /* Drop a reference (NULL is a no-op). */
 void http_page_unref(struct http_page *p);
 
+#define HTTP_REQUEST_S 10
+#define HTTP_RESPONSE_S 60
+#define HTTP_PER_ADDR 128
+#define HTTP_LIVE_CONNECTIONS 384
+
 /*
  * Bind and listen on "ADDR:PORT" (IPv4 "127.0.0.1:9877", IPv6 "[::1]:9877",
  * or a host name; port 0 picks a free one). Returns the socket, or -errno
- * with a sentence in `err` that names the address and the fix (EADDRINUSE:
- * something already listens there). The address actually bound is written
+ * with a sentence in `err` that names the address and the fix: -EINVAL for
+ * a malformed ADDR:PORT (saying which part is wrong), EADDRINUSE when
+ * something already listens there. The address actually bound is written
  * to `bound` ("127.0.0.1:41234").
  */
 int http_listen(const char *addr_port, char *bound, size_t bound_size, char *err, size_t err_size);
+
+/* Does the listening socket `fd` accept loopback connections only (127.0.0.0/8, ::1)? */
+bool http_is_loopback(int fd);
+
+/* TLS credentials and users, loaded from a web configuration file. */
+struct http_security;
+
+/*
+ * Load the web configuration file `path` (webcfg.h) and the certificate and
+ * key it names (relative paths are relative to its directory). Returns 0,
+ * -EINVAL for a malformed file or a hash this system's crypt() cannot check
+ * (a usage error), or -errno for a file that cannot be read; `err` names
+ * the file, the line or key, and the fix.
+ */
+int http_security_load(const char *path, struct http_security **ret, char *err, size_t err_size);
+
+/* NULL is a no-op; returns NULL. */
+struct http_security *http_security_free(struct http_security *s);
+
+bool http_security_tls(const struct http_security *s);
+size_t http_security_users(const struct http_security *s);
 
 struct http_server;
 
@@ -46,6 +86,8 @@ struct http_opts {
 	int listen_fd;			/* from http_listen(); the server owns it from now on */
 	uint64_t interval_ns;		/* sampling interval: /healthz is 503 after 3 missed */
 	int verbose;			/* libmicrohttpd's messages on stderr when > 0 */
+	const struct http_security *security; /* NULL: plain HTTP, no users; borrowed until
+					       * http_stop() */
 };
 
 /* Start serving `first` (a reference is taken). -errno on failure, with `err` filled. */

@@ -53,7 +53,7 @@ check "joulestat(1) has an entry for --version, --help and every common option" 
 	bash -c 'page=$(render "$1") || exit 1
 		t=$(tags "$page"); bad=0
 		for o in --version --help $("$0" probe --help | sed -n "/^Common options:/,\$p" |
-				grep -oE -- "^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]+" | sed "s/^ *//" | tr " " "_"); do
+				grep -oE -- "^ {1,8}(-[a-zA-Z], )?--[a-z][a-z0-9-]+" | sed "s/^ *//" | tr " " "_"); do
 			has_tag "$t" "${o//_/ }" || { echo "joulestat(1) has no entry for ${o//_/ }"; bad=1; }
 		done
 		exit $bad' "$JS" "$DOCS/joulestat.1"
@@ -69,8 +69,9 @@ verb_page_complete() { # VERB
 	grep -q "^ *joulestat-$verb - " <<<"$page" || { echo "NAME is not 'joulestat-$verb - ...'"; bad=1; }
 	while read -r o; do
 		has_tag "$t" "$o" || { echo "joulestat $verb --help has '$o'; joulestat-$verb(1) has no entry for it"; bad=1; }
-	done < <(grep -oE -- "^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]+" <<<"$help" | sed 's/^ *//')
-	for o in $(grep -oE -- "--[a-z][a-z0-9-]+" <<<"$help" | sort -u); do
+	done < <(grep -oE -- "^ {1,8}(-[a-zA-Z], )?--[a-z][a-z0-9-]+" <<<"$help" | sed 's/^ *//')
+	# Options named in the text too (an alias such as --web.config.file), less a full stop.
+	for o in $(grep -oE -- "--[a-z][a-z0-9.-]*[a-z0-9]" <<<"$help" | sort -u); do
 		grep -q -- "$o" <<<"$page" || { echo "joulestat $verb --help prints $o; joulestat-$verb(1) lacks it"; bad=1; }
 	done
 	return $bad

@@ -22,9 +22,10 @@
  * (the idle loop's exits and entries then make /proc/stat's non-idle time
  * exceed what the tasks ran: that gap must not be charged as lost time and
  * take its share from the workers), and with a 50 % duty worker in the
- * middle place.
+ * middle place (--waker asks for the same with eBPF).
  *
- *   test-synth SYNTH_COUNTER_PATH [ebpf|proc]   (ebpf: root and BTF; else exit 77)
+ *   test-synth SYNTH_COUNTER_PATH [ebpf|proc] [--waker]
+ *                                      (ebpf: root and BTF; else exit 77)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -50,6 +51,7 @@
 
 static const char *collector = "ebpf";
 static bool proc_mode;
+static bool with_waker;	/* the 2 ms waker and the duty worker: proc's default, --waker */
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 static int tap_n, tap_failed;
@@ -273,10 +275,10 @@ static int run_once(const char *exe, unsigned seed, struct run *R)
 	}
 	helper_resume(helper);
 	steal0 = read_steal_ticks(&work0);
-	if (proc_mode)
+	if (with_waker)
 		waker = start_waker();
 	for (int i = 0; i < NWORKERS; i++)
-		w[i].pid = proc_mode && i == 1 ? duty_worker() : burner(w[i].budget_ns);
+		w[i].pid = with_waker && i == 1 ? duty_worker() : burner(w[i].budget_ns);
 	while (ndone < NWORKERS) {
 		struct joulestat_snapshot *s;
 		struct joulestat_snapshot_info info = { .sz = sizeof(info) };
@@ -451,13 +453,16 @@ int main(int argc, char **argv)
 	bool sample_failed = false;
 	int attempts = 0;
 
-	if (argc < 2 || (argc > 2 && strcmp(argv[2], "ebpf") != 0 && strcmp(argv[2], "proc") != 0)) {
-		fprintf(stderr, "usage: test-synth SYNTH_COUNTER [ebpf|proc]\n");
+	if (argc < 2 || argc > 4 ||
+	    (argc > 2 && strcmp(argv[2], "ebpf") != 0 && strcmp(argv[2], "proc") != 0) ||
+	    (argc > 3 && strcmp(argv[3], "--waker") != 0)) {
+		fprintf(stderr, "usage: test-synth SYNTH_COUNTER [ebpf|proc] [--waker]\n");
 		return 2;
 	}
 	if (argc > 2)
 		collector = argv[2];
 	proc_mode = strcmp(collector, "proc") == 0;
+	with_waker = proc_mode || argc > 3;
 	if (!proc_mode && (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK) < 0)) {
 		printf("1..0 # SKIP needs root and BTF for the eBPF collector\n");
 		return 77;

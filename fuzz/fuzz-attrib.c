@@ -114,6 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.static_mw = next(&rd),
 			.estimated = (v >> 24) & 1,
 			.in_total = (v >> 25) & 1,
+			/* A process domain's meter, for one of the first tgids. */
+			.pid = (uint32_t)((v >> 26) & 7),
 		};
 	}
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
-/* fuzz-proc-stat.c - parse_proc_stat, parse_uptime, parse_loadavg; cpus[] kept on error. */
+/*
+ * fuzz-proc-stat.c - parse_proc_stat, parse_uptime, parse_loadavg,
+ * parse_cpuacct_percpu; the arrays are kept on error.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (__builtin_add_overflow(cpus[i].busy_ticks, cpus[i].idle_ticks, &total) ||
 		     __builtin_add_overflow(total, cpus[i].iowait_ticks, &total)))
 			abort();
+	}
+	{
+		uint64_t usage[4], keep[4];
+
+		memset(usage, 0x5a, sizeof(usage));
+		memcpy(keep, usage, sizeof(usage));
+		r = parse_cpuacct_percpu((const char *)data, size, usage, 4);
+		if (r == 0 || (r < 0 && memcmp(keep, usage, sizeof(usage)) != 0))
+			abort();
+		/* Values past the count are never written. */
+		for (int i = r > 0 ? r : 4; i < 4; i++)
+			if (usage[i] != keep[i])
+				abort();
 	}
 	(void)parse_uptime((const char *)data, size, &ns);
 	(void)parse_loadavg((const char *)data, size, &la);

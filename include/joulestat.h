@@ -1011,7 +1011,11 @@ struct joulestat_pid_energy {
 	double power_w;			/* over the last snapshot's interval */
 	uint64_t cpu_ns;		/* in the last snapshot */
 	uint64_t timestamp_ns;		/* CLOCK_MONOTONIC end of the last snapshot */
-	/* The energy's origin: the host domains' sources and the collector, "powercap+ebpf". */
+	/*
+	 * The energy's origin: the host domains' sources and the collector,
+	 * "powercap+ebpf"; "procpower" when the process's own meter
+	 * (/proc/PID/power/energy_uj) gave the last interval's energy.
+	 */
 	const char *source;
 	bool reliable;			/* measured domains only (not estimated) */
 };

@@ -159,6 +159,14 @@ static int replay_interval(const struct recfmt_header *h, const struct recfmt_in
 			.static_mw = h->domains[i].static_mw,
 			.estimated = h->domains[i].estimated,
 			.in_total = h->domains[i].in_total,
+			/*
+			 * A process's meter took part where the recording says it
+			 * did (split, or no-time when the process did not run).
+			 */
+			.pid = in->ledgers[i].status == ATTRIB_LEDGER_SPLIT ||
+					       in->ledgers[i].status == ATTRIB_LEDGER_NO_TIME
+				       ? h->domains[i].pid
+				       : 0,
 		};
 	err = attrib_split(s, ad, nd, policy, &r);
 	if (err < 0)

@@ -202,6 +202,8 @@ int views_header_from(struct joulestat *js, const struct joulestat_snapshot *sna
 			for (size_t w = 0; w < di.cpu_mask_words && w < CPUSET_WORDS; w++)
 				d->cpus.bits[w] = di.cpu_mask[w];
 			d->max_energy_range_uj = di.max_energy_range_uj;
+			if (sd.kind == JOULESTAT_DOMAIN_PROCESS && di.pid > 0)
+				d->pid = (uint32_t)di.pid;
 		}
 	}
 	*ret = h;

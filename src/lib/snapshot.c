@@ -106,6 +106,9 @@ struct monitor_snap {
 	uint64_t *work_proc_start_ns, *work_class_id, *work_task_domain_uj;
 	const struct cgroup_info **work_cg;
 	char source[SNAP_SOURCE_MAX];	/* "powercap+ebpf", for joulestat_pid_energy() */
+	/* Processes whose own meter gave their energy in the last snapshot, sorted. */
+	uint32_t *metered;
+	size_t nmetered, metered_cap;
 };
 
 static const char *const group_names[JOULESTAT_GROUP_COUNT] = {
@@ -408,6 +411,7 @@ void monitor_snap_free(struct joulestat *js)
 	free(m->work_class_id);
 	free(m->work_task_domain_uj);
 	free(m->work_cg);
+	free(m->metered);
 	free(m);
 	js->snap = NULL;
 }
@@ -544,6 +548,14 @@ static void build_domains(struct joulestat *js, struct joulestat_snapshot *snap,
 			.static_mw = mw,
 			.estimated = d->estimated,
 			.in_total = d->in_host_total,
+			/*
+			 * A process's own meter replaces its CPU-time share once
+			 * its delta spans the whole interval (docs/attribution.md).
+			 */
+			.pid = d->kind == JOULESTAT_DOMAIN_PROCESS && d->snapped && d->readings >= 2 &&
+					       d->pid > 0
+				       ? (uint32_t)d->pid
+				       : 0,
 		};
 		snap->domains[i] = (struct joulestat_snapshot_domain){
 			.sz = sizeof(snap->domains[i]),
@@ -885,6 +897,36 @@ static int fill_task_comms(struct joulestat_snapshot *snap, const struct activit
 	return 0;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The processes whose own meter gave their energy in this snapshot (the per-PID queries). */
+static void note_metered(struct monitor_snap *m, const struct attrib_domain *ad,
+			 const struct attrib_result *r, size_t nd)
+{
+	m->nmetered = 0;
+	for (size_t i = 0; i < nd; i++) {
+		if (!ad[i].pid || r->ledgers[i].status != ATTRIB_LEDGER_SPLIT)
+			continue;
+		if (m->nmetered == m->metered_cap) {
+			size_t cap = m->metered_cap ? m->metered_cap * 2 : 16;
+			uint32_t *v = realloc(m->metered, cap * sizeof(*v));
+
+			if (!v)
+				break; /* the queries then name the host's sources: still right in energy */
+			m->metered = v;
+			m->metered_cap = cap;
+		}
+		m->metered[m->nmetered++] = ad[i].pid;
+	}
+	if (m->nmetered)
+		qsort(m->metered, m->nmetered, sizeof(*m->metered), u32_cmp);
+}
+
 static void note_sources(struct joulestat *js, const char *collector)
 {
 	struct monitor_snap *m = js->snap;
@@ -1078,8 +1120,11 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 			cum_prune(&m->cum[g], cum_expired, &pc);
 
 	/* Committed: the next interval's deltas start here. */
-	for (size_t i = 0; i < js->nview; i++)
+	for (size_t i = 0; i < js->nview; i++) {
 		js->view[i]->snap_energy_uj = js->view[i]->energy_uj;
+		js->view[i]->snapped = true;
+	}
+	note_metered(m, ad, r, js->nview);
 	m->last_end_ns = s->end_ns;
 	note_sources(js, snap->info.collector);
 	joulestat_snapshot_free(m->last);
@@ -1232,12 +1277,17 @@ static void pid_energy_one(const struct joulestat *js, int pid, struct joulestat
 	o->source = m->source;
 	o->reliable = !snap->info.estimated;
 	if (row) {
+		uint32_t key = (uint32_t)pid;
+
 		o->found = true;
 		o->energy_uj = row->cumulative_uj;
 		o->interval_energy_uj = row->energy_uj;
 		o->power_w = row->power_w;
 		o->cpu_ns = row->cpu_ns;
 		o->reliable = !row->estimated;
+		/* Its own meter (/proc/PID/power/energy_uj) gave the last interval's energy. */
+		if (m->nmetered && bsearch(&key, m->metered, m->nmetered, sizeof(key), u32_cmp))
+			o->source = "procpower";
 		return;
 	}
 	/* Not in the last interval: it may have slept through it. The newest such process. */

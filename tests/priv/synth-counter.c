@@ -21,8 +21,9 @@
  *   synth-counter DIR [--idle-mw N] [--busy-mw N] [--unit-uj N] [--range-uj N]
  *                 [--max-power-uw N] [--period-us N] [--busy-source auto|cpuacct|stat]
  *
- * It builds DIR/sys (the machine's CPU topology and BTF linked from /sys,
- * and powercap zone intel-rapl:0, "package-0", over every CPU), then every
+ * It builds DIR/sys (the machine's CPU topology, its BTF and cgroup
+ * hierarchies linked from /sys, and powercap zone intel-rapl:0,
+ * "package-0", over every CPU), then every
  * period writes the counter to .../energy_uj and the unwrapped, quantized
  * truth to DIR/truth_uj, and creates DIR/ready after the first write. It
  * runs until SIGTERM or SIGINT, writes once more and exits 0. SIGUSR1 makes
@@ -277,6 +278,12 @@ int main(int argc, char **argv)
 	mkdirs(path);
 	snprintf(path, sizeof(path), "%s/kernel/btf/vmlinux", sys);
 	if (symlink("/sys/kernel/btf/vmlinux", path) < 0 && errno != EEXIST)
+		die("symlink", path);
+	/* The cgroup hierarchies too: the /proc collector reads the root's cpuacct there. */
+	snprintf(path, sizeof(path), "%s/fs", sys);
+	mkdirs(path);
+	snprintf(path, sizeof(path), "%s/fs/cgroup", sys);
+	if (symlink("/sys/fs/cgroup", path) < 0 && errno != EEXIST)
 		die("symlink", path);
 	snprintf(zone, sizeof(zone), "%.1100s/devices/virtual/powercap/intel-rapl/intel-rapl:0", sys);
 	mkdirs(zone);

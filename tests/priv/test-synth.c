@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
  * test-synth.c - attribution against a synthetic energy counter driven by
- * known CPU work (DESIGN.md B8, B9), with the real eBPF collector:
+ * known CPU work (DESIGN.md B8, B9), with a real activity collector (eBPF,
+ * or /proc):
  *
  *   synth-counter keeps a RAPL package whose energy grows as
  *   P_idle·t + P_busy·(busy CPU time the kernel accounts), quantized to a
@@ -17,7 +18,14 @@
  * through every wrap (no negative, lost or ambiguous delta); each worker's
  * attributed energy is within 1 % of the prediction.
  *
- *   test-synth SYNTH_COUNTER_PATH      (root and BTF; else exit 77)
+ * With `proc`, the /proc collector, beside a process that wakes every 2 ms
+ * (the idle loop's exits and entries then make /proc/stat's non-idle time
+ * exceed what the tasks ran: that gap must not be charged as lost time and
+ * take its share from the workers), and with a 50 % duty worker in the
+ * middle place (--waker asks for the same with eBPF).
+ *
+ *   test-synth SYNTH_COUNTER_PATH [ebpf|proc] [--waker]
+ *                                      (ebpf: root and BTF; else exit 77)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,6 +47,11 @@
 #define P_IDLE_MW 5000ULL
 #define P_BUSY_MW 20000ULL	/* per CPU-second of busy time */
 #define NWORKERS 3
+#define WAKER_PERIOD_NS 2000000ULL
+
+static const char *collector = "ebpf";
+static bool proc_mode;
+static bool with_waker;	/* the 2 ms waker and the duty worker: proc's default, --waker */
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 static int tap_n, tap_failed;
@@ -139,7 +152,7 @@ struct worker {
 	uint64_t budget_ns;
 	int64_t cpu_ns;		/* rusage, when reaped */
 	uint64_t energy_uj;	/* attributed */
-	uint64_t ebpf_ns;	/* the collector's count of its CPU time */
+	uint64_t counted_ns;	/* the collector's count of its CPU time */
 	double irq_cut_ns;	/* Σ over intervals of its CPU time × the interval's irq share */
 	bool done;
 };
@@ -153,6 +166,31 @@ static pid_t burner(uint64_t ns)
 		wl_burn_ns(ns);
 		_exit(0);
 	}
+	return pid;
+}
+
+/* A process that wakes every 2 ms and does almost nothing, until killed. */
+static pid_t start_waker(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		(void)setpriority(PRIO_PROCESS, 0, 0);
+		for (;;)
+			wl_sleep_ns(WAKER_PERIOD_NS);
+	}
+	return pid;
+}
+
+/* Half of every 10 ms as CPU time, for 8 s of wall time: about 4 s of CPU. */
+static pid_t duty_worker(void)
+{
+	pid_t pid;
+
+	/* The worker inherits the priority: the sampler's -15 is not for it. */
+	(void)setpriority(PRIO_PROCESS, 0, 0);
+	pid = wl_duty_worker(50, 10000000ULL, 8000000000ULL);
+	(void)setpriority(PRIO_PROCESS, 0, -15);
 	return pid;
 }
 
@@ -175,11 +213,12 @@ static int run_once(const char *exe, unsigned seed, struct run *R)
 	struct joulestat_static_power sp = { "package-0", P_IDLE_MW };
 	struct joulestat_opts o = { .sz = sizeof(o) };
 	struct worker *w = R->w;
+	bool zombie[NWORKERS] = { false };
 	struct joulestat *js = NULL;
 	uint64_t steal0, steal1, work0, work1;
 	unsigned ndone = 0;
 	const char *dir;
-	pid_t helper;
+	pid_t helper, waker = -1;
 	int r;
 
 	memset(R, 0, sizeof(*R));
@@ -198,7 +237,7 @@ static int run_once(const char *exe, unsigned seed, struct run *R)
 
 	o.sysfs_root = sys;
 	o.sources = "powercap";
-	o.activity = "ebpf";
+	o.activity = collector;
 	o.idle_policy = JOULESTAT_IDLE_BASELINE;
 	o.static_power = &sp;
 	o.nstatic_power = 1;
@@ -210,8 +249,8 @@ static int run_once(const char *exe, unsigned seed, struct run *R)
 	R->t0_uj = read_truth(dir);
 	helper_resume(helper);
 	if (r < 0) {
-		printf("1..0 # SKIP the eBPF collector or the synthetic zone did not open: %s\n",
-		       strerror(-r));
+		printf("1..0 # SKIP the %s collector or the synthetic zone did not open: %s\n",
+		       collector, strerror(-r));
 		kill(helper, SIGTERM);
 		waitpid(helper, NULL, 0);
 		return 77;
@@ -236,8 +275,10 @@ static int run_once(const char *exe, unsigned seed, struct run *R)
 	}
 	helper_resume(helper);
 	steal0 = read_steal_ticks(&work0);
+	if (with_waker)
+		waker = start_waker();
 	for (int i = 0; i < NWORKERS; i++)
-		w[i].pid = burner(w[i].budget_ns);
+		w[i].pid = with_waker && i == 1 ? duty_worker() : burner(w[i].budget_ns);
 	while (ndone < NWORKERS) {
 		struct joulestat_snapshot *s;
 		struct joulestat_snapshot_info info = { .sz = sizeof(info) };
@@ -249,18 +290,17 @@ static int run_once(const char *exe, unsigned seed, struct run *R)
 		 * long intervals keep that under the 1 % asked.
 		 */
 		wl_sleep_ns(1000000000ULL + (uint64_t)(rand_r(&seed) % 400) * 1000000ULL);
+		/*
+		 * Workers that exited are reaped only after this sample: the
+		 * /proc collector reads a zombie's final time, not a reaped
+		 * task's (eBPF saw the exit either way).
+		 */
 		for (int i = 0; i < NWORKERS; i++) {
-			struct rusage ru;
-			int status;
+			siginfo_t si = { 0 };
 
-			if (w[i].done || wait4(w[i].pid, &status, WNOHANG, &ru) != w[i].pid)
-				continue;
-			w[i].cpu_ns = (int64_t)ru.ru_utime.tv_sec * 1000000000LL +
-				      ru.ru_utime.tv_usec * 1000LL +
-				      (int64_t)ru.ru_stime.tv_sec * 1000000000LL +
-				      ru.ru_stime.tv_usec * 1000LL;
-			w[i].done = true;
-			ndone++;
+			zombie[i] = !w[i].done &&
+				    waitid(P_PID, (id_t)w[i].pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+				    si.si_pid == w[i].pid;
 		}
 		r = joulestat_sample(js, &s);
 		if (r < 0) {
@@ -301,7 +341,7 @@ static int run_once(const char *exe, unsigned seed, struct run *R)
 					uint64_t named = info.busy_ns + info.lost_ns + info.irq_ns;
 
 					w[i].energy_uj += row.energy_uj;
-					w[i].ebpf_ns += row.cpu_ns;
+					w[i].counted_ns += row.cpu_ns;
 					if (named)
 						w[i].irq_cut_ns += (double)row.cpu_ns *
 								   (double)info.irq_ns / (double)named;
@@ -309,6 +349,23 @@ static int run_once(const char *exe, unsigned seed, struct run *R)
 			}
 		}
 		joulestat_snapshot_free(s);
+		for (int i = 0; i < NWORKERS; i++) {
+			struct rusage ru;
+			int status;
+
+			if (!zombie[i] || wait4(w[i].pid, &status, 0, &ru) != w[i].pid)
+				continue;
+			w[i].cpu_ns = (int64_t)ru.ru_utime.tv_sec * 1000000000LL +
+				      ru.ru_utime.tv_usec * 1000LL +
+				      (int64_t)ru.ru_stime.tv_sec * 1000000000LL +
+				      ru.ru_stime.tv_usec * 1000LL;
+			w[i].done = true;
+			ndone++;
+		}
+	}
+	if (waker > 0) {
+		kill(waker, SIGKILL);
+		waitpid(waker, NULL, 0);
 	}
 	/* The end: pause at a complete update, take the last interval, read the truth. */
 	helper_pause(helper);
@@ -372,9 +429,9 @@ static void worker_errors(const struct run *R, int i, double *err, double *cut, 
 	double pred = (double)P_BUSY_MW * (double)w->cpu_ns / 1e6;
 
 	*err = ((double)w->energy_uj - pred) / pred;
-	*cerr = ((double)w->ebpf_ns - (double)w->cpu_ns) / (double)w->cpu_ns;
+	*cerr = ((double)w->counted_ns - (double)w->cpu_ns) / (double)w->cpu_ns;
 	/* The irq time's share of the intervals it ran in, as a fraction of its time. */
-	*cut = w->ebpf_ns ? w->irq_cut_ns / (double)w->ebpf_ns : 0;
+	*cut = w->counted_ns ? w->irq_cut_ns / (double)w->counted_ns : 0;
 }
 
 static bool b8_holds(const struct run *R)
@@ -396,11 +453,17 @@ int main(int argc, char **argv)
 	bool sample_failed = false;
 	int attempts = 0;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: test-synth SYNTH_COUNTER\n");
+	if (argc < 2 || argc > 4 ||
+	    (argc > 2 && strcmp(argv[2], "ebpf") != 0 && strcmp(argv[2], "proc") != 0) ||
+	    (argc > 3 && strcmp(argv[3], "--waker") != 0)) {
+		fprintf(stderr, "usage: test-synth SYNTH_COUNTER [ebpf|proc] [--waker]\n");
 		return 2;
 	}
-	if (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
+	if (argc > 2)
+		collector = argv[2];
+	proc_mode = strcmp(collector, "proc") == 0;
+	with_waker = proc_mode || argc > 3;
+	if (!proc_mode && (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK) < 0)) {
 		printf("1..0 # SKIP needs root and BTF for the eBPF collector\n");
 		return 77;
 	}
@@ -465,7 +528,18 @@ int main(int argc, char **argv)
 	   " vs %" PRIu64 " µJ", R->di.energy_uj, R->t1_uj - R->t0_uj);
 	ok(R->sum_delta == R->t1_uj - R->t0_uj,
 	   "Σ snapshot deltas equals the true growth: %" PRIu64 " µJ", R->sum_delta);
-	ok(unattributed_small, "the collector named all but 1%% of every interval");
+	if (proc_mode)
+		/*
+		 * /proc misses tasks that live between two scans (the machine's
+		 * own, on a busy one): their time is lost, rightly, and its
+		 * energy unattributed; the workers' figures below are exact
+		 * either way, since the busy total counts those tasks too.
+		 */
+		printf("ok %d - lost time over the run %.3f s of %.3f s busy # SKIP /proc misses the "
+		       "short-lived tasks of the machine; only eBPF must name all but 1%%\n",
+		       ++tap_n, R->sum_lost / 1e9, (R->sum_busy + R->sum_lost) / 1e9);
+	else
+		ok(unattributed_small, "the collector named all but 1%% of every interval");
 	/*
 	 * B8: each worker's energy against P_busy × its own CPU time
 	 * (getrusage), within 1 %. The energy law counts execution time only,
@@ -486,7 +560,18 @@ int main(int argc, char **argv)
 		double err, cut, cerr;
 
 		worker_errors(R, i, &err, &cut, &cerr);
-		if (R->irq_share > 0.02) {
+		if (proc_mode && strcmp(R->busy_source, "cpuacct") != 0) {
+			/*
+			 * Without cgroup v1's cpuacct the counter's law counts
+			 * /proc/stat's work ticks, which hold what no task ran
+			 * (the very gap the collector must not charge to the
+			 * tasks' cost): there is no exact truth to judge by.
+			 */
+			printf("ok %d - worker %d: attributed %" PRIu64 " µJ, predicted %.0f µJ, error "
+			       "%+.3f%% # SKIP no cgroup v1 cpuacct: the counter's law counts ticks, "
+			       "not run time\n",
+			       ++tap_n, i, w->energy_uj, pred, err * 100);
+		} else if (R->irq_share > 0.02) {
 			/*
 			 * Heavy steal: the helper that drives the counter is
 			 * itself delayed, which moves energy between intervals
@@ -520,13 +605,13 @@ int main(int argc, char **argv)
 			printf("ok %d - worker %d: the collector counted %.1f ms of CPU, the worker "
 			       "%.1f ms: %+.2f%% # SKIP the kernel charged %.1f%% of the busy time to "
 			       "no task (interrupts, steal): 1%% needs a machine under 2%%\n",
-			       ++tap_n, i, w->ebpf_ns / 1e6, w->cpu_ns / 1e6, cerr * 100,
+			       ++tap_n, i, w->counted_ns / 1e6, w->cpu_ns / 1e6, cerr * 100,
 			       R->irq_share * 100);
 		else
 			ok(fabs(cerr) <= 0.01,
 			   "worker %d: the collector counted %.1f ms of CPU, the worker %.1f ms: "
 			   "%+.2f%% (within 1%%)",
-			   i, w->ebpf_ns / 1e6, w->cpu_ns / 1e6, cerr * 100);
+			   i, w->counted_ns / 1e6, w->cpu_ns / 1e6, cerr * 100);
 	}
 	ok(R->sum_static > 0, "the baseline policy charged the static power to the idle row");
 	printf("1..%d\n", tap_n);

@@ -356,6 +356,148 @@ static void test_fixture_quiet_interval_and_tick_rounding(void **state)
 	fx_close(&f);
 }
 
+/* /proc/stat with steal: per CPU user system idle iowait steal, in ticks. */
+static void write_proc_stat_steal(const char *dir, const unsigned long t[2][5], unsigned long forks)
+{
+	tu_writef(dir, "proc/stat",
+		  "cpu  %lu 0 %lu %lu %lu 0 0 %lu 0 0\n"
+		  "cpu0 %lu 0 %lu %lu %lu 0 0 %lu 0 0\n"
+		  "cpu1 %lu 0 %lu %lu %lu 0 0 %lu 0 0\n"
+		  "intr 0\nctxt 1\nbtime 1795846000\nprocesses %lu\nprocs_running 1\n"
+		  "procs_blocked 0\n",
+		  t[0][0] + t[1][0], t[0][1] + t[1][1], t[0][2] + t[1][2], t[0][3] + t[1][3],
+		  t[0][4] + t[1][4], t[0][0], t[0][1], t[0][2], t[0][3], t[0][4], t[1][0], t[1][1],
+		  t[1][2], t[1][3], t[1][4], forks);
+}
+
+/*
+ * With the root cgroup's cpuacct.usage_percpu, busy time is the kernel's
+ * exact run time per CPU, not /proc/stat's ticks: the ticks here say CPU 0
+ * was busy 500 ms, which the old reconciliation charged as 200 ms lost
+ * beside the 300 ms its task ran, while the CPU ran tasks for 360 ms.
+ */
+static void test_fixture_cpuacct_busy_is_exact(void **state)
+{
+	const unsigned long st2[2][5] = { { 1000 + 40, 500 + 10, 8000 + 50, 100, 0 },
+					  { 900 + 20, 400 + 10, 8200 + 60, 50, 3 } };
+	struct fx f = { .dir = tu_copy_fixture("proc-activity") };
+	char detail[ACTIVITY_REASON_MAX];
+	struct activity_proc_stats ps;
+	struct activity_sample s;
+
+	tu_write(f.dir, "sys/fs/cgroup/cpuacct/cpuacct.usage_percpu",
+		 "50000000000 60000000000 \n");
+	fx_open(&f);
+	assert_int_equal(activity_proc_describe(f.st, detail, sizeof(detail)), 0);
+	assert_non_null(strstr(detail, "/fs/cgroup/cpuacct/cpuacct.usage_percpu"));
+	assert_non_null(strstr(detail, "exact"));
+
+	/*
+	 * One second: worker (CPU 0) ran 300 ms, worker-io (CPU 1, by its
+	 * stat) 200 ms; the kernel ran tasks 360 ms on CPU 0 and 150 ms on
+	 * CPU 1: worker-io spent 50 ms of its time on CPU 0, and a task no
+	 * scan saw ran 10 ms. CPU 1 had 30 ms stolen.
+	 */
+	tu_write(f.dir, "proc/uptime", "1001.00 1801.00\n");
+	write_sched(f.dir, 100, 100, 2000000000ULL + 300 * MS);
+	write_sched(f.dir, 100, 101, 3000000000ULL + 200 * MS);
+	tu_write(f.dir, "sys/fs/cgroup/cpuacct/cpuacct.usage_percpu",
+		 "50360000000 60150000000 \n");
+	write_proc_stat_steal(f.dir, st2, 500);
+	assert_int_equal(activity_proc_ops.sample(f.st, &s), 0);
+	assert_int_equal(cpu_task_ns(&s, 0), 300 * MS);
+	assert_int_equal(cpu_task_ns(&s, 1), 200 * MS);
+	/* Lost: Σ busy − Σ charged = 10 ms, on the CPU whose busy time exceeds its tasks'. */
+	assert_int_equal(s.lost_ns[0], 10 * MS);
+	assert_int_equal(s.lost_ns[1], 0);
+	assert_int_equal(s.idle_ns[0], 690 * MS);
+	assert_non_null(s.irq_ns);
+	assert_int_equal(s.irq_ns[0], 0);
+	assert_int_equal(s.irq_ns[1], 30 * MS);
+	assert_int_equal(s.idle_ns[1], 770 * MS);
+	/* Over all CPUs, idle is the interval less the kernel's busy time and the steal. */
+	assert_int_equal(s.idle_ns[0] + s.idle_ns[1], 2000 * MS - 360 * MS - 150 * MS - 30 * MS);
+	assert_float_equal(s.captured, 500.0 / 510.0, 1e-12);
+	assert_true(coverage(&s, 0) + (double)s.irq_ns[0] / NSEC_PER_SEC == 1.0);
+	assert_int_equal(s.dropped, 0);
+	assert_int_equal(activity_proc_get_stats(f.st, &ps), 0);
+	assert_int_equal(ps.busy_exact, 1);
+	assert_int_equal(ps.busy_ticks, 0);
+
+	/* An unreadable counter: that interval and the next fall back, counted. */
+	tu_write(f.dir, "proc/uptime", "1002.00 1802.00\n");
+	tu_write(f.dir, "sys/fs/cgroup/cpuacct/cpuacct.usage_percpu", "garbage\n");
+	assert_int_equal(activity_proc_ops.sample(f.st, &s), 0);
+	tu_write(f.dir, "proc/uptime", "1003.00 1803.00\n");
+	tu_write(f.dir, "sys/fs/cgroup/cpuacct/cpuacct.usage_percpu",
+		 "52360000000 62150000000 \n");
+	assert_int_equal(activity_proc_ops.sample(f.st, &s), 0);
+	assert_int_equal(activity_proc_get_stats(f.st, &ps), 0);
+	assert_int_equal(ps.acct_errors, 1);
+	assert_int_equal(ps.busy_exact, 1);
+	assert_int_equal(ps.busy_ticks, 2);
+	/* Back on the exact count once two readings frame an interval. */
+	tu_write(f.dir, "proc/uptime", "1004.00 1804.00\n");
+	tu_write(f.dir, "sys/fs/cgroup/cpuacct/cpuacct.usage_percpu",
+		 "52365000000 62150000000 \n");
+	assert_int_equal(activity_proc_ops.sample(f.st, &s), 0);
+	assert_int_equal(s.lost_ns[0], 5 * MS);
+	assert_int_equal(s.idle_ns[0], 995 * MS);
+	assert_int_equal(s.idle_ns[1], NSEC_PER_SEC);
+	assert_int_equal(activity_proc_get_stats(f.st, &ps), 0);
+	assert_int_equal(ps.busy_exact, 2);
+	fx_close(&f);
+}
+
+/*
+ * Without cpuacct, an interval in which the scan read every task of the
+ * host (loadavg counts exactly the tasks tracked, no fork unexplained) takes
+ * the tasks' own sum as the busy time: nothing is lost, whatever the ticks
+ * say. One more task on the host than tracked, and the ticks decide again.
+ */
+static void test_fixture_every_task_read_is_exact(void **state)
+{
+	const unsigned long st2[2][4] = { { 1000 + 40, 500 + 10, 8000 + 50, 100 },
+					  { 900, 400, 8200 + 100, 50 } };
+	const unsigned long st3[2][4] = { { 1000 + 50, 500 + 20, 8000 + 130, 100 },
+					  { 900, 400, 8200 + 200, 50 } };
+	struct fx f = { .dir = tu_copy_fixture("proc-activity") };
+	char detail[ACTIVITY_REASON_MAX];
+	struct activity_proc_stats ps;
+	struct activity_sample s;
+
+	tu_write(f.dir, "proc/loadavg", "0.00 0.01 0.05 1/8 600\n");
+	fx_open(&f);
+	assert_int_equal(activity_proc_describe(f.st, detail, sizeof(detail)), 0);
+	assert_non_null(strstr(detail, "schedstat"));
+	assert_non_null(strstr(detail, "ticks"));
+
+	tu_write(f.dir, "proc/uptime", "1001.00 1801.00\n");
+	write_sched(f.dir, 100, 100, 2000000000ULL + 300 * MS);
+	write_proc_stat(f.dir, st2, 500);
+	assert_int_equal(activity_proc_ops.sample(f.st, &s), 0);
+	assert_int_equal(cpu_task_ns(&s, 0), 300 * MS);
+	assert_int_equal(s.lost_ns[0], 0);
+	assert_int_equal(s.idle_ns[0], 700 * MS);
+	assert_int_equal(s.idle_ns[1], NSEC_PER_SEC);
+	assert_float_equal(s.captured, 1.0, 1e-12);
+	assert_int_equal(activity_proc_get_stats(f.st, &ps), 0);
+	assert_int_equal(ps.busy_exact, 1);
+
+	/* A task the scan does not know: the ticks' busy time, 200 ms, of which 100 ms lost. */
+	tu_write(f.dir, "proc/loadavg", "0.00 0.01 0.05 1/9 600\n");
+	tu_write(f.dir, "proc/uptime", "1002.00 1802.00\n");
+	write_sched(f.dir, 100, 100, 2000000000ULL + 400 * MS);
+	write_proc_stat(f.dir, st3, 500);
+	assert_int_equal(activity_proc_ops.sample(f.st, &s), 0);
+	assert_int_equal(s.idle_ns[0], 800 * MS);
+	assert_int_equal(s.lost_ns[0], 100 * MS);
+	assert_int_equal(activity_proc_get_stats(f.st, &ps), 0);
+	assert_int_equal(ps.busy_exact, 1);
+	assert_int_equal(ps.busy_ticks, 1);
+	fx_close(&f);
+}
+
 /*
  * Forks the new processes do not explain: with <procfs>/loadavg counting as
  * many tasks as are tracked, they were tasks that already exited and no
@@ -580,8 +722,9 @@ static void test_real_proc_matches_kernel_thread_sum(void **state)
 		for (unsigned c0 = 0; c0 < s.ncpus; c0++) {
 			uint64_t iv = s.end_ns - s.start_ns, named = cpu_task_ns(&s, c0);
 
-			/* Σ task + idle + lost = interval, unless migration over-charged a CPU. */
-			assert_int_equal(named + s.idle_ns[c0] + s.lost_ns[c0], MAX(iv, named));
+			/* Σ task + idle + lost + irq = interval, unless migration over-charged a CPU. */
+			assert_int_equal(named + s.idle_ns[c0] + s.lost_ns[c0] + s.irq_ns[c0],
+					 MAX(iv, named));
 		}
 		assert_true(s.captured >= 0.0 && s.captured <= 1.0);
 		fcntl(done_pipe[0], F_SETFL, fl | O_NONBLOCK);
@@ -695,6 +838,8 @@ int main(void)
 		cmocka_unit_test(test_fixture_two_states),
 		cmocka_unit_test(test_fixture_quiet_interval_and_tick_rounding),
 		cmocka_unit_test(test_fixture_loadavg_spares_thread_check),
+		cmocka_unit_test(test_fixture_cpuacct_busy_is_exact),
+		cmocka_unit_test(test_fixture_every_task_read_is_exact),
 		cmocka_unit_test(test_fixture_missing_stat_names_the_file),
 		cmocka_unit_test(test_fixture_unreadable_task_is_skipped),
 		cmocka_unit_test(test_real_proc_matches_kernel_thread_sum),

@@ -1032,6 +1032,304 @@ static void assert_same_result(const struct attrib_result *a, const struct attri
  * shrink again (so it is grown, reused and given back): every result is
  * the one a fresh attrib_split() gives.
  */
+/* ---- processes with their own meter ---- */
+
+/*
+ * One socket of two CPUs, one second, package ΔE 10 J: process 100 (threads
+ * 100: 600 ms on cpu0, 101: 200 ms on cpu1) has its own meter; process 200
+ * ran 200 ms on cpu1; idle 400 ms + 600 ms.
+ */
+struct metered {
+	struct fx f;
+	struct cpuset s0;
+	uint32_t a, a2, b;
+};
+
+static void metered_init(struct metered *m)
+{
+	fx_init(&m->f, 2, SEC);
+	m->s0 = cpus_range(0, 1);
+	m->a = fx_task(&m->f, 100, 100, 0);
+	m->a2 = fx_task(&m->f, 100, 101, 0);
+	m->b = fx_task(&m->f, 200, 200, 0);
+	fx_run(&m->f, m->a, 0, 600 * MS);
+	fx_run(&m->f, m->a2, 1, 200 * MS);
+	fx_run(&m->f, m->b, 1, 200 * MS);
+	m->f.idle[0] = 400 * MS;
+	m->f.idle[1] = 600 * MS;
+}
+
+static struct attrib_domain meter_dom(const char *name, uint32_t pid, uint64_t delta_uj)
+{
+	struct attrib_domain d = dom(name, JOULESTAT_DOMAIN_PROCESS, NULL, delta_uj, false);
+
+	d.pid = pid;
+	return d;
+}
+
+/*
+ * The meter's 3 J replace process 100's CPU-time share (4 J = 10 J × 800 /
+ * 2000); the other 7 J are split as if it had not run: process 200 gets
+ * 7 J × 200 / 1200, idle 7 J × 1000 / 1200. Its threads share the 3 J by
+ * their time, on the package and on its own ledger alike.
+ */
+static void test_meter_replaces_cpu_time_share(void **state)
+{
+	struct metered m;
+	struct attrib_domain d[2];
+	struct attrib_result *r;
+	const struct attrib_ledger *pkg, *own;
+
+	metered_init(&m);
+	d[0] = dom("package-0", JOULESTAT_DOMAIN_PACKAGE, &m.s0, 10000000, true);
+	d[1] = meter_dom("pid-100", 100, 3000000);
+	r = split(&m.f, d, 2, ATTRIB_IDLE_SEPARATE);
+	pkg = &r->ledgers[0];
+	own = &r->ledgers[1];
+	assert_int_equal(pkg->status, ATTRIB_LEDGER_SPLIT);
+	assert_int_equal(uj_of(pkg, m.a), 2250000);
+	assert_int_equal(uj_of(pkg, m.a2), 750000);
+	assert_int_equal(uj_of(pkg, m.b), 1166667);
+	assert_int_equal(pkg->idle_uj, 5833333);
+	assert_int_equal(pkg->unattributed_uj, 0);
+	assert_int_equal(pkg->measured_uj, 3000000);
+	assert_false(pkg->measured_capped);
+	/* The time is still all there: the split only moved energy. */
+	assert_int_equal(pkg->busy_ns, 1000 * MS);
+	assert_int_equal(pkg->idle_ns, 1000 * MS);
+	/* Its own ledger: split between its threads, none unattributed. */
+	assert_int_equal(own->status, ATTRIB_LEDGER_SPLIT);
+	assert_string_equal(attrib_ledger_status_name(own->status), "split");
+	assert_int_equal(own->nrows, 2);
+	assert_int_equal(uj_of(own, m.a), 2250000);
+	assert_int_equal(uj_of(own, m.a2), 750000);
+	assert_int_equal(own->unattributed_uj, 0);
+	assert_int_equal(own->measured_uj, 3000000);
+	/* Task totals: the meter for process 100, no double count, the host ledger exact. */
+	assert_int_equal(r->tasks[m.a].energy_uj + r->tasks[m.a2].energy_uj, 3000000);
+	assert_true(r->tasks[m.a].measured && r->tasks[m.a2].measured);
+	assert_false(r->tasks[m.b].measured);
+	assert_int_equal(r->tasks[m.b].energy_uj, 1166667);
+	assert_int_equal(r->total_delta_uj, 10000000);
+	assert_int_equal(r->total_tasks_uj, 4166667);
+	assert_int_equal(r->total_idle_uj, 5833333);
+	attrib_result_free(r);
+}
+
+/* Without a pid (a meter not known over the whole interval) nothing changes. */
+static void test_meter_without_pid_is_skipped(void **state)
+{
+	struct metered m;
+	struct attrib_domain d[2];
+	struct attrib_result *r;
+
+	metered_init(&m);
+	d[0] = dom("package-0", JOULESTAT_DOMAIN_PACKAGE, &m.s0, 10000000, true);
+	d[1] = meter_dom("pid-100", 0, 3000000);
+	r = split(&m.f, d, 2, ATTRIB_IDLE_SEPARATE);
+	assert_int_equal(r->ledgers[1].status, ATTRIB_LEDGER_SKIPPED);
+	assert_int_equal(r->ledgers[1].unattributed_uj, 3000000);
+	assert_int_equal(uj_of(&r->ledgers[0], m.a), 3000000);
+	assert_int_equal(uj_of(&r->ledgers[0], m.b), 1000000);
+	assert_int_equal(r->ledgers[0].measured_uj, 0);
+	assert_false(r->tasks[m.a].measured);
+	attrib_result_free(r);
+}
+
+/* A metered process that did not run: its own ledger keeps its energy unattributed. */
+static void test_meter_of_absent_process(void **state)
+{
+	struct metered m;
+	struct attrib_domain d[2];
+	struct attrib_result *r;
+
+	metered_init(&m);
+	d[0] = dom("package-0", JOULESTAT_DOMAIN_PACKAGE, &m.s0, 10000000, true);
+	d[1] = meter_dom("pid-300", 300, 500000);
+	r = split(&m.f, d, 2, ATTRIB_IDLE_SEPARATE);
+	assert_int_equal(r->ledgers[1].status, ATTRIB_LEDGER_NO_TIME);
+	assert_int_equal(r->ledgers[1].unattributed_uj, 500000);
+	assert_int_equal(r->ledgers[1].nrows, 0);
+	assert_int_equal(uj_of(&r->ledgers[0], m.b), 1000000);
+	assert_int_equal(r->ledgers[0].measured_uj, 0);
+	attrib_result_free(r);
+}
+
+/* Meters that exceed the domain's ΔE are cut to it: the others get nothing. */
+static void test_meter_above_delta_is_capped(void **state)
+{
+	struct metered m;
+	struct attrib_domain d[2];
+	struct attrib_result *r;
+
+	metered_init(&m);
+	d[0] = dom("package-0", JOULESTAT_DOMAIN_PACKAGE, &m.s0, 10000000, true);
+	d[1] = meter_dom("pid-100", 100, 12000000);
+	r = split(&m.f, d, 2, ATTRIB_IDLE_SEPARATE);
+	assert_true(r->ledgers[0].measured_capped);
+	assert_int_equal(r->ledgers[0].measured_uj, 10000000);
+	assert_int_equal(uj_of(&r->ledgers[0], m.a), 7500000);
+	assert_int_equal(uj_of(&r->ledgers[0], m.a2), 2500000);
+	assert_int_equal(uj_of(&r->ledgers[0], m.b), 0);
+	assert_int_equal(r->ledgers[0].idle_uj, 0);
+	/* Its own ledger still shows what its meter said. */
+	assert_int_equal(r->ledgers[1].tasks_uj, 12000000);
+	attrib_result_free(r);
+}
+
+/*
+ * Two in-total domains over the same CPUs (package 8 J, dram 2 J): the meter
+ * goes to each in proportion to the process's CPU-time share there (3.2 J
+ * and 0.8 J), 2.4 J and 0.6 J.
+ */
+static void test_meter_spread_over_host_domains(void **state)
+{
+	struct metered m;
+	struct attrib_domain d[3];
+	struct attrib_result *r;
+
+	metered_init(&m);
+	d[0] = dom("package-0", JOULESTAT_DOMAIN_PACKAGE, &m.s0, 8000000, true);
+	d[1] = dom("dram-0", JOULESTAT_DOMAIN_DRAM, &m.s0, 2000000, true);
+	d[2] = meter_dom("pid-100", 100, 3000000);
+	r = split(&m.f, d, 3, ATTRIB_IDLE_SEPARATE);
+	assert_int_equal(r->ledgers[0].measured_uj, 2400000);
+	assert_int_equal(r->ledgers[1].measured_uj, 600000);
+	assert_int_equal(uj_of(&r->ledgers[0], m.a) + uj_of(&r->ledgers[0], m.a2), 2400000);
+	assert_int_equal(uj_of(&r->ledgers[1], m.a) + uj_of(&r->ledgers[1], m.a2), 600000);
+	/* The rest of each: 5.6 J and 1.4 J, process 200 a sixth of it. */
+	assert_int_equal(uj_of(&r->ledgers[0], m.b), 933333);
+	assert_int_equal(uj_of(&r->ledgers[1], m.b), 233333);
+	assert_int_equal(r->tasks[m.a].energy_uj + r->tasks[m.a2].energy_uj, 3000000);
+	attrib_result_free(r);
+}
+
+/*
+ * Under baseline (3 W static): the rest, 7 J, keeps the static 3 J on the idle
+ * row and the 4 J dynamic go to process 200, the only other busy task.
+ * Under a modelled (estimated) host domain the meter's share is measured.
+ */
+static void test_meter_under_baseline_and_model(void **state)
+{
+	struct metered m;
+	struct attrib_domain d[2];
+	struct attrib_result *r;
+
+	metered_init(&m);
+	d[0] = dom("package-0", JOULESTAT_DOMAIN_PACKAGE, &m.s0, 10000000, true);
+	d[0].static_mw = 3000;
+	d[0].estimated = true;
+	d[1] = meter_dom("pid-100", 100, 3000000);
+	r = split(&m.f, d, 2, ATTRIB_IDLE_BASELINE);
+	assert_int_equal(r->ledgers[0].idle_uj, 3000000);
+	assert_int_equal(uj_of(&r->ledgers[0], m.b), 4000000);
+	assert_int_equal(r->tasks[m.a].energy_uj + r->tasks[m.a2].energy_uj, 3000000);
+	assert_false(r->tasks[m.a].estimated);
+	assert_true(r->tasks[m.b].estimated);
+	assert_true(r->total_estimated);
+	attrib_result_free(r);
+}
+
+/*
+ * Random intervals with random meters: every ledger balances, task totals
+ * are their in-total rows, a metered process that ran on the host's CPUs
+ * and was not cut gets exactly its meter, and the order of the tasks in the
+ * sample changes nothing.
+ */
+static void test_meters_random(void **state)
+{
+	static struct fx f, g;
+	struct cpuset sets[6];
+	struct attrib_domain d[6];
+	unsigned long long exact = 0;
+
+	for (int iter = 0; iter < 3000; iter++) {
+		unsigned ncpus = 1 + (unsigned)rnd_below(MAXC);
+		unsigned ntasks = 1 + (unsigned)rnd_below(20), nrows = (unsigned)rnd_below(60);
+		unsigned ndom = 2 + (unsigned)rnd_below(5);
+		enum attrib_idle_policy p = (enum attrib_idle_policy)rnd_below(3);
+		struct attrib_result *r, *r2;
+
+		fx_init(&f, ncpus, SEC);
+		for (unsigned i = 0; i < ntasks; i++)
+			fx_task(&f, 1 + (uint32_t)rnd_below(6), i, rnd_below(3));
+		for (unsigned i = 0; i < nrows; i++)
+			fx_run(&f, (uint32_t)rnd_below(ntasks), (unsigned)rnd_below(ncpus),
+			       rnd_mag(32));
+		for (unsigned c = 0; c < ncpus; c++) {
+			f.idle[c] = rnd_mag(32);
+			f.lost[c] = rnd_below(3) ? 0 : rnd_mag(32);
+		}
+		for (unsigned i = 0; i < ndom; i++) {
+			cpuset_zero(&sets[i]);
+			for (unsigned c = 0; c < MAXC; c++)
+				if (rnd_below(2))
+					cpuset_set(&sets[i], c);
+			if (rnd_below(2)) {
+				d[i] = meter_dom("m", 1 + (uint32_t)rnd_below(8), rnd_mag(40));
+			} else {
+				d[i] = dom("d", rnd_below(2) ? JOULESTAT_DOMAIN_PACKAGE
+							    : JOULESTAT_DOMAIN_PSYS,
+					   &sets[i], rnd_mag(44), rnd_below(3) != 0);
+				d[i].static_mw = rnd_mag(16);
+			}
+		}
+		r = split(&f, d, ndom, p);
+		for (unsigned t = 0; t < ntasks; t++) {
+			u128 sum = 0;
+
+			for (unsigned i = 0; i < ndom; i++)
+				for (size_t k = 0; k < r->ledgers[i].nrows; k++)
+					if (r->ledgers[i].in_total && r->ledgers[i].rows[k].task == t)
+						sum += r->ledgers[i].rows[k].energy_uj;
+			assert_true(sum == r->tasks[t].energy_uj);
+		}
+		/* A meter (the first of its pid) whose process is in every ledger it was in, uncut. */
+		for (unsigned i = 0; i < ndom; i++) {
+			bool first = true, capped = false, placed = false;
+			u128 got = 0;
+
+			if (d[i].kind != JOULESTAT_DOMAIN_PROCESS ||
+			    r->ledgers[i].status != ATTRIB_LEDGER_SPLIT)
+				continue;
+			for (unsigned j = 0; j < i; j++)
+				first &= !(d[j].kind == JOULESTAT_DOMAIN_PROCESS && d[j].pid == d[i].pid);
+			assert_true(first);
+			for (unsigned j = 0; j < ndom; j++) {
+				const struct attrib_ledger *l = &r->ledgers[j];
+
+				if (!l->in_total || l->status != ATTRIB_LEDGER_SPLIT)
+					continue;
+				for (size_t k = 0; k < l->nrows; k++)
+					if (f.tasks[l->rows[k].task].key.tgid == d[i].pid) {
+						placed = true;
+						capped |= l->measured_capped;
+						got += l->rows[k].energy_uj;
+					}
+			}
+			if (placed && !capped) {
+				assert_true(got == d[i].delta_uj);
+				exact++;
+			}
+		}
+		g = f;
+		g.s.idle_ns = g.idle;
+		g.s.lost_ns = g.lost;
+		g.s.tasks = g.tasks;
+		g.s.rows = g.rows;
+		for (unsigned i = 0; i < ntasks; i++)
+			g.tasks[i] = f.tasks[ntasks - 1 - i];
+		for (size_t k = 0; k < g.s.nrows; k++)
+			g.rows[k].task = ntasks - 1 - f.rows[k].task;
+		r2 = split(&g, d, ndom, p);
+		for (unsigned i = 0; i < ndom; i++)
+			assert_same_by_key(&f, &r->ledgers[i], &g, &r2->ledgers[i]);
+		attrib_result_free(r2);
+		attrib_result_free(r);
+	}
+	assert_true(exact > 500);
+}
+
 static void test_workspace_reused_over_intervals(void **state)
 {
 	static const size_t sizes[] = { 0, 3, 5000, 4000, 12, 5000, 0, 700, 1, 2500 };
@@ -1263,6 +1561,13 @@ int main(void)
 		cmocka_unit_test(test_random_intervals_balance),
 		cmocka_unit_test(test_apportion_random_matches_reference),
 		cmocka_unit_test(test_workspace_reused_over_intervals),
+		cmocka_unit_test(test_meter_replaces_cpu_time_share),
+		cmocka_unit_test(test_meter_without_pid_is_skipped),
+		cmocka_unit_test(test_meter_of_absent_process),
+		cmocka_unit_test(test_meter_above_delta_is_capped),
+		cmocka_unit_test(test_meter_spread_over_host_domains),
+		cmocka_unit_test(test_meter_under_baseline_and_model),
+		cmocka_unit_test(test_meters_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
-/* test-procfs-parse.c - parsers of schedstat, task stat, statm, cgroup, stat, uptime, loadavg. */
+/*
+ * test-procfs-parse.c - parsers of schedstat, task stat, statm, cgroup, stat,
+ * uptime, loadavg, cpuacct.usage_percpu.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +222,8 @@ static void test_proc_stat(void **state)
 	assert_int_equal(c[0].idle_ticks, 72438);
 	assert_int_equal(c[0].iowait_ticks, 196);
 	assert_int_equal(c[1].busy_ticks, 6935 + 1515 + 39 + 73);
+	assert_int_equal(c[0].steal_ticks, 77);
+	assert_int_equal(c[1].steal_ticks, 73);
 	/* A smaller array: cpu1 is skipped and counted. */
 	assert_int_equal(parse_proc_stat(st, sizeof(st) - 1, c, 1, &forks, &skipped), 1);
 	assert_int_equal(skipped, 1);
@@ -366,6 +371,36 @@ static void test_loadavg(void **state)
 	assert_int_equal(l.threads, 1);
 }
 
+static void test_cpuacct_percpu(void **state)
+{
+	uint64_t ns[3] = { 7, 7, 7 };
+
+	/* This kernel (6.18, cgroup v1 cpuacct root) ends the list with a blank. */
+	assert_int_equal(parse_cpuacct_percpu(S("1029607923800 1299714908366 \n"), ns, 3), 2);
+	assert_int_equal(ns[0], 1029607923800ULL);
+	assert_int_equal(ns[1], 1299714908366ULL);
+	assert_int_equal(ns[2], 7); /* fewer values than CPUs: the rest untouched */
+	/* More values (possible CPUs beyond the online ones): checked, not stored. */
+	assert_int_equal(parse_cpuacct_percpu(S("1 2 3 4\n"), ns, 2), 4);
+	assert_int_equal(ns[0], 1);
+	assert_int_equal(ns[1], 2);
+	assert_int_equal(ns[2], 7);
+	assert_int_equal(parse_cpuacct_percpu(S("\n5 6"), ns, 2), 2);
+	assert_int_equal(ns[0], 5);
+	/* Errors leave the array as it was. */
+	assert_int_equal(parse_cpuacct_percpu(S(""), ns, 3), -ENODATA);
+	assert_int_equal(parse_cpuacct_percpu(S(" \n"), ns, 3), -ENODATA);
+	assert_int_equal(parse_cpuacct_percpu(S("1 x 3\n"), ns, 3), -EINVAL);
+	assert_int_equal(parse_cpuacct_percpu(S("1 -2\n"), ns, 3), -EINVAL);
+	assert_int_equal(parse_cpuacct_percpu(S("1 2\n3\n"), ns, 3), -EINVAL);
+	assert_int_equal(parse_cpuacct_percpu(S("18446744073709551616 0\n"), ns, 3), -ERANGE);
+	assert_int_equal(ns[0], 5);
+	assert_int_equal(ns[1], 6);
+	/* Not NUL-terminated: the length bounds it. */
+	assert_int_equal(parse_cpuacct_percpu("8 9 garbage", 3, ns, 3), 2);
+	assert_int_equal(ns[1], 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_proc_stat_limits),
 		cmocka_unit_test(test_uptime),
 		cmocka_unit_test(test_loadavg),
+		cmocka_unit_test(test_cpuacct_percpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

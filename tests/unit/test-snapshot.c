@@ -389,6 +389,85 @@ static void test_cumulative_and_pid_queries(void **state)
 }
 
 /*
+ * alpha (pid 100) has its own meter, /proc/100/power/energy_uj, +300 000 µJ
+ * an interval: from the second interval (the first one the meter spans
+ * whole), alpha's row is its meter's, not its CPU-time share of psys
+ * (800 000), and the rest of psys goes to the others by CPU time: beta and
+ * gamma 3 700 000 × 4/16, delta × 8/16. joulestat_pid_energy() says where
+ * it came from.
+ */
+static void test_process_meter_replaces_share(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+	struct joulestat_snapshot_domain d = { .sz = sizeof(d) };
+	struct joulestat_pid_energy pe = { .sz = sizeof(pe) };
+	struct joulestat_row r;
+	size_t psys, own;
+
+	fx_init(&f);
+	tu_write(f.dir, "proc/100/power/energy_uj", "5000000\n");
+	o = fx_opts(&f);
+	o.sources = "powercap,procpower";
+	js = fx_monitor(&f, &o);
+	/* `run` follows a tree: its energy is its rows', the meter's here. */
+	assert_int_equal(joulestat_tree_add(js, 100), 0);
+	tu_write(f.dir, "proc/100/power/energy_uj", "5300000\n");
+	s = fx_sample(&f, js);
+	/* The first interval: the meter is new, alpha shares by CPU time. */
+	own = dom_idx(s, "pid-100");
+	assert_int_equal(joulestat_snapshot_domain_get(s, own, &d), 0);
+	assert_string_equal(d.status, "skipped");
+	assert_int_equal(row_where(s, JOULESTAT_GROUP_PROCESS, 100, NULL).energy_uj, 800000);
+	joulestat_snapshot_free(s);
+
+	tu_write(f.dir, "proc/100/power/energy_uj", "5600000\n");
+	s = fx_sample(&f, js);
+	psys = dom_idx(s, "psys");
+	own = dom_idx(s, "pid-100");
+	assert_int_equal(joulestat_snapshot_domain_get(s, own, &d), 0);
+	assert_string_equal(d.status, "split");
+	assert_string_equal(d.source, "procpower");
+	assert_false(d.in_host_total);
+	assert_int_equal(d.delta_uj, 300000);
+	assert_int_equal(d.tasks_uj, 300000);
+	assert_int_equal(d.unattributed_uj, 0);
+	r = row_where(s, JOULESTAT_GROUP_PROCESS, 100, NULL);
+	assert_int_equal(r.energy_uj, 300000);
+	assert_int_equal(r.domain_energy_uj[psys], 300000);
+	assert_int_equal(r.domain_energy_uj[own], 300000);
+	assert_int_equal(r.cumulative_uj, 1100000);
+	assert_false(r.estimated);
+	assert_int_equal(row_where(s, JOULESTAT_GROUP_THREAD, 100, NULL).energy_uj, 225000);
+	assert_int_equal(row_where(s, JOULESTAT_GROUP_THREAD, 101, NULL).energy_uj, 75000);
+	assert_int_equal(row_where(s, JOULESTAT_GROUP_PROCESS, 200, NULL).energy_uj, 925000);
+	assert_int_equal(row_where(s, JOULESTAT_GROUP_PROCESS, 300, NULL).energy_uj, 925000);
+	assert_int_equal(row_where(s, JOULESTAT_GROUP_PROCESS, 400, NULL).energy_uj, 1850000);
+	assert_int_equal(row_where(s, JOULESTAT_GROUP_TREE, 100, NULL).energy_uj, 300000);
+	/* The host ledger: no double count, still exact. */
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	assert_int_equal(info.delta_uj, 4000000);
+	assert_int_equal(info.tasks_uj, 4000000);
+	assert_int_equal(joulestat_snapshot_domain_get(s, psys, &d), 0);
+	assert_int_equal(d.tasks_uj, 4000000);
+
+	assert_int_equal(joulestat_pid_energy(js, 100, &pe), 0);
+	assert_int_equal(pe.interval_energy_uj, 300000);
+	assert_int_equal(pe.energy_uj, 1100000);
+	assert_string_equal(pe.source, "procpower");
+	assert_true(pe.reliable);
+	assert_int_equal(joulestat_pid_energy(js, 400, &pe), 0);
+	assert_int_equal(pe.interval_energy_uj, 1850000);
+	assert_string_equal(pe.source, "powercap+proc");
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+/*
  * A snapshot the caller let go is trimmed by the next sample to what the
  * per-PID queries read; one the caller still holds stays whole: its tasks
  * and every grouping's rows, with their per-domain energy, read as before.
@@ -691,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_exact_split),
 		cmocka_unit_test(test_groups_add_up),
 		cmocka_unit_test(test_cumulative_and_pid_queries),
+		cmocka_unit_test(test_process_meter_replaces_share),
 		cmocka_unit_test(test_last_snapshot_released_or_kept),
 		cmocka_unit_test(test_tree_follows_descendants),
 		cmocka_unit_test(test_policies_and_baseline),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity_proc.h"
 #include "activity_sel.h"
 #include "config.h"
 #include "util.h"
@@ -91,6 +92,9 @@ static int try_open(struct activity_sel *sel, const struct activity_ctx *ctx, en
 		activity_ebpf_describe(state, sel->detail, sizeof(sel->detail));
 	else
 #endif
+	if (k == ACTIVITY_PROC)
+		activity_proc_describe(state, sel->detail, sizeof(sel->detail));
+	else
 		snprintf(sel->detail, sizeof(sel->detail), "%s", ch->ops->name);
 	log_info(ctx->log, "activity %s: %s", ch->ops->name, sel->detail);
 	return 0;

@@ -52,15 +52,39 @@
  * CPUs stay exact). Per domain the error cancels when both CPUs are in the
  * same domain (one socket).
  *
- * Per-CPU reconciliation: interval = end − start (CLOCK_MONOTONIC);
- * idle_stat = Δ(idle + iowait) from /proc/stat, USER_HZ-quantised (±1 tick
- * per interval). idle = min(idle_stat, interval − charged): schedstat is
- * ns-exact, ticks are not, so ticks yield. busy = interval − idle,
- * lost = max(0, busy − charged), hence Σ task + idle + lost = interval
- * unless the charged time alone exceeds the interval (a migration
- * over-charge, see above). captured = Σ charged / Σ busy, ≤ 1: below 1 when
- * tasks were missed (lived between scans, vanished before their final read,
- * unreadable) or when steal time (in busy, not in schedstat) was high.
+ * Per-CPU reconciliation: interval = end − start (CLOCK_MONOTONIC), charged
+ * = the tasks' deltas on the CPU. The busy total comes from the most exact
+ * count the kernel offers (busy_basis):
+ *
+ * - cpuacct: the root cgroup's cpuacct.usage_percpu (cgroup v1), every
+ *   task's run time per CPU in ns: the same accounting as schedstat
+ *   (update_curr), so what the tasks ran and what the CPU was busy agree;
+ * - tasks: without it, the tasks' own sum, in an interval where the scan
+ *   knows it tracked every task of the host (no fork unexplained, no task
+ *   vanished, unread or first seen with time already spent, and loadavg
+ *   counts exactly the tasks tracked): nothing is lost then;
+ * - ticks: otherwise /proc/stat, busy = interval − idle, idle = min(Δ(idle +
+ *   iowait) × tick, interval − charged) (ns-exact schedstat wins over
+ *   USER_HZ-quantised ticks), lost = max(0, busy − charged).
+ *
+ * /proc/stat's work ticks are not a busy total: user and system are tick
+ * samples, and the non-idle time also holds what no task ran (the idle
+ * loop's exits and entries, interrupts taken while idle: in a VM, where
+ * each is a VM exit, about 6 % of a CPU beside a task waking every 2 ms).
+ * Charged as lost, that time took its share of energy from the tasks. The
+ * v2 root's cpu.stat is summed from the same tick counts.
+ *
+ * With an exact busy total, lost = max(0, Σ busy − Σ charged) over all CPUs
+ * (a migration over-charges one CPU and under-charges another: that is not
+ * lost time), spread over the CPUs where busy exceeds charged; irq = Δsteal
+ * (time the hypervisor gave elsewhere, which neither count holds); idle is
+ * the rest of the interval. Σ task + idle + lost + irq = interval per CPU
+ * unless the charged time alone exceeds it (a migration over-charge), and
+ * over all CPUs Σ idle = Σ (interval − busy − steal).
+ *
+ * captured = Σ charged / Σ (charged + lost), ≤ 1: below 1 when tasks were
+ * missed (lived between scans, vanished before their final read,
+ * unreadable) or, on the ticks basis, when steal time was high.
  *
  * Races are normal: a task can exit between readdir and open, or mid-read
  * (ESRCH, ENOENT, an empty read). None of them fails a sample.
@@ -87,6 +111,13 @@
 #include "util.h"
 
 #define NO_INDEX UINT32_MAX
+
+/* Where an interval's busy time came from: see the header. */
+enum busy_basis {
+	BUSY_TICKS,
+	BUSY_CPUACCT,
+	BUSY_TASKS,
+};
 #define STAT_BUF_MIN 4096
 #define STAT_BUF_MAX (16u << 20)
 
@@ -143,6 +174,10 @@ struct procscan {
 	uint64_t tick_ns;
 	uint64_t page_size;
 	struct proc_stat_cpu *cpu_prev, *cpu_now;
+	int acct_fd;		/* the root cgroup's cpuacct.usage_percpu (v1), or -1 */
+	uint64_t *acct_prev, *acct_now;	/* [ncpus] ns */
+	bool acct_prev_ok;	/* acct_prev holds the previous scan's reading */
+	char busy_from[ACTIVITY_REASON_MAX];	/* how busy time is counted, for probe */
 	uint64_t forks_prev;
 	uint64_t prev_mono_ns;	/* end of the previous interval */
 	uint64_t prev_boot_ns;	/* boot-time clock when the previous scan began */
@@ -162,14 +197,16 @@ struct procscan {
 	uint64_t fd_budget, kept_fds;
 	uint64_t nrunning;	/* threads tracked and not known to have exited */
 	uint64_t found_started;	/* new tasks found this scan that started in the interval */
+	uint64_t found_old;	/* new tasks found this scan whose earlier time is unseen */
 
 	/* Output, valid until the next sample(). */
 	struct activity_task *out_tasks;
 	struct activity_row *out_rows;
 	size_t cap_out, cap_out_rows;
-	uint64_t *idle_ns, *lost_ns, *charged_ns;
+	uint64_t *idle_ns, *lost_ns, *charged_ns, *irq_ns, *busy_ns;
 	uint64_t dropped;
 
+	enum busy_basis basis;	/* of the last interval */
 	struct activity_proc_stats st;
 };
 
@@ -593,6 +630,8 @@ static int thread_add(struct procscan *ps, uint32_t tgid, uint32_t tid)
 	if (!ps->first && nt.start_ns + ps->tick_ns > ps->prev_boot_ns) {
 		nt.delta_ns = ss.oncpu_ns;
 		ps->found_started++;
+	} else if (!ps->first) {
+		ps->found_old++;
 	}
 
 	/* The free list can hold every slot: it grows with the table. */
@@ -834,10 +873,92 @@ static uint64_t proc_rss(struct procscan *ps, struct pproc *p)
 	return p->rss_bytes;
 }
 
+/* Read the root cgroup's cpuacct.usage_percpu into acct_now. 0, or -errno. */
+static int read_cpuacct(struct procscan *ps)
+{
+	char buf[4096];
+	ssize_t n;
+	int r;
+
+	/* 21 bytes a CPU at most: 4096 CPUs need a larger buffer than the stack's. */
+	if ((size_t)ps->ncpus * 21 + 2 > sizeof(buf)) {
+		size_t size = (size_t)ps->ncpus * 21 + 2;
+		char *big = malloc(size);
+
+		if (!big)
+			return -ENOMEM;
+		n = fd_read_all(ps->acct_fd, big, size);
+		r = n < 0 ? (int)n : parse_cpuacct_percpu(big, (size_t)n, ps->acct_now, ps->ncpus);
+		free(big);
+	} else {
+		n = fd_read_all(ps->acct_fd, buf, sizeof(buf));
+		r = n < 0 ? (int)n : parse_cpuacct_percpu(buf, (size_t)n, ps->acct_now, ps->ncpus);
+	}
+	if (r < 0)
+		return r;
+	/* A file that lists fewer CPUs than are online cannot account for them. */
+	return (unsigned)r < ps->ncpus ? -EINVAL : 0;
+}
+
+/*
+ * The per-CPU rows of an interval whose busy time is exact (busy_ns[c] per
+ * CPU, from cpuacct or from the tasks): see the header. Returns Σ charged
+ * and Σ (charged + lost) over the CPUs present.
+ */
+static void reconcile_exact(struct procscan *ps, uint64_t interval_ns, uint64_t *ret_charged,
+			    uint64_t *ret_busy)
+{
+	uint64_t under = 0, over = 0, lost, given = 0, charged_sum = 0, named_sum = 0;
+	unsigned widest = UINT32_MAX;
+
+	for (unsigned c = 0; c < ps->ncpus; c++) {
+		if (!ps->cpu_prev[c].present || !ps->cpu_now[c].present)
+			continue;
+		under += sub_sat_u64(ps->busy_ns[c], ps->charged_ns[c]);
+		over += sub_sat_u64(ps->charged_ns[c], ps->busy_ns[c]);
+	}
+	lost = sub_sat_u64(under, over);
+	for (unsigned c = 0; c < ps->ncpus; c++) {
+		uint64_t u = sub_sat_u64(ps->busy_ns[c], ps->charged_ns[c]);
+
+		ps->lost_ns[c] = 0;
+		if (!ps->cpu_prev[c].present || !ps->cpu_now[c].present || !u || !lost)
+			continue;
+		ps->lost_ns[c] = (uint64_t)((unsigned __int128)lost * u / under);
+		given += ps->lost_ns[c];
+		if (widest == UINT32_MAX || u > sub_sat_u64(ps->busy_ns[widest],
+							    ps->charged_ns[widest]))
+			widest = c;
+	}
+	/* The rounding's few ns to the CPU with the most unnamed time. */
+	if (widest != UINT32_MAX)
+		ps->lost_ns[widest] += lost - given;
+	for (unsigned c = 0; c < ps->ncpus; c++) {
+		const struct proc_stat_cpu *a = &ps->cpu_prev[c], *b = &ps->cpu_now[c];
+		uint64_t room;
+
+		if (!a->present || !b->present) {
+			ps->idle_ns[c] = ps->lost_ns[c] = ps->irq_ns[c] = 0;
+			continue;
+		}
+		/* Clock skew between the counter and the interval's ends: never past it. */
+		ps->lost_ns[c] = MIN(ps->lost_ns[c], sub_sat_u64(interval_ns, ps->charged_ns[c]));
+		room = sub_sat_u64(interval_ns, ps->charged_ns[c] + ps->lost_ns[c]);
+		ps->irq_ns[c] = MIN(sub_sat_u64(b->steal_ticks, a->steal_ticks) * ps->tick_ns, room);
+		ps->idle_ns[c] = room - ps->irq_ns[c];
+		charged_sum += ps->charged_ns[c];
+		named_sum += ps->charged_ns[c] + ps->lost_ns[c];
+	}
+	*ret_charged = charged_sum;
+	*ret_busy = named_sum;
+}
+
 /* One scan: clocks, /proc/stat, every thread, discovery. Fills the output when !first. */
 static int scan(struct procscan *ps, struct activity_sample *ret)
 {
 	uint64_t mono_ns = 0, boot_ns = 0, forks = 0, interval_ns, busy_sum = 0, charged_sum = 0;
+	const struct activity_proc_stats st0 = ps->st;
+	bool acct_ok = false;
 	size_t ntasks = 0;
 	int r;
 
@@ -847,10 +968,19 @@ static int scan(struct procscan *ps, struct activity_sample *ret)
 	r = read_proc_stat(ps, &forks);
 	if (r < 0)
 		return r;
+	if (ps->acct_fd >= 0) {
+		r = read_cpuacct(ps);
+		if (r == -ENOMEM)
+			return r;
+		acct_ok = r == 0;
+		if (!acct_ok)
+			ps->st.acct_errors++;
+	}
 	ps->scan_no++;
 	ps->st.scans++;
 	ps->dropped = 0;
 	ps->found_started = 0;
+	ps->found_old = 0;
 
 	read_threads(ps);
 	if (ps->first || forks != ps->forks_prev) {
@@ -863,9 +993,13 @@ static int scan(struct procscan *ps, struct activity_sample *ret)
 
 	if (ps->first) {
 		struct proc_stat_cpu *tmp = ps->cpu_prev;
+		uint64_t *acct = ps->acct_prev;
 
 		ps->cpu_prev = ps->cpu_now;
 		ps->cpu_now = tmp;
+		ps->acct_prev = ps->acct_now;
+		ps->acct_now = acct;
+		ps->acct_prev_ok = acct_ok;
 		ps->prev_mono_ns = mono_ns;
 		ps->prev_boot_ns = boot_ns;
 		for (size_t i = 0; i < ps->nthreads; i++)
@@ -925,24 +1059,44 @@ static int scan(struct procscan *ps, struct activity_sample *ret)
 	}
 
 	interval_ns = sub_sat_u64(mono_ns, ps->prev_mono_ns);
-	for (unsigned c = 0; c < ps->ncpus; c++) {
-		const struct proc_stat_cpu *a = &ps->cpu_prev[c], *b = &ps->cpu_now[c];
-		uint64_t idle_stat, idle, busy;
+	if (acct_ok && ps->acct_prev_ok) {
+		ps->basis = BUSY_CPUACCT;
+		for (unsigned c = 0; c < ps->ncpus; c++)
+			ps->busy_ns[c] = sub_sat_u64(ps->acct_now[c], ps->acct_prev[c]);
+	} else if (ps->dropped == 0 && ps->found_old == 0 && ps->st.unreadable == st0.unreadable &&
+		   ps->st.malformed == st0.malformed && ps->st.backwards == st0.backwards &&
+		   ps->st.off_cpu_range == st0.off_cpu_range && host_threads_known(ps)) {
+		/* Every task of the host was tracked and read: their sum is the busy time. */
+		ps->basis = BUSY_TASKS;
+		memcpy(ps->busy_ns, ps->charged_ns, ps->ncpus * sizeof(*ps->busy_ns));
+	} else {
+		ps->basis = BUSY_TICKS;
+	}
+	if (ps->basis != BUSY_TICKS) {
+		ps->st.busy_exact++;
+		reconcile_exact(ps, interval_ns, &charged_sum, &busy_sum);
+	} else {
+		ps->st.busy_ticks++;
+		for (unsigned c = 0; c < ps->ncpus; c++) {
+			const struct proc_stat_cpu *a = &ps->cpu_prev[c], *b = &ps->cpu_now[c];
+			uint64_t idle_stat, idle, busy;
 
-		if (!a->present || !b->present) {
-			/* Offline (or just online): no data, not in captured. */
-			ps->idle_ns[c] = 0;
-			ps->lost_ns[c] = 0;
-			continue;
+			ps->irq_ns[c] = 0;
+			if (!a->present || !b->present) {
+				/* Offline (or just online): no data, not in captured. */
+				ps->idle_ns[c] = 0;
+				ps->lost_ns[c] = 0;
+				continue;
+			}
+			idle_stat = (sub_sat_u64(b->idle_ticks, a->idle_ticks) +
+				     sub_sat_u64(b->iowait_ticks, a->iowait_ticks)) * ps->tick_ns;
+			idle = MIN(idle_stat, sub_sat_u64(interval_ns, ps->charged_ns[c]));
+			busy = interval_ns - idle;
+			ps->idle_ns[c] = idle;
+			ps->lost_ns[c] = sub_sat_u64(busy, ps->charged_ns[c]);
+			busy_sum += busy;
+			charged_sum += MIN(ps->charged_ns[c], busy);
 		}
-		idle_stat = (sub_sat_u64(b->idle_ticks, a->idle_ticks) +
-			     sub_sat_u64(b->iowait_ticks, a->iowait_ticks)) * ps->tick_ns;
-		idle = MIN(idle_stat, sub_sat_u64(interval_ns, ps->charged_ns[c]));
-		busy = interval_ns - idle;
-		ps->idle_ns[c] = idle;
-		ps->lost_ns[c] = sub_sat_u64(busy, ps->charged_ns[c]);
-		busy_sum += busy;
-		charged_sum += MIN(ps->charged_ns[c], busy);
 	}
 
 	*ret = (struct activity_sample){
@@ -951,6 +1105,7 @@ static int scan(struct procscan *ps, struct activity_sample *ret)
 		.ncpus = ps->ncpus,
 		.idle_ns = ps->idle_ns,
 		.lost_ns = ps->lost_ns,
+		.irq_ns = ps->irq_ns,
 		.tasks = ps->out_tasks,
 		.ntasks = ntasks,
 		.rows = ps->out_rows,
@@ -965,9 +1120,13 @@ static int scan(struct procscan *ps, struct activity_sample *ret)
 			thread_free(ps, (uint32_t)i);
 	{
 		struct proc_stat_cpu *tmp = ps->cpu_prev;
+		uint64_t *acct = ps->acct_prev;
 
 		ps->cpu_prev = ps->cpu_now;
 		ps->cpu_now = tmp;
+		ps->acct_prev = ps->acct_now;
+		ps->acct_now = acct;
+		ps->acct_prev_ok = acct_ok;
 	}
 	ps->prev_mono_ns = mono_ns;
 	ps->prev_boot_ns = boot_ns;
@@ -992,6 +1151,8 @@ static void proc_close(void *state)
 		close(ps->sys_dirfd);
 	if (ps->stat_fd >= 0)
 		close(ps->stat_fd);
+	if (ps->acct_fd >= 0)
+		close(ps->acct_fd);
 	idmap_free(&ps->tidmap);
 	idmap_free(&ps->tgidmap);
 	free(ps->threads);
@@ -1003,6 +1164,10 @@ static void proc_close(void *state)
 	free(ps->idle_ns);
 	free(ps->lost_ns);
 	free(ps->charged_ns);
+	free(ps->irq_ns);
+	free(ps->busy_ns);
+	free(ps->acct_prev);
+	free(ps->acct_now);
 	free(ps->cpu_prev);
 	free(ps->cpu_now);
 	free(ps->statbuf);
@@ -1028,6 +1193,56 @@ static unsigned stat_ncpus(const char *buf, size_t len)
 	return n;
 }
 
+/*
+ * Find the root cgroup's cpuacct.usage_percpu (cgroup v1, mounted on its own
+ * or with cpu) and say in busy_from how busy time will be counted. 0 either
+ * way (without it, the tasks' sum or the ticks serve); -ENOMEM.
+ */
+static int open_cpuacct(struct procscan *ps)
+{
+	static const char *const dirs[] = { "cpuacct", "cpu,cpuacct", "cpuacct,cpu" };
+	char rel[64], path[4096];
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(rel, sizeof(rel), "fs/cgroup/%s/cpuacct.usage_percpu", dirs[i]);
+		r = fsroot_open(ps->ctx.fs, FS_SYS, rel, O_RDONLY);
+		if (r < 0)
+			continue;
+		ps->acct_fd = r;
+		r = read_cpuacct(ps);
+		if (r == -ENOMEM)
+			return r;
+		(void)fsroot_path(ps->ctx.fs, FS_SYS, rel, path, sizeof(path));
+		if (r < 0) {
+			log_info(ps->ctx.log, "proc activity: %s: %s", path,
+				 r == -EINVAL ? "malformed, or fewer CPUs than are online"
+					      : strerror(-r));
+			close(ps->acct_fd);
+			ps->acct_fd = -1;
+			continue;
+		}
+		snprintf(ps->busy_from, sizeof(ps->busy_from),
+			 "busy time from %.160s (every task's run time per CPU, exact)", path);
+		return 0;
+	}
+	snprintf(ps->busy_from, sizeof(ps->busy_from),
+		 "busy time from the tasks' schedstat when every task of the host was read, "
+		 "else from /proc/stat's ticks (no cgroup v1 cpuacct.usage_percpu under "
+		 "<sysfs>/fs/cgroup; cgroup v2's root counts ticks too)");
+	return 0;
+}
+
+int activity_proc_describe(void *state, char *buf, size_t size)
+{
+	const struct procscan *ps = state;
+
+	if (!ps || !buf || !size)
+		return -EINVAL;
+	snprintf(buf, size, "%s", ps->busy_from);
+	return 0;
+}
+
 static int proc_open(const struct activity_ctx *ctx, void **ret_state, char *reason,
 		     size_t reason_size)
 {
@@ -1049,7 +1264,7 @@ static int proc_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	}
 	ps->ctx.fs = ctx->fs;
 	ps->ctx.log = ctx->log;
-	ps->proc_dirfd = ps->sys_dirfd = ps->stat_fd = -1;
+	ps->proc_dirfd = ps->sys_dirfd = ps->stat_fd = ps->acct_fd = -1;
 	ps->first = true;
 	ps->real = fsroot_is_real(ctx->fs, FS_PROC);
 	tck = sysconf(_SC_CLK_TCK);
@@ -1119,8 +1334,18 @@ static int proc_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 	ps->idle_ns = calloc(ps->ncpus, sizeof(*ps->idle_ns));
 	ps->lost_ns = calloc(ps->ncpus, sizeof(*ps->lost_ns));
 	ps->charged_ns = calloc(ps->ncpus, sizeof(*ps->charged_ns));
-	if (!ps->cpu_prev || !ps->cpu_now || !ps->idle_ns || !ps->lost_ns || !ps->charged_ns) {
+	ps->irq_ns = calloc(ps->ncpus, sizeof(*ps->irq_ns));
+	ps->busy_ns = calloc(ps->ncpus, sizeof(*ps->busy_ns));
+	ps->acct_prev = calloc(ps->ncpus, sizeof(*ps->acct_prev));
+	ps->acct_now = calloc(ps->ncpus, sizeof(*ps->acct_now));
+	if (!ps->cpu_prev || !ps->cpu_now || !ps->idle_ns || !ps->lost_ns || !ps->charged_ns ||
+	    !ps->irq_ns || !ps->busy_ns || !ps->acct_prev || !ps->acct_now) {
 		r = -ENOMEM;
+		snprintf(reason, reason_size, "out of memory");
+		goto fail;
+	}
+	r = open_cpuacct(ps);
+	if (r == -ENOMEM) {
 		snprintf(reason, reason_size, "out of memory");
 		goto fail;
 	}

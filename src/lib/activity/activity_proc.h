@@ -25,9 +25,16 @@ struct activity_proc_stats {
 	uint64_t malformed;		/* task files that did not parse */
 	uint64_t backwards;		/* on-CPU counters that went backwards (exec from a thread) */
 	uint64_t off_cpu_range;		/* deltas on a CPU beyond ncpus: counted as lost */
+	/* Intervals whose busy time was exact (cpuacct, or every task read), or from ticks: */
+	uint64_t busy_exact;
+	uint64_t busy_ticks;
+	uint64_t acct_errors;		/* cpuacct.usage_percpu reads that failed (ticks or tasks then) */
 };
 
 /* Copy the collector's counters; `state` is what activity_proc_ops.open() returned. */
 int activity_proc_get_stats(void *state, struct activity_proc_stats *ret);
+
+/* How the collector counts busy time, in words for `probe` (its detail). 0, or -EINVAL. */
+int activity_proc_describe(void *state, char *buf, size_t size);
 
 #endif

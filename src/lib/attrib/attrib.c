@@ -475,11 +475,12 @@ static unsigned weight_shift(u128 v)
 /*
  * Split one domain into `l`. Every value written to l->rows[].energy_uj,
  * idle_uj and unattributed_uj comes out of an exact apportionment of
- * delta_uj, so the ledger balances by construction.
+ * delta_uj, so the ledger balances by construction. Tasks marked in
+ * `excl` (NULL: none) are left out, as if they had not run.
  */
 static int split_domain(const struct activity_sample *s, const struct attrib_domain *d,
 			enum attrib_idle_policy policy, uint64_t interval_ns, struct attrib_ws *wk,
-			struct attrib_ledger *l)
+			const bool *excl, struct attrib_ledger *l)
 {
 	enum scope sc = kind_scope(d->kind);
 	u128 idle = 0, lost = 0, irq = 0, busy_sum = 0, total;
@@ -506,7 +507,7 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 	 * and whole-machine ones share all CPUs: the busy time of the previous
 	 * domain's set is reused when this one's is the same.
 	 */
-	if (wk->cached && wk->cached_scope == sc &&
+	if (!excl && wk->cached && wk->cached_scope == sc &&
 	    (sc == SCOPE_MACHINE || memcmp(&wk->cached_cpus, d->cpus, sizeof(*d->cpus)) == 0)) {
 		m = wk->cached_m;
 		busy_sum = wk->cached_busy;
@@ -519,7 +520,7 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 			const struct activity_row *r = &s->rows[i];
 
 			/* By rank, so that the pass below reads in key order, sequentially. */
-			if (cpu_in(sc, d->cpus, r->cpu))
+			if (cpu_in(sc, d->cpus, r->cpu) && !(excl && excl[r->task]))
 				wk->busy[wk->rank[r->task]] += r->ns;
 		}
 		for (unsigned c = 0; c < s->ncpus; c++) {
@@ -539,7 +540,7 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 			busy_sum += wk->busy[i];
 			m += wk->busy[i] != 0;
 		}
-		wk->cached = true;
+		wk->cached = !excl;
 		wk->cached_scope = sc;
 		if (sc == SCOPE_SOCKET)
 			wk->cached_cpus = *d->cpus;
@@ -638,6 +639,372 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 	return 0;
 }
 
+/* ---- processes with their own meter ---- */
+
+#define NO_METER UINT32_MAX
+
+/* A PROCESS domain with a pid: that process's own energy over the interval. */
+struct meter {
+	uint32_t pid;
+	size_t dom;		/* its domain */
+	uint64_t delta_uj;	/* its meter's growth */
+	bool active;		/* its tasks are in the sample: the meter replaces their share */
+};
+
+/* A process's own meter: a PROCESS domain with a pid, never part of the total it replaces in. */
+static bool is_meter(const struct attrib_domain *d)
+{
+	return d->kind == JOULESTAT_DOMAIN_PROCESS && d->pid && !d->in_total;
+}
+
+static int meter_cmp(const void *a, const void *b)
+{
+	const struct meter *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->dom > y->dom) - (x->dom < y->dom);
+}
+
+static uint32_t meter_of(const struct meter *m, size_t nm, uint32_t tgid)
+{
+	size_t lo = 0, hi = nm;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m[mid].pid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nm && m[lo].pid == tgid ? (uint32_t)lo : NO_METER;
+}
+
+/*
+ * Split `amount` over n weights: by the weights when they sum to more than
+ * 0, else all of it to the first slot. Weights whose sum exceeds 64 bits
+ * (corrupt input only) are scaled down by the same power of two, in place.
+ */
+static void apportion_or_first(uint64_t amount, uint64_t *w, size_t n, uint64_t *out,
+			       struct rem_slot *scratch)
+{
+	u128 total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += w[i];
+	if (total > UINT64_MAX) {
+		unsigned sh = weight_shift(total);
+
+		total = 0;
+		for (size_t i = 0; i < n; i++) {
+			w[i] = (w[i] >> sh) | (w[i] && !(w[i] >> sh));
+			total += w[i];
+		}
+	}
+	if (total == 0) {
+		memset(out, 0, n * sizeof(*out));
+		out[0] = amount;
+		return;
+	}
+	apportion(amount, w, n, (uint64_t)total, out, scratch);
+}
+
+/* Working memory of apply_meters(), freed at once. */
+struct meter_work {
+	struct meter *m;
+	uint32_t *tmeter;	/* [ntasks] the task's meter, or NO_METER */
+	uint64_t *tbusy;	/* [ntasks] Σ of its rows' ns, for metered tasks */
+	uint64_t *e, *b, *share; /* [nm * nd] per meter and domain: CPU-time share, busy, meter's share */
+	uint64_t *w, *out;	/* [max(ntasks, nm, nd) + 1] */
+	struct rem_slot *rem;	/* as many */
+	size_t *idx;		/* [ntasks] */
+	bool *excl;		/* [ntasks] tasks whose meter replaces their share */
+};
+
+static void meter_work_free(struct meter_work *mw)
+{
+	free(mw->m);
+	free(mw->tmeter);
+	free(mw->tbusy);
+	free(mw->e);
+	free(mw->b);
+	free(mw->share);
+	free(mw->w);
+	free(mw->out);
+	free(mw->rem);
+	free(mw->idx);
+}
+
+/*
+ * The process ledger of meter k: its tasks (in key order) get its growth,
+ * apportioned by their CPU time over every CPU. A process with no task in
+ * the interval keeps it unattributed (status no-time).
+ */
+static int meter_ledger(const struct activity_sample *s, struct attrib_ws *wk,
+			struct meter_work *mw, uint32_t k, struct attrib_ledger *l)
+{
+	size_t n = 0;
+	uint64_t busy = 0;
+
+	for (size_t i = 0; i < s->ntasks; i++) {
+		uint32_t t = wk->order[i];
+
+		if (mw->tmeter[t] != k)
+			continue;
+		mw->idx[n] = t;
+		mw->w[n] = mw->tbusy[t];
+		busy = busy + mw->tbusy[t] < busy ? UINT64_MAX : busy + mw->tbusy[t];
+		n++;
+	}
+	if (n == 0) {
+		l->status = ATTRIB_LEDGER_NO_TIME;
+		return 0;
+	}
+	if (busy == UINT64_MAX) /* only corrupt input: weigh the tasks alike */
+		for (size_t i = 0; i < n; i++)
+			mw->w[i] = 1;
+	l->rows = calloc(n, sizeof(*l->rows));
+	if (!l->rows)
+		return -ENOMEM;
+	apportion_or_first(l->delta_uj, mw->w, n, mw->out, mw->rem);
+	for (size_t i = 0; i < n; i++)
+		l->rows[i] = (struct attrib_row){ .task = (uint32_t)mw->idx[i],
+						  .busy_ns = mw->tbusy[mw->idx[i]],
+						  .energy_uj = mw->out[i] };
+	l->nrows = n;
+	l->status = ATTRIB_LEDGER_SPLIT;
+	l->tasks_uj = l->delta_uj;
+	l->measured_uj = l->delta_uj;
+	l->unattributed_uj = 0;
+	l->busy_ns = busy;
+	mw->m[k].active = true;
+	return 0;
+}
+
+/*
+ * In-total ledger d, whose tasks include metered ones: each meter's share
+ * of d (mw->share) replaces its tasks' CPU-time share, and the rest of ΔE
+ * is split again between the other tasks, idle and lost time under the
+ * policy, as if the metered tasks had not run.
+ */
+static int meter_resplit(const struct activity_sample *s, const struct attrib_domain *dom,
+			 enum attrib_idle_policy policy, uint64_t interval_ns, struct attrib_ws *wk,
+			 struct meter_work *mw, size_t nm, size_t nd, size_t d,
+			 struct attrib_ledger *l)
+{
+	struct attrib_domain rest = *dom;
+	struct attrib_ledger nl = { 0 };
+	u128 sum = 0;
+	size_t p = 0;
+	int r;
+
+	for (size_t k = 0; k < nm; k++)
+		sum += mw->share[k * nd + d];
+	if (sum > l->delta_uj) {
+		/* The meters say more than the domain measured: cut them to it, in proportion. */
+		size_t n = 0;
+
+		for (size_t k = 0; k < nm; k++)
+			if (mw->share[k * nd + d])
+				mw->idx[n] = k, mw->w[n++] = mw->share[k * nd + d];
+		if (n) {
+			u128 tw = 0;
+
+			for (size_t i = 0; i < n; i++)
+				tw += mw->w[i];
+			/* Σ of n values of 64 bits: scaled down by the same power of two if need be. */
+			unsigned sh = weight_shift(tw);
+
+			for (size_t i = 0; i < n; i++)
+				mw->w[i] = (mw->w[i] >> sh) | (mw->w[i] && !(mw->w[i] >> sh));
+			apportion_or_first(l->delta_uj, mw->w, n, mw->out, mw->rem);
+			for (size_t i = 0; i < n; i++)
+				mw->share[mw->idx[i] * nd + d] = mw->out[i];
+		}
+		sum = l->delta_uj;
+		l->measured_capped = true;
+	}
+	rest.delta_uj = l->delta_uj - (uint64_t)sum;
+	r = split_domain(s, &rest, policy, interval_ns, wk, mw->excl, &nl);
+	if (r < 0)
+		return r;
+	/* Each meter's share over its tasks' rows here, by their busy time on the domain's CPUs. */
+	for (size_t k = 0; k < nm; k++) {
+		size_t n = 0;
+
+		if (!mw->m[k].active)
+			continue;
+		for (size_t j = 0; j < l->nrows; j++)
+			if (mw->tmeter[l->rows[j].task] == k)
+				mw->idx[n] = j, mw->w[n++] = l->rows[j].busy_ns;
+		if (n == 0)
+			continue;
+		apportion_or_first(mw->share[k * nd + d], mw->w, n, mw->out, mw->rem);
+		for (size_t i = 0; i < n; i++)
+			l->rows[mw->idx[i]].energy_uj = mw->out[i];
+	}
+	/* The other rows: the new split's, the same tasks in the same (key) order. */
+	l->tasks_uj = 0;
+	for (size_t j = 0; j < l->nrows; j++) {
+		struct attrib_row *row = &l->rows[j];
+
+		if (!mw->excl[row->task]) {
+			row->energy_uj = p < nl.nrows && nl.rows[p].task == row->task
+						 ? nl.rows[p++].energy_uj
+						 : 0;
+		}
+		l->tasks_uj += row->energy_uj;
+	}
+	l->idle_uj = nl.idle_uj;
+	l->unattributed_uj = nl.unattributed_uj;
+	l->measured_uj = (uint64_t)sum;
+	free(nl.rows);
+	return 0;
+}
+
+/*
+ * Processes with their own meter (attrib_domain.pid): their process
+ * ledgers, then their shares of the in-total ledgers (see attrib.h). On
+ * success *ret_excl is NULL when no meter applies, else the tasks whose
+ * meter replaced their share (the caller frees it).
+ */
+static int apply_meters(const struct activity_sample *s, const struct attrib_domain *domains,
+			size_t nd, enum attrib_idle_policy policy, uint64_t interval_ns,
+			struct attrib_ws *wk, struct attrib_result *res, bool **ret_excl)
+{
+	struct meter_work mw = { 0 };
+	size_t nm = 0, nt = s->ntasks, nbig;
+	bool any = false;
+	int r = -ENOMEM;
+
+	*ret_excl = NULL;
+	for (size_t i = 0; i < nd; i++)
+		nm += is_meter(&domains[i]);
+	if (nm == 0)
+		return 0;
+	nbig = MAX(MAX(nt, nm), nd) + 1;
+	mw.m = calloc(nm, sizeof(*mw.m));
+	mw.tmeter = malloc((nt + 1) * sizeof(*mw.tmeter));
+	mw.tbusy = calloc(nt + 1, sizeof(*mw.tbusy));
+	mw.e = calloc(nm * nd, sizeof(*mw.e));
+	mw.b = calloc(nm * nd, sizeof(*mw.b));
+	mw.share = calloc(nm * nd, sizeof(*mw.share));
+	mw.w = malloc(nbig * sizeof(*mw.w));
+	mw.out = malloc(nbig * sizeof(*mw.out));
+	mw.rem = malloc(nbig * sizeof(*mw.rem));
+	mw.idx = malloc(nbig * sizeof(*mw.idx));
+	mw.excl = calloc(nt + 1, sizeof(*mw.excl));
+	if (!mw.m || !mw.tmeter || !mw.tbusy || !mw.e || !mw.b || !mw.share || !mw.w || !mw.out ||
+	    !mw.rem || !mw.idx || !mw.excl)
+		goto out;
+	nm = 0;
+	for (size_t i = 0; i < nd; i++)
+		if (is_meter(&domains[i]))
+			mw.m[nm++] = (struct meter){ .pid = domains[i].pid, .dom = i,
+						     .delta_uj = domains[i].delta_uj };
+	qsort(mw.m, nm, sizeof(*mw.m), meter_cmp);
+	/* One meter per process: a second domain for the same pid stays skipped. */
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < nm; i++)
+			if (k == 0 || mw.m[k - 1].pid != mw.m[i].pid)
+				mw.m[k++] = mw.m[i];
+		nm = k;
+	}
+	for (size_t t = 0; t < nt; t++)
+		mw.tmeter[t] = meter_of(mw.m, nm, s->tasks[t].key.tgid);
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct activity_row *row = &s->rows[i];
+
+		if (mw.tmeter[row->task] != NO_METER)
+			mw.tbusy[row->task] = mw.tbusy[row->task] + row->ns < mw.tbusy[row->task]
+						      ? UINT64_MAX
+						      : mw.tbusy[row->task] + row->ns;
+	}
+	for (uint32_t k = 0; k < nm; k++) {
+		struct attrib_ledger *l = &res->ledgers[mw.m[k].dom];
+
+		r = meter_ledger(s, wk, &mw, k, l);
+		if (r < 0)
+			goto out;
+		any |= mw.m[k].active;
+	}
+	r = 0;
+	if (!any)
+		goto out;
+	for (size_t t = 0; t < nt; t++)
+		mw.excl[t] = mw.tmeter[t] != NO_METER && mw.m[mw.tmeter[t]].active;
+
+	/* Each metered process's CPU-time share (and busy time) of each in-total ledger. */
+	for (size_t d = 0; d < nd; d++) {
+		const struct attrib_ledger *l = &res->ledgers[d];
+
+		if (!l->in_total || l->status != ATTRIB_LEDGER_SPLIT)
+			continue;
+		for (size_t j = 0; j < l->nrows; j++) {
+			uint32_t k = mw.tmeter[l->rows[j].task];
+
+			if (k == NO_METER || !mw.m[k].active)
+				continue;
+			mw.e[k * nd + d] += l->rows[j].energy_uj;
+			mw.b[k * nd + d] = mw.b[k * nd + d] + l->rows[j].busy_ns < mw.b[k * nd + d]
+						   ? UINT64_MAX
+						   : mw.b[k * nd + d] + l->rows[j].busy_ns;
+		}
+	}
+	/*
+	 * Its meter over those ledgers, in proportion to its CPU-time shares
+	 * (by its busy time there when they are all 0, as under baseline with
+	 * no dynamic energy). A process that ran on none of their CPUs is not
+	 * in them: its meter shows on its own ledger only.
+	 */
+	for (uint32_t k = 0; k < nm; k++) {
+		const uint64_t *src = &mw.e[k * nd];
+		u128 te = 0, tb = 0;
+
+		if (!mw.m[k].active)
+			continue;
+		for (size_t d = 0; d < nd; d++) {
+			te += mw.e[k * nd + d];
+			tb += mw.b[k * nd + d];
+		}
+		if (te == 0)
+			src = &mw.b[k * nd];
+		if (te == 0 && tb == 0)
+			continue;
+		{
+			unsigned sh = weight_shift(te ? te : tb);
+
+			for (size_t d = 0; d < nd; d++)
+				mw.w[d] = (src[d] >> sh) | (src[d] && !(src[d] >> sh));
+		}
+		apportion_or_first(mw.m[k].delta_uj, mw.w, nd, &mw.share[k * nd], mw.rem);
+	}
+	for (size_t d = 0; d < nd; d++) {
+		struct attrib_ledger *l = &res->ledgers[d];
+		bool has = false;
+
+		if (!l->in_total || l->status != ATTRIB_LEDGER_SPLIT)
+			continue;
+		for (size_t j = 0; j < l->nrows && !has; j++)
+			has = mw.excl[l->rows[j].task];
+		if (!has)
+			continue;
+		r = meter_resplit(s, &domains[d], policy, interval_ns, wk, &mw, nm, nd, d, l);
+		if (r < 0)
+			goto out;
+	}
+	*ret_excl = mw.excl;
+	mw.excl = NULL;
+	r = 0;
+out:
+	meter_work_free(&mw);
+	free(mw.excl);
+	return r;
+}
+
 static int validate(const struct activity_sample *s, const struct attrib_domain *domains,
 		    size_t ndomains, enum attrib_idle_policy policy)
 {
@@ -684,6 +1051,7 @@ int attrib_split_ws(struct attrib_ws *ws, const struct activity_sample *s,
 		    enum attrib_idle_policy policy, struct attrib_result **ret)
 {
 	struct attrib_result *r = NULL;
+	bool *excl = NULL;
 	int err;
 
 	if (!ws || !s || !ret || (ndomains && !domains))
@@ -710,11 +1078,16 @@ int attrib_split_ws(struct attrib_ws *ws, const struct activity_sample *s,
 		goto out;
 
 	for (size_t i = 0; i < ndomains; i++) {
-		struct attrib_ledger *l = &r->ledgers[i];
-
-		err = split_domain(s, &domains[i], policy, r->interval_ns, ws, l);
+		err = split_domain(s, &domains[i], policy, r->interval_ns, ws, NULL, &r->ledgers[i]);
 		if (err < 0)
 			goto out;
+	}
+	err = apply_meters(s, domains, ndomains, policy, r->interval_ns, ws, r, &excl);
+	if (err < 0)
+		goto out;
+	for (size_t i = 0; i < ndomains; i++) {
+		struct attrib_ledger *l = &r->ledgers[i];
+
 		if (!l->in_total)
 			continue;
 		/* validate() bounded Σ delta_uj, and every part is <= its delta. */
@@ -725,9 +1098,12 @@ int attrib_split_ws(struct attrib_ws *ws, const struct activity_sample *s,
 		r->total_estimated |= l->estimated;
 		for (size_t j = 0; j < l->nrows; j++) {
 			struct attrib_task_total *t = &r->tasks[l->rows[j].task];
+			bool metered = excl && excl[l->rows[j].task];
 
 			t->energy_uj += l->rows[j].energy_uj;
-			t->estimated |= l->estimated;
+			/* A meter's share is measured, unless a modelled total had to cut it. */
+			t->estimated |= l->estimated && (!metered || l->measured_capped);
+			t->measured |= metered;
 		}
 	}
 
@@ -737,6 +1113,7 @@ int attrib_split_ws(struct attrib_ws *ws, const struct activity_sample *s,
 	r = NULL;
 	err = 0;
 out:
+	free(excl);
 	attrib_result_free(r);
 	return err;
 }

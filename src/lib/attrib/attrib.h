@@ -15,6 +15,11 @@
  *   E(t, d) = ΔE(d) · busy(t) / T      (before the idle policy moves idle energy)
  *
  * and for every ledger, exactly: delta_uj = Σ rows + idle_uj + unattributed_uj.
+ *
+ * A process with its own meter (a PROCESS domain with a pid) gets its
+ * meter's energy instead of its CPU-time share of the in-total domains, and
+ * the rest of each such domain's ΔE is split between the others by the
+ * rule above (docs/attribution.md, "Processes with their own meter").
  */
 #ifndef JOULESTAT_ATTRIB_H
 #define JOULESTAT_ATTRIB_H
@@ -74,6 +79,14 @@ struct attrib_domain {
 	 * counted twice.
 	 */
 	bool in_total;
+	/*
+	 * Kind process only: the process (tgid) whose own meter delta_uj
+	 * is, over the whole interval. Its tasks then get delta_uj in this
+	 * ledger and, in place of their CPU-time share, in the in-total
+	 * ones. 0: not known over the whole interval (a meter just found):
+	 * the ledger is skipped and the process shares like any other.
+	 */
+	uint32_t pid;
 };
 
 enum attrib_ledger_status {
@@ -114,6 +127,14 @@ struct attrib_ledger {
 	uint64_t tasks_uj;		/* Σ rows[].energy_uj */
 	uint64_t idle_uj;
 	uint64_t unattributed_uj;	/* energy of lost time (and see the statuses) */
+	/*
+	 * Of tasks_uj, what processes with their own meter got in place of
+	 * their CPU-time share (in-total ledgers), or the meter itself (its
+	 * process ledger). measured_capped: those meters' shares of this
+	 * domain exceeded its ΔE, and were cut to it in proportion.
+	 */
+	uint64_t measured_uj;
+	bool measured_capped;
 	/* The time the split used, summed over the domain's CPUs (saturating). */
 	uint64_t busy_ns;
 	uint64_t idle_ns;
@@ -130,6 +151,7 @@ struct attrib_ledger {
 struct attrib_task_total {
 	uint64_t energy_uj;
 	bool estimated;			/* some of it comes from an estimated domain */
+	bool measured;			/* its process's own meter gave it (attrib_domain.pid) */
 };
 
 /*

@@ -228,6 +228,14 @@ static int parse_domain(struct dec *d, const struct jsonr_node *n, size_t i,
 	if (r < 0)
 		goto out;
 	r = get_u64(d, n, path, "max_energy_range_uj", &dom->max_energy_range_uj);
+	/* Optional (process domains, and files written since): the process it meters. */
+	if (r == 0 && jsonr_get(d->doc, n, "pid")) {
+		uint64_t pid;
+
+		r = get_bounded(d, n, path, "pid", INT32_MAX, &pid);
+		if (r == 0)
+			dom->pid = (uint32_t)pid;
+	}
 out:
 	free(kind);
 	free(cpus);
@@ -979,9 +987,12 @@ int recfmt_write_header(FILE *f, const struct recfmt_header *h)
 			fprintf(f, ",\"socket\":%d", d->socket);
 		fprintf(f,
 			",\"cpus\":\"%s\",\"estimated\":%s,\"in_total\":%s,\"static_mw\":%llu,"
-			"\"max_energy_range_uj\":%llu}",
+			"\"max_energy_range_uj\":%llu",
 			cpus, d->estimated ? "true" : "false", d->in_total ? "true" : "false",
 			(unsigned long long)d->static_mw, (unsigned long long)d->max_energy_range_uj);
+		if (d->kind == JOULESTAT_DOMAIN_PROCESS && d->pid)
+			fprintf(f, ",\"pid\":%u", d->pid);
+		fputc('}', f);
 	}
 	fprintf(f, "],\"options\":{\"interval_ns\":%llu,\"duration_ns\":%llu,\"idle\":\"%s\","
 		   "\"raw\":%s,\"source\":",

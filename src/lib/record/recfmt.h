@@ -44,6 +44,7 @@ struct recfmt_domain {
 	bool in_total;
 	uint64_t static_mw;		/* for the baseline idle policy; 0 when not calibrated */
 	uint64_t max_energy_range_uj;
+	uint32_t pid;			/* kind process: the process it meters; else 0 */
 };
 
 /* Line 1. */

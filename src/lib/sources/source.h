@@ -51,6 +51,7 @@ struct domain {
 	uint64_t wraps;
 	unsigned readings;		/* good readings so far */
 	uint64_t snap_energy_uj;	/* energy_uj at the last snapshot (snapshot.c) */
+	bool snapped;			/* there at the last snapshot: its next delta spans a whole interval */
 	int last_error;			/* -errno of the last failed reading, 0 after a good one */
 
 	bool estimated;			/* modelled, not measured */

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
-/* procfs_parse.c - pure parsers for schedstat, task stat, statm, cgroup and /proc/stat. */
+/*
+ * procfs_parse.c - pure parsers for schedstat, task stat, statm, cgroup,
+ * /proc/stat and cpuacct.usage_percpu.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -223,6 +226,7 @@ static int stat_cpu_line(struct cur *c, uint32_t *ret_cpu, struct proc_stat_cpu 
 	    __builtin_add_overflow(total, f[4], &total))
 		return -ERANGE;
 	ret->busy_ticks = busy;
+	ret->steal_ticks = f[7];
 	ret->idle_ticks = f[3];
 	ret->iowait_ticks = f[4];
 	ret->present = true;
@@ -391,4 +395,35 @@ int parse_loadavg(const char *buf, size_t len, struct loadavg *ret)
 		return -EINVAL;
 	*ret = l;
 	return 0;
+}
+
+int parse_cpuacct_percpu(const char *buf, size_t len, uint64_t *ret_ns, unsigned ncpus)
+{
+	struct cur c = { buf, buf + len };
+	const char *first;
+	unsigned n = 0;
+	int r;
+
+	if (cur_skip_to_end(&c))
+		return -ENODATA;
+	first = c.p;
+	/* Validate first: on error ret_ns stays as it was. */
+	for (;;) {
+		uint64_t v;
+
+		r = cur_u64(&c, &v);
+		if (r == -ENODATA)
+			break;
+		if (r < 0)
+			return r;
+		if (n == UINT32_MAX)
+			return -ERANGE;
+		n++;
+	}
+	if (!cur_skip_to_end(&c) || n == 0)
+		return -EINVAL;
+	c.p = first;
+	for (unsigned i = 0; i < n && i < ncpus; i++)
+		(void)cur_u64(&c, &ret_ns[i]);
+	return (int)MIN(n, (unsigned)INT32_MAX);
 }

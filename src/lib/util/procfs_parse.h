@@ -2,7 +2,8 @@
 /*
  * procfs_parse.h - pure parsers for the per-task files of /proc that the
  * /proc activity collector reads: task/TID/schedstat, task/TID/stat, statm,
- * cgroup, and the cpuN lines (plus the fork counter) of /proc/stat.
+ * cgroup, the cpuN lines (plus the fork counter) of /proc/stat, and the
+ * root cgroup's cpuacct.usage_percpu (cgroup v1) for the exact busy time.
  *
  * Same contract as parse.h: no I/O, the buffer need not be NUL-terminated,
  * *ret is written only on success, errors are -EINVAL (malformed), -ERANGE
@@ -72,6 +73,7 @@ int parse_proc_cgroup_v2(const char *buf, size_t len, char *ret_path, size_t siz
 /* One cpuN line of /proc/stat, in USER_HZ ticks. */
 struct proc_stat_cpu {
 	uint64_t busy_ticks;	/* user + nice + system + irq + softirq + steal */
+	uint64_t steal_ticks;	/* steal (also in busy_ticks): time a hypervisor ran something else */
 	uint64_t idle_ticks;	/* idle */
 	uint64_t iowait_ticks;	/* iowait (per CPU it may go backwards: proc(5)) */
 	bool present;		/* a cpuN line was there */
@@ -107,5 +109,16 @@ struct loadavg {
 };
 
 int parse_loadavg(const char *buf, size_t len, struct loadavg *ret);
+
+/*
+ * A cgroup v1 cpuacct.usage_percpu file: one number per possible CPU, in
+ * CPU order, separated by blanks, each the nanoseconds the cgroup's tasks
+ * ran on that CPU ("1029607923800 1299714908366 \n"). The first `ncpus`
+ * values go to ret_ns[]; a file with fewer leaves the rest untouched and a
+ * file with more has the rest checked and ignored. Returns how many values
+ * the file holds (> 0); -ENODATA for an empty file, -EINVAL, -ERANGE.
+ * ret_ns is written only on success.
+ */
+int parse_cpuacct_percpu(const char *buf, size_t len, uint64_t *ret_ns, unsigned ncpus);
 
 #endif

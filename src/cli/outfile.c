@@ -228,8 +228,10 @@ static int open_path(const char *path, const struct outfile_opts *o, struct outf
 		of->f = stdout;
 		of->fd = STDOUT_FILENO;
 		/* `replay x >> x`: the shell opened it, but it is still the input. */
-		if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+		if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode)) {
+			of->seekable = true; /* `record -o - >FILE` is cut back too */
 			return check_inputs(of, o, &st);
+		}
 		return 0;
 	}
 	if (!path[0]) {

@@ -22,9 +22,15 @@ check "replay -o, report --svg, run -o and profile -o a pipe with no reader: exi
 			[ $rc -eq 1 ] && grep -q "named pipe with no reader" "$3/err" ||
 				{ echo "$args: exit $rc"; cat "$3/err"; exit 1; }
 		done' "$T" "$JS" "$TMP/p" "$TMP"
+# The reader starts in the background: until it has the pipe open, record is
+# refused (and writes nothing), so it is tried again until the reader is there.
 check "record -o a pipe with a reader: the recording goes through the pipe" \
 	bash -c 'timeout "$0" cat "$2" >"$3/through.jsonl" & c=$!
-		timeout "$0" "$1" record -o "$2" -i 0.1 -d 0.3 --activity proc || exit 1
+		for i in $(seq 100); do
+			timeout "$0" "$1" record -o "$2" -i 0.1 -d 0.3 --activity proc 2>"$3/err" && break
+			grep -q "named pipe with no reader" "$3/err" || { cat "$3/err"; exit 1; }
+			sleep 0.1
+		done
 		wait $c && [ -p "$2" ] && jq -se "length >= 3 and .[0].format == \"joulestat-record\"" "$3/through.jsonl"' \
 	"$T" "$JS" "$TMP/p" "$TMP"
 check "--baseline a pipe: exit 1 at once, naming it as a pipe" \

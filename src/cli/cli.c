@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if HAVE_BPF
@@ -13,6 +14,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "fsroot.h"
 
 #if HAVE_BPF
 static int cli_libbpf_verbose;
@@ -249,8 +251,16 @@ void cli_libbpf_logging(int verbose)
 
 static int check_root(const char *flag, const char *dir)
 {
+	struct stat st;
+
 	if (!dir)
 		return 0;
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		cli_error(NULL, "%s %s: not a directory (give the directory that stands for %s)",
+			  flag, dir, strcmp(flag, "--sysfs-root") == 0 ? "/sys" :
+				     strcmp(flag, "--procfs-root") == 0 ? "/proc" : "/dev");
+		return -1;
+	}
 	if (access(dir, R_OK | X_OK) < 0) {
 		cli_error(NULL, "%s %s: %s", flag, dir, strerror(errno));
 		return -1;
@@ -335,7 +345,7 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 				"'joulestat probe' says why",
 			  c->source);
 	else if (r < 0)
-		cli_error(NULL, "cannot start: %s", strerror(-r));
+		cli_error(NULL, "cannot start: %s", file_input_problem(r));
 	if (r < 0)
 		return r;
 	if (need_activity && (r = need_collector(js)) < 0) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outfile.h"
 
 #define CAL_MAX_DOMAINS 64
 /* Busier than this (all CPUs, over the window) is not a quiet machine. */
@@ -47,7 +48,8 @@ void cmd_calibrate_help(FILE *out)
 		"nothing else working; the busy CPU share over the window is checked.\n\n"
 		"Options:\n"
 		"  -d, --duration SEC  how long to measure (default 10, 1 to 3600)\n"
-		"  -o, --output FILE   where to store it (default " CLI_BASELINE_DEFAULT_PATH ")\n"
+		"  -o, --output FILE   where to store it (default " CLI_BASELINE_DEFAULT_PATH ";\n"
+		"                      '-': standard output)\n"
 		"  --force             store it even when the machine was busier than %.0f%%\n\n",
 		CAL_QUIET_BUSY_PCT);
 	cli_common_help(out);
@@ -84,31 +86,25 @@ static int make_parent(const char *path)
 	return 0;
 }
 
+/* calibrate's file: written whole and renamed into place, and synced (it outlives a crash). */
+static const struct outfile_opts baseline_out = {
+	.kind = OUTFILE_REPLACE, .mode = 0644, .exact_mode = true, .sync = true,
+};
+
 /* Write the file atomically: a reader sees the old one or the new one, never half. */
 static int write_baseline(const char *path, const struct cal_domain *d, size_t n, double secs,
 			  double busy_pct)
 {
-	char tmp[4096];
+	struct outfile of;
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *f;
-	int fd, r;
 
-	r = make_parent(path);
-	if (r < 0)
-		return r;
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(tmp);
-		return r;
+	if (outfile_open(path, &baseline_out, &of) < 0) {
+		cli_error("calibrate", "-o: %s", of.err);
+		return -1;
 	}
+	f = of.f;
 	gmtime_r(&now, &tm);
 	fprintf(f, "# joulestat calibrate: %.1f s on %04d-%02d-%02dT%02d:%02d:%02dZ, CPUs %.1f%% busy\n",
 		secs, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
@@ -121,21 +117,9 @@ static int write_baseline(const char *path, const struct cal_domain *d, size_t n
 		fprintf(f, "%s %" PRIu64 "\n", d[i].name,
 			(uint64_t)llround((double)d[i].delta_uj * 1e6 / (double)d[i].ns));
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		r = -errno;
-		fclose(f);
-		unlink(tmp);
-		return r;
-	}
-	if (fclose(f) != 0) {
-		r = -errno;
-		unlink(tmp);
-		return r;
-	}
-	if (chmod(tmp, 0644) < 0 || rename(tmp, path) < 0) {
-		r = -errno;
-		unlink(tmp);
-		return r;
+	if (outfile_commit(&of) < 0) {
+		cli_error("calibrate", "-o: %s", of.err);
+		return -1;
 	}
 	return 0;
 }
@@ -182,6 +166,7 @@ int cmd_calibrate(int argc, char **argv, struct cli_common *common)
 	const char *out = CLI_BASELINE_DEFAULT_PATH;
 	struct joulestat_snapshot *snap;
 	struct joulestat *js = NULL;
+	FILE *tbl;
 	double secs = 10, busy_pct, taken;
 	bool force = false, est = false;
 	uint64_t deadline;
@@ -218,6 +203,24 @@ int cmd_calibrate(int argc, char **argv, struct cli_common *common)
 	if (optind < argc) {
 		cli_error("calibrate", "unexpected argument '%s'", argv[optind]);
 		return cli_usage_error("calibrate");
+	}
+	/* Before measuring, not after: ten seconds of a quiet machine nobody can keep are lost. */
+	if (strcmp(out, "-") != 0) {
+		r = make_parent(out);
+		if (r < 0) {
+			cli_error("calibrate", "-o %s: cannot make its directory: %s", out,
+				  strerror(-r));
+			return EXIT_RUNTIME;
+		}
+	}
+	{
+		char err[512];
+		bool usage = false;
+
+		if (outfile_check(out, &baseline_out, err, sizeof(err), &usage) < 0) {
+			cli_error("calibrate", "-o: %s", err);
+			return usage ? EXIT_USAGE : EXIT_RUNTIME;
+		}
 	}
 	/* Readings every second keep every counter far from ambiguous wraps. */
 	base.interval_ms = secs < 1 ? (uint64_t)(secs * 1000) : 1000;
@@ -280,16 +283,18 @@ int cmd_calibrate(int argc, char **argv, struct cli_common *common)
 		goto out;
 	}
 	taken = d[0].ns / 1e9;
-	printf("%-20s %12s\n", "domain", "static W");
+	/* With -o -, standard output is the file's: the table goes to standard error. */
+	tbl = strcmp(out, "-") == 0 ? stderr : stdout;
+	fprintf(tbl, "%-20s %12s\n", "domain", "static W");
 	for (size_t i = 0; i < n; i++) {
 		if (!d[i].ns)
-			printf("%-20s %12s\n", d[i].name, "-");
+			fprintf(tbl, "%-20s %12s\n", d[i].name, "-");
 		else
-			printf("%-20s %12.3f%s\n", d[i].name,
+			fprintf(tbl, "%-20s %12.3f%s\n", d[i].name,
 			       (double)d[i].delta_uj / ((double)d[i].ns / 1e3),
 			       d[i].estimated ? " (estimated)" : "");
 	}
-	printf("CPUs busy %.1f%% over %.1f s\n", busy_pct, taken);
+	fprintf(tbl, "CPUs busy %.1f%% over %.1f s\n", busy_pct, taken);
 	if (est)
 		fprintf(stderr, "joulestat calibrate: warning: these domains are modelled, not "
 				"measured: the numbers restate the model's idle power\n");
@@ -300,13 +305,12 @@ int cmd_calibrate(int argc, char **argv, struct cli_common *common)
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	r = write_baseline(out, d, n, taken, busy_pct);
-	if (r < 0) {
-		cli_error("calibrate", "-o %s: %s", out, strerror(-r));
+	if (write_baseline(out, d, n, taken, busy_pct) < 0) {
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	fprintf(stderr, "joulestat calibrate: wrote %s (use it with --idle baseline)\n", out);
+	fprintf(stderr, "joulestat calibrate: wrote %s (use it with --idle baseline)\n",
+		strcmp(out, "-") == 0 ? "standard output" : out);
 out:
 	joulestat_free(js);
 	return code;

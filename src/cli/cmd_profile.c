@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outfile.h"
 #include "profile_html.h"
 
 void cmd_profile_help(FILE *out)
@@ -163,43 +164,64 @@ static void print_summary(const struct joulestat_profile *p, char **cmd, pid_t p
 		printf("  - %s\n", joulestat_profile_recommendation(p, i));
 }
 
+static const struct outfile_opts profile_out = { .kind = OUTFILE_REPLACE };
+
 static int write_outputs(const struct joulestat_profile *p, const char *json_path,
 			 const char *html_path, char **cmd)
 {
-	int status = 0;
+	struct outfile of;
+	int status = 0, r;
 
 	if (json_path) {
-		bool out = strcmp(json_path, "-") == 0;
-		FILE *f = out ? stdout : fopen(json_path, "w");
-		int r;
-
-		if (!f) {
-			cli_error("profile", "-o %s: %s", json_path, strerror(errno));
+		if (outfile_open(json_path, &profile_out, &of) < 0) {
+			cli_error("profile", "-o: %s", of.err);
 			return -1;
 		}
-		r = joulestat_profile_write_json(p, f);
-		if ((!out && fclose(f) != 0) || r < 0) {
-			cli_error("profile", "-o %s: writing failed: %s", json_path,
-				  strerror(r < 0 ? -r : errno));
+		r = joulestat_profile_write_json(p, of.f);
+		if (r < 0) {
+			cli_error("profile", "-o %s: writing failed: %s", of.name, strerror(-r));
+			outfile_abort(&of);
+			status = -1;
+		} else if (outfile_commit(&of) < 0) {
+			cli_error("profile", "-o: %s", of.err);
 			status = -1;
 		}
 	}
 	if (html_path) {
-		FILE *f = fopen(html_path, "w");
-		int r;
-
-		if (!f) {
-			cli_error("profile", "--html %s: %s", html_path, strerror(errno));
+		if (outfile_open(html_path, &profile_out, &of) < 0) {
+			cli_error("profile", "--html: %s", of.err);
 			return -1;
 		}
-		r = profile_html_write(p, cmd, f);
-		if (fclose(f) != 0 || r < 0) {
-			cli_error("profile", "--html %s: writing failed: %s", html_path,
-				  strerror(r < 0 ? -r : errno));
+		r = profile_html_write(p, cmd, of.f);
+		if (r < 0) {
+			cli_error("profile", "--html %s: writing failed: %s", of.name, strerror(-r));
+			outfile_abort(&of);
+			status = -1;
+		} else if (outfile_commit(&of) < 0) {
+			cli_error("profile", "--html: %s", of.err);
 			status = -1;
 		}
 	}
 	return status;
+}
+
+/* Whether the outputs can be written, before the command runs. 0, or an exit code. */
+static int check_outputs(const char *json_path, const char *html_path)
+{
+	const char *paths[2] = { json_path, html_path }, *flags[2] = { "-o", "--html" };
+	char err[512];
+	bool usage = false;
+
+	if (json_path && html_path && strcmp(json_path, "-") == 0 && strcmp(html_path, "-") == 0) {
+		cli_error("profile", "-o - and --html -: only one of them can go to standard output");
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < 2; i++)
+		if (paths[i] && outfile_check(paths[i], &profile_out, err, sizeof(err), &usage) < 0) {
+			cli_error("profile", "%s: %s", flags[i], err);
+			return usage ? EXIT_USAGE : EXIT_RUNTIME;
+		}
+	return 0;
 }
 
 bool cmd_profile_wanted(int argc, char **argv)
@@ -258,8 +280,13 @@ int cmd_profile(int argc, char **argv, struct cli_common *common)
 		return cli_usage_error("profile");
 	}
 	cmd = argv + optind;
-	if (json_path && strcmp(json_path, "-") == 0 && !quiet)
-		quiet = true; /* standard output is the JSON's */
+	/* Before the command runs, not after: a profile nobody can keep is lost. */
+	r = check_outputs(json_path, html_path);
+	if (r)
+		return r;
+	if (((json_path && strcmp(json_path, "-") == 0) ||
+	     (html_path && strcmp(html_path, "-") == 0)) && !quiet)
+		quiet = true; /* standard output is the JSON's (or the HTML's) */
 	/*
 	 * The session reads the tree from /proc itself and needs no activity
 	 * collector: unless one is asked for, take the /proc one, which costs

@@ -2,8 +2,10 @@
 /*
  * cmd_record.c - `joulestat record`: write every interval's ledgers and
  * process rows (and with --raw the inputs attribution used, for `replay`)
- * to a JSON Lines file, docs/FORMAT.md. Each line is flushed as soon as it
- * is complete, so a recording cut short loses at most its last line.
+ * to a JSON Lines file, docs/FORMAT.md. Each line is written whole as soon
+ * as it is complete, and a failed write (a full disk) is cut back to the
+ * line before (outfile.h): a recording cut short is readable up to its last
+ * complete interval.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,8 @@
 
 #include "baseline.h"
 #include "cli.h"
+#include "fsroot.h"
+#include "outfile.h"
 #include "recfmt_res.h"
 #include "views.h"
 
@@ -64,8 +68,7 @@ static void on_stop(int sig)
 
 struct recorder {
 	struct joulestat *js;
-	FILE *out;
-	const char *path;
+	struct outfile out;
 	const char *source;
 	uint64_t interval_ns;
 	uint64_t duration_ns;
@@ -94,9 +97,16 @@ static void gpu_static_power(const char *path, struct recfmt_header *h)
 	ssize_t len;
 	unsigned line = 0;
 	FILE *f;
+	int fd;
 
-	if (!path || h->idle == ATTRIB_IDLE_BASELINE || !(f = fopen(path, "re")))
+	if (!path || h->idle == ATTRIB_IDLE_BASELINE)
 		return;
+	fd = file_open_input(AT_FDCWD, path, O_RDONLY);
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
 	len = getdelim(&buf, &cap, '\0', f);
 	fclose(f);
 	if (len >= 0 && parse_baseline(buf, (size_t)len, &b, &line) == 0)
@@ -105,6 +115,31 @@ static void gpu_static_power(const char *path, struct recfmt_header *h)
 				(void)baseline_lookup(&b, h->domains[i].name, "gpu",
 						      &h->domains[i].static_mw);
 	free(buf);
+}
+
+/*
+ * One line, rendered in memory and written whole: a write that fails (a
+ * full disk) leaves the file ending at the line before, never half a line.
+ */
+static int write_line(struct recorder *rec, const struct recfmt_interval *iv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int r;
+
+	if (!m)
+		return -errno;
+	r = iv ? recfmt_write_interval(m, &rec->header, iv) : recfmt_write_header(m, &rec->header);
+	if (fclose(m) != 0 && r == 0)
+		r = -EIO;
+	if (r == 0)
+		r = outfile_append(&rec->out, buf, len);
+	else
+		snprintf(rec->out.err, sizeof(rec->out.err), "cannot write %s: %s", rec->out.name,
+			 strerror(ENOMEM));
+	free(buf);
+	return r;
 }
 
 /* Write one snapshot (and the header before the first). Returns 0 or an exit code. */
@@ -123,7 +158,7 @@ static int record_snapshot(struct recorder *rec, const struct joulestat_snapshot
 		gpu_static_power(rec->baseline, &rec->header);
 		rec->header.resources = rec->resources;
 		rec->have_header = true;
-		if (recfmt_write_header(rec->out, &rec->header) < 0 || fflush(rec->out) != 0)
+		if (write_line(rec, NULL) < 0)
 			goto write_error;
 	}
 	r = views_interval_from(&rec->header, snap, &iv);
@@ -150,16 +185,16 @@ static int record_snapshot(struct recorder *rec, const struct joulestat_snapshot
 			return EXIT_RUNTIME;
 		}
 	}
-	if (rec->intervals == 0)
+	r = write_line(rec, iv);
+	if (r == 0 && rec->intervals == 0)
 		rec->first_start_ns = iv->start_ns;
-	rec->intervals++;
-	r = recfmt_write_interval(rec->out, &rec->header, iv);
 	recfmt_interval_free(iv);
-	if (r < 0 || fflush(rec->out) != 0)
+	if (r < 0)
 		goto write_error;
+	rec->intervals++;
 	return 0;
 write_error:
-	cli_error("record", "writing %s: %s", rec->path, strerror(errno ? errno : EIO));
+	cli_error("record", "%s", rec->out.err);
 	return EXIT_RUNTIME;
 }
 
@@ -230,7 +265,7 @@ int cmd_record(int argc, char **argv, struct cli_common *common)
 	const char *path = NULL;
 	double interval_s = 1.0, duration_s = 0;
 	enum joulestat_idle_policy idle = JOULESTAT_IDLE_SEPARATE;
-	int opt, r, fd, ret;
+	int opt, r, ret;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:i:d:v", cmd_record_options, NULL)) != -1) {
@@ -286,18 +321,19 @@ int cmd_record(int argc, char **argv, struct cli_common *common)
 	rec.duration_ns = (uint64_t)llround(duration_s * 1e9);
 	rec.source = common->source;
 	rec.baseline = common->baseline;
-	rec.path = path;
-	if (strcmp(path, "-") == 0) {
-		rec.out = stdout;
-		rec.path = "standard output";
-	} else {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		rec.out = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (!rec.out) {
-			cli_error("record", "cannot write %s: %s", path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return EXIT_RUNTIME;
+	{
+		/* The baseline file is read later: it must not be the recording. */
+		struct outfile_input in;
+		struct outfile_opts oo = { .kind = OUTFILE_STREAM };
+
+		if (common->baseline && outfile_input_of(common->baseline, -1, &in) == 0) {
+			oo.inputs = &in;
+			oo.ninputs = 1;
+		}
+		r = outfile_open(path, &oo, &rec.out);
+		if (r < 0) {
+			cli_error("record", "%s", rec.out.err);
+			return rec.out.usage ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}
 	o.interval_ms = (uint64_t)llround(interval_s * 1000);
@@ -321,12 +357,13 @@ int cmd_record(int argc, char **argv, struct cli_common *common)
 	ret = record_loop(&rec);
 	if (ret == 0 && common->verbose)
 		fprintf(stderr, "joulestat record: %llu intervals written to %s\n",
-			(unsigned long long)rec.intervals, rec.path);
+			(unsigned long long)rec.intervals, rec.out.name);
 out:
 	joulestat_free(rec.js);
 	recfmt_header_free(&rec.header);
-	if (rec.out && rec.out != stdout && fclose(rec.out) != 0 && ret == 0) {
-		cli_error("record", "writing %s: %s", path, strerror(errno));
+	/* After a failed write the file already ends at its last complete line: keep it. */
+	if (outfile_commit(&rec.out) < 0 && ret == 0) {
+		cli_error("record", "%s", rec.out.err);
 		ret = EXIT_RUNTIME;
 	}
 	return ret;

@@ -15,8 +15,10 @@
 #include "attrib.h"
 #include "baseline.h"
 #include "cli.h"
+#include "fsroot.h"
 #include "gpu.h"
 #include "group.h"
+#include "outfile.h"
 #include "util.h"
 #include "views.h"
 
@@ -30,7 +32,8 @@ void cmd_replay_help(FILE *out)
 		"Options:\n"
 		"  --idle POLICY      separate, proportional or baseline (default: the\n"
 		"                     recording's)\n"
-		"  -o, --output OUT   write there instead of standard output\n"
+		"  -o, --output OUT   write there instead of standard output ('-'); never\n"
+		"                     over the recording being read\n"
 		"  --baseline FILE    static power per domain for the baseline policy (the\n"
 		"                     file 'joulestat calibrate' writes); without it, the\n"
 		"                     static power the recording used, else " CLI_BASELINE_DEFAULT_PATH "\n");
@@ -241,12 +244,16 @@ static int apply_baseline(const char *path, struct recfmt_header *h)
 	unsigned line = 0;
 	char *buf = NULL;
 	size_t cap = 0, len = 0;
-	FILE *f = fopen(path, "re");
+	int fd = file_open_input(AT_FDCWD, path, O_RDONLY);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	int r;
 
 	if (!f) {
-		cli_error("replay", "cannot read %s: %s", path, strerror(errno));
-		return -errno;
+		r = fd < 0 ? fd : -errno;
+		cli_error("replay", "cannot read %s: %s", path, file_input_problem(r));
+		if (fd >= 0)
+			close(fd);
+		return r;
 	}
 	for (;;) {
 		char tmp[4096];
@@ -291,11 +298,14 @@ static int apply_baseline(const char *path, struct recfmt_header *h)
 
 int cmd_replay(int argc, char **argv, struct cli_common *common)
 {
-	const char *path, *out_path = NULL, *baseline;
+	const char *path, *out_path = "-", *baseline;
 	struct recfile rf = { 0 };
 	enum attrib_idle_policy policy = ATTRIB_IDLE_SEPARATE;
 	bool policy_given = false;
-	FILE *out = stdout;
+	struct outfile out = { .fd = -1, .dirfd = -1 };
+	struct outfile_input in[2];
+	struct outfile_opts oo = { .kind = OUTFILE_REPLACE, .inputs = in };
+	FILE *f;
 	uint64_t n = 0;
 	int opt, r, ret = EXIT_RUNTIME;
 
@@ -332,7 +342,7 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 		return cli_usage_error("replay");
 	}
 	path = argv[optind];
-	if (recfile_open("replay", path, &rf) < 0)
+	if (recfile_open("replay", path, 0, &rf) < 0)
 		return EXIT_RUNTIME;
 	if (!rf.header.raw) {
 		cli_error("replay", "%s was recorded without --raw: replay needs the raw inputs "
@@ -357,20 +367,21 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 				cli_error("replay", "warning: %s has no static power (pass --baseline "
 						    "FILE): its idle row is 0 under the baseline policy",
 					  rf.header.domains[i].name);
-	if (out_path && strcmp(out_path, "-") != 0) {
-		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		out = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (!out) {
-			cli_error("replay", "cannot write %s: %s", out_path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			out = NULL;
-			goto out;
-		}
+	/* Written whole, then renamed into place: never over the recording being read. */
+	if (rf.is_file)
+		in[oo.ninputs++] = (struct outfile_input){ rf.path, rf.dev, rf.ino };
+	if (baseline && outfile_input_of(baseline, -1, &in[oo.ninputs]) == 0)
+		oo.ninputs++;
+	r = outfile_open(out_path, &oo, &out);
+	if (r < 0) {
+		cli_error("replay", "%s", out.err);
+		if (out.usage)
+			ret = EXIT_USAGE;
+		goto out;
 	}
+	f = out.f;
 	rf.header.idle = policy;
-	recfmt_write_header(out, &rf.header);
+	recfmt_write_header(f, &rf.header);
 	for (;;) {
 		struct recfmt_interval *iv = NULL, res;
 
@@ -386,16 +397,15 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 			recfmt_interval_free(iv);
 			goto out;
 		}
-		recfmt_write_interval(out, &rf.header, &res);
+		recfmt_write_interval(f, &rf.header, &res);
 		free(res.ledgers);
 		free(res.rows);
 		free(res.row_energy);
 		recfmt_interval_free(iv);
 		n++;
 	}
-	if (fflush(out) != 0 || ferror(out)) {
-		cli_error("replay", "writing %s: %s", out_path ? out_path : "standard output",
-			  strerror(errno ? errno : EIO));
+	if (outfile_commit(&out) < 0) {
+		cli_error("replay", "%s", out.err);
 		goto out;
 	}
 	if (common->verbose)
@@ -403,10 +413,7 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 			(unsigned long long)n, attrib_idle_policy_name(policy));
 	ret = 0;
 out:
-	if (out && out != stdout && fclose(out) != 0 && ret == 0) {
-		cli_error("replay", "writing %s: %s", out_path, strerror(errno));
-		ret = EXIT_RUNTIME;
-	}
+	outfile_abort(&out); /* after a failure: the old file stays, no temporary one */
 	recfile_close(&rf);
 	return ret;
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outfile.h"
 #include "recfmt_res.h"
 #include "util.h"
 #include "views.h"
@@ -36,7 +37,8 @@ void cmd_report_help(FILE *out)
 		"Summarise a recording ('joulestat record'): for the host total, each energy\n"
 		"domain and each socket, the N processes that used the most energy, stacked\n"
 		"over time with the other processes, unattributed and idle energy up to the\n"
-		"measured total. Without --svg or --html, prints the tables.\n\n"
+		"measured total. Without --svg or --html, prints the tables. FILE '-' is\n"
+		"standard input, OUT '-' standard output.\n\n"
 		"Options:\n"
 		"  --svg OUT      write a standalone SVG picture\n"
 		"  --html OUT     write a self-contained HTML page (charts, totals, table)\n"
@@ -838,33 +840,15 @@ static void write_text(FILE *f, const struct report *rp)
 	}
 }
 
-/* Write through a temporary file and rename, so a reader never sees half a picture. */
-static int write_file(const char *path, void (*fn)(FILE *, const struct report *),
+/* Written whole, then renamed into place (outfile.h): a reader never sees half a picture. */
+static int write_file(struct outfile *of, void (*fn)(FILE *, const struct report *),
 		      const struct report *rp)
 {
-	char *tmp = NULL;
-	FILE *f;
-	int fd;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		cli_error("report", "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(tmp);
+	fn(of->f, rp);
+	if (outfile_commit(of) < 0) {
+		cli_error("report", "%s", of->err);
 		return -EIO;
 	}
-	fchmod(fd, 0644);
-	fn(f, rp);
-	if (fflush(f) != 0 || ferror(f) || fclose(f) != 0 || rename(tmp, path) < 0) {
-		cli_error("report", "writing %s: %s", path, strerror(errno ? errno : EIO));
-		unlink(tmp);
-		free(tmp);
-		return -EIO;
-	}
-	free(tmp);
 	return 0;
 }
 
@@ -892,8 +876,10 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 {
 	const char *path, *svg = NULL, *html = NULL;
 	struct report rp = { .topn = 10 };
-	struct stat st;
-	int opt, r, ret = EXIT_RUNTIME;
+	struct outfile svg_out = { .fd = -1, .dirfd = -1 }, html_out = { .fd = -1, .dirfd = -1 };
+	struct outfile_input in;
+	struct outfile_opts oo = { .kind = OUTFILE_REPLACE, .mode = 0644, .exact_mode = true };
+	int opt, r = 0, ret = EXIT_RUNTIME;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "v", cmd_report_options, NULL)) != -1) {
@@ -936,42 +922,54 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		return cli_usage_error("report");
 	}
 	path = argv[optind];
-	/* Two passes: the recording must be a file that can be read twice. */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		cli_error("report", "%s is not a regular file (report reads it twice)", path);
-		return EXIT_RUNTIME;
+	if (svg && html && strcmp(svg, "-") == 0 && strcmp(html, "-") == 0) {
+		cli_error("report", "--svg - and --html -: only one of them can go to standard "
+				    "output");
+		return EXIT_USAGE;
 	}
-	if (recfile_open("report", path, &rp.rf) < 0)
+	/* Two passes: standard input or a pipe is read into a temporary file first. */
+	if (recfile_open("report", path, RECFILE_REREAD, &rp.rf) < 0)
 		return EXIT_RUNTIME;
 	rp.h = &rp.rf.header;
+	/* The outputs now, before the work: never the recording itself. */
+	if (rp.rf.is_file) {
+		in = (struct outfile_input){ rp.rf.path, rp.rf.dev, rp.rf.ino };
+		oo.inputs = &in;
+		oo.ninputs = 1;
+	}
+	if ((svg && outfile_open(svg, &oo, &svg_out) < 0) ||
+	    (html && outfile_open(html, &oo, &html_out) < 0)) {
+		struct outfile *bad = svg && !svg_out.f ? &svg_out : &html_out;
+
+		cli_error("report", "%s", bad->err);
+		if (bad->usage)
+			ret = EXIT_USAGE;
+		r = 0;
+		goto out;
+	}
 	r = plan_charts(&rp);
 	if (r == 0)
 		r = pass_totals(&rp);
 	if (r < 0)
 		goto out;
 	if (rp.nintervals == 0) {
-		cli_error("report", "%s has a header but no interval: nothing to report", path);
+		cli_error("report", "%s has a header but no complete interval: nothing to report",
+			  rp.rf.path);
 		goto out;
 	}
 	r = choose_top(&rp);
 	if (r < 0)
 		goto out;
 	/* Second pass: from the first interval again. */
-	{
-		struct recfile again;
-
-		if (recfile_open("report", path, &again) < 0)
-			goto out;
-		recfile_close(&rp.rf);
-		rp.rf = again;
-		rp.h = &rp.rf.header;
-	}
+	r = recfile_rewind("report", &rp.rf);
+	if (r < 0)
+		goto out;
 	r = pass_series(&rp);
 	if (r < 0)
 		goto out;
-	if (svg && write_file(svg, write_svg, &rp) < 0)
+	if (svg && write_file(&svg_out, write_svg, &rp) < 0)
 		goto out;
-	if (html && write_file(html, write_html, &rp) < 0)
+	if (html && write_file(&html_out, write_html, &rp) < 0)
 		goto out;
 	if (!svg && !html) {
 		write_text(stdout, &rp);
@@ -982,6 +980,9 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 out:
 	if (r == -ENOMEM)
 		cli_error("report", "out of memory");
+	/* Whatever was not written whole leaves the old file as it was. */
+	outfile_abort(&svg_out);
+	outfile_abort(&html_out);
 	report_free(&rp);
 	return ret;
 }

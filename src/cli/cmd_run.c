@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "jsonw.h"
+#include "outfile.h"
 
 #define RUN_MAX_REPEAT 100000
 #define RUN_MAX_DOMAINS 64
@@ -75,7 +76,8 @@ void cmd_run_help(FILE *out)
 		"Options:\n"
 		"  -r, --repeat N      run CMD N times and show mean and standard deviation\n"
 		"                      (1 to %d; default 1)\n"
-		"  -o, --output FILE   also write the numbers as JSON (docs/FORMAT.md)\n"
+		"  -o, --output FILE   also write the numbers as JSON (docs/FORMAT.md; '-':\n"
+		"                      standard output)\n"
 		"  --idle POLICY       separate (default: the tree gets its CPU time's share,\n"
 		"                      idle energy is not its), proportional or baseline\n"
 		"  -i, --interval SEC  how often counters are read during the run (default 1,\n"
@@ -451,13 +453,16 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 		      const struct summary *s, const char *policy, const char *collector,
 		      const char *sources, int exit_code)
 {
+	static const struct outfile_opts oo = { .kind = OUTFILE_REPLACE };
+	struct outfile out;
 	struct jsonw w;
-	FILE *f = fopen(path, "we");
+	FILE *f;
 
-	if (!f) {
-		cli_error("run", "-o %s: %s", path, strerror(errno));
+	if (outfile_open(path, &oo, &out) < 0) {
+		cli_error("run", "-o: %s", out.err);
 		return -1;
 	}
+	f = out.f;
 	jsonw_init(&w, f, true);
 	jsonw_begin_object(&w);
 	jsonw_key(&w, "format");
@@ -549,8 +554,8 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 	jsonw_end_object(&w);
 	jsonw_end_object(&w);
 	fputc('\n', f);
-	if (fclose(f) != 0) {
-		cli_error("run", "-o %s: %s", path, strerror(errno));
+	if (outfile_commit(&out) < 0) {
+		cli_error("run", "-o: %s", out.err);
 		return -1;
 	}
 	return 0;
@@ -641,6 +646,17 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	if (r)
 		return r;
 	cmd = &argv[optind];
+	/* Before the command runs, not after: a measurement nobody can keep is lost. */
+	if (o.output) {
+		static const struct outfile_opts oo = { .kind = OUTFILE_REPLACE };
+		char err[512];
+		bool usage = false;
+
+		if (outfile_check(o.output, &oo, err, sizeof(err), &usage) < 0) {
+			cli_error("run", "-o: %s", err);
+			return usage ? EXIT_USAGE : EXIT_RUNTIME;
+		}
+	}
 	base.interval_ms = o.interval_ms;
 	base.idle_policy = o.policy;
 	base.groups = 1u << JOULESTAT_GROUP_TREE;

@@ -66,6 +66,10 @@ struct serve {
 	struct joulestat_snapshot *last;	/* the latest snapshot (a reference), NULL before */
 	uint64_t samples, failures, dropped, lost_ns;
 	uint64_t sample_ns;		/* how long the last sample took */
+	struct omfile om;		/* --openmetrics-file */
+	uint64_t om_errors;		/* its failed writes */
+	uint64_t om_logged_ns;		/* when a failed write was last logged */
+	bool om_failing;		/* the last write failed */
 };
 
 static const char *const labels_process[] = { "pid", "comm" };
@@ -87,7 +91,8 @@ void cmd_serve_help(FILE *out)
 		"; [::1]:PORT\n"
 		"                           for IPv6; 0.0.0.0 exposes it to the network)\n"
 		"  --openmetrics-file PATH  also write the metrics to PATH each interval,\n"
-		"                           atomically (for PCP's pmda-openmetrics)\n"
+		"                           atomically (for PCP's pmda-openmetrics);\n"
+		"                           removed when serve stops\n"
 		"  --pcp-compat             add power.py's names to the file: powermsr, powerbat,\n"
 		"                           powermsrfull, powerbatfull\n"
 		"  --group G                series per comm (default), cgroup, unit, container,\n"
@@ -403,6 +408,8 @@ FAM(f_attr_info, "joulestat_attribution_info", EXPO_GAUGE, NULL,
 FAM(f_samples, "joulestat_samples", EXPO_COUNTER, NULL, "Sampling intervals completed.");
 FAM(f_sample_fail, "joulestat_sample_failures", EXPO_COUNTER, NULL,
     "Sampling intervals that failed (every energy source unreadable, out of memory).");
+FAM(f_om_errors, "joulestat_openmetrics_file_write_errors", EXPO_COUNTER, NULL,
+    "Writes of the --openmetrics-file page that failed; the file keeps the page before.");
 FAM(f_sample_dur, "joulestat_sample_duration_seconds", EXPO_GAUGE, "seconds",
     "Time the last sample took: reading the sources, the activity and attributing.");
 FAM(f_interval, "joulestat_sample_interval_seconds", EXPO_GAUGE, "seconds",
@@ -769,6 +776,10 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 	expo_sample_fixed(&e, NULL, 0, sv->samples, 0);
 	expo_family(&e, &f_sample_fail);
 	expo_sample_fixed(&e, NULL, 0, sv->failures, 0);
+	if (sv->o.om_file) {
+		expo_family(&e, &f_om_errors);
+		expo_sample_fixed(&e, NULL, 0, sv->om_errors, 0);
+	}
 	expo_family(&e, &f_sample_dur);
 	if (have_si)
 		expo_sample_fixed(&e, NULL, 0, sv->sample_ns, 9);
@@ -877,10 +888,34 @@ static int publish(struct serve *sv, struct http_server *http, uint64_t sample_n
 			b = &file;
 		}
 		if (r == 0) {
-			r = omfile_write(sv->o.om_file, b->data, b->len, err, sizeof(err));
-			/* At startup a bad path is the user's to fix; later, keep serving HTTP. */
-			if (r < 0 && (startup || sv->o.verbose || sv->samples % 60 == 1))
-				cli_error("serve", "%s", err);
+			uint64_t now = mono_ns();
+
+			r = omfile_write(&sv->om, b->data, b->len, err, sizeof(err));
+			/*
+			 * At startup a bad path is the user's to fix; later, keep
+			 * serving HTTP. The first failure is logged at once, then
+			 * once a minute, so a full disk does not flood the log.
+			 */
+			if (r < 0) {
+				sv->om_errors++;
+				if (startup || sv->o.verbose || !sv->om_failing ||
+				    now - sv->om_logged_ns >= 60 * NSEC_PER_SEC) {
+					if (startup)
+						cli_error("serve", "%s", err);
+					else
+						cli_error("serve", "%s (%" PRIu64 " failed write%s "
+								   "so far; the file keeps the "
+								   "page before)",
+							  err, sv->om_errors,
+							  sv->om_errors == 1 ? "" : "s");
+					sv->om_logged_ns = now;
+				}
+				sv->om_failing = true;
+			} else if (sv->om_failing) {
+				fprintf(stderr, "joulestat serve: %s written again\n",
+					sv->o.om_file);
+				sv->om_failing = false;
+			}
 			if (r < 0 && !startup)
 				r = 0;
 		}
@@ -963,6 +998,7 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	r = parse_args(argc, argv, common, &sv.o);
 	if (r)
 		return r;
+	sv.om.path = sv.o.om_file;
 	switch (sv.o.group) {
 	case JOULESTAT_GROUP_PROCESS:
 		sv.label_names = labels_process;
@@ -1085,6 +1121,9 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	}
 	status = 0;
 out:
+	/* Stopped: a page left behind would be read as current values (docs/PCP.md). */
+	if (omfile_remove(&sv.om, err, sizeof(err)) < 0)
+		cli_error("serve", "%s", err);
 	http_stop(http);
 	http_security_free(sec);
 	if (fd >= 0)

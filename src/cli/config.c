@@ -6,13 +6,16 @@
  * and prints its message.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "config.h"
+#include "fsroot.h"
 
 /* The keys of one mapping read so far, to refuse one given twice. */
 struct seen {
@@ -448,12 +451,18 @@ int cli_config_load(const char *path, const char *verb, const struct config_verb
 	FILE *f;
 	int r = 0;
 
-	f = fopen(path, "r");
+	/* Never waits on a named pipe (file_open_input()). */
+	r = file_open_input(AT_FDCWD, path, O_RDONLY);
+	f = r >= 0 ? fdopen(r, "r") : NULL;
 	if (!f) {
-		r = -errno;
-		fprintf(stderr, "joulestat: cannot read configuration %s: %s\n", path, strerror(-r));
+		if (r >= 0)
+			close(r);
+		r = r < 0 ? r : -errno;
+		fprintf(stderr, "joulestat: cannot read configuration %s: %s\n", path,
+			file_input_problem(r));
 		return r;
 	}
+	r = 0;
 	for (;;) {
 		size_t n;
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /* views.c - recording files, snapshots as recorded intervals, and number formats (views.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,24 +14,55 @@
 #include "util.h"
 #include "views.h"
 
-int recfile_open(const char *verb, const char *path, struct recfile *rf)
+/* Copy a pipe to an unlinked temporary file, so that it can be read twice. */
+static int spool(const char *verb, struct recfile *rf)
+{
+	char buf[65536];
+	FILE *t = tmpfile();
+	size_t n;
+	int r;
+
+	if (!t) {
+		r = -errno;
+		cli_error(verb, "cannot keep a copy of %s to read it twice (temporary file in "
+				"/tmp: %s)", rf->path, strerror(-r));
+		return r;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), rf->f)) > 0)
+		if (fwrite(buf, 1, n, t) != n) {
+			r = -errno;
+			cli_error(verb, "cannot keep a copy of %s to read it twice (temporary file "
+					"in /tmp: %s)", rf->path, strerror(-r));
+			fclose(t);
+			return r;
+		}
+	if (ferror(rf->f)) {
+		r = errno ? -errno : -EIO;
+		cli_error(verb, "cannot read %s: %s", rf->path, strerror(-r));
+		fclose(t);
+		return r;
+	}
+	if (fflush(t) != 0 || fseek(t, 0, SEEK_SET) != 0) {
+		r = -errno;
+		cli_error(verb, "cannot keep a copy of %s to read it twice: %s", rf->path,
+			  strerror(-r));
+		fclose(t);
+		return r;
+	}
+	if (rf->f != stdin)
+		fclose(rf->f);
+	rf->f = t;
+	return 0;
+}
+
+/* The header line, first line of the file. */
+static int read_header(const char *verb, struct recfile *rf)
 {
 	struct recfmt_error err;
+	bool newline;
 	ssize_t n;
 	int r;
 
-	*rf = (struct recfile){ .path = path };
-	if (strcmp(path, "-") == 0) {
-		rf->f = stdin;
-		rf->path = "standard input";
-	} else {
-		rf->f = fopen(path, "re");
-	}
-	if (!rf->f) {
-		r = -errno;
-		cli_error(verb, "cannot read %s: %s", path, strerror(-r));
-		return r;
-	}
 	errno = 0;
 	n = getline(&rf->line, &rf->cap, rf->f);
 	rf->lineno = 1;
@@ -39,19 +72,92 @@ int recfile_open(const char *verb, const char *path, struct recfile *rf)
 			cli_error(verb, "cannot read %s: %s", rf->path, strerror(errno));
 		else
 			cli_error(verb, "%s: empty file, not a recording", rf->path);
-		goto fail;
+		return r;
 	}
-	if (n > 0 && rf->line[n - 1] == '\n')
+	newline = n > 0 && rf->line[n - 1] == '\n';
+	if (newline)
 		n--;
 	r = recfmt_parse_header(rf->line, (size_t)n, &rf->header, &err);
 	if (r < 0) {
-		cli_error(verb, "%s:1: %s", rf->path, r == -ENOMEM ? strerror(ENOMEM) : err.msg);
-		goto fail;
+		cli_error(verb, "%s:1: %s%s", rf->path, r == -ENOMEM ? strerror(ENOMEM) : err.msg,
+			  newline ? "" : " (the line has no newline: the recording was cut short "
+					 "before its first interval)");
+		return r;
 	}
 	return 0;
+}
+
+int recfile_open(const char *verb, const char *path, unsigned flags, struct recfile *rf)
+{
+	struct stat st;
+	int r, fd;
+
+	*rf = (struct recfile){ .path = path };
+	if (strcmp(path, "-") == 0) {
+		rf->f = stdin;
+		rf->path = "standard input";
+		fd = STDIN_FILENO;
+	} else {
+		/* Not waiting for a named pipe's writer: without one it reads as empty. */
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			cli_error(verb, "cannot read %s: %s", path, strerror(-r));
+			return r;
+		}
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		cli_error(verb, "cannot read %s: %s", rf->path, strerror(-r));
+		goto fail_fd;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		r = -EISDIR;
+		cli_error(verb, "cannot read %s: it is a directory, not a recording", rf->path);
+		goto fail_fd;
+	}
+	rf->is_file = S_ISREG(st.st_mode);
+	rf->dev = st.st_dev;
+	rf->ino = st.st_ino;
+	if (!rf->f) {
+		if (!rf->is_file)
+			(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		rf->f = fdopen(fd, "r");
+		if (!rf->f) {
+			r = -errno;
+			cli_error(verb, "cannot read %s: %s", rf->path, strerror(-r));
+			goto fail_fd;
+		}
+	}
+	if ((flags & RECFILE_REREAD) && !rf->is_file && (r = spool(verb, rf)) < 0)
+		goto fail;
+	r = read_header(verb, rf);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail_fd:
+	if (!rf->f && fd != STDIN_FILENO)
+		close(fd);
 fail:
 	recfile_close(rf);
 	return r;
+}
+
+int recfile_rewind(const char *verb, struct recfile *rf)
+{
+	int r;
+
+	if (fseek(rf->f, 0, SEEK_SET) != 0) {
+		r = -errno;
+		cli_error(verb, "cannot read %s again: %s", rf->path, strerror(-r));
+		return r;
+	}
+	clearerr(rf->f);
+	recfmt_header_free(&rf->header);
+	rf->last_seq = 0;
+	rf->last_end_ns = 0;
+	rf->nread = 0;
+	return read_header(verb, rf);
 }
 
 int recfile_next(const char *verb, struct recfile *rf, struct recfmt_interval **ret)
@@ -83,10 +189,20 @@ int recfile_next(const char *verb, struct recfile *rf, struct recfmt_interval **
 		return -EINVAL;
 	}
 	r = recfmt_parse_interval(rf->line, (size_t)n, &rf->header, &iv, &err);
+	if (r < 0 && r != -ENOMEM && !newline) {
+		/* Only the last line can lack its newline: a write cut short. */
+		if (!rf->torn_warned)
+			fprintf(stderr, "joulestat %s: warning: %s:%lu: the last line is cut short "
+					"(the recording stopped part way through writing it); read "
+					"the %llu complete interval%s before it\n",
+				verb, rf->path, rf->lineno, (unsigned long long)rf->nread,
+				rf->nread == 1 ? "" : "s");
+		rf->torn_warned = true;
+		return 0;
+	}
 	if (r < 0) {
-		cli_error(verb, "%s:%lu: %s%s", rf->path, rf->lineno,
-			  r == -ENOMEM ? strerror(ENOMEM) : err.msg,
-			  newline ? "" : " (the last line has no newline: the recording was cut short)");
+		cli_error(verb, "%s:%lu: %s", rf->path, rf->lineno,
+			  r == -ENOMEM ? strerror(ENOMEM) : err.msg);
 		return r;
 	}
 	if (iv->seq != rf->last_seq + 1) {
@@ -104,6 +220,7 @@ int recfile_next(const char *verb, struct recfile *rf, struct recfmt_interval **
 	}
 	rf->last_seq = iv->seq;
 	rf->last_end_ns = iv->end_ns;
+	rf->nread++;
 	*ret = iv;
 	return 1;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "joulestat.h"
 #include "recfmt.h"
@@ -26,22 +27,42 @@ struct recfile {
 	struct recfmt_header header;
 	uint64_t last_seq;
 	uint64_t last_end_ns;
+	uint64_t nread;			/* intervals read since the header */
+	bool torn_warned;		/* the cut-short last line was reported */
+	bool is_file;			/* a regular file: dev and ino name it */
+	dev_t dev;			/* what was opened, to keep outputs off it */
+	ino_t ino;
+};
+
+/* recfile_open() flags. */
+enum {
+	/*
+	 * The caller reads it twice (recfile_rewind()): standard input or a
+	 * pipe is first copied to an unlinked temporary file.
+	 */
+	RECFILE_REREAD = 1u << 0,
 };
 
 /*
- * Open `path` ("-": standard input) and read its header line. Prints
+ * Open `path` ("-": standard input) and read its header line. A named pipe
+ * is read without waiting for a writer (none: it reads as empty). Prints
  * "joulestat VERB: PATH:1: ..." and returns -errno on failure: -ENOENT,
- * -EACCES... (unreadable), -EINVAL (not a recording, bad header),
- * -EPROTONOSUPPORT (a newer format version).
+ * -EACCES... (unreadable), -EISDIR, -EINVAL (not a recording, bad header,
+ * empty), -EPROTONOSUPPORT (a newer format version).
  */
-int recfile_open(const char *verb, const char *path, struct recfile *rf);
+int recfile_open(const char *verb, const char *path, unsigned flags, struct recfile *rf);
+
+/* Back to the first interval (opened with RECFILE_REREAD). 0 or -errno, printed. */
+int recfile_rewind(const char *verb, struct recfile *rf);
 
 /*
  * The next interval, checked against the header and the one before it
  * (seq increases, intervals do not overlap). Returns 1 and a new interval
  * in *ret, 0 at the end of the file, or -errno after printing the file, line
- * and problem (a truncated last line is an error, not the end: nothing is
- * skipped silently).
+ * and problem. A last line without its newline that does not parse is a
+ * recording cut short (a full disk, a crash): the end of the file, with a
+ * warning that says how many complete intervals were read. Anywhere else
+ * a bad line is an error: nothing is skipped silently.
  */
 int recfile_next(const char *verb, struct recfile *rf, struct recfmt_interval **ret);
 

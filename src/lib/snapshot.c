@@ -12,6 +12,7 @@
  * overwrites.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pwd.h>
@@ -226,15 +227,26 @@ static int load_baseline_file(struct joulestat *js, const char *path, struct bas
 	size_t cap = 0, len = 0;
 	unsigned line = 0;
 	FILE *f;
-	int r;
+	int fd, r;
 
-	f = fopen(path, "re");
+	/* Never waits on a named pipe; a directory or a pipe is named as such. */
+	fd = file_open_input(AT_FDCWD, path, O_RDONLY);
+	if (fd < 0) {
+		if (fd == -ENOENT)
+			log_error(&js->log, "baseline file %s: %s (write it with 'joulestat calibrate "
+					    "-o %s')", path, strerror(-fd), path);
+		else
+			log_error(&js->log, "baseline file %s: %s (give the file 'joulestat "
+					    "calibrate' wrote)", path, file_input_problem(fd));
+		return fd;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
 		r = -errno;
-		log_error(&js->log, "baseline file %s: %s (write it with 'joulestat calibrate -o %s')",
-			  path, strerror(-r), path);
+		close(fd);
 		return r;
 	}
+	errno = 0;
 	for (;;) {
 		size_t n;
 
@@ -259,8 +271,8 @@ static int load_baseline_file(struct joulestat *js, const char *path, struct bas
 		}
 	}
 	if (ferror(f)) {
-		r = -EIO;
-		log_error(&js->log, "baseline file %s: read error", path);
+		r = errno ? -errno : -EIO;
+		log_error(&js->log, "baseline file %s: %s", path, strerror(-r));
 		goto out;
 	}
 	r = parse_baseline(buf ? buf : "", len, ret, &line);

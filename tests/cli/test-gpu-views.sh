@@ -82,8 +82,11 @@ serve_gpu() {
 			awk '/^joulestat_domain_energy_joules_total\{domain="gpu0"/ {exit !($2 > 0.5)}' "$om" && break
 		sleep 0.1
 	done
+	# serve removes its file when it stops: read a copy
+	cp "$om" "$om.kept"
 	kill "$pid"
 	wait "$pid" 2>/dev/null
+	om=$om.kept
 	grep '^joulestat_domain_energy_joules_total{domain="gpu0",kind="gpu",.*source="nvml"' "$om" || return 1
 	a=$(grep -E "^joulestat_group_domain_energy_joules_total\{domain=\"gpu0\",pid=\"$A\"" "$om" | awk '{print $2}')
 	b=$(grep -E "^joulestat_group_domain_energy_joules_total\{domain=\"gpu0\",pid=\"$B\"" "$om" | awk '{print $2}')

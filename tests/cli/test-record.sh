@@ -121,13 +121,23 @@ check "real: SIGTERM during the first interval still writes it, and exits 0" \
 		kill -TERM $p; wait $p &&
 		jq -se "length == 2 and .[1].seq == 1 and (.[1].end_ns - .[1].start_ns) < 4500000000" "$1/int.jsonl"' "$JS" "$TMP"
 
-# ---- bad recordings: exit 1, the line named, nothing skipped ----
+# ---- a recording cut short (a full disk, a crash): read up to its last complete interval ----
 head -n 3 "$R" >"$TMP/cut.jsonl"
 sed -n 4p "$R" | head -c 200 >>"$TMP/cut.jsonl"
-check "a truncated last line is an error naming line 4 and the cut" \
-	runtime_error report "cut.jsonl:4: column 201: not valid JSON: .*the recording was cut short" "$TMP/cut.jsonl"
-check "replay refuses the truncated recording the same way" \
-	runtime_error replay "cut.jsonl:4: column 201" "$TMP/cut.jsonl"
+check "report reads a recording cut short mid-line up to it, warning with line 4 and the count" \
+	bash -c '"$0" report "$1" >"$2/cut.out" 2>"$2/cut.err" &&
+		grep -q "^joulestat report: warning: .*cut.jsonl:4: the last line is cut short .*read the 2 complete intervals before it" "$2/cut.err" &&
+		grep -q "cut.jsonl: 2 intervals" "$2/cut.out"' "$JS" "$TMP/cut.jsonl" "$TMP"
+check "replay gives back the complete intervals of a recording cut short, with the warning" \
+	bash -c '"$0" replay "$1" -o "$2/cut-re.jsonl" 2>"$2/cut-re.err" &&
+		head -n 3 "$3" | cmp - "$2/cut-re.jsonl" &&
+		grep -q "cut.jsonl:4: the last line is cut short" "$2/cut-re.err"' "$JS" "$TMP/cut.jsonl" "$TMP" "$R"
+# ---- bad recordings: exit 1, the line named, nothing skipped ----
+{ head -n 3 "$R"; sed -n 4p "$R" | head -c 200; echo; tail -n +5 "$R"; } >"$TMP/midcut.jsonl"
+check "a line cut short before the last is an error naming line 4 and the column" \
+	runtime_error report "midcut.jsonl:4: column 201: not valid JSON" "$TMP/midcut.jsonl"
+check "replay refuses it the same way" \
+	runtime_error replay "midcut.jsonl:4: column 201" "$TMP/midcut.jsonl"
 { head -n 2 "$R"; sed -n 3p "$R" | sed 's/"delta_uj":\([0-9]*\)/"delta_uj":"\1"/'; tail -n +4 "$R"; } >"$TMP/corrupt.jsonl"
 check "a corrupt field names the line and the field" \
 	runtime_error report "corrupt.jsonl:3: host.delta_uj: expected an unsigned integer, got a string" "$TMP/corrupt.jsonl"
@@ -156,7 +166,7 @@ check "an unreadable file exits 1 with the reason" \
 		[ "$(id -u)" = 0 ] && drop="setpriv --bounding-set=-dac_override,-dac_read_search";
 		$drop "$0" report "$2/locked.jsonl" 2>&1 | grep -q "cannot read .*locked.jsonl: Permission denied"; [ ${PIPESTATUS[0]} -eq 1 ]' \
 	"$JS" "$R" "$TMP"
-check "report of a directory is refused" runtime_error report "is not a regular file" "$TMP"
+check "report of a directory is refused" runtime_error report "cannot read $TMP: it is a directory" "$TMP"
 
 # ---- report ----
 check "report prints the top processes per chart, busy-b first" \

@@ -117,4 +117,16 @@ check "pmrep prints the per-group power as CSV (docs/PCP.md)" \
 		head -1 "$1/r.csv" | grep -q "comm:jsburn" && [ "$(grep -cE "^[0-9]{4}-|^[0-9:]+," "$1/r.csv")" -ge 2 ] ||
 		{ cat "$1/r.csv"; exit 1; }' "unix:$P/pmcd.socket" "$TMP"
 
+# serve stops: it removes the file, and PCP has no values to show rather
+# than the last ones as if they were current (docs/PCP.md).
+stop_serve() { kill -TERM "$SERVE_PID" && wait "$SERVE_PID" && [ ! -e "$OM" ]; }
+check "serve stops on SIGTERM and removes the file" stop_serve
+check "then pminfo has no value for the host power (within 10 s), not the last one" \
+	bash -c 'for _ in $(seq 20); do
+			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin pminfo -h "$0" -f openmetrics.joulestat.joulestat_host_power_watts >"$1/gone.txt" 2>&1
+			grep -q "value [0-9]" "$1/gone.txt" || { sed "s/^/# /" "$1/gone.txt"; exit 0; }
+			sleep 0.5
+		done
+		cat "$1/gone.txt"; exit 1' "unix:$P/pmcd.socket" "$TMP"
+
 done_testing

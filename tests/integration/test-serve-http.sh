@@ -85,7 +85,7 @@ check "docs/METRICS.md lists exactly the families written (page and file)" bash 
 check "the HTTP page has no compat names" bash -c '! grep -q "^powermsr" "$0"' "$TMP/om.txt"
 check "the file is replaced atomically: 300 reads, each a whole page" \
 	bash -c 'for i in $(seq 300); do t=$(tail -c 6 "$0"); [ "$t" = "# EOF" ] || { echo "read $i: torn: $t"; exit 1; }; done
-		! ls "$0".tmp.* 2>/dev/null | grep -q .' "$TMP/joulestat.om"
+		! ls "$0".?* 2>/dev/null | grep -q .' "$TMP/joulestat.om"
 
 # ---- startup errors ----
 check "a port in use: exit 1 with the address and the fix" \
@@ -113,6 +113,8 @@ check "50 concurrent scrapers for 6 s: every scrape succeeded" \
 check "serve healthy again after the load (within 10 s)" wait_for 10 is 200 code GET /healthz
 stop_serve() { kill -TERM "$SERVE_PID" && wait "$SERVE_PID"; }
 check "serve stops cleanly on SIGTERM (exit 0)" stop_serve
+check "serve removed its OpenMetrics file when it stopped (no stale page for PCP)" \
+	bash -c '! ls "$0"* 2>/dev/null | grep -q .' "$TMP/joulestat.om"
 
 # ---- this machine, for real: no sensor here, so the model, labelled estimated ----
 check "serve starts on this machine" start_serve "$TMP/real.log" -i 0.3 --group process --top 1000

@@ -2,8 +2,11 @@
 /* test-fsroot.c - file access under injected roots, and its errors. */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsroot.h"
 
@@ -62,11 +65,57 @@ static void test_path_too_long(void **state)
 	fsroot_done(&fs);
 }
 
+/* A named pipe where a file should be is refused at once, never waited on. */
+static void test_pipe_and_directory_refused(void **state)
+{
+	char *dir = tu_mkdtemp(), sys[4096], p[4096], buf[64];
+	struct fsroot fs;
+	uint64_t v;
+	int fd;
+
+	alarm(20); /* a blocked open would hang the suite: fail instead */
+	tu_write(dir, "sys/zone/name", "package-0\n");
+	snprintf(p, sizeof(p), "%s/sys/zone/energy_uj", dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	snprintf(p, sizeof(p), "%s/sys/zone/subdir", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(sys, sizeof(sys), "%s/sys", dir);
+	assert_int_equal(fsroot_init(&fs, sys, NULL, NULL), 0);
+	assert_int_equal(fsroot_read_u64(&fs, FS_SYS, "zone/energy_uj", &v), -ESPIPE);
+	assert_int_equal(fsroot_open(&fs, FS_SYS, "zone/energy_uj", O_RDONLY), -ESPIPE);
+	assert_string_equal(file_input_problem(-ESPIPE), "a named pipe or socket, not a file");
+	assert_int_equal(fsroot_read(&fs, FS_SYS, "zone/subdir", buf, sizeof(buf)), -EISDIR);
+	fd = fsroot_open(&fs, FS_SYS, "zone/subdir", O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	close(fd);
+	/* Regular files read as before, relative to a directory too. */
+	assert_int_equal(fsroot_read_line(&fs, FS_SYS, "zone/name", buf, sizeof(buf)), 9);
+	fd = file_open_input(AT_FDCWD, p, O_RDONLY);
+	assert_int_equal(fd, -EISDIR);
+	snprintf(p, sizeof(p), "%s/sys/zone", dir);
+	fd = open(p, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(file_open_input(fd, "energy_uj", O_RDONLY), -ESPIPE);
+	{
+		int f = file_open_input(fd, "name", O_RDONLY);
+
+		assert_true(f >= 0);
+		assert_int_equal(fd_read_all(f, buf, sizeof(buf)), 10);
+		close(f);
+	}
+	close(fd);
+	alarm(0);
+	fsroot_done(&fs);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths_and_reads),
 		cmocka_unit_test(test_path_too_long),
+		cmocka_unit_test(test_pipe_and_directory_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

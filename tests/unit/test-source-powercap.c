@@ -219,7 +219,7 @@ static void test_broken_tree_names_each_file(void **state)
 	    "intel-rapl:0:1/energy_uj: not a number",
 	    "intel-rapl:0:2/energy_uj: empty",
 	    "intel-rapl:1:0/max_energy_range_uj: 0, the counter cannot be unwrapped",
-	    "intel-rapl:1:1/energy_uj: Is a directory",
+	    "intel-rapl:1:1/energy_uj: a directory, not a file",
 	    "intel-rapl:1:2/energy_uj: 70000000000 exceeds max_energy_range_uj 65712999613",
 	    "intel-rapl:2/max_energy_range_uj: missing",
 	};

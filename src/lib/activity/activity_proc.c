@@ -357,9 +357,9 @@ static ssize_t read_task_file(struct procscan *ps, int *slot, uint32_t tgid, uin
 
 	if (fd < 0) {
 		snprintf(rel, sizeof(rel), "%u/task/%u/%s", tgid, tid, name);
-		fd = openat(ps->proc_dirfd, rel, O_RDONLY | O_CLOEXEC);
+		fd = file_open_input(ps->proc_dirfd, rel, O_RDONLY);
 		if (fd < 0)
-			return -errno;
+			return fd;
 		n = read_once(fd, buf, size);
 		if (keep && n > 0 && budget_left(ps, 0)) {
 			*slot = fd;
@@ -470,7 +470,7 @@ static uint64_t read_cgroup_id(struct procscan *ps, uint32_t tgid)
 	if (ps->sys_dirfd < 0)
 		return 0;
 	snprintf(rel, sizeof(rel), "%u/cgroup", tgid);
-	fd = openat(ps->proc_dirfd, rel, O_RDONLY | O_CLOEXEC);
+	fd = file_open_input(ps->proc_dirfd, rel, O_RDONLY);
 	if (fd < 0)
 		return 0;
 	n = read_once(fd, buf, sizeof(buf));
@@ -863,7 +863,7 @@ static uint64_t proc_rss(struct procscan *ps, struct pproc *p)
 	p->rss_scan = ps->scan_no;
 	p->rss_bytes = 0;
 	snprintf(rel, sizeof(rel), "%u/statm", p->tgid);
-	fd = openat(ps->proc_dirfd, rel, O_RDONLY | O_CLOEXEC);
+	fd = file_open_input(ps->proc_dirfd, rel, O_RDONLY);
 	if (fd < 0)
 		return 0;
 	n = read_once(fd, buf, sizeof(buf));

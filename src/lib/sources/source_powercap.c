@@ -170,7 +170,7 @@ static const char *problem(int err)
 	case -ERANGE:
 		return "out of range";
 	default:
-		return strerror(-err);
+		return file_input_problem(err);
 	}
 }
 

@@ -63,18 +63,65 @@ int fsroot_path(const struct fsroot *fs, enum fsroot_base base, const char *rel,
 	return n;
 }
 
+int file_open_input(int dirfd, const char *path, int flags)
+{
+	struct stat st;
+	int fd, r;
+
+	/*
+	 * O_NONBLOCK: open(2) of a named pipe for reading waits for a writer;
+	 * with it, open returns at once and fstat() tells what was opened. It
+	 * has no effect on regular files (open(2)), so it stays set on them.
+	 */
+	fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (S_ISREG(st.st_mode))
+		return fd;
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		r = -ESPIPE;
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode) && !(flags & O_DIRECTORY)) {
+		r = -EISDIR;
+		goto fail;
+	}
+	/* A directory or a device (/dev/cpu/N/msr): back to the blocking mode asked for. */
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	return fd;
+fail:
+	(void)close(fd);
+	return r;
+}
+
+const char *file_input_problem(int err)
+{
+	switch (err) {
+	case -ESPIPE:
+		return "a named pipe or socket, not a file";
+	case -EISDIR:
+		return "a directory, not a file";
+	default:
+		return strerror(-err);
+	}
+}
+
 int fsroot_open(const struct fsroot *fs, enum fsroot_base base, const char *rel, int flags)
 {
 	char path[4096];
-	int r, fd;
+	int r;
 
 	r = fsroot_path(fs, base, rel, path, sizeof(path));
 	if (r < 0)
 		return r;
-	fd = open(path, flags | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	return fd;
+	return file_open_input(AT_FDCWD, path, flags);
 }
 
 ssize_t fd_read_all(int fd, char *buf, size_t size)

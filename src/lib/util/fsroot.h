@@ -39,7 +39,19 @@ int fsroot_is_real(const struct fsroot *fs, enum fsroot_base base);
 int fsroot_path(const struct fsroot *fs, enum fsroot_base base, const char *rel, char *buf,
 		size_t size);
 
-/* open(2) of "<root>/<rel>" with O_CLOEXEC added. Returns the fd or -errno. */
+/*
+ * openat(2) of a file to read, with O_CLOEXEC added, that never waits: a
+ * named pipe or a socket is refused with -ESPIPE (a pipe without a writer
+ * would block the open, and one with a writer is not a file), a directory
+ * with -EISDIR unless O_DIRECTORY is asked for. Regular files, directories
+ * and devices (/dev/cpu/N/msr) open as asked. Returns the fd or -errno.
+ */
+int file_open_input(int dirfd, const char *path, int flags);
+
+/* What file_open_input()'s own refusals mean, for messages; strerror() otherwise. */
+const char *file_input_problem(int err);
+
+/* file_open_input() of "<root>/<rel>". Returns the fd or -errno. */
 int fsroot_open(const struct fsroot *fs, enum fsroot_base base, const char *rel, int flags);
 
 /*

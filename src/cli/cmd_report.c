@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "recfmt_res.h"
+#include "textesc.h"
 #include "util.h"
 #include "views.h"
 #include "xmlesc.h"
@@ -807,26 +808,30 @@ static void write_html(FILE *f, const struct report *rp)
 	      f);
 }
 
+/* Text for a terminal: every name from the recording (a file anyone may write) escaped. */
 static void write_text(FILE *f, const struct report *rp)
 {
-	char a[32], b[32];
+	char a[32], b[32], e[TEXTESC_SIZE(160)];
 	double secs = (double)rp->duration_ns / 1e9;
 
-	fprintf(f, "%s: %zu intervals, %.1f s, idle policy %s%s\n", rp->rf.path, rp->nintervals,
+	text_esc_write(f, rp->rf.path);
+	fprintf(f, ": %zu intervals, %.1f s, idle policy %s%s\n", rp->nintervals,
 		secs, attrib_idle_policy_name(rp->h->idle),
 		any_estimated(rp->h) ? ", ESTIMATED (model, no sensor)" : "");
 	for (size_t c = 0; c < rp->ncharts; c++) {
 		const struct chart *ch = &rp->charts[c];
 
-		fprintf(f, "\n%s: %s, mean %s%s\n", ch->title, views_joules(ch->delta_uj, a, sizeof(a)),
+		fprintf(f, "\n%s: %s, mean %s%s\n", text_esc(ch->title, e, sizeof(e)),
+			views_joules(ch->delta_uj, a, sizeof(a)),
 			views_watts(secs > 0 ? (double)ch->delta_uj / 1e6 / secs : 0, b, sizeof(b)),
 			ch->sampled ? ", shares from sampled GPU utilisation" : "");
 		for (size_t s = 0; s < ch->ntop + S_FIXED; s++) {
 			uint64_t uj = series_uj(rp, ch, s);
-			char label[64];
+			char label[TEXTESC_SIZE(ACTIVITY_COMM_LEN) + 16];
 
 			if (s < ch->ntop)
-				snprintf(label, sizeof(label), "%s (%u)", rp->procs[ch->top[s]].comm,
+				snprintf(label, sizeof(label), "%s (%u)",
+					 text_esc(rp->procs[ch->top[s]].comm, e, sizeof(e)),
 					 rp->procs[ch->top[s]].tgid);
 			else
 				snprintf(label, sizeof(label), "%s",

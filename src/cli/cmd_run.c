@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "jsonw.h"
+#include "textesc.h"
 
 #define RUN_MAX_REPEAT 100000
 #define RUN_MAX_DOMAINS 64
@@ -412,16 +413,20 @@ static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsig
 		       const struct summary *s, const char *policy, const char *collector,
 		       const char *sources)
 {
+	char name[TEXTESC_SIZE(RUN_NAME_MAX)];
+
+	/* The command line and the domain names, escaped for the terminal. */
 	fprintf(f, "\n Energy of '");
-	for (char **a = cmd; *a; a++)
-		fprintf(f, "%s%s", a == cmd ? "" : " ", *a);
+	for (char **a = cmd; *a; a++) {
+		fputs(a == cmd ? "" : " ", f);
+		text_esc_write(f, *a);
+	}
 	fprintf(f, "'");
 	if (n > 1)
 		fprintf(f, " (%u runs)", n);
 	fprintf(f, ":\n\n");
 	for (size_t d = 0; d < s->ndomains; d++)
-		print_line(f, &s->dom_j[d], n, "J",
-			   s->in_total[d] ? s->names[d] : s->names[d]);
+		print_line(f, &s->dom_j[d], n, "J", text_esc(s->names[d], name, sizeof(name)));
 	print_line(f, &s->energy_j, n, "J", "total (host domains)");
 	print_line(f, &s->power_w, n, "W", "average power");
 	print_line(f, &s->cpu_s, n, "s", "CPU time");

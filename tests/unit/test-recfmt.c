@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "recfmt.h"
+#include "utf8.h"
 
 /* Two sockets of two CPUs, RAPL packages and psys; written out by hand. */
 static const char header_line[] =
@@ -284,6 +285,101 @@ static void test_write_then_parse_round_trips(void **state)
 	recfmt_header_free(&h2);
 }
 
+/* interval_line with every "make" replaced by `comm` (raw bytes), parsed; the caller frees. */
+static struct recfmt_interval *with_comm(const struct recfmt_header *h, const char *comm)
+{
+	struct recfmt_interval *iv = NULL;
+	struct recfmt_error err;
+	char buf[4096];
+	size_t len = 0;
+
+	for (const char *p = interval_line; *p;) {
+		if (strncmp(p, "\"make\"", 6) == 0) {
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\"%s\"", comm);
+			p += 6;
+		} else {
+			buf[len++] = *p++;
+		}
+	}
+	buf[len] = '\0';
+	if (recfmt_parse_interval(buf, len, h, &iv, &err) < 0)
+		fail_msg("interval with comm: %s", err.msg);
+	return iv;
+}
+
+/* The interval written as one line; the caller frees. */
+static char *written(const struct recfmt_header *h, const struct recfmt_interval *iv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(recfmt_write_interval(f, h, iv), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static bool valid_utf8(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/*
+ * Names are any bytes: an older file's raw bytes that are not UTF-8 are
+ * read, and written back as U+FFFD, so every line is valid UTF-8 that reads
+ * back to the same text; a command name stays within its 15 bytes.
+ */
+static void test_names_are_written_as_utf8(void **state)
+{
+	struct recfmt_header h = header();
+	struct recfmt_interval *iv = with_comm(&h, "b\xffy\\u001b]0;t\\u0007\\\"q"), *again;
+	struct recfmt_error err;
+	char *a, *b;
+
+	assert_string_equal(iv->rows[0].comm, "b\xffy\x1b]0;t\x07\"q");
+	a = written(&h, iv);
+	assert_true(valid_utf8(a));
+	assert_non_null(strstr(a, "[100,4200,1000,\"b\xef\xbf\xbdy\\u001b]0;t\\u0007\\\"q\","));
+	assert_non_null(strstr(a, "4200,1000,77,\"b\xef\xbf\xbdy\\u001b]0;t\\u0007\\\"q\",0,"));
+	assert_int_equal(recfmt_parse_interval(a, strlen(a) - 1, &h, &again, &err), 0);
+	assert_string_equal(again->rows[0].comm, "b\xef\xbf\xbdy\x1b]0;t\x07\"q");
+	b = written(&h, again);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	recfmt_interval_free(iv);
+	recfmt_interval_free(again);
+
+	/* Fifteen stray bytes: five replacements fill the 15 bytes, the rest is left out. */
+	iv = with_comm(&h, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff");
+	a = written(&h, iv);
+	assert_true(valid_utf8(a));
+	assert_int_equal(recfmt_parse_interval(a, strlen(a) - 1, &h, &again, &err), 0);
+	assert_string_equal(again->rows[0].comm, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+						 "\xef\xbf\xbd\xef\xbf\xbd");
+	b = written(&h, again);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	recfmt_interval_free(iv);
+	recfmt_interval_free(again);
+	/* Valid UTF-8 of 15 bytes passes whole; so do other strings, at any length. */
+	iv = with_comm(&h, "caf\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac-12");
+	a = written(&h, iv);
+	assert_non_null(strstr(a, "\"caf\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac-12\""));
+	free(a);
+	recfmt_interval_free(iv);
+	recfmt_header_free(&h);
+}
+
 /*
  * GPU recordings: psys over two CPUs and an H100 (gpu0, not in the host
  * total). Over one second, pid 300 (SM weight 75) and pid 400 (25) share
@@ -458,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_line_names_the_column),
 		cmocka_unit_test(test_bad_headers_are_refused),
 		cmocka_unit_test(test_write_then_parse_round_trips),
+		cmocka_unit_test(test_names_are_written_as_utf8),
 		cmocka_unit_test(test_cpulist_formats_ranges),
 		cmocka_unit_test(test_gpu_interval_decodes_and_round_trips),
 		cmocka_unit_test(test_bad_gpu_parts_are_refused),

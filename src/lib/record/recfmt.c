@@ -11,6 +11,7 @@
 #include "domain_kind.h"
 #include "recfmt.h"
 #include "recfmt_res.h"
+#include "utf8.h"
 #include "util.h"
 
 /* Objects with more members than this are refused (the largest has 10). */
@@ -902,18 +903,51 @@ fail:
 	return r;
 }
 
-void recfmt_write_string(FILE *f, const char *s)
+/*
+ * `s` as a JSON string literal in valid UTF-8: quotes, backslashes and
+ * control bytes escaped, and each byte that is not UTF-8 (a name is any
+ * bytes but NUL) written as U+FFFD, so strict parsers read every line. The
+ * text it decodes to is at most max_bytes long: a character that would
+ * pass that is left out, with the rest (a comm must fit its 15 bytes once
+ * read back, though U+FFFD takes three).
+ */
+static void write_json_string(FILE *f, const char *s, size_t max_bytes)
 {
+	size_t used = 0;
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+
+		if (used + (n ? n : 3) > max_bytes)
+			break;
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", f);
+			used += 3;
+			p++;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(f, "\\u%04x", *p);
 		else
-			fputc(*p, f);
+			fwrite(p, 1, n, f);
+		used += n;
+		p += n;
 	}
 	fputc('"', f);
+}
+
+void recfmt_write_string(FILE *f, const char *s)
+{
+	write_json_string(f, s, SIZE_MAX);
+}
+
+/* A command name: read back into ACTIVITY_COMM_LEN bytes, NUL included. */
+static void write_comm(FILE *f, const char *comm)
+{
+	write_json_string(f, comm, ACTIVITY_COMM_LEN - 1);
 }
 
 int recfmt_cpulist(const struct cpuset *s, char *buf, size_t size)
@@ -1042,7 +1076,7 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 
 		fprintf(f, "%s[%u,%llu,%u,", i ? "," : "", r->tgid, (unsigned long long)r->start_ns,
 			r->uid);
-		recfmt_write_string(f, r->comm);
+		write_comm(f, r->comm);
 		fprintf(f, ",%llu,[", (unsigned long long)r->cpu_ns);
 		for (size_t k = 0; k < h->ndomains; k++)
 			fprintf(f, "%s%llu", k ? "," : "", (unsigned long long)r->energy_uj[k]);
@@ -1069,7 +1103,7 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 			fprintf(f, "%s[%u,%u,%llu,%u,%llu,", t ? "," : "", tk->key.tgid, tk->key.tid,
 				(unsigned long long)tk->key.start_ns, tk->uid,
 				(unsigned long long)tk->cgroup_id);
-			recfmt_write_string(f, tk->comm);
+			write_comm(f, tk->comm);
 			fprintf(f, ",%u,%llu,[", tk->flags,
 				(unsigned long long)(iv->proc_start_ns ? iv->proc_start_ns[t] : 0));
 			for (uint32_t k = tk->first_row; k < tk->first_row + tk->nrows && k < s->nrows; k++) {

@@ -196,7 +196,11 @@ int recfmt_write_header(FILE *f, const struct recfmt_header *h);
 int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 			  const struct recfmt_interval *iv);
 
-/* Write `s` as a JSON string literal, quotes included (control bytes escaped). */
+/*
+ * Write `s` as a JSON string literal, quotes included, in valid UTF-8:
+ * control bytes escaped, and each byte that is not UTF-8 written as U+FFFD
+ * (docs/FORMAT.md, "Strings").
+ */
 void recfmt_write_string(FILE *f, const char *s);
 
 /* Format a CPU set in kernel list syntax ("0-3,8") into buf. Returns the length, or -ENOSPC. */

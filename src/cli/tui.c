@@ -274,10 +274,33 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 	}
 }
 
-/* Width of the flexible name column, given the fixed ones. */
-static int name_width(enum joulestat_group g, int width, bool gpu)
+/* Whether the snapshot counts syscalls (--syscalls, eBPF): then the view has a SYSC/s column. */
+static bool has_syscalls(const struct joulestat_snapshot *snap)
 {
-	int fixed = 9 + 10 + 7 + 7 + (gpu ? 9 : 0); /* W, J, CPU%, SHARE, GPU W */
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+
+	return snap && joulestat_snapshot_get(snap, &si) == 0 && si.syscalls_counted;
+}
+
+/* "950", "12345", "2301k", "450M": a rate in a few characters. */
+static const char *rate_text(double per_s, char *buf, size_t size)
+{
+	if (!(per_s >= 0))
+		snprintf(buf, size, "-");
+	else if (per_s < 99999.5)
+		snprintf(buf, size, "%.0f", per_s);
+	else if (per_s < 99999.5e3)
+		snprintf(buf, size, "%.0fk", per_s / 1e3);
+	else
+		snprintf(buf, size, "%.0fM", per_s / 1e6);
+	return buf;
+}
+
+/* Width of the flexible name column, given the fixed ones. */
+static int name_width(enum joulestat_group g, int width, bool gpu, bool sys)
+{
+	/* W, J, CPU%, SHARE, GPU W, SYSC/s */
+	int fixed = 9 + 10 + 7 + 7 + (gpu ? 9 : 0) + (sys ? 8 : 0);
 
 	if (g == JOULESTAT_GROUP_PROCESS)
 		fixed += 8 + 10;
@@ -290,9 +313,9 @@ static int name_width(enum joulestat_group g, int width, bool gpu)
 	return width - fixed > 8 ? width - fixed : 8;
 }
 
-static void columns(const struct tui_view *v, int width, bool gpu, struct line *l)
+static void columns(const struct tui_view *v, int width, bool gpu, bool sys, struct line *l)
 {
-	int nw = name_width(v->group, width, gpu);
+	int nw = name_width(v->group, width, gpu, sys);
 	const char *name = "COMMAND";
 
 	switch (v->group) {
@@ -321,12 +344,14 @@ static void columns(const struct tui_view *v, int width, bool gpu, struct line *
 	if (gpu)
 		line_add(l, "%9s", "GPU W");
 	line_add(l, "%10s%7s%7s", "J", "CPU%", "SHARE");
+	if (sys)
+		line_add(l, "%8s", "SYSC/s");
 }
 
 static void row_line(const struct tui_view *v, const struct joulestat_row *r, int width,
-		     bool gpu, struct line *l)
+		     bool gpu, bool sys, struct line *l)
 {
-	int nw = name_width(v->group, width, gpu);
+	int nw = name_width(v->group, width, gpu, sys);
 	/* Names are whatever bytes their owners chose: escaped, never sent raw to a terminal. */
 	char ename[TEXTESC_SIZE(4096)], euser[TEXTESC_SIZE(32)];
 	const char *name = text_esc(row_name(r), ename, sizeof(ename));
@@ -363,6 +388,15 @@ static void row_line(const struct tui_view *v, const struct joulestat_row *r, in
 		line_add(l, "%8.3f ", row_gpu_w(v->snap, r));
 	line_add(l, "%10.3f%7.1f%6.1f%%", (double)r->cumulative_uj / 1e6, r->cpu_pct,
 		 r->share * 100);
+	if (sys) {
+		struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+		double secs = joulestat_snapshot_get(v->snap, &si) == 0
+				      ? (double)(si.end_ns - si.start_ns) / 1e9
+				      : 0;
+
+		line_add(l, "%8s", rate_text(secs > 0 ? (double)r->syscalls / secs : NAN, w,
+					     sizeof(w)));
+	}
 }
 
 int tui_layout(const struct tui_view *v, int width, size_t max_rows, tui_line_fn fn, void *ud)
@@ -370,7 +404,7 @@ int tui_layout(const struct tui_view *v, int width, size_t max_rows, tui_line_fn
 	struct line l = { .width = (size_t)(width > 20 ? width : 20) };
 	struct joulestat_row *rows = NULL;
 	int n = 0;
-	bool gpu = has_gpu(v->snap);
+	bool gpu = has_gpu(v->snap), sys = has_syscalls(v->snap);
 
 	header(v, (int)l.width, fn, ud);
 	if (!v->snap)
@@ -390,10 +424,10 @@ int tui_layout(const struct tui_view *v, int width, size_t max_rows, tui_line_fn
 	}
 	cmp_sort = v->sort;
 	qsort(rows, (size_t)n, sizeof(*rows), cmp_rows);
-	columns(v, (int)l.width, gpu, &l);
+	columns(v, (int)l.width, gpu, sys, &l);
 	emit(&l, TUI_COLUMNS, fn, ud);
 	for (size_t i = 0; i < (size_t)n && i < max_rows; i++) {
-		row_line(v, &rows[i], (int)l.width, gpu, &l);
+		row_line(v, &rows[i], (int)l.width, gpu, sys, &l);
 		emit(&l, TUI_PLAIN, fn, ud);
 	}
 	free(rows);

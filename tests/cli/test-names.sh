@@ -65,10 +65,15 @@ R=$TMP/rec.jsonl
 check "record exits 0" bash -c '[ "$(cat "$0")" = 0 ]' "$TMP/rec.rc"
 check "record: every line is JSON that a strict parser reads (UTF-8 checked)" strict_jsonl "$R"
 check "record: the name is kept, its stray byte as U+FFFD, in the rows and the raw tasks" \
-	jq -se --argjson pid "$NWPID" '
-		"\u001b]0;pwn\u0007\ufffd\"q" as $want |
-		([.[1:][].rows[] | select(.[0] == $pid) | .[3]] | length > 0 and all(. == $want)) and
-		([.[1:][].raw.tasks[] | select(.[0] == $pid) | .[5]] | length > 0 and all(. == $want))' "$R"
+	"$PY" -c '
+import json, sys
+lines = [json.loads(l.decode("utf-8")) for l in open(sys.argv[1], "rb")]
+pid = int(sys.argv[2])
+rows = [r[3] for iv in lines[1:] for r in iv["rows"] if r[0] == pid]
+tasks = [t[5] for iv in lines[1:] for t in iv["raw"]["tasks"] if t[0] == pid]
+want = "\x1b]0;pwn\x07\ufffd\"q"
+sys.exit(0 if rows and tasks and all(n == want for n in rows + tasks) else print(rows, tasks) or 1)
+' "$R" "$NWPID"
 check "replay reproduces the recording byte for byte" bash -c '"$0" replay "$1" | cmp - "$1"' "$JS" "$R"
 "$JS" report "$R" >"$TMP/rep.txt" 2>&1
 echo $? >"$TMP/rep.rc"

@@ -27,7 +27,7 @@ same() { diff <(tr -s " ") <(printf '%s\n' "$@"); }
 export -f host_lines same
 
 check "--group with an unknown grouping exits 2 naming the choices" \
-	bash -c '"$0" report "$1" --group thread 2>&1 >/dev/null | grep -q "\-\-group: '"'"'thread'"'"' is not one of process, comm, user, cgroup, unit, container"; [ ${PIPESTATUS[0]} = 2 ]' \
+	bash -c '"$0" report "$1" --group thread 2>&1 >/dev/null | grep -q "\-\-group: '"'"'thread'"'"' is not one of process, comm, user, cgroup, unit, container" && [ ${PIPESTATUS[0]} = 2 ]' \
 	"$JS" "$R"
 check "default (process): each cc1 process apart, 1.00 J (5.0 %) each" \
 	bash -c '"$0" report "$1" --top 10 >"$2" && host_lines "$2" | grep -c "^  cc1 (10[1-6]) .* 1.00 J  *5.0 %" | grep -qx 5' \
@@ -76,7 +76,7 @@ check "a version 1 recording: --group comm reads it" \
 for g in cgroup unit container; do
 	check "a version 1 recording: --group $g exits 1 saying why and what to do" \
 		bash -c '"$0" report "$1" --group "$2" 2>&1 >/dev/null |
-			grep -q "v1.jsonl was recorded by joulestat 0.1.0 in format version 1, whose rows do not name their cgroup: --group $2 needs a recording of format version 2 or later (record again"; [ ${PIPESTATUS[0]} = 1 ]' \
+			grep -q "v1.jsonl was recorded by joulestat 0.1.0 in format version 1, whose rows do not name their cgroup: --group $2 needs a recording of format version 2 or later (record again" && [ ${PIPESTATUS[0]} = 1 ]' \
 		"$JS" "$TMP/v1.jsonl" "$g"
 done
 

@@ -71,7 +71,7 @@ static const enum joulestat_group report_groups[] = {
  * A group of the recording: a process by (tgid, start), a user by uid, or a
  * name (comm, cgroup path, unit, container id; "" for none).
  */
-struct group {
+struct rgroup {
 	uint32_t tgid;		/* process; user: the uid */
 	uint64_t start_ns;	/* process */
 	char *name;		/* comm, cgroup, unit, container; owned */
@@ -106,7 +106,7 @@ struct report {
 	struct recfile rf;
 	const struct recfmt_header *h;
 	enum joulestat_group by;
-	struct group *groups;
+	struct rgroup *groups;
 	size_t ngroups, cap;
 	size_t *slots;		/* hash table of group indices + 1, size nslots */
 	size_t nslots;
@@ -142,7 +142,7 @@ static int grow_table(struct report *rp)
 	if (!s)
 		return -ENOMEM;
 	for (size_t i = 0; i < rp->ngroups; i++) {
-		const struct group *g = &rp->groups[i];
+		const struct rgroup *g = &rp->groups[i];
 		size_t k = hash_key(g->tgid, g->start_ns, g->name) & (n - 1);
 
 		while (s[k])
@@ -224,7 +224,7 @@ static long group_of(struct report *rp, const struct recfmt_interval *iv,
 	const char *name;
 	uint32_t tgid;
 	uint64_t start;
-	struct group *g;
+	struct rgroup *g;
 	size_t k;
 
 	row_key(rp, iv, r, &tgid, &start, &name);
@@ -242,7 +242,7 @@ static long group_of(struct report *rp, const struct recfmt_interval *iv,
 		return -ENOENT;
 	if (rp->ngroups == rp->cap) {
 		size_t cap = rp->cap ? rp->cap * 2 : 256;
-		struct group *ng = realloc(rp->groups, cap * sizeof(*ng));
+		struct rgroup *ng = realloc(rp->groups, cap * sizeof(*ng));
 
 		if (!ng)
 			return -ENOMEM;
@@ -250,7 +250,7 @@ static long group_of(struct report *rp, const struct recfmt_interval *iv,
 		rp->cap = cap;
 	}
 	g = &rp->groups[rp->ngroups];
-	*g = (struct group){ .tgid = tgid, .start_ns = start, .uid = r->uid };
+	*g = (struct rgroup){ .tgid = tgid, .start_ns = start, .uid = r->uid };
 	g->dom_uj = calloc(rp->h->ndomains + 1, sizeof(uint64_t));
 	g->name = name ? strdup(name) : NULL;
 	if (!g->dom_uj || (name && !g->name)) {
@@ -264,7 +264,7 @@ static long group_of(struct report *rp, const struct recfmt_interval *iv,
 }
 
 static uint64_t group_chart_uj(const struct report *rp, const struct chart *c,
-			       const struct group *p)
+			       const struct rgroup *p)
 {
 	uint64_t sum = 0;
 
@@ -375,7 +375,7 @@ static int pass_totals(struct report *rp)
 		r = interval_cgroup_names(rp, iv);
 		for (size_t i = 0; r == 0 && i < iv->nrows; i++) {
 			long k = group_of(rp, iv, &iv->rows[i], true);
-			struct group *p;
+			struct rgroup *p;
 
 			if (k < 0) {
 				r = (int)k;
@@ -417,8 +417,8 @@ static const struct chart *sort_chart;
 /* Largest energy first; ties by key (tgid, start, name), so the choice is deterministic. */
 static int by_chart_energy(const void *a, const void *b)
 {
-	const struct group *pa = &sort_rp->groups[*(const size_t *)a];
-	const struct group *pb = &sort_rp->groups[*(const size_t *)b];
+	const struct rgroup *pa = &sort_rp->groups[*(const size_t *)a];
+	const struct rgroup *pb = &sort_rp->groups[*(const size_t *)b];
 	uint64_t ea = group_chart_uj(sort_rp, sort_chart, pa);
 	uint64_t eb = group_chart_uj(sort_rp, sort_chart, pb);
 
@@ -601,7 +601,7 @@ static const char *group_noun(enum joulestat_group by, bool plural)
 }
 
 /* A group's label, raw (the caller escapes it for its output): "cc1 (4211)", "nginx.service". */
-static const char *group_label(const struct report *rp, const struct group *g, char *buf,
+static const char *group_label(const struct report *rp, const struct rgroup *g, char *buf,
 			       size_t size)
 {
 	switch (rp->by) {
@@ -967,7 +967,7 @@ static void write_html(FILE *f, const struct report *rp)
 	fprintf(f, "<th>energy</th><th>mean power</th><th>share</th><th>CPU time</th>%s</tr>\n",
 		h->syscalls ? "<th>syscalls</th>" : "");
 	for (size_t k = 0; k < host->ntop; k++) {
-		const struct group *p = &rp->groups[host->top[k]];
+		const struct rgroup *p = &rp->groups[host->top[k]];
 		char label[REPORT_LABEL_MAX];
 
 		fprintf(f, "<tr><td class=\"n\">%zu</td>", k + 1);

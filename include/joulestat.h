@@ -124,7 +124,11 @@ struct joulestat_opts {
 	 * /proc), "ebpf" or "proc". Another value: -EINVAL.
 	 */
 	const char *activity;
-	/* Count syscalls per process (eBPF only; costs a little on every syscall). */
+	/*
+	 * Count syscalls per process (eBPF only; costs a little on every
+	 * syscall): snapshots then carry them per task and per row
+	 * (joulestat_snapshot_info.syscalls_counted says so).
+	 */
 	bool syscalls;
 
 	/* ---- snapshots (joulestat_sample(), joulestat_fd()) ---- */

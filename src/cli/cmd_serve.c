@@ -669,9 +669,9 @@ static void render_groups(struct serve *sv, struct expo *e,
 			l[k] = (struct expo_label){ sv->label_names[k], s.labels[k] };
 		expo_sample_fixed(e, l, sv->nlabels, s.cpu_ns, 9);
 	}
-	/* Only when counted: a zero would claim the groups made none. */
+	/* Samples only when counted: a zero would claim the groups made none. */
+	expo_family(e, &f_grp_syscalls);
 	if (sv->syscalls) {
-		expo_family(e, &f_grp_syscalls);
 		for (size_t i = 0; i < n; i++) {
 			struct gtrack_series s;
 

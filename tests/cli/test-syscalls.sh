@@ -91,7 +91,7 @@ sleep 0.5
 curl -s "$(grep -o 'http://[^ ]*/metrics' "$TMP/serve2.err")" >"$TMP/metrics2"
 kill -TERM "$SRV"
 wait "$SRV"
-check "serve without --syscalls has no syscalls family (not zeros)" \
-	bash -c 'grep -q "^joulestat_group_energy_joules_total" "$0" && ! grep -q "joulestat_group_syscalls" "$0"' "$TMP/metrics2"
+check "serve without --syscalls has no syscalls samples (not zeros)" \
+	bash -c 'grep -q "^joulestat_group_energy_joules_total" "$0" && ! grep -q "^joulestat_group_syscalls" "$0"' "$TMP/metrics2"
 
 done_testing

@@ -421,6 +421,30 @@ static void test_v2_cgroups_and_syscalls(void **state)
 		assert_int_equal(iv->rows[1].cgroup, 1);
 		recfmt_interval_free(iv);
 	}
+	/* A path of stray bytes as long as a reader takes is still read back once written. */
+	{
+		size_t plen = RECFMT_CGROUP_PATH_MAX, head, olen = 0;
+		char *line = malloc(strlen(v2_interval_line) + plen + 1), *at, *out = NULL;
+
+		assert_non_null(line);
+		at = strstr(v2_interval_line, "\"/\"]]");
+		head = (size_t)(at - v2_interval_line) + 1;
+		memcpy(line, v2_interval_line, head);
+		memset(line + head, 0xff, plen);
+		strcpy(line + head + plen, at + 2);
+		h.syscalls = true;
+		assert_int_equal(recfmt_parse_interval(line, strlen(line), &h, &iv, &err), 0);
+		assert_int_equal(strlen(iv->cgroups[1].path), plen);
+		f = open_memstream(&out, &olen);
+		assert_int_equal(recfmt_write_interval(f, &h, iv), 0);
+		fclose(f);
+		recfmt_interval_free(iv);
+		assert_int_equal(recfmt_parse_interval(out, olen - 1, &h, &iv, &err), 0);
+		assert_int_equal(strlen(iv->cgroups[1].path), plen);
+		recfmt_interval_free(iv);
+		free(out);
+		free(line);
+	}
 	recfmt_header_free(&h);
 	/* Version 1 headers say nothing about syscalls, and are written back as version 1. */
 	h = header();

@@ -1021,6 +1021,11 @@ void recfmt_write_string(FILE *f, const char *s)
 	write_json_string(f, s, SIZE_MAX);
 }
 
+void recfmt_write_string_max(FILE *f, const char *s, size_t max_bytes)
+{
+	write_json_string(f, s, max_bytes);
+}
+
 /* A command name: read back into ACTIVITY_COMM_LEN bytes, NUL included. */
 static void write_comm(FILE *f, const char *comm)
 {
@@ -1155,7 +1160,8 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 		fputs(",\"cgroups\":[", f);
 		for (size_t i = 0; i < iv->ncgroups; i++) {
 			fprintf(f, "%s[%llu,", i ? "," : "", (unsigned long long)iv->cgroups[i].id);
-			recfmt_write_string(f, iv->cgroups[i].path ? iv->cgroups[i].path : "");
+			recfmt_write_string_max(f, iv->cgroups[i].path ? iv->cgroups[i].path : "",
+						RECFMT_CGROUP_PATH_MAX);
 			fputc(']', f);
 		}
 		fputc(']', f);

@@ -224,6 +224,14 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
  */
 void recfmt_write_string(FILE *f, const char *s);
 
+/*
+ * recfmt_write_string() of at most max_bytes of decoded text, for a field
+ * whose reader bounds its length: U+FFFD takes three bytes where a stray
+ * byte took one, and a character that would pass the bound is left out,
+ * with the rest.
+ */
+void recfmt_write_string_max(FILE *f, const char *s, size_t max_bytes);
+
 /* Format a CPU set in kernel list syntax ("0-3,8") into buf. Returns the length, or -ENOSPC. */
 int recfmt_cpulist(const struct cpuset *s, char *buf, size_t size);
 

@@ -31,7 +31,7 @@ NWJOB=$!
 "$JS" record -o "$TMP/sys.jsonl" -i 0.2 -d 30 --raw --activity ebpf --syscalls 2>"$TMP/rec.err" &
 REC=$!
 for _ in $(seq 300); do [ "$(wc -l <"$TMP/sys.jsonl" 2>/dev/null)" -ge 2 ] 2>/dev/null && break; sleep 0.05; done
-echo go >"$TMP/go"
+: >"$TMP/go" # opening it is the signal (nothing written: the workload may close it at once)
 wait "$NWJOB"
 sleep 0.5
 kill -TERM "$REC"
@@ -75,11 +75,16 @@ for _ in $(seq 200); do grep -q "listening on" "$TMP/serve.err" && break; sleep 
 URL=$(grep -o 'http://[^ ]*/metrics' "$TMP/serve.err")
 sleep 0.5
 "$NW" "$NAME_HEX" "$N" 0.1 >"$TMP/nw2.pid"
-sleep 0.8
-curl -s "$URL" >"$TMP/metrics"
+PID2=$(cat "$TMP/nw2.pid")
+# It has exited: until a sample after that is published, however slow the machine.
+for _ in $(seq 150); do
+	curl -s "$URL" >"$TMP/metrics"
+	v=$(grep "^joulestat_group_syscalls_total{pid=\"$PID2\"," "$TMP/metrics" | awk '{print $2}')
+	[ -n "$v" ] && [ "$v" -ge "$N" ] && break
+	sleep 0.2
+done
 kill -TERM "$SRV"
 wait "$SRV"
-PID2=$(cat "$TMP/nw2.pid")
 check "serve --syscalls: joulestat_group_syscalls_total of the process holds at least $N, at most $N + 500" \
 	bash -c 'v=$(grep "^joulestat_group_syscalls_total{pid=\"$1\"," "$0" | awk "{print \$2}") &&
 		[ -n "$v" ] && [ "$v" -ge "$2" ] && [ "$v" -le $(($2 + 500)) ] || { grep syscalls "$0" | head; exit 1; }' \

@@ -75,7 +75,7 @@ want = "\x1b]0;pwn\x07\ufffd\"q"
 sys.exit(0 if rows and tasks and all(n == want for n in rows + tasks) else print(rows, tasks) or 1)
 ' "$R" "$NWPID"
 check "replay reproduces the recording byte for byte" bash -c '"$0" replay "$1" | cmp - "$1"' "$JS" "$R"
-"$JS" report "$R" >"$TMP/rep.txt" 2>&1
+"$JS" report "$R" --top 50 >"$TMP/rep.txt" 2>&1
 echo $? >"$TMP/rep.rc"
 check "report reads it, and its text shows the name escaped" \
 	bash -c '[ "$(cat "$0.rc")" = 0 ] && grep -qF -- "^[]0;pwn^G"$'"'"'\xef\xbf\xbd'"'"'"\"q ($1)" "$0.txt"' "$TMP/rep" "$NWPID"
@@ -89,7 +89,7 @@ data = open(sys.argv[1], "rb").read()
 open(sys.argv[2], "wb").write(data.replace(b"\\ufffd", b"\xff").replace("\ufffd".encode(), b"\xff"))
 ' "$R" "$TMP/old.jsonl"
 check "an older recording with raw invalid UTF-8 is still read, and shown escaped" \
-	bash -c '"$0" report "$1" >"$2" && grep -qF -- "$3 (" "$2" && clean "$2"' "$JS" "$TMP/old.jsonl" "$TMP/old.txt" "$SHOWN"
+	bash -c '"$0" report "$1" --top 50 >"$2" && grep -qF -- "$3 (" "$2" && clean "$2"' "$JS" "$TMP/old.jsonl" "$TMP/old.txt" "$SHOWN"
 
 # Messages and log lines quote names from files and options.
 sed '1s/"name":"\([a-z0-9-]*\)"/"name":"\\u001b]0;dom\\u0007"/' "$R" >"$TMP/domname.jsonl"

@@ -28,6 +28,10 @@ static void check_interval(const struct recfmt_header *h, const struct recfmt_in
 	}
 	if (host != iv->host_delta_uj)
 		abort();
+	for (size_t i = 0; i < iv->nrows; i++)
+		if (h->version >= 2 ? iv->rows[i].cgroup >= iv->ncgroups
+				    : iv->rows[i].cgroup != RECFMT_NO_CGROUP)
+			abort();
 	for (size_t g = 0; g < iv->ngpus; g++)
 		if (iv->gpus[g].domain >= h->ndomains ||
 		    h->domains[iv->gpus[g].domain].kind != JOULESTAT_DOMAIN_GPU)

@@ -124,7 +124,11 @@ struct joulestat_opts {
 	 * /proc), "ebpf" or "proc". Another value: -EINVAL.
 	 */
 	const char *activity;
-	/* Count syscalls per process (eBPF only; costs a little on every syscall). */
+	/*
+	 * Count syscalls per process (eBPF only; costs a little on every
+	 * syscall): snapshots then carry them per task and per row
+	 * (joulestat_snapshot_info.syscalls_counted says so).
+	 */
 	bool syscalls;
 
 	/* ---- snapshots (joulestat_sample(), joulestat_fd()) ---- */
@@ -864,6 +868,13 @@ struct joulestat_snapshot_info {
 	 */
 	uint64_t irq_ns;
 	const uint64_t *cpu_irq_ns;
+	/*
+	 * Syscalls (opts.syscalls with the eBPF collector; else
+	 * syscalls_counted is false and every syscall count of the snapshot,
+	 * its tasks' and rows' included, is 0): all processes, this interval.
+	 */
+	bool syscalls_counted;
+	uint64_t syscalls;
 };
 
 /* -EINVAL for NULL arguments or info->sz too small. */
@@ -935,6 +946,13 @@ struct joulestat_task {
 	size_t ncpus;
 	uint64_t energy_uj;		/* over the in_host_total domains */
 	bool estimated;
+	/*
+	 * Syscalls its process made in the interval (snapshot_info's
+	 * syscalls_counted): counted per process, on its main thread's task
+	 * (its other threads' are 0; a process whose main thread did not run
+	 * has them on one of its threads).
+	 */
+	uint64_t syscalls;
 };
 
 /* Describe task `idx` (< info.ntasks), in task key order. -ERANGE; -EINVAL. */
@@ -971,6 +989,13 @@ struct joulestat_row {
 	uint64_t cumulative_uj;
 	uint64_t cumulative_cpu_ns;
 	uint64_t first_seen_ns;		/* CLOCK_MONOTONIC end of the first interval it was in */
+	/*
+	 * Syscalls of its processes (snapshot_info's syscalls_counted, else
+	 * 0): this interval, and since the monitor first saw the group. A
+	 * thread row has its process's on the main thread's row.
+	 */
+	uint64_t syscalls;
+	uint64_t cumulative_syscalls;
 };
 
 /*

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "config.h"
 #include "fsroot.h"
+#include "textesc.h"
 
 #if HAVE_BPF
 static int cli_libbpf_verbose;
@@ -81,9 +82,12 @@ void cli_error(const char *verb, const char *fmt, ...)
 
 	fprintf(stderr, "joulestat%s%s: ", verb ? " " : "", verb ? verb : "");
 	if (origin)
-		fprintf(stderr, "%s: ", origin);
+		text_esc_write(stderr, origin);
+	if (origin)
+		fputs(": ", stderr);
+	/* Messages quote names, paths and recordings' text: escaped for the terminal. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text_esc_vprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -226,7 +230,10 @@ static void log_to_stderr(enum joulestat_log_level level, const char *msg, void 
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
 
-	fprintf(stderr, "joulestat: %s: %s\n", names[level], msg);
+	/* The library's messages may quote a comm or a cgroup path: escaped for the terminal. */
+	fprintf(stderr, "joulestat: %s: ", names[level]);
+	text_esc_write(stderr, msg);
+	fputc('\n', stderr);
 }
 
 #if HAVE_BPF

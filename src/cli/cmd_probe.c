@@ -13,6 +13,10 @@
 #include "cli.h"
 #include "jsonw.h"
 #include "probe_gpu.h"
+#include "textesc.h"
+
+/* The longest name, path or reason shown whole (longer ones are cut). */
+#define PROBE_TEXT_MAX 4096
 
 static const char *const state_names[] = {
 	[JOULESTAT_SOURCE_ACTIVE] = "active",
@@ -77,6 +81,7 @@ static void sleep_seconds(double s)
 static void print_activity_text(struct joulestat *js)
 {
 	struct joulestat_activity_info ai = { .sz = sizeof(ai) };
+	char e[TEXTESC_SIZE(PROBE_TEXT_MAX)];
 
 	printf("\nActivity collectors (in preference order)\n");
 	for (size_t i = 0; i < joulestat_collector_count(js); i++) {
@@ -84,13 +89,14 @@ static void print_activity_text(struct joulestat *js)
 
 		if (joulestat_collector_get(js, i, &ci) < 0)
 			continue;
-		printf("  %-10s %-12s %s\n", ci.name, state_names[ci.state], ci.reason);
+		printf("  %-10s %-12s %s\n", ci.name, state_names[ci.state],
+		       text_esc(ci.reason, e, sizeof(e)));
 	}
 	if (joulestat_activity_get(js, &ai) < 0) {
 		printf("  none works: per-process attribution is not possible here\n");
 		return;
 	}
-	printf("  in use     %s: %s\n", ai.collector, ai.detail);
+	printf("  in use     %s: %s\n", ai.collector, text_esc(ai.detail, e, sizeof(e)));
 	if (!ai.coverage) {
 		printf("  no interval sampled\n");
 		return;
@@ -191,14 +197,19 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 	bool host_est;
 	const char *active_sources[16];
 	size_t nactive = 0;
+	/* Names, paths and reasons (which quote files) are escaped for the terminal. */
+	char e[TEXTESC_SIZE(PROBE_TEXT_MAX)], e2[TEXTESC_SIZE(PROBE_TEXT_MAX)];
 
 	printf("joulestat %s\n\n", joulestat_version());
 	printf("Machine\n");
-	printf("  CPU        %s\n", joulestat_cpu_model(js)[0] ? joulestat_cpu_model(js) : "unknown");
+	printf("  CPU        %s\n", joulestat_cpu_model(js)[0]
+					  ? text_esc(joulestat_cpu_model(js), e, sizeof(e))
+					  : "unknown");
 	printf("  CPUs       %u online, %u socket%s\n", joulestat_cpu_count(js),
 	       joulestat_socket_count(js), joulestat_socket_count(js) == 1 ? "" : "s");
-	printf("  Roots      sysfs %s, procfs %s, dev %s\n\n", c->sysfs_root ? c->sysfs_root : "/sys",
-	       c->procfs_root ? c->procfs_root : "/proc", c->dev_root ? c->dev_root : "/dev");
+	printf("  Roots      sysfs %s, ", text_esc(c->sysfs_root ? c->sysfs_root : "/sys", e, sizeof(e)));
+	printf("procfs %s, ", text_esc(c->procfs_root ? c->procfs_root : "/proc", e, sizeof(e)));
+	printf("dev %s\n\n", text_esc(c->dev_root ? c->dev_root : "/dev", e, sizeof(e)));
 
 	printf("Energy sources (in priority order)\n");
 	for (size_t i = 0; i < joulestat_source_count(js); i++) {
@@ -211,11 +222,13 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 			       si.domains, si.domains == 1 ? "" : "s",
 			       si.estimated ? ", estimated (a model, not a measurement)" : "");
 			if (si.reason[0])
-				printf("  %-10s %-12s note: %s\n", "", "", si.reason);
+				printf("  %-10s %-12s note: %s\n", "", "",
+				       text_esc(si.reason, e, sizeof(e)));
 			if (nactive < 16)
 				active_sources[nactive++] = si.name;
 		} else {
-			printf("  %-10s %-12s %s\n", si.name, state_names[si.state], si.reason);
+			printf("  %-10s %-12s %s\n", si.name, state_names[si.state],
+			       text_esc(si.reason, e, sizeof(e)));
 		}
 	}
 
@@ -247,10 +260,11 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 		snprintf(flags, sizeof(flags), "%s%s%s%s", di.estimated ? "estimated " : "measured ",
 			 di.in_host_total ? "host-total " : "", di.errors ? "errors " : "",
 			 di.wraps ? "wrapped" : "");
-		printf("  %-14s %-9s %-10s %6s %-9s %14.6f %10s %14s  %s\n", di.name,
+		printf("  %-14s %-9s %-10s %6s %-9s %14.6f %10s %14s  %s\n",
+		       text_esc(di.name, e, sizeof(e)),
 		       joulestat_domain_kind_name(di.kind), di.source, sock, cpus, (double)di.energy_uj / 1e6, power,
 		       range, flags);
-		printf("  %-14s   read from %s", "", di.path);
+		printf("  %-14s   read from %s", "", text_esc(di.path, e, sizeof(e)));
 		if (di.errors)
 			printf(" (%" PRIu64 " readings refused)", di.errors);
 		printf("\n");
@@ -263,7 +277,7 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 			struct joulestat_domain_info di = { .sz = sizeof(di) };
 
 			if (joulestat_domain_get(js, i, &di) == 0 && di.in_host_total)
-				printf("%s%s", n++ ? " + " : "", di.name);
+				printf("%s%s", n++ ? " + " : "", text_esc(di.name, e2, sizeof(e2)));
 		}
 		if (isnan(host_w))
 			printf(": warming up%s\n", host_est ? " (estimated)" : "");

@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "outfile.h"
 #include "profile_html.h"
+#include "textesc.h"
 
 void cmd_profile_help(FILE *out)
 {
@@ -120,20 +121,23 @@ static pid_t spawn_held(char **cmd, int *ret_go, int *ret_err, const struct rlim
 static void print_summary(const struct joulestat_profile *p, char **cmd, pid_t pid)
 {
 	struct joulestat_profile_info in = { .sz = sizeof(in) };
+	/* The command, thread names and what quotes them are escaped for the terminal. */
+	char e[TEXTESC_SIZE(1024)];
 	double dur;
 
 	if (joulestat_profile_get(p, &in) < 0)
 		return;
 	dur = (double)in.duration_ns / 1e9;
-	printf("joulestat profile: %s (pid %d), %.2f s, %zu samples\n", cmd[0], (int)pid, dur,
-	       in.samples);
+	printf("joulestat profile: %s (pid %d), %.2f s, %zu samples\n", text_esc(cmd[0], e, sizeof(e)),
+	       (int)pid, dur, in.samples);
 	printf("energy: host %.2f J (%.2f W mean), the command's tree %.2f J (%.2f W)%s\n",
 	       (double)in.energy_uj / 1e6, dur > 0 ? (double)in.energy_uj / 1e6 / dur : 0,
 	       (double)in.tree_energy_uj / 1e6, dur > 0 ? (double)in.tree_energy_uj / 1e6 / dur : 0,
 	       in.energy_estimated ? " [estimated: no energy sensor, model]" : "");
 	printf("bottleneck: %s\n", joulestat_bottleneck_name(in.bottleneck));
 	for (size_t i = 0; i < in.evidence; i++)
-		printf("  %s %s\n", i ? "-" : "*", joulestat_profile_evidence(p, i));
+		printf("  %s %s\n", i ? "-" : "*",
+		       text_esc(joulestat_profile_evidence(p, i), e, sizeof(e)));
 	printf("correlation of power with:\n");
 	for (size_t i = 0; i < JOULESTAT_PROFILE_CORRELATIONS; i++) {
 		struct joulestat_correlation c = { .sz = sizeof(c) };
@@ -153,7 +157,9 @@ static void print_summary(const struct joulestat_profile *p, char **cmd, pid_t p
 
 		if (joulestat_profile_thread_get(p, i, &t) < 0)
 			continue;
-		printf("  %4zu %8d %8d %-16.16s %9.3f %7.1f %9.3f %9u\n", i + 1, t.pid, t.tid, t.name,
+		/* 16 bytes at most, cut between characters. */
+		printf("  %4zu %8d %8d %-16s %9.3f %7.1f %9.3f %9u\n", i + 1, t.pid, t.tid,
+		       text_esc(t.name, e, 17),
 		       (double)t.oncpu_ns / 1e9, t.cpu_pct, (double)t.energy_uj / 1e6,
 		       t.energy_rank + 1);
 	}
@@ -161,7 +167,7 @@ static void print_summary(const struct joulestat_profile *p, char **cmd, pid_t p
 		printf("  ... %zu more in the JSON and HTML outputs\n", in.threads - 10);
 	printf("recommendations:\n");
 	for (size_t i = 0; i < in.recommendations; i++)
-		printf("  - %s\n", joulestat_profile_recommendation(p, i));
+		printf("  - %s\n", text_esc(joulestat_profile_recommendation(p, i), e, sizeof(e)));
 }
 
 static const struct outfile_opts profile_out = { .kind = OUTFILE_REPLACE };

@@ -211,10 +211,23 @@ static int replay_interval(const struct recfmt_header *h, const struct recfmt_in
 		row->start_ns = gr->key.start_ns;
 		row->uid = lead->uid;
 		strscpy(row->comm, lead->comm, sizeof(row->comm));
+		row->cgroup = RECFMT_NO_CGROUP;
+		if (h->version >= 2) {
+			/* The recorded table, by the id of the task the monitor took it from. */
+			size_t c = 0;
+
+			while (c < in->ncgroups && in->cgroups[c].id != lead->cgroup_id)
+				c++;
+			err = -EBADMSG;
+			if (c == in->ncgroups)
+				goto out;
+			row->cgroup = (uint32_t)c;
+		}
 		row->energy_uj = out->row_energy + i * (nd + 1);
 		for (size_t j = 0; j < gr->nmembers; j++) {
 			uint32_t t = g->members[gr->first + j];
 
+			row->syscalls += s->tasks[t].syscalls;
 			row->cpu_ns += s->tasks[t].oncpu_ns;
 			for (size_t d = 0; d < nd; d++)
 				row->energy_uj[d] += task_dom[d * nt + t];
@@ -391,6 +404,13 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 		if (r == 0)
 			break;
 		r = replay_interval(&rf.header, iv, policy, &res);
+		if (r == -EBADMSG) {
+			cli_error("replay", "%s:%lu: a process's cgroup id is not among the "
+					    "interval's cgroups: the recording is corrupt", rf.path,
+				  rf.lineno);
+			recfmt_interval_free(iv);
+			goto out;
+		}
 		if (r < 0) {
 			cli_error("replay", "%s:%lu: attribution refused the interval: %s", rf.path,
 				  rf.lineno, strerror(-r));

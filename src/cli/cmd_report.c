@@ -2,12 +2,13 @@
 /*
  * cmd_report.c - `joulestat report`: a recording as pictures. For the host
  * total, each domain, and each socket with more than one domain, the top N
- * processes' power stacked over time with the rest of the ledger (other
- * processes, unattributed, idle) up to the domain's measured total, as a
- * standalone SVG and as one self-contained HTML page (no scripts, no
- * network) with the totals and a table; or as text.
+ * groups' power (processes by default; --group comm, user, cgroup, unit or
+ * container) stacked over time with the rest of the ledger (other groups,
+ * unattributed, idle) up to the domain's measured total, as a standalone
+ * SVG and as one self-contained HTML page (no scripts, no network) with the
+ * totals and a table; or as text.
  *
- * Two passes over the file: the first finds each chart's top processes by
+ * Two passes over the file: the first finds each chart's top groups by
  * energy over the whole recording, the second builds their series, so memory
  * grows with charts × N × intervals, not with every process of every interval.
  */
@@ -21,28 +22,35 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "outfile.h"
 #include "recfmt_res.h"
+#include "textesc.h"
 #include "util.h"
 #include "views.h"
 #include "xmlesc.h"
 
 #define REPORT_TOP_MAX 50
+/* A label: a cgroup path at most (longer ones are cut). */
+#define REPORT_LABEL_MAX 4096
 
 void cmd_report_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: joulestat report FILE [--svg OUT] [--html OUT] [--top N]\n\n"
+		"Usage: joulestat report FILE [--svg OUT] [--html OUT] [--top N] [--group G]\n\n"
 		"Summarise a recording ('joulestat record'): for the host total, each energy\n"
-		"domain and each socket, the N processes that used the most energy, stacked\n"
-		"over time with the other processes, unattributed and idle energy up to the\n"
-		"measured total. Without --svg or --html, prints the tables. FILE '-' is\n"
-		"standard input, OUT '-' standard output.\n\n"
+		"domain and each socket, the N processes (or groups) that used the most\n"
+		"energy, stacked over time with the others, unattributed and idle energy up\n"
+		"to the measured total. Without --svg or --html, prints the tables. FILE '-'\n"
+		"is standard input, OUT '-' standard output.\n\n"
 		"Options:\n"
 		"  --svg OUT      write a standalone SVG picture\n"
 		"  --html OUT     write a self-contained HTML page (charts, totals, table)\n"
-		"  --top N        processes per chart (default 10, 1 to %d)\n",
+		"  --top N        groups per chart (default 10, 1 to %d)\n"
+		"  --group G      process (default), comm, user, cgroup, unit or container;\n"
+		"                 the last three need a recording that names each process's\n"
+		"                 cgroup (format version 2: this joulestat's)\n",
 		REPORT_TOP_MAX);
 }
 
@@ -50,17 +58,29 @@ const struct option cmd_report_options[] = {
 	{ "svg", required_argument, NULL, 's' },
 	{ "html", required_argument, NULL, 'h' },
 	{ "top", required_argument, NULL, 'n' },
+	{ "group", required_argument, NULL, 'g' },
 	CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A process of the recording, by (tgid, start). */
-struct proc {
-	uint32_t tgid;
-	uint64_t start_ns;
-	uint32_t uid;
-	char comm[ACTIVITY_COMM_LEN];
+/* The groupings a recording's rows allow (top's, but for threads). */
+static const enum joulestat_group report_groups[] = {
+	JOULESTAT_GROUP_PROCESS, JOULESTAT_GROUP_COMM, JOULESTAT_GROUP_USER,
+	JOULESTAT_GROUP_CGROUP,	 JOULESTAT_GROUP_UNIT, JOULESTAT_GROUP_CONTAINER,
+};
+
+/*
+ * A group of the recording: a process by (tgid, start), a user by uid, or a
+ * name (comm, cgroup path, unit, container id; "" for none).
+ */
+struct rgroup {
+	uint32_t tgid;		/* process; user: the uid */
+	uint64_t start_ns;	/* process */
+	char *name;		/* comm, cgroup, unit, container; owned */
+	uint32_t uid;		/* process: its user */
+	char comm[ACTIVITY_COMM_LEN];	/* process: its latest command name */
 	uint64_t cpu_ns;
+	uint64_t syscalls;	/* header.syscalls */
 	uint64_t *dom_uj;	/* [ndomains] over the whole recording */
 	uint64_t total_uj;	/* in_total domains */
 };
@@ -87,10 +107,14 @@ struct chart {
 struct report {
 	struct recfile rf;
 	const struct recfmt_header *h;
-	struct proc *procs;
-	size_t nprocs, cap;
-	size_t *slots;		/* hash table of proc indices + 1, size nslots */
+	enum joulestat_group by;
+	struct rgroup *groups;
+	size_t ngroups, cap;
+	size_t *slots;		/* hash table of group indices + 1, size nslots */
 	size_t nslots;
+	/* unit and container: the names in the interval's cgroups (iv->ncgroups of them) */
+	struct cgroup_names *cg_names;
+	size_t cg_names_cap;
 	size_t nintervals;
 	uint64_t *t0_ns, *t1_ns;	/* [nintervals] interval bounds since the first start */
 	uint64_t first_start_ns, duration_ns;
@@ -99,12 +123,16 @@ struct report {
 	size_t topn;
 	/* record --resources: machine CPU use per interval, centi-% (-1: none that interval) */
 	int32_t *res_cpu_centipct;	/* [nintervals] */
+	long *rowg;			/* pass 2: the group of each row of the interval */
+	size_t rowg_cap;
 };
 
-static size_t hash_key(uint32_t tgid, uint64_t start_ns)
+static size_t hash_key(uint32_t tgid, uint64_t start_ns, const char *name)
 {
 	uint64_t h = (uint64_t)tgid * 0x9e3779b97f4a7c15ULL ^ (start_ns * 0xc2b2ae3d27d4eb4fULL);
 
+	for (const unsigned char *c = (const unsigned char *)name; c && *c; c++)
+		h = (h ^ *c) * 1099511628211ULL; /* FNV-1a */
 	return (size_t)(h ^ (h >> 29));
 }
 
@@ -115,8 +143,9 @@ static int grow_table(struct report *rp)
 
 	if (!s)
 		return -ENOMEM;
-	for (size_t i = 0; i < rp->nprocs; i++) {
-		size_t k = hash_key(rp->procs[i].tgid, rp->procs[i].start_ns) & (n - 1);
+	for (size_t i = 0; i < rp->ngroups; i++) {
+		const struct rgroup *g = &rp->groups[i];
+		size_t k = hash_key(g->tgid, g->start_ns, g->name) & (n - 1);
 
 		while (s[k])
 			k = (k + 1) & (n - 1);
@@ -128,41 +157,116 @@ static int grow_table(struct report *rp)
 	return 0;
 }
 
-/* The process of row `r`, added when new. Returns its index or -ENOMEM. */
-static long proc_of(struct report *rp, const struct recfmt_row *r)
+/*
+ * The unit and container names of each of the interval's cgroups, in
+ * rp->cg_names (unit and container groupings). -ENOMEM.
+ */
+static int interval_cgroup_names(struct report *rp, const struct recfmt_interval *iv)
 {
-	size_t k;
-	struct proc *p;
+	if (rp->by != JOULESTAT_GROUP_UNIT && rp->by != JOULESTAT_GROUP_CONTAINER)
+		return 0;
+	if (iv->ncgroups > rp->cg_names_cap) {
+		struct cgroup_names *n = realloc(rp->cg_names, iv->ncgroups * sizeof(*n));
 
-	if ((rp->nprocs + 1) * 2 > rp->nslots && grow_table(rp) < 0)
+		if (!n)
+			return -ENOMEM;
+		rp->cg_names = n;
+		rp->cg_names_cap = iv->ncgroups;
+	}
+	for (size_t i = 0; i < iv->ncgroups; i++)
+		/* An unresolved cgroup ("") names neither. */
+		if (parse_cgroup_path(iv->cgroups[i].path, strlen(iv->cgroups[i].path),
+				      &rp->cg_names[i]) < 0)
+			rp->cg_names[i] = (struct cgroup_names){ { 0 }, { 0 } };
+	return 0;
+}
+
+/* The key of row `r` (of interval `iv`) in the report's grouping: *tgid, *start, *name. */
+static void row_key(const struct report *rp, const struct recfmt_interval *iv,
+		    const struct recfmt_row *r, uint32_t *tgid, uint64_t *start, const char **name)
+{
+	const char *path = r->cgroup < iv->ncgroups ? iv->cgroups[r->cgroup].path : "";
+	const struct cgroup_names *cn = r->cgroup < iv->ncgroups && rp->cg_names
+						? &rp->cg_names[r->cgroup]
+						: NULL;
+
+	*tgid = 0;
+	*start = 0;
+	*name = NULL;
+	switch (rp->by) {
+	case JOULESTAT_GROUP_COMM:
+		*name = r->comm;
+		break;
+	case JOULESTAT_GROUP_USER:
+		*tgid = r->uid;
+		break;
+	case JOULESTAT_GROUP_CGROUP:
+		*name = path;
+		break;
+	case JOULESTAT_GROUP_UNIT:
+		*name = cn ? cn->unit : "";
+		break;
+	case JOULESTAT_GROUP_CONTAINER:
+		*name = cn ? cn->container : "";
+		break;
+	default:
+		*tgid = r->tgid;
+		*start = r->start_ns;
+		break;
+	}
+}
+
+/*
+ * The group of row `r` of interval `iv`, added when new (`add`). Returns
+ * its index; -ENOENT (not there, and !add) or -ENOMEM.
+ */
+static long group_of(struct report *rp, const struct recfmt_interval *iv,
+		     const struct recfmt_row *r, bool add)
+{
+	const char *name;
+	uint32_t tgid;
+	uint64_t start;
+	struct rgroup *g;
+	size_t k;
+
+	row_key(rp, iv, r, &tgid, &start, &name);
+	if ((rp->ngroups + 1) * 2 > rp->nslots && grow_table(rp) < 0)
 		return -ENOMEM;
-	k = hash_key(r->tgid, r->start_ns) & (rp->nslots - 1);
+	k = hash_key(tgid, start, name) & (rp->nslots - 1);
 	while (rp->slots[k]) {
-		p = &rp->procs[rp->slots[k] - 1];
-		if (p->tgid == r->tgid && p->start_ns == r->start_ns)
+		g = &rp->groups[rp->slots[k] - 1];
+		if (g->tgid == tgid && g->start_ns == start &&
+		    (!name || strcmp(g->name, name) == 0))
 			return (long)(rp->slots[k] - 1);
 		k = (k + 1) & (rp->nslots - 1);
 	}
-	if (rp->nprocs == rp->cap) {
+	if (!add)
+		return -ENOENT;
+	if (rp->ngroups == rp->cap) {
 		size_t cap = rp->cap ? rp->cap * 2 : 256;
-		struct proc *np = realloc(rp->procs, cap * sizeof(*np));
+		struct rgroup *ng = realloc(rp->groups, cap * sizeof(*ng));
 
-		if (!np)
+		if (!ng)
 			return -ENOMEM;
-		rp->procs = np;
+		rp->groups = ng;
 		rp->cap = cap;
 	}
-	p = &rp->procs[rp->nprocs];
-	*p = (struct proc){ .tgid = r->tgid, .start_ns = r->start_ns, .uid = r->uid };
-	p->dom_uj = calloc(rp->h->ndomains + 1, sizeof(uint64_t));
-	if (!p->dom_uj)
+	g = &rp->groups[rp->ngroups];
+	*g = (struct rgroup){ .tgid = tgid, .start_ns = start, .uid = r->uid };
+	g->dom_uj = calloc(rp->h->ndomains + 1, sizeof(uint64_t));
+	g->name = name ? strdup(name) : NULL;
+	if (!g->dom_uj || (name && !g->name)) {
+		free(g->dom_uj);
+		free(g->name);
 		return -ENOMEM;
-	strscpy(p->comm, r->comm, sizeof(p->comm));
-	rp->slots[k] = ++rp->nprocs;
-	return (long)(rp->nprocs - 1);
+	}
+	strscpy(g->comm, r->comm, sizeof(g->comm));
+	rp->slots[k] = ++rp->ngroups;
+	return (long)(rp->ngroups - 1);
 }
 
-static uint64_t proc_chart_uj(const struct report *rp, const struct chart *c, const struct proc *p)
+static uint64_t group_chart_uj(const struct report *rp, const struct chart *c,
+			       const struct rgroup *p)
 {
 	uint64_t sum = 0;
 
@@ -257,7 +361,7 @@ out:
 	return r;
 }
 
-/* Pass 1: process totals and ledger totals. */
+/* Pass 1: group totals and ledger totals. */
 static int pass_totals(struct report *rp)
 {
 	for (;;) {
@@ -270,21 +374,27 @@ static int pass_totals(struct report *rp)
 			rp->first_start_ns = iv->start_ns;
 		rp->nintervals++;
 		rp->duration_ns += iv->end_ns - iv->start_ns;
-		for (size_t i = 0; i < iv->nrows; i++) {
-			long k = proc_of(rp, &iv->rows[i]);
-			struct proc *p;
+		r = interval_cgroup_names(rp, iv);
+		for (size_t i = 0; r == 0 && i < iv->nrows; i++) {
+			long k = group_of(rp, iv, &iv->rows[i], true);
+			struct rgroup *p;
 
 			if (k < 0) {
-				recfmt_interval_free(iv);
-				return (int)k;
+				r = (int)k;
+				break;
 			}
-			p = &rp->procs[k];
+			p = &rp->groups[k];
 			for (size_t d = 0; d < rp->h->ndomains; d++)
 				p->dom_uj[d] += iv->rows[i].energy_uj[d];
 			p->total_uj += iv->rows[i].total_uj;
 			p->cpu_ns += iv->rows[i].cpu_ns;
+			p->syscalls += iv->rows[i].syscalls;
 			/* the latest name: a process that exec()s shows what it became */
 			strscpy(p->comm, iv->rows[i].comm, sizeof(p->comm));
+		}
+		if (r < 0) {
+			recfmt_interval_free(iv);
+			return r;
 		}
 		for (size_t c = 0; c < rp->ncharts; c++) {
 			struct chart *ch = &rp->charts[c];
@@ -306,24 +416,26 @@ static int pass_totals(struct report *rp)
 static const struct report *sort_rp;
 static const struct chart *sort_chart;
 
-/* Largest energy first; ties by tgid then start, so the choice is deterministic. */
+/* Largest energy first; ties by key (tgid, start, name), so the choice is deterministic. */
 static int by_chart_energy(const void *a, const void *b)
 {
-	const struct proc *pa = &sort_rp->procs[*(const size_t *)a];
-	const struct proc *pb = &sort_rp->procs[*(const size_t *)b];
-	uint64_t ea = proc_chart_uj(sort_rp, sort_chart, pa);
-	uint64_t eb = proc_chart_uj(sort_rp, sort_chart, pb);
+	const struct rgroup *pa = &sort_rp->groups[*(const size_t *)a];
+	const struct rgroup *pb = &sort_rp->groups[*(const size_t *)b];
+	uint64_t ea = group_chart_uj(sort_rp, sort_chart, pa);
+	uint64_t eb = group_chart_uj(sort_rp, sort_chart, pb);
 
 	if (ea != eb)
 		return ea > eb ? -1 : 1;
 	if (pa->tgid != pb->tgid)
 		return pa->tgid < pb->tgid ? -1 : 1;
-	return pa->start_ns < pb->start_ns ? -1 : pa->start_ns > pb->start_ns;
+	if (pa->start_ns != pb->start_ns)
+		return pa->start_ns < pb->start_ns ? -1 : 1;
+	return pa->name && pb->name ? strcmp(pa->name, pb->name) : 0;
 }
 
 static int choose_top(struct report *rp)
 {
-	size_t *idx = calloc(rp->nprocs + 1, sizeof(size_t));
+	size_t *idx = calloc(rp->ngroups + 1, sizeof(size_t));
 
 	if (!idx)
 		return -ENOMEM;
@@ -331,13 +443,13 @@ static int choose_top(struct report *rp)
 		struct chart *ch = &rp->charts[c];
 		size_t n = 0;
 
-		for (size_t i = 0; i < rp->nprocs; i++)
+		for (size_t i = 0; i < rp->ngroups; i++)
 			idx[i] = i;
 		sort_rp = rp;
 		sort_chart = ch;
-		qsort(idx, rp->nprocs, sizeof(*idx), by_chart_energy);
-		/* Only processes that have energy in this chart. */
-		while (n < rp->nprocs && n < rp->topn && proc_chart_uj(rp, ch, &rp->procs[idx[n]]))
+		qsort(idx, rp->ngroups, sizeof(*idx), by_chart_energy);
+		/* Only groups that have energy in this chart. */
+		while (n < rp->ngroups && n < rp->topn && group_chart_uj(rp, ch, &rp->groups[idx[n]]))
 			n++;
 		ch->ntop = n;
 		ch->top = calloc(n + 1, sizeof(size_t));
@@ -350,7 +462,7 @@ static int choose_top(struct report *rp)
 		}
 		for (size_t k = 0; k < n; k++) {
 			ch->top[k] = idx[k];
-			ch->top_uj[k] = proc_chart_uj(rp, ch, &rp->procs[idx[k]]);
+			ch->top_uj[k] = group_chart_uj(rp, ch, &rp->groups[idx[k]]);
 		}
 	}
 	free(idx);
@@ -382,6 +494,23 @@ static int pass_series(struct report *rp)
 		rp->t0_ns[i] = iv->start_ns - rp->first_start_ns;
 		rp->t1_ns[i] = iv->end_ns - rp->first_start_ns;
 		rp->res_cpu_centipct[i] = iv->resources ? (int32_t)iv->resources->cpu_centipct : -1;
+		/* Each row's group (pass 1 saw them all). */
+		r = interval_cgroup_names(rp, iv);
+		if (r == 0 && iv->nrows > rp->rowg_cap) {
+			long *n = realloc(rp->rowg, iv->nrows * sizeof(*n));
+
+			if (n) {
+				rp->rowg = n;
+				rp->rowg_cap = iv->nrows;
+			}
+			r = n ? 0 : -ENOMEM;
+		}
+		for (size_t k = 0; r == 0 && k < iv->nrows; k++)
+			rp->rowg[k] = group_of(rp, iv, &iv->rows[k], false);
+		if (r < 0) {
+			recfmt_interval_free(iv);
+			return r;
+		}
 		for (size_t c = 0; c < rp->ncharts; c++) {
 			struct chart *ch = &rp->charts[c];
 			size_t nser = ch->ntop + S_FIXED, n = rp->nintervals;
@@ -399,12 +528,11 @@ static int pass_series(struct report *rp)
 				const struct recfmt_row *row = &iv->rows[k];
 
 				for (size_t t = 0; t < ch->ntop; t++) {
-					const struct proc *p = &rp->procs[ch->top[t]];
-
-					if (p->tgid == row->tgid && p->start_ns == row->start_ns) {
+					if (rp->rowg[k] == (long)ch->top[t]) {
 						uint64_t e = row_chart_uj(rp, ch, row);
 
-						ch->v[t * n + i] = (double)e * 1e3 / ns;
+						/* A group of several processes has several rows. */
+						ch->v[t * n + i] += (double)e * 1e3 / ns;
 						named += e;
 						break;
 					}
@@ -455,17 +583,70 @@ static double nice_step(double max)
 	return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 }
 
+/* What the grouping's groups are called: "process", "command", ... (and "processes", ...). */
+static const char *group_noun(enum joulestat_group by, bool plural)
+{
+	switch (by) {
+	case JOULESTAT_GROUP_COMM:
+		return plural ? "commands" : "command";
+	case JOULESTAT_GROUP_USER:
+		return plural ? "users" : "user";
+	case JOULESTAT_GROUP_CGROUP:
+		return plural ? "cgroups" : "cgroup";
+	case JOULESTAT_GROUP_UNIT:
+		return plural ? "units" : "unit";
+	case JOULESTAT_GROUP_CONTAINER:
+		return plural ? "containers" : "container";
+	default:
+		return plural ? "processes" : "process";
+	}
+}
+
+/* A group's label, raw (the caller escapes it for its output): "cc1 (4211)", "nginx.service". */
+static const char *group_label(const struct report *rp, const struct rgroup *g, char *buf,
+			       size_t size)
+{
+	switch (rp->by) {
+	case JOULESTAT_GROUP_PROCESS:
+		snprintf(buf, size, "%s (%u)", g->comm[0] ? g->comm : "?", g->tgid);
+		break;
+	case JOULESTAT_GROUP_USER:
+		views_user(g->tgid, buf, size);
+		break;
+	case JOULESTAT_GROUP_CGROUP:
+		snprintf(buf, size, "%s", g->name[0] ? g->name : "(unknown)");
+		break;
+	case JOULESTAT_GROUP_UNIT:
+		snprintf(buf, size, "%s", g->name[0] ? g->name : "(no unit)");
+		break;
+	case JOULESTAT_GROUP_CONTAINER:
+		snprintf(buf, size, "%s", g->name[0] ? g->name : "(no container)");
+		break;
+	default:
+		snprintf(buf, size, "%s", g->name[0] ? g->name : "?");
+		break;
+	}
+	return buf;
+}
+
+/* The label of series s of a chart, raw: a group's, "other processes", "unattributed", "idle". */
+static const char *series_name(const struct report *rp, const struct chart *ch, size_t s,
+			       char *buf, size_t size)
+{
+	if (s < ch->ntop)
+		return group_label(rp, &rp->groups[ch->top[s]], buf, size);
+	if (s - ch->ntop == S_OTHER)
+		snprintf(buf, size, "other %s", group_noun(rp->by, true));
+	else
+		snprintf(buf, size, "%s", s - ch->ntop == S_UNATTR ? "unattributed" : "idle");
+	return buf;
+}
+
 static void series_label(FILE *f, const struct report *rp, const struct chart *ch, size_t s)
 {
-	if (s < ch->ntop) {
-		const struct proc *p = &rp->procs[ch->top[s]];
+	char buf[REPORT_LABEL_MAX];
 
-		xml_text(f, p->comm[0] ? p->comm : "?");
-		fprintf(f, " (%u)", p->tgid);
-		return;
-	}
-	fputs(s - ch->ntop == S_OTHER ? "other processes" :
-	      s - ch->ntop == S_UNATTR ? "unattributed" : "idle", f);
+	xml_text(f, series_name(rp, ch, s, buf, sizeof(buf)));
 }
 
 static uint64_t series_uj(const struct report *rp, const struct chart *ch, size_t s)
@@ -779,23 +960,37 @@ static void write_html(FILE *f, const struct report *rp)
 		   "<td>%s</td></tr>\n</table>\n",
 		views_joules(host->tasks_uj, a, sizeof(a)), views_joules(host->idle_uj, b, sizeof(b)),
 		views_joules(host->unattr_uj, c, sizeof(c)), host->estimated ? "yes" : "no");
-	fprintf(f, "<h2>Top %zu processes, host total</h2>\n<table id=\"top\">\n<tr><th>#</th>"
-		   "<th>PID</th><th>command</th><th>user</th><th>energy</th><th>mean power</th>"
-		   "<th>share</th><th>CPU time</th></tr>\n",
-		host->ntop);
+	fprintf(f, "<h2>Top %zu %s, host total</h2>\n<table id=\"top\">\n<tr><th>#</th>",
+		host->ntop, group_noun(rp->by, true));
+	if (rp->by == JOULESTAT_GROUP_PROCESS)
+		fputs("<th>PID</th><th>command</th><th>user</th>", f);
+	else
+		fprintf(f, "<th>%s</th>", group_noun(rp->by, false));
+	fprintf(f, "<th>energy</th><th>mean power</th><th>share</th><th>CPU time</th>%s</tr>\n",
+		h->syscalls ? "<th>syscalls</th>" : "");
 	for (size_t k = 0; k < host->ntop; k++) {
-		const struct proc *p = &rp->procs[host->top[k]];
+		const struct rgroup *p = &rp->groups[host->top[k]];
+		char label[REPORT_LABEL_MAX];
 
-		fprintf(f, "<tr><td class=\"n\">%zu</td><td class=\"n\">%u</td><td>", k + 1, p->tgid);
-		xml_text(f, p->comm);
-		fputs("</td><td>", f);
-		xml_text(f, views_user(p->uid, a, sizeof(a)));
+		fprintf(f, "<tr><td class=\"n\">%zu</td>", k + 1);
+		if (rp->by == JOULESTAT_GROUP_PROCESS) {
+			fprintf(f, "<td class=\"n\">%u</td><td>", p->tgid);
+			xml_text(f, p->comm);
+			fputs("</td><td>", f);
+			xml_text(f, views_user(p->uid, a, sizeof(a)));
+		} else {
+			fputs("<td>", f);
+			xml_text(f, group_label(rp, p, label, sizeof(label)));
+		}
 		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%.1f %%"
-			   "</td><td class=\"n\">%.2f s</td></tr>\n",
+			   "</td><td class=\"n\">%.2f s</td>",
 			views_joules(p->total_uj, b, sizeof(b)),
 			views_watts(secs > 0 ? (double)p->total_uj / 1e6 / secs : 0, c, sizeof(c)),
 			host->delta_uj ? (double)p->total_uj * 100.0 / (double)host->delta_uj : 0.0,
 			(double)p->cpu_ns / 1e9);
+		if (h->syscalls)
+			fprintf(f, "<td class=\"n\">%" PRIu64 "</td>", p->syscalls);
+		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n<h2>Power over time</h2>\n", f);
 	write_svg(f, rp);
@@ -803,39 +998,40 @@ static void write_html(FILE *f, const struct report *rp)
 		fputs("<h2>Machine resources</h2>\n", f);
 		svg_resources(f, rp);
 	}
-	fputs("<p>Each chart stacks, per interval, the power of its top processes, the other "
-	      "processes, unattributed and idle energy; the black line is the domain's measured "
-	      "total, which the stack reaches exactly (the ledger balances).</p>\n</body>\n</html>\n",
-	      f);
+	fprintf(f, "<p>Each chart stacks, per interval, the power of its top %s, the other %s, "
+		   "unattributed and idle energy; the black line is the domain's measured total, "
+		   "which the stack reaches exactly (the ledger balances).</p>\n</body>\n</html>\n",
+		group_noun(rp->by, true), group_noun(rp->by, true));
 }
 
+/* Text for a terminal: every name from the recording (a file anyone may write) escaped. */
 static void write_text(FILE *f, const struct report *rp)
 {
-	char a[32], b[32];
+	char a[32], b[32], e[TEXTESC_SIZE(160)];
 	double secs = (double)rp->duration_ns / 1e9;
 
-	fprintf(f, "%s: %zu intervals, %.1f s, idle policy %s%s\n", rp->rf.path, rp->nintervals,
-		secs, attrib_idle_policy_name(rp->h->idle),
+	text_esc_write(f, rp->rf.path);
+	fprintf(f, ": %zu intervals, %.1f s, idle policy %s, by %s%s\n", rp->nintervals,
+		secs, attrib_idle_policy_name(rp->h->idle), group_noun(rp->by, false),
 		any_estimated(rp->h) ? ", ESTIMATED (model, no sensor)" : "");
 	for (size_t c = 0; c < rp->ncharts; c++) {
 		const struct chart *ch = &rp->charts[c];
 
-		fprintf(f, "\n%s: %s, mean %s%s\n", ch->title, views_joules(ch->delta_uj, a, sizeof(a)),
+		fprintf(f, "\n%s: %s, mean %s%s\n", text_esc(ch->title, e, sizeof(e)),
+			views_joules(ch->delta_uj, a, sizeof(a)),
 			views_watts(secs > 0 ? (double)ch->delta_uj / 1e6 / secs : 0, b, sizeof(b)),
 			ch->sampled ? ", shares from sampled GPU utilisation" : "");
 		for (size_t s = 0; s < ch->ntop + S_FIXED; s++) {
 			uint64_t uj = series_uj(rp, ch, s);
-			char label[64];
+			char raw[REPORT_LABEL_MAX], label[TEXTESC_SIZE(REPORT_LABEL_MAX)];
 
-			if (s < ch->ntop)
-				snprintf(label, sizeof(label), "%s (%u)", rp->procs[ch->top[s]].comm,
-					 rp->procs[ch->top[s]].tgid);
-			else
-				snprintf(label, sizeof(label), "%s",
-					 s - ch->ntop == S_OTHER ? "other processes" :
-					 s - ch->ntop == S_UNATTR ? "unattributed" : "idle");
-			fprintf(f, "  %-28s %12s %6.1f %%\n", label, views_joules(uj, a, sizeof(a)),
+			text_esc(series_name(rp, ch, s, raw, sizeof(raw)), label, sizeof(label));
+			fprintf(f, "  %-28s %12s %6.1f %%", label, views_joules(uj, a, sizeof(a)),
 				ch->delta_uj ? (double)uj * 100.0 / (double)ch->delta_uj : 0.0);
+			/* Syscalls are the group's, whatever the domain: on the host chart. */
+			if (rp->h->syscalls && ch->host && s < ch->ntop)
+				fprintf(f, " %12" PRIu64 " syscalls", rp->groups[ch->top[s]].syscalls);
+			fputc('\n', f);
 		}
 	}
 }
@@ -854,9 +1050,13 @@ static int write_file(struct outfile *of, void (*fn)(FILE *, const struct report
 
 static void report_free(struct report *rp)
 {
-	for (size_t i = 0; i < rp->nprocs; i++)
-		free(rp->procs[i].dom_uj);
-	free(rp->procs);
+	for (size_t i = 0; i < rp->ngroups; i++) {
+		free(rp->groups[i].dom_uj);
+		free(rp->groups[i].name);
+	}
+	free(rp->groups);
+	free(rp->cg_names);
+	free(rp->rowg);
 	free(rp->slots);
 	for (size_t c = 0; c < rp->ncharts; c++) {
 		free(rp->charts[c].member);
@@ -875,7 +1075,7 @@ static void report_free(struct report *rp)
 int cmd_report(int argc, char **argv, struct cli_common *common)
 {
 	const char *path, *svg = NULL, *html = NULL;
-	struct report rp = { .topn = 10 };
+	struct report rp = { .topn = 10, .by = JOULESTAT_GROUP_PROCESS };
 	struct outfile svg_out = { .fd = -1, .dirfd = -1 }, html_out = { .fd = -1, .dirfd = -1 };
 	struct outfile_input in;
 	struct outfile_opts oo = { .kind = OUTFILE_REPLACE, .mode = 0644, .exact_mode = true };
@@ -909,6 +1109,19 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			rp.topn = (size_t)v;
 			break;
 		}
+		case 'g': {
+			size_t k = ARRAY_SIZE(report_groups);
+
+			if (joulestat_group_from_name(optarg, &rp.by) == 0)
+				for (k = 0; k < ARRAY_SIZE(report_groups) && report_groups[k] != rp.by; k++)
+					;
+			if (k == ARRAY_SIZE(report_groups)) {
+				cli_error("report", "--group: '%s' is not one of process, comm, user, "
+						    "cgroup, unit, container", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		default:
 			return cli_usage_error("report");
 		}
@@ -931,6 +1144,15 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 	if (recfile_open("report", path, RECFILE_REREAD, &rp.rf) < 0)
 		return EXIT_RUNTIME;
 	rp.h = &rp.rf.header;
+	if (rp.h->version < 2 && (rp.by == JOULESTAT_GROUP_CGROUP || rp.by == JOULESTAT_GROUP_UNIT ||
+				  rp.by == JOULESTAT_GROUP_CONTAINER)) {
+		cli_error("report", "%s was recorded by joulestat %s in format version %u, whose rows "
+				    "do not name their cgroup: --group %s needs a recording of format "
+				    "version 2 or later (record again with this joulestat; --group "
+				    "process, comm and user read any recording)",
+			  rp.rf.path, rp.h->joulestat, rp.h->version, joulestat_group_name(rp.by));
+		goto out;
+	}
 	/* The outputs now, before the work: never the recording itself. */
 	if (rp.rf.is_file) {
 		in = (struct outfile_input){ rp.rf.path, rp.rf.dev, rp.rf.ino };

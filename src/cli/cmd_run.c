@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "jsonw.h"
 #include "outfile.h"
+#include "textesc.h"
 
 #define RUN_MAX_REPEAT 100000
 #define RUN_MAX_DOMAINS 64
@@ -52,6 +53,8 @@ struct run_result {
 	uint64_t snapshots;
 	bool estimated;
 	double captured;		/* lowest over the run */
+	bool syscalls_counted;		/* --syscalls with eBPF: syscalls holds the tree's */
+	uint64_t syscalls;
 	int status;			/* wait status */
 	size_t ndomains;
 	struct run_domain dom[RUN_MAX_DOMAINS];
@@ -137,6 +140,7 @@ static int accumulate(struct joulestat *js, struct joulestat_snapshot *snap, voi
 	res->host_energy_uj += info.delta_uj;
 	res->estimated |= info.estimated;
 	res->captured = res->snapshots == 1 ? info.captured : fmin(res->captured, info.captured);
+	res->syscalls_counted |= info.syscalls_counted;
 	n = joulestat_snapshot_row_count(snap, JOULESTAT_GROUP_TREE);
 	for (int i = 0; i < n; i++) {
 		if (joulestat_snapshot_row_get(snap, JOULESTAT_GROUP_TREE, (size_t)i, &row) < 0 ||
@@ -164,6 +168,7 @@ static int accumulate(struct joulestat *js, struct joulestat_snapshot *snap, voi
 	if (found) {
 		res->energy_uj += best.energy_uj;
 		res->tree_cpu_ns += best.cpu_ns;
+		res->syscalls += best.syscalls;
 		res->estimated |= best.estimated;
 	}
 	return 0;
@@ -357,7 +362,8 @@ static double acc_stddev(const struct stat_acc *a)
 }
 
 struct summary {
-	struct stat_acc wall_s, cpu_s, energy_j, power_w, host_j;
+	struct stat_acc wall_s, cpu_s, energy_j, power_w, host_j, syscalls;
+	bool syscalls_counted;
 	size_t ndomains;
 	char names[RUN_MAX_DOMAINS][RUN_NAME_MAX];
 	bool in_total[RUN_MAX_DOMAINS];
@@ -379,6 +385,8 @@ static void summarise(const struct run_result *runs, unsigned n, struct summary 
 		acc_add(&s->energy_j, (double)r->energy_uj / 1e6);
 		acc_add(&s->power_w, wall > 0 ? (double)r->energy_uj / 1e6 / wall : 0);
 		acc_add(&s->host_j, (double)r->host_energy_uj / 1e6);
+		acc_add(&s->syscalls, (double)r->syscalls);
+		s->syscalls_counted |= r->syscalls_counted;
 		s->estimated |= r->estimated;
 		s->captured = fmin(s->captured, r->captured);
 		for (size_t d = 0; d < r->ndomains; d++) {
@@ -403,10 +411,12 @@ static void print_line(FILE *f, const struct stat_acc *a, unsigned n, const char
 		       const char *what)
 {
 	double m = acc_mean(a), sd = acc_stddev(a);
+	int prec = unit[0] ? 6 : n > 1 ? 1 : 0; /* counts are whole, their mean need not be */
 
-	fprintf(f, " %16.6f %-2s %-22s", m, unit, what);
+	fprintf(f, " %16.*f %-2s %-22s", prec, m, unit, what);
 	if (n > 1)
-		fprintf(f, " ( +- %.6f %s, %.2f%% )", sd, unit, m != 0 ? 100.0 * sd / fabs(m) : 0.0);
+		fprintf(f, " ( +- %.*f%s%s, %.2f%% )", prec, sd, unit[0] ? " " : "", unit,
+			m != 0 ? 100.0 * sd / fabs(m) : 0.0);
 	fputc('\n', f);
 }
 
@@ -414,20 +424,26 @@ static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsig
 		       const struct summary *s, const char *policy, const char *collector,
 		       const char *sources)
 {
+	char name[TEXTESC_SIZE(RUN_NAME_MAX)];
+
+	/* The command line and the domain names, escaped for the terminal. */
 	fprintf(f, "\n Energy of '");
-	for (char **a = cmd; *a; a++)
-		fprintf(f, "%s%s", a == cmd ? "" : " ", *a);
+	for (char **a = cmd; *a; a++) {
+		fputs(a == cmd ? "" : " ", f);
+		text_esc_write(f, *a);
+	}
 	fprintf(f, "'");
 	if (n > 1)
 		fprintf(f, " (%u runs)", n);
 	fprintf(f, ":\n\n");
 	for (size_t d = 0; d < s->ndomains; d++)
-		print_line(f, &s->dom_j[d], n, "J",
-			   s->in_total[d] ? s->names[d] : s->names[d]);
+		print_line(f, &s->dom_j[d], n, "J", text_esc(s->names[d], name, sizeof(name)));
 	print_line(f, &s->energy_j, n, "J", "total (host domains)");
 	print_line(f, &s->power_w, n, "W", "average power");
 	print_line(f, &s->cpu_s, n, "s", "CPU time");
 	print_line(f, &s->wall_s, n, "s", "wall time");
+	if (s->syscalls_counted)
+		print_line(f, &s->syscalls, n, "", "syscalls");
 	print_line(f, &s->host_j, n, "J", "machine energy meanwhile");
 	fprintf(f, "\n idle policy %s, activity %s, sources %s%s", policy, collector, sources,
 		s->estimated ? " - ESTIMATED by a model, not measured" : "");
@@ -514,6 +530,11 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 		jsonw_u64(&w, r->snapshots);
 		jsonw_key(&w, "estimated");
 		jsonw_bool(&w, r->estimated);
+		jsonw_key(&w, "syscalls");
+		if (r->syscalls_counted)
+			jsonw_u64(&w, r->syscalls);
+		else
+			jsonw_null(&w);
 		jsonw_key(&w, "domains");
 		jsonw_begin_array(&w);
 		for (size_t d = 0; d < r->ndomains; d++) {
@@ -541,6 +562,12 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 	json_stat(&w, "cpu_s", &s->cpu_s);
 	json_stat(&w, "wall_s", &s->wall_s);
 	json_stat(&w, "host_energy_j", &s->host_j);
+	if (s->syscalls_counted) {
+		json_stat(&w, "syscalls", &s->syscalls);
+	} else {
+		jsonw_key(&w, "syscalls");
+		jsonw_null(&w);
+	}
 	jsonw_key(&w, "domains");
 	jsonw_begin_array(&w);
 	for (size_t d = 0; d < s->ndomains; d++) {

@@ -70,6 +70,7 @@ struct serve {
 	uint64_t om_errors;		/* its failed writes */
 	uint64_t om_logged_ns;		/* when a failed write was last logged */
 	bool om_failing;		/* the last write failed */
+	bool syscalls;			/* the snapshots count syscalls (--syscalls, eBPF) */
 };
 
 static const char *const labels_process[] = { "pid", "comm" };
@@ -320,7 +321,8 @@ static int track_rows(struct serve *sv, struct gtrack *t, enum joulestat_group g
 			goto out;
 		row_identity(g, &row, ids[i], sizeof(ids[i]), pids[i], sizeof(pids[i]), values[i]);
 		in[i] = (struct gtrack_group){ .id = ids[i], .labels = values[i],
-					       .host_uj = row.energy_uj, .cpu_ns = row.cpu_ns };
+					       .host_uj = row.energy_uj, .cpu_ns = row.cpu_ns,
+					       .syscalls = row.syscalls };
 		if (battery) {
 			for (size_t d = 0; d < row.ndomains && d < si->ndomains; d++)
 				if (battery[d])
@@ -373,6 +375,7 @@ static int account(struct serve *sv, struct joulestat_snapshot *snap)
 	}
 	sv->dropped += si.dropped;
 	sv->lost_ns += si.lost_ns;
+	sv->syscalls = si.syscalls_counted;
 	sv->samples++;
 
 	if (!sv->groups || sv->ndomains != si.ndomains) {
@@ -441,6 +444,8 @@ FAM(f_grp_dom, "joulestat_group_domain_energy_joules", EXPO_COUNTER, "joules",
     "joulestat_domain_attributed_energy_joules.");
 FAM(f_grp_cpu, "joulestat_group_cpu_seconds", EXPO_COUNTER, "seconds",
     "CPU time of each group's tasks.");
+FAM(f_grp_syscalls, "joulestat_group_syscalls", EXPO_COUNTER, NULL,
+    "Syscalls made by each group's processes (with --syscalls and the eBPF collector).");
 FAM(f_grp_known, "joulestat_group_identities", EXPO_GAUGE, NULL,
     "Groups the exporter remembers: with a series, or seen within the TTL.");
 FAM(f_coverage, "joulestat_coverage_ratio", EXPO_GAUGE, "ratio",
@@ -684,6 +689,18 @@ static void render_groups(struct serve *sv, struct expo *e,
 		for (size_t k = 0; k < sv->nlabels; k++)
 			l[k] = (struct expo_label){ sv->label_names[k], s.labels[k] };
 		expo_sample_fixed(e, l, sv->nlabels, s.cpu_ns, 9);
+	}
+	/* Samples only when counted: a zero would claim the groups made none. */
+	expo_family(e, &f_grp_syscalls);
+	if (sv->syscalls) {
+		for (size_t i = 0; i < n; i++) {
+			struct gtrack_series s;
+
+			gtrack_get(sv->groups, i, &s);
+			for (size_t k = 0; k < sv->nlabels; k++)
+				l[k] = (struct expo_label){ sv->label_names[k], s.labels[k] };
+			expo_sample_fixed(e, l, sv->nlabels, s.syscalls, 0);
+		}
 	}
 	expo_family(e, &f_grp_known);
 	expo_sample_fixed(e, NULL, 0, sv->groups ? gtrack_known(sv->groups) : 0, 0);

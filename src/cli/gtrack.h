@@ -53,6 +53,7 @@ struct gtrack_group {
 	const uint64_t *energy_uj;	/* [ndomains] energy in the interval; NULL: all 0 */
 	uint64_t host_uj;		/* its part of the host total in the interval */
 	uint64_t cpu_ns;		/* CPU time in the interval */
+	uint64_t syscalls;		/* syscalls in the interval (0 when not counted) */
 };
 
 struct gtrack;
@@ -81,6 +82,8 @@ struct gtrack_series {
 	const uint64_t *last_energy_uj;	/* [ndomains] added in the last interval */
 	uint64_t last_host_uj;
 	uint64_t last_cpu_ns;
+	uint64_t syscalls;		/* cumulative */
+	uint64_t last_syscalls;
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "jsonw.h"
+#include "utf8.h"
 
 void jsonw_init(struct jsonw *w, FILE *f, bool pretty)
 {
@@ -80,6 +81,18 @@ void jsonw_escape(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		size_t n = utf8_len(p);
+
+		/* Valid UTF-8 out, whatever bytes a name holds: U+FFFD for each stray one. */
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", f);
+			continue;
+		}
+		if (n > 1) {
+			fwrite(p, 1, n, f);
+			p += n - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			fputs("\\\"", f);

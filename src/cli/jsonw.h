@@ -33,7 +33,10 @@ void jsonw_double(struct jsonw *w, double v);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 
-/* Write a JSON string literal (quotes included) for s. */
+/*
+ * Write a JSON string literal (quotes included) for s, in valid UTF-8:
+ * control bytes escaped, each byte that is not UTF-8 written as U+FFFD.
+ */
 void jsonw_escape(FILE *f, const char *s);
 
 #endif

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "jsonw.h"
 #include "probe_gpu.h"
+#include "textesc.h"
 
 static void state_line(const struct joulestat_gpu_info *g)
 {
@@ -34,6 +35,7 @@ static void state_line(const struct joulestat_gpu_info *g)
 void probe_gpu_text(struct joulestat *js)
 {
 	size_t n = joulestat_gpu_count(js);
+	char e[TEXTESC_SIZE(256)];
 
 	printf("\nGPUs\n");
 	if (n == 0) {
@@ -46,8 +48,8 @@ void probe_gpu_text(struct joulestat *js)
 		if (joulestat_gpu_get(js, i, &g) < 0)
 			continue;
 		printf("  %-6s %s %s, %s%s%s%s%s\n", g.domain, g.vendor, g.driver,
-		       g.name[0] ? g.name : "unnamed", g.pci[0] ? ", " : "", g.pci,
-		       g.uuid[0] ? ", " : "", g.uuid);
+		       g.name[0] ? text_esc(g.name, e, sizeof(e)) : "unnamed", g.pci[0] ? ", " : "",
+		       g.pci, g.uuid[0] ? ", " : "", g.uuid);
 		printf("  %-6s energy: %s (source %s)\n", "", g.energy_from, g.source);
 		state_line(&g);
 		printf("  %-6s per process: %s\n", "", g.per_process);
@@ -68,8 +70,9 @@ void probe_gpu_text(struct joulestat *js)
 
 			if (joulestat_gpu_process_get(js, i, k, &p) < 0)
 				continue;
+			/* Any user's process may be on the GPU: its name is escaped. */
 			printf("  %-6s %8d %-16s %5u %5u %10.1f %12.6f\n", "", p.pid,
-			       p.comm[0] ? p.comm : "?", p.sm_pct, p.mem_pct,
+			       p.comm[0] ? text_esc(p.comm, e, sizeof(e)) : "?", p.sm_pct, p.mem_pct,
 			       (double)p.vram_bytes / (1 << 20), (double)p.energy_uj / 1e6);
 		}
 	}

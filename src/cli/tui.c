@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "textesc.h"
 #include "tui.h"
 #include "util.h"
 #include "views.h"
@@ -104,8 +105,20 @@ static void line_add(struct line *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(l->buf + l->len, room - l->len + 1, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		l->len = MIN(l->len + (size_t)n, room);
+	if (n > 0 && l->len + (size_t)n > room) {
+		/* Cut between characters: a line is valid UTF-8 when its parts are. */
+		size_t lead = room;
+		unsigned char c;
+
+		while (lead > l->len && (l->buf[lead - 1] & 0xc0) == 0x80)
+			lead--;
+		c = lead > l->len ? (unsigned char)l->buf[lead - 1] : 0;
+		l->len = room;
+		if (c >= 0xc0 && room - (lead - 1) < (c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u))
+			l->len = lead - 1;
+	} else if (n > 0) {
+		l->len += (size_t)n;
+	}
 	l->buf[l->len] = '\0';
 }
 
@@ -174,7 +187,7 @@ static void gpu_header(const struct tui_view *v, int width, struct line *l, tui_
 		       void *ud)
 {
 	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
-	char a[32];
+	char a[32], ename[TEXTESC_SIZE(64)];
 
 	if (joulestat_snapshot_get(v->snap, &si) < 0)
 		return;
@@ -191,8 +204,8 @@ static void gpu_header(const struct tui_view *v, int width, struct line *l, tui_
 			emit(l, TUI_PLAIN, fn, ud);
 			line_add(l, "        ");
 		}
-		line_add(l, " %s %s %s%s", sd.name, views_watts(sd.power_w, a, sizeof(a)), st,
-			 sd.sampled ? "~" : "");
+		line_add(l, " %s %s %s%s", text_esc(sd.name, ename, sizeof(ename)),
+			 views_watts(sd.power_w, a, sizeof(a)), st, sd.sampled ? "~" : "");
 	}
 	emit(l, TUI_PLAIN, fn, ud);
 }
@@ -202,7 +215,7 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
 	struct line l = { .width = (size_t)width };
 	double secs;
-	char a[32], b[32], c[32], d[32], src[128], clock[16];
+	char a[32], b[32], c[32], d[32], src[128], clock[16], ename[TEXTESC_SIZE(64)];
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -234,7 +247,8 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 			emit(&l, TUI_PLAIN, fn, ud);
 			line_add(&l, "        ");
 		}
-		line_add(&l, " %s%s %s%s", sd.in_host_total ? "+" : "", sd.name,
+		line_add(&l, " %s%s %s%s", sd.in_host_total ? "+" : "",
+			 text_esc(sd.name, ename, sizeof(ename)),
 			 views_watts(sd.power_w, a, sizeof(a)), sd.estimated ? "*" : "");
 	}
 	emit(&l, TUI_PLAIN, fn, ud);
@@ -260,10 +274,33 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 	}
 }
 
-/* Width of the flexible name column, given the fixed ones. */
-static int name_width(enum joulestat_group g, int width, bool gpu)
+/* Whether the snapshot counts syscalls (--syscalls, eBPF): then the view has a SYSC/s column. */
+static bool has_syscalls(const struct joulestat_snapshot *snap)
 {
-	int fixed = 9 + 10 + 7 + 7 + (gpu ? 9 : 0); /* W, J, CPU%, SHARE, GPU W */
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+
+	return snap && joulestat_snapshot_get(snap, &si) == 0 && si.syscalls_counted;
+}
+
+/* "950", "12345", "2301k", "450M": a rate in a few characters. */
+static const char *rate_text(double per_s, char *buf, size_t size)
+{
+	if (!(per_s >= 0))
+		snprintf(buf, size, "-");
+	else if (per_s < 99999.5)
+		snprintf(buf, size, "%.0f", per_s);
+	else if (per_s < 99999.5e3)
+		snprintf(buf, size, "%.0fk", per_s / 1e3);
+	else
+		snprintf(buf, size, "%.0fM", per_s / 1e6);
+	return buf;
+}
+
+/* Width of the flexible name column, given the fixed ones. */
+static int name_width(enum joulestat_group g, int width, bool gpu, bool sys)
+{
+	/* W, J, CPU%, SHARE, GPU W, SYSC/s */
+	int fixed = 9 + 10 + 7 + 7 + (gpu ? 9 : 0) + (sys ? 8 : 0);
 
 	if (g == JOULESTAT_GROUP_PROCESS)
 		fixed += 8 + 10;
@@ -276,9 +313,9 @@ static int name_width(enum joulestat_group g, int width, bool gpu)
 	return width - fixed > 8 ? width - fixed : 8;
 }
 
-static void columns(const struct tui_view *v, int width, bool gpu, struct line *l)
+static void columns(const struct tui_view *v, int width, bool gpu, bool sys, struct line *l)
 {
-	int nw = name_width(v->group, width, gpu);
+	int nw = name_width(v->group, width, gpu, sys);
 	const char *name = "COMMAND";
 
 	switch (v->group) {
@@ -307,17 +344,21 @@ static void columns(const struct tui_view *v, int width, bool gpu, struct line *
 	if (gpu)
 		line_add(l, "%9s", "GPU W");
 	line_add(l, "%10s%7s%7s", "J", "CPU%", "SHARE");
+	if (sys)
+		line_add(l, "%8s", "SYSC/s");
 }
 
 static void row_line(const struct tui_view *v, const struct joulestat_row *r, int width,
-		     bool gpu, struct line *l)
+		     bool gpu, bool sys, struct line *l)
 {
-	int nw = name_width(v->group, width, gpu);
-	const char *name = row_name(r);
+	int nw = name_width(v->group, width, gpu, sys);
+	/* Names are whatever bytes their owners chose: escaped, never sent raw to a terminal. */
+	char ename[TEXTESC_SIZE(4096)], euser[TEXTESC_SIZE(32)];
+	const char *name = text_esc(row_name(r), ename, sizeof(ename));
 	size_t len = strlen(name);
 	char w[16], user[10];
 
-	snprintf(user, sizeof(user), "%s", r->user);
+	snprintf(user, sizeof(user), "%s", text_esc(r->user, euser, sizeof(euser)));
 	switch (v->group) {
 	case JOULESTAT_GROUP_PROCESS:
 		line_add(l, "%7d %-9s ", r->pid, user);
@@ -330,14 +371,32 @@ static void row_line(const struct tui_view *v, const struct joulestat_row *r, in
 	}
 	/* Long paths keep their end, which names the unit or container. */
 	if ((int)len > nw - 1 && (v->group == JOULESTAT_GROUP_CGROUP ||
-				  v->group == JOULESTAT_GROUP_CONTAINER))
+				  v->group == JOULESTAT_GROUP_CONTAINER)) {
 		name += len - (size_t)(nw - 1);
+		while ((*name & 0xc0) == 0x80) /* not in the middle of a character */
+			name++;
+		len = strlen(name);
+	}
+	if ((int)len > nw - 1) {
+		len = (size_t)(nw - 1);
+		while (len && (name[len] & 0xc0) == 0x80)
+			len--;
+	}
 	snprintf(w, sizeof(w), "%.3f%s", r->power_w, r->estimated ? "*" : " ");
-	line_add(l, "%-*.*s%9s", nw, nw - 1, name, w);
+	line_add(l, "%-*.*s%9s", nw, (int)len, name, w);
 	if (gpu)
 		line_add(l, "%8.3f ", row_gpu_w(v->snap, r));
 	line_add(l, "%10.3f%7.1f%6.1f%%", (double)r->cumulative_uj / 1e6, r->cpu_pct,
 		 r->share * 100);
+	if (sys) {
+		struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+		double secs = joulestat_snapshot_get(v->snap, &si) == 0
+				      ? (double)(si.end_ns - si.start_ns) / 1e9
+				      : 0;
+
+		line_add(l, "%8s", rate_text(secs > 0 ? (double)r->syscalls / secs : NAN, w,
+					     sizeof(w)));
+	}
 }
 
 int tui_layout(const struct tui_view *v, int width, size_t max_rows, tui_line_fn fn, void *ud)
@@ -345,7 +404,7 @@ int tui_layout(const struct tui_view *v, int width, size_t max_rows, tui_line_fn
 	struct line l = { .width = (size_t)(width > 20 ? width : 20) };
 	struct joulestat_row *rows = NULL;
 	int n = 0;
-	bool gpu = has_gpu(v->snap);
+	bool gpu = has_gpu(v->snap), sys = has_syscalls(v->snap);
 
 	header(v, (int)l.width, fn, ud);
 	if (!v->snap)
@@ -365,10 +424,10 @@ int tui_layout(const struct tui_view *v, int width, size_t max_rows, tui_line_fn
 	}
 	cmp_sort = v->sort;
 	qsort(rows, (size_t)n, sizeof(*rows), cmp_rows);
-	columns(v, (int)l.width, gpu, &l);
+	columns(v, (int)l.width, gpu, sys, &l);
 	emit(&l, TUI_COLUMNS, fn, ud);
 	for (size_t i = 0; i < (size_t)n && i < max_rows; i++) {
-		row_line(v, &rows[i], (int)l.width, gpu, &l);
+		row_line(v, &rows[i], (int)l.width, gpu, sys, &l);
 		emit(&l, TUI_PLAIN, fn, ud);
 	}
 	free(rows);

@@ -274,6 +274,7 @@ int views_header_from(struct joulestat *js, const struct joulestat_snapshot *sna
 	h.interval_ns = interval_ns;
 	h.duration_ns = duration_ns;
 	h.raw = raw;
+	h.syscalls = si.syscalls_counted;
 	if (attrib_idle_policy_from_name(si.idle_policy, &h.idle) < 0) {
 		r = -EINVAL;
 		goto fail;
@@ -345,11 +346,54 @@ static void gpu_status_from(const char *name, bool sampled, struct recfmt_ledger
 		}
 }
 
+/* The interval's cgroups by id: an open-addressing table of indices into iv->cgroups. */
+struct cgroup_index {
+	uint32_t *slot;			/* index + 1, 0: empty */
+	size_t cap;			/* power of two, > 2 × the rows */
+};
+
+static void cgroup_index_free(struct cgroup_index *c)
+{
+	free(c->slot);
+	c->slot = NULL;
+}
+
+/*
+ * The index of cgroup `id` in iv->cgroups (room for one per row), added with
+ * its path when new, in *ret. -ENOMEM.
+ */
+static int cgroup_of(struct recfmt_interval *iv, struct cgroup_index *c, uint64_t id,
+		     const char *path, uint32_t *ret)
+{
+	size_t k;
+
+	if (!c->slot) {
+		for (c->cap = 16; c->cap <= 2 * iv->nrows; c->cap *= 2)
+			;
+		c->slot = calloc(c->cap, sizeof(*c->slot));
+		if (!c->slot)
+			return -ENOMEM;
+	}
+	for (k = (size_t)(id * 0x9e3779b97f4a7c15ULL >> 32) & (c->cap - 1); c->slot[k];
+	     k = (k + 1) & (c->cap - 1))
+		if (iv->cgroups[c->slot[k] - 1].id == id) {
+			*ret = c->slot[k] - 1;
+			return 0;
+		}
+	iv->cgroups[iv->ncgroups] = (struct recfmt_cgroup){ .id = id, .path = strdup(path ? path : "") };
+	if (!iv->cgroups[iv->ncgroups].path)
+		return -ENOMEM;
+	c->slot[k] = (uint32_t)++iv->ncgroups;
+	*ret = c->slot[k] - 1;
+	return 0;
+}
+
 int views_interval_from(const struct recfmt_header *h, const struct joulestat_snapshot *snap,
 			struct recfmt_interval **ret)
 {
 	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
 	struct recfmt_interval *iv;
+	struct cgroup_index cg = { 0 };
 	size_t nrows_raw = 0;
 	int nrows, r;
 
@@ -379,9 +423,11 @@ int views_interval_from(const struct recfmt_header *h, const struct joulestat_sn
 	iv->nrows = (size_t)nrows;
 	iv->ledgers = calloc(si.ndomains ? si.ndomains : 1, sizeof(*iv->ledgers));
 	iv->rows = calloc(nrows ? (size_t)nrows : 1, sizeof(*iv->rows));
+	/* At most one cgroup per row. */
+	iv->cgroups = calloc(nrows ? (size_t)nrows : 1, sizeof(*iv->cgroups));
 	iv->row_energy = calloc((size_t)(nrows ? nrows : 1) * (si.ndomains + 1), sizeof(uint64_t));
 	r = -ENOMEM;
-	if (!iv->ledgers || !iv->rows || !iv->row_energy)
+	if (!iv->ledgers || !iv->rows || !iv->row_energy || !iv->cgroups)
 		goto fail;
 	for (size_t i = 0; i < si.ndomains; i++) {
 		struct joulestat_snapshot_domain sd = { .sz = sizeof(sd) };
@@ -418,6 +464,10 @@ int views_interval_from(const struct recfmt_header *h, const struct joulestat_sn
 		rw->uid = row.uid;
 		strscpy(rw->comm, row.comm ? row.comm : "", sizeof(rw->comm));
 		rw->cpu_ns = row.cpu_ns;
+		rw->syscalls = h->syscalls ? row.syscalls : 0;
+		r = cgroup_of(iv, &cg, row.cgroup_id, row.cgroup, &rw->cgroup);
+		if (r < 0)
+			goto fail;
 		rw->energy_uj = iv->row_energy + (size_t)i * (si.ndomains + 1);
 		for (size_t k = 0; k < si.ndomains && k < row.ndomains; k++) {
 			rw->energy_uj[k] = row.domain_energy_uj[k];
@@ -462,6 +512,7 @@ int views_interval_from(const struct recfmt_header *h, const struct joulestat_sn
 			a->key = (struct task_key){ (uint32_t)tk.pid, (uint32_t)tk.tid, tk.start_ns };
 			strscpy(a->comm, tk.comm ? tk.comm : "", sizeof(a->comm));
 			a->uid = tk.uid;
+			a->syscalls = h->syscalls ? tk.syscalls : 0;
 			a->cgroup_id = tk.cgroup_id;
 			a->flags = (tk.exited ? ACTIVITY_TASK_EXITED : 0) |
 				   (tk.kernel ? ACTIVITY_TASK_KERNEL : 0);
@@ -484,9 +535,11 @@ int views_interval_from(const struct recfmt_header *h, const struct joulestat_sn
 			.dropped = si.dropped, .captured = si.captured,
 		};
 	}
+	cgroup_index_free(&cg);
 	*ret = iv;
 	return 0;
 fail:
+	cgroup_index_free(&cg);
 	recfmt_interval_free(iv);
 	return r;
 }

@@ -5,12 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/*
- * Length of the valid UTF-8 sequence at s (1 for ASCII, NUL included), or 0
- * when s does not start one: overlong forms, surrogates and code points above
- * U+10FFFF are invalid. Reads no further than the first byte that fails.
- */
-size_t utf8_len(const unsigned char *s);
+#include "utf8.h"
 
 /*
  * Writes s as XML text: < > & " escaped, and bytes that are not UTF-8 (a

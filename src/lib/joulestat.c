@@ -606,6 +606,13 @@ const struct activity_sample *monitor_activity_last(const struct joulestat *js)
 	return js && js->activity.have_last ? &js->activity.last : NULL;
 }
 
+bool monitor_syscalls_counted(const struct joulestat *js)
+{
+	const struct activity_sel *a = &js->activity;
+
+	return js->opts.syscalls && a->active == ACTIVITY_EBPF;
+}
+
 int joulestat_activity_get(const struct joulestat *js, struct joulestat_activity_info *info)
 {
 	struct joulestat_activity_info o = { .sz = sizeof(o) };
@@ -635,7 +642,7 @@ int joulestat_activity_get(const struct joulestat *js, struct joulestat_activity
 		for (size_t t = 0; t < s->ntasks; t++)
 			o.syscalls += s->tasks[t].syscalls;
 	}
-	o.syscalls_counted = js->opts.syscalls && strcmp(o.collector, "ebpf") == 0;
+	o.syscalls_counted = monitor_syscalls_counted(js);
 	o.sz = info->sz;
 	memcpy(info, &o, MIN(info->sz, sizeof(o)));
 	return 0;

@@ -67,4 +67,7 @@ const struct res_snapshot *snapshot_res(const struct joulestat_snapshot *snap);
 /* The last activity sample, or NULL before the first joulestat_read_activity(). */
 const struct activity_sample *monitor_activity_last(const struct joulestat *js);
 
+/* Whether the activity's tasks carry syscall counts: opts.syscalls with the eBPF collector. */
+bool monitor_syscalls_counted(const struct joulestat *js);
+
 #endif

@@ -719,7 +719,7 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 		struct cum_entry *ce;
 		struct cum_key ck;
 		bool exited = false;
-		uint64_t cpu = 0;
+		uint64_t cpu = 0, sys = 0;
 		const char *str;
 
 		for (size_t j = 0; j < gw->nmembers; j++) {
@@ -727,6 +727,7 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 			const struct activity_task *task = &s->tasks[t];
 
 			cpu += task->oncpu_ns;
+			sys += task->syscalls;
 			for (size_t d = 0; d < nd; d++)
 				dom[d] += w->task_domain_uj[d * s->ntasks + t];
 			/* The leader speaks for a process (the root's, for a tree). */
@@ -745,6 +746,7 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 		row->energy_uj = gw->energy_uj;
 		row->power_w = interval_ns ? (double)gw->energy_uj * 1e3 / (double)interval_ns : 0;
 		row->cpu_ns = cpu;
+		row->syscalls = sys;
 		row->cpu_pct = interval_ns ? (double)cpu * 100.0 / (double)interval_ns : 0;
 		row->share = w->r->total_tasks_uj
 				     ? (double)gw->energy_uj / (double)w->r->total_tasks_uj
@@ -822,11 +824,13 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 			ce->first_seen_ns = snap->info.end_ns;
 		ce->energy_uj += gw->energy_uj;
 		ce->cpu_ns += cpu;
+		ce->syscalls += sys;
 		ce->last_seen_ns = snap->info.end_ns;
 		ce->last_seq = snap->info.seq;
 		ce->exited = exited;
 		row->cumulative_uj = ce->energy_uj;
 		row->cumulative_cpu_ns = ce->cpu_ns;
+		row->cumulative_syscalls = ce->syscalls;
 		row->first_seen_ns = ce->first_seen_ns;
 	}
 	sg->nrows = gr->ngroups;
@@ -885,6 +889,7 @@ static void copy_tasks(struct joulestat_snapshot *snap, const struct sample_work
 			.cpus = &snap->cpu_times[k],
 			.energy_uj = w->r->tasks[i].energy_uj,
 			.estimated = w->r->tasks[i].estimated,
+			.syscalls = t->syscalls,
 		};
 		if ((size_t)t->first_row + t->nrows <= s->nrows) {
 			for (uint32_t j = 0; j < t->nrows; j++) {
@@ -1041,6 +1046,9 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	}
 	for (size_t i = 0; i < s->ntasks; i++)
 		snap->info.busy_ns += s->tasks[i].oncpu_ns;
+	snap->info.syscalls_counted = monitor_syscalls_counted(js);
+	for (size_t i = 0; snap->info.syscalls_counted && i < s->ntasks; i++)
+		snap->info.syscalls += s->tasks[i].syscalls;
 
 	build_domains(js, snap, ad, s->end_ns - s->start_ns);
 	err = attrib_split_ws(m->aws, s, ad, js->nview, (enum attrib_idle_policy)m->policy, &r);

@@ -45,7 +45,7 @@ R=$TMP/fix.jsonl
 check "fixture: record -d 1.5 -i 0.25 exits 0 and writes a header and 6 intervals" \
 	bash -c '[ "$(cat "$0.rc")" = 0 ] && [ "$(wc -l <"$1")" = 7 ]' "$TMP/rec" "$R"
 check "fixture: the header names the format, version, CPUs, sockets, domains and options" \
-	jq -se '.[0] | .format == "joulestat-record" and .version == 1 and .cpus == 8 and .sockets == 2 and
+	jq -se '.[0] | .format == "joulestat-record" and .version == 2 and .cpus == 8 and .sockets == 2 and
 		([.domains[].name] | index("psys") != null) and
 		(.domains[] | select(.name == "psys") | .in_total and .socket == null and .cpus == "0-7") and
 		(.domains[] | select(.name == "package-1") | .socket == 1 and (.in_total | not)) and
@@ -147,10 +147,10 @@ check "a ledger that does not balance is refused" \
 sed '3d' "$R" >"$TMP/gap.jsonl"
 check "a missing interval is refused, not skipped" \
 	runtime_error report "gap.jsonl:3: interval seq 3 follows seq 1: intervals are missing" "$TMP/gap.jsonl"
-sed '1s/"version":1/"version":2/' "$R" >"$TMP/newer.jsonl"
+sed '1s/"version":2/"version":3/' "$R" >"$TMP/newer.jsonl"
 check "a newer format version is refused naming both versions" \
-	runtime_error report "newer.jsonl:1: format version 2 is newer than this joulestat reads \(1\)" "$TMP/newer.jsonl"
-check "replay refuses the newer version too" runtime_error replay "format version 2 is newer" "$TMP/newer.jsonl"
+	runtime_error report "newer.jsonl:1: format version 3 is newer than this joulestat reads \(2\)" "$TMP/newer.jsonl"
+check "replay refuses the newer version too" runtime_error replay "format version 3 is newer" "$TMP/newer.jsonl"
 { cat "$R"; echo; } >"$TMP/blank.jsonl"
 check "an empty line is refused naming it" runtime_error report "blank.jsonl:8: empty line" "$TMP/blank.jsonl"
 : >"$TMP/empty.jsonl"

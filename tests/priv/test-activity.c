@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "joulestat.h"
 #include "workload.h"
 
 #define SKIP 77
@@ -536,6 +537,84 @@ static void scenario_syscalls(const struct activity_ctx *base)
 	ops->close(st);
 }
 
+/* The row of `pid` (process grouping) or of `comm` (comm grouping) in snap, or sz 0. */
+static struct joulestat_row row_of(struct joulestat_snapshot *snap, enum joulestat_group g,
+				   int pid, const char *comm)
+{
+	int n = joulestat_snapshot_row_count(snap, g);
+
+	for (int i = 0; i < n; i++) {
+		struct joulestat_row row = { .sz = sizeof(row) };
+
+		if (joulestat_snapshot_row_get(snap, g, (size_t)i, &row) == 0 &&
+		    (g == JOULESTAT_GROUP_COMM ? strcmp(row.comm, comm) == 0 : row.pid == pid))
+			return row;
+	}
+	return (struct joulestat_row){ 0 };
+}
+
+/*
+ * --syscalls through the monitor (joulestat_new(), the public API): a
+ * process making 20000 getppid() calls has about that many on its row in
+ * the process and comm groupings, on its main thread's task, and in the
+ * row's cumulative count.
+ */
+static void scenario_syscalls_rows(void)
+{
+	struct joulestat_opts o = { .sz = sizeof(o) };
+	struct joulestat_snapshot *snap = NULL;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+	struct joulestat_row prow, crow;
+	struct joulestat *js = NULL;
+	uint64_t task_calls = 0;
+	pid_t pid;
+	int r;
+
+	o.activity = "ebpf";
+	o.syscalls = true;
+	o.groups = 1u << JOULESTAT_GROUP_PROCESS | 1u << JOULESTAT_GROUP_COMM;
+	r = joulestat_new(&o, &js);
+	if (r < 0) {
+		check(false, "syscalls rows: joulestat_new: %s", strerror(-r));
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 20000; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	(void)wl_reap(pid);
+	r = joulestat_sample(js, &snap);
+	if (r < 0) {
+		check(false, "syscalls rows: joulestat_sample: %s", strerror(-r));
+		joulestat_free(js);
+		return;
+	}
+	(void)joulestat_snapshot_get(snap, &info);
+	for (size_t i = 0; i < info.ntasks; i++) {
+		struct joulestat_task t = { .sz = sizeof(t) };
+
+		if (joulestat_snapshot_task_get(snap, i, &t) == 0 && t.pid == pid)
+			task_calls += t.syscalls;
+	}
+	prow = row_of(snap, JOULESTAT_GROUP_PROCESS, pid, NULL);
+	/* The eBPF collector takes a comm at fork and exec, not at PR_SET_NAME: its comm's row. */
+	crow = prow.sz ? row_of(snap, JOULESTAT_GROUP_COMM, 0, prow.comm)
+		       : (struct joulestat_row){ 0 };
+	check(info.syscalls_counted && info.syscalls >= 20000 && task_calls >= 20000 &&
+		      task_calls < 21000 && prow.sz && prow.syscalls == task_calls &&
+		      prow.cumulative_syscalls == task_calls && crow.sz &&
+		      crow.syscalls >= task_calls,
+	      "syscalls rows: 20000 getppid() calls -> %llu on the tasks, %llu on the process "
+	      "row (%llu since first seen), %llu on its comm's row; counted %d, %llu in all",
+	      (unsigned long long)task_calls, (unsigned long long)prow.syscalls,
+	      (unsigned long long)prow.cumulative_syscalls, (unsigned long long)crow.syscalls,
+	      info.syscalls_counted, (unsigned long long)info.syscalls);
+	joulestat_snapshot_free(snap);
+	joulestat_free(js);
+}
+
 int main(int argc, char **argv)
 {
 	struct fsroot fs;
@@ -585,6 +664,7 @@ int main(int argc, char **argv)
 	attempt_twice(scenario_storm);
 	if (is_ebpf) {
 		scenario_syscalls(&ctx);
+		scenario_syscalls_rows();
 		scenario_burst();
 	}
 	/*

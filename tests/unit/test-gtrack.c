@@ -98,6 +98,36 @@ static void test_top_n_plus_other(void **state)
 	gtrack_free(t);
 }
 
+/* Syscalls count like CPU time: per tracked group, the rest in other, cumulative. */
+static void test_syscalls_follow_the_groups(void **state)
+{
+	struct gtrack *t = new_tracker(1, 300 * S);
+	struct g x[3];
+	struct gtrack_group g[3];
+	struct gtrack_series s;
+
+	mk(&x[0], &g[0], "cc1", 9000, 0);
+	mk(&x[1], &g[1], "make", 100, 0);
+	mk(&x[2], &g[2], "sh", 10, 0);
+	g[0].syscalls = 700;
+	g[1].syscalls = 5000;
+	g[2].syscalls = 40;
+	assert_int_equal(gtrack_update(t, 1 * S, S, g, 3), 0);
+	assert_int_equal(gtrack_update(t, 2 * S, S, g, 3), 0);
+	assert_int_equal(find(t, "cc1", &s), 0);
+	assert_int_equal(s.syscalls, 1400);
+	assert_int_equal(s.last_syscalls, 700);
+	other_of(t, &s);
+	assert_int_equal(s.syscalls, 2 * 5040);
+	assert_int_equal(s.last_syscalls, 5040);
+	/* cc1 gone: its series keeps its count (frozen), the interval adds none. */
+	assert_int_equal(gtrack_update(t, 3 * S, S, g + 1, 2), 0);
+	assert_int_equal(find(t, "cc1", &s), 0);
+	assert_int_equal(s.syscalls, 1400);
+	assert_int_equal(s.last_syscalls, 0);
+	gtrack_free(t);
+}
+
 /* Deterministic churn: groups come, go, change power; sums and monotonicity hold every step. */
 static void test_sums_exact_and_monotonic_under_churn(void **state)
 {
@@ -361,6 +391,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_top_n_plus_other),
+		cmocka_unit_test(test_syscalls_follow_the_groups),
 		cmocka_unit_test(test_sums_exact_and_monotonic_under_churn),
 		cmocka_unit_test(test_vanished_group_stays_for_ttl_then_goes),
 		cmocka_unit_test(test_outranked_group_freezes_and_resumes),

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "recfmt.h"
+#include "utf8.h"
 
 /* Two sockets of two CPUs, RAPL packages and psys; written out by hand. */
 static const char header_line[] =
@@ -234,8 +235,8 @@ static void test_bad_headers_are_refused(void **state)
 			fail_msg("case %zu: %d \"%s\", wanted \"%s\"", i, r, err.msg, cases[i].msg);
 	}
 	/* A newer version is its own error, so the caller can say "upgrade". */
-	assert_int_equal(header_with("\"version\":1", "\"version\":2", &err), -EPROTONOSUPPORT);
-	assert_non_null(strstr(err.msg, "format version 2 is newer than this joulestat reads (1)"));
+	assert_int_equal(header_with("\"version\":1", "\"version\":3", &err), -EPROTONOSUPPORT);
+	assert_non_null(strstr(err.msg, "format version 3 is newer than this joulestat reads (2)"));
 }
 
 /* What the writer writes, the parser reads back to the same values (and the same text). */
@@ -282,6 +283,275 @@ static void test_write_then_parse_round_trips(void **state)
 	recfmt_interval_free(iv2);
 	recfmt_header_free(&h);
 	recfmt_header_free(&h2);
+}
+
+/*
+ * Version 2: the interval_line machine, recorded with --syscalls. Each row
+ * names its process's cgroup in the interval's table; rows and raw tasks
+ * carry syscalls (on the process's main thread).
+ */
+static const char *v2_header(void)
+{
+	static char buf[4096];
+	const char *at = strstr(header_line, "\"collector\":\"ebpf\"");
+
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)(at - header_line), header_line,
+		 "\"collector\":\"ebpf\",\"syscalls\":true}}");
+	memcpy(strstr(buf, "\"version\":1"), "\"version\":2", 11);
+	return buf;
+}
+
+static const char v2_interval_line[] =
+	"{\"seq\":1,\"start_ns\":5000000000,\"end_ns\":6000000000,"
+	"\"host\":{\"delta_uj\":20000000,\"tasks_uj\":5000000,\"idle_uj\":15000000,"
+	"\"unattributed_uj\":0,\"power_w\":20.000},"
+	"\"domains\":["
+	"{\"status\":\"split\",\"delta_uj\":10000000,\"tasks_uj\":2500000,\"idle_uj\":7500000,"
+	"\"unattributed_uj\":0,\"energy_uj\":10000000,\"raw_uj\":123456,\"power_w\":10.000},"
+	"{\"status\":\"split\",\"delta_uj\":4000000,\"tasks_uj\":1000000,\"idle_uj\":3000000,"
+	"\"unattributed_uj\":0,\"energy_uj\":4000000,\"raw_uj\":654321,\"power_w\":4.000},"
+	"{\"status\":\"split\",\"delta_uj\":20000000,\"tasks_uj\":5000000,\"idle_uj\":15000000,"
+	"\"unattributed_uj\":0,\"energy_uj\":20000000,\"raw_uj\":20000000,\"power_w\":20.000}],"
+	"\"activity\":{\"tasks\":2,\"dropped\":0,\"lost_ns\":0,\"captured\":1.0000},"
+	"\"cgroups\":[[77,\"/user.slice/user-1000.slice/session-2.scope\"],[1,\"/\"]],"
+	"\"rows\":[[100,4200,1000,\"make\",750000000,[2500000,500000,3750000],0,51234],"
+	"[200,4300,0,\"kworker/3:1\",250000000,[0,500000,1250000],1,0]],"
+	"\"raw\":{\"idle_ns\":[500000000,1000000000,750000000,750000000],\"lost_ns\":[0,0,0,0],"
+	"\"irq_ns\":[0,0,0,0],"
+	"\"tasks\":[[100,100,4200,1000,77,\"make\",0,4200,[0,500000000,2,250000000],51234],"
+	"[200,201,4310,0,1,\"kworker/3:1\",4,4300,[3,250000000],0]]}}";
+
+static int v2_interval_with(const char *from, const char *to, struct recfmt_interval **ret,
+			    struct recfmt_error *err)
+{
+	struct recfmt_header h;
+	struct recfmt_interval *iv = NULL;
+	char buf[4096];
+	const char *at = strstr(v2_interval_line, from);
+	int r;
+
+	if (!at)
+		fail_msg("'%s' is not in the v2 line", from);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - v2_interval_line), v2_interval_line, to,
+		 at + strlen(from));
+	if (recfmt_parse_header(v2_header(), strlen(v2_header()), &h, err) < 0)
+		fail_msg("v2 header: %s", err->msg);
+	r = recfmt_parse_interval(buf, strlen(buf), &h, &iv, err);
+	if (r == 0 && ret)
+		*ret = iv;
+	else
+		recfmt_interval_free(iv);
+	recfmt_header_free(&h);
+	return r;
+}
+
+static void test_v2_cgroups_and_syscalls(void **state)
+{
+	static const struct bad cases[] = {
+		{ ",0,51234],", ",2,51234],", "rows[0].cgroup: 2, but the interval lists 2 cgroups" },
+		{ ",0,51234],", ",0],", "rows[0]: 7 elements, expected 8 (tgid, start_ns, uid, comm, cpu_ns, energies, cgroup, syscalls)" },
+		{ "[1,\"/\"]", "[77,\"/\"]", "cgroups[1]: cgroup id 77 appears twice" },
+		{ "[1,\"/\"]", "[1,2]", "cgroups[1]: the path: expected a string, got a number" },
+		{ "[1,\"/\"]", "[1]", "cgroups[1]: 1 elements, expected 2 (cgroup_id, path)" },
+		{ "\"cgroups\":[", "\"groups\":[", "cgroups: missing" },
+		{ "[3,250000000],0]", "[3,250000000]]", "raw.tasks[1]: 9 elements, expected 10" },
+		{ "[3,250000000],0]", "[3,250000000],-1]", "raw.tasks[1].syscalls: expected an unsigned integer" },
+	};
+	struct recfmt_header h, h2;
+	struct recfmt_interval *iv = NULL, *iv2 = NULL;
+	struct recfmt_error err;
+	char *buf = NULL, *nl;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(recfmt_parse_header(v2_header(), strlen(v2_header()), &h, &err), 0);
+	assert_int_equal(h.version, 2);
+	assert_true(h.syscalls);
+	assert_int_equal(v2_interval_with("", "", &iv, &err), 0);
+	assert_int_equal(iv->ncgroups, 2);
+	assert_int_equal(iv->cgroups[0].id, 77);
+	assert_string_equal(iv->cgroups[0].path, "/user.slice/user-1000.slice/session-2.scope");
+	assert_int_equal(iv->rows[0].cgroup, 0);
+	assert_int_equal(iv->rows[1].cgroup, 1);
+	assert_int_equal(iv->rows[0].syscalls, 51234);
+	assert_int_equal(iv->tasks[0].syscalls, 51234);
+	assert_int_equal(iv->tasks[1].syscalls, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = v2_interval_with(cases[i].from, cases[i].to, NULL, &err);
+
+		if (r != -EINVAL || !strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: %d \"%s\", wanted \"%s\"", i, r, err.msg, cases[i].msg);
+	}
+	/* Written back, the same text; read again, the same values. */
+	f = open_memstream(&buf, &len);
+	assert_int_equal(recfmt_write_header(f, &h), 0);
+	assert_int_equal(recfmt_write_interval(f, &h, iv), 0);
+	fclose(f);
+	nl = strchr(buf, '\n');
+	/* (the header's CPU list "2,3" comes back as "2-3") */
+	assert_non_null(strstr(buf, "\"version\":2,"));
+	assert_true(strstr(buf, "\"syscalls\":true}}\n") == nl - strlen("\"syscalls\":true}}"));
+	assert_string_equal(nl + 1 + strlen(v2_interval_line), "\n");
+	assert_memory_equal(nl + 1, v2_interval_line, strlen(v2_interval_line));
+	assert_int_equal(recfmt_parse_header(buf, (size_t)(nl - buf), &h2, &err), 0);
+	assert_int_equal(recfmt_parse_interval(nl + 1, strlen(nl + 1) - 1, &h2, &iv2, &err), 0);
+	assert_int_equal(iv2->rows[0].syscalls, 51234);
+	free(buf);
+	recfmt_interval_free(iv);
+	recfmt_interval_free(iv2);
+	recfmt_header_free(&h2);
+	/* Without syscalls: rows of 7 elements, raw tasks of 9, and no count anywhere. */
+	h.syscalls = false;
+	{
+		static const char *const from[] = { ",0,51234],", ",1,0]]", "],51234]", "],0]]}" };
+		static const char *const to[] = { ",0],", ",1]]", "]]", "]]]}" };
+		char line[4096];
+
+		snprintf(line, sizeof(line), "%s", v2_interval_line);
+		for (size_t i = 0; i < 4; i++) {
+			char *at = strstr(line, from[i]), tmp[4096];
+
+			assert_non_null(at);
+			snprintf(tmp, sizeof(tmp), "%.*s%s%s", (int)(at - line), line, to[i],
+				 at + strlen(from[i]));
+			snprintf(line, sizeof(line), "%s", tmp);
+		}
+		assert_int_equal(recfmt_parse_interval(line, strlen(line), &h, &iv, &err), 0);
+		assert_int_equal(iv->rows[0].syscalls, 0);
+		assert_int_equal(iv->rows[1].cgroup, 1);
+		recfmt_interval_free(iv);
+	}
+	/* A path of stray bytes as long as a reader takes is still read back once written. */
+	{
+		size_t plen = RECFMT_CGROUP_PATH_MAX, head, olen = 0;
+		char *line = malloc(strlen(v2_interval_line) + plen + 1), *at, *out = NULL;
+
+		assert_non_null(line);
+		at = strstr(v2_interval_line, "\"/\"]]");
+		head = (size_t)(at - v2_interval_line) + 1;
+		memcpy(line, v2_interval_line, head);
+		memset(line + head, 0xff, plen);
+		strcpy(line + head + plen, at + 2);
+		h.syscalls = true;
+		assert_int_equal(recfmt_parse_interval(line, strlen(line), &h, &iv, &err), 0);
+		assert_int_equal(strlen(iv->cgroups[1].path), plen);
+		f = open_memstream(&out, &olen);
+		assert_int_equal(recfmt_write_interval(f, &h, iv), 0);
+		fclose(f);
+		recfmt_interval_free(iv);
+		assert_int_equal(recfmt_parse_interval(out, olen - 1, &h, &iv, &err), 0);
+		assert_int_equal(strlen(iv->cgroups[1].path), plen);
+		recfmt_interval_free(iv);
+		free(out);
+		free(line);
+	}
+	recfmt_header_free(&h);
+	/* Version 1 headers say nothing about syscalls, and are written back as version 1. */
+	h = header();
+	assert_false(h.syscalls);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(recfmt_write_header(f, &h), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"version\":1,"));
+	assert_null(strstr(buf, "syscalls"));
+	free(buf);
+	recfmt_header_free(&h);
+}
+
+/* interval_line with every "make" replaced by `comm` (raw bytes), parsed; the caller frees. */
+static struct recfmt_interval *with_comm(const struct recfmt_header *h, const char *comm)
+{
+	struct recfmt_interval *iv = NULL;
+	struct recfmt_error err;
+	char buf[4096];
+	size_t len = 0;
+
+	for (const char *p = interval_line; *p;) {
+		if (strncmp(p, "\"make\"", 6) == 0) {
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\"%s\"", comm);
+			p += 6;
+		} else {
+			buf[len++] = *p++;
+		}
+	}
+	buf[len] = '\0';
+	if (recfmt_parse_interval(buf, len, h, &iv, &err) < 0)
+		fail_msg("interval with comm: %s", err.msg);
+	return iv;
+}
+
+/* The interval written as one line; the caller frees. */
+static char *written(const struct recfmt_header *h, const struct recfmt_interval *iv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(recfmt_write_interval(f, h, iv), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static bool valid_utf8(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/*
+ * Names are any bytes: an older file's raw bytes that are not UTF-8 are
+ * read, and written back as U+FFFD, so every line is valid UTF-8 that reads
+ * back to the same text; a command name stays within its 15 bytes.
+ */
+static void test_names_are_written_as_utf8(void **state)
+{
+	struct recfmt_header h = header();
+	struct recfmt_interval *iv = with_comm(&h, "b\xffy\\u001b]0;t\\u0007\\\"q"), *again;
+	struct recfmt_error err;
+	char *a, *b;
+
+	assert_string_equal(iv->rows[0].comm, "b\xffy\x1b]0;t\x07\"q");
+	a = written(&h, iv);
+	assert_true(valid_utf8(a));
+	assert_non_null(strstr(a, "[100,4200,1000,\"b\xef\xbf\xbdy\\u001b]0;t\\u0007\\\"q\","));
+	assert_non_null(strstr(a, "4200,1000,77,\"b\xef\xbf\xbdy\\u001b]0;t\\u0007\\\"q\",0,"));
+	assert_int_equal(recfmt_parse_interval(a, strlen(a) - 1, &h, &again, &err), 0);
+	assert_string_equal(again->rows[0].comm, "b\xef\xbf\xbdy\x1b]0;t\x07\"q");
+	b = written(&h, again);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	recfmt_interval_free(iv);
+	recfmt_interval_free(again);
+
+	/* Fifteen stray bytes: five replacements fill the 15 bytes, the rest is left out. */
+	iv = with_comm(&h, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff");
+	a = written(&h, iv);
+	assert_true(valid_utf8(a));
+	assert_int_equal(recfmt_parse_interval(a, strlen(a) - 1, &h, &again, &err), 0);
+	assert_string_equal(again->rows[0].comm, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+						 "\xef\xbf\xbd\xef\xbf\xbd");
+	b = written(&h, again);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	recfmt_interval_free(iv);
+	recfmt_interval_free(again);
+	/* Valid UTF-8 of 15 bytes passes whole; so do other strings, at any length. */
+	iv = with_comm(&h, "caf\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac-12");
+	a = written(&h, iv);
+	assert_non_null(strstr(a, "\"caf\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac-12\""));
+	free(a);
+	recfmt_interval_free(iv);
+	recfmt_header_free(&h);
 }
 
 /*
@@ -458,6 +728,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_line_names_the_column),
 		cmocka_unit_test(test_bad_headers_are_refused),
 		cmocka_unit_test(test_write_then_parse_round_trips),
+		cmocka_unit_test(test_names_are_written_as_utf8),
+		cmocka_unit_test(test_v2_cgroups_and_syscalls),
 		cmocka_unit_test(test_cpulist_formats_ranges),
 		cmocka_unit_test(test_gpu_interval_decodes_and_round_trips),
 		cmocka_unit_test(test_bad_gpu_parts_are_refused),

@@ -23,6 +23,7 @@
 #include "testutil.h"
 
 #include "joulestat.h"
+#include "monitor.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define U 100000000000ULL
@@ -764,6 +765,125 @@ static void test_fd_and_dispatch(void **state)
 	fx_done(&f);
 }
 
+/*
+ * The /proc collector's samples with syscall counts, as the eBPF collector
+ * gives them with --syscalls (on each process's main thread): pid × 1000
+ * per interval. Installed as the active eBPF collector.
+ */
+static const struct activity_ops *real_ops;
+static struct activity_task counted_tasks[16];
+
+static int counted_sample(void *state, struct activity_sample *ret)
+{
+	int r = real_ops->sample(state, ret);
+
+	if (r < 0)
+		return r;
+	assert_true(ret->ntasks <= ARRAY_SIZE(counted_tasks));
+	memcpy(counted_tasks, ret->tasks, ret->ntasks * sizeof(*ret->tasks));
+	for (size_t i = 0; i < ret->ntasks; i++)
+		counted_tasks[i].syscalls = counted_tasks[i].key.tid == counted_tasks[i].key.tgid
+						    ? counted_tasks[i].key.tgid * 1000ULL
+						    : 0;
+	ret->tasks = counted_tasks;
+	return 0;
+}
+
+static void counted_close(void *state)
+{
+	real_ops->close(state);
+}
+
+static const struct activity_ops counted_ops = {
+	.name = "ebpf", .sample = counted_sample, .close = counted_close,
+};
+
+/* Syscalls per task reach every grouping's rows and the cumulative tables. */
+static void test_syscalls_per_group(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s1, *s2;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+	struct joulestat_task t = { .sz = sizeof(t) };
+	struct joulestat_row r;
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	/* Not asked for: not counted. */
+	js = fx_monitor(&f, &o);
+	s1 = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s1, &info), 0);
+	assert_false(info.syscalls_counted);
+	assert_int_equal(info.syscalls, 0);
+	joulestat_snapshot_free(s1);
+	joulestat_free(js);
+
+	o.syscalls = true;
+	js = fx_monitor(&f, &o);
+	real_ops = js->activity.c[ACTIVITY_PROC].ops;
+	js->activity.c[ACTIVITY_EBPF].ops = &counted_ops;
+	js->activity.active = ACTIVITY_EBPF;
+	s1 = fx_sample(&f, js);
+	s2 = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s2, &info), 0);
+	assert_true(info.syscalls_counted);
+	assert_int_equal(info.syscalls, 1000000);
+	for (size_t i = 0; i < info.ntasks; i++) {
+		assert_int_equal(joulestat_snapshot_task_get(s2, i, &t), 0);
+		assert_int_equal(t.syscalls, t.tid == t.pid ? t.pid * 1000ULL : 0);
+	}
+	r = row_where(s2, JOULESTAT_GROUP_PROCESS, 100, NULL);
+	assert_int_equal(r.syscalls, 100000);
+	assert_int_equal(r.cumulative_syscalls, 200000);
+	r = row_where(s2, JOULESTAT_GROUP_THREAD, 101, NULL);
+	assert_int_equal(r.syscalls, 0);
+	r = row_where(s2, JOULESTAT_GROUP_THREAD, 400, NULL);
+	assert_int_equal(r.syscalls, 400000);
+	r = row_where(s2, JOULESTAT_GROUP_COMM, -1, "gamma");
+	assert_int_equal(r.syscalls, 300000);
+	assert_int_equal(r.cumulative_syscalls, 600000);
+	r = row_where(s2, JOULESTAT_GROUP_USER, -1, NULL);
+	assert_int_equal(r.syscalls, 1000000);
+	assert_int_equal(r.cumulative_syscalls, 2000000);
+	for (int g = JOULESTAT_GROUP_CGROUP; g <= JOULESTAT_GROUP_CONTAINER; g++) {
+		int n = joulestat_snapshot_row_count(s2, g);
+
+		if (g == JOULESTAT_GROUP_USER)
+			continue;
+		assert_true(n > 0);
+		for (int i = 0; i < n; i++) {
+			r = (struct joulestat_row){ .sz = sizeof(r) };
+			assert_int_equal(joulestat_snapshot_row_get(s2, g, (size_t)i, &r), 0);
+			if (strcmp(r.unit, "alpha.service") == 0 ||
+			    strcmp(r.cgroup, "/system.slice/alpha.service") == 0)
+				assert_int_equal(r.syscalls, 100000);
+			else if (strcmp(r.container, CID) == 0)
+				/* beta and gamma */
+				assert_int_equal(r.syscalls, 500000);
+			else if (g == JOULESTAT_GROUP_CONTAINER)
+				/* alpha and delta, in no container */
+				assert_int_equal(r.syscalls, 500000);
+			else
+				/* /user.slice: delta */
+				assert_int_equal(r.syscalls, 400000);
+			assert_int_equal(r.cumulative_syscalls, 2 * r.syscalls);
+		}
+	}
+	/* The first snapshot is immutable: one interval's worth. */
+	r = row_where(s1, JOULESTAT_GROUP_PROCESS, 400, NULL);
+	assert_int_equal(r.cumulative_syscalls, 400000);
+	/* A caller built before the field: its struct ends before it, and is refused nothing. */
+	r = (struct joulestat_row){ .sz = offsetof(struct joulestat_row, syscalls) };
+	assert_int_equal(joulestat_snapshot_row_get(s2, JOULESTAT_GROUP_PROCESS, 0, &r), 0);
+	assert_int_equal(r.syscalls, 0);
+	joulestat_snapshot_free(s1);
+	joulestat_snapshot_free(s2);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -771,6 +891,7 @@ int main(void)
 		cmocka_unit_test(test_groups_add_up),
 		cmocka_unit_test(test_cumulative_and_pid_queries),
 		cmocka_unit_test(test_process_meter_replaces_share),
+		cmocka_unit_test(test_syscalls_per_group),
 		cmocka_unit_test(test_last_snapshot_released_or_kept),
 		cmocka_unit_test(test_tree_follows_descendants),
 		cmocka_unit_test(test_policies_and_baseline),

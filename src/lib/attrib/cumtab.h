@@ -30,6 +30,7 @@ struct cum_entry {
 	struct cum_key key;
 	uint64_t energy_uj;	/* cumulative */
 	uint64_t cpu_ns;	/* cumulative */
+	uint64_t syscalls;	/* cumulative */
 	uint64_t first_seen_ns;
 	uint64_t last_seen_ns;	/* end of the last interval it ran in */
 	uint64_t last_seq;	/* snapshot number of that interval */

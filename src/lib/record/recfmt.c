@@ -11,6 +11,7 @@
 #include "domain_kind.h"
 #include "recfmt.h"
 #include "recfmt_res.h"
+#include "utf8.h"
 #include "util.h"
 
 /* Objects with more members than this are refused (the largest has 10). */
@@ -360,6 +361,9 @@ int recfmt_parse_header(const char *buf, size_t len, struct recfmt_header *ret,
 	if (jsonr_get(&doc, opts, "resources") &&
 	    (r = get_bool(&d, opts, "options", "resources", &h.resources)) < 0)
 		goto fail;
+	/* Version 2 says whether its rows count syscalls; version 1 has none. */
+	if (h.version >= 2 && (r = get_bool(&d, opts, "options", "syscalls", &h.syscalls)) < 0)
+		goto fail;
 	if (h.interval_ns == 0) {
 		r = derr(&d, -EINVAL, "options.interval_ns: 0");
 		goto fail;
@@ -386,6 +390,9 @@ struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv)
 	free(iv->ledgers);
 	free(iv->rows);
 	free(iv->row_energy);
+	for (size_t i = 0; iv->cgroups && i < iv->ncgroups; i++)
+		free(iv->cgroups[i].path);
+	free(iv->cgroups);
 	free(iv->idle_ns);
 	free(iv->lost_ns_cpu);
 	free(iv->irq_ns_cpu);
@@ -488,11 +495,61 @@ static int copy_comm(struct dec *d, const struct jsonr_node *n, const char *path
 	return 0;
 }
 
-/* rows: [[tgid, start_ns, uid, "comm", cpu_ns, [energy_uj per domain]], ...] */
+/*
+ * cgroups (version 2): [[cgroup_id, "path"], ...], each id once; the rows
+ * name theirs by index.
+ */
+static int parse_cgroups(struct dec *d, const struct jsonr_node *cg, struct recfmt_interval *iv)
+{
+	const struct jsonr_node *e, *path;
+	size_t i = 0;
+	int r;
+
+	if ((r = want_array(d, cg, "cgroups")) < 0)
+		return r;
+	iv->cgroups = calloc(cg->count ? cg->count : 1, sizeof(*iv->cgroups));
+	if (!iv->cgroups)
+		return -ENOMEM;
+	for (e = jsonr_first(d->doc, cg); e; e = jsonr_next(d->doc, e), i++) {
+		struct recfmt_cgroup *c = &iv->cgroups[i];
+		char p[40];
+
+		snprintf(p, sizeof(p), "cgroups[%zu]", i);
+		if ((r = want_array(d, e, p)) < 0)
+			return r;
+		if (e->count != 2)
+			return derr(d, -EINVAL, "%s: %u elements, expected 2 (cgroup_id, path)", p,
+				    e->count);
+		if ((r = node_u64(d, nth(d->doc, e, 0), p, "cgroup_id", &c->id)) < 0)
+			return r;
+		path = nth(d->doc, e, 1);
+		if (path->type != JSONR_STRING)
+			return derr(d, -EINVAL, "%s: the path: expected a string, got %s", p,
+				    node_kind(path));
+		if (path->len > RECFMT_CGROUP_PATH_MAX)
+			return derr(d, -EINVAL, "%s: a path of %zu bytes, longer than %d", p,
+				    path->len, RECFMT_CGROUP_PATH_MAX);
+		for (size_t k = 0; k < i; k++)
+			if (iv->cgroups[k].id == c->id)
+				return derr(d, -EINVAL, "%s: cgroup id %llu appears twice", p,
+					    (unsigned long long)c->id);
+		c->path = strdup(path->str);
+		if (!c->path)
+			return -ENOMEM;
+		iv->ncgroups = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * rows: [[tgid, start_ns, uid, "comm", cpu_ns, [energy_uj per domain]], ...];
+ * version 2 adds the cgroup's index, then with options.syscalls the syscalls.
+ */
 static int parse_rows(struct dec *d, const struct jsonr_node *rows, const struct recfmt_header *h,
 		      struct recfmt_interval *iv, size_t line_len)
 {
 	const struct jsonr_node *row, *e;
+	unsigned want = h->version >= 2 ? 7u + h->syscalls : 6u;
 	uint64_t *sum;
 	size_t i = 0;
 	int r;
@@ -525,10 +582,11 @@ static int parse_rows(struct dec *d, const struct jsonr_node *rows, const struct
 		snprintf(path, sizeof(path), "rows[%zu]", i);
 		if ((r = want_array(d, row, path)) < 0)
 			goto out;
-		if (row->count != 6) {
-			r = derr(d, -EINVAL, "%s: %u elements, expected 6 (tgid, start_ns, uid, comm, "
-					     "cpu_ns, energies)",
-				 path, row->count);
+		if (row->count != want) {
+			r = derr(d, -EINVAL, "%s: %u elements, expected %u (tgid, start_ns, uid, comm, "
+					     "cpu_ns, energies%s%s)",
+				 path, row->count, want, want > 6 ? ", cgroup" : "",
+				 want > 7 ? ", syscalls" : "");
 			goto out;
 		}
 		if ((r = node_u64(d, nth(d->doc, row, 0), path, "tgid", &v)) < 0)
@@ -558,6 +616,20 @@ static int parse_rows(struct dec *d, const struct jsonr_node *rows, const struct
 				 h->ndomains);
 			goto out;
 		}
+		rw->cgroup = RECFMT_NO_CGROUP;
+		if (want > 6) {
+			if ((r = node_u64(d, nth(d->doc, row, 6), path, "cgroup", &v)) < 0)
+				goto out;
+			if (v >= iv->ncgroups) {
+				r = derr(d, -EINVAL, "%s.cgroup: %llu, but the interval lists %zu cgroups",
+					 path, (unsigned long long)v, iv->ncgroups);
+				goto out;
+			}
+			rw->cgroup = (uint32_t)v;
+		}
+		if (want > 7 &&
+		    (r = node_u64(d, nth(d->doc, row, 7), path, "syscalls", &rw->syscalls)) < 0)
+			goto out;
 		rw->energy_uj = iv->row_energy + i * (h->ndomains + 1);
 		for (e = jsonr_first(d->doc, e); e; e = jsonr_next(d->doc, e), k++) {
 			if ((r = node_u64(d, e, path, "energy_uj", &rw->energy_uj[k])) < 0)
@@ -717,8 +789,9 @@ static int parse_raw(struct dec *d, const struct jsonr_node *raw, const struct r
 		snprintf(path, sizeof(path), "raw.tasks[%zu]", i);
 		if ((r = want_array(d, t, path)) < 0)
 			return r;
-		if (t->count != 9)
-			return derr(d, -EINVAL, "%s: %u elements, expected 9", path, t->count);
+		if (t->count != 9u + h->syscalls)
+			return derr(d, -EINVAL, "%s: %u elements, expected %u", path, t->count,
+				    9u + h->syscalls);
 		for (unsigned k = 0; k < 5; k++)
 			if ((r = node_u64(d, nth(d->doc, t, k), path, names[k], &v[k])) < 0)
 				return r;
@@ -755,6 +828,9 @@ static int parse_raw(struct dec *d, const struct jsonr_node *raw, const struct r
 			nrows++;
 		}
 		tk->nrows = (uint32_t)(nrows - tk->first_row);
+		if (h->syscalls &&
+		    (r = node_u64(d, nth(d->doc, t, 9), path, "syscalls", &tk->syscalls)) < 0)
+			return r;
 	}
 	if ((r = parse_raw_gpu(d, jsonr_get(d->doc, raw, "gpu"), h, iv)) < 0)
 		return r;
@@ -874,6 +950,8 @@ int recfmt_parse_interval(const char *buf, size_t len, const struct recfmt_heade
 	}
 	iv->captured = n->type == JSONR_NUMBER ? n->dbl : 1.0;
 
+	if (h->version >= 2 && (r = parse_cgroups(&d, jsonr_get(&doc, root, "cgroups"), iv)) < 0)
+		goto fail;
 	if ((r = parse_rows(&d, jsonr_get(&doc, root, "rows"), h, iv, len)) < 0)
 		goto fail;
 	raw = jsonr_get(&doc, root, "raw");
@@ -910,18 +988,56 @@ fail:
 	return r;
 }
 
-void recfmt_write_string(FILE *f, const char *s)
+/*
+ * `s` as a JSON string literal in valid UTF-8: quotes, backslashes and
+ * control bytes escaped, and each byte that is not UTF-8 (a name is any
+ * bytes but NUL) written as U+FFFD, so strict parsers read every line. The
+ * text it decodes to is at most max_bytes long: a character that would
+ * pass that is left out, with the rest (a comm must fit its 15 bytes once
+ * read back, though U+FFFD takes three).
+ */
+static void write_json_string(FILE *f, const char *s, size_t max_bytes)
 {
+	size_t used = 0;
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+
+		if (used + (n ? n : 3) > max_bytes)
+			break;
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", f);
+			used += 3;
+			p++;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(f, "\\u%04x", *p);
 		else
-			fputc(*p, f);
+			fwrite(p, 1, n, f);
+		used += n;
+		p += n;
 	}
 	fputc('"', f);
+}
+
+void recfmt_write_string(FILE *f, const char *s)
+{
+	write_json_string(f, s, SIZE_MAX);
+}
+
+void recfmt_write_string_max(FILE *f, const char *s, size_t max_bytes)
+{
+	write_json_string(f, s, max_bytes);
+}
+
+/* A command name: read back into ACTIVITY_COMM_LEN bytes, NUL included. */
+static void write_comm(FILE *f, const char *comm)
+{
+	write_json_string(f, comm, ACTIVITY_COMM_LEN - 1);
 }
 
 int recfmt_cpulist(const struct cpuset *s, char *buf, size_t size)
@@ -964,7 +1080,8 @@ int recfmt_write_header(FILE *f, const struct recfmt_header *h)
 {
 	char cpus[4096];
 
-	fprintf(f, "{\"format\":\"" RECFMT_NAME "\",\"version\":%d,\"joulestat\":", RECFMT_VERSION);
+	fprintf(f, "{\"format\":\"" RECFMT_NAME "\",\"version\":%u,\"joulestat\":",
+		h->version ? h->version : RECFMT_VERSION);
 	recfmt_write_string(f, h->joulestat ? h->joulestat : "");
 	fputs(",\"host\":", f);
 	recfmt_write_string(f, h->host ? h->host : "");
@@ -1003,6 +1120,8 @@ int recfmt_write_header(FILE *f, const struct recfmt_header *h)
 	recfmt_write_string(f, h->collector ? h->collector : "");
 	if (h->resources)
 		fputs(",\"resources\":true", f);
+	if (h->version != 1)
+		fprintf(f, ",\"syscalls\":%s", h->syscalls ? "true" : "false");
 	fputs("}}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -1018,6 +1137,7 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 			  const struct recfmt_interval *iv)
 {
 	uint64_t ns = iv->end_ns - iv->start_ns;
+	bool v2 = h->version != 1, sys = v2 && h->syscalls;
 
 	fprintf(f, "{\"seq\":%llu,\"start_ns\":%llu,\"end_ns\":%llu,\"host\":{",
 		(unsigned long long)iv->seq, (unsigned long long)iv->start_ns,
@@ -1047,17 +1167,32 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 	fprintf(f, "],\"activity\":{\"tasks\":%zu,\"dropped\":%llu,\"lost_ns\":%llu,\"captured\":%.4f}",
 		iv->tasks_seen, (unsigned long long)iv->dropped, (unsigned long long)iv->lost_ns,
 		iv->captured);
+	if (v2) {
+		fputs(",\"cgroups\":[", f);
+		for (size_t i = 0; i < iv->ncgroups; i++) {
+			fprintf(f, "%s[%llu,", i ? "," : "", (unsigned long long)iv->cgroups[i].id);
+			recfmt_write_string_max(f, iv->cgroups[i].path ? iv->cgroups[i].path : "",
+						RECFMT_CGROUP_PATH_MAX);
+			fputc(']', f);
+		}
+		fputc(']', f);
+	}
 	fputs(",\"rows\":[", f);
 	for (size_t i = 0; i < iv->nrows; i++) {
 		const struct recfmt_row *r = &iv->rows[i];
 
 		fprintf(f, "%s[%u,%llu,%u,", i ? "," : "", r->tgid, (unsigned long long)r->start_ns,
 			r->uid);
-		recfmt_write_string(f, r->comm);
+		write_comm(f, r->comm);
 		fprintf(f, ",%llu,[", (unsigned long long)r->cpu_ns);
 		for (size_t k = 0; k < h->ndomains; k++)
 			fprintf(f, "%s%llu", k ? "," : "", (unsigned long long)r->energy_uj[k]);
-		fputs("]]", f);
+		fputc(']', f);
+		if (v2)
+			fprintf(f, ",%u", r->cgroup);
+		if (sys)
+			fprintf(f, ",%llu", (unsigned long long)r->syscalls);
+		fputc(']', f);
 	}
 	fputc(']', f);
 	if (h->raw && iv->has_raw) {
@@ -1080,7 +1215,7 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 			fprintf(f, "%s[%u,%u,%llu,%u,%llu,", t ? "," : "", tk->key.tgid, tk->key.tid,
 				(unsigned long long)tk->key.start_ns, tk->uid,
 				(unsigned long long)tk->cgroup_id);
-			recfmt_write_string(f, tk->comm);
+			write_comm(f, tk->comm);
 			fprintf(f, ",%u,%llu,[", tk->flags,
 				(unsigned long long)(iv->proc_start_ns ? iv->proc_start_ns[t] : 0));
 			for (uint32_t k = tk->first_row; k < tk->first_row + tk->nrows && k < s->nrows; k++) {
@@ -1088,7 +1223,10 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 					(unsigned long long)s->rows[k].ns);
 				first = false;
 			}
-			fputs("]]", f);
+			fputc(']', f);
+			if (sys)
+				fprintf(f, ",%llu", (unsigned long long)tk->syscalls);
+			fputc(']', f);
 		}
 		fputc(']', f);
 		if (iv->ngpus) {

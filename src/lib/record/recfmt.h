@@ -23,12 +23,21 @@
 #include "joulestat.h"
 
 #define RECFMT_NAME "joulestat-record"
-/* The version this code writes and the newest it reads. */
-#define RECFMT_VERSION 1
+/*
+ * The version this code writes and the newest it reads. Version 2 added
+ * each process's cgroup (rows and the interval's "cgroups") and, with
+ * options.syscalls, its syscalls (rows and raw tasks); version 1 files are
+ * read, and written back as version 1 (replay).
+ */
+#define RECFMT_VERSION 2
 
 /* Bounds a reader enforces, so that a corrupt line cannot ask for absurd memory. */
 #define RECFMT_MAX_DOMAINS 1024
 #define RECFMT_MAX_CPUS CPUSET_MAX_CPUS
+/* A cgroup path, decoded (PATH_MAX bytes, each of which may become a three-byte U+FFFD). */
+#define RECFMT_CGROUP_PATH_MAX (3 * 4096)
+/* recfmt_row.cgroup of a version 1 file: the rows do not say. */
+#define RECFMT_NO_CGROUP UINT32_MAX
 
 struct recfmt_error {
 	char msg[200];		/* "domains[1].delta_uj: expected an unsigned integer, got a string" */
@@ -66,6 +75,7 @@ struct recfmt_header {
 	char *source;			/* --source as given, "auto" by default */
 	char *collector;		/* the activity collector in use: "ebpf", "proc" */
 	bool resources;			/* intervals carry "resources" (record --resources) */
+	bool syscalls;			/* rows and raw tasks carry syscall counts (version 2) */
 };
 
 /* One domain's ledger in one interval: delta == tasks + idle + unattributed. */
@@ -96,6 +106,14 @@ struct recfmt_row {
 	uint64_t cpu_ns;		/* on-CPU time in the interval, all threads, all CPUs */
 	uint64_t *energy_uj;		/* [header.ndomains], points into recfmt_interval.row_energy */
 	uint64_t total_uj;		/* Σ energy_uj over the in_total domains (computed) */
+	uint32_t cgroup;		/* index into recfmt_interval.cgroups, or RECFMT_NO_CGROUP */
+	uint64_t syscalls;		/* in the interval (header.syscalls; else 0) */
+};
+
+/* A cgroup of one interval's rows (version 2). */
+struct recfmt_cgroup {
+	uint64_t id;			/* cgroup v2 id, 0: unknown */
+	char *path;			/* "/system.slice/x.service"; "" when unresolved; owned */
 };
 
 /* One process's weight in a GPU split (raw recordings). */
@@ -138,6 +156,9 @@ struct recfmt_interval {
 	size_t nrows;
 	struct recfmt_row *rows;
 	uint64_t *row_energy;		/* [nrows * ndomains] */
+	/* The rows' cgroups (version 2; 0 and NULL for version 1), unique ids. */
+	size_t ncgroups;
+	struct recfmt_cgroup *cgroups;
 	/*
 	 * Raw inputs (header.raw): the activity sample exactly as attribution
 	 * saw it, so attrib_split() can be run again. `sample` points into the
@@ -187,8 +208,8 @@ struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv);
 
 /*
  * Write the header, or one interval of header `h`, as one line (with its
- * newline) to `f`, in the form the parsers above read back to the same
- * structs. An interval's raw part is written when h->raw and iv->has_raw;
+ * newline) to `f`, in the form of h->version (1 or 2) that the parsers above
+ * read back to the same structs. An interval's raw part is written when h->raw and iv->has_raw;
  * each task's CPU times are its rows[first_row .. first_row + nrows), so
  * the sample's rows must be grouped by task (as the parser makes them).
  * Returns 0, or -EIO when the stream reports an error (errno then says which).
@@ -197,8 +218,20 @@ int recfmt_write_header(FILE *f, const struct recfmt_header *h);
 int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 			  const struct recfmt_interval *iv);
 
-/* Write `s` as a JSON string literal, quotes included (control bytes escaped). */
+/*
+ * Write `s` as a JSON string literal, quotes included, in valid UTF-8:
+ * control bytes escaped, and each byte that is not UTF-8 written as U+FFFD
+ * (docs/FORMAT.md, "Strings").
+ */
 void recfmt_write_string(FILE *f, const char *s);
+
+/*
+ * recfmt_write_string() of at most max_bytes of decoded text, for a field
+ * whose reader bounds its length: U+FFFD takes three bytes where a stray
+ * byte took one, and a character that would pass the bound is left out,
+ * with the rest.
+ */
+void recfmt_write_string_max(FILE *f, const char *s, size_t max_bytes);
 
 /* Format a CPU set in kernel list syntax ("0-3,8") into buf. Returns the length, or -ENOSPC. */
 int recfmt_cpulist(const struct cpuset *s, char *buf, size_t size);

@@ -445,7 +445,7 @@ void recfmt_resources_write(FILE *f, const struct recfmt_resources *res)
 		const struct recfmt_res_temp *x = &res->temps[i];
 
 		fputs(i ? ",[" : "[", f);
-		recfmt_write_string(f, x->name);
+		recfmt_write_string_max(f, x->name, RECFMT_RES_NAME_MAX);
 		fputs(x->mc < 0 ? ",-" : ",", f);
 		write_fixed(f, x->mc < 0 ? (uint64_t)-x->mc : (uint64_t)x->mc, 3, MILLI);
 		fputc(']', f);
@@ -455,7 +455,7 @@ void recfmt_resources_write(FILE *f, const struct recfmt_resources *res)
 		const struct recfmt_res_disk *x = &res->disks[i];
 
 		fputs(i ? ",[" : "[", f);
-		recfmt_write_string(f, x->name);
+		recfmt_write_string_max(f, x->name, RECFMT_RES_NAME_MAX);
 		fprintf(f, ",%llu,%llu,%llu,%llu,", (unsigned long long)x->read_bytes,
 			(unsigned long long)x->write_bytes, (unsigned long long)x->read_bytes_per_s,
 			(unsigned long long)x->write_bytes_per_s);
@@ -467,7 +467,7 @@ void recfmt_resources_write(FILE *f, const struct recfmt_resources *res)
 		const struct recfmt_res_net *x = &res->nets[i];
 
 		fputs(i ? ",[" : "[", f);
-		recfmt_write_string(f, x->name);
+		recfmt_write_string_max(f, x->name, RECFMT_RES_NAME_MAX);
 		fprintf(f, ",%llu,%llu,%llu,%llu]", (unsigned long long)x->rx_bytes,
 			(unsigned long long)x->tx_bytes, (unsigned long long)x->rx_bytes_per_s,
 			(unsigned long long)x->tx_bytes_per_s);

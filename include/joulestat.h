@@ -169,8 +169,9 @@ struct joulestat_opts {
 
 /*
  * Create a monitor: discover topology and every energy source, open those that
- * work, and take a first reading of each domain (so the first
- * joulestat_read_energy() gives a real interval).
+ * work, open the activity collector, and then take a first reading of each
+ * domain (so the first joulestat_read_energy() gives a real interval, and the
+ * first snapshot's energy starts with its activity interval).
  *
  * Returns 0 and the monitor in *ret; -EINVAL for bad options (an unknown
  * source name, sz too small); -ENOMEM. A machine with no sensor at all still

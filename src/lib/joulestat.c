@@ -357,6 +357,7 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 		r = -ENODEV;
 		goto fail;
 	}
+	monitor_snap_start(js);
 	*ret = js;
 	return 0;
 fail:

@@ -326,6 +326,29 @@ int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o)
 	return 0;
 }
 
+void monitor_snap_start(struct joulestat *js)
+{
+	/* A failed read is counted on its domain and logged; the baseline is what was read. */
+	(void)joulestat_read_energy(js);
+	for (size_t i = 0; i < js->domains.n; i++) {
+		struct domain *d = js->domains.v[i];
+
+		/*
+		 * This reading is the baseline in place of the one the source
+		 * took when it opened: nothing before it counts, and with one
+		 * baseline the domain is still warming up (a power over the
+		 * few milliseconds since the open would mean nothing).
+		 */
+		d->energy_uj = 0;
+		d->snap_energy_uj = 0;
+		d->snap_ts_ns = d->timestamp_ns;
+		d->last_delta_uj = 0;
+		d->last_dt_ns = 0;
+		d->readings = MIN(d->readings, 1u);
+	}
+	js->snap->last_end_ns = now_ns();
+}
+
 static struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
 {
 	if (!s)
@@ -524,6 +547,28 @@ static int sample_work_get(struct monitor_snap *m, size_t ntasks, size_t ndomain
 	return 0;
 }
 
+/*
+ * A domain's energy over the snapshot's interval: what it gained since the
+ * last snapshot. A power model's readings (source_model.c) end a few
+ * microseconds before or after the activity interval, and the first one
+ * long before it (the collector opens after the sources): its energy over
+ * its own readings, charged to a slightly shorter interval, would be a
+ * power above the model's maximum. So the interval is charged at the
+ * model's power over those readings, energy × interval / their span, and
+ * never above its full-load power × interval (the µJ the model carries
+ * between readings could add one).
+ */
+static uint64_t interval_energy_uj(const struct domain *d, uint64_t interval_ns)
+{
+	uint64_t gained_uj = sub_sat_u64(d->energy_uj, d->snap_energy_uj);
+	uint64_t span_ns = sub_sat_u64(d->timestamp_ns, d->snap_ts_ns);
+
+	if (!d->power_model || !span_ns || !gained_uj)
+		return gained_uj;
+	return MIN(mul_div_u64(gained_uj, interval_ns, span_ns),
+		   mul_div_u64(d->model_max_mw, interval_ns, 1000000));
+}
+
 static void build_domains(struct joulestat *js, struct joulestat_snapshot *snap,
 			  struct attrib_domain *ad, uint64_t interval_ns)
 {
@@ -540,7 +585,7 @@ static void build_domains(struct joulestat *js, struct joulestat_snapshot *snap,
 			.kind = d->kind,
 			.cpus = &d->cpus,
 			/* The energy since the last snapshot, however many reads happened. */
-			.delta_uj = sub_sat_u64(d->energy_uj, d->snap_energy_uj),
+			.delta_uj = interval_energy_uj(d, interval_ns),
 			.static_mw = mw,
 			.estimated = d->estimated,
 			.in_total = d->in_host_total,
@@ -1078,8 +1123,10 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 			cum_prune(&m->cum[g], cum_expired, &pc);
 
 	/* Committed: the next interval's deltas start here. */
-	for (size_t i = 0; i < js->nview; i++)
+	for (size_t i = 0; i < js->nview; i++) {
 		js->view[i]->snap_energy_uj = js->view[i]->energy_uj;
+		js->view[i]->snap_ts_ns = js->view[i]->timestamp_ns;
+	}
 	m->last_end_ns = s->end_ns;
 	note_sources(js, snap->info.collector);
 	joulestat_snapshot_free(m->last);

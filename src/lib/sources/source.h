@@ -51,9 +51,18 @@ struct domain {
 	uint64_t wraps;
 	unsigned readings;		/* good readings so far */
 	uint64_t snap_energy_uj;	/* energy_uj at the last snapshot (snapshot.c) */
+	uint64_t snap_ts_ns;		/* timestamp_ns at the last snapshot (snapshot.c) */
 	int last_error;			/* -errno of the last failed reading, 0 after a good one */
 
 	bool estimated;			/* modelled, not measured */
+	/*
+	 * Its energy is a power × the time between its own readings (the
+	 * model): a snapshot charges its interval at that power, since the
+	 * readings and the activity interval end microseconds apart.
+	 */
+	bool power_model;
+	uint64_t model_idle_mw;		/* power_model: its idle power ... */
+	uint64_t model_max_mw;		/* ... and its full-load power, which no interval exceeds */
 	bool in_host_total;		/* set by the monitor */
 	bool shadowed;			/* a preferred source measures the same thing */
 

@@ -82,6 +82,8 @@ static int replay_gpu(const struct recfmt_header *h, const struct recfmt_interva
 		struct gpu_split_in sin;
 		struct gpu_ledger gl;
 
+		if (in->ledgers[i].status == ATTRIB_LEDGER_REFUSED)
+			continue; /* a gap stays one */
 		free(procs);
 		procs = calloc(rg->nprocs ? rg->nprocs : 1, sizeof(*procs));
 		if (!procs)
@@ -159,6 +161,7 @@ static int replay_interval(const struct recfmt_header *h, const struct recfmt_in
 			.static_mw = h->domains[i].static_mw,
 			.estimated = h->domains[i].estimated,
 			.in_total = h->domains[i].in_total,
+			.refused = in->ledgers[i].status == ATTRIB_LEDGER_REFUSED,
 		};
 	err = attrib_split(s, ad, nd, policy, &r);
 	if (err < 0)

@@ -488,6 +488,7 @@ int joulestat_domain_get(const struct joulestat *js, size_t idx, struct joulesta
 	o.estimated = d->estimated;
 	o.in_host_total = d->in_host_total;
 	o.warming_up = d->readings < 2;
+	o.refused = d->refused;
 	o.sz = info->sz;
 	memcpy(info, &o, MIN(info->sz, sizeof(o)));
 	return 0;

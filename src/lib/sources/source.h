@@ -48,6 +48,8 @@ struct domain {
 	uint64_t last_delta_uj;		/* energy of the last interval */
 	uint64_t last_dt_ns;		/* length of the last interval */
 	uint64_t errors;		/* refused or failed readings */
+	uint64_t refused;		/* of those, refused: the energy since the last one is unknown */
+	uint64_t snap_refused;		/* refused at the last snapshot (snapshot.c) */
 	uint64_t wraps;
 	unsigned readings;		/* good readings so far */
 	uint64_t snap_energy_uj;	/* energy_uj at the last snapshot (snapshot.c) */
@@ -112,6 +114,14 @@ void domain_rebase(struct domain *d, uint64_t now_ns);
 
 /* Record a failed read (unreadable file, malformed content): counted, never silent. */
 void domain_feed_error(struct domain *d, int err);
+
+/*
+ * Refuse a reading taken at now_ns (counter_update()'s refusals, a battery
+ * gauge that rose while discharging): the energy since the last reading is
+ * unknown. Counted as an error and as refused, and the reading becomes the
+ * new baseline; the snapshot that spans it shows a gap, not zero.
+ */
+void domain_refuse(struct domain *d, int err, uint64_t now_ns);
 
 /*
  * Append "; <message>" to a source's reason/notes buffer (the first message

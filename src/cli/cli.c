@@ -299,6 +299,8 @@ int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opt
 		cli_error(NULL, "none of the sources selected with --source (%s) works here; "
 				"'joulestat probe' says why",
 			  c->source);
+	else if (r == -ENODATA && o.idle_policy == JOULESTAT_IDLE_BASELINE)
+		; /* the library named the domain without a static power, and the fix */
 	else if (r < 0)
 		cli_error(NULL, "cannot start: %s", strerror(-r));
 	else if (c->verbose)

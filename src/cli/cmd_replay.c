@@ -277,9 +277,17 @@ static int apply_baseline(const char *path, struct recfmt_header *h)
 	for (size_t i = 0; i < h->ndomains; i++) {
 		uint64_t mw;
 
+		char *from;
+
 		if (baseline_lookup(&b, h->domains[i].name, joulestat_domain_kind_name(h->domains[i].kind),
-				    &mw) == 0)
-			h->domains[i].static_mw = mw;
+				    &mw) != 0)
+			continue;
+		from = strdup(path);
+		if (!from)
+			return -ENOMEM;
+		h->domains[i].static_mw = mw;
+		free(h->domains[i].static_from);
+		h->domains[i].static_from = from;
 	}
 	return 0;
 }
@@ -347,11 +355,22 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 	if (baseline && apply_baseline(baseline, &rf.header) < 0)
 		goto out;
 	if (policy == ATTRIB_IDLE_BASELINE)
-		for (size_t i = 0; i < rf.header.ndomains; i++)
-			if (!rf.header.domains[i].static_mw)
-				cli_error("replay", "warning: %s has no static power (pass --baseline "
-						    "FILE): its idle row is 0 under the baseline policy",
-					  rf.header.domains[i].name);
+		for (size_t i = 0; i < rf.header.ndomains; i++) {
+			struct recfmt_domain *d = &rf.header.domains[i];
+
+			if (d->static_mw)
+				continue;
+			cli_error("replay", "warning: %s has no static power (pass --baseline FILE): "
+					    "its idle row is 0 under the baseline policy ('joulestat "
+					    "calibrate' writes one)",
+				  d->name);
+			/* The new recording says so (a recording made under baseline already does). */
+			if (!d->static_from && rf.header.idle != ATTRIB_IDLE_BASELINE &&
+			    !(d->static_from = strdup("none"))) {
+				r = -ENOMEM;
+				goto out;
+			}
+		}
 	if (out_path && strcmp(out_path, "-") != 0) {
 		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 

@@ -61,6 +61,15 @@ check "run: the report and its JSON say the static power and where it came from"
 	bash -c '"$0" run -o "$TMP/run.json" --idle baseline --baseline "$1" "${@:2}" -- sleep 0.2 2>"$TMP/run.err" &&
 		grep -qF "static power 2.500 W from $1 (the idle row)" "$TMP/run.err" &&
 		jq -e --arg f "$1" ".static_mw == 2500 and .static_from == \$f" "$TMP/run.json"' "$JS" "$BASE" "${FIX[@]}"
+check "replay --idle baseline --baseline FILE of a separate recording: its header says from FILE" \
+	bash -c '"$0" record --raw -o "$TMP/s.jsonl" -i 0.1 -d 0.3 "${@:2}" &&
+		"$0" replay "$TMP/s.jsonl" --idle baseline --baseline "$1" | head -n 1 |
+		jq -e --arg f "$1" ".domains[0] | .static_mw == 2500 and .static_from == \$f"' "$JS" "$BASE" "${FIX[@]}"
+check "replay --idle baseline without static power: warned, and its header says none" \
+	bash -c '"$0" replay "$1" --idle baseline 2>"$TMP/rw.err" | head -n 1 |
+		jq -e ".domains[0] | .static_mw == 0 and .static_from == \"none\"" &&
+		grep -q "package-0 has no static power (pass --baseline FILE): .*joulestat calibrate" "$TMP/rw.err"' \
+	"$JS" "$TMP/s.jsonl"
 check "a recording from before static_from was written still reads, saying so" \
 	bash -c 'jq -c "if .format then .domains[0] |= del(.static_from) else . end" "$0" >"$TMP/old.jsonl" &&
 		"$1" report "$TMP/old.jsonl" | grep -qF "package-0 2.50 W from (not recorded)"' \

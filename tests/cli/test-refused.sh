@@ -35,7 +35,11 @@ onezone_drive "$F" &
 DRIVER=$!
 "$JS" record -i 0.1 -d 2 --raw "${FIX[@]}" -o "$TMP/mixed.jsonl" 2>"$TMP/mixed.err" &
 REC=$!
-sleep 0.6
+# Pause it once it is sampling: after its first two intervals, however slow it starts.
+for i in $(seq 300); do
+	[ "$(wc -l <"$TMP/mixed.jsonl" 2>/dev/null || echo 0)" -ge 3 ] && break
+	sleep 0.05
+done
 kill -STOP $REC
 sleep 1.2
 kill -CONT $REC
@@ -59,9 +63,13 @@ wait $DRIVER
 
 M=$TMP/mixed.jsonl
 check "record with a pause: exits 0" test "$(cat "$TMP/mixed.rc")" = 0
-check "record with a pause: the interval spanning it (over 1 s) is refused, with no energy" \
-	jq -se '[.[1:][] | select(.end_ns - .start_ns > 1000000000)] | length >= 1 and
-		all(.[]; .domains[0].status == "refused" and .domains[0].delta_uj == 0 and .host.power_w == null)' "$M"
+# The pause falls between two energy readings, so the interval that spans it
+# is refused; or (rarely) between a sample's energy reading and its activity
+# sample, so the next one is: the energy reading comes first.
+check "record with a pause: the interval spanning it (over 1 s), or the one after, is refused, with no energy" \
+	jq -se '.[1:] as $iv | [range(0; $iv | length) | select($iv[.].end_ns - $iv[.].start_ns > 1000000000)] |
+		length >= 1 and all(.[]; . as $k | [$iv[$k], $iv[$k + 1] // {}] |
+			any(.[]; .domains[0].status == "refused" and .domains[0].delta_uj == 0 and .host.power_w == null))' "$M"
 check "record with a pause: every interval is either refused (nothing claimed) or measured (split, with a power)" \
 	jq -se '[.[1:][] | select(.domains[0].status == "split")] | length >= 3 and
 		all(.[]; .domains[0].power_w != null and .host.power_w != null)' "$M"
@@ -86,7 +94,7 @@ check "report: the host total counts the gaps, and its mean leaves them out" \
 		w=$(sed -E "s/.*mean ([0-9.]+) (m?W).*/\1 \2/" <<<"$line")
 		awk -v w="${w% *}" -v u="${w#* }" -v want="$4" -v dil="$5" "BEGIN {
 			if (u == \"mW\") w /= 1000
-			exit !(w - want < 0.006 && want - w < 0.006 && want > 0 && want > dil * 1.2) }"' \
+			exit !(w - want < 0.006 && want - w < 0.006 && want > 0 && want > dil) }"' \
 	"$JS" "$M" "$TMP/report.txt" "$gaps" "$want" "$diluted"
 check "report --html says how many intervals were gaps" \
 	bash -c '"$0" report "$1" --html "$2" && grep -qE "<dd class=\"gaps\">$3 intervals? with a refused reading" "$2"' \

@@ -23,6 +23,9 @@ static void check_interval(const struct recfmt_header *h, const struct recfmt_in
 
 		if ((unsigned __int128)l->tasks_uj + l->idle_uj + l->unattributed_uj != l->delta_uj)
 			abort();
+		/* A refused reading is a gap: it claims nothing. */
+		if (l->status == ATTRIB_LEDGER_REFUSED && l->delta_uj)
+			abort();
 		if (h->domains[d].in_total)
 			host += l->delta_uj;
 	}

@@ -144,7 +144,11 @@ struct joulestat_opts {
 	 * Static power for the baseline policy: a file written by `joulestat
 	 * calibrate` (docs/FORMAT.md), read by joulestat_new(). NULL: none. A
 	 * missing or malformed file fails joulestat_new() with its -errno
-	 * (-ENOENT, -EINVAL ...), logged with the file and line.
+	 * (-ENOENT, -EINVAL ...), logged with the file and line. Without an
+	 * entry (here or in static_power) a modelled domain takes the model's
+	 * idle power; a measured host-total domain with none makes
+	 * joulestat_new() fail with -ENODATA under the baseline policy (logged,
+	 * naming the domain and `joulestat calibrate`), never a silent 0 W.
 	 */
 	const char *baseline_file;
 	/*
@@ -173,13 +177,15 @@ struct joulestat_opts {
 
 /*
  * Create a monitor: discover topology and every energy source, open those that
- * work, and take a first reading of each domain (so the first
- * joulestat_read_energy() gives a real interval).
+ * work, open the activity collector, and then take a first reading of each
+ * domain (so the first joulestat_read_energy() gives a real interval, and the
+ * first snapshot's energy starts with its activity interval).
  *
  * Returns 0 and the monitor in *ret; -EINVAL for bad options (an unknown
  * source name, sz too small); -ENOMEM. A machine with no sensor at all still
  * gets a monitor (the model source); -ENODEV only when a forced source list
- * yields no domain at all.
+ * yields no domain at all; -ENODATA when the idle policy is baseline and a
+ * host-total domain has no static power (see baseline_file).
  */
 JOULESTAT_API int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret);
 
@@ -266,6 +272,13 @@ struct joulestat_domain_info {
 	bool estimated;			/* modelled, not measured */
 	bool in_host_total;		/* counts towards the host total (never double counted) */
 	bool warming_up;		/* fewer than two readings so far */
+	/*
+	 * Of the errors, readings refused: the counter could have wrapped more
+	 * than once since the one before (read it more often), went backwards
+	 * without a plausible wrap, or read above its range. The energy since
+	 * the reading before each is unknown: snapshots show a gap, not zero.
+	 */
+	uint64_t refused;
 };
 
 JOULESTAT_API size_t joulestat_domain_count(const struct joulestat *js);
@@ -306,6 +319,44 @@ struct joulestat_model_info {
 
 /* -ENOENT when the model source is not active. */
 JOULESTAT_API int joulestat_model_get(const struct joulestat *js, struct joulestat_model_info *info);
+
+/* ---- static power (the baseline idle policy; docs/attribution.md) ---- */
+
+/* Where a domain's static power comes from, first match wins in this order. */
+enum joulestat_static_origin {
+	/* None known: `joulestat calibrate` measures it on a quiet machine. */
+	JOULESTAT_STATIC_NONE = 0,
+	/* joulestat_opts.static_power. */
+	JOULESTAT_STATIC_OPTIONS = 1,
+	/* joulestat_opts.baseline_file (written by `joulestat calibrate`). */
+	JOULESTAT_STATIC_FILE = 2,
+	/* The model's idle power: a modelled domain's static power by construction. */
+	JOULESTAT_STATIC_MODEL = 3,
+};
+
+/* "none", "options", "file", "model"; NULL for another value. Static storage. */
+JOULESTAT_API const char *joulestat_static_origin_name(enum joulestat_static_origin origin);
+
+/* One domain's static power. Strings live as long as the monitor. */
+struct joulestat_static_info {
+	size_t sz;
+	const char *domain;		/* the domain's name */
+	uint64_t static_mw;		/* 0 when origin is NONE */
+	enum joulestat_static_origin origin;
+	/* Where from, for people: "options", the baseline file's path, "model", "none". */
+	const char *from;
+};
+
+/*
+ * The static power domain `idx` (as joulestat_domain_get()) has, whatever
+ * the idle policy: the baseline policy makes it the idle row, and a GPU
+ * domain's idle power comes from it under every policy. A monitor whose
+ * policy is baseline never runs with NONE for a host-total domain split by
+ * CPU time: joulestat_new() refuses that with -ENODATA. -ERANGE for a bad
+ * index; -EINVAL.
+ */
+JOULESTAT_API int joulestat_static_get(const struct joulestat *js, size_t idx,
+				       struct joulestat_static_info *info);
 
 /* ---- GPUs (the nvml and drm sources; docs/sources-gpu.md) ---- */
 
@@ -875,6 +926,20 @@ struct joulestat_snapshot_info {
 	 */
 	bool syscalls_counted;
 	uint64_t syscalls;
+	/*
+	 * Under the baseline policy, the static power in force: Σ over the
+	 * in_host_total domains, and where it comes from ("model", a baseline
+	 * file's path, "options"; different origins joined with " + "). 0 and
+	 * "" under the other policies.
+	 */
+	uint64_t static_mw;
+	const char *static_from;
+	/*
+	 * An in_host_total domain's reading was refused (joulestat_domain_info
+	 * .refused): the host ledger lacks its energy and power_w is NaN. A
+	 * gap, not zero: leave the interval out of averages.
+	 */
+	bool refused;
 };
 
 /* -EINVAL for NULL arguments or info->sz too small. */
@@ -894,7 +959,8 @@ struct joulestat_snapshot_domain {
 	/*
 	 * "split" (by CPU time), "no-time" (its CPUs recorded no time: all
 	 * unattributed), "skipped" (not split by CPU time: GPU, per-process
-	 * meters; all unattributed).
+	 * meters; all unattributed), "refused" (the reading was refused, see
+	 * refused below).
 	 */
 	const char *status;
 	uint64_t energy_uj;		/* cumulative counter at the end of the interval */
@@ -916,6 +982,21 @@ struct joulestat_snapshot_domain {
 	 * per-process GPU energy is an estimate of the device's measured energy.
 	 */
 	bool sampled;
+	/*
+	 * The static power the domain has (joulestat_static_get()): under the
+	 * baseline policy its idle row; a GPU's idle power under every policy.
+	 * static_from: "options", a baseline file's path, "model", "none".
+	 */
+	uint64_t static_mw;
+	enum joulestat_static_origin static_origin;
+	const char *static_from;
+	/*
+	 * A reading in the interval was refused (joulestat_domain_info.refused):
+	 * the interval's energy is unknown. Status "refused", every energy 0,
+	 * power_w NaN, no task gets any of it: a gap, not zero.
+	 */
+	bool refused;
+	uint64_t readings_refused;	/* refused readings since the monitor started */
 };
 
 /* Describe domain `idx` (< info.ndomains). -ERANGE for a bad index; -EINVAL. */

@@ -351,6 +351,8 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 		cli_error(NULL, "none of the sources selected with --source (%s) works here; "
 				"'joulestat probe' says why",
 			  c->source);
+	else if (r == -ENODATA && o.idle_policy == JOULESTAT_IDLE_BASELINE)
+		; /* the library named the domain without a static power, and the fix */
 	else if (r < 0)
 		cli_error(NULL, "cannot start: %s", file_input_problem(r));
 	if (r < 0)

@@ -425,6 +425,8 @@ static void print_json(struct joulestat *js, const struct cli_common *c)
 		jsonw_u64(&w, di.wraps);
 		jsonw_key(&w, "errors");
 		jsonw_u64(&w, di.errors);
+		jsonw_key(&w, "refused");
+		jsonw_u64(&w, di.refused);
 		jsonw_key(&w, "estimated");
 		jsonw_bool(&w, di.estimated);
 		jsonw_key(&w, "in_host_total");

@@ -111,9 +111,11 @@ static void gpu_static_power(const char *path, struct recfmt_header *h)
 	fclose(f);
 	if (len >= 0 && parse_baseline(buf, (size_t)len, &b, &line) == 0)
 		for (size_t i = 0; i < h->ndomains; i++)
-			if (h->domains[i].kind == JOULESTAT_DOMAIN_GPU)
-				(void)baseline_lookup(&b, h->domains[i].name, "gpu",
-						      &h->domains[i].static_mw);
+			if (h->domains[i].kind == JOULESTAT_DOMAIN_GPU &&
+			    baseline_lookup(&b, h->domains[i].name, "gpu",
+					    &h->domains[i].static_mw) == 0 &&
+			    !h->domains[i].static_from)
+				h->domains[i].static_from = strdup(path);
 	free(buf);
 }
 

@@ -85,6 +85,8 @@ static int replay_gpu(const struct recfmt_header *h, const struct recfmt_interva
 		struct gpu_split_in sin;
 		struct gpu_ledger gl;
 
+		if (in->ledgers[i].status == ATTRIB_LEDGER_REFUSED)
+			continue; /* a gap stays one */
 		free(procs);
 		procs = calloc(rg->nprocs ? rg->nprocs : 1, sizeof(*procs));
 		if (!procs)
@@ -170,6 +172,7 @@ static int replay_interval(const struct recfmt_header *h, const struct recfmt_in
 					       in->ledgers[i].status == ATTRIB_LEDGER_NO_TIME
 				       ? h->domains[i].pid
 				       : 0,
+			.refused = in->ledgers[i].status == ATTRIB_LEDGER_REFUSED,
 		};
 	err = attrib_split(s, ad, nd, policy, &r);
 	if (err < 0)
@@ -302,9 +305,17 @@ static int apply_baseline(const char *path, struct recfmt_header *h)
 	for (size_t i = 0; i < h->ndomains; i++) {
 		uint64_t mw;
 
+		char *from;
+
 		if (baseline_lookup(&b, h->domains[i].name, joulestat_domain_kind_name(h->domains[i].kind),
-				    &mw) == 0)
-			h->domains[i].static_mw = mw;
+				    &mw) != 0)
+			continue;
+		from = strdup(path);
+		if (!from)
+			return -ENOMEM;
+		h->domains[i].static_mw = mw;
+		free(h->domains[i].static_from);
+		h->domains[i].static_from = from;
 	}
 	return 0;
 }
@@ -375,11 +386,22 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 	if (baseline && apply_baseline(baseline, &rf.header) < 0)
 		goto out;
 	if (policy == ATTRIB_IDLE_BASELINE)
-		for (size_t i = 0; i < rf.header.ndomains; i++)
-			if (!rf.header.domains[i].static_mw)
-				cli_error("replay", "warning: %s has no static power (pass --baseline "
-						    "FILE): its idle row is 0 under the baseline policy",
-					  rf.header.domains[i].name);
+		for (size_t i = 0; i < rf.header.ndomains; i++) {
+			struct recfmt_domain *d = &rf.header.domains[i];
+
+			if (d->static_mw)
+				continue;
+			cli_error("replay", "warning: %s has no static power (pass --baseline FILE): "
+					    "its idle row is 0 under the baseline policy ('joulestat "
+					    "calibrate' writes one)",
+				  d->name);
+			/* The new recording says so (a recording made under baseline already does). */
+			if (!d->static_from && rf.header.idle != ATTRIB_IDLE_BASELINE &&
+			    !(d->static_from = strdup("none"))) {
+				r = -ENOMEM;
+				goto out;
+			}
+		}
 	/* Written whole, then renamed into place: never over the recording being read. */
 	if (rf.is_file)
 		in[oo.ninputs++] = (struct outfile_input){ rf.path, rf.dev, rf.ino };

@@ -81,8 +81,8 @@ struct rgroup {
 	char comm[ACTIVITY_COMM_LEN];	/* process: its latest command name */
 	uint64_t cpu_ns;
 	uint64_t syscalls;	/* header.syscalls */
-	uint64_t *dom_uj;	/* [ndomains] over the whole recording */
-	uint64_t total_uj;	/* in_total domains */
+	uint64_t *chart_uj;	/* [ncharts] over the recording, each chart's gaps left out */
+	uint64_t total_uj;	/* in_total domains (the host chart's) */
 };
 
 /* Series of a chart, bottom to top: top[0..ntop), other, unattributed, idle. */
@@ -96,8 +96,10 @@ struct chart {
 	bool sampled;		/* a member's GPU split rests on sampled utilisation (NVML) */
 	size_t ntop;
 	size_t *top;		/* process indices, largest first */
-	/* totals over the recording */
+	/* totals over the recording, its gaps left out */
 	uint64_t delta_uj, tasks_uj, idle_uj, unattr_uj;
+	uint64_t measured_ns;	/* the intervals that are not gaps: the averages' time */
+	size_t gaps;		/* intervals where a member's reading was refused */
 	uint64_t *top_uj;	/* [ntop] */
 	/* per interval, watts: v[s * nintervals + i], s < ntop + S_FIXED (the fixed ones last) */
 	double *v;
@@ -253,10 +255,10 @@ static long group_of(struct report *rp, const struct recfmt_interval *iv,
 	}
 	g = &rp->groups[rp->ngroups];
 	*g = (struct rgroup){ .tgid = tgid, .start_ns = start, .uid = r->uid };
-	g->dom_uj = calloc(rp->h->ndomains + 1, sizeof(uint64_t));
+	g->chart_uj = calloc(rp->ncharts + 1, sizeof(uint64_t));
 	g->name = name ? strdup(name) : NULL;
-	if (!g->dom_uj || (name && !g->name)) {
-		free(g->dom_uj);
+	if (!g->chart_uj || (name && !g->name)) {
+		free(g->chart_uj);
 		free(g->name);
 		return -ENOMEM;
 	}
@@ -268,14 +270,21 @@ static long group_of(struct report *rp, const struct recfmt_interval *iv,
 static uint64_t group_chart_uj(const struct report *rp, const struct chart *c,
 			       const struct rgroup *p)
 {
-	uint64_t sum = 0;
+	return p->chart_uj[c - rp->charts];
+}
 
-	if (c->host)
-		return p->total_uj;
+/*
+ * A member's reading was refused in the interval: its energy is unknown, a
+ * gap rather than zero, so the chart leaves the whole interval out of its
+ * totals, its averages and its processes' energy, and counts it.
+ */
+static bool chart_gap(const struct report *rp, const struct chart *c,
+		      const struct recfmt_interval *iv)
+{
 	for (size_t d = 0; d < rp->h->ndomains; d++)
-		if (c->member[d])
-			sum += p->dom_uj[d];
-	return sum;
+		if (c->member[d] && iv->ledgers[d].status == ATTRIB_LEDGER_REFUSED)
+			return true;
+	return false;
 }
 
 static uint64_t row_chart_uj(const struct report *rp, const struct chart *c,
@@ -384,9 +393,10 @@ static int pass_totals(struct report *rp)
 				break;
 			}
 			p = &rp->groups[k];
-			for (size_t d = 0; d < rp->h->ndomains; d++)
-				p->dom_uj[d] += iv->rows[i].energy_uj[d];
-			p->total_uj += iv->rows[i].total_uj;
+			for (size_t c = 0; c < rp->ncharts; c++)
+				if (!chart_gap(rp, &rp->charts[c], iv))
+					p->chart_uj[c] += row_chart_uj(rp, &rp->charts[c], &iv->rows[i]);
+			p->total_uj = p->chart_uj[0];
 			p->cpu_ns += iv->rows[i].cpu_ns;
 			p->syscalls += iv->rows[i].syscalls;
 			/* the latest name: a process that exec()s shows what it became */
@@ -399,6 +409,11 @@ static int pass_totals(struct report *rp)
 		for (size_t c = 0; c < rp->ncharts; c++) {
 			struct chart *ch = &rp->charts[c];
 
+			if (chart_gap(rp, ch, iv)) {
+				ch->gaps++;
+				continue;
+			}
+			ch->measured_ns += iv->end_ns - iv->start_ns;
 			for (size_t d = 0; d < rp->h->ndomains; d++) {
 				if (!ch->member[d])
 					continue;
@@ -516,6 +531,13 @@ static int pass_series(struct report *rp)
 			size_t nser = ch->ntop + S_FIXED, n = rp->nintervals;
 			uint64_t delta = 0, tasks = 0, idle = 0, unattr = 0, named = 0;
 
+			if (chart_gap(rp, ch, iv)) {
+				/* Unknown, not zero: every series and the total are NaN, drawn as a gap. */
+				for (size_t k = 0; k < nser; k++)
+					ch->v[k * n + i] = NAN;
+				ch->total_w[i] = NAN;
+				continue;
+			}
 			for (size_t d = 0; d < rp->h->ndomains; d++) {
 				if (!ch->member[d])
 					continue;
@@ -667,6 +689,13 @@ static uint64_t series_uj(const struct report *rp, const struct chart *ch, size_
 	}
 }
 
+/* The chart's mean power over the intervals that are not gaps; NaN ("-") when all are. */
+static double chart_mean_w(const struct chart *ch)
+{
+	return ch->measured_ns ? (double)ch->delta_uj * 1e3 / (double)ch->measured_ns
+			       : ch->gaps ? NAN : 0;
+}
+
 #define SVG_W 1000
 #define PLOT_X0 70
 #define PLOT_X1 680
@@ -719,10 +748,12 @@ static void svg_chart(FILE *f, const struct report *rp, const struct chart *ch, 
 	fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#444\">%s over %.1f s, "
 		   "mean ",
 		PLOT_X0, y0 + 38, views_joules(ch->delta_uj, buf, sizeof(buf)),
-		(double)rp->duration_ns / 1e9);
-	fprintf(f, "%s</text>\n",
-		views_watts(rp->duration_ns ? (double)ch->delta_uj * 1e3 / (double)rp->duration_ns : 0,
-			    buf, sizeof(buf)));
+		(double)ch->measured_ns / 1e9);
+	fprintf(f, "%s", views_watts(chart_mean_w(ch), buf, sizeof(buf)));
+	if (ch->gaps)
+		fprintf(f, "; %zu gap%s (readings refused: energy unknown), left out", ch->gaps,
+			ch->gaps == 1 ? "" : "s");
+	fputs("</text>\n", f);
 	/* grid and axes */
 	for (double w = 0; w <= ymax + ystep / 2; w += ystep)
 		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
@@ -734,29 +765,47 @@ static void svg_chart(FILE *f, const struct report *rp, const struct chart *ch, 
 			X(t), py1 + 16, t);
 	fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">time (s)</text>\n",
 		(PLOT_X0 + PLOT_X1) / 2, py1 + 34);
-	/* stacked steps, bottom series first */
+	/* gaps: intervals whose energy is unknown (a refused reading), not zero */
+	for (size_t i = 0; i < n; i++)
+		if (isnan(ch->total_w[i]))
+			fprintf(f, "<rect class=\"gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+				   "height=\"%d\" fill=\"#f4f4f4\"><title>gap: reading refused, energy "
+				   "unknown</title></rect>\n",
+				X(rp->t0_ns[i] / 1e9), py0, X(rp->t1_ns[i] / 1e9) - X(rp->t0_ns[i] / 1e9),
+				ph);
+	/* stacked steps, bottom series first, one outline per run of intervals between gaps */
 	for (size_t s = 0; s < nser; s++) {
 		fprintf(f, "<path class=\"series\" data-series=\"");
 		series_label(f, rp, ch, s);
 		fprintf(f, "\" fill=\"%s\" stroke=\"none\" d=\"", series_color(ch, s));
-		for (size_t i = 0; i < n; i++) {
-			double top = base[i] + ch->v[s * n + i];
+		for (size_t i0 = 0, i1; i0 < n; i0 = i1) {
+			if (isnan(ch->total_w[i0])) {
+				i1 = i0 + 1;
+				continue;
+			}
+			for (i1 = i0; i1 < n && !isnan(ch->total_w[i1]); i1++) {
+				double top = base[i1] + ch->v[s * n + i1];
 
-			fprintf(f, "%s%.1f %.1f L%.1f %.1f ", i ? "L" : "M", X(rp->t0_ns[i] / 1e9), Y(top),
-				X(rp->t1_ns[i] / 1e9), Y(top));
+				fprintf(f, "%s%.1f %.1f L%.1f %.1f ", i1 == i0 ? "M" : "L",
+					X(rp->t0_ns[i1] / 1e9), Y(top), X(rp->t1_ns[i1] / 1e9), Y(top));
+			}
+			for (size_t i = i1; i-- > i0;)
+				fprintf(f, "L%.1f %.1f L%.1f %.1f ", X(rp->t1_ns[i] / 1e9), Y(base[i]),
+					X(rp->t0_ns[i] / 1e9), Y(base[i]));
+			fputs("Z ", f);
 		}
-		for (size_t i = n; i-- > 0;)
-			fprintf(f, "L%.1f %.1f L%.1f %.1f ", X(rp->t1_ns[i] / 1e9), Y(base[i]),
-				X(rp->t0_ns[i] / 1e9), Y(base[i]));
-		fputs("Z\"/>\n", f);
+		fputs("\"/>\n", f);
 		for (size_t i = 0; i < n; i++)
-			base[i] += ch->v[s * n + i];
+			if (!isnan(ch->total_w[i]))
+				base[i] += ch->v[s * n + i];
 	}
-	/* the measured total, which the stack must reach */
+	/* the measured total, which the stack must reach; broken at each gap */
 	fputs("<path class=\"total\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\" d=\"", f);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%.1f %.1f L%.1f %.1f ", i ? "L" : "M", X(rp->t0_ns[i] / 1e9),
-			Y(ch->total_w[i]), X(rp->t1_ns[i] / 1e9), Y(ch->total_w[i]));
+		if (!isnan(ch->total_w[i]))
+			fprintf(f, "%s%.1f %.1f L%.1f %.1f ",
+				i && !isnan(ch->total_w[i - 1]) ? "L" : "M", X(rp->t0_ns[i] / 1e9),
+				Y(ch->total_w[i]), X(rp->t1_ns[i] / 1e9), Y(ch->total_w[i]));
 	fputs("\"/>\n", f);
 	fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
 		   "stroke=\"#888\"/>\n",
@@ -875,8 +924,10 @@ static void svg_resources(FILE *f, const struct report *rp)
 	for (size_t i = 0; i < n && wmax > 0; i++) {
 		double v = host->total_w[i] / wmax;
 
-		fprintf(f, "%s%.1f %.1f L%.1f %.1f ", i ? "L" : "M", RX(rp->t0_ns[i] / 1e9), RY(v),
-			RX(rp->t1_ns[i] / 1e9), RY(v));
+		if (isnan(v))
+			continue; /* a gap: a refused reading */
+		fprintf(f, "%s%.1f %.1f L%.1f %.1f ", i && !isnan(host->total_w[i - 1]) ? "L" : "M",
+			RX(rp->t0_ns[i] / 1e9), RY(v), RX(rp->t1_ns[i] / 1e9), RY(v));
 	}
 #undef RX
 #undef RY
@@ -887,12 +938,64 @@ static void svg_resources(FILE *f, const struct report *rp)
 		py1 + 22, tmax);
 }
 
+/*
+ * Under the baseline policy, each host domain's static power (the idle row)
+ * and where it came from; recordings before the header said so give none.
+ */
+static void text_static_power(FILE *f, const struct recfmt_header *h)
+{
+	char w[32];
+
+	if (h->idle != ATTRIB_IDLE_BASELINE)
+		return;
+	fputs("static power (the idle row):", f);
+	for (size_t d = 0; d < h->ndomains; d++)
+		if (h->domains[d].in_total)
+			fprintf(f, " %s %s from %s", h->domains[d].name,
+				views_watts((double)h->domains[d].static_mw / 1e3, w, sizeof(w)),
+				h->domains[d].static_from ? h->domains[d].static_from
+							  : "(not recorded)");
+	fputc('\n', f);
+}
+
+static void html_static_power(FILE *f, const struct recfmt_header *h)
+{
+	char w[32];
+	bool first = true;
+
+	if (h->idle != ATTRIB_IDLE_BASELINE)
+		return;
+	fputs("<dt>Static power</dt><dd>", f);
+	for (size_t d = 0; d < h->ndomains; d++) {
+		if (!h->domains[d].in_total)
+			continue;
+		fputs(first ? "" : ", ", f);
+		xml_text(f, h->domains[d].name);
+		fprintf(f, " %s from ", views_watts((double)h->domains[d].static_mw / 1e3, w, sizeof(w)));
+		xml_text(f, h->domains[d].static_from ? h->domains[d].static_from : "(not recorded)");
+		first = false;
+	}
+	fputs(" (the idle row)</dd>\n", f);
+}
+
+/* Gaps of the host total: intervals left out of its totals and means, counted. */
+static void html_gaps(FILE *f, const struct report *rp)
+{
+	const struct chart *host = &rp->charts[0];
+
+	if (!host->gaps)
+		return;
+	fprintf(f, "<dt>Gaps</dt><dd class=\"gaps\">%zu interval%s with a refused reading "
+		   "(energy unknown, not 0): left out of the totals and means (%.1f s measured)</dd>\n",
+		host->gaps, host->gaps == 1 ? "" : "s", (double)host->measured_ns / 1e9);
+}
+
 static void write_html(FILE *f, const struct report *rp)
 {
 	const struct recfmt_header *h = rp->h;
 	const struct chart *host = &rp->charts[0];
 	char when[64], a[32], b[32], c[32], d[32], e[32];
-	double secs = (double)rp->duration_ns / 1e9;
+	double secs = (double)rp->duration_ns / 1e9, host_secs = (double)host->measured_ns / 1e9;
 
 	utc_time(h->start_unix_ns, when, sizeof(when));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -922,7 +1025,10 @@ static void write_html(FILE *f, const struct report *rp)
 		h->ncpus, h->nsockets, h->nsockets == 1 ? "" : "s", when, secs, rp->nintervals,
 		(double)h->interval_ns / 1e9, attrib_idle_policy_name(h->idle));
 	xml_text(f, h->collector);
-	fputs(" collector</dd>\n<dt>Sources</dt><dd>", f);
+	fputs(" collector</dd>\n", f);
+	html_static_power(f, h);
+	html_gaps(f, rp);
+	fputs("<dt>Sources</dt><dd>", f);
 	for (size_t i = 0; i < h->ndomains; i++) {
 		fputs(i ? ", " : "", f);
 		xml_text(f, h->domains[i].name);
@@ -947,15 +1053,14 @@ static void write_html(FILE *f, const struct report *rp)
 		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 			   "<td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td><td>%s</td></tr>\n",
 			views_joules(ch->delta_uj, a, sizeof(a)),
-			views_watts(secs > 0 ? (double)ch->delta_uj / 1e6 / secs : 0, b, sizeof(b)),
+			views_watts(chart_mean_w(ch), b, sizeof(b)),
 			views_joules(ch->tasks_uj, c, sizeof(c)), views_joules(ch->idle_uj, d, sizeof(d)),
 			views_joules(ch->unattr_uj, e, sizeof(e)), dm->in_total ? "yes" : "no",
 			dm->estimated ? "yes" : "no");
 	}
 	fprintf(f, "<tr><th>host total</th><td></td><td></td><td class=\"n\"><b>%s</b></td>"
 		   "<td class=\"n\"><b>%s</b></td>",
-		views_joules(host->delta_uj, a, sizeof(a)),
-		views_watts(secs > 0 ? (double)host->delta_uj / 1e6 / secs : 0, b, sizeof(b)));
+		views_joules(host->delta_uj, a, sizeof(a)), views_watts(chart_mean_w(host), b, sizeof(b)));
 	fprintf(f, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td></td>"
 		   "<td>%s</td></tr>\n</table>\n",
 		views_joules(host->tasks_uj, a, sizeof(a)), views_joules(host->idle_uj, b, sizeof(b)),
@@ -985,7 +1090,7 @@ static void write_html(FILE *f, const struct report *rp)
 		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%.1f %%"
 			   "</td><td class=\"n\">%.2f s</td>",
 			views_joules(p->total_uj, b, sizeof(b)),
-			views_watts(secs > 0 ? (double)p->total_uj / 1e6 / secs : 0, c, sizeof(c)),
+			views_watts(host_secs > 0 ? (double)p->total_uj / 1e6 / host_secs : 0, c, sizeof(c)),
 			host->delta_uj ? (double)p->total_uj * 100.0 / (double)host->delta_uj : 0.0,
 			(double)p->cpu_ns / 1e9);
 		if (h->syscalls)
@@ -1014,13 +1119,19 @@ static void write_text(FILE *f, const struct report *rp)
 	fprintf(f, ": %zu intervals, %.1f s, idle policy %s, by %s%s\n", rp->nintervals,
 		secs, attrib_idle_policy_name(rp->h->idle), group_noun(rp->by, false),
 		any_estimated(rp->h) ? ", ESTIMATED (model, no sensor)" : "");
+	text_static_power(f, rp->h);
 	for (size_t c = 0; c < rp->ncharts; c++) {
 		const struct chart *ch = &rp->charts[c];
 
-		fprintf(f, "\n%s: %s, mean %s%s\n", text_esc(ch->title, e, sizeof(e)),
+		fprintf(f, "\n%s: %s, mean %s%s", text_esc(ch->title, e, sizeof(e)),
 			views_joules(ch->delta_uj, a, sizeof(a)),
-			views_watts(secs > 0 ? (double)ch->delta_uj / 1e6 / secs : 0, b, sizeof(b)),
+			views_watts(chart_mean_w(ch), b, sizeof(b)),
 			ch->sampled ? ", shares from sampled GPU utilisation" : "");
+		if (ch->gaps)
+			fprintf(f, "; %zu gap%s (readings refused: energy unknown, not 0), left out of "
+				   "the totals and the mean",
+				ch->gaps, ch->gaps == 1 ? "" : "s");
+		fputc('\n', f);
 		for (size_t s = 0; s < ch->ntop + S_FIXED; s++) {
 			uint64_t uj = series_uj(rp, ch, s);
 			char raw[REPORT_LABEL_MAX], label[TEXTESC_SIZE(REPORT_LABEL_MAX)];
@@ -1051,7 +1162,7 @@ static int write_file(struct outfile *of, void (*fn)(FILE *, const struct report
 static void report_free(struct report *rp)
 {
 	for (size_t i = 0; i < rp->ngroups; i++) {
-		free(rp->groups[i].dom_uj);
+		free(rp->groups[i].chart_uj);
 		free(rp->groups[i].name);
 	}
 	free(rp->groups);

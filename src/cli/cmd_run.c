@@ -58,6 +58,9 @@ struct run_result {
 	int status;			/* wait status */
 	size_t ndomains;
 	struct run_domain dom[RUN_MAX_DOMAINS];
+	/* Under the baseline policy: the static power in force, and where it comes from. */
+	uint64_t static_mw;
+	char static_from[256];
 };
 
 struct run_opts {
@@ -141,6 +144,9 @@ static int accumulate(struct joulestat *js, struct joulestat_snapshot *snap, voi
 	res->estimated |= info.estimated;
 	res->captured = res->snapshots == 1 ? info.captured : fmin(res->captured, info.captured);
 	res->syscalls_counted |= info.syscalls_counted;
+	res->static_mw = info.static_mw;
+	snprintf(res->static_from, sizeof(res->static_from), "%s",
+		 info.static_from ? info.static_from : "");
 	n = joulestat_snapshot_row_count(snap, JOULESTAT_GROUP_TREE);
 	for (int i = 0; i < n; i++) {
 		if (joulestat_snapshot_row_get(snap, JOULESTAT_GROUP_TREE, (size_t)i, &row) < 0 ||
@@ -447,11 +453,13 @@ static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsig
 	print_line(f, &s->host_j, n, "J", "machine energy meanwhile");
 	fprintf(f, "\n idle policy %s, activity %s, sources %s%s", policy, collector, sources,
 		s->estimated ? " - ESTIMATED by a model, not measured" : "");
+	if (n && runs[n - 1].static_from[0])
+		fprintf(f, "\n static power %.3f W from %s (the idle row)",
+			(double)runs[n - 1].static_mw / 1e3, runs[n - 1].static_from);
 	if (s->captured < 0.995)
 		fprintf(f, "\n note: the %s collector named only %.1f%% of busy CPU time "
 			   "(tasks shorter than a scan are missed)", collector, 100.0 * s->captured);
 	fprintf(f, "\n\n");
-	(void)runs;
 }
 
 static void json_stat(struct jsonw *w, const char *key, const struct stat_acc *a)
@@ -494,6 +502,12 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 	jsonw_end_array(&w);
 	jsonw_key(&w, "idle_policy");
 	jsonw_string(&w, policy);
+	if (n && runs[n - 1].static_from[0]) {
+		jsonw_key(&w, "static_mw");
+		jsonw_u64(&w, runs[n - 1].static_mw);
+		jsonw_key(&w, "static_from");
+		jsonw_string(&w, runs[n - 1].static_from);
+	}
 	jsonw_key(&w, "collector");
 	jsonw_string(&w, collector);
 	jsonw_key(&w, "sources");

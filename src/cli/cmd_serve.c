@@ -429,6 +429,12 @@ FAM(f_dom_idle, "joulestat_domain_idle_energy_joules", EXPO_COUNTER, "joules",
 FAM(f_dom_unattr, "joulestat_domain_unattributed_energy_joules", EXPO_COUNTER, "joules",
     "Energy of each domain that could not be attributed (CPU time the collector could not "
     "name, domains not split by CPU time).");
+FAM(f_dom_refused, "joulestat_domain_readings_refused", EXPO_COUNTER, NULL,
+    "Readings of each domain refused (the counter could have wrapped more than once, or went "
+    "backwards): each leaves a gap in its energy, not a zero.");
+FAM(f_dom_static, "joulestat_domain_static_power_watts", EXPO_GAUGE, "watts",
+    "Under the baseline idle policy, the static power of each domain (its idle row) and where "
+    "it comes from: origin options, file (from: its path), model or none.");
 FAM(f_host_energy, "joulestat_host_energy_joules", EXPO_COUNTER, "joules",
     "Energy of the whole machine (psys, else packages and DRAM, else a meter, battery or the "
     "model), never double counted.");
@@ -805,10 +811,12 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 		expo_sample_fixed(&e, NULL, 0, si.end_ns - si.start_ns, 9);
 
 	/* Domains: the same five labels on every domain family, for joins. */
-	for (int fam = 0; fam < 5; fam++) {
+	for (int fam = 0; fam < 7; fam++) {
 		static const struct expo_family *const fams[] = { &f_dom_energy, &f_dom_power,
 								  &f_dom_tasks, &f_dom_idle,
-								  &f_dom_unattr };
+								  &f_dom_unattr, &f_dom_refused,
+								  &f_dom_static };
+		bool baseline = have_si && strcmp(si.idle_policy, "baseline") == 0;
 
 		expo_family(&e, fams[fam]);
 		for (size_t i = 0; i < ndoms; i++) {
@@ -839,6 +847,17 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 				expo_sample_fixed(&e, l, 5, a->idle_uj, 6);
 			else if (fam == 4)
 				expo_sample_fixed(&e, l, 5, a->unattributed_uj, 6);
+			else if (fam == 5)
+				expo_sample_fixed(&e, l, 5, d->readings_refused, 0);
+			else if (fam == 6 && baseline) {
+				struct expo_label ls[7];
+
+				memcpy(ls, l, sizeof(l));
+				ls[5] = (struct expo_label){
+					"origin", joulestat_static_origin_name(d->static_origin) };
+				ls[6] = (struct expo_label){ "from", d->static_from };
+				expo_sample_fixed(&e, ls, 7, d->static_mw, 3);
+			}
 		}
 	}
 	expo_family(&e, &f_host_energy);

@@ -90,6 +90,7 @@ struct top {
 	uint64_t first_due_ns;		/* CLOCK_MONOTONIC end of a short first interval; 0: none */
 	char first_note[96];		/* what the first frame says about its interval */
 	bool interactive;
+	unsigned status_frames;		/* frames the status line stays for */
 	int width;			/* batch output width */
 	int rc;
 };
@@ -143,8 +144,12 @@ static int on_snapshot(struct joulestat *js, struct joulestat_snapshot *snap, vo
 	joulestat_snapshot_free(t->last);
 	t->last = joulestat_snapshot_ref(snap);
 	t->view.snap = t->last;
-	t->view.status = NULL;
-	if (t->first_due_ns) {
+	if (t->status_frames && --t->status_frames == 0)
+		t->view.status = NULL;
+	/* The short first interval's note lasts its frame; a key's status is not replaced. */
+	if (t->view.status == t->first_note)
+		t->view.status = NULL;
+	if (t->first_due_ns && !t->view.status) {
 		snprintf(t->first_note, sizeof(t->first_note),
 			 "first interval shortened to %.2f s to show a frame at once; then every %.2f s",
 			 TOP_FIRST_INTERVAL_MS / 1000.0, (double)t->interval_ms / 1000);
@@ -184,10 +189,42 @@ static size_t group_index(enum joulestat_group g)
 	return 0;
 }
 
+/*
+ * The host-total domain (split by CPU time) that has no static power, so
+ * that the baseline policy cannot run, or NULL. The monitor's storage.
+ */
+static const char *lacks_static_power(struct joulestat *js)
+{
+	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
+		struct joulestat_domain_info di = { .sz = sizeof(di) };
+		struct joulestat_static_info si = { .sz = sizeof(si) };
+
+		if (joulestat_domain_get(js, i, &di) < 0 || !di.in_host_total ||
+		    di.kind == JOULESTAT_DOMAIN_GPU || di.kind == JOULESTAT_DOMAIN_PROCESS ||
+		    joulestat_static_get(js, i, &si) < 0)
+			continue;
+		if (si.origin == JOULESTAT_STATIC_NONE)
+			return di.name;
+	}
+	return NULL;
+}
+
 /* The idle policy changes how the monitor splits energy: start it again with the new one. */
 static int switch_policy(struct top *t)
 {
+	static char why[160];
+	const char *lacking;
+
 	t->idle = (enum joulestat_idle_policy)((t->idle + 1) % 3);
+	/* Baseline without a static power would charge every task the whole host power: skip it. */
+	lacking = t->idle == JOULESTAT_IDLE_BASELINE ? lacks_static_power(t->js) : NULL;
+	if (lacking) {
+		snprintf(why, sizeof(why),
+			 "idle policy: separate (baseline needs the static power of %s: run "
+			 "joulestat calibrate)",
+			 lacking);
+		t->idle = JOULESTAT_IDLE_SEPARATE;
+	}
 	joulestat_snapshot_free(t->last);
 	t->last = NULL;
 	t->view.snap = NULL;
@@ -195,9 +232,12 @@ static int switch_policy(struct top *t)
 	t->rc = open_monitor(t);
 	if (t->rc)
 		return t->rc;
-	t->view.status = t->idle == JOULESTAT_IDLE_SEPARATE     ? "idle policy: separate" :
+	t->view.status = lacking				? why :
+			 t->idle == JOULESTAT_IDLE_SEPARATE     ? "idle policy: separate" :
 			 t->idle == JOULESTAT_IDLE_PROPORTIONAL ? "idle policy: proportional" :
 								  "idle policy: baseline";
+	/* Long enough to be read: a skipped policy says why for a few frames. */
+	t->status_frames = lacking ? 5 : 1;
 	show(t);
 	return 0;
 }
@@ -296,11 +336,16 @@ static int top_loop(struct top *t)
 		}
 		/* A resize interrupts poll(); ncurses turns it into KEY_RESIZE. */
 		if (t->interactive) {
+			struct joulestat *before = t->js;
+
 			r = handle_keys(t);
 			if (r > 0)
 				return 0;
 			if (r < 0)
 				return -r;
+			/* i started a new monitor: the timer that fired was the old one's. */
+			if (t->js != before)
+				continue;
 		}
 		if (n <= 0 || !(pfd[0].revents & POLLIN))
 			continue;

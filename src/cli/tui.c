@@ -210,6 +210,32 @@ static void gpu_header(const struct tui_view *v, int width, struct line *l, tui_
 	emit(l, TUI_PLAIN, fn, ud);
 }
 
+/*
+ * Domains whose reading was refused in the interval: a gap, not zero. One
+ * line names them and how many readings each has had refused so far.
+ */
+static void refused_lines(const struct tui_view *v, const struct joulestat_snapshot_info *si,
+			  struct line *l, tui_line_fn fn, void *ud)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < si->ndomains; i++) {
+		struct joulestat_snapshot_domain sd = { .sz = sizeof(sd) };
+
+		if (joulestat_snapshot_domain_get(v->snap, i, &sd) < 0 || !sd.refused)
+			continue;
+		if (!any)
+			line_add(l, "gap: reading refused:");
+		line_add(l, " %s (%llu so far)", sd.name, (unsigned long long)sd.readings_refused);
+		any = true;
+	}
+	if (!any)
+		return;
+	/* Refused: the counter could have wrapped more than once since the reading before. */
+	line_add(l, " - energy unknown, not 0; read more often");
+	emit(l, TUI_WARN, fn, ud);
+}
+
 static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud)
 {
 	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
@@ -224,6 +250,10 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 	if (!v->snap || joulestat_snapshot_get(v->snap, &si) < 0) {
 		line_add(&l, "joulestat top - %s - waiting for the first interval", clock);
 		emit(&l, TUI_TITLE, fn, ud);
+		if (v->status) {
+			line_add(&l, "%s", v->status);
+			emit(&l, TUI_WARN, fn, ud);
+		}
 		return;
 	}
 	secs = (double)(si.end_ns - si.start_ns) / 1e9;
@@ -249,9 +279,18 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 		}
 		line_add(&l, " %s%s %s%s", sd.in_host_total ? "+" : "",
 			 text_esc(sd.name, ename, sizeof(ename)),
-			 views_watts(sd.power_w, a, sizeof(a)), sd.estimated ? "*" : "");
+			 sd.refused ? "gap" : views_watts(sd.power_w, a, sizeof(a)),
+			 sd.estimated ? "*" : "");
 	}
 	emit(&l, TUI_PLAIN, fn, ud);
+	refused_lines(v, &si, &l, fn, ud);
+	/* The baseline policy's idle row: which static power, and where it comes from. */
+	if (strcmp(si.idle_policy, "baseline") == 0) {
+		line_add(&l, "static power %s from %s (the idle row; the rest is split by CPU time)",
+			 views_watts((double)si.static_mw / 1e3, a, sizeof(a)),
+			 si.static_from && si.static_from[0] ? si.static_from : "none");
+		emit(&l, TUI_PLAIN, fn, ud);
+	}
 	if (has_gpu(v->snap))
 		gpu_header(v, width, &l, fn, ud);
 	sources_in_use(v->js, src, sizeof(src));

@@ -288,7 +288,6 @@ int views_header_from(struct joulestat *js, const struct joulestat_snapshot *sna
 	for (size_t i = 0; i < si.ndomains; i++) {
 		struct joulestat_snapshot_domain sd = { .sz = sizeof(sd) };
 		struct recfmt_domain *d = &h.domains[i];
-		uint64_t ns = si.end_ns - si.start_ns;
 
 		r = joulestat_snapshot_domain_get(snap, i, &sd);
 		if (r < 0)
@@ -303,14 +302,15 @@ int views_header_from(struct joulestat *js, const struct joulestat_snapshot *sna
 		d->socket = sd.socket;
 		d->estimated = sd.estimated;
 		d->in_total = sd.in_host_total;
-		/*
-		 * The static power the split used: attribution computed static_uj
-		 * = floor(static_mw × ns / 10^6), which for intervals of 1 ms or
-		 * more has exactly one inverse, the ceiling below.
-		 */
-		if (ns >= 1000000)
-			d->static_mw = (uint64_t)(((unsigned __int128)sd.static_uj * 1000000 + ns - 1) /
-						  ns);
+		/* The static power the split uses, and where it comes from. */
+		if (h.idle == ATTRIB_IDLE_BASELINE) {
+			d->static_mw = sd.static_mw;
+			d->static_from = dup_or_empty(sd.static_from ? sd.static_from : "");
+			if (!d->static_from) {
+				r = -ENOMEM;
+				goto fail;
+			}
+		}
 		cpuset_zero(&d->cpus);
 		for (size_t k = 0; k < joulestat_domain_count(js); k++) {
 			struct joulestat_domain_info di = { .sz = sizeof(di) };
@@ -445,6 +445,8 @@ int views_interval_from(const struct recfmt_header *h, const struct joulestat_sn
 					     .energy_uj = sd.energy_uj, .raw_uj = sd.raw_uj };
 		if (strcmp(sd.status, "no-time") == 0)
 			l->status = ATTRIB_LEDGER_NO_TIME;
+		else if (strcmp(sd.status, "refused") == 0)
+			l->status = ATTRIB_LEDGER_REFUSED;
 		else if (strcmp(sd.status, "skipped") == 0)
 			l->status = ATTRIB_LEDGER_SKIPPED;
 		else if (strncmp(sd.status, "gpu-", 4) == 0)

@@ -149,6 +149,8 @@ int gpu_snapshot_split(const struct joulestat *js, const struct activity_sample 
 			;
 		if (i == js->nview)
 			continue; /* not in the public view */
+		if (ad[i].refused)
+			continue; /* a gap: nothing to split */
 		if (dev->nprocs > cap) {
 			struct gpu_proc *v = realloc(procs, dev->nprocs * sizeof(*v));
 

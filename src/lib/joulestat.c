@@ -357,6 +357,7 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 		r = -ENODEV;
 		goto fail;
 	}
+	monitor_snap_start(js);
 	*ret = js;
 	return 0;
 fail:
@@ -487,6 +488,7 @@ int joulestat_domain_get(const struct joulestat *js, size_t idx, struct joulesta
 	o.estimated = d->estimated;
 	o.in_host_total = d->in_host_total;
 	o.warming_up = d->readings < 2;
+	o.refused = d->refused;
 	o.sz = info->sz;
 	memcpy(info, &o, MIN(info->sz, sizeof(o)));
 	return 0;

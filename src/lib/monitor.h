@@ -55,6 +55,15 @@ struct monitor_snap;
  */
 int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o);
 
+/*
+ * Start the first interval now, once the activity collector is open: read
+ * every source again and make that reading each domain's baseline in place
+ * of the one taken when its source opened, so that the energy spent while
+ * the collector started (loading a BPF program takes a while) is not
+ * charged to the first interval. Called last by joulestat_new().
+ */
+void monitor_snap_start(struct joulestat *js);
+
 /* Free js->snap (NULL-safe). */
 void monitor_snap_free(struct joulestat *js);
 

@@ -89,6 +89,8 @@ struct monitor_snap {
 	enum joulestat_idle_policy policy;
 	uint32_t groups;
 	struct baseline statics;	/* names and kinds; opts first, then the file */
+	size_t nstatic_opts;		/* statics.e[0 .. nstatic_opts) came from the options */
+	char *baseline_path;		/* the file the others came from, NULL: none */
 	int tfd;
 	uint64_t seq;
 	uint64_t last_end_ns;		/* end of the last interval: start of the next */
@@ -219,6 +221,103 @@ static void arena_free(struct arena_chunk *a)
 	}
 }
 
+/* ---- static power ---- */
+
+const char *joulestat_static_origin_name(enum joulestat_static_origin origin)
+{
+	switch (origin) {
+	case JOULESTAT_STATIC_NONE:
+		return "none";
+	case JOULESTAT_STATIC_OPTIONS:
+		return "options";
+	case JOULESTAT_STATIC_FILE:
+		return "file";
+	case JOULESTAT_STATIC_MODEL:
+		return "model";
+	}
+	return NULL;
+}
+
+/*
+ * The static power of d: an entry of the options, else of the baseline
+ * file (by name, else by kind, at equal rank the options first), else for
+ * a modelled domain the model's idle power, else none.
+ */
+static enum joulestat_static_origin static_power_of(const struct monitor_snap *m,
+						    const struct domain *d, uint64_t *ret_mw)
+{
+	int k = baseline_find(&m->statics, d->name, domain_kind_name(d->kind));
+
+	if (k >= 0) {
+		*ret_mw = m->statics.e[k].static_mw;
+		return (size_t)k < m->nstatic_opts ? JOULESTAT_STATIC_OPTIONS
+						   : JOULESTAT_STATIC_FILE;
+	}
+	if (d->power_model) {
+		*ret_mw = d->model_idle_mw;
+		return JOULESTAT_STATIC_MODEL;
+	}
+	*ret_mw = 0;
+	return JOULESTAT_STATIC_NONE;
+}
+
+/* Where from, for people: "options", the file's path, "model", "none". Monitor storage. */
+static const char *static_from(const struct monitor_snap *m, enum joulestat_static_origin o)
+{
+	if (o == JOULESTAT_STATIC_FILE && m->baseline_path)
+		return m->baseline_path;
+	return joulestat_static_origin_name(o);
+}
+
+/* Kinds split by CPU time, whose idle row the baseline policy takes from static power. */
+static bool split_by_cpu_time(enum joulestat_domain_kind kind)
+{
+	return kind != JOULESTAT_DOMAIN_GPU && kind != JOULESTAT_DOMAIN_PROCESS;
+}
+
+int joulestat_static_get(const struct joulestat *js, size_t idx, struct joulestat_static_info *info)
+{
+	struct joulestat_static_info o = { .sz = sizeof(o) };
+	const struct domain *d;
+
+	if (!js || !js->snap || !info ||
+	    info->sz < offsetof(struct joulestat_static_info, from) + sizeof(info->from))
+		return -EINVAL;
+	if (idx >= js->nview)
+		return -ERANGE;
+	d = js->view[idx];
+	o.domain = d->name;
+	o.origin = static_power_of(js->snap, d, &o.static_mw);
+	o.from = static_from(js->snap, o.origin);
+	o.sz = info->sz;
+	memcpy(info, &o, MIN(info->sz, sizeof(o)));
+	return 0;
+}
+
+/*
+ * Under the baseline policy every host-total domain split by CPU time needs
+ * a static power: with none its idle row would be 0 W and every task would
+ * be charged the machine's whole power, silently. -ENODATA, logged.
+ */
+static int check_static_power(struct joulestat *js)
+{
+	for (size_t i = 0; i < js->nview; i++) {
+		const struct domain *d = js->view[i];
+		uint64_t mw;
+
+		if (!d->in_host_total || !split_by_cpu_time(d->kind) ||
+		    static_power_of(js->snap, d, &mw) != JOULESTAT_STATIC_NONE)
+			continue;
+		log_error(&js->log,
+			  "the baseline idle policy needs the static power of %s, and no baseline "
+			  "file or option gives it: measure it with 'joulestat calibrate' on a quiet "
+			  "machine (then pass the file it writes), or choose another idle policy",
+			  d->name);
+		return -ENODATA;
+	}
+	return 0;
+}
+
 /* ---- setup ---- */
 
 static int load_baseline_file(struct joulestat *js, const char *path, struct baseline *ret)
@@ -333,12 +432,44 @@ int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o)
 			BASELINE_NAME_MAX);
 		m->statics.e[m->statics.n++].static_mw = o->static_power[i].static_mw;
 	}
+	m->nstatic_opts = m->statics.n;
 	for (size_t i = 0; i < file.n && m->statics.n < BASELINE_MAX; i++)
 		m->statics.e[m->statics.n++] = file.e[i];
 	m->last_end_ns = now_ns();
 	cgroup_cache_init(&m->cgroups, &js->fs);
 	js->snap = m;
+	if (o->baseline_file) {
+		m->baseline_path = strdup(o->baseline_file);
+		if (!m->baseline_path)
+			return -ENOMEM;
+	}
+	if (m->policy == JOULESTAT_IDLE_BASELINE)
+		return check_static_power(js);
 	return 0;
+}
+
+void monitor_snap_start(struct joulestat *js)
+{
+	/* A failed read is counted on its domain and logged; the baseline is what was read. */
+	(void)joulestat_read_energy(js);
+	for (size_t i = 0; i < js->domains.n; i++) {
+		struct domain *d = js->domains.v[i];
+
+		/*
+		 * This reading is the baseline in place of the one the source
+		 * took when it opened: nothing before it counts, and with one
+		 * baseline the domain is still warming up (a power over the
+		 * few milliseconds since the open would mean nothing).
+		 */
+		d->energy_uj = 0;
+		d->snap_energy_uj = 0;
+		d->snap_ts_ns = d->timestamp_ns;
+		d->last_delta_uj = 0;
+		d->last_dt_ns = 0;
+		d->readings = MIN(d->readings, 1u);
+		d->snap_refused = d->refused;
+	}
+	js->snap->last_end_ns = now_ns();
 }
 
 static struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
@@ -424,6 +555,7 @@ void monitor_snap_free(struct joulestat *js)
 	free(m->work_task_domain_uj);
 	free(m->work_cg);
 	free(m->metered);
+	free(m->baseline_path);
 	free(m);
 	js->snap = NULL;
 }
@@ -540,6 +672,28 @@ static int sample_work_get(struct monitor_snap *m, size_t ntasks, size_t ndomain
 	return 0;
 }
 
+/*
+ * A domain's energy over the snapshot's interval: what it gained since the
+ * last snapshot. A power model's readings (source_model.c) end a few
+ * microseconds before or after the activity interval, and the first one
+ * long before it (the collector opens after the sources): its energy over
+ * its own readings, charged to a slightly shorter interval, would be a
+ * power above the model's maximum. So the interval is charged at the
+ * model's power over those readings, energy × interval / their span, and
+ * never above its full-load power × interval (the µJ the model carries
+ * between readings could add one).
+ */
+static uint64_t interval_energy_uj(const struct domain *d, uint64_t interval_ns)
+{
+	uint64_t gained_uj = sub_sat_u64(d->energy_uj, d->snap_energy_uj);
+	uint64_t span_ns = sub_sat_u64(d->timestamp_ns, d->snap_ts_ns);
+
+	if (!d->power_model || !span_ns || !gained_uj)
+		return gained_uj;
+	return MIN(mul_div_u64(gained_uj, interval_ns, span_ns),
+		   mul_div_u64(d->model_max_mw, interval_ns, 1000000));
+}
+
 static void build_domains(struct joulestat *js, struct joulestat_snapshot *snap,
 			  struct attrib_domain *ad, uint64_t interval_ns)
 {
@@ -548,15 +702,15 @@ static void build_domains(struct joulestat *js, struct joulestat_snapshot *snap,
 	for (size_t i = 0; i < js->nview; i++) {
 		struct domain *d = js->view[i];
 		uint64_t mw = 0;
+		enum joulestat_static_origin origin = static_power_of(m, d, &mw);
+		bool refused = d->refused != d->snap_refused;
 
-		(void)baseline_lookup(&m->statics, d->name, joulestat_domain_kind_name(d->kind),
-				      &mw);
 		ad[i] = (struct attrib_domain){
 			.name = d->name,
 			.kind = d->kind,
 			.cpus = &d->cpus,
 			/* The energy since the last snapshot, however many reads happened. */
-			.delta_uj = sub_sat_u64(d->energy_uj, d->snap_energy_uj),
+			.delta_uj = interval_energy_uj(d, interval_ns),
 			.static_mw = mw,
 			.estimated = d->estimated,
 			.in_total = d->in_host_total,
@@ -568,6 +722,7 @@ static void build_domains(struct joulestat *js, struct joulestat_snapshot *snap,
 					       d->pid > 0
 				       ? (uint32_t)d->pid
 				       : 0,
+			.refused = refused,
 		};
 		snap->domains[i] = (struct joulestat_snapshot_domain){
 			.sz = sizeof(snap->domains[i]),
@@ -578,12 +733,46 @@ static void build_domains(struct joulestat *js, struct joulestat_snapshot *snap,
 			.warming_up = d->readings < 2,
 			.energy_uj = d->energy_uj,
 			.raw_uj = d->raw_uj,
-			.delta_uj = ad[i].delta_uj,
-			.power_w = (d->readings < 2 || !interval_ns)
+			.delta_uj = refused ? 0 : ad[i].delta_uj,
+			.power_w = (d->readings < 2 || !interval_ns || refused)
 					   ? NAN
 					   : (double)ad[i].delta_uj * 1e3 / (double)interval_ns,
+			.static_mw = mw,
+			.static_origin = origin,
+			.refused = refused,
+			.readings_refused = d->refused,
 		};
+		if (m->policy == JOULESTAT_IDLE_BASELINE && d->in_host_total)
+			snap->info.static_mw += mw;
 	}
+}
+
+/*
+ * The snapshot's copies of where each static power comes from, and under
+ * the baseline policy the host's: the distinct origins of its domains,
+ * joined with " + ". -ENOMEM.
+ */
+static int snapshot_static_from(struct joulestat *js, struct joulestat_snapshot *snap)
+{
+	struct monitor_snap *m = js->snap;
+	char host[512] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < snap->info.ndomains; i++) {
+		struct joulestat_snapshot_domain *d = &snap->domains[i];
+		const char *from = static_from(m, d->static_origin);
+
+		d->static_from = arena_strdup(&snap->arena, from);
+		if (!d->static_from)
+			return -ENOMEM;
+		if (m->policy != JOULESTAT_IDLE_BASELINE || !d->in_host_total || strstr(host, from))
+			continue;
+		len += (size_t)snprintf(host + len, sizeof(host) - len, "%s%s", len ? " + " : "",
+					from);
+		len = MIN(len, sizeof(host) - 1);
+	}
+	snap->info.static_from = arena_strdup(&snap->arena, host);
+	return snap->info.static_from ? 0 : -ENOMEM;
 }
 
 /* The process start of each task: its leader's, remembered across snapshots. */
@@ -1084,10 +1273,12 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	snap->info.idle_uj = r->total_idle_uj;
 	snap->info.unattributed_uj = r->total_unattributed_uj;
 	snap->info.estimated = r->total_estimated;
+	snap->info.refused = r->total_refused;
 	for (size_t i = 0; i < js->nview; i++)
 		if (js->view[i]->in_host_total && js->view[i]->readings < 2)
 			snap->info.warming_up = true;
-	snap->info.power_w = (snap->info.warming_up || s->end_ns <= s->start_ns)
+	snap->info.power_w = (snap->info.warming_up || snap->info.refused ||
+			      s->end_ns <= s->start_ns)
 				     ? NAN
 				     : (double)r->total_delta_uj * 1e3 /
 					       (double)(s->end_ns - s->start_ns);
@@ -1104,6 +1295,8 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		if (!snap->domains[i].name || !snap->domains[i].source)
 			goto out;
 	}
+	if (snapshot_static_from(js, snap) < 0)
+		goto out;
 	resolve_proc_starts(js, &w);
 	for (size_t i = 0; i < s->ntasks; i++)
 		w.cg[i] = cgroup_cache_get(&m->cgroups, s->tasks[i].cgroup_id, s->tasks[i].key.tgid,
@@ -1143,6 +1336,8 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	for (size_t i = 0; i < js->nview; i++) {
 		js->view[i]->snap_energy_uj = js->view[i]->energy_uj;
 		js->view[i]->snapped = true;
+		js->view[i]->snap_ts_ns = js->view[i]->timestamp_ns;
+		js->view[i]->snap_refused = js->view[i]->refused;
 	}
 	note_metered(m, ad, r, js->nview);
 	m->last_end_ns = s->end_ns;

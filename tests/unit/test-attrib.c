@@ -803,6 +803,47 @@ static void test_estimated_domains_mark_their_rows(void **state)
 	attrib_result_free(r);
 }
 
+/*
+ * A refused reading is a gap: status "refused", every part 0 and no row,
+ * whatever delta was passed and whatever the policy; the other domain is
+ * split as usual, and the host ledger says it lacks the refused one.
+ */
+static void test_refused_reading_is_a_gap(void **state)
+{
+	static const enum attrib_idle_policy policies[] = {
+		ATTRIB_IDLE_SEPARATE, ATTRIB_IDLE_PROPORTIONAL, ATTRIB_IDLE_BASELINE };
+	struct two_sockets t;
+	struct attrib_domain d[2];
+	struct attrib_result *r;
+
+	for (size_t p = 0; p < ARRAY_SIZE(policies); p++) {
+		two_sockets_init(&t);
+		d[0] = dom("package-0", JOULESTAT_DOMAIN_PACKAGE, &t.s0, 2000000, true);
+		d[1] = dom("package-1", JOULESTAT_DOMAIN_PACKAGE, &t.s1, 3000000, true);
+		d[0].refused = true;
+		d[0].static_mw = 500;
+		d[0].delta_uj = UINT64_MAX; /* not read: not even for the overflow check */
+		r = split(&t.f, d, 2, policies[p]);
+		assert_int_equal(r->ledgers[0].status, ATTRIB_LEDGER_REFUSED);
+		assert_string_equal(attrib_ledger_status_name(r->ledgers[0].status), "refused");
+		assert_int_equal(r->ledgers[0].delta_uj, 0);
+		assert_int_equal(r->ledgers[0].tasks_uj + r->ledgers[0].idle_uj +
+					 r->ledgers[0].unattributed_uj + r->ledgers[0].static_uj, 0);
+		assert_int_equal(r->ledgers[0].nrows, 0);
+		assert_int_equal(r->tasks[t.a].energy_uj, 0);
+		assert_int_equal(r->tasks[t.b].energy_uj, 0);
+		assert_int_equal(r->ledgers[1].status, ATTRIB_LEDGER_SPLIT);
+		assert_int_equal(r->total_delta_uj, 3000000);
+		assert_true(r->total_refused);
+		attrib_result_free(r);
+	}
+	d[0].refused = false;
+	d[0].delta_uj = 2000000;
+	r = split(&t.f, d, 2, ATTRIB_IDLE_SEPARATE);
+	assert_false(r->total_refused);
+	attrib_result_free(r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct two_sockets t;
@@ -1556,6 +1597,7 @@ int main(void)
 		cmocka_unit_test(test_huge_values),
 		cmocka_unit_test(test_gpu_and_process_domains_are_skipped),
 		cmocka_unit_test(test_estimated_domains_mark_their_rows),
+		cmocka_unit_test(test_refused_reading_is_a_gap),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_random_intervals_balance),

@@ -51,6 +51,11 @@ static void test_kind_entries(void **state)
 	assert_int_equal(mw, 2000);
 	assert_int_equal(baseline_lookup(&b, "package-0", NULL, &mw), -ENOENT);
 	assert_int_equal(baseline_lookup(NULL, "x", NULL, &mw), -EINVAL);
+	/* The entry lookup takes, by index: where the static power came from. */
+	assert_int_equal(baseline_find(&b, "package-1", "package"), 1);
+	assert_int_equal(baseline_find(&b, "package-0", "package"), 0);
+	assert_int_equal(baseline_find(&b, "dram-0", "dram"), -ENOENT);
+	assert_int_equal(baseline_find(NULL, "x", NULL), -EINVAL);
 }
 
 static void test_errors_name_the_line(void **state)

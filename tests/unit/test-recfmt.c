@@ -171,6 +171,9 @@ static void test_inconsistent_intervals_are_refused(void **state)
 		{ ",\"raw\":{", ",\"raw_\":{", "raw: missing, though the header says the recording is raw" },
 		{ "{\"seq\":1", "{\"format\":\"joulestat-record\",\"seq\":1", "a second header" },
 		{ "\"captured\":1.0000", "\"captured\":1.5", "activity.captured" },
+		/* a refused reading claims no energy */
+		{ "\"status\":\"split\",\"delta_uj\":10000000", "\"status\":\"refused\",\"delta_uj\":10000000",
+		  "domains[0] (package-0): a refused reading has no energy, but delta_uj is 10000000" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -281,6 +284,96 @@ static void test_write_then_parse_round_trips(void **state)
 	free(buf2);
 	recfmt_interval_free(iv);
 	recfmt_interval_free(iv2);
+	recfmt_header_free(&h);
+	recfmt_header_free(&h2);
+}
+
+/* Replace each from[i] (which must occur) by to[i] in `line`, into buf. */
+static void replace_all(const char *line, const char *const *from, const char *const *to, size_t n,
+			char *buf, size_t size)
+{
+	char tmp[4096];
+
+	snprintf(buf, size, "%s", line);
+	for (size_t i = 0; i < n; i++) {
+		const char *at = strstr(buf, from[i]);
+
+		if (!at)
+			fail_msg("'%s' is not in the line", from[i]);
+		snprintf(tmp, sizeof(tmp), "%.*s%s%s", (int)(at - buf), buf, to[i], at + strlen(from[i]));
+		snprintf(buf, size, "%s", tmp);
+	}
+}
+
+/*
+ * psys's reading refused: status "refused", nothing claimed for it (the
+ * host ledger, its in_total domain, is 0 and its power null, not 0 W), the
+ * packages split as usual; written back to the very same text. Files
+ * without the status read as before (the other tests).
+ */
+static void test_refused_ledger_round_trips(void **state)
+{
+	static const char *const from[] = {
+		"\"host\":{\"delta_uj\":20000000,\"tasks_uj\":5000000,\"idle_uj\":15000000,"
+		"\"unattributed_uj\":0,\"power_w\":20.000}",
+		"{\"status\":\"split\",\"delta_uj\":20000000,\"tasks_uj\":5000000,\"idle_uj\":15000000,"
+		"\"unattributed_uj\":0,\"energy_uj\":20000000,\"raw_uj\":20000000,\"power_w\":20.000}",
+		"[2500000,500000,3750000]",
+		"[0,500000,1250000]",
+	};
+	static const char *const to[] = {
+		"\"host\":{\"delta_uj\":0,\"tasks_uj\":0,\"idle_uj\":0,\"unattributed_uj\":0,"
+		"\"power_w\":null}",
+		"{\"status\":\"refused\",\"delta_uj\":0,\"tasks_uj\":0,\"idle_uj\":0,"
+		"\"unattributed_uj\":0,\"energy_uj\":20000000,\"raw_uj\":20000000,\"power_w\":null}",
+		"[2500000,500000,0]",
+		"[0,500000,0]",
+	};
+	struct recfmt_header h = header();
+	struct recfmt_interval *iv = NULL;
+	struct recfmt_error err;
+	char line[4096], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	replace_all(interval_line, from, to, sizeof(from) / sizeof(from[0]), line, sizeof(line));
+	if (recfmt_parse_interval(line, strlen(line), &h, &iv, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(iv->ledgers[2].status, ATTRIB_LEDGER_REFUSED);
+	assert_int_equal(iv->ledgers[2].delta_uj, 0);
+	assert_int_equal(iv->ledgers[0].status, ATTRIB_LEDGER_SPLIT);
+	assert_int_equal(iv->host_delta_uj, 0);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(recfmt_write_interval(f, &h, iv), 0);
+	fclose(f);
+	assert_int_equal(buf[len - 1], '\n');
+	buf[len - 1] = '\0';
+	assert_string_equal(buf, line);
+	free(buf);
+	recfmt_interval_free(iv);
+	recfmt_header_free(&h);
+}
+
+/* Where the static power came from: optional, read back and written as it was. */
+static void test_static_from_round_trips(void **state)
+{
+	struct recfmt_header h = header(), h2;
+	struct recfmt_error err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_null(h.domains[0].static_from); /* files before it have none */
+	h.domains[0].static_from = strdup("/var/lib/joulestat/quiet \"base\"");
+	f = open_memstream(&buf, &len);
+	assert_int_equal(recfmt_write_header(f, &h), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"static_mw\":3000,\"static_from\":"
+				    "\"/var/lib/joulestat/quiet \\\"base\\\"\",\"max_energy_range_uj\""));
+	assert_int_equal(recfmt_parse_header(buf, len - 1, &h2, &err), 0);
+	assert_string_equal(h2.domains[0].static_from, "/var/lib/joulestat/quiet \"base\"");
+	assert_null(h2.domains[1].static_from);
+	free(buf);
 	recfmt_header_free(&h);
 	recfmt_header_free(&h2);
 }
@@ -730,6 +823,8 @@ int main(void)
 		cmocka_unit_test(test_write_then_parse_round_trips),
 		cmocka_unit_test(test_names_are_written_as_utf8),
 		cmocka_unit_test(test_v2_cgroups_and_syscalls),
+		cmocka_unit_test(test_refused_ledger_round_trips),
+		cmocka_unit_test(test_static_from_round_trips),
 		cmocka_unit_test(test_cpulist_formats_ranges),
 		cmocka_unit_test(test_gpu_interval_decodes_and_round_trips),
 		cmocka_unit_test(test_bad_gpu_parts_are_refused),

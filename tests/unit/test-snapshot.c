@@ -15,10 +15,12 @@
  * psys +4 000 000 µJ (200 000 per U), package-0 +1 100 000 (11U),
  * package-1 +900 000 (9U).
  */
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 
 #include "testutil.h"
 
@@ -585,21 +587,196 @@ static void test_policies_and_baseline(void **state)
 	assert_int_equal(d.tasks_uj, 1000000);
 	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "package-1"), &d), 0);
 	assert_int_equal(d.static_uj, 200000);
+	/* Where each static power comes from, and the host's (psys alone) in force. */
+	assert_int_equal(d.static_mw, 2);
+	assert_int_equal(d.static_origin, JOULESTAT_STATIC_FILE);
+	assert_string_equal(d.static_from, path);
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "package-0"), &d), 0);
+	assert_int_equal(d.static_origin, JOULESTAT_STATIC_OPTIONS);
+	assert_string_equal(d.static_from, "options");
+	assert_int_equal(info.static_mw, 5);
+	assert_string_equal(info.static_from, "options");
 	joulestat_snapshot_free(s);
 	joulestat_free(js);
 
-	/* The file alone. */
+	/* The file alone, with psys in it: the host's static power is the file's. */
 	o.nstatic_power = 0;
 	o.static_power = NULL;
+	tu_write(f.dir, "baseline", "joulestat-baseline 1\npackage-1 2\npsys 7\n");
 	js = fx_monitor(&f, &o);
 	s = fx_sample(&f, js);
 	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	assert_int_equal(info.static_mw, 7);
+	assert_string_equal(info.static_from, path);
 	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "package-1"), &d), 0);
 	assert_int_equal(d.static_uj, 200000);
-	/* No static power for psys: with no idle time, all of it goes to the tasks. */
-	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "psys"), &d), 0);
+	/* package-0 has none (not in the host total: no refusal), and says so. */
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "package-0"), &d), 0);
+	assert_int_equal(d.static_origin, JOULESTAT_STATIC_NONE);
+	assert_string_equal(d.static_from, "none");
 	assert_int_equal(d.static_uj, 0);
-	assert_int_equal(d.tasks_uj, 4000000);
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+static char logged[1024];
+
+static void keep_log(enum joulestat_log_level level, const char *msg, void *userdata)
+{
+	if (level == JOULESTAT_LOG_ERROR)
+		snprintf(logged, sizeof(logged), "%s", msg);
+}
+
+/*
+ * The baseline policy without a static power for a host-total domain is
+ * refused, naming the domain and calibrate: a 0 W idle row would charge
+ * every task the machine's whole power, silently. Other policies run, and
+ * the monitor says the static power is none.
+ */
+static void test_baseline_without_static_power_refused(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js = NULL;
+	struct joulestat_static_info si = { .sz = sizeof(si) };
+	char path[4200];
+	bool seen = false;
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	o.idle_policy = JOULESTAT_IDLE_BASELINE;
+	o.log_fn = keep_log;
+	o.log_level = JOULESTAT_LOG_ERROR;
+	assert_int_equal(joulestat_new(&o, &js), -ENODATA);
+	assert_null(js);
+	assert_non_null(strstr(logged, "static power of psys"));
+	assert_non_null(strstr(logged, "joulestat calibrate"));
+
+	/* A file without psys: still refused. */
+	snprintf(path, sizeof(path), "%s/baseline", f.dir);
+	tu_write(f.dir, "baseline", "joulestat-baseline 1\npackage 2\n");
+	o.baseline_file = path;
+	assert_int_equal(joulestat_new(&o, &js), -ENODATA);
+
+	o.idle_policy = JOULESTAT_IDLE_SEPARATE;
+	js = fx_monitor(&f, &o);
+	assert_string_equal(joulestat_static_origin_name(JOULESTAT_STATIC_MODEL), "model");
+	assert_null(joulestat_static_origin_name((enum joulestat_static_origin)9));
+	for (size_t i = 0; i < joulestat_domain_count(js); i++) {
+		assert_int_equal(joulestat_static_get(js, i, &si), 0);
+		if (strcmp(si.domain, "psys") == 0) {
+			assert_int_equal(si.origin, JOULESTAT_STATIC_NONE);
+			assert_string_equal(si.from, "none");
+			seen = true;
+		} else if (strncmp(si.domain, "package-", 8) == 0) {
+			assert_int_equal(si.origin, JOULESTAT_STATIC_FILE);
+			assert_int_equal(si.static_mw, 2);
+			assert_string_equal(si.from, path);
+		}
+	}
+	assert_true(seen);
+	assert_int_equal(joulestat_static_get(js, joulestat_domain_count(js), &si), -ERANGE);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+/* A modelled domain without an entry falls back to the model's idle power, and says so. */
+static void test_baseline_falls_back_to_the_model(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+	struct joulestat_snapshot_domain d = { .sz = sizeof(d) };
+
+	fx_init(&f);
+	o = fx_opts(&f);
+	o.sources = "model";
+	o.model_idle_mw = 3000;
+	o.model_max_mw = 7000;
+	o.idle_policy = JOULESTAT_IDLE_BASELINE;
+	js = fx_monitor(&f, &o);
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	assert_int_equal(joulestat_snapshot_domain_get(s, 0, &d), 0);
+	assert_int_equal(d.static_origin, JOULESTAT_STATIC_MODEL);
+	assert_int_equal(d.static_mw, 3000);
+	assert_string_equal(d.static_from, "model");
+	assert_int_equal(info.static_mw, 3000 * info.ndomains);
+	assert_string_equal(info.static_from, "model");
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * A refused reading is a gap, not zero: psys and package-0 hold 40 J and
+ * may draw 100 W (4 × the 25 W constraint), so a reading 450 ms after the
+ * one before is refused (the counter could have wrapped more than once).
+ * That interval says "refused", claims nothing, has no power, and counts
+ * the refusal; the next one, read at once, is split again.
+ */
+static void test_refused_reading_is_a_gap(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s;
+	struct joulestat_snapshot_info info = { .sz = sizeof(info) };
+	struct joulestat_snapshot_domain d = { .sz = sizeof(d) };
+
+	fx_init(&f);
+	tu_write(f.dir, "sys/class/powercap/intel-rapl:2/max_energy_range_uj", "40000000\n");
+	tu_write(f.dir, "sys/class/powercap/intel-rapl:2/constraint_0_max_power_uw", "25000000\n");
+	tu_write(f.dir, "sys/class/powercap/intel-rapl:0/max_energy_range_uj", "40000000\n");
+	tu_write(f.dir, "sys/class/powercap/intel-rapl:0/constraint_0_max_power_uw", "25000000\n");
+	o = fx_opts(&f);
+	js = fx_monitor(&f, &o);
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	assert_false(info.refused);
+	joulestat_snapshot_free(s);
+
+	sleep_ms(450);
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	assert_true(info.refused);
+	assert_true(isnan(info.power_w));
+	assert_int_equal(info.delta_uj, 0);
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "psys"), &d), 0);
+	assert_string_equal(d.status, "refused");
+	assert_true(d.refused);
+	assert_int_equal(d.readings_refused, 1);
+	assert_int_equal(d.delta_uj + d.tasks_uj + d.idle_uj + d.unattributed_uj, 0);
+	assert_true(isnan(d.power_w));
+	assert_int_equal(row_where(s, JOULESTAT_GROUP_PROCESS, 100, NULL).energy_uj, 0);
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "package-0"), &d), 0);
+	assert_string_equal(d.status, "refused");
+	/* package-1 keeps its 1 000 W worst case: its reading stands. */
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "package-1"), &d), 0);
+	assert_string_equal(d.status, "split");
+	assert_false(d.refused);
+	assert_int_equal(d.delta_uj, 900000);
+	assert_int_equal(tu_domain(js, "psys").refused, 1);
+	joulestat_snapshot_free(s);
+
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_get(s, &info), 0);
+	assert_false(info.refused);
+	assert_int_equal(info.delta_uj, 4000000);
+	assert_int_equal(joulestat_snapshot_domain_get(s, dom_idx(s, "psys"), &d), 0);
+	assert_string_equal(d.status, "split");
+	assert_false(d.refused);
+	assert_int_equal(d.readings_refused, 1);
 	joulestat_snapshot_free(s);
 	joulestat_free(js);
 	fx_done(&f);
@@ -895,6 +1072,9 @@ int main(void)
 		cmocka_unit_test(test_last_snapshot_released_or_kept),
 		cmocka_unit_test(test_tree_follows_descendants),
 		cmocka_unit_test(test_policies_and_baseline),
+		cmocka_unit_test(test_baseline_without_static_power_refused),
+		cmocka_unit_test(test_baseline_falls_back_to_the_model),
+		cmocka_unit_test(test_refused_reading_is_a_gap),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_accessor_contract),
 		cmocka_unit_test(test_fd_and_dispatch),

@@ -362,6 +362,7 @@ static void test_too_long_gap_refused(void **state)
 	/* 60 ms at 20 W could be 1.2 J: more than the 1 J range, so ambiguous. */
 	rig_step(&g, 400000, t += 60000000);
 	assert_int_equal(d->errors, 1);
+	assert_int_equal(d->refused, 1);
 	assert_int_equal(d->last_error, -EAGAIN);
 	assert_int_equal(d->energy_uj, 200000); /* nothing invented */
 	/* The refused reading is the new baseline. */
@@ -383,6 +384,7 @@ static void test_backwards_counted(void **state)
 	/* Back by 1 J in 100 ms: a wrap would be 262 kJ, impossible at 112 W. */
 	rig_step(&g, 4999000000ULL, t += 100000000);
 	assert_int_equal(d->errors, 1);
+	assert_int_equal(d->refused, 1);
 	assert_int_equal(d->last_error, -EILSEQ);
 	assert_int_equal(d->energy_uj, 0);
 	assert_int_equal(d->wraps, 0);
@@ -404,6 +406,7 @@ static void test_malformed_at_read_time_counted(void **state)
 	/* Other zones still read: the source succeeds, the zone counts an error. */
 	assert_int_equal(srcenv_read(g.e, t + 1000000), 0);
 	assert_int_equal(d->errors, 1);
+	assert_int_equal(d->refused, 0); /* unreadable, not refused: nothing was read */
 	assert_int_equal(d->last_error, -EINVAL);
 	assert_int_equal(d->energy_uj, 0);
 	rig_close(&g);
@@ -448,6 +451,7 @@ static void test_public_api_wrap_and_gap(void **state)
 	(void)joulestat_read_energy(js);
 	di = tu_domain(js, "package-0");
 	assert_int_equal(di.errors, 1);
+	assert_int_equal(di.refused, 1);
 	assert_int_equal(di.energy_uj, 0);
 	joulestat_free(js);
 	tu_rm_rf(dir);

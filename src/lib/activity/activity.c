@@ -139,11 +139,16 @@ int activity_select(struct activity_sel *sel, const struct activity_ctx *ctx, co
 			snprintf(sel->c[k].reason, sizeof(sel->c[k].reason),
 				 "not selected (--activity %s)", mode);
 		}
-	if (want_ebpf && try_open(sel, ctx, ACTIVITY_EBPF) == 0) {
-		if (want_proc)
-			try_spare(sel, ctx, ACTIVITY_PROC, "ebpf");
+	/*
+	 * The spare is tried first: the collector in use starts its first
+	 * interval when it opens, and the monitor reads its energy baseline
+	 * right after (a /proc scan in between would be time in that interval
+	 * with no energy). When eBPF then fails, /proc is opened for use.
+	 */
+	if (want_ebpf && want_proc)
+		try_spare(sel, ctx, ACTIVITY_PROC, "ebpf");
+	if (want_ebpf && try_open(sel, ctx, ACTIVITY_EBPF) == 0)
 		return 0;
-	}
 	if (want_proc)
 		(void)try_open(sel, ctx, ACTIVITY_PROC);
 	return 0;

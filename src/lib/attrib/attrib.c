@@ -62,6 +62,8 @@ const char *attrib_ledger_status_name(enum attrib_ledger_status s)
 		return "no-time";
 	case ATTRIB_LEDGER_SKIPPED:
 		return "skipped";
+	case ATTRIB_LEDGER_REFUSED:
+		return "refused";
 	}
 	return "unknown";
 }
@@ -492,6 +494,11 @@ static int split_domain(const struct activity_sample *s, const struct attrib_dom
 	l->kind = d->kind;
 	l->estimated = d->estimated;
 	l->in_total = d->in_total;
+	if (d->refused) {
+		/* Unknown energy: a gap, every part 0, not a split of 0. */
+		l->status = ATTRIB_LEDGER_REFUSED;
+		return 0;
+	}
 	l->delta_uj = delta;
 	if (policy == ATTRIB_IDLE_BASELINE)
 		l->static_uj = sat_u64((u128)d->static_mw * interval_ns / 1000000);
@@ -1026,7 +1033,7 @@ static int validate(const struct activity_sample *s, const struct attrib_domain 
 
 		if (!d->name || sc == SCOPE_INVALID || (sc == SCOPE_SOCKET && !d->cpus))
 			return -EINVAL;
-		if (d->in_total && __builtin_add_overflow(sum, d->delta_uj, &sum))
+		if (d->in_total && !d->refused && __builtin_add_overflow(sum, d->delta_uj, &sum))
 			return -EOVERFLOW;
 	}
 	return 0;
@@ -1096,6 +1103,7 @@ int attrib_split_ws(struct attrib_ws *ws, const struct activity_sample *s,
 		r->total_idle_uj += l->idle_uj;
 		r->total_unattributed_uj += l->unattributed_uj;
 		r->total_estimated |= l->estimated;
+		r->total_refused |= l->status == ATTRIB_LEDGER_REFUSED;
 		for (size_t j = 0; j < l->nrows; j++) {
 			struct attrib_task_total *t = &r->tasks[l->rows[j].task];
 			bool metered = excl && excl[l->rows[j].task];

@@ -87,6 +87,13 @@ struct attrib_domain {
 	 * the ledger is skipped and the process shares like any other.
 	 */
 	uint32_t pid;
+	/*
+	 * The domain's reading for this interval was refused (counter.c: the
+	 * counter may have wrapped more than once, or went backwards): its
+	 * energy is unknown. The ledger says ATTRIB_LEDGER_REFUSED with every
+	 * part 0, and delta_uj is not read.
+	 */
+	bool refused;
 };
 
 enum attrib_ledger_status {
@@ -104,9 +111,15 @@ enum attrib_ledger_status {
 	 * unattributed, so the ledger still balances and nothing vanishes.
 	 */
 	ATTRIB_LEDGER_SKIPPED = 2,
+	/*
+	 * The reading was refused (attrib_domain.refused): the interval's
+	 * energy is unknown, a gap rather than zero. Every part is 0 and no
+	 * row is made; views leave it out of averages and count it.
+	 */
+	ATTRIB_LEDGER_REFUSED = 3,
 };
 
-/* "split", "no-time", "skipped"; "unknown" for other values. Static storage. */
+/* "split", "no-time", "skipped", "refused"; "unknown" for other values. Static storage. */
 const char *attrib_ledger_status_name(enum attrib_ledger_status s);
 
 /* One task's share of one domain. */
@@ -174,6 +187,8 @@ struct attrib_result {
 	uint64_t total_idle_uj;
 	uint64_t total_unattributed_uj;
 	bool total_estimated;
+	/* An in_total domain's reading was refused: the host ledger lacks its energy. */
+	bool total_refused;
 };
 
 /*

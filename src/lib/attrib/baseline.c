@@ -140,20 +140,29 @@ fail:
 	return r;
 }
 
+int baseline_find(const struct baseline *b, const char *name, const char *kind)
+{
+	if (!b || !name)
+		return -EINVAL;
+	for (size_t i = 0; i < b->n; i++)
+		if (strcmp(b->e[i].name, name) == 0)
+			return (int)i;
+	for (size_t i = 0; kind && i < b->n; i++)
+		if (strcmp(b->e[i].name, kind) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
 int baseline_lookup(const struct baseline *b, const char *name, const char *kind,
 		    uint64_t *ret_mw)
 {
-	if (!b || !name || !ret_mw)
+	int k;
+
+	if (!ret_mw)
 		return -EINVAL;
-	for (size_t i = 0; i < b->n; i++)
-		if (strcmp(b->e[i].name, name) == 0) {
-			*ret_mw = b->e[i].static_mw;
-			return 0;
-		}
-	for (size_t i = 0; kind && i < b->n; i++)
-		if (strcmp(b->e[i].name, kind) == 0) {
-			*ret_mw = b->e[i].static_mw;
-			return 0;
-		}
-	return -ENOENT;
+	k = baseline_find(b, name, kind);
+	if (k < 0)
+		return k;
+	*ret_mw = b->e[k].static_mw;
+	return 0;
 }

@@ -46,4 +46,10 @@ int parse_baseline(const char *buf, size_t len, struct baseline *ret, unsigned *
 int baseline_lookup(const struct baseline *b, const char *name, const char *kind,
 		    uint64_t *ret_mw);
 
+/*
+ * The index of the entry baseline_lookup() takes: the first named `name`,
+ * else the first named `kind` (may be NULL). -ENOENT when none; -EINVAL.
+ */
+int baseline_find(const struct baseline *b, const char *name, const char *kind);
+
 #endif

@@ -228,6 +228,12 @@ static int parse_domain(struct dec *d, const struct jsonr_node *n, size_t i,
 	r = get_u64(d, n, path, "static_mw", &dom->static_mw);
 	if (r < 0)
 		goto out;
+	/* Optional: files written before it have none. */
+	if (jsonr_get(d->doc, n, "static_from")) {
+		r = get_str(d, n, path, "static_from", &dom->static_from);
+		if (r < 0)
+			goto out;
+	}
 	r = get_u64(d, n, path, "max_energy_range_uj", &dom->max_energy_range_uj);
 	/* Optional (process domains, and files written since): the process it meters. */
 	if (r == 0 && jsonr_get(d->doc, n, "pid")) {
@@ -250,6 +256,7 @@ void recfmt_header_free(struct recfmt_header *h)
 	for (size_t i = 0; h->domains && i < h->ndomains; i++) {
 		free(h->domains[i].name);
 		free(h->domains[i].source);
+		free(h->domains[i].static_from);
 	}
 	free(h->domains);
 	free(h->joulestat);
@@ -406,7 +413,7 @@ struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv)
 	return NULL;
 }
 
-static const char *const status_names[] = { "split", "no-time", "skipped" };
+static const char *const status_names[] = { "split", "no-time", "skipped", "refused" };
 static const enum gpu_split_status gpu_statuses[] = { GPU_SPLIT_IDLE, GPU_SPLIT_BUSY,
 						      GPU_SPLIT_SINGLE, GPU_SPLIT_NO_ACTIVITY };
 
@@ -446,13 +453,18 @@ static int parse_ledger(struct dec *d, const struct jsonr_node *n, const char *p
 
 		if (!s || s->type != JSONR_STRING)
 			return derr(d, -EINVAL, "%s.status: %s, expected \"split\", \"no-time\", "
-						"\"skipped\" or \"gpu-...\"",
+						"\"skipped\", \"refused\" or \"gpu-...\"",
 				    path, s ? node_kind(s) : "missing");
 		for (k = 0; k < ARRAY_SIZE(status_names); k++)
 			if (strcmp(s->str, status_names[k]) == 0)
 				break;
 		if (k < ARRAY_SIZE(status_names)) {
 			l->status = (enum attrib_ledger_status)k;
+			/* A gap: nothing is known, so nothing may be claimed. */
+			if (l->status == ATTRIB_LEDGER_REFUSED && l->delta_uj)
+				return derr(d, -EINVAL, "%s: a refused reading has no energy, but "
+							"delta_uj is %llu",
+					    path, (unsigned long long)l->delta_uj);
 		} else {
 			for (k = 0; k < ARRAY_SIZE(gpu_statuses); k++)
 				if (strncmp(s->str, "gpu-", 4) == 0 &&
@@ -1070,10 +1082,16 @@ int recfmt_cpulist(const struct cpuset *s, char *buf, size_t size)
 	return (int)len;
 }
 
-/* Watts with milliwatt resolution; derived (delta / interval), written for readers like jq. */
-static void write_power(FILE *f, uint64_t uj, uint64_t interval_ns)
+/*
+ * Watts with milliwatt resolution; derived (delta / interval), written for
+ * readers like jq. null for a gap: a refused reading has no power, not 0 W.
+ */
+static void write_power(FILE *f, uint64_t uj, uint64_t interval_ns, bool gap)
 {
-	fprintf(f, "%.3f", interval_ns ? (double)uj * 1000.0 / (double)interval_ns : 0.0);
+	if (gap)
+		fputs("null", f);
+	else
+		fprintf(f, "%.3f", interval_ns ? (double)uj * 1000.0 / (double)interval_ns : 0.0);
 }
 
 int recfmt_write_header(FILE *f, const struct recfmt_header *h)
@@ -1102,11 +1120,15 @@ int recfmt_write_header(FILE *f, const struct recfmt_header *h)
 			fputs(",\"socket\":null", f);
 		else
 			fprintf(f, ",\"socket\":%d", d->socket);
-		fprintf(f,
-			",\"cpus\":\"%s\",\"estimated\":%s,\"in_total\":%s,\"static_mw\":%llu,"
-			"\"max_energy_range_uj\":%llu",
+		fprintf(f, ",\"cpus\":\"%s\",\"estimated\":%s,\"in_total\":%s,\"static_mw\":%llu,",
 			cpus, d->estimated ? "true" : "false", d->in_total ? "true" : "false",
-			(unsigned long long)d->static_mw, (unsigned long long)d->max_energy_range_uj);
+			(unsigned long long)d->static_mw);
+		if (d->static_from && d->static_from[0]) {
+			fputs("\"static_from\":", f);
+			recfmt_write_string(f, d->static_from);
+			fputc(',', f);
+		}
+		fprintf(f, "\"max_energy_range_uj\":%llu", (unsigned long long)d->max_energy_range_uj);
 		if (d->kind == JOULESTAT_DOMAIN_PROCESS && d->pid)
 			fprintf(f, ",\"pid\":%u", d->pid);
 		fputc('}', f);
@@ -1138,14 +1160,17 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 {
 	uint64_t ns = iv->end_ns - iv->start_ns;
 	bool v2 = h->version != 1, sys = v2 && h->syscalls;
+	bool host_gap = false;
 
+	for (size_t i = 0; i < iv->ndomains && i < h->ndomains; i++)
+		host_gap |= h->domains[i].in_total && iv->ledgers[i].status == ATTRIB_LEDGER_REFUSED;
 	fprintf(f, "{\"seq\":%llu,\"start_ns\":%llu,\"end_ns\":%llu,\"host\":{",
 		(unsigned long long)iv->seq, (unsigned long long)iv->start_ns,
 		(unsigned long long)iv->end_ns);
 	write_ledger(f, iv->host_delta_uj, iv->host_tasks_uj, iv->host_idle_uj,
 		     iv->host_unattributed_uj);
 	fputs(",\"power_w\":", f);
-	write_power(f, iv->host_delta_uj, ns);
+	write_power(f, iv->host_delta_uj, ns, host_gap);
 	fputs("},\"domains\":[", f);
 	for (size_t i = 0; i < iv->ndomains; i++) {
 		const struct recfmt_ledger *l = &iv->ledgers[i];
@@ -1161,7 +1186,7 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 		if (h->raw)
 			fprintf(f, ",\"raw_uj\":%llu", (unsigned long long)l->raw_uj);
 		fputs(",\"power_w\":", f);
-		write_power(f, l->delta_uj, ns);
+		write_power(f, l->delta_uj, ns, !l->gpu && l->status == ATTRIB_LEDGER_REFUSED);
 		fputc('}', f);
 	}
 	fprintf(f, "],\"activity\":{\"tasks\":%zu,\"dropped\":%llu,\"lost_ns\":%llu,\"captured\":%.4f}",

@@ -52,6 +52,12 @@ struct recfmt_domain {
 	bool estimated;
 	bool in_total;
 	uint64_t static_mw;		/* for the baseline idle policy; 0 when not calibrated */
+	/*
+	 * Where static_mw comes from ("model", a baseline file's path,
+	 * "options"); NULL when the file does not say (files written before
+	 * this member, or no static power in force).
+	 */
+	char *static_from;
 	uint64_t max_energy_range_uj;
 	uint32_t pid;			/* kind process: the process it meters; else 0 */
 };

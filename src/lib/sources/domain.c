@@ -78,9 +78,8 @@ int domain_feed_counter(struct domain *d, uint64_t raw_uj, uint64_t now_ns)
 	d->raw_uj = raw_uj;
 	d->wraps = d->ctr.wraps;
 	if (r < 0) {
-		domain_feed_error(d, r);
 		/* The counter re-based: the next good reading starts a new interval. */
-		domain_rebase(d, now_ns);
+		domain_refuse(d, r, now_ns);
 		return r;
 	}
 	account(d, r, delta, now_ns);
@@ -118,6 +117,13 @@ void domain_feed_error(struct domain *d, int err)
 {
 	d->errors++;
 	d->last_error = err < 0 ? err : -EIO;
+}
+
+void domain_refuse(struct domain *d, int err, uint64_t now_ns)
+{
+	domain_feed_error(d, err);
+	d->refused++;
+	domain_rebase(d, now_ns);
 }
 
 void source_note(char *reason, size_t size, const char *fmt, ...)

@@ -48,13 +48,24 @@ struct domain {
 	uint64_t last_delta_uj;		/* energy of the last interval */
 	uint64_t last_dt_ns;		/* length of the last interval */
 	uint64_t errors;		/* refused or failed readings */
+	uint64_t refused;		/* of those, refused: the energy since the last one is unknown */
+	uint64_t snap_refused;		/* refused at the last snapshot (snapshot.c) */
 	uint64_t wraps;
 	unsigned readings;		/* good readings so far */
 	uint64_t snap_energy_uj;	/* energy_uj at the last snapshot (snapshot.c) */
 	bool snapped;			/* there at the last snapshot: its next delta spans a whole interval */
+	uint64_t snap_ts_ns;		/* timestamp_ns at the last snapshot (snapshot.c) */
 	int last_error;			/* -errno of the last failed reading, 0 after a good one */
 
 	bool estimated;			/* modelled, not measured */
+	/*
+	 * Its energy is a power × the time between its own readings (the
+	 * model): a snapshot charges its interval at that power, since the
+	 * readings and the activity interval end microseconds apart.
+	 */
+	bool power_model;
+	uint64_t model_idle_mw;		/* power_model: its idle power ... */
+	uint64_t model_max_mw;		/* ... and its full-load power, which no interval exceeds */
 	bool in_host_total;		/* set by the monitor */
 	bool shadowed;			/* a preferred source measures the same thing */
 
@@ -104,6 +115,14 @@ void domain_rebase(struct domain *d, uint64_t now_ns);
 
 /* Record a failed read (unreadable file, malformed content): counted, never silent. */
 void domain_feed_error(struct domain *d, int err);
+
+/*
+ * Refuse a reading taken at now_ns (counter_update()'s refusals, a battery
+ * gauge that rose while discharging): the energy since the last reading is
+ * unknown. Counted as an error and as refused, and the reading becomes the
+ * new baseline; the snapshot that spans it shows a gap, not zero.
+ */
+void domain_refuse(struct domain *d, int err, uint64_t now_ns);
 
 /*
  * Append "; <message>" to a source's reason/notes buffer (the first message

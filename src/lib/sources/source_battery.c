@@ -148,8 +148,7 @@ static int battery_level(const struct source_ctx *ctx, struct battery *b, uint64
 			    " while discharging (gauge recalibration?); interval skipped",
 			    d->name, method_file[b->method], b->last_level, level);
 		b->last_level = level;
-		domain_rebase(d, now_ns);
-		domain_feed_error(d, -EILSEQ);
+		domain_refuse(d, -EILSEQ, now_ns);
 		return -EILSEQ;
 	}
 	if (b->method == BAT_ENERGY) {

@@ -369,6 +369,9 @@ static int model_open(const struct source_ctx *ctx, const struct source_slot *sl
 		d->socket = (int)i;
 		d->cpus = t->socket_cpus[i];
 		d->estimated = true;
+		d->power_model = true;
+		d->model_idle_mw = idle_mw;
+		d->model_max_mw = max_mw;
 		s->d = d;
 		s->idle_uw = idle_mw * 1000;
 		s->max_uw = max_mw * 1000;

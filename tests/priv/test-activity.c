@@ -640,10 +640,10 @@ static void scenario_map_memory(uint32_t prog_id_before)
 	}
 	close(fd);
 	check(bad == 0 && slots > 0 && task_maps >= 2 && per_task <= 256,
-	      "map memory: %u maps, %u sized by the %lu task slots holding %llu bytes a task, no "
-	      "per-CPU map sized by tasks (%d possible CPUs; want <= 256 bytes a task whatever "
-	      "the CPUs)",
-	      nmaps, task_maps, slots, (unsigned long long)per_task, nposs);
+	      "map memory: %u maps, %u sized by the %lu task slots holding %llu bytes a task, "
+	      "%d per-CPU or oversized (%d possible CPUs; want none, and <= 256 bytes a task "
+	      "whatever the CPUs)",
+	      nmaps, task_maps, slots, (unsigned long long)per_task, bad, nposs);
 }
 #endif
 

@@ -274,16 +274,22 @@ static __always_inline void charge(struct sched_cpu *c, __u32 cpu, struct task_s
 		c->idle_ns += run;
 		return;
 	}
-	/* Its slot as it was looked up at its switch-in, else from its storage. */
+	/* Its slot as it was found at its switch-in, if that is its own; else from its storage. */
 	if (c->cur_slot != SCHED_NONE && c->cur_pid == pid) {
 		idx = c->cur_slot;
 		s = bpf_map_lookup_elem(&slots, &idx);
-		if (s && s->pid != pid)
+		if (s && (s->pid != pid || s->tgid != c->cur_tgid || s->start_ns != c->cur_start_ns))
 			s = NULL;
 	}
 	if (!s) {
+		__u32 h = pid & (SCHED_CPU_CACHE - 1);
+
 		idx = slot_of(prev, direct, &fresh);
 		s = bpf_map_lookup_elem(&slots, &idx);
+		if (s) {
+			c->cache_pid[h] = pid;
+			c->cache_slot[h] = idx;
+		}
 	}
 	if (!s) {
 		__sync_fetch_and_add(&c->lost_ns, run);
@@ -311,8 +317,8 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	__u64 now = bpf_ktime_get_ns();
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct sched_cpu *c = bpf_map_lookup_elem(&cpu_state, &cpu);
-	__u32 next_pid, next_slot = SCHED_NONE;
-	__u64 last;
+	__u32 next_pid, next_tgid, next_slot = SCHED_NONE;
+	__u64 last, next_start;
 
 	if (!c)
 		return 0;
@@ -346,19 +352,33 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	 * The incoming task's slot is looked up (never taken) here, so that
 	 * its switch-out finds it without a second lookup; a task without one
 	 * gets it at its switch-out. Userspace names a running slice from
-	 * cur_* alone when cur_slot is SCHED_NONE.
+	 * cur_* alone when cur_slot is SCHED_NONE. A task that ran here lately
+	 * is found in this CPU's cache, by pid: a hint, checked against the
+	 * slot's key at the switch-out (and by userspace, which names the
+	 * running slice from cur_* alone when the slot is another task's).
 	 */
 	next_pid = TASK_READ(direct, next, pid);
+	next_tgid = TASK_READ(direct, next, tgid);
+	next_start = TASK_READ(direct, next, start_boottime);
 	if (direct && next_pid) {
-		struct sched_task *ts = bpf_task_storage_get(&task_slot, next, 0, 0);
+		__u32 h = next_pid & (SCHED_CPU_CACHE - 1);
 
-		if (ts && ts->slot1)
-			next_slot = ts->slot1 - 1;
+		if (c->cache_pid[h] == next_pid) {
+			next_slot = c->cache_slot[h];
+		} else {
+			struct sched_task *ts = bpf_task_storage_get(&task_slot, next, 0, 0);
+
+			if (ts && ts->slot1) {
+				next_slot = ts->slot1 - 1;
+				c->cache_pid[h] = next_pid;
+				c->cache_slot[h] = next_slot;
+			}
+		}
 	}
 	c->last_ns = now;
-	c->cur_tgid = TASK_READ(direct, next, tgid);
+	c->cur_tgid = next_tgid;
 	c->cur_pid = next_pid;
-	c->cur_start_ns = TASK_READ(direct, next, start_boottime);
+	c->cur_start_ns = next_start;
 	c->cur_rt_ns = TASK_READ(direct, next, se.sum_exec_runtime);
 	c->cur_rt_ok = 1;
 	c->cur_slot = next_slot;

@@ -54,6 +54,8 @@
 
 #define SCHED_NONE 0xffffffffu	/* no slot, no CPU */
 
+#define SCHED_CPU_CACHE 8u	/* slots remembered per CPU (a power of two) */
+
 /* sched_slot.flags; the values equal enum activity_task_flags on purpose. */
 #define SCHED_TASK_EXITED (1u << 0)	/* the task's final switch: nothing more is charged */
 #define SCHED_TASK_KERNEL (1u << 2)	/* kernel thread (PF_KTHREAD) */
@@ -162,6 +164,14 @@ struct sched_cpu {
 	__u64 log_tail;		/* written by userspace: records consumed */
 	__u64 gen_start;	/* keep last of the counters */
 	__u64 pad;
+	/*
+	 * The program's own: the slots of tasks that ran here lately, by pid
+	 * (SCHED_CPU_CACHE ways), so that a task switched in again finds its
+	 * slot without a task-local-storage lookup. An entry is used only when
+	 * the slot's key is the task's.
+	 */
+	__u32 cache_pid[SCHED_CPU_CACHE];
+	__u32 cache_slot[SCHED_CPU_CACHE];
 };
 
 /*

@@ -164,7 +164,7 @@ static void m_charge(struct model *m, unsigned cpu, const struct sched_key *k, u
 	if (c->cur_slot != SCHED_NONE && c->cur_pid == k->pid) {
 		idx = c->cur_slot;
 		s = &m->slots[idx];
-		if (s->pid != k->pid)
+		if (s->pid != k->pid || s->tgid != k->tgid || s->start_ns != k->start_ns)
 			s = NULL;
 	}
 	if (!s) {
@@ -686,6 +686,42 @@ static void test_task_older_than_the_program(void **state)
 	h_sample(&h, 100, &s);
 	assert_int_equal(ns_of(&s, &old, 0), 30);
 	assert_string_equal(task_of(&s, &old)->comm, "task");
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	h_free(&h);
+	(void)state;
+}
+
+/*
+ * The program's per-CPU cache names a running task's slot by pid: a hint
+ * that may be a dead task's slot whose pid was reused. The running slice is
+ * then named from the CPU state alone, and the task's own slot repays it.
+ */
+static void test_slot_hint_of_another_task(void **state)
+{
+	const struct sched_key reused = { 100, 100, 9999 };	/* A's pid, another task */
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
+	uint32_t a_slot;
+
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	a_slot = m_fork(&m, &A, "a", 1);
+	m_fork(&m, &reused, "r", 1);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	sw(&m, 0, 20, &IDLE);
+	sw(&m, 0, 30, &reused);
+	m.cpus[0].cur_slot = a_slot;	/* the hint: A's slot */
+	h_sample(&h, 50, &s);
+	assert_int_equal(ns_of(&s, &A, 0), 10);
+	assert_int_equal(ns_of(&s, &reused, 0), 20);
+	assert_string_equal(task_of(&s, &reused)->comm, "");	/* named from the CPU state */
+	sw(&m, 0, 70, &IDLE);
+	h_sample(&h, 100, &s);
+	assert_int_equal(ns_of(&s, &reused, 0), 20);
+	assert_int_equal(ns_of(&s, &A, 0), 0);
 	assert_true(activity_coverage(&s, 0) == 1.0);
 	h_free(&h);
 	(void)state;
@@ -1409,7 +1445,7 @@ static void test_memory_per_task_does_not_grow_with_cpus(void **state)
 	assert_int_equal(m2.user_per_task, m512.user_per_task);
 	assert_true(m2.kernel_per_slot <= 128);
 	/* The slot table's size does not take the CPUs at all; 512 CPUs' logs: 12.1 MiB. */
-	assert_int_equal(m512.kernel_per_cpu * 512, 512 * (128 + 1024 * 24));
+	assert_int_equal(m512.kernel_per_cpu * 512, 512 * (192 + 1024 * 24));
 	/* From what is held: the same growth for the same tasks, whatever the CPUs. */
 	run_tasks_on(2, &before2, &after2);
 	run_tasks_on(512, &before512, &after512);
@@ -1430,6 +1466,7 @@ int main(void)
 		cmocka_unit_test(test_reused_pid_stays_two_rows),
 		cmocka_unit_test(test_exec_renames),
 		cmocka_unit_test(test_task_older_than_the_program),
+		cmocka_unit_test(test_slot_hint_of_another_task),
 		cmocka_unit_test(test_full_table_is_lost_not_hidden),
 		cmocka_unit_test(test_irq_time_is_named_not_charged),
 		cmocka_unit_test(test_running_slice_steal_is_named_early),

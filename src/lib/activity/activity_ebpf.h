@@ -31,7 +31,7 @@ _Static_assert(sizeof(struct sched_task) == 4, "sched_task layout is shared with
 _Static_assert(sizeof(struct sched_slot) == 64, "sched_slot is one cache line, shared with BPF");
 _Static_assert(sizeof(struct sched_ident) == 32, "sched_ident layout is shared with BPF");
 _Static_assert(sizeof(struct sched_fold) == 24, "sched_fold layout is shared with BPF");
-_Static_assert(sizeof(struct sched_cpu) == 128, "sched_cpu layout is shared with BPF");
+_Static_assert(sizeof(struct sched_cpu) == 192, "sched_cpu layout is shared with BPF");
 _Static_assert(sizeof(struct sched_ctl) == 128, "sched_ctl layout is shared with BPF");
 _Static_assert(SCHED_COMM_LEN == ACTIVITY_COMM_LEN, "comm lengths must match");
 _Static_assert(SCHED_TASK_EXITED == ACTIVITY_TASK_EXITED, "flags are passed through");

@@ -50,7 +50,7 @@
  */
 #define SCHED_LOG_MIN 1024u
 #define SCHED_LOG_MAX 32768u
-#define SCHED_LOG_BUDGET (2u << 20)
+#define SCHED_LOG_BUDGET (1u << 20)
 
 #define SCHED_NONE 0xffffffffu	/* no slot, no CPU */
 

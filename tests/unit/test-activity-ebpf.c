@@ -1364,10 +1364,11 @@ static void test_task_map_plan(void **state)
 	/* pid_max is clamped to SCHED_TASKS_MIN, and so is a tiny budget. */
 	assert_int_equal(task_map_plan_for(300, 24ull << 30, 10), SCHED_TASKS_MIN);
 	assert_int_equal(task_map_plan_for(32768, 4ull << 20, 10), SCHED_TASKS_MIN);
-	/* Logs: 2 MiB for 2 CPUs hold 32768 records each; 256 CPUs get the floor of 1024. */
-	assert_int_equal(ebpf_log_len_for(2), 32768);
+	/* Logs: 1 MiB for 2 CPUs hold 16384 records each; 64 and more CPUs get the floor of 1024. */
+	assert_int_equal(ebpf_log_len_for(1), 32768);
+	assert_int_equal(ebpf_log_len_for(2), 16384);
+	assert_int_equal(ebpf_log_len_for(16), 2048);
 	assert_int_equal(ebpf_log_len_for(64), 1024);
-	assert_int_equal(ebpf_log_len_for(16), 4096);
 	assert_int_equal(ebpf_log_len_for(256), 1024);
 	assert_int_equal(ebpf_log_len_for(512), 1024);
 	(void)state;

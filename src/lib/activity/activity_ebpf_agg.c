@@ -479,13 +479,11 @@ static int reading_size(const struct ebpf_agg *a, const struct ebpf_dump *d, siz
 /* Grow the per-slot states to n (new ones free); never shrunk: slots are reused. */
 static int grow_slots(struct ebpf_agg *a, size_t n)
 {
-	size_t cap = a->nslot_state ? a->nslot_state : 1024;
+	size_t cap = n + n / 8 + 256;
 	struct slot_state *s;
 
 	if (n <= a->nslot_state)
 		return 0;
-	while (cap < n)
-		cap *= 2;
 	s = realloc(a->slot, cap * sizeof(*s));
 	if (!s)
 		return -ENOMEM;

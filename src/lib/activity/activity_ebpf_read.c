@@ -149,13 +149,11 @@ unsigned ebpf_read_cpus(struct ebpf_reader *r, const struct ebpf_shm *m)
 /* Room for `hw` slots in seen and pos; new places are zero. */
 static int grow_hw(struct ebpf_reader *r, size_t hw)
 {
-	size_t n = r->hw_cap ? r->hw_cap : 1024;
+	size_t n = hw + hw / 8 + 256;
 	uint32_t *s, *p;
 
 	if (hw <= r->hw_cap)
 		return 0;
-	while (n < hw)
-		n *= 2;
 	n = MIN(n, (size_t)r->cap);
 	s = realloc(r->seen, n * sizeof(*s));
 	if (!s)
@@ -177,7 +175,7 @@ static int take(struct ebpf_reader *r, const struct ebpf_shm *m, uint32_t idx)
 	if (idx >= r->hw_cap || r->pos[idx])
 		return 0;
 	if (r->ncopies == r->copies_cap) {
-		size_t n = r->copies_cap ? r->copies_cap * 2 : 256;
+		size_t n = r->copies_cap + r->copies_cap / 4 + 256;
 		struct ebpf_slot_copy *c = realloc(r->copies, n * sizeof(*c));
 
 		if (!c)
@@ -287,6 +285,16 @@ void ebpf_read_commit(struct ebpf_reader *r, struct ebpf_shm *m, const uint32_t 
 
 	for (size_t i = 0; i < r->ncopies; i++)
 		r->seen[r->copies[i].idx] = r->copies[i].s.seq;
+	/* A past peak of changed tasks does not stay resident. */
+	if (r->copies_cap > 1024 && r->ncopies < r->copies_cap / 4) {
+		size_t n = r->ncopies + r->ncopies / 4 + 256;
+		struct ebpf_slot_copy *c = realloc(r->copies, n * sizeof(*c));
+
+		if (c) {
+			r->copies = c;
+			r->copies_cap = n;
+		}
+	}
 	for (unsigned c = 0; c < r->nslots; c++) {
 		r->tail[c] = r->head[c];
 		__atomic_store_n(&m->cpus[c].log_tail, r->tail[c], __ATOMIC_RELEASE);

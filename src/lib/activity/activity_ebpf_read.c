@@ -169,20 +169,32 @@ static int grow_hw(struct ebpf_reader *r, size_t hw)
 	return 0;
 }
 
+/* Room for `need` copies in all: an eighth more when it grows. */
+static int room(struct ebpf_reader *r, size_t need)
+{
+	size_t n = need + need / 8 + 256;
+	struct ebpf_slot_copy *c;
+
+	if (need <= r->copies_cap)
+		return 0;
+	c = realloc(r->copies, n * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	r->copies = c;
+	r->copies_cap = n;
+	return 0;
+}
+
 /* Append a copy of slot idx unless it has one in this reading. */
 static int take(struct ebpf_reader *r, const struct ebpf_shm *m, uint32_t idx)
 {
+	int e;
+
 	if (idx >= r->hw_cap || r->pos[idx])
 		return 0;
-	if (r->ncopies == r->copies_cap) {
-		size_t n = r->copies_cap + r->copies_cap / 4 + 256;
-		struct ebpf_slot_copy *c = realloc(r->copies, n * sizeof(*c));
-
-		if (!c)
-			return -ENOMEM;
-		r->copies = c;
-		r->copies_cap = n;
-	}
+	e = room(r, r->ncopies + 1);
+	if (e < 0)
+		return e;
 	if (!ebpf_copy_slot(m, idx, &r->copies[r->ncopies])) {
 		r->torn_slots++;
 		return 0;
@@ -212,7 +224,21 @@ int ebpf_read_slots(struct ebpf_reader *r, const struct ebpf_shm *m)
 
 	next = LOAD(&m->ctl->next_new);
 	hw = (size_t)MIN(next, (uint64_t)m->cap);
+	size_t changed = 0;
+
 	e = grow_hw(r, hw);
+	if (e < 0)
+		return e;
+	/*
+	 * Room for every copy at once (the slots that changed, one per record,
+	 * one per running slice): a burst of new tasks is then one allocation,
+	 * not a chain of them, each copying the last.
+	 */
+	for (size_t i = 0; i < hw; i++)
+		changed += __atomic_load_n(&m->slots[i].seq, __ATOMIC_RELAXED) != r->seen[i];
+	for (unsigned c = 0; c < r->nslots; c++)
+		changed += (size_t)(r->head[c] - r->tail[c]);
+	e = room(r, changed + r->nslots);
 	if (e < 0)
 		return e;
 	for (size_t i = 0; i < hw; i++) {

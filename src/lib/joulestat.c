@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "version.h"
 #include "monitor.h"
 #include "resources.h"
 #include "util.h"

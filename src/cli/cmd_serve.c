@@ -405,6 +405,9 @@ FAM(f_dom_idle, "joulestat_domain_idle_energy_joules", EXPO_COUNTER, "joules",
 FAM(f_dom_unattr, "joulestat_domain_unattributed_energy_joules", EXPO_COUNTER, "joules",
     "Energy of each domain that could not be attributed (CPU time the collector could not "
     "name, domains not split by CPU time).");
+FAM(f_dom_refused, "joulestat_domain_refused_readings", EXPO_COUNTER, NULL,
+    "Readings of each domain's counter that were refused (backwards without a plausible wrap, "
+    "unreadable, implausible); their intervals are left out, never a negative step.");
 FAM(f_host_energy, "joulestat_host_energy_joules", EXPO_COUNTER, "joules",
     "Energy of the whole machine (psys, else packages and DRAM, else a meter, battery or the "
     "model), never double counted.");
@@ -709,6 +712,27 @@ static void render_compat(struct serve *sv, struct expo *e,
 	}
 }
 
+/* Refused readings per domain, from the monitor's live domains, with the labels of the other domain families. */
+static void render_refused(const struct serve *sv, struct expo *e)
+{
+	for (size_t i = 0; i < joulestat_domain_count(sv->js); i++) {
+		struct joulestat_domain_info d = { .sz = sizeof(d) };
+		char socket[16] = "";
+
+		if (joulestat_domain_get(sv->js, i, &d) < 0)
+			continue;
+		if (d.socket >= 0)
+			snprintf(socket, sizeof(socket), "%d", d.socket);
+		expo_sample_fixed(e, (struct expo_label[]){
+			{ "domain", d.name },
+			{ "kind", joulestat_domain_kind_name(d.kind) },
+			{ "socket", socket },
+			{ "source", d.source },
+			{ "estimated", d.estimated ? "true" : "false" },
+		}, 5, d.errors, 0);
+	}
+}
+
 static int render(struct serve *sv, enum expo_format fmt, bool compat, struct expo_buf *out)
 {
 	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
@@ -799,6 +823,9 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 				expo_sample_fixed(&e, l, 5, a->unattributed_uj, 6);
 		}
 	}
+	expo_family(&e, &f_dom_refused);
+	if (have_si)
+		render_refused(sv, &e);
 	expo_family(&e, &f_host_energy);
 	host_label = (struct expo_label){ "estimated", host_est ? "true" : "false" };
 	if (have_si)

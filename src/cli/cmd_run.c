@@ -651,8 +651,11 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 		if (joulestat_collector_get(js, i, &ci) == 0 && ci.state == JOULESTAT_SOURCE_ACTIVE)
 			collector = ci.name;
 	if (!strcmp(collector, "none")) {
+		char why[1024];
+
+		cli_collectors_why(js, why, sizeof(why));
 		cli_error("run", "no activity collector works here, so no energy can be split "
-				 "by process; 'joulestat probe' says why");
+				 "by process (%s)", why);
 		joulestat_free(js);
 		return EXIT_RUNTIME;
 	}

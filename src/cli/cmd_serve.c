@@ -1038,8 +1038,10 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 		t0 = mono_ns();
 		r = joulestat_sample(sv.js, &snap);
 		if (r == -ENODEV) {
-			cli_error("serve", "no activity collector works here: 'joulestat probe' "
-					   "says why");
+			char why[1024];
+
+			cli_collectors_why(sv.js, why, sizeof(why));
+			cli_error("serve", "no activity collector works here (%s)", why);
 			goto out;
 		}
 		if (r == 0) {

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "activity_ebpf.h"
+#include "caps.h"
 #include "parse.h"
 #include "procfs_parse.h"
 #include "sched.skel.h"
@@ -554,8 +555,15 @@ static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *rea
 
 	r = load(st, true, real_sys);
 	if (r == -EPERM || r == -EACCES) {
-		snprintf(reason, reason_size,
-			 "not permitted: run as root or grant CAP_BPF and CAP_PERFMON");
+		char missing[64];
+
+		if (caps_missing(CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON), missing, sizeof(missing)))
+			snprintf(reason, reason_size,
+				 "not permitted (this process lacks %s): run as root or grant "
+				 "CAP_BPF and CAP_PERFMON", missing);
+		else
+			snprintf(reason, reason_size,
+				 "not permitted: run as root or grant CAP_BPF and CAP_PERFMON");
 		goto fail;
 	}
 	if (r < 0)

@@ -69,8 +69,10 @@ mask_of() { local m=0 c; for c in $1; do m=$((m | 1 << $(capnum "$c"))); done; p
 # 0400, as since Linux 5.10, with the running kernel's BTF for eBPF.
 synthetic_rapl "$TMP/fx"
 find -L "$TMP/fx/sys/class/powercap" -name energy_uj -exec chmod 0400 {} +
-check "the fixture's 7 energy_uj files are root's, mode 0400 (as since Linux 5.10)" \
-	bash -c '[ "$(find -L "$0" -name energy_uj -perm 0400 -user root | wc -l)" = 7 ]' "$TMP/fx/sys/class/powercap"
+check "the fixture's energy_uj files are all root's, mode 0400 (as since Linux 5.10)" \
+	bash -c 'find -L "$0" -name energy_uj -exec stat -L -c "%i %U %a" {} + | sort -u >"$1" &&
+		[ -s "$1" ] && [ "$(cut -d" " -f2- "$1" | sort -u)" = "root 400" ] || { cat "$1"; exit 1; }' \
+	"$TMP/fx/sys/class/powercap" "$TMP/perms"
 mkdir -p "$TMP/fx/sys/kernel"
 ln -s /sys/kernel/btf "$TMP/fx/sys/kernel/btf"
 chmod 0755 "$TMP"

@@ -17,8 +17,8 @@ fi
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILDDIR=$(cd "$(dirname "$JS")/../.." && pwd)
 # The exposure systemd-analyze security gives the unit is at most this
-# (tenths): 2.3 today. Raise it only with a reason in docs/INSTALL.md.
-EXPOSURE_CEILING=23
+# (tenths): 2.4 today. Raise it only with a reason in docs/INSTALL.md.
+EXPOSURE_CEILING=24
 
 D=$TMP/root
 meson install -C "$BUILDDIR" --destdir "$D" --no-rebuild --quiet >/dev/null
@@ -44,6 +44,37 @@ check "systemd-analyze security: exposure $EXPOSURE, at most $EXPOSURE_CEILING/1
 check "... with no new privileges, a strict read-only system, no home, a private /tmp" \
 	bash -c 'for d in NoNewPrivileges= ProtectSystem= ProtectHome= PrivateTmp= RestrictAddressFamilies=~AF_PACKET; do
 		grep -q "✓ $d" "$0" || { echo "not ✓: $d"; exit 1; }; done' "$TMP/security.txt"
+
+# No seccomp filter can be applied here without systemd: check instead that
+# the unit's SystemCallFilter= lets through the calls joulestat makes beyond
+# an ordinary service's (the eBPF collector's bpf and sched_setaffinity, the
+# perf PMU's perf_event_open, caps.c's capget).
+expand_calls() { # NAME...: system calls, with @groups expanded
+	local n l
+	for n in "$@"; do
+		case $n in
+		@*) systemd-analyze syscall-filter "$n" 2>/dev/null | sed -n 's/^ \{4\}\([@a-z0-9_]*\)$/\1/p' |
+			while read -r l; do expand_calls "$l"; done ;;
+		*) echo "$n" ;;
+		esac
+	done
+}
+allowed_calls() {
+	local line allow="" deny=""
+	while IFS= read -r line; do
+		case $line in
+		"~"*) deny+=" ${line#\~}" ;;
+		*) allow+=" $line" ;;
+		esac
+	done < <(sed -n 's/^SystemCallFilter=//p' "$UNIT")
+	# shellcheck disable=SC2086
+	comm -23 <(expand_calls $allow | sort -u) <(expand_calls $deny | sort -u)
+}
+check "the unit's system call filter lets through bpf, perf_event_open, sched_setaffinity, capget" \
+	bash -c "$(declare -f expand_calls allowed_calls); UNIT=$UNIT; a=\$(allowed_calls)
+		[ \$(wc -l <<<\"\$a\") -gt 100 ] || { echo \"only: \$a\"; exit 1; }
+		for c in bpf perf_event_open sched_setaffinity capget ioctl mmap; do
+			grep -qx \$c <<<\"\$a\" || { echo \"\$c is filtered out\"; exit 1; }; done"
 
 # The unit's capabilities, as setpriv spells them (bpf,perfmon,...).
 caps_of() { sed -n "s/^$1=//p" "$UNIT" | tr ' ' '\n' | sed -n 's/^CAP_//p' | tr 'A-Z' 'a-z' | sort; }

@@ -99,6 +99,10 @@ def lint(d):
             targets = p.get("targets", [])
             if not targets:
                 problems.append("panel %s: no query" % t)
+            for q in targets:
+                lf = q.get("legendFormat", "")
+                if "__auto" in lf and lf != "__auto":
+                    problems.append("panel %s: legend %r: __auto stands alone or not at all" % (t, lf))
             refs = [q.get("refId") for q in targets]
             if len(refs) != len(set(refs)) or None in refs:
                 problems.append("panel %s: refIds %r not unique" % (t, refs))

@@ -33,6 +33,6 @@ check "the packages hold the command, the unit, the library and its header" \
 # rpm/rpmlint.toml leaves out the rules of other distributions that Fedora does not apply.
 check "rpmlint (Fedora's rules) reports no errors in the spec and the packages" \
 	bash -c 'rpmlint -c "$(dirname "$0")/rpmlint.toml" "$0" "$1"/RPMS/*/*.rpm >"$1/rpmlint.txt" 2>&1; cat "$1/rpmlint.txt"
-		grep -qE "^[0-9]+ packages and [0-9]+ specfiles checked; 0 errors" "$1/rpmlint.txt"' "$SPEC" "$TOP"
+		grep -qE "^ *[0-9]+ packages and [0-9]+ specfiles checked; 0 errors" "$1/rpmlint.txt"' "$SPEC" "$TOP"
 
 done_testing

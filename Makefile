@@ -28,6 +28,12 @@ TEST_DEPS += groff-base
 TEST_DEPS += make
 # The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
 TEST_DEPS += chromium
+# Packages and the service (tests/package/): the .deb build, lintian and a
+# debootstrap root; the RPM build and rpmlint; systemd-analyze and setpriv for
+# the unit; bash completion.
+TEST_DEPS += debhelper dpkg-dev lintian debootstrap
+TEST_DEPS += rpm rpmlint
+TEST_DEPS += systemd util-linux bash-completion
 
 .PHONY: all deps test-deps build run check clean
 

@@ -256,6 +256,24 @@ void cli_libbpf_logging(int verbose)
 #endif
 }
 
+void cli_collectors_why(const struct joulestat *js, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < joulestat_collector_count(js) && len < size; i++) {
+		struct joulestat_collector_info ci = { .sz = sizeof(ci) };
+		int w;
+
+		if (joulestat_collector_get(js, i, &ci) < 0 || ci.state == JOULESTAT_SOURCE_ACTIVE)
+			continue;
+		w = snprintf(buf + len, size - len, "%s%s: %s", len ? "; " : "", ci.name,
+			     ci.reason && ci.reason[0] ? ci.reason : "not used");
+		len += w > 0 ? (size_t)w : 0;
+	}
+}
+
 static int check_root(const char *flag, const char *dir)
 {
 	struct stat st;

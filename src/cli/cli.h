@@ -92,6 +92,13 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
 int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
 			  struct joulestat **ret);
 
+/*
+ * Why no activity collector works: "ebpf: <reason>; proc: <reason>" into buf,
+ * from joulestat_collector_get(), for messages that must name the fix (a
+ * missing capability) rather than send the user to 'joulestat probe'.
+ */
+void cli_collectors_why(const struct joulestat *js, char *buf, size_t size);
+
 /* "joulestat VERB: message" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

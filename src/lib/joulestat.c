@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "version.h"
 #include "monitor.h"
 #include "resources.h"
 #include "util.h"
@@ -354,6 +355,12 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 	if (r < 0)
 		goto fail;
 	if (forced && js->nview == 0) {
+		/* The caller gets no monitor to ask: say why each selected source failed. */
+		for (size_t i = 0; i < js->nslots; i++)
+			if (js->slots[i].state_kind == JOULESTAT_SOURCE_FAILED ||
+			    js->slots[i].state_kind == JOULESTAT_SOURCE_UNAVAILABLE)
+				log_error(&js->log, "source %s: %s", js->slots[i].ops->name,
+					  js->slots[i].reason);
 		r = -ENODEV;
 		goto fail;
 	}

@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "activity_ebpf.h"
+#include "caps.h"
 #include "parse.h"
 #include "procfs_parse.h"
 #include "sched.skel.h"
@@ -383,15 +384,17 @@ static void prime_cpus(const struct topology *topo)
 static void not_permitted(const struct activity_ctx *ctx, char *reason, size_t reason_size)
 {
 	uint64_t disabled;
-	char sysctl[64] = "";
+	char sysctl[64] = "", missing[64], lacks[96] = "";
 
 	if (fsroot_read_u64(ctx->fs, FS_PROC, "sys/kernel/unprivileged_bpf_disabled", &disabled) ==
 	    0)
 		snprintf(sysctl, sizeof(sysctl), " is %" PRIu64, disabled);
+	if (caps_missing(CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON), missing, sizeof(missing)))
+		snprintf(lacks, sizeof(lacks), " (this process lacks %s)", missing);
 	snprintf(reason, reason_size,
-		 "not permitted: needs root, or CAP_BPF and CAP_PERFMON (kernel.unprivileged_bpf_"
+		 "not permitted%s: needs root, or CAP_BPF and CAP_PERFMON (kernel.unprivileged_bpf_"
 		 "disabled%s: lowering it does not help, a tracing program needs both capabilities)",
-		 sysctl);
+		 lacks, sysctl);
 }
 
 static int ebpf_open(const struct activity_ctx *ctx, void **ret_state, char *reason,

@@ -80,9 +80,15 @@ enum joulestat_group {
 	 * Tasks outside every tree are in no row of this grouping.
 	 */
 	JOULESTAT_GROUP_TREE = 7,
+	/*
+	 * Virtual machines on this host: the processes of each QEMU/KVM,
+	 * Firecracker or Cloud Hypervisor VM and of its libvirt machine scope,
+	 * named by the VM ("" for processes in none). docs/VMS.md.
+	 */
+	JOULESTAT_GROUP_VM = 8,
 };
 
-#define JOULESTAT_GROUP_COUNT 8
+#define JOULESTAT_GROUP_COUNT 9
 
 /*
  * Static power of a domain for the baseline policy. `domain` is a domain's
@@ -788,7 +794,10 @@ JOULESTAT_API const char *joulestat_idle_policy_name(enum joulestat_idle_policy 
 JOULESTAT_API int joulestat_idle_policy_from_name(const char *name,
 						   enum joulestat_idle_policy *ret);
 
-/* "process", "thread", "comm", "cgroup", "user", "unit", "container", "tree"; NULL otherwise. */
+/*
+ * "process", "thread", "comm", "cgroup", "user", "unit", "container", "tree",
+ * "vm"; NULL otherwise.
+ */
 JOULESTAT_API const char *joulestat_group_name(enum joulestat_group group);
 
 /* The grouping named `name`. -EINVAL for NULL or an unknown name. */
@@ -971,6 +980,11 @@ struct joulestat_row {
 	uint64_t cumulative_uj;
 	uint64_t cumulative_cpu_ns;
 	uint64_t first_seen_ns;		/* CLOCK_MONOTONIC end of the first interval it was in */
+	/*
+	 * vm: the VM's name. Also set on process and thread rows of a
+	 * snapshot that carries the vm grouping; "" for none.
+	 */
+	const char *vm;
 };
 
 /*

@@ -171,6 +171,14 @@ struct joulestat_opts {
 	joulestat_log_fn log_fn;
 	void *log_userdata;
 	enum joulestat_log_level log_level;
+	/*
+	 * The host source, inside a virtual machine: the directory its host
+	 * exports this VM's energy to (`joulestat serve --vm-export` or
+	 * Scaphandre's qemu exporter, shared over virtiofs or 9p; docs/VMS.md).
+	 * NULL: /var/lib/joulestat/host, else /var/scaphandre, where they
+	 * exist (not looked up when sysfs_root is a fixture tree).
+	 */
+	const char *host_share;
 };
 
 /*
@@ -215,7 +223,7 @@ enum joulestat_source_state {
 struct joulestat_source_info {
 	size_t sz;
 	const char *name;	/* "perf", "powercap", "msr", "battery", "hwmon", "nvml", "drm",
-				   "procpower", "model" */
+				   "procpower", "host", "model" */
 	enum joulestat_source_state state;
 	int error;		/* the -errno behind FAILED/UNAVAILABLE, else 0 */
 	const char *reason;	/* one sentence a user can act on; when ACTIVE, "" or what it skipped */
@@ -246,6 +254,7 @@ enum joulestat_domain_kind {
 	JOULESTAT_DOMAIN_BATTERY = 6,	/* whole machine, while discharging */
 	JOULESTAT_DOMAIN_GPU = 7,
 	JOULESTAT_DOMAIN_PROCESS = 8,	/* one PID (/proc/PID/power) */
+	JOULESTAT_DOMAIN_HOST = 9,	/* this virtual machine, as its host accounts it (docs/VMS.md) */
 };
 
 struct joulestat_domain_info {
@@ -277,9 +286,10 @@ JOULESTAT_API int joulestat_domain_get(const struct joulestat *js, size_t idx,
 				       struct joulestat_domain_info *info);
 
 /*
- * Host total: the energy of the domains marked in_host_total (psys when
- * present, else Σ package + Σ dram, else a platform meter, else the battery,
- * else the model). `*ret_estimated` (may be NULL) says whether any part is
+ * Host total: the energy of the domains marked in_host_total (inside a
+ * virtual machine, the host's account of it; else psys when present, else
+ * Σ package + Σ dram, else a platform meter, else the battery, else the
+ * model). `*ret_estimated` (may be NULL) says whether any part is
  * modelled. Returns 0, or -ENODATA when no domain counts.
  */
 JOULESTAT_API int joulestat_host_energy(const struct joulestat *js, uint64_t *ret_energy_uj,
@@ -782,7 +792,10 @@ JOULESTAT_API int joulestat_profile_write_json(const struct joulestat_profile *p
 /* Names of every source, in priority order, NULL-terminated. Static storage. */
 JOULESTAT_API const char *const *joulestat_source_names(void);
 
-/* "package", "core", "uncore", "dram", "psys", "platform", "battery", "gpu", "process". */
+/*
+ * "package", "core", "uncore", "dram", "psys", "platform", "battery", "gpu",
+ * "process", "host".
+ */
 JOULESTAT_API const char *joulestat_domain_kind_name(enum joulestat_domain_kind kind);
 
 /* ---- snapshots: one interval's energy, split between tasks ---- */

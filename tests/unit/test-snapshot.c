@@ -725,6 +725,7 @@ static void test_accessor_contract(void **state)
 	assert_int_equal(p, JOULESTAT_IDLE_PROPORTIONAL);
 	assert_int_equal(joulestat_idle_policy_from_name("none", &p), -EINVAL);
 	assert_string_equal(joulestat_domain_kind_name(JOULESTAT_DOMAIN_DRAM), "dram");
+	assert_string_equal(joulestat_domain_kind_name(JOULESTAT_DOMAIN_HOST), "host");
 	fx_done(&f);
 }
 

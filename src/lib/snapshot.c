@@ -616,8 +616,11 @@ static int resolve_vms(struct joulestat *js, struct sample_work *w)
 	for (size_t i = 0; i < s->ntasks; i++) {
 		const struct activity_task *t = &s->tasks[i];
 
-		if (vm_comm_maybe(t->comm, sizeof(t->comm)) &&
-		    !vm_cache_process(c, &js->fs, t->key.tgid, w->proc_start_ns[i], true, s->end_ns))
+		char comm[sizeof(t->comm) + 1] = "";
+
+		memcpy(comm, t->comm, sizeof(t->comm));
+		if (vm_comm_maybe(comm, sizeof(t->comm)) &&
+		    !vm_cache_process(c, &js->fs, t->key.tgid, w->proc_start_ns[i], comm, s->end_ns))
 			return -ENOMEM;
 		if (w->cg[i] && !vm_cache_cgroup(c, w->cg[i]->id, w->cg[i]->path, s->end_ns))
 			return -ENOMEM;
@@ -625,7 +628,7 @@ static int resolve_vms(struct joulestat *js, struct sample_work *w)
 	for (size_t i = 0; i < s->ntasks; i++) {
 		const struct activity_task *t = &s->tasks[i];
 		const char *name = vm_cache_process(c, &js->fs, t->key.tgid, w->proc_start_ns[i],
-						    false, s->end_ns);
+						    NULL, s->end_ns);
 
 		if (name && !name[0] && w->cg[i])
 			name = vm_cache_cgroup(c, w->cg[i]->id, w->cg[i]->path, s->end_ns);

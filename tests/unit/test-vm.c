@@ -145,23 +145,31 @@ static void test_cache(void **state)
 	write_bytes(dir, "proc/10/cmdline", qemu, sizeof(qemu));
 	write_bytes(dir, "proc/11/cmdline", anon, sizeof(anon));
 	write_bytes(dir, "proc/12/cmdline", "bash\0", 5);
+	write_bytes(dir, "proc/14/cmdline", "", 0);
 	snprintf(proc, sizeof(proc), "%s/proc", dir);
 	assert_int_equal(fsroot_init(&fs, NULL, proc, NULL), 0);
 
 	/* Not looked at: nothing read, nothing kept. */
-	assert_string_equal(vm_cache_process(&c, &fs, 10, 5, false, 1), "");
+	assert_string_equal(vm_cache_process(&c, &fs, 10, 5, NULL, 1), "");
 	assert_int_equal(c.n, 0);
-	assert_string_equal(vm_cache_process(&c, &fs, 10, 5, true, 1), "web");
-	assert_string_equal(vm_cache_process(&c, &fs, 11, 5, true, 1), "qemu-11");
-	assert_string_equal(vm_cache_process(&c, &fs, 12, 5, true, 1), "");
+	assert_string_equal(vm_cache_process(&c, &fs, 10, 5, "qemu-system-x86", 1), "web");
+	assert_string_equal(vm_cache_process(&c, &fs, 11, 5, "qemu-system-x86", 1), "qemu-11");
+	assert_string_equal(vm_cache_process(&c, &fs, 12, 5, "qemu-wrapper", 1), "");
 	/* A process that is gone is not kept: its PID may come back as another. */
-	assert_string_equal(vm_cache_process(&c, &fs, 13, 5, true, 1), "");
+	assert_string_equal(vm_cache_process(&c, &fs, 13, 5, "kvm", 1), "");
+	/* Nor a zombie's empty command line: the process was seen too late to tell. */
+	assert_string_equal(vm_cache_process(&c, &fs, 14, 5, "kvm", 1), "");
 	assert_int_equal(c.n, 3);
 	/* Read once: the verdict stays without the file, per (tgid, start). */
 	snprintf(path, sizeof(path), "%s/proc/10/cmdline", dir);
 	assert_int_equal(unlink(path), 0);
-	assert_string_equal(vm_cache_process(&c, &fs, 10, 5, false, 2), "web");
-	assert_string_equal(vm_cache_process(&c, &fs, 10, 6, true, 2), "");
+	assert_string_equal(vm_cache_process(&c, &fs, 10, 5, NULL, 2), "web");
+	assert_string_equal(vm_cache_process(&c, &fs, 10, 6, "qemu-system-x86", 2), "");
+	/* A wrapper (qemu-wrapper, no VM) that exec()s QEMU: read again, now a VM. */
+	write_bytes(dir, "proc/12/cmdline", qemu, sizeof(qemu));
+	assert_string_equal(vm_cache_process(&c, &fs, 12, 5, "qemu-wrapper", 2), "");
+	assert_string_equal(vm_cache_process(&c, &fs, 12, 5, "qemu-system-x86", 2), "web");
+	assert_string_equal(vm_cache_process(&c, &fs, 12, 5, NULL, 2), "web");
 
 	/* Scopes, per cgroup id; an unresolved path is not kept. */
 	assert_string_equal(vm_cache_cgroup(&c, 77, "/machine.slice/machine-qemu\\x2d1\\x2ddb.scope",
@@ -172,11 +180,11 @@ static void test_cache(void **state)
 	assert_int_equal(c.n, 5);
 
 	/* Unused for 10 minutes: forgotten (pruning runs at most once a minute). */
-	assert_string_equal(vm_cache_process(&c, &fs, 11, 5, false, 700 * NS), "qemu-11");
+	assert_string_equal(vm_cache_process(&c, &fs, 11, 5, NULL, 700 * NS), "qemu-11");
 	vm_cache_prune(&c, 700 * NS);
 	assert_int_equal(c.n, 1);
-	assert_string_equal(vm_cache_process(&c, &fs, 10, 5, false, 701 * NS), "");
-	assert_string_equal(vm_cache_process(&c, &fs, 11, 5, false, 701 * NS), "qemu-11");
+	assert_string_equal(vm_cache_process(&c, &fs, 10, 5, NULL, 701 * NS), "");
+	assert_string_equal(vm_cache_process(&c, &fs, 11, 5, NULL, 701 * NS), "qemu-11");
 
 	vm_cache_done(&c);
 	fsroot_done(&fs);

@@ -34,21 +34,6 @@ const char *vm_kind_name(enum vm_kind kind)
 	return "";
 }
 
-bool vm_name_valid(const char *name, size_t len)
-{
-	if (!name || len == 0 || len >= VM_NAME_MAX)
-		return false;
-	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c == 0x7f || c == '/')
-			return false;
-	}
-	return true;
-}
-
 static bool has_prefix(const char *s, size_t len, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -364,7 +349,7 @@ static struct vm_entry *cache_insert(struct vm_cache *c, const struct vm_entry *
 }
 
 const char *vm_cache_process(struct vm_cache *c, const struct fsroot *fs, uint32_t tgid,
-			     uint64_t start_ns, bool look, uint64_t now_ns)
+			     uint64_t start_ns, const char *comm, uint64_t now_ns)
 {
 	struct vm_entry ent = { .a = tgid, .b = start_ns, .used = true, .used_ns = now_ns }, *e;
 	struct vm_ident v;
@@ -374,12 +359,13 @@ const char *vm_cache_process(struct vm_cache *c, const struct fsroot *fs, uint32
 	if (!tgid)
 		return "";
 	e = cache_find(c, tgid, start_ns);
-	if (e) {
+	if (e && (!comm || strncmp(e->comm, comm, sizeof(e->comm)) == 0)) {
 		e->used_ns = now_ns;
 		return e->name;
 	}
-	if (!look)
+	if (!comm)
 		return "";
+	strncpy(ent.comm, comm, sizeof(ent.comm) - 1);
 	buf = malloc(VM_CMDLINE_MAX);
 	if (!buf)
 		return NULL;
@@ -396,9 +382,17 @@ const char *vm_cache_process(struct vm_cache *c, const struct fsroot *fs, uint32
 			snprintf(ent.name, sizeof(ent.name), "%s-%u", vm_kind_name(v.kind), tgid);
 	}
 	free(buf);
-	/* A process that has gone (n < 0) is not kept: its PID may name another. */
-	if (n < 0)
-		return "";
+	/*
+	 * A process that has gone (n < 0) is not kept: its PID may name
+	 * another. Nor is an empty command line: a zombie's, read too late.
+	 */
+	if (n <= 0)
+		return e ? e->name : "";
+	/* Read again after an exec: the verdict is replaced in place. */
+	if (e) {
+		*e = ent;
+		return e->name;
+	}
 	e = cache_insert(c, &ent);
 	return e ? e->name : NULL;
 }

@@ -45,8 +45,25 @@ struct vm_ident {
 /* "qemu", "firecracker", "cloud-hypervisor"; "" for VM_NONE. Static storage. */
 const char *vm_kind_name(enum vm_kind kind);
 
-/* Whether `name` (len bytes, no NUL) may name a VM: a safe directory name. */
-bool vm_name_valid(const char *name, size_t len);
+/*
+ * Whether `name` (len bytes) may name a VM: a safe directory name. Inline,
+ * so that the recording format's reader checks names by the same rule
+ * without the cache's file access.
+ */
+static inline bool vm_name_valid(const char *name, size_t len)
+{
+	if (!name || len == 0 || len >= VM_NAME_MAX)
+		return false;
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c == 0x7f || c == '/')
+			return false;
+	}
+	return true;
+}
 
 /*
  * The VM a process's command line (NUL-separated words, as
@@ -78,6 +95,7 @@ struct vm_entry {
 	uint64_t used_ns;
 	bool used;
 	bool is_vm;
+	char comm[16];			/* a process's comm when its command line was read */
 	char name[VM_NAME_MAX];
 };
 
@@ -88,14 +106,16 @@ struct vm_cache {
 };
 
 /*
- * The VM of the process (tgid, start_ns), "" for none. With `look` (a task
- * of it has a hypervisor's comm) an unknown process's command line is read
- * once and the verdict kept; without, an unknown process is no VM and
- * nothing is read or kept. The string lives until the next vm_cache_*()
- * call that may insert (copy it). NULL only on -ENOMEM.
+ * The VM of the process (tgid, start_ns), "" for none. With `comm` (a task
+ * of it has that hypervisor's comm, vm_comm_maybe()) an unknown process's
+ * command line is read once and the verdict kept, and read again when comm
+ * changed since (the process exec()ed: a wrapper that became QEMU); with
+ * NULL, an unknown process is no VM and nothing is read or kept. The string
+ * lives until the next vm_cache_*() call that may insert (copy it). NULL
+ * only on -ENOMEM.
  */
 const char *vm_cache_process(struct vm_cache *c, const struct fsroot *fs, uint32_t tgid,
-			     uint64_t start_ns, bool look, uint64_t now_ns);
+			     uint64_t start_ns, const char *comm, uint64_t now_ns);
 
 /*
  * The VM a cgroup's libvirt scope names, "" for none; parsed once per

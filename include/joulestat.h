@@ -995,7 +995,8 @@ struct joulestat_row {
 	uint64_t first_seen_ns;		/* CLOCK_MONOTONIC end of the first interval it was in */
 	/*
 	 * vm: the VM's name. Also set on process and thread rows of a
-	 * snapshot that carries the vm grouping; "" for none.
+	 * snapshot that carries the vm grouping, and on tree rows whose root
+	 * ran in the interval (the VM the root runs); "" for none.
 	 */
 	const char *vm;
 };

@@ -52,6 +52,7 @@ struct run_result {
 	bool estimated;
 	double captured;		/* lowest over the run */
 	int status;			/* wait status */
+	char vm[128];			/* the VM the command runs (a hypervisor), "" none */
 	size_t ndomains;
 	struct run_domain dom[RUN_MAX_DOMAINS];
 };
@@ -163,6 +164,8 @@ static int accumulate(struct joulestat *js, struct joulestat_snapshot *snap, voi
 		res->energy_uj += best.energy_uj;
 		res->tree_cpu_ns += best.cpu_ns;
 		res->estimated |= best.estimated;
+		if (best.vm && best.vm[0])
+			snprintf(res->vm, sizeof(res->vm), "%s", best.vm);
 	}
 	return 0;
 }
@@ -427,13 +430,15 @@ static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsig
 	print_line(f, &s->cpu_s, n, "s", "CPU time");
 	print_line(f, &s->wall_s, n, "s", "wall time");
 	print_line(f, &s->host_j, n, "J", "machine energy meanwhile");
+	if (n && runs[n - 1].vm[0])
+		fprintf(f, "\n the command runs virtual machine '%s': the total is its energy "
+			   "(docs/VMS.md)", runs[n - 1].vm);
 	fprintf(f, "\n idle policy %s, activity %s, sources %s%s", policy, collector, sources,
 		s->estimated ? " - ESTIMATED by a model, not measured" : "");
 	if (s->captured < 0.995)
 		fprintf(f, "\n note: the %s collector named only %.1f%% of busy CPU time "
 			   "(tasks shorter than a scan are missed)", collector, 100.0 * s->captured);
 	fprintf(f, "\n\n");
-	(void)runs;
 }
 
 static void json_stat(struct jsonw *w, const char *key, const struct stat_acc *a)
@@ -509,6 +514,11 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 		jsonw_u64(&w, r->snapshots);
 		jsonw_key(&w, "estimated");
 		jsonw_bool(&w, r->estimated);
+		jsonw_key(&w, "vm");
+		if (r->vm[0])
+			jsonw_string(&w, r->vm);
+		else
+			jsonw_null(&w);
 		jsonw_key(&w, "domains");
 		jsonw_begin_array(&w);
 		for (size_t d = 0; d < r->ndomains; d++) {
@@ -643,7 +653,8 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	cmd = &argv[optind];
 	base.interval_ms = o.interval_ms;
 	base.idle_policy = o.policy;
-	base.groups = 1u << JOULESTAT_GROUP_TREE;
+	/* vm: the tree row names the VM its root runs, when the command is a hypervisor. */
+	base.groups = 1u << JOULESTAT_GROUP_TREE | 1u << JOULESTAT_GROUP_VM;
 	r = cli_open_monitor_with(common, &base, &js);
 	if (r < 0)
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;

@@ -817,9 +817,13 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 		case JOULESTAT_GROUP_VM:
 			break;
 		}
-		/* The VM of a VM row, and of a process or thread when it is carried. */
+		/*
+		 * The VM of a VM row, and when the vm grouping is carried, of a
+		 * process or thread, and of a tree's root (`run` of a hypervisor).
+		 */
 		if (w->vm && (g == JOULESTAT_GROUP_VM || g == JOULESTAT_GROUP_PROCESS ||
-			      g == JOULESTAT_GROUP_THREAD)) {
+			      g == JOULESTAT_GROUP_THREAD ||
+			      (g == JOULESTAT_GROUP_TREE && lead->key.tgid == (uint32_t)row->pid))) {
 			row->vm = arena_strdup(&snap->arena, w->vm[lead - s->tasks]);
 			if (!row->vm)
 				goto out;

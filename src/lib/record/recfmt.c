@@ -439,7 +439,8 @@ int recfmt_vms_sum(struct recfmt_interval *iv, struct recfmt_error *err)
 			vm->cpu_ns += row->cpu_ns;
 		}
 	}
-	qsort(iv->vms, iv->nvms, sizeof(*iv->vms), cmp_vm);
+	if (iv->nvms > 1)
+		qsort(iv->vms, iv->nvms, sizeof(*iv->vms), cmp_vm);
 	return 0;
 }
 

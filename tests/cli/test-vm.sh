@@ -9,40 +9,50 @@
 . "$(dirname "$0")/tap.sh"
 WL=${JOULESTAT_RES_WORKLOAD:?JOULESTAT_RES_WORKLOAD is not set: run through meson test}
 HV=$TMP/hv/qemu-system-x86_64
+VM_PID=
 mkdir -p "$TMP/hv"
 cp "$WL" "$HV"
 
-# vm NAME SECONDS: the stand-in hypervisor, in the background; its PID in
-# $VM_PID. Returns once it runs as the hypervisor (exec done: its command line
-# is the new one), so that no view starts before there is a VM to see.
+# vm NAME: the stand-in hypervisor, in the background, until vm_stop; its
+# PID in $VM_PID. Returns once it runs as the hypervisor (exec done: its
+# command line is the new one), so that no view starts before there is a VM
+# to see, and it runs for as long as the view takes, however slow.
 vm() {
 	local i
-	"$HV" spin "$2" -name "guest=$1,debug-threads=on" &
+	"$HV" spin 600 -name "guest=$1,debug-threads=on" &
 	VM_PID=$!
 	for i in $(seq 100); do
 		tr '\0' ' ' <"/proc/$VM_PID/cmdline" 2>/dev/null | grep -q "guest=$1" && return 0
 		sleep 0.05
 	done
 }
+vm_stop() {
+	kill "$VM_PID" 2>/dev/null
+	wait "$VM_PID" 2>/dev/null
+}
+trap 'vm_stop; rm -rf "$TMP"' EXIT
 
 # ---- the host's side ----
-vm webvm 4
+vm webvm
 check "top --group vm: a row for the VM by name, and one for the rest" \
 	bash -c 'out=$("$0" top --batch -n 2 -i 0.5 --group vm --activity proc --no-config) &&
 		grep -q "^VM " <<<"$out" && grep -Eq "^webvm +[0-9.]+\*? " <<<"$out" &&
 		grep -q "^(no VM) " <<<"$out" || { echo "$out"; exit 1; }' "$JS"
-wait "$VM_PID"
+vm_stop
 
-vm recvm 3
+vm recvm
 "$JS" record -o "$TMP/rec.jsonl" --raw -i 0.4 -d 2 --activity proc --no-config 2>"$TMP/rec.err"
-wait "$VM_PID"
+vm_stop
 check "record: lines list the VM, its process (the hypervisor's PID) and their rows' sums" \
 	bash -c 'tail -n +2 "$0" | jq -s -e --argjson pid "$1" "
 			map(select(.vms)) | length > 0 and all(.[]; . as \$l | .vms[] |
 				select(.[0] == \"recvm\") | .[3][0] == \$pid and
 				.[1] == ([\$l.rows[] | select(.[0] == \$pid) | .[5] | add] | add) and
 				.[2] == ([\$l.rows[] | select(.[0] == \$pid) | .[4]] | add))" ||
-		{ cat "$0"; exit 1; }' "$TMP/rec.jsonl" "$VM_PID"
+		{ echo "VM pid $1; per line: seq, vms, the pid'"'"'s rows [cpu_ns, energies]";
+		  tail -n +2 "$0" | jq -c --argjson pid "$1" "[.seq, .vms,
+			[.rows[] | select(.[0] == \$pid) | [.[4], (.[5] | add)]]]"; exit 1; }' \
+	"$TMP/rec.jsonl" "$VM_PID"
 check "report: a table of virtual machines" \
 	bash -c '"$0" report "$1" --no-config | grep -Eq "^  recvm +[0-9.]+ (m?J|kJ) "' "$JS" "$TMP/rec.jsonl"
 check "report --html: the VMs' table" \
@@ -56,7 +66,7 @@ check "replay under another policy keeps the VMs, summed again from the new rows
 	"$JS" "$TMP/rec.jsonl" "$TMP/prop.jsonl"
 
 check "run of a hypervisor names the VM it runs, in the report and in -o" \
-	bash -c '"$0" run -i 0.2 --activity proc --no-config -o "$1" -- "$2" spin 1.5 -name guest=runvm \
+	bash -c '"$0" run -i 0.2 --activity proc --no-config -o "$1" -- "$2" spin 4 -name guest=runvm \
 			2>"$3" && grep -q "the command runs virtual machine .runvm." "$3" &&
 		jq -e ".runs[0].vm == \"runvm\"" "$1" || { cat "$3" "$1"; exit 1; }' \
 	"$JS" "$TMP/run.json" "$HV" "$TMP/run.err"

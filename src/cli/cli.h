@@ -31,6 +31,7 @@ struct cli_common {
 	bool syscalls;
 	int verbose;
 	const char *baseline;	/* --baseline FILE: static power for --idle baseline */
+	const char *host_share;	/* --host-share DIR: the host source's share (in a VM) */
 };
 
 /* Where `joulestat calibrate` writes, and the baseline policy reads, by default. */
@@ -60,6 +61,7 @@ int cli_run(int argc, char **argv);
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
+	{ "host-share", required_argument, NULL, 0x100c },                                 \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Text for the common options in a verb's --help. */

@@ -340,7 +340,8 @@ int cmd_record(int argc, char **argv, struct cli_common *common)
 	}
 	o.interval_ms = (uint64_t)llround(interval_s * 1000);
 	o.idle_policy = idle;
-	o.groups = 1u << JOULESTAT_GROUP_PROCESS;
+	/* The vm grouping says which VM each process row belongs to ("vms" in each line). */
+	o.groups = 1u << JOULESTAT_GROUP_PROCESS | 1u << JOULESTAT_GROUP_VM;
 	r = cli_open_monitor_with(common, &o, &rec.js);
 	if (r < 0) {
 		ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;

@@ -53,6 +53,6 @@ check "probe: a non-numeric model power exits 2 naming the flag" \
 check "probe: stray argument exits 2" expect_exit 2 "$JS" probe extra
 check "probe runs on this machine" expect_exit 0 "$JS" probe -i 0.05
 check "probe --json on this machine is valid JSON with sources and domains" \
-	bash -c '"$0" probe --json -i 0.05 | jq -e ".format == \"joulestat-probe\" and (.sources | length) == 9 and (.machine.cpus >= 1)"' "$JS"
+	bash -c '"$0" probe --json -i 0.05 | jq -e ".format == \"joulestat-probe\" and (.sources | length) == 10 and (.machine.cpus >= 1)"' "$JS"
 
 done_testing

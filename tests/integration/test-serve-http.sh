@@ -134,7 +134,7 @@ check "real: promtool accepts the page" bash -c 'promtool check metrics <"$0"' "
 check "real: serve stops cleanly" stop_serve
 
 # ---- every grouping names its series with its own label ----
-for g in cgroup unit container user; do
+for g in cgroup unit container vm user; do
 	check "--group $g: serve starts" start_serve "$TMP/$g.log" -i 0.2 --group "$g" --top 3
 	wait_for 10 bash -c "curl -s http://127.0.0.1:$SERVE_PORT/metrics | grep -q '^joulestat_samples_total [2-9]'"
 	curl -s "http://127.0.0.1:$SERVE_PORT/metrics" >"$TMP/$g.txt"

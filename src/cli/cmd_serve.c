@@ -792,26 +792,6 @@ static void render_compat(struct serve *sv, struct expo *e,
 }
 
 /* Refused readings per domain, from the monitor's live domains, with the labels of the other domain families. */
-static void render_refused(const struct serve *sv, struct expo *e)
-{
-	for (size_t i = 0; i < joulestat_domain_count(sv->js); i++) {
-		struct joulestat_domain_info d = { .sz = sizeof(d) };
-		char socket[16] = "";
-
-		if (joulestat_domain_get(sv->js, i, &d) < 0)
-			continue;
-		if (d.socket >= 0)
-			snprintf(socket, sizeof(socket), "%d", d.socket);
-		expo_sample_fixed(e, (struct expo_label[]){
-			{ "domain", d.name },
-			{ "kind", joulestat_domain_kind_name(d.kind) },
-			{ "socket", socket },
-			{ "source", d.source },
-			{ "estimated", d.estimated ? "true" : "false" },
-		}, 5, d.errors, 0);
-	}
-}
-
 static int render(struct serve *sv, enum expo_format fmt, bool compat, struct expo_buf *out)
 {
 	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
@@ -919,9 +899,6 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 			}
 		}
 	}
-	expo_family(&e, &f_dom_refused);
-	if (have_si)
-		render_refused(sv, &e);
 	expo_family(&e, &f_host_energy);
 	host_label = (struct expo_label){ "estimated", host_est ? "true" : "false" };
 	if (have_si)

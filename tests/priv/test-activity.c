@@ -481,15 +481,33 @@ static void scenario_threads(void)
 	      (double)truth / 1e6);
 }
 
+/* Σ over CPUs of the time the sample named irq. */
+static uint64_t irq_of(const struct activity_sample *s)
+{
+	uint64_t t = 0;
+
+	for (unsigned c = 0; s->irq_ns && c < s->ncpus; c++)
+		t += s->irq_ns[c];
+	return t;
+}
+
 /*
  * 4000 threads made at once, then woken at once: a burst of new tasks far
  * below the task map's capacity. Every slice is charged (no drop) and the
  * process's time matches its rusage.
+ *
+ * The kernel starts a task's run time when it picks the task, a little
+ * before the sched_switch tracepoint (PSI and the rest of the switch run in
+ * between); the collector's slice starts at the tracepoint, and names that
+ * stretch irq on the slice before (its task's run time ended earlier). Each
+ * of the burst's ~100 000 short slices can thus leave the process up to a
+ * few hundred ns of the kernel's count, all of it named irq: the process
+ * gets at least 99 % of its rusage less the irq named meanwhile.
  */
 static void scenario_burst(void)
 {
 	const struct activity_sample *s;
-	uint64_t got = 0, dropped = 0;
+	uint64_t got = 0, dropped = 0, irq = 0;
 	int64_t truth;
 	int go = -1;
 	pid_t pid;
@@ -498,6 +516,7 @@ static void scenario_burst(void)
 	pid = wl_thread_burst(4000, 20, &go);
 	s = sample();
 	dropped += s->dropped;
+	irq += irq_of(s);
 	got += ns_of_tgid(s, pid);
 	if (pid > 0)
 		(void)wl_burst_go(go);
@@ -505,12 +524,15 @@ static void scenario_burst(void)
 	wl_sleep_ns(20 * MS);
 	s = sample();
 	dropped += s->dropped;
+	irq += irq_of(s);
 	got += ns_of_tgid(s, pid);
-	check(pid > 0 && truth > 0 && dropped == 0 && (double)got >= 0.99 * (double)truth &&
+	check(pid > 0 && truth > 0 && dropped == 0 &&
+		      (double)got >= 0.99 * (double)truth - (double)irq &&
 		      (double)got <= 1.05 * (double)truth + 5e6,
 	      "burst of 4000 new threads: %llu slices dropped (want 0), attributed %.1f ms, "
-	      "rusage %.1f ms",
-	      (unsigned long long)dropped, (double)got / 1e6, (double)truth / 1e6);
+	      "rusage %.1f ms (want at least 99 %% less the %.1f ms named irq meanwhile)",
+	      (unsigned long long)dropped, (double)got / 1e6, (double)truth / 1e6,
+	      (double)irq / 1e6);
 }
 
 #define SYS_N 20000

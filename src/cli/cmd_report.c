@@ -397,6 +397,12 @@ static int plan_charts(struct report *rp)
 			}
 		if (n < 2)
 			continue;
+		/* The host total itself (one socket whose package and dram are the total): not twice. */
+		n = 0;
+		for (size_t d = 0; d < h->ndomains; d++)
+			n += m[d] != h->domains[d].in_total;
+		if (n == 0)
+			continue;
 		snprintf(title, sizeof(title), "Socket %u (package + dram)", s);
 		if (add_chart(rp, title, false, m) < 0)
 			goto out;
@@ -1132,6 +1138,15 @@ static bool any_estimated(const struct recfmt_header *h)
 	return false;
 }
 
+/* Every domain modelled: nothing in the recording was measured. */
+static bool all_estimated(const struct recfmt_header *h)
+{
+	for (size_t d = 0; d < h->ndomains; d++)
+		if (!h->domains[d].estimated)
+			return false;
+	return h->ndomains > 0;
+}
+
 /*
  * record --resources: the machine's CPU use (0 to 100 %) beside its host
  * power (scaled to its own peak), one step per interval, so a reader sees
@@ -1417,7 +1432,12 @@ static void write_html(FILE *f, const struct report *rp)
 	      "</style>\n</head>\n<body>\n<h1>joulestat report: ", f);
 	xml_text(f, h->host);
 	fputs("</h1>\n", f);
-	if (any_estimated(h))
+	if (all_estimated(h))
+		fputs("<p class=\"estimated\"><b>Modelled.</b> No domain has an energy sensor here: "
+		      "every number comes from a model of power against CPU use, not from a "
+		      "measurement.</p>\n",
+		      f);
+	else if (any_estimated(h))
 		fputs("<p class=\"estimated\"><b>Estimated.</b> Some domains have no energy sensor "
 		      "here; their numbers come from a model of power against CPU use, not from a "
 		      "measurement.</p>\n",

@@ -1067,6 +1067,26 @@ static void svg_chart(FILE *f, const struct report *rp, const struct chart *ch, 
 				i && !isnan(ch->total_w[i - 1]) ? "L" : "M", X(rp->t0_ns[i] / 1e9),
 				Y(ch->total_w[i]), X(rp->t1_ns[i] / 1e9), Y(ch->total_w[i]));
 	fputs("\"/>\n", f);
+	/* On hover, each interval's values: its total, then the stack from the top. */
+	fputs("<g class=\"hover\" fill=\"#000\" fill-opacity=\"0\">\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\"><title>%g\xe2\x80\x93%g "
+			   "s: ",
+			X(rp->t0_ns[i] / 1e9), py0, X(rp->t1_ns[i] / 1e9) - X(rp->t0_ns[i] / 1e9), ph,
+			rp->t0_ns[i] / 1e9, rp->t1_ns[i] / 1e9);
+		if (isnan(ch->total_w[i])) {
+			fputs("gap: reading refused, energy unknown</title></rect>\n", f);
+			continue;
+		}
+		fprintf(f, "total %s", views_watts(ch->total_w[i], buf, sizeof(buf)));
+		for (size_t s = nser; s-- > 0;) {
+			fputc('\n', f);
+			series_label(f, rp, ch, s);
+			fprintf(f, " %s", views_watts(ch->v[s * n + i], buf, sizeof(buf)));
+		}
+		fputs("</title></rect>\n", f);
+	}
+	fputs("</g>\n", f);
 	fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
 		   "stroke=\"#888\"/>\n",
 		PLOT_X0, py0, PLOT_X1 - PLOT_X0, ph);

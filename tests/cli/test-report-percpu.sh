@@ -6,7 +6,8 @@
 # idle time, unattributed by its lost time; each CPU's total and coverage, the
 # CPUs adding up to the host; in text, SVG (a chart per CPU) and HTML (a
 # table and the charts). A recording without raw inputs is refused naming
-# the fix, and so is a grouping other than processes.
+# the fix, and so is a grouping other than processes. On hover, each
+# interval of a chart gives its values.
 . "$(dirname "$0")/tap.sh"
 
 R=$TMP/percpu.jsonl
@@ -51,6 +52,10 @@ check "--svg: a chart per CPU with its processes, idle and unattributed, adding 
 		grep -q ">busy-b (200): 3.00 J (33.3 %)<" "$2" && grep -q ">unattributed: 2.00 J (22.2 %)<" "$2" &&
 		grep -q ">total (measured): 11.00 J<" "$2" && grep -q ">total (measured): 9.00 J<" "$2"' \
 	"$JS" "$R" "$TMP/r.svg"
+check "--svg: on hover, each interval's values: CPU 1's total, then its stack from the top" \
+	bash -c '"$0" report "$1" --per-cpu --svg "$2" && grep -A4 "<title>1–2 s: total 4.50 W$" "$2" | tail -4 |
+		same "idle 2.00 W" "unattributed 1.00 W" "other processes 0.00 W" "busy-b (200) 1.50 W</title></rect>"' \
+	"$JS" "$R" "$TMP/hover.svg"
 check "--html: the per-CPU table and the CPU charts" \
 	bash -c '"$0" report "$1" --per-cpu --html "$2" &&
 		grep -q "<table id=\"per-cpu\">" "$2" &&

@@ -43,6 +43,17 @@ static void short_num(double v, char *buf, size_t size)
 		snprintf(buf, size, "%.3g", v);
 }
 
+/* A figure in a table: whole above 10000 (65536, not 6.554e+04), else 4 digits. */
+static void figure(FILE *f, double v, const char *unit)
+{
+	if (fabs(v) >= 1e4 && fabs(v) < 1e15)
+		fprintf(f, "%.0f", v);
+	else
+		fprintf(f, "%.4g", v);
+	if (unit[0])
+		fprintf(f, " %s", unit);
+}
+
 /* A round step for axis ticks: 1, 2 or 5 x 10^k, about max / 4 (so 4 to 8 ticks). */
 static double nice_step(double max)
 {
@@ -224,16 +235,45 @@ int profile_html_write(const struct joulestat_profile *p, char **cmd, FILE *f)
 		xml_text(f, joulestat_profile_evidence(p, i));
 		fprintf(f, i == 0 ? "</b></li>\n" : "</li>\n");
 	}
-	fprintf(f, "</ul>\n<table id=rules><tr><th class=l>rule</th><th>measured</th><th>threshold"
-		   "</th><th class=l>fired</th></tr>\n");
+	/* Every condition of each rule: a rule fires when all of one clause's are met. */
+	fprintf(f, "</ul>\n<table id=rules><tr><th class=l>rule</th><th class=l>condition</th>"
+		   "<th>measured</th><th>threshold</th><th class=l>met</th><th class=l>fired</th>"
+		   "</tr>\n");
 	for (int b = 0; b < JOULESTAT_BOTTLENECK_BALANCED; b++) {
 		struct joulestat_profile_rule ru = { .sz = sizeof(ru) };
+		const char *fired;
 
-		joulestat_profile_rule(p, (enum joulestat_bottleneck)b, &ru);
-		fprintf(f, "<tr><td class=l>%s</td><td>%.4g</td><td>%.4g</td><td class=\"l%s\">%s</td>"
-			   "</tr>\n",
-			rule_names[b], ru.value, ru.threshold, ru.fired ? " fired" : "",
-			!ru.applicable ? "n/a" : ru.fired ? "yes" : "no");
+		if (joulestat_profile_rule(p, (enum joulestat_bottleneck)b, &ru) < 0)
+			continue;
+		fired = !ru.applicable ? "n/a" : ru.fired ? "yes" : "no";
+		if (ru.nconditions == 0) {
+			fprintf(f, "<tr data-rule=\"%s\"><td class=l>%s</td><td class=l>no data</td><td>&ndash;</td>"
+				   "<td>&ndash;</td><td class=l></td><td class=l>%s</td></tr>\n",
+				rule_names[b], rule_names[b], fired);
+			continue;
+		}
+		for (size_t k = 0; k < ru.nconditions; k++) {
+			const struct joulestat_profile_condition *c = &ru.conditions[k];
+
+			fprintf(f, "<tr data-rule=\"%s\">", rule_names[b]);
+			if (k == 0)
+				fprintf(f, "<td class=l rowspan=%zu>%s</td>", ru.nconditions, rule_names[b]);
+			fprintf(f, "<td class=l>%s", k == 0 ? "" : c->clause == ru.conditions[k - 1].clause
+									 ? "and "
+									 : "<b>or</b> ");
+			xml_text(f, c->what);
+			fputs("</td><td>", f);
+			figure(f, c->value, c->unit);
+			fputs("</td><td>", f);
+			xml_text(f, c->op);
+			fputc(' ', f);
+			figure(f, c->threshold, c->unit);
+			fprintf(f, "</td><td class=l>%s</td>", c->met ? "yes" : "no");
+			if (k == 0)
+				fprintf(f, "<td class=\"l%s\" rowspan=%zu>%s</td>", ru.fired ? " fired" : "",
+					ru.nconditions, fired);
+			fputs("</tr>\n", f);
+		}
 	}
 	fprintf(f, "</table>\n<h2>Recommendations</h2>\n<ul id=recommendations>\n");
 	for (size_t i = 0; i < in.recommendations; i++) {

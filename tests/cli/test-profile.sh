@@ -177,6 +177,13 @@ export -f round_ticks
 check "the HTML report's axes have round ticks (0, s, 2s, ... for s = 1, 2 or 5 x 10^k)" \
 	bash -c 'round_ticks "$0" && round_ticks "$1"' "$TMP/fsync.html" "$TMP/memory.html"
 
+check "the HTML rule table shows every condition: memory's four, the kernel share ANDed with the faults" bash -c '
+	[ "$(grep -c "^<tr data-rule=\"memory\">" "$1")" = 4 ] &&
+	grep -q "^<tr data-rule=\"memory\"><td class=l>and CPU time in the kernel</td><td>[0-9.]* %</td><td>&gt;= 30 %</td><td class=l>\(yes\|no\)</td></tr>$" "$1" &&
+	grep -q "^<tr data-rule=\"memory\"><td class=l><b>or</b> major faults</td>" "$1" &&
+	[ "$(grep -c "^<tr data-rule=\"contention\">" "$1")" = 4 ] && [ "$(grep -c "^<tr data-rule=\"io\">" "$1")" = 4 ]' \
+	_ "$TMP/memory.html"
+
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROMIUM" ]; then
 	render() {

@@ -51,9 +51,10 @@ echo $? >"$TMP/top.rc"
 "$JS" top -n 2 --batch -i 0.4 --group user --sort cpu "${FIX[@]}" >"$TMP/user.out" 2>&1
 "$JS" top -n 2 --batch -i 0.6 --tree "${FIX[@]}" >"$TMP/tree.out" 2>&1
 "$JS" top -n 2 --batch -i 0.6 --per-cpu "${FIX[@]}" >"$TMP/percpu.out" 2>&1
-"$JS" top -n 1 --batch -i 0.2 --filter usy-B "${FIX[@]}" >"$TMP/filter.out" 2>&1
-"$JS" top -n 1 --batch -i 0.2 --tree --pid 100 --user root "${FIX[@]}" >"$TMP/sub.out" 2>&1
-"$JS" top -n 1 --batch -i 0.2 --user nobody "${FIX[@]}" >"$TMP/nobody.out" 2>&1
+# Two frames: in the short first one a process may not have run yet (the fixture steps every 10 ms).
+"$JS" top -n 2 --batch -i 0.2 --filter usy-B "${FIX[@]}" >"$TMP/filter.out" 2>&1
+"$JS" top -n 2 --batch -i 0.2 --tree --pid 100 --user root "${FIX[@]}" >"$TMP/sub.out" 2>&1
+"$JS" top -n 2 --batch -i 0.2 --user nobody "${FIX[@]}" >"$TMP/nobody.out" 2>&1
 COLUMNS=80 "$JS" top -n 1 --batch -i 0.2 --per-cpu "${FIX[@]}" >"$TMP/narrow.out" 2>&1
 touch "$M/stop"
 wait "$SYNTH"

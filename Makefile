@@ -28,6 +28,8 @@ TEST_DEPS += groff-base
 TEST_DEPS += make
 # The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
 TEST_DEPS += chromium
+# joulestat top in a real terminal: tests/cli/test-top-tmux.sh (send-keys, capture-pane).
+TEST_DEPS += tmux
 # Packages and the service (tests/package/): the .deb build, lintian and a
 # debootstrap root; the RPM build and rpmlint; systemd-analyze and setpriv for
 # the unit; bash completion.

@@ -6,7 +6,10 @@
  * container) stacked over time with the rest of the ledger (other groups,
  * unattributed, idle) up to the domain's measured total, as a standalone
  * SVG and as one self-contained HTML page (no scripts, no network) with the
- * totals and a table; or as text.
+ * totals and a table; or as text. With --per-cpu (a raw recording), each
+ * CPU's chart too, its processes' energy laid out per CPU (percpu.h), and a
+ * table of the top processes' time and energy on each CPU with each CPU's
+ * ledger and coverage.
  *
  * Two passes over the file: the first finds each chart's top groups by
  * energy over the whole recording, the second builds their series, so memory
@@ -25,8 +28,10 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "outfile.h"
+#include "percpu.h"
 #include "recfmt_res.h"
 #include "textesc.h"
+#include "units.h"
 #include "util.h"
 #include "views.h"
 #include "xmlesc.h"
@@ -50,7 +55,11 @@ void cmd_report_help(FILE *out)
 		"  --top N        groups per chart (default 10, 1 to %d)\n"
 		"  --group G      process (default), comm, user, cgroup, unit or container;\n"
 		"                 the last three need a recording that names each process's\n"
-		"                 cgroup (format version 2: this joulestat's)\n",
+		"                 cgroup (format version 2: this joulestat's)\n"
+		"  --per-cpu      also each CPU: its top N processes' energy over time with\n"
+		"                 the CPU's total, and a table of the top processes' time and\n"
+		"                 energy on each CPU with each CPU's ledger and coverage\n"
+		"                 (processes only; needs a recording made with --raw)\n",
 		REPORT_TOP_MAX);
 }
 
@@ -59,6 +68,7 @@ const struct option cmd_report_options[] = {
 	{ "html", required_argument, NULL, 'h' },
 	{ "top", required_argument, NULL, 'n' },
 	{ "group", required_argument, NULL, 'g' },
+	{ "per-cpu", no_argument, NULL, 'c' },
 	CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -83,6 +93,7 @@ struct rgroup {
 	uint64_t syscalls;	/* header.syscalls */
 	uint64_t *chart_uj;	/* [ncharts] over the recording, each chart's gaps left out */
 	uint64_t total_uj;	/* in_total domains (the host chart's) */
+	uint64_t *cpu_ns_on;	/* --per-cpu: [ncpus] its time on each CPU, gaps left out */
 };
 
 /* Series of a chart, bottom to top: top[0..ntop), other, unattributed, idle. */
@@ -91,6 +102,7 @@ enum { S_OTHER = 0, S_UNATTR = 1, S_IDLE = 2, S_FIXED = 3 };
 struct chart {
 	char title[160];
 	bool host;		/* the host total: in_total domains */
+	int cpu;		/* --per-cpu: the CPU whose share of the host total it is; else -1 */
 	bool *member;		/* [ndomains]: domains summed into the chart */
 	bool estimated;
 	bool sampled;		/* a member's GPU split rests on sampled utilisation (NVML) */
@@ -101,6 +113,7 @@ struct chart {
 	uint64_t measured_ns;	/* the intervals that are not gaps: the averages' time */
 	size_t gaps;		/* intervals where a member's reading was refused */
 	uint64_t *top_uj;	/* [ntop] */
+	uint64_t busy_ns, idle_ns, lost_ns, irq_ns;	/* a CPU's chart: its times, gaps left out */
 	/* per interval, watts: v[s * nintervals + i], s < ntop + S_FIXED (the fixed ones last) */
 	double *v;
 	double *total_w;	/* [nintervals] */
@@ -130,6 +143,17 @@ struct report {
 	/* Virtual machines on the recorded host ("vms"): totals over the recording. */
 	struct vm_total *vms;
 	size_t nvms;
+	/* --per-cpu: the CPU charts are charts[cpu_chart0 ..], one per CPU */
+	bool per_cpu;
+	unsigned ncpus;
+	size_t cpu_chart0;
+	/* the interval being read, per row and CPU: [row * ncpus + cpu] */
+	uint64_t *pc_ns, *pc_uj;
+	struct percpu_cpu *pc_cpus;	/* [ncpus] */
+	struct percpu_slot *pc_slots;
+	struct percpu_item *pc_items;
+	size_t *pc_order;
+	size_t pc_cap;			/* rows the arrays hold */
 };
 
 struct vm_total {
@@ -265,9 +289,11 @@ static long group_of(struct report *rp, const struct recfmt_interval *iv,
 	*g = (struct rgroup){ .tgid = tgid, .start_ns = start, .uid = r->uid };
 	g->chart_uj = calloc(rp->ncharts + 1, sizeof(uint64_t));
 	g->name = name ? strdup(name) : NULL;
-	if (!g->chart_uj || (name && !g->name)) {
+	g->cpu_ns_on = rp->per_cpu ? calloc(rp->ncpus + 1, sizeof(uint64_t)) : NULL;
+	if (!g->chart_uj || (name && !g->name) || (rp->per_cpu && !g->cpu_ns_on)) {
 		free(g->chart_uj);
 		free(g->name);
+		free(g->cpu_ns_on);
 		return -ENOMEM;
 	}
 	strscpy(g->comm, r->comm, sizeof(g->comm));
@@ -289,6 +315,9 @@ static uint64_t group_chart_uj(const struct report *rp, const struct chart *c,
 static bool chart_gap(const struct report *rp, const struct chart *c,
 		      const struct recfmt_interval *iv)
 {
+	/* A CPU's share of the host total is unknown when the host's is. */
+	if (c->cpu >= 0)
+		c = &rp->charts[0];
 	for (size_t d = 0; d < rp->h->ndomains; d++)
 		if (c->member[d] && iv->ledgers[d].status == ATTRIB_LEDGER_REFUSED)
 			return true;
@@ -317,7 +346,7 @@ static int add_chart(struct report *rp, const char *title, bool host, const bool
 		return -ENOMEM;
 	rp->charts = nc;
 	c = &rp->charts[rp->ncharts++];
-	*c = (struct chart){ .host = host };
+	*c = (struct chart){ .host = host, .cpu = -1 };
 	snprintf(c->title, sizeof(c->title), "%s", title);
 	c->member = calloc(rp->h->ndomains + 1, sizeof(bool));
 	if (!c->member)
@@ -368,13 +397,195 @@ static int plan_charts(struct report *rp)
 			}
 		if (n < 2)
 			continue;
+		/* The host total itself (one socket whose package and dram are the total): not twice. */
+		n = 0;
+		for (size_t d = 0; d < h->ndomains; d++)
+			n += m[d] != h->domains[d].in_total;
+		if (n == 0)
+			continue;
 		snprintf(title, sizeof(title), "Socket %u (package + dram)", s);
 		if (add_chart(rp, title, false, m) < 0)
 			goto out;
 	}
+	/* --per-cpu: each CPU's share of the host total (no domain of its own). */
+	rp->cpu_chart0 = rp->ncharts;
+	for (unsigned k = 0; rp->per_cpu && k < rp->ncpus; k++) {
+		memset(m, 0, h->ndomains * sizeof(bool));
+		snprintf(title, sizeof(title), "CPU %u (its share of the host total)", k);
+		if (add_chart(rp, title, false, m) < 0)
+			goto out;
+		rp->charts[rp->ncharts - 1].cpu = (int)k;
+		rp->charts[rp->ncharts - 1].estimated = rp->charts[0].estimated;
+	}
 	r = 0;
 out:
 	free(m);
+	return r;
+}
+
+/* Rows by (tgid, start): a task finds its process's row by binary search. */
+static const struct recfmt_interval *sort_iv;
+
+static int by_row_key(const void *a, const void *b)
+{
+	const struct recfmt_row *x = &sort_iv->rows[*(const size_t *)a];
+	const struct recfmt_row *y = &sort_iv->rows[*(const size_t *)b];
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+/* The row of process (tgid, start); with no row of that start, one of tgid's; -1: none. */
+static long row_of_task(const struct report *rp, const struct recfmt_interval *iv, uint32_t tgid,
+			uint64_t start_ns)
+{
+	size_t lo = 0, hi = iv->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct recfmt_row *r = &iv->rows[rp->pc_order[mid]];
+
+		if (r->tgid < tgid || (r->tgid == tgid && r->start_ns < start_ns))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < iv->nrows && iv->rows[rp->pc_order[lo]].tgid == tgid &&
+	    iv->rows[rp->pc_order[lo]].start_ns == start_ns)
+		return (long)rp->pc_order[lo];
+	/* an unknown start (0) on either side: the process's only row */
+	if (lo < iv->nrows && iv->rows[rp->pc_order[lo]].tgid == tgid)
+		return (long)rp->pc_order[lo];
+	if (lo > 0 && iv->rows[rp->pc_order[lo - 1]].tgid == tgid)
+		return (long)rp->pc_order[lo - 1];
+	return -1;
+}
+
+/*
+ * --per-cpu: interval iv's host energy laid out on its CPUs (percpu.h):
+ * each row's time on each CPU (its threads' raw per-CPU times) into
+ * pc_ns[row * ncpus + cpu], its energy there into pc_uj, each CPU's ledger
+ * into pc_cpus. Returns 0, -EINVAL (said), -ENOMEM.
+ */
+static int interval_percpu(struct report *rp, const struct recfmt_interval *iv)
+{
+	unsigned nc = rp->ncpus;
+	size_t nr = iv->nrows, nslots = 0;
+	struct percpu_in in;
+	int r;
+
+	if (!iv->has_raw || iv->sample.ncpus != nc) {
+		cli_error("report", "%s: interval %" PRIu64 " has no raw inputs for its %u CPUs: "
+				    "--per-cpu needs every interval's (record again with --raw)",
+			  rp->rf.path, iv->seq, nc);
+		return -EINVAL;
+	}
+	if (nr > rp->pc_cap) {
+		size_t cap = nr;
+
+		free(rp->pc_ns);
+		free(rp->pc_uj);
+		free(rp->pc_slots);
+		free(rp->pc_items);
+		free(rp->pc_order);
+		rp->pc_ns = calloc(cap * nc, sizeof(uint64_t));
+		rp->pc_uj = calloc(cap * nc, sizeof(uint64_t));
+		rp->pc_slots = calloc(cap * nc, sizeof(*rp->pc_slots));
+		rp->pc_items = calloc(cap, sizeof(*rp->pc_items));
+		rp->pc_order = calloc(cap, sizeof(size_t));
+		rp->pc_cap = rp->pc_ns && rp->pc_uj && rp->pc_slots && rp->pc_items && rp->pc_order
+				     ? cap
+				     : 0;
+		if (!rp->pc_cap)
+			return -ENOMEM;
+	}
+	if (!rp->pc_cpus) {
+		rp->pc_cpus = calloc(nc, sizeof(*rp->pc_cpus));
+		if (!rp->pc_cpus)
+			return -ENOMEM;
+	}
+	memset(rp->pc_ns, 0, nr * nc * sizeof(uint64_t));
+	memset(rp->pc_uj, 0, nr * nc * sizeof(uint64_t));
+	for (size_t i = 0; i < nr; i++)
+		rp->pc_order[i] = i;
+	sort_iv = iv;
+	qsort(rp->pc_order, nr, sizeof(size_t), by_row_key);
+	/* Each thread's time on each CPU, to its process's row. */
+	for (size_t j = 0; j < iv->sample.nrows; j++) {
+		const struct activity_row *ar = &iv->sample.rows[j];
+		const struct activity_task *t;
+		long row;
+
+		if (ar->task >= iv->sample.ntasks || ar->cpu >= nc)
+			continue; /* the parser refuses these */
+		t = &iv->sample.tasks[ar->task];
+		row = row_of_task(rp, iv, t->key.tgid, iv->proc_start_ns[ar->task]);
+		if (row >= 0)
+			rp->pc_ns[(size_t)row * nc + ar->cpu] += ar->ns;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		struct percpu_item *it = &rp->pc_items[i];
+
+		*it = (struct percpu_item){ .energy_uj = iv->rows[i].total_uj,
+					    .slots = &rp->pc_slots[nslots] };
+		for (unsigned c = 0; c < nc; c++)
+			if (rp->pc_ns[i * nc + c])
+				rp->pc_slots[nslots + it->nslots++] =
+					(struct percpu_slot){ c, rp->pc_ns[i * nc + c], 0 };
+		nslots += it->nslots;
+	}
+	in = (struct percpu_in){
+		.ncpus = nc,
+		.idle_ns = iv->idle_ns,
+		.lost_ns = iv->lost_ns_cpu,
+		.irq_ns = iv->irq_ns_cpu,
+		.idle_uj = iv->host_idle_uj,
+		.unattributed_uj = iv->host_unattributed_uj,
+		.items = rp->pc_items,
+		.nitems = nr,
+	};
+	r = percpu_split(&in, rp->pc_cpus);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nr; i++)
+		for (size_t k = 0; k < rp->pc_items[i].nslots; k++)
+			rp->pc_uj[i * nc + rp->pc_items[i].slots[k].cpu] = rp->pc_items[i].slots[k].uj;
+	return 0;
+}
+
+/* --per-cpu, pass 1: each process's energy and time on each CPU, each CPU's ledger. */
+static int totals_percpu(struct report *rp, const struct recfmt_interval *iv)
+{
+	unsigned nc = rp->ncpus;
+	int r;
+
+	if (chart_gap(rp, &rp->charts[0], iv))
+		return 0;
+	r = interval_percpu(rp, iv);
+	for (size_t i = 0; r == 0 && i < iv->nrows; i++) {
+		long k = group_of(rp, iv, &iv->rows[i], false);
+
+		if (k < 0)
+			return (int)k;
+		for (unsigned c = 0; c < nc; c++) {
+			rp->groups[k].chart_uj[rp->cpu_chart0 + c] += rp->pc_uj[i * nc + c];
+			rp->groups[k].cpu_ns_on[c] += rp->pc_ns[i * nc + c];
+		}
+	}
+	for (unsigned c = 0; r == 0 && c < nc; c++) {
+		struct chart *ch = &rp->charts[rp->cpu_chart0 + c];
+		const struct percpu_cpu *pc = &rp->pc_cpus[c];
+
+		ch->delta_uj += pc->energy_uj;
+		ch->tasks_uj += pc->tasks_uj;
+		ch->idle_uj += pc->idle_uj;
+		ch->unattr_uj += pc->unattributed_uj;
+		ch->busy_ns += pc->busy_ns;
+		ch->idle_ns += pc->idle_ns;
+		ch->lost_ns += pc->lost_ns;
+		ch->irq_ns += pc->irq_ns;
+	}
 	return r;
 }
 
@@ -434,6 +645,13 @@ static int pass_totals(struct report *rp)
 			}
 			t->energy_uj += iv->vms[v].energy_uj;
 			t->cpu_ns += iv->vms[v].cpu_ns;
+		}
+		if (rp->per_cpu) {
+			r = totals_percpu(rp, iv);
+			if (r < 0) {
+				recfmt_interval_free(iv);
+				return r;
+			}
 		}
 		for (size_t c = 0; c < rp->ncharts; c++) {
 			struct chart *ch = &rp->charts[c];
@@ -551,6 +769,8 @@ static int pass_series(struct report *rp)
 		}
 		for (size_t k = 0; r == 0 && k < iv->nrows; k++)
 			rp->rowg[k] = group_of(rp, iv, &iv->rows[k], false);
+		if (r == 0 && rp->per_cpu && !chart_gap(rp, &rp->charts[0], iv))
+			r = interval_percpu(rp, iv);
 		if (r < 0) {
 			recfmt_interval_free(iv);
 			return r;
@@ -575,12 +795,23 @@ static int pass_series(struct report *rp)
 				idle += iv->ledgers[d].idle_uj;
 				unattr += iv->ledgers[d].unattributed_uj;
 			}
+			if (ch->cpu >= 0) {
+				const struct percpu_cpu *pc = &rp->pc_cpus[ch->cpu];
+
+				delta = pc->energy_uj;
+				tasks = pc->tasks_uj;
+				idle = pc->idle_uj;
+				unattr = pc->unattributed_uj;
+			}
 			for (size_t k = 0; k < iv->nrows; k++) {
 				const struct recfmt_row *row = &iv->rows[k];
 
 				for (size_t t = 0; t < ch->ntop; t++) {
 					if (rp->rowg[k] == (long)ch->top[t]) {
-						uint64_t e = row_chart_uj(rp, ch, row);
+						uint64_t e =
+							ch->cpu >= 0
+								? rp->pc_uj[k * rp->ncpus + (unsigned)ch->cpu]
+								: row_chart_uj(rp, ch, row);
 
 						/* A group of several processes has several rows. */
 						ch->v[t * n + i] += (double)e * 1e3 / ns;
@@ -836,6 +1067,26 @@ static void svg_chart(FILE *f, const struct report *rp, const struct chart *ch, 
 				i && !isnan(ch->total_w[i - 1]) ? "L" : "M", X(rp->t0_ns[i] / 1e9),
 				Y(ch->total_w[i]), X(rp->t1_ns[i] / 1e9), Y(ch->total_w[i]));
 	fputs("\"/>\n", f);
+	/* On hover, each interval's values: its total, then the stack from the top. */
+	fputs("<g class=\"hover\" fill=\"#000\" fill-opacity=\"0\">\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\"><title>%g\xe2\x80\x93%g "
+			   "s: ",
+			X(rp->t0_ns[i] / 1e9), py0, X(rp->t1_ns[i] / 1e9) - X(rp->t0_ns[i] / 1e9), ph,
+			rp->t0_ns[i] / 1e9, rp->t1_ns[i] / 1e9);
+		if (isnan(ch->total_w[i])) {
+			fputs("gap: reading refused, energy unknown</title></rect>\n", f);
+			continue;
+		}
+		fprintf(f, "total %s", views_watts(ch->total_w[i], buf, sizeof(buf)));
+		for (size_t s = nser; s-- > 0;) {
+			fputc('\n', f);
+			series_label(f, rp, ch, s);
+			fprintf(f, " %s", views_watts(ch->v[s * n + i], buf, sizeof(buf)));
+		}
+		fputs("</title></rect>\n", f);
+	}
+	fputs("</g>\n", f);
 	fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
 		   "stroke=\"#888\"/>\n",
 		PLOT_X0, py0, PLOT_X1 - PLOT_X0, ph);
@@ -905,6 +1156,15 @@ static bool any_estimated(const struct recfmt_header *h)
 		if (h->domains[d].estimated)
 			return true;
 	return false;
+}
+
+/* Every domain modelled: nothing in the recording was measured. */
+static bool all_estimated(const struct recfmt_header *h)
+{
+	for (size_t d = 0; d < h->ndomains; d++)
+		if (!h->domains[d].estimated)
+			return false;
+	return h->ndomains > 0;
 }
 
 /*
@@ -1019,6 +1279,156 @@ static void html_gaps(FILE *f, const struct report *rp)
 		host->gaps, host->gaps == 1 ? "" : "s", (double)host->measured_ns / 1e9);
 }
 
+/*
+ * --per-cpu: the host's top processes as rows, each CPU's time share and
+ * energy as columns, then each CPU's ledger (all tasks, idle, unattributed)
+ * and its total: the time named (tasks, idle, interrupts) over the recorded
+ * time, its coverage, and its energy. The CPUs add up to the host.
+ */
+#define PCT_NAME_W 28
+static void percpu_text_cell(FILE *f, uint64_t ns, uint64_t uj, uint64_t measured_ns)
+{
+	char pct[16], j[32];
+
+	if (!ns && !uj) {
+		fprintf(f, " %7s %9s", "-", "-");
+		return;
+	}
+	if (measured_ns)
+		snprintf(pct, sizeof(pct), "%.1f%%", (double)ns * 100.0 / (double)measured_ns);
+	else
+		snprintf(pct, sizeof(pct), "-");
+	fprintf(f, " %7s %9s", pct, units_si((double)uj / 1e6, "J", j, sizeof(j)));
+}
+
+static void percpu_values(const struct report *rp, size_t row, unsigned c, uint64_t *ns,
+			  uint64_t *uj)
+{
+	const struct chart *host = &rp->charts[0], *ch = &rp->charts[rp->cpu_chart0 + c];
+
+	if (row < host->ntop) {
+		const struct rgroup *g = &rp->groups[host->top[row]];
+
+		*ns = g->cpu_ns_on[c];
+		*uj = g->chart_uj[rp->cpu_chart0 + c];
+		return;
+	}
+	switch (row - host->ntop) {
+	case 0: /* other processes */
+		*ns = ch->busy_ns;
+		*uj = ch->tasks_uj;
+		for (size_t k = 0; k < host->ntop; k++) {
+			*ns -= rp->groups[host->top[k]].cpu_ns_on[c];
+			*uj -= rp->groups[host->top[k]].chart_uj[rp->cpu_chart0 + c];
+		}
+		return;
+	case 1:
+		*ns = ch->busy_ns;
+		*uj = ch->tasks_uj;
+		return;
+	case 2:
+		*ns = ch->idle_ns;
+		*uj = ch->idle_uj;
+		return;
+	case 3:
+		*ns = ch->lost_ns + ch->irq_ns;
+		*uj = ch->unattr_uj;
+		return;
+	default: /* the CPU's total: the time named (its coverage) and its energy */
+		*ns = ch->busy_ns + ch->idle_ns + ch->irq_ns;
+		*uj = ch->delta_uj;
+		return;
+	}
+}
+
+static const char *percpu_row_name(const struct report *rp, size_t row, char *buf, size_t size)
+{
+	static const char *const names[] = { "other processes", "all tasks", "idle", "unattributed",
+					      "CPU total" };
+	const struct chart *host = &rp->charts[0];
+
+	if (row < host->ntop)
+		return group_label(rp, &rp->groups[host->top[row]], buf, size);
+	return names[row - host->ntop];
+}
+
+#define PERCPU_ROWS(rp) ((rp)->charts[0].ntop + 5)
+
+static void write_percpu_text(FILE *f, const struct report *rp)
+{
+	uint64_t measured = rp->charts[0].measured_ns;
+	char raw[REPORT_LABEL_MAX], label[TEXTESC_SIZE(REPORT_LABEL_MAX)];
+
+	fprintf(f, "\nPer CPU, over %.1f s: each process's energy on the CPUs it ran on, by its "
+		   "time there; idle energy by idle time, unattributed by lost and interrupt time\n",
+		(double)measured / 1e9);
+	fprintf(f, "  %-*s", PCT_NAME_W, "");
+	for (unsigned c = 0; c < rp->ncpus; c++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "cpu%u", c);
+		fprintf(f, " %17s", name);
+	}
+	fprintf(f, "\n  %-*s", PCT_NAME_W, "process");
+	for (unsigned c = 0; c < rp->ncpus; c++)
+		fprintf(f, " %7s %9s", "time", "energy");
+	fputc('\n', f);
+	for (size_t row = 0; row < PERCPU_ROWS(rp); row++) {
+		text_esc(percpu_row_name(rp, row, raw, sizeof(raw)), label, sizeof(label));
+		fprintf(f, "  %-*.*s", PCT_NAME_W, PCT_NAME_W, label);
+		for (unsigned c = 0; c < rp->ncpus; c++) {
+			uint64_t ns, uj;
+
+			percpu_values(rp, row, c, &ns, &uj);
+			percpu_text_cell(f, ns, uj, measured);
+		}
+		fputc('\n', f);
+	}
+	fputs("  (CPU total: the time named, tasks + idle + interrupts, over the recorded time: "
+	      "its coverage; and the CPU's energy. The CPUs add up to the host total.)\n",
+	      f);
+}
+
+static void write_percpu_html(FILE *f, const struct report *rp)
+{
+	uint64_t measured = rp->charts[0].measured_ns;
+	char buf[REPORT_LABEL_MAX], j[32];
+
+	fprintf(f, "<h2>Per CPU</h2>\n<p>Each process's energy on the CPUs it ran on, by its time "
+		   "there; idle energy by each CPU's idle time, unattributed energy by its lost and "
+		   "interrupt time; over %.1f s. The CPU total's time is the time named (tasks, idle, "
+		   "interrupts) over the recorded time: its coverage. The CPUs add up to the host "
+		   "total; each CPU's chart is under <i>Power over time</i>.</p>\n"
+		   "<table id=\"per-cpu\">\n<tr><th rowspan=\"2\">process</th>",
+		(double)measured / 1e9);
+	for (unsigned c = 0; c < rp->ncpus; c++)
+		fprintf(f, "<th colspan=\"2\">cpu%u</th>", c);
+	fputs("</tr>\n<tr>", f);
+	for (unsigned c = 0; c < rp->ncpus; c++)
+		fputs("<th>time</th><th>energy</th>", f);
+	fputs("</tr>\n", f);
+	for (size_t row = 0; row < PERCPU_ROWS(rp); row++) {
+		bool total = row >= rp->charts[0].ntop + 1;
+
+		fputs(total ? "<tr><th>" : "<tr><td>", f);
+		xml_text(f, percpu_row_name(rp, row, buf, sizeof(buf)));
+		fputs(total ? "</th>" : "</td>", f);
+		for (unsigned c = 0; c < rp->ncpus; c++) {
+			uint64_t ns, uj;
+
+			percpu_values(rp, row, c, &ns, &uj);
+			if (!ns && !uj)
+				fputs("<td class=\"n\">-</td><td class=\"n\">-</td>", f);
+			else
+				fprintf(f, "<td class=\"n\">%.1f %%</td><td class=\"n\">%s</td>",
+					measured ? (double)ns * 100.0 / (double)measured : 0.0,
+					units_si((double)uj / 1e6, "J", j, sizeof(j)));
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 static void write_html(FILE *f, const struct report *rp)
 {
 	const struct recfmt_header *h = rp->h;
@@ -1042,7 +1452,12 @@ static void write_html(FILE *f, const struct report *rp)
 	      "</style>\n</head>\n<body>\n<h1>joulestat report: ", f);
 	xml_text(f, h->host);
 	fputs("</h1>\n", f);
-	if (any_estimated(h))
+	if (all_estimated(h))
+		fputs("<p class=\"estimated\"><b>Modelled.</b> No domain has an energy sensor here: "
+		      "every number comes from a model of power against CPU use, not from a "
+		      "measurement.</p>\n",
+		      f);
+	else if (any_estimated(h))
 		fputs("<p class=\"estimated\"><b>Estimated.</b> Some domains have no energy sensor "
 		      "here; their numbers come from a model of power against CPU use, not from a "
 		      "measurement.</p>\n",
@@ -1148,6 +1563,8 @@ static void write_html(FILE *f, const struct report *rp)
 			   "threads); its share of idle power follows the idle policy, %s.</p>\n",
 			attrib_idle_policy_name(h->idle));
 	}
+	if (rp->per_cpu)
+		write_percpu_html(f, rp);
 	fputs("<h2>Power over time</h2>\n", f);
 	write_svg(f, rp);
 	if (h->resources) {
@@ -1174,6 +1591,8 @@ static void write_text(FILE *f, const struct report *rp)
 	for (size_t c = 0; c < rp->ncharts; c++) {
 		const struct chart *ch = &rp->charts[c];
 
+		if (ch->cpu >= 0)
+			continue; /* the CPUs: one table, below */
 		fprintf(f, "\n%s: %s, mean %s%s", text_esc(ch->title, e, sizeof(e)),
 			views_joules(ch->delta_uj, a, sizeof(a)),
 			views_watts(chart_mean_w(ch), b, sizeof(b)),
@@ -1209,6 +1628,8 @@ static void write_text(FILE *f, const struct report *rp)
 					       : 0.0,
 				(double)rp->vms[k].cpu_ns / 1e9);
 	}
+	if (rp->per_cpu)
+		write_percpu_text(f, rp);
 }
 
 /* Written whole, then renamed into place (outfile.h): a reader never sees half a picture. */
@@ -1228,7 +1649,14 @@ static void report_free(struct report *rp)
 	for (size_t i = 0; i < rp->ngroups; i++) {
 		free(rp->groups[i].chart_uj);
 		free(rp->groups[i].name);
+		free(rp->groups[i].cpu_ns_on);
 	}
+	free(rp->pc_ns);
+	free(rp->pc_uj);
+	free(rp->pc_cpus);
+	free(rp->pc_slots);
+	free(rp->pc_items);
+	free(rp->pc_order);
 	free(rp->groups);
 	free(rp->cg_names);
 	free(rp->rowg);
@@ -1298,6 +1726,9 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			}
 			break;
 		}
+		case 'c':
+			rp.per_cpu = true;
+			break;
 		default:
 			return cli_usage_error("report");
 		}
@@ -1316,6 +1747,11 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 				    "output");
 		return EXIT_USAGE;
 	}
+	if (rp.per_cpu && rp.by != JOULESTAT_GROUP_PROCESS) {
+		cli_error("report", "--per-cpu lays processes out on the CPUs: it cannot be used "
+				    "with --group %s", joulestat_group_name(rp.by));
+		return EXIT_USAGE;
+	}
 	/* Two passes: standard input or a pipe is read into a temporary file first. */
 	if (recfile_open("report", path, RECFILE_REREAD, &rp.rf) < 0)
 		return EXIT_RUNTIME;
@@ -1329,6 +1765,13 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			  rp.rf.path, rp.h->joulestat, rp.h->version, joulestat_group_name(rp.by));
 		goto out;
 	}
+	if (rp.per_cpu && !rp.h->raw) {
+		cli_error("report", "%s has no raw inputs (each thread's time on each CPU): "
+				    "--per-cpu needs a recording made with 'joulestat record --raw'",
+			  rp.rf.path);
+		goto out;
+	}
+	rp.ncpus = rp.h->ncpus;
 	/* The outputs now, before the work: never the recording itself. */
 	if (rp.rf.is_file) {
 		in = (struct outfile_input){ rp.rf.path, rp.rf.dev, rp.rf.ino };

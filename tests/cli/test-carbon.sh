@@ -113,4 +113,51 @@ rows = list(csv.reader(open(sys.argv[1])))
 assert rows and all(len(r) == 7 for r in rows), rows
 assert any(r[2] == "energy" and float(r[0]) >= 0 for r in rows)' "$TMP/x.csv"
 
+# report: a recording known by hand. psys, two 1 s intervals of 10 J an hour
+# apart (08:26:40 and 09:26:40 UTC), nginx 2.4 J and cc1 1 J in each.
+R=$TMP/two-hours.jsonl
+cat >"$R" <<'JSONL'
+{"format":"joulestat-record","version":2,"joulestat":"0.1.0","host":"lab","start_unix_ns":1763800000000000000,"cpus":2,"sockets":1,"cpu_model":"Test CPU","domains":[{"name":"psys","kind":"psys","source":"powercap","socket":null,"cpus":"0-1","estimated":false,"in_total":true,"static_mw":0,"max_energy_range_uj":0}],"options":{"interval_ns":1000000000,"duration_ns":0,"idle":"separate","raw":false,"source":"auto","collector":"ebpf","syscalls":false}}
+{"seq":1,"start_ns":5000000000,"end_ns":6000000000,"host":{"delta_uj":10000000,"tasks_uj":3400000,"idle_uj":6000000,"unattributed_uj":600000,"power_w":10.000},"domains":[{"status":"split","delta_uj":10000000,"tasks_uj":3400000,"idle_uj":6000000,"unattributed_uj":600000,"energy_uj":10000000,"power_w":10.000}],"activity":{"tasks":2,"dropped":0,"lost_ns":0,"captured":1.0000},"cgroups":[[11,"/system.slice/nginx.service"]],"rows":[[200,500,0,"nginx",100000000,[2400000],0],[101,1000,0,"cc1",100000000,[1000000],0]]}
+{"seq":2,"start_ns":3605000000000,"end_ns":3606000000000,"host":{"delta_uj":10000000,"tasks_uj":3400000,"idle_uj":6500000,"unattributed_uj":100000,"power_w":10.000},"domains":[{"status":"split","delta_uj":10000000,"tasks_uj":3400000,"idle_uj":6500000,"unattributed_uj":100000,"energy_uj":20000000,"power_w":10.000}],"activity":{"tasks":2,"dropped":0,"lost_ns":0,"captured":1.0000},"cgroups":[[11,"/system.slice/nginx.service"]],"rows":[[200,500,0,"nginx",100000000,[2400000],0],[101,1000,0,"cc1",100000000,[1000000],0]]}
+JSONL
+# 08:00 UTC 100 g/kWh, 09:00 UTC 300 g/kWh.
+printf 'Datetime (UTC),Carbon Intensity gCO2eq/kWh\n2025-11-22 08:00:00,100\n2025-11-22 09:00:00,300\n' >"$TMP/day.csv"
+check "report: each interval at its own hour's intensity (10 J at 100 + 10 J at 300 = 1.11 mg)" \
+	bash -c '"$0" report "$1" --group comm --carbon-intensity-file "$2" >"$3" &&
+		grep -q "^carbon at 100-300 gCO2e/kWh from $2$" "$3" &&
+		grep -q "^Host total: 20.00 J, mean 10.00 W, 1.11 mg CO2e$" "$3" &&
+		grep -qE "^  nginx +4.80 J +24.0 % +267 µg CO2e$" "$3"' "$JS" "$R" "$TMP/day.csv" "$TMP/report.txt"
+check "report --csv: intervals × groups in joules, exact, summing to the host total, with each hour's grams" \
+	/usr/bin/python3 -c '
+import csv, subprocess, sys
+from decimal import Decimal as D
+out = subprocess.run([sys.argv[1], "report", sys.argv[2], "--group", "comm", "--csv", "-",
+                      "--carbon-intensity-file", sys.argv[3]], check=True, capture_output=True, text=True).stdout
+rows = list(csv.DictReader(out.splitlines()))
+assert len(rows) == 2, rows
+cols = list(rows[0].keys())
+assert cols == ["start_utc", "start_s", "end_s", "interval_s", "host_j", "host_w", "nginx", "cc1",
+                "other commands", "unattributed", "idle", "intensity_g_per_kwh", "co2e_g"], cols
+r1, r2 = rows
+assert r1["start_utc"] == "2025-11-22T08:26:40Z" and r2["start_utc"] == "2025-11-22T09:26:40Z", rows
+assert r2["start_s"] == "3600.000000" and r1["interval_s"] == "1.000000"
+for r in rows:
+    assert D(r["host_j"]) == sum(D(r[c]) for c in cols[6:11]) == D("10.000000"), r
+    assert r["nginx"] == "2.400000" and r["cc1"] == "1.000000", r
+assert r1["idle"] == "6.000000" and r2["unattributed"] == "0.100000"
+assert r1["intensity_g_per_kwh"] == "100" and r2["intensity_g_per_kwh"] == "300"
+assert abs(float(r1["co2e_g"]) - 10e6 * 100 / 3.6e12) < 1e-9 and abs(float(r2["co2e_g"]) - 10e6 * 300 / 3.6e12) < 1e-9
+' "$JS" "$R" "$TMP/day.csv"
+check "report --csv without an intensity has no carbon columns; a name with a comma is quoted" \
+	bash -c 'sed "s/\"cc1\"/\"cc1,x\"/g" "$1" >"$2" && "$0" report "$2" --group comm --csv "$3" &&
+		head -1 "$3" | grep -qx "start_utc,start_s,end_s,interval_s,host_j,host_w,nginx,\"cc1,x\",other commands,unattributed,idle"' \
+	"$JS" "$R" "$TMP/comma.jsonl" "$TMP/plain.csv"
+check "report --html names the emissions and the intensity's origin" \
+	bash -c '"$0" report "$1" --carbon-intensity 250 --html "$2" &&
+		grep -q "<dt>Emissions</dt><dd>1.39 mg CO2e for 20.00 J, at 250 gCO2e/kWh from --carbon-intensity</dd>" "$2"' \
+	"$JS" "$R" "$TMP/report.html"
+check "report with two outputs on standard output is a usage error" \
+	bash -c '"$0" report "$1" --csv - --html - 2>/dev/null; [ $? -eq 2 ]' "$JS" "$R"
+
 done_testing

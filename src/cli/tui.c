@@ -267,6 +267,10 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 		 views_watts(secs > 0 ? (double)si.unattributed_uj / 1e6 / secs : NAN, d, sizeof(d)),
 		 si.estimated ? "  [estimated]" : "");
 	emit(&l, TUI_PLAIN, fn, ud);
+	if (v->carbon) {
+		line_add(&l, "%s", v->carbon);
+		emit(&l, TUI_PLAIN, fn, ud);
+	}
 	line_add(&l, "domains (+ in host total):");
 	for (size_t i = 0; i < si.ndomains; i++) {
 		struct joulestat_snapshot_domain sd = { .sz = sizeof(sd) };

@@ -34,6 +34,7 @@ struct tui_view {
 	enum joulestat_group group;
 	enum tui_sort sort;
 	const char *status;			/* a transient message, or NULL */
+	const char *carbon;			/* the emissions line, or NULL */
 };
 
 /* Called with each line of a layout; `attr` says how ncurses should show it. */

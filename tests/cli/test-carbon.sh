@@ -113,6 +113,27 @@ rows = list(csv.reader(open(sys.argv[1])))
 assert rows and all(len(r) == 7 for r in rows), rows
 assert any(r[2] == "energy" and float(r[0]) >= 0 for r in rows)' "$TMP/x.csv"
 
+check "top shows one emissions line: the rate is the host power × G (W × g/kWh / 1000 = g/h)" \
+	/usr/bin/python3 -c '
+import re, subprocess, sys
+out = subprocess.run([sys.argv[1], "top", "--source", "model", "-b", "-n", "3", "-i", "0.2",
+                      "--carbon-intensity", "400"], check=True, capture_output=True, text=True).stdout
+frames = [f for f in out.split("\n\n") if f.strip()]
+assert len(frames) == 3, out
+for f in frames[1:]:
+    lines = f.splitlines()
+    host = next(l for l in lines if l.startswith("host "))
+    co2 = [l for l in lines if l.startswith("CO2e ")]
+    assert len(co2) == 1, f
+    assert co2[0].endswith(" at 400 gCO2e/kWh from --carbon-intensity"), co2
+    w = float(re.match(r"host ([0-9.]+) W", host).group(1))
+    m = re.search(r", ([0-9.]+) (µg|mg|g|kg)/h now", co2[0])
+    rate = float(m.group(1)) * {"µg": 1e-6, "mg": 1e-3, "g": 1, "kg": 1e3}[m.group(2)]
+    assert abs(rate - w * 400 / 1000) <= 0.01 * rate, (host, co2)
+' "$JS"
+check "top without an intensity has no emissions line" \
+	bash -c '! "$0" top --source model -b -n 2 -i 0.2 | grep -q "CO2e"' "$JS"
+
 # report: a recording known by hand. psys, two 1 s intervals of 10 J an hour
 # apart (08:26:40 and 09:26:40 UTC), nginx 2.4 J and cc1 1 J in each.
 R=$TMP/two-hours.jsonl

@@ -28,6 +28,10 @@ TEST_DEPS += groff-base
 TEST_DEPS += make
 # The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
 TEST_DEPS += chromium
+# serve's live page, driven in headless Chromium through WebDriver by
+# tests/integration/test-serve-page.sh (Debian's python3, not the PATH's).
+TEST_DEPS += chromium-driver
+TEST_DEPS += python3-selenium
 
 .PHONY: all deps test-deps build run check clean
 

@@ -7,8 +7,9 @@
  *
  * One loop, on the main thread, samples on absolute deadlines (so the
  * interval does not drift), feeds the group budget (gtrack.h), renders the
- * page once in both formats and publishes it to the HTTP threads, then
- * replaces the file. Scrapes only ever read the latest published page.
+ * page once in both formats, and the live page's snapshot and point once
+ * (webview.h, docs/API.md), publishes them to the HTTP threads, then
+ * replaces the file. Requests only ever read what was last published.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +28,9 @@
 #include "gtrack.h"
 #include "http.h"
 #include "omfile.h"
+#include "sse.h"
+#include "webbuild.h"
+#include "webview.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9877"
 #define DEFAULT_TOP 20
@@ -91,7 +95,9 @@ void cmd_serve_help(FILE *out)
 		"Usage: joulestat serve [OPTIONS] [COMMON OPTIONS]\n\n"
 		"Export energy per domain and per group of processes to Prometheus (HTTP\n"
 		"/metrics) and to Performance Co-Pilot (an OpenMetrics file for\n"
-		"pmda-openmetrics). Metrics are described in docs/METRICS.md.\n\n"
+		"pmda-openmetrics), and show it live on a web page (HTTP /, drawn from\n"
+		"/api/v1/snapshot and /api/v1/stream). Metrics are described in\n"
+		"docs/METRICS.md, the page and its JSON in docs/API.md.\n\n"
 		"Options:\n"
 		"  --listen ADDR:PORT       where to serve HTTP (default " DEFAULT_LISTEN
 		"; [::1]:PORT\n"
@@ -978,6 +984,63 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The live page's part of an interval: the view of the last snapshot, its
+ * JSON for /api/v1/snapshot (attached to `page`), and its point and
+ * snapshot events for the streams (*ret_point, *ret_snap). Nothing before
+ * the first interval. Returns 0 or -ENOMEM (the page then answers 503 and
+ * the streams skip the interval).
+ */
+static int render_web(struct serve *sv, struct http_page *page, struct sse_event **ret_point,
+		      struct sse_event **ret_snap)
+{
+	struct webbuild_extra x = {
+		.group = joulestat_group_name(sv->o.group),
+		.carbon = carbon_enabled(&sv->carbon),
+		.carbon_g_per_kwh = sv->intensity_now,
+		.host_co2e_g = (double)sv->host_co2e_ug / 1e6,
+		.self_cpu_s = (double)self_cpu_ns() / 1e9,
+		.self_rss_bytes = self_rss_bytes(),
+	};
+	struct expo_buf json = { 0 }, point = { 0 };
+	struct webview *v = NULL;
+	int r;
+
+	if (!sv->last)
+		return 0;
+	if (x.carbon) {
+		bool file = sv->intensity_origin == CARBON_FILE;
+
+		x.carbon_origin = carbon_origin_name(sv->intensity_origin);
+		x.carbon_from = isnan(sv->intensity_now) ? ""
+			       : file ? sv->carbon.series_from
+				      : sv->carbon.fixed_from;
+	}
+	r = webbuild_view(sv->js, sv->last, &x, &v);
+	if (r == 0)
+		r = webview_snapshot_json(v, NULL, &json);
+	if (r == 0)
+		r = webview_point_json(v, NULL, &point);
+	if (r == 0) {
+		*ret_point = sse_event_new("point", v->seq, point.data, point.len);
+		*ret_snap = sse_event_new("snapshot", v->seq, json.data, json.len);
+		if (!*ret_point || !*ret_snap) {
+			sse_event_unref(*ret_point);
+			sse_event_unref(*ret_snap);
+			*ret_point = *ret_snap = NULL;
+			r = -ENOMEM;
+		}
+	}
+	expo_buf_free(&point);
+	if (r < 0) {
+		expo_buf_free(&json);
+		webview_free(v);
+		return r;
+	}
+	http_page_attach_web(page, &json, v);
+	return 0;
+}
+
 /* Render both formats, publish them, and write the file. Errors are reported, not fatal. */
 static int publish(struct serve *sv, struct http_server *http, uint64_t sample_ns, bool startup,
 		   struct http_page **ret_page)
@@ -1042,8 +1105,17 @@ static int publish(struct serve *sv, struct http_server *http, uint64_t sample_n
 	page = http_page_new(&text, &om);
 	if (!page)
 		return -ENOMEM;
-	if (http)
+	if (http) {
+		struct sse_event *point = NULL, *snap = NULL;
+
+		if (render_web(sv, page, &point, &snap) < 0 && sv->o.verbose)
+			cli_error("serve", "the live page skips an interval: out of memory");
 		http_publish(http, page, sample_ns);
+		if (point)
+			http_publish_events(http, point, snap);
+		sse_event_unref(point);
+		sse_event_unref(snap);
+	}
 	if (ret_page)
 		*ret_page = page;
 	else
@@ -1163,7 +1235,8 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 
 	base.interval_ms = sv.o.interval_ns / 1000000;
 	base.idle_policy = sv.o.idle;
-	base.groups = 1u << sv.o.group;
+	/* The live page switches between the groupings: each is carried. */
+	base.groups = 1u << sv.o.group | webbuild_groups();
 	if (sv.o.pcp_compat)
 		base.groups |= 1u << JOULESTAT_GROUP_COMM;
 	r = cli_open_monitor_with(common, &base, &sv.js);
@@ -1202,6 +1275,8 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 		}
 	}
 	fprintf(stderr, "joulestat serve: listening on %s://%s/metrics\n",
+		http_security_tls(sec) ? "https" : "http", bound);
+	fprintf(stderr, "joulestat serve: the live page is %s://%s/\n",
 		http_security_tls(sec) ? "https" : "http", bound);
 
 	next = mono_ns() + sv.o.interval_ns;

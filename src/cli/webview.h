@@ -29,7 +29,7 @@
 /* The groupings the page switches between, in its order. */
 #define WEBVIEW_GROUPINGS 6
 /* Rows per grouping in a snapshot (the largest by power); the count of all is given. */
-#define WEBVIEW_ROWS_MAX 500
+#define WEBVIEW_ROWS_MAX 200
 /* Groups per grouping in a point (the top of the interval), the rest as "other". */
 #define WEBVIEW_TOP 8
 

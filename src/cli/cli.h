@@ -38,6 +38,7 @@ struct cli_common {
 	bool carbon_from_config;
 	char carbon_from[256];
 	const char *carbon_file;	/* --carbon-intensity-file FILE: a CSV time series */
+	const char *host_share;	/* --host-share DIR: the host source's share (in a VM) */
 };
 
 /* Where `joulestat calibrate` writes, and the baseline policy reads, by default. */
@@ -67,8 +68,9 @@ int cli_run(int argc, char **argv);
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
-	{ "carbon-intensity", required_argument, NULL, 0x100c },                           \
-	{ "carbon-intensity-file", required_argument, NULL, 0x100d },                      \
+	{ "carbon-intensity", required_argument, NULL, 0x100d },                           \
+	{ "carbon-intensity-file", required_argument, NULL, 0x100e },                      \
+	{ "host-share", required_argument, NULL, 0x100c },                                 \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Text for the common options in a verb's --help. */
@@ -108,6 +110,13 @@ int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opt
  * a malformed file, EXIT_RUNTIME for one that cannot be read.
  */
 int cli_carbon(const struct cli_common *c, const char *verb, struct carbon *ret);
+
+/*
+ * Why no activity collector works: "ebpf: <reason>; proc: <reason>" into buf,
+ * from joulestat_collector_get(), for messages that must name the fix (a
+ * missing capability) rather than send the user to 'joulestat probe'.
+ */
+void cli_collectors_why(const struct joulestat *js, char *buf, size_t size);
 
 /* "joulestat VERB: message" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

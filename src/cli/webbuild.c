@@ -18,7 +18,9 @@ uint32_t webbuild_groups(void)
 	for (size_t g = 0; g < WEBVIEW_GROUPINGS; g++) {
 		enum joulestat_group e;
 
-		if (joulestat_group_from_name(webview_grouping_names[g], &e) == 0)
+		/* The vm grouping is the caller's to carry (--group vm, --vm-export). */
+		if (joulestat_group_from_name(webview_grouping_names[g], &e) == 0 &&
+		    e != JOULESTAT_GROUP_VM)
 			mask |= 1u << e;
 	}
 	return mask;
@@ -74,6 +76,9 @@ static int row_of(enum joulestat_group g, const struct joulestat_row *r, struct 
 	case JOULESTAT_GROUP_CONTAINER:
 		out->name = webview_strdup(r->container[0] ? r->container : "(no container)");
 		break;
+	case JOULESTAT_GROUP_VM:
+		out->name = webview_strdup(r->vm && r->vm[0] ? r->vm : "(no vm)");
+		break;
 	default:
 		out->name = webview_strdup(r->comm);
 		break;
@@ -99,8 +104,10 @@ static int groupings(const struct joulestat_snapshot *snap, struct webview *v)
 		if (joulestat_group_from_name(webview_grouping_names[k], &g) < 0)
 			continue;
 		n = joulestat_snapshot_row_count(snap, g);
-		if (n == -ENOENT)
+		if (n == -ENOENT) { /* not carried by this monitor */
+			gr->absent = true;
 			continue;
+		}
 		if (n < 0)
 			return n;
 		gr->total = (size_t)n;

@@ -11,7 +11,10 @@
 #include "joulestat.h"
 #include "webview.h"
 
-/* The groupings a monitor must carry for the page: a mask of 1u << enum joulestat_group. */
+/*
+ * The groupings a monitor must carry for the page: a mask of 1u << enum
+ * joulestat_group. All but vm, which the page shows when the monitor carries it.
+ */
 uint32_t webbuild_groups(void);
 
 /* What serve knows beside the snapshot. */

@@ -10,7 +10,7 @@
 #include "webview.h"
 
 const char *const webview_grouping_names[WEBVIEW_GROUPINGS] = {
-	"process", "comm", "user", "unit", "container", "cgroup",
+	"process", "comm", "user", "unit", "container", "cgroup", "vm",
 };
 
 struct webview *webview_new(void)
@@ -147,6 +147,8 @@ static void write_top(struct jsonw *w, const struct webview *v, const struct web
 		double named = 0;
 		size_t n = 0;
 
+		if (gr->absent)
+			continue;
 		jsonw_key(w, webview_grouping_names[g]);
 		jsonw_begin_object(w);
 		jsonw_key(w, "groups");
@@ -251,6 +253,8 @@ static void write_rows(struct jsonw *w, const struct webview *v, const struct we
 		const struct webview_grouping *gr = &v->groupings[g];
 		size_t shown = 0;
 
+		if (gr->absent)
+			continue;
 		jsonw_key(w, webview_grouping_names[g]);
 		jsonw_begin_object(w);
 		jsonw_key(w, "rows");
@@ -334,7 +338,8 @@ static int render(const struct webview *v, const struct webview_filter *f, bool 
 		jsonw_key(&w, "groupings");
 		jsonw_begin_array(&w);
 		for (size_t g = 0; g < WEBVIEW_GROUPINGS; g++)
-			jsonw_string(&w, webview_grouping_names[g]);
+			if (!v->groupings[g].absent)
+				jsonw_string(&w, webview_grouping_names[g]);
 		jsonw_end_array(&w);
 		write_rows(&w, v, f);
 		jsonw_key(&w, "self");

@@ -26,8 +26,8 @@
 
 #include "expo.h"
 
-/* The groupings the page switches between, in its order. */
-#define WEBVIEW_GROUPINGS 6
+/* The groupings the page switches between, in its order ("vm" only when carried). */
+#define WEBVIEW_GROUPINGS 7
 /* Rows per grouping in a snapshot (the largest by power); the count of all is given. */
 #define WEBVIEW_ROWS_MAX 200
 /* Groups per grouping in a point (the top of the interval), the rest as "other". */
@@ -71,6 +71,7 @@ struct webview_row {
 };
 
 struct webview_grouping {
+	bool absent;			/* the snapshot does not carry it: left out of the JSON */
 	struct webview_row *rows;	/* [nrows], largest power first */
 	size_t nrows;
 	size_t total;			/* rows the snapshot had (nrows ≤ WEBVIEW_ROWS_MAX) */

@@ -6,7 +6,8 @@
  * shows them as text), unknown numbers are
  * null, the top groups and "other" add up to the tasks' power, and a
  * filter hides rows everywhere (their power goes to "other", their names
- * nowhere).
+ * nowhere). A grouping the monitor does not carry is left out of the
+ * snapshot, its point and the list of groupings.
  */
 #include <errno.h>
 #include <math.h>
@@ -190,6 +191,51 @@ static void test_filter_hides_rows_everywhere(void **state)
 	webview_free(v);
 }
 
+/* Which groupings a view names: "vm" only when carried; none of an absent one's keys. */
+static void test_absent_grouping_left_out(void **state)
+{
+	struct webview *v = sample_view();
+	struct expo_buf b = { 0 }, pt = { 0 };
+	struct jsonr_doc d, dp;
+	const struct jsonr_node *n;
+	size_t k = 0;
+
+	assert_int_equal(WEBVIEW_GROUPINGS, 7);
+	assert_string_equal(webview_grouping_names[6], "vm");
+	v->groupings[6].absent = true;
+	assert_int_equal(webview_snapshot_json(v, NULL, &b), 0);
+	assert_int_equal(webview_point_json(v, NULL, &pt), 0);
+	d = parse(&b);
+	dp = parse(&pt);
+	n = path(&d, "groupings", NULL, NULL);
+	assert_int_equal(n->count, 6);
+	for (const struct jsonr_node *x = jsonr_first(&d, n); x; x = jsonr_next(&d, x), k++)
+		assert_string_equal(x->str, webview_grouping_names[k]);
+	assert_null(path(&d, "rows", "vm", NULL));
+	assert_null(path(&d, "top", "vm", NULL));
+	assert_null(path(&dp, "top", "vm", NULL));
+	assert_non_null(path(&d, "rows", "cgroup", NULL)); /* carried, no rows: still there */
+	jsonr_free(&d);
+	jsonr_free(&dp);
+	expo_buf_free(&b);
+	expo_buf_free(&pt);
+	/* Carried: named, with its rows. */
+	v->groupings[6].absent = false;
+	v->groupings[6].rows = calloc(1, sizeof(*v->groupings[6].rows));
+	v->groupings[6].rows[0] = row("web", "web", 0, 4);
+	v->groupings[6].nrows = v->groupings[6].total = 1;
+	assert_int_equal(webview_snapshot_json(v, NULL, &b), 0);
+	d = parse(&b);
+	assert_int_equal(path(&d, "groupings", NULL, NULL)->count, 7);
+	assert_string_equal(jsonr_get(&d, jsonr_first(&d, path(&d, "rows", "vm", "rows")), "name")->str,
+			    "web");
+	assert_string_equal(jsonr_get(&d, jsonr_first(&d, path(&d, "top", "vm", "groups")), "key")->str,
+			    "web");
+	jsonr_free(&d);
+	expo_buf_free(&b);
+	webview_free(v);
+}
+
 static void test_carbon_and_empty_view(void **state)
 {
 	struct webview *v = webview_new();
@@ -218,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_is_strict_json),
 		cmocka_unit_test(test_point_top_adds_up),
 		cmocka_unit_test(test_filter_hides_rows_everywhere),
+		cmocka_unit_test(test_absent_grouping_left_out),
 		cmocka_unit_test(test_carbon_and_empty_view),
 	};
 

@@ -70,6 +70,9 @@
 	function onSnapshot(s) {
 		addPoint(s);
 		state.snap = s;
+		// Only the groupings serve carries are offered (vm: with --group vm or --vm-export).
+		if (Array.isArray(s.groupings))
+			for (const o of $('grouping').options) o.hidden = o.disabled = !s.groupings.includes(o.value);
 		queueRender();
 	}
 	function queueRender() {
@@ -296,8 +299,8 @@
 		other: [['name', '', ''], ['power_w', 'power', 'n'], ['energy_uj', 'energy since seen', 'n'],
 			['cpu_pct', 'CPU', 'n'], ['share', 'share', 'n'], ['tasks', 'tasks', 'n']],
 	};
-	const NOUN = { process: 'Processes', comm: 'Commands', user: 'Users', unit: 'Systemd units', container: 'Containers', cgroup: 'Cgroups' };
-	const KEYNAME = { comm: 'command', user: 'user', unit: 'unit', container: 'container', cgroup: 'cgroup' };
+	const NOUN = { process: 'Processes', comm: 'Commands', user: 'Users', unit: 'Systemd units', container: 'Containers', cgroup: 'Cgroups', vm: 'Virtual machines' };
+	const KEYNAME = { comm: 'command', user: 'user', unit: 'unit', container: 'container', cgroup: 'cgroup', vm: 'virtual machine' };
 
 	function columns() {
 		if (state.grouping === 'process') return COLUMNS.process;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "carbon.h"
 #include "joulestat.h"
 
 #define EXIT_RUNTIME 1
@@ -31,6 +32,12 @@ struct cli_common {
 	bool syscalls;
 	int verbose;
 	const char *baseline;	/* --baseline FILE: static power for --idle baseline */
+	/* --carbon-intensity G (or the configuration's carbon_intensity), and where it was given */
+	bool carbon_set;
+	double carbon_g_per_kwh;
+	bool carbon_from_config;
+	char carbon_from[256];
+	const char *carbon_file;	/* --carbon-intensity-file FILE: a CSV time series */
 	const char *host_share;	/* --host-share DIR: the host source's share (in a VM) */
 };
 
@@ -61,6 +68,8 @@ int cli_run(int argc, char **argv);
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
+	{ "carbon-intensity", required_argument, NULL, 0x100d },                           \
+	{ "carbon-intensity-file", required_argument, NULL, 0x100e },                      \
 	{ "host-share", required_argument, NULL, 0x100c },                                 \
 	{ "verbose", no_argument, NULL, 'v' }
 
@@ -93,6 +102,14 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
  */
 int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
 			  struct joulestat **ret);
+
+/*
+ * The carbon intensity the common options give (carbon.h): the number and
+ * the CSV file, read now. Returns 0 (*ret filled, possibly with neither),
+ * or prints "joulestat VERB: FILE: line N: why" and returns EXIT_USAGE for
+ * a malformed file, EXIT_RUNTIME for one that cannot be read.
+ */
+int cli_carbon(const struct cli_common *c, const char *verb, struct carbon *ret);
 
 /*
  * Why no activity collector works: "ebpf: <reason>; proc: <reason>" into buf,

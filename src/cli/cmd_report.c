@@ -6,10 +6,12 @@
  * container) stacked over time with the rest of the ledger (other groups,
  * unattributed, idle) up to the domain's measured total, as a standalone
  * SVG and as one self-contained HTML page (no scripts, no network) with the
- * totals and a table; or as text. With --per-cpu (a raw recording), each
- * CPU's chart too, its processes' energy laid out per CPU (percpu.h), and a
- * table of the top processes' time and energy on each CPU with each CPU's
- * ledger and coverage.
+ * totals and a table; or as text; or (--csv) the host total's series as a
+ * table of intervals × groups for spreadsheets. With a carbon intensity,
+ * the host total's emissions, each interval at its hour's intensity. With
+ * --per-cpu (a raw recording), each CPU's chart too, its processes' energy
+ * laid out per CPU (percpu.h), and a table of the top processes' time and
+ * energy on each CPU with each CPU's ledger and coverage.
  *
  * Two passes over the file: the first finds each chart's top groups by
  * energy over the whole recording, the second builds their series, so memory
@@ -43,7 +45,9 @@
 void cmd_report_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: joulestat report FILE [--svg OUT] [--html OUT] [--top N] [--group G]\n\n"
+		"Usage: joulestat report FILE [--svg OUT] [--html OUT] [--csv OUT] [--top N]\n"
+		"                        [--group G] [--carbon-intensity G]\n"
+		"                        [--carbon-intensity-file FILE]\n\n"
 		"Summarise a recording ('joulestat record'): for the host total, each energy\n"
 		"domain and each socket, the N processes (or groups) that used the most\n"
 		"energy, stacked over time with the others, unattributed and idle energy up\n"
@@ -52,6 +56,8 @@ void cmd_report_help(FILE *out)
 		"Options:\n"
 		"  --svg OUT      write a standalone SVG picture\n"
 		"  --html OUT     write a self-contained HTML page (charts, totals, table)\n"
+		"  --csv OUT      write the host total per interval as CSV: one row per\n"
+		"                 interval, one column per group (joules), for spreadsheets\n"
 		"  --top N        groups per chart (default 10, 1 to %d)\n"
 		"  --group G      process (default), comm, user, cgroup, unit or container;\n"
 		"                 the last three need a recording that names each process's\n"
@@ -59,16 +65,23 @@ void cmd_report_help(FILE *out)
 		"  --per-cpu      also each CPU: its top N processes' energy over time with\n"
 		"                 the CPU's total, and a table of the top processes' time and\n"
 		"                 energy on each CPU with each CPU's ledger and coverage\n"
-		"                 (processes only; needs a recording made with --raw)\n",
+		"                 (processes only; needs a recording made with --raw)\n"
+		"  --carbon-intensity G\n"
+		"                 the grid's carbon intensity, gCO2e/kWh: the host total's\n"
+		"                 emissions beside its energy\n"
+		"  --carbon-intensity-file FILE\n"
+		"                 the intensity hour by hour, a CSV of 'timestamp,intensity'\n"
+		"                 rows, applied to each interval by its time (docs/FORMAT.md)\n",
 		REPORT_TOP_MAX);
 }
 
 const struct option cmd_report_options[] = {
 	{ "svg", required_argument, NULL, 's' },
 	{ "html", required_argument, NULL, 'h' },
+	{ "csv", required_argument, NULL, 'c' },
 	{ "top", required_argument, NULL, 'n' },
 	{ "group", required_argument, NULL, 'g' },
-	{ "per-cpu", no_argument, NULL, 'c' },
+	{ "per-cpu", no_argument, NULL, 'p' },
 	CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -140,6 +153,18 @@ struct report {
 	int32_t *res_cpu_centipct;	/* [nintervals] */
 	long *rowg;			/* pass 2: the group of each row of the interval */
 	size_t rowg_cap;
+	/*
+	 * The host total (charts[0]) per interval, exactly, for --csv and the
+	 * emissions: µJ of each series (csv_uj[s * nintervals + i]; NULL
+	 * without --csv), each interval's intensity (NAN: none or a gap).
+	 */
+	bool csv;
+	uint64_t *csv_uj;
+	uint64_t *host_iv_uj;		/* [ntop + S_FIXED]: the interval being read */
+	double *iv_g_per_kwh;		/* [nintervals] */
+	struct carbon carbon;
+	struct carbon_acc co2e;		/* the host total's */
+	double *host_g;			/* [ntop + S_FIXED] grams of each host series */
 	/* Virtual machines on the recorded host ("vms"): totals over the recording. */
 	struct vm_total *vms;
 	size_t nvms;
@@ -731,7 +756,47 @@ static int choose_top(struct report *rp)
 	rp->t0_ns = calloc(rp->nintervals + 1, sizeof(uint64_t));
 	rp->t1_ns = calloc(rp->nintervals + 1, sizeof(uint64_t));
 	rp->res_cpu_centipct = calloc(rp->nintervals + 1, sizeof(int32_t));
-	return rp->t0_ns && rp->t1_ns && rp->res_cpu_centipct ? 0 : -ENOMEM;
+	rp->host_iv_uj = calloc(rp->charts[0].ntop + S_FIXED, sizeof(uint64_t));
+	rp->host_g = calloc(rp->charts[0].ntop + S_FIXED, sizeof(double));
+	rp->iv_g_per_kwh = calloc(rp->nintervals + 1, sizeof(double));
+	if (rp->csv)
+		rp->csv_uj = calloc((rp->charts[0].ntop + S_FIXED) * rp->nintervals + 1,
+				    sizeof(uint64_t));
+	return rp->t0_ns && rp->t1_ns && rp->res_cpu_centipct && rp->host_iv_uj && rp->host_g &&
+			       rp->iv_g_per_kwh && (!rp->csv || rp->csv_uj)
+		       ? 0
+		       : -ENOMEM;
+}
+
+/*
+ * The host total's interval `i`, its series' µJ in rp->host_iv_uj (the top
+ * groups) and the rest given: kept for --csv, and its emissions at the
+ * intensity of the interval's middle (the recording's wall clock). Clears
+ * rp->host_iv_uj for the next interval.
+ */
+static void host_interval(struct report *rp, const struct recfmt_interval *iv, size_t i,
+			  uint64_t delta, uint64_t other, uint64_t unattr, uint64_t idle)
+{
+	const struct chart *ch = &rp->charts[0];
+	size_t nser = ch->ntop + S_FIXED;
+	uint64_t mid_ns = rp->h->start_unix_ns + (iv->start_ns - rp->first_start_ns) +
+			  (iv->end_ns - iv->start_ns) / 2;
+	double g = carbon_at(&rp->carbon, (int64_t)(mid_ns / 1000000000ULL), NULL);
+
+	rp->host_iv_uj[ch->ntop + S_OTHER] = other;
+	rp->host_iv_uj[ch->ntop + S_UNATTR] = unattr;
+	rp->host_iv_uj[ch->ntop + S_IDLE] = idle;
+	rp->iv_g_per_kwh[i] = g;
+	if (carbon_enabled(&rp->carbon)) {
+		carbon_acc_add(&rp->co2e, &rp->carbon, delta, (int64_t)(mid_ns / 1000000000ULL));
+		for (size_t s = 0; s < nser && !isnan(g); s++)
+			rp->host_g[s] += carbon_grams(rp->host_iv_uj[s], g);
+	}
+	for (size_t s = 0; s < nser; s++) {
+		if (rp->csv_uj)
+			rp->csv_uj[s * rp->nintervals + i] = rp->host_iv_uj[s];
+		rp->host_iv_uj[s] = 0;
+	}
 }
 
 /* Pass 2: each chart's series, in watts per interval. */
@@ -785,6 +850,8 @@ static int pass_series(struct report *rp)
 				for (size_t k = 0; k < nser; k++)
 					ch->v[k * n + i] = NAN;
 				ch->total_w[i] = NAN;
+				if (c == 0) /* no emissions for energy nobody knows */
+					rp->iv_g_per_kwh[i] = NAN;
 				continue;
 			}
 			for (size_t d = 0; d < rp->h->ndomains; d++) {
@@ -816,6 +883,8 @@ static int pass_series(struct report *rp)
 						/* A group of several processes has several rows. */
 						ch->v[t * n + i] += (double)e * 1e3 / ns;
 						named += e;
+						if (c == 0)
+							rp->host_iv_uj[t] += e;
 						break;
 					}
 				}
@@ -824,6 +893,8 @@ static int pass_series(struct report *rp)
 			ch->v[(nser - S_FIXED + S_UNATTR) * n + i] = (double)unattr * 1e3 / ns;
 			ch->v[(nser - S_FIXED + S_IDLE) * n + i] = (double)idle * 1e3 / ns;
 			ch->total_w[i] = (double)delta * 1e3 / ns;
+			if (c == 0)
+				host_interval(rp, iv, i, delta, tasks - named, unattr, idle);
 		}
 		recfmt_interval_free(iv);
 	}
@@ -1429,6 +1500,99 @@ static void write_percpu_html(FILE *f, const struct report *rp)
 	fputs("</table>\n", f);
 }
 
+/* The host total's emissions, the intensity and where it came from. */
+static void html_carbon(FILE *f, const struct report *rp)
+{
+	char m[32], e[32], what[600];
+
+	if (!carbon_enabled(&rp->carbon))
+		return;
+	fprintf(f, "<dt>Emissions</dt><dd>%s CO2e for %s, ",
+		carbon_mass(rp->co2e.grams, m, sizeof(m)),
+		carbon_energy(rp->charts[0].delta_uj, e, sizeof(e)));
+	xml_text(f, carbon_describe(&rp->carbon, &rp->co2e, what, sizeof(what)));
+	fputs("</dd>\n", f);
+}
+
+/*
+ * A text cell of the CSV: quoted, quotes doubled (RFC 4180), when it holds
+ * a comma, a quote or a line break: group names are any bytes.
+ */
+static void csv_cell(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * --csv: the host total, one row per interval, one column per series (the
+ * top groups, the other groups, unattributed, idle), in joules, exact to
+ * the µJ; they sum to host_j. A gap (a refused reading) leaves its cells
+ * empty. With a carbon intensity, the interval's and its grams.
+ */
+static void write_csv(FILE *f, const struct report *rp)
+{
+	const struct chart *ch = &rp->charts[0];
+	size_t nser = ch->ntop + S_FIXED, n = rp->nintervals;
+	bool carbon = carbon_enabled(&rp->carbon);
+
+	fputs("start_utc,start_s,end_s,interval_s,host_j,host_w", f);
+	for (size_t s = 0; s < nser; s++) {
+		char raw[REPORT_LABEL_MAX];
+
+		fputc(',', f);
+		csv_cell(f, series_name(rp, ch, s, raw, sizeof(raw)));
+	}
+	if (carbon)
+		fputs(",intensity_g_per_kwh,co2e_g", f);
+	fputc('\n', f);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ns = rp->t1_ns[i] - rp->t0_ns[i], total = 0;
+		time_t t = (time_t)((rp->h->start_unix_ns + rp->t0_ns[i]) / 1000000000ULL);
+		bool gap = isnan(ch->total_w[i]);
+		char when[32];
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fprintf(f, "%s,%.6f,%.6f,%.6f", when, (double)rp->t0_ns[i] / 1e9,
+			(double)rp->t1_ns[i] / 1e9, (double)ns / 1e9);
+		for (size_t s = 0; s < nser; s++)
+			total += rp->csv_uj[s * n + i];
+		if (gap)
+			fputs(",,", f);
+		else
+			fprintf(f, ",%" PRIu64 ".%06" PRIu64 ",%.6f", total / 1000000, total % 1000000,
+				ns ? (double)total * 1e3 / (double)ns : 0.0);
+		for (size_t s = 0; s < nser; s++) {
+			uint64_t uj = rp->csv_uj[s * n + i];
+
+			if (gap)
+				fputc(',', f);
+			else
+				fprintf(f, ",%" PRIu64 ".%06" PRIu64, uj / 1000000, uj % 1000000);
+		}
+		if (carbon) {
+			double g = rp->iv_g_per_kwh[i];
+
+			if (gap || isnan(g))
+				fputs(",,", f);
+			else
+				fprintf(f, ",%.6g,%.9f", g, carbon_grams(total, g));
+		}
+		fputc('\n', f);
+	}
+}
+
 static void write_html(FILE *f, const struct report *rp)
 {
 	const struct recfmt_header *h = rp->h;
@@ -1472,6 +1636,7 @@ static void write_html(FILE *f, const struct report *rp)
 	fputs(" collector</dd>\n", f);
 	html_static_power(f, h);
 	html_gaps(f, rp);
+	html_carbon(f, rp);
 	fputs("<dt>Sources</dt><dd>", f);
 	for (size_t i = 0; i < h->ndomains; i++) {
 		fputs(i ? ", " : "", f);
@@ -1588,6 +1753,13 @@ static void write_text(FILE *f, const struct report *rp)
 		secs, attrib_idle_policy_name(rp->h->idle), group_noun(rp->by, false),
 		any_estimated(rp->h) ? ", ESTIMATED (model, no sensor)" : "");
 	text_static_power(f, rp->h);
+	if (carbon_enabled(&rp->carbon)) {
+		char what[600];
+
+		fputs("carbon ", f);
+		text_esc_write(f, carbon_describe(&rp->carbon, &rp->co2e, what, sizeof(what)));
+		fputc('\n', f);
+	}
 	for (size_t c = 0; c < rp->ncharts; c++) {
 		const struct chart *ch = &rp->charts[c];
 
@@ -1597,6 +1769,11 @@ static void write_text(FILE *f, const struct report *rp)
 			views_joules(ch->delta_uj, a, sizeof(a)),
 			views_watts(chart_mean_w(ch), b, sizeof(b)),
 			ch->sampled ? ", shares from sampled GPU utilisation" : "");
+		/* The host total: kWh once large, and its emissions. */
+		if (c == 0 && ch->delta_uj >= 36000000000ULL)
+			fprintf(f, " (%s)", carbon_energy(ch->delta_uj, a, sizeof(a)));
+		if (c == 0 && carbon_enabled(&rp->carbon))
+			fprintf(f, ", %s CO2e", carbon_mass(rp->co2e.grams, a, sizeof(a)));
 		if (ch->gaps)
 			fprintf(f, "; %zu gap%s (readings refused: energy unknown, not 0), left out of "
 				   "the totals and the mean",
@@ -1612,6 +1789,8 @@ static void write_text(FILE *f, const struct report *rp)
 			/* Syscalls are the group's, whatever the domain: on the host chart. */
 			if (rp->h->syscalls && ch->host && s < ch->ntop)
 				fprintf(f, " %12" PRIu64 " syscalls", rp->groups[ch->top[s]].syscalls);
+			if (c == 0 && carbon_enabled(&rp->carbon))
+				fprintf(f, " %10s CO2e", carbon_mass(rp->host_g[s], a, sizeof(a)));
 			fputc('\n', f);
 		}
 	}
@@ -1672,15 +1851,21 @@ static void report_free(struct report *rp)
 	free(rp->t0_ns);
 	free(rp->t1_ns);
 	free(rp->res_cpu_centipct);
+	free(rp->csv_uj);
+	free(rp->host_iv_uj);
+	free(rp->host_g);
+	free(rp->iv_g_per_kwh);
+	carbon_done(&rp->carbon);
 	free(rp->vms);
 	recfile_close(&rp->rf);
 }
 
 int cmd_report(int argc, char **argv, struct cli_common *common)
 {
-	const char *path, *svg = NULL, *html = NULL;
+	const char *path, *svg = NULL, *html = NULL, *csv = NULL;
 	struct report rp = { .topn = 10, .by = JOULESTAT_GROUP_PROCESS };
 	struct outfile svg_out = { .fd = -1, .dirfd = -1 }, html_out = { .fd = -1, .dirfd = -1 };
+	struct outfile csv_out = { .fd = -1, .dirfd = -1 };
 	struct outfile_input in;
 	struct outfile_opts oo = { .kind = OUTFILE_REPLACE, .mode = 0644, .exact_mode = true };
 	int opt, r = 0, ret = EXIT_RUNTIME;
@@ -1698,6 +1883,9 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			break;
 		case 'h':
 			html = optarg;
+			break;
+		case 'c':
+			csv = optarg;
 			break;
 		case 'n': {
 			char *end;
@@ -1726,7 +1914,7 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			}
 			break;
 		}
-		case 'c':
+		case 'p':
 			rp.per_cpu = true;
 			break;
 		default:
@@ -1742,9 +1930,10 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		return cli_usage_error("report");
 	}
 	path = argv[optind];
-	if (svg && html && strcmp(svg, "-") == 0 && strcmp(html, "-") == 0) {
-		cli_error("report", "--svg - and --html -: only one of them can go to standard "
-				    "output");
+	if ((svg && strcmp(svg, "-") == 0) + (html && strcmp(html, "-") == 0) +
+		    (csv && strcmp(csv, "-") == 0) > 1) {
+		cli_error("report", "--svg -, --html - and --csv -: only one of them can go to "
+				    "standard output");
 		return EXIT_USAGE;
 	}
 	if (rp.per_cpu && rp.by != JOULESTAT_GROUP_PROCESS) {
@@ -1752,9 +1941,17 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 				    "with --group %s", joulestat_group_name(rp.by));
 		return EXIT_USAGE;
 	}
+	carbon_init(&rp.carbon);
+	carbon_acc_init(&rp.co2e);
+	rp.csv = csv != NULL;
+	r = cli_carbon(common, "report", &rp.carbon);
+	if (r)
+		return r;
 	/* Two passes: standard input or a pipe is read into a temporary file first. */
-	if (recfile_open("report", path, RECFILE_REREAD, &rp.rf) < 0)
+	if (recfile_open("report", path, RECFILE_REREAD, &rp.rf) < 0) {
+		carbon_done(&rp.carbon);
 		return EXIT_RUNTIME;
+	}
 	rp.h = &rp.rf.header;
 	if (rp.h->version < 2 && (rp.by == JOULESTAT_GROUP_CGROUP || rp.by == JOULESTAT_GROUP_UNIT ||
 				  rp.by == JOULESTAT_GROUP_CONTAINER)) {
@@ -1779,8 +1976,11 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		oo.ninputs = 1;
 	}
 	if ((svg && outfile_open(svg, &oo, &svg_out) < 0) ||
-	    (html && outfile_open(html, &oo, &html_out) < 0)) {
-		struct outfile *bad = svg && !svg_out.f ? &svg_out : &html_out;
+	    (html && outfile_open(html, &oo, &html_out) < 0) ||
+	    (csv && outfile_open(csv, &oo, &csv_out) < 0)) {
+		struct outfile *bad = svg && !svg_out.f	  ? &svg_out
+				      : html && !html_out.f ? &html_out
+							    : &csv_out;
 
 		cli_error("report", "%s", bad->err);
 		if (bad->usage)
@@ -1812,7 +2012,9 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		goto out;
 	if (html && write_file(&html_out, write_html, &rp) < 0)
 		goto out;
-	if (!svg && !html) {
+	if (csv && write_file(&csv_out, write_csv, &rp) < 0)
+		goto out;
+	if (!svg && !html && !csv) {
 		write_text(stdout, &rp);
 		if (fflush(stdout) != 0)
 			goto out;
@@ -1824,6 +2026,7 @@ out:
 	/* Whatever was not written whole leaves the old file as it was. */
 	outfile_abort(&svg_out);
 	outfile_abort(&html_out);
+	outfile_abort(&csv_out);
 	report_free(&rp);
 	return ret;
 }

@@ -112,6 +112,9 @@ struct top {
 	char input[TUI_FILTER_MAX];
 	int width;			/* batch output width */
 	int rc;
+	struct carbon carbon;		/* --carbon-intensity: the host's emissions in the header */
+	struct carbon_acc co2e;
+	char carbon_line[640];
 };
 
 static uint64_t monotonic_ns(void)
@@ -156,6 +159,32 @@ static void show(struct top *t)
 	}
 }
 
+/*
+ * The header's emissions line: the host's since top started and their rate
+ * over the last interval, at the intensity of its hour, named with its origin.
+ */
+static void carbon_line(struct top *t, const struct joulestat_snapshot *snap)
+{
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+	struct timespec rt;
+	uint64_t now = monotonic_ns();
+	char total[32], rate[32], what[512];
+	double g, secs;
+
+	if (!carbon_enabled(&t->carbon) || joulestat_snapshot_get(snap, &si) < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	secs = (double)(si.end_ns - si.start_ns) / 1e9;
+	g = carbon_acc_add(&t->co2e, &t->carbon, si.delta_uj,
+			   (int64_t)rt.tv_sec - (int64_t)((now - si.end_ns / 2 - si.start_ns / 2) /
+							  1000000000ULL));
+	snprintf(t->carbon_line, sizeof(t->carbon_line), "CO2e %s since start, %s/h now, %s",
+		 carbon_mass(t->co2e.grams, total, sizeof(total)),
+		 carbon_mass(secs > 0 ? g * 3600 / secs : 0, rate, sizeof(rate)),
+		 carbon_describe(&t->carbon, &t->co2e, what, sizeof(what)));
+	t->view.carbon = t->carbon_line;
+}
+
 static int on_snapshot(struct joulestat *js, struct joulestat_snapshot *snap, void *userdata)
 {
 	struct top *t = userdata;
@@ -176,6 +205,7 @@ static int on_snapshot(struct joulestat *js, struct joulestat_snapshot *snap, vo
 		t->view.status = t->first_note;
 	}
 	t->frames++;
+	carbon_line(t, snap);
 	show(t);
 	return t->rc ? -EIO : 0;
 }
@@ -671,9 +701,15 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 	t.view.procfs_root = common->procfs_root;
 	t.interactive = !batch && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	t.width = terminal_width();
-	r = open_monitor(&t);
+	carbon_acc_init(&t.co2e);
+	r = cli_carbon(common, "top", &t.carbon);
 	if (r)
 		return r;
+	r = open_monitor(&t);
+	if (r) {
+		carbon_done(&t.carbon);
+		return r;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -694,5 +730,6 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 	tui_stop();
 	joulestat_snapshot_free(t.last);
 	joulestat_free(t.js);
+	carbon_done(&t.carbon);
 	return r;
 }

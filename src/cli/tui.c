@@ -412,6 +412,10 @@ static bool header(const struct tui_view *v, struct out *o, struct line *l)
 	if (si.estimated)
 		line_item(o, l, 5, TUI_EST, "  [estimated]");
 	emit(o, l, TUI_PLAIN);
+	if (v->carbon) {
+		line_add(l, "%s", v->carbon);
+		emit(o, l, TUI_PLAIN);
+	}
 	line_add(l, "domains (+ in host total):");
 	for (size_t i = 0; i < si.ndomains; i++) {
 		struct joulestat_snapshot_domain sd = { .sz = sizeof(sd) };

@@ -66,6 +66,7 @@ struct tui_view {
 	size_t page;
 	unsigned ncpus;
 	unsigned cpu_cols;			/* CPU columns that fit */
+	const char *carbon;			/* the emissions line, or NULL */
 };
 
 /* Remember the snapshot's host power for the header's bar (its peak). */

@@ -1300,6 +1300,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	resolve_proc_starts(js, &w);
 	for (size_t i = 0; i < s->ntasks; i++)
 		w.cg[i] = cgroup_cache_get(&m->cgroups, s->tasks[i].cgroup_id, s->tasks[i].key.tgid,
+					   w.proc_start_ns[i],
 					   s->end_ns);
 	err = proctree_update(&m->tree, &js->fs, s, w.proc_start_ns);
 	if (err < 0)

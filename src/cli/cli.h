@@ -31,6 +31,16 @@ struct cli_common {
 	bool syscalls;
 	int verbose;
 	const char *baseline;	/* --baseline FILE: static power for --idle baseline */
+	/* Container and pod names (docs/CONTAINERS.md); NULL: the default, "none": off. */
+	const char *docker_socket;
+	const char *podman_socket;
+	const char *kubelet;
+	const char *kubelet_token_file;
+	const char *kubelet_ca_file;
+	const char *kubelet_cert_file;
+	const char *kubelet_key_file;
+	bool kubelet_insecure;
+	bool no_names;
 };
 
 /* Where `joulestat calibrate` writes, and the baseline policy reads, by default. */
@@ -60,7 +70,20 @@ int cli_run(int argc, char **argv);
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
+	CLI_NAMES_OPTIONS,                                                                         \
 	{ "verbose", no_argument, NULL, 'v' }
+
+/* Where container and pod names come from (cli.c, cli_open_names()). */
+#define CLI_NAMES_OPTIONS                                                                          \
+	{ "docker-socket", required_argument, NULL, 0x1101 },                                      \
+	{ "podman-socket", required_argument, NULL, 0x1102 },                                      \
+	{ "kubelet", required_argument, NULL, 0x1103 },                                            \
+	{ "kubelet-token-file", required_argument, NULL, 0x1104 },                                 \
+	{ "kubelet-ca-file", required_argument, NULL, 0x1105 },                                    \
+	{ "kubelet-cert-file", required_argument, NULL, 0x1106 },                                  \
+	{ "kubelet-key-file", required_argument, NULL, 0x1107 },                                   \
+	{ "kubelet-insecure", no_argument, NULL, 0x1108 },                                         \
+	{ "no-names", no_argument, NULL, 0x1109 }
 
 /* Text for the common options in a verb's --help. */
 void cli_common_help(FILE *out);

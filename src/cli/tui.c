@@ -31,16 +31,44 @@ int tui_sort_from_name(const char *name, enum tui_sort *ret)
 	return -EINVAL;
 }
 
+/* A container or pod row's name: "name (id)", "namespace/pod", or the id alone. */
+static const char *kube_name(const struct joulestat_row *r)
+{
+	static char buf[768];
+
+	switch (r->group) {
+	case JOULESTAT_GROUP_CONTAINER:
+		if (!r->container[0])
+			return "(no container)";
+		if (!r->container_name[0] || !strcmp(r->container_name, r->container))
+			return r->container;
+		snprintf(buf, sizeof(buf), "%s (%.12s)", r->container_name, r->container);
+		return buf;
+	case JOULESTAT_GROUP_POD:
+		if (!r->pod_uid[0])
+			return "(no pod)";
+		if (!r->pod[0])
+			return r->pod_uid;
+		snprintf(buf, sizeof(buf), "%s/%s", r->pod_namespace, r->pod);
+		return buf;
+	default:
+		return !r->pod_namespace[0] ? (r->names_unresolved ? "(unresolved)" : "(no pod)")
+					    : r->pod_namespace;
+	}
+}
+
 /* The name that identifies a row of a named grouping. */
 static const char *row_name(const struct joulestat_row *r)
 {
 	switch (r->group) {
+	case JOULESTAT_GROUP_CONTAINER:
+	case JOULESTAT_GROUP_POD:
+	case JOULESTAT_GROUP_NAMESPACE:
+		return kube_name(r);
 	case JOULESTAT_GROUP_CGROUP:
 		return r->cgroup[0] ? r->cgroup : "(unknown)";
 	case JOULESTAT_GROUP_UNIT:
 		return r->unit[0] ? r->unit : "(no unit)";
-	case JOULESTAT_GROUP_CONTAINER:
-		return r->container[0] ? r->container : "(no container)";
 	case JOULESTAT_GROUP_USER:
 		return r->user;
 	default:
@@ -347,7 +375,7 @@ static int name_width(enum joulestat_group g, int width, bool gpu, bool sys)
 		fixed += 8 + 8 + 10;
 	/* Names of commands and users are short: the numbers stay near them. */
 	if (g != JOULESTAT_GROUP_CGROUP && g != JOULESTAT_GROUP_UNIT &&
-	    g != JOULESTAT_GROUP_CONTAINER && width - fixed > 24)
+	    g != JOULESTAT_GROUP_CONTAINER && g != JOULESTAT_GROUP_POD && width - fixed > 24)
 		return 24;
 	return width - fixed > 8 ? width - fixed : 8;
 }
@@ -375,6 +403,12 @@ static void columns(const struct tui_view *v, int width, bool gpu, bool sys, str
 		break;
 	case JOULESTAT_GROUP_USER:
 		name = "USER";
+		break;
+	case JOULESTAT_GROUP_POD:
+		name = "POD";
+		break;
+	case JOULESTAT_GROUP_NAMESPACE:
+		name = "NAMESPACE";
 		break;
 	default:
 		break;
@@ -410,7 +444,7 @@ static void row_line(const struct tui_view *v, const struct joulestat_row *r, in
 	}
 	/* Long paths keep their end, which names the unit or container. */
 	if ((int)len > nw - 1 && (v->group == JOULESTAT_GROUP_CGROUP ||
-				  v->group == JOULESTAT_GROUP_CONTAINER)) {
+				  (v->group == JOULESTAT_GROUP_CONTAINER && !r->container_name[0]))) {
 		name += len - (size_t)(nw - 1);
 		while ((*name & 0xc0) == 0x80) /* not in the middle of a character */
 			name++;

@@ -849,8 +849,8 @@ static void test_accessor_contract(void **state)
 	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_THREAD), -ENOENT);
 	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_THREAD, 0, &r), -ENOENT);
 	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_COMM, 99, &r), -ERANGE);
-	assert_int_equal(joulestat_snapshot_row_count(s, (enum joulestat_group)8), -EINVAL);
-	assert_int_equal(joulestat_set_groups(js, 1u << 8), -EINVAL);
+	assert_int_equal(joulestat_snapshot_row_count(s, (enum joulestat_group)JOULESTAT_GROUP_COUNT), -EINVAL);
+	assert_int_equal(joulestat_set_groups(js, 1u << JOULESTAT_GROUP_COUNT), -EINVAL);
 
 	/* Tasks: per-CPU time and the parent the collector read. */
 	for (size_t i = 0; i < 8; i++) {
@@ -878,7 +878,10 @@ static void test_accessor_contract(void **state)
 	assert_null(joulestat_snapshot_free(NULL));
 
 	assert_string_equal(joulestat_group_name(JOULESTAT_GROUP_CONTAINER), "container");
-	assert_null(joulestat_group_name((enum joulestat_group)8));
+	assert_string_equal(joulestat_group_name(JOULESTAT_GROUP_POD), "pod");
+	assert_int_equal(joulestat_group_from_name("namespace", &g), 0);
+	assert_int_equal(g, JOULESTAT_GROUP_NAMESPACE);
+	assert_null(joulestat_group_name((enum joulestat_group)JOULESTAT_GROUP_COUNT));
 	assert_int_equal(joulestat_group_from_name("unit", &g), 0);
 	assert_int_equal(g, JOULESTAT_GROUP_UNIT);
 	assert_int_equal(joulestat_group_from_name("class", &g), -EINVAL);

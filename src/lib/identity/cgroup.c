@@ -352,6 +352,9 @@ static int set_path(struct cgroup_info *ci, const char *path)
 	ci->path = p;
 	if (parse_cgroup_path(p, strlen(p), &ci->names) < 0)
 		memset(&ci->names, 0, sizeof(ci->names));
+	/* New names: what names.c said of the old ones no longer holds. */
+	memset(&ci->res, 0, sizeof(ci->res));
+	ci->res_gen = UINT64_MAX;
 	ci->resolved = true;
 	return 0;
 }

@@ -79,6 +79,7 @@ enum cgroup_layout {
  * id (names.c fills it beside sampling); "" where not known (yet).
  */
 struct cgroup_resolved {
+	char pod_uid[CGROUP_POD_UID_MAX];	/* the path's, or the runtime's labels' */
 	char container_name[CGROUP_NAME_MAX];
 	char pod[CGROUP_NAME_MAX];
 	char pod_namespace[CGROUP_NAMESPACE_MAX];

@@ -28,6 +28,19 @@ TEST_DEPS += groff-base
 TEST_DEPS += make
 # The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
 TEST_DEPS += chromium
+# Containers and Kubernetes: container and pod names over HTTP(S) (libcurl,
+# GnuTLS as libmicrohttpd); the image (mmdebstrap, podman with runc) and
+# its test; the manifests' checks (yamllint, the API's schema in
+# python3-kubernetes, kubectl: Debian's kubernetes-client unless a kubectl
+# is installed already, which it would clash with).
+BUILD_DEPS += libcurl4-gnutls-dev
+TEST_DEPS += podman
+TEST_DEPS += runc
+TEST_DEPS += mmdebstrap
+TEST_DEPS += yamllint
+TEST_DEPS += python3-yaml
+TEST_DEPS += python3-kubernetes
+TEST_DEPS += $(if $(shell command -v kubectl),,kubernetes-client)
 
 .PHONY: all deps test-deps build run check clean
 

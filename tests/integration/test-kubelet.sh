@@ -110,4 +110,13 @@ check "--no-names: nobody is asked, the pod is its UID" \
 	bash -c ': >"$TMP/requests.log"; top3 --kubelet-token-file "$TMP/token" --kubelet-ca-file "$TMP/ca.crt" \
 		--no-names --group pod >"$TMP/nn.out" 2>&1 && grep -q "^$UID1 " "$TMP/nn.out" &&
 		! [ -s "$TMP/requests.log" ]'
+# serve: the pod's series carry its name, namespace and UID; the namespace's its name.
+SPORT=$("$FREE_PORT")
+bg "$JS" serve --listen "127.0.0.1:$SPORT" -i 0.5 --no-config --source model --group pod \
+	--docker-socket none --podman-socket none --kubelet "https://127.0.0.1:$PORT" \
+	--kubelet-token-file "$TMP/token" --kubelet-ca-file "$TMP/ca.crt"
+export SPORT
+check "serve --group pod: the pod's series by name, with its namespace and UID" \
+	wait_for 30 bash -c 'curl -fsS "http://127.0.0.1:$SPORT/metrics" >"$TMP/m" &&
+		grep -q "^joulestat_group_energy_joules_total{pod=\"web-7d4b9c8f6d-x2k9p\",namespace=\"shop\",pod_uid=\"$UID1\"} [0-9.]*[1-9]" "$TMP/m"'
 done_testing

@@ -4,7 +4,7 @@
  * containers and pods a cgroup path names by id: pure parsers of the
  * kubelet's /pods (a v1 PodList) and of the Docker Engine API's
  * /containers/json (which Podman also serves). Unit tests in
- * tests/unit/test-names.c, fuzz targets fuzz/fuzz-kubelet-pods.c and
+ * tests/unit/test-container-names.c, fuzz targets fuzz/fuzz-kubelet-pods.c and
  * fuzz/fuzz-runtime-containers.c.
  */
 #ifndef JOULESTAT_NAMES_PARSE_H

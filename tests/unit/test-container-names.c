@@ -189,6 +189,14 @@ static void test_resolver(void **state)
 	char line[512];
 	bool err;
 
+#if !HAVE_CURL
+	/* Without libcurl there is no client: names_new() refuses a source. */
+	o.docker_socket = "/run/docker.sock";
+	assert_int_equal(names_new(&o, &n), -ENOTSUP);
+	tu_rm_rf(dir);
+	free(dir);
+	skip();
+#endif
 	snprintf(f.path, sizeof(f.path), "%s/docker.sock", dir);
 	strscpy(sa.sun_path, f.path, sizeof(sa.sun_path));
 	f.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -256,12 +264,55 @@ static void test_resolver(void **state)
 	free(dir);
 }
 
+/* names_free() ends a request in flight: a socket that never answers, a long timeout. */
+static void test_free_cancels(void **state)
+{
+#if HAVE_CURL
+	char *dir = tu_mkdtemp();
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct names_opts o = { .timeout_ns = 120 * NSEC_PER_SEC };
+	struct cgroup_names cn = { 0 };
+	struct cgroup_resolved r;
+	struct names *n;
+	uint64_t req[3] = { 0 }, t0;
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/docker.sock", dir);
+	strscpy(sa.sun_path, path, sizeof(sa.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);	/* never accepted, never answered */
+	o.docker_socket = path;
+	assert_int_equal(names_new(&o, &n), 0);
+	strscpy(cn.container, C1, sizeof(cn.container));
+	strscpy(cn.runtime, "docker", sizeof(cn.runtime));
+	names_lookup(n, &cn, now_ns(), &r);
+	for (int i = 0; i < 1000 && !req[0]; i++) {
+		usleep(10000);
+		names_requests(n, req);
+	}
+	assert_int_equal(req[0], 1);
+	/* Stopping waits for the progress callback, not for the 120 s timeout. */
+	t0 = now_ns();
+	assert_null(names_free(n));
+	assert_true(now_ns() - t0 < 30 * NSEC_PER_SEC);
+	close(fd);
+	tu_rm_rf(dir);
+	free(dir);
+#else
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kubelet_pods),
 		cmocka_unit_test(test_runtime_containers),
 		cmocka_unit_test(test_resolver),
+		cmocka_unit_test(test_free_cancels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

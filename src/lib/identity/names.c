@@ -350,6 +350,14 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* A request in flight ends when names_free() asks the thread to stop. */
+static int on_progress(void *ud, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_t uln)
+{
+	const struct names *n = ud;
+
+	return __atomic_load_n(&n->stop, __ATOMIC_RELAXED) ? 1 : 0;
+}
+
 /* The token in `path`, without its trailing white space, into buf. 0 or -errno. */
 static int read_token(const char *path, char *buf, size_t size)
 {
@@ -403,6 +411,9 @@ static int http_get(struct names *n, int s, char **ret, size_t *ret_len, char *w
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, n);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, s == SRC_KUBELET ? "https" : "http");
 #else
@@ -678,7 +689,7 @@ struct names *names_free(struct names *n)
 		return NULL;
 	if (n->started) {
 		pthread_mutex_lock(&n->mu);
-		n->stop = true;
+		__atomic_store_n(&n->stop, true, __ATOMIC_RELAXED);
 		pthread_cond_signal(&n->cv);
 		pthread_mutex_unlock(&n->mu);
 		pthread_join(n->thread, NULL);

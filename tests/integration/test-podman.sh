@@ -6,7 +6,8 @@
 # capabilities, no --privileged), beside two containers started by name, one
 # spinning and one waking now and then. /metrics from the exporter names
 # the spinning container, by its name from Podman's API, with the larger
-# energy; `joulestat top --group container` on the host agrees. Skips only
+# energy; `joulestat top --group container` on the host agrees; once the
+# spinning one is removed, its series leave after the TTL. Skips only
 # where Podman cannot run a container at all (not root, no podman or runc,
 # a runtime that refuses this machine), saying why.
 . "$(dirname "$0")/lib.sh"
@@ -59,7 +60,7 @@ wait_for 30 test -S "$TMP/podman.sock" || { echo "# podman system service did no
 	--security-opt "seccomp=$TMP/seccomp.json" \
 	-v /sys/fs/cgroup:/sys/fs/cgroup:ro -v /sys/kernel/btf:/sys/kernel/btf:ro \
 	-v "$TMP/podman.sock:/run/podman/podman.sock" \
-	"$TAG" serve --listen "127.0.0.1:$PORT" --group container --no-config -i 0.5 \
+	"$TAG" serve --listen "127.0.0.1:$PORT" --group container --no-config -i 0.5 --ttl 3 \
 	>"$TMP/exp.id" 2>"$TMP/exp.err" || cat "$TMP/exp.err"
 "${RUN[@]}" -d --name "$SPIN" --entrypoint sh "$TAG" -c 'while :; do :; done' >/dev/null
 "${RUN[@]}" -d --name "$IDLE" --entrypoint sh "$TAG" -c 'while :; do sleep 0.2; done' >/dev/null
@@ -96,4 +97,9 @@ check "top --group container on the host names both, the spinning one above the 
 		s=$(echo "$last" | grep -n "^$SPIN (" | cut -d: -f1) && [ -n "$s" ] &&
 		i=$(echo "$last" | grep -n "^$IDLE (" | cut -d: -f1) &&
 		{ [ -z "$i" ] || [ "$s" -lt "$i" ]; } || { cat "$TMP/top.out" "$TMP/top.err"; false; }'
+# A container that is gone leaves the exported series after the TTL (3 s here).
+"${PODMAN[@]}" rm -f -t 0 "$SPIN" >/dev/null 2>&1
+check "the removed container's series leave /metrics after the TTL" \
+	wait_for 60 bash -c 'scrape && grep -q "^joulestat_group_energy_joules_total" "$TMP/metrics" &&
+		! grep -q "container=\"$SPIN\"" "$TMP/metrics"'
 done_testing

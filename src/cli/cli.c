@@ -103,7 +103,8 @@ void cli_common_help(FILE *out)
 	fprintf(out,
 		"Common options:\n"
 		"  --source LIST          energy sources to use, comma-separated: perf, powercap,\n"
-		"                         msr, battery, hwmon, procpower, model (default: auto)\n"
+		"                         msr, battery, hwmon, nvml, drm, procpower, host, model\n"
+		"                         (default: auto)\n"
 		"  --activity MODE        auto, ebpf or proc (default: auto)\n"
 		"  --sysfs-root DIR       read DIR instead of /sys\n"
 		"  --procfs-root DIR      read DIR instead of /proc\n"
@@ -117,6 +118,9 @@ void cli_common_help(FILE *out)
 		"  --baseline FILE        static power per domain for the baseline idle policy\n"
 		"                         (written by 'joulestat calibrate'; default\n"
 		"                         " CLI_BASELINE_DEFAULT_PATH " when it exists)\n"
+		"  --host-share DIR       in a virtual machine: the host's export of its energy\n"
+		"                         (default /var/lib/joulestat/host, else /var/scaphandre;\n"
+		"                         docs/VMS.md)\n"
 		"  -v, --verbose          say more (repeat for debug)\n"
 		"Container and pod names (docs/CONTAINERS.md):\n"
 		"  --docker-socket PATH   Docker's API (default /run/docker.sock when it exists)\n"
@@ -187,7 +191,7 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 			if (!known) {
 				cli_error(NULL,
 					  "--source: unknown source '%s' (known: perf, powercap, msr, "
-					  "battery, hwmon, procpower, model, auto)",
+					  "battery, hwmon, nvml, drm, procpower, host, model, auto)",
 					  t);
 				free(copy);
 				return -EXIT_USAGE;
@@ -260,6 +264,13 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 		return 1;
 	case 0x1109:
 		c->no_names = true;
+		return 1;
+	case 0x100c:
+		if (!arg[0]) {
+			cli_error(NULL, "--host-share: empty directory name");
+			return -EXIT_USAGE;
+		}
+		c->host_share = arg;
 		return 1;
 	case 'v':
 		c->verbose++;
@@ -355,6 +366,24 @@ void cli_libbpf_logging(int verbose)
 #endif
 }
 
+void cli_collectors_why(const struct joulestat *js, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < joulestat_collector_count(js) && len < size; i++) {
+		struct joulestat_collector_info ci = { .sz = sizeof(ci) };
+		int w;
+
+		if (joulestat_collector_get(js, i, &ci) < 0 || ci.state == JOULESTAT_SOURCE_ACTIVE)
+			continue;
+		w = snprintf(buf + len, size - len, "%s%s: %s", len ? "; " : "", ci.name,
+			     ci.reason && ci.reason[0] ? ci.reason : "not used");
+		len += w > 0 ? (size_t)w : 0;
+	}
+}
+
 static int check_root(const char *flag, const char *dir)
 {
 	struct stat st;
@@ -440,6 +469,7 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 	o.model_max_mw = c->model_max_mw;
 	o.activity = c->activity;
 	o.syscalls = c->syscalls;
+	o.host_share = c->host_share;
 	cli_libbpf_logging(c->verbose);
 	/* What joulestat_new() finds wrong (a baseline file's bad line) is an error to show. */
 	o.log_fn = log_to_stderr;

@@ -41,6 +41,7 @@ struct cli_common {
 	const char *kubelet_key_file;
 	bool kubelet_insecure;
 	bool no_names;
+	const char *host_share;	/* --host-share DIR: the host source's share (in a VM) */
 };
 
 /* Where `joulestat calibrate` writes, and the baseline policy reads, by default. */
@@ -71,6 +72,7 @@ int cli_run(int argc, char **argv);
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
 	CLI_NAMES_OPTIONS,                                                                         \
+	{ "host-share", required_argument, NULL, 0x100c },                                 \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Where container and pod names come from (cli.c, cli_open_names()). */
@@ -114,6 +116,13 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
  */
 int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
 			  struct joulestat **ret);
+
+/*
+ * Why no activity collector works: "ebpf: <reason>; proc: <reason>" into buf,
+ * from joulestat_collector_get(), for messages that must name the fix (a
+ * missing capability) rather than send the user to 'joulestat probe'.
+ */
+void cli_collectors_why(const struct joulestat *js, char *buf, size_t size);
 
 /* "joulestat VERB: message" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -56,6 +56,7 @@ struct run_result {
 	bool syscalls_counted;		/* --syscalls with eBPF: syscalls holds the tree's */
 	uint64_t syscalls;
 	int status;			/* wait status */
+	char vm[128];			/* the VM the command runs (a hypervisor), "" none */
 	size_t ndomains;
 	struct run_domain dom[RUN_MAX_DOMAINS];
 	/* Under the baseline policy: the static power in force, and where it comes from. */
@@ -176,6 +177,8 @@ static int accumulate(struct joulestat *js, struct joulestat_snapshot *snap, voi
 		res->tree_cpu_ns += best.cpu_ns;
 		res->syscalls += best.syscalls;
 		res->estimated |= best.estimated;
+		if (best.vm && best.vm[0])
+			snprintf(res->vm, sizeof(res->vm), "%s", best.vm);
 	}
 	return 0;
 }
@@ -235,6 +238,38 @@ static int wait_sampling(struct joulestat *js, pid_t pid, struct run_result *res
 	if (pfd >= 0)
 		close(pfd);
 	return r;
+}
+
+/*
+ * Wait, a bounded time (2 s), until the child sleeps in its read of the go
+ * pipe: /proc/PID/stat's state neither R nor D (nothing else it does first
+ * sleeps interruptibly; a child that died or stopped is not waited for).
+ * What it does first (restoring two signals, closing two pipe ends, the
+ * read) then falls in the interval the fresh sample discards every time,
+ * not in the command's first interval whenever the child was slow to get
+ * there: with --syscalls, those five calls made the count vary between runs.
+ */
+static void wait_parked(pid_t pid)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 2000; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		const char *p;
+
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			return;
+		buf[n] = '\0';
+		/* The state follows the comm, which may hold any byte but ends at the last ')'. */
+		p = strrchr(buf, ')');
+		if (!p || p[1] != ' ' || (p[2] != 'R' && p[2] != 'D'))
+			return;
+		(void)poll(NULL, 0, 1);
+	}
 }
 
 /* Orphaned descendants reparented to us that already ended: reap them, never block. */
@@ -300,6 +335,7 @@ static int run_once(struct joulestat *js, char **cmd, struct run_result *res)
 		return r;
 	}
 	/* Start a fresh interval: what ran before the command is not its. */
+	wait_parked(pid);
 	if (joulestat_sample(js, &snap) == 0)
 		joulestat_snapshot_free(snap);
 	t0 = mono_ns();
@@ -451,6 +487,9 @@ static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsig
 	if (s->syscalls_counted)
 		print_line(f, &s->syscalls, n, "", "syscalls");
 	print_line(f, &s->host_j, n, "J", "machine energy meanwhile");
+	if (n && runs[n - 1].vm[0])
+		fprintf(f, "\n the command runs virtual machine '%s': the total is its energy "
+			   "(docs/VMS.md)", runs[n - 1].vm);
 	fprintf(f, "\n idle policy %s, activity %s, sources %s%s", policy, collector, sources,
 		s->estimated ? " - ESTIMATED by a model, not measured" : "");
 	if (n && runs[n - 1].static_from[0])
@@ -547,6 +586,11 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 		jsonw_key(&w, "syscalls");
 		if (r->syscalls_counted)
 			jsonw_u64(&w, r->syscalls);
+		else
+			jsonw_null(&w);
+		jsonw_key(&w, "vm");
+		if (r->vm[0])
+			jsonw_string(&w, r->vm);
 		else
 			jsonw_null(&w);
 		jsonw_key(&w, "domains");
@@ -700,7 +744,8 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	}
 	base.interval_ms = o.interval_ms;
 	base.idle_policy = o.policy;
-	base.groups = 1u << JOULESTAT_GROUP_TREE;
+	/* vm: the tree row names the VM its root runs, when the command is a hypervisor. */
+	base.groups = 1u << JOULESTAT_GROUP_TREE | 1u << JOULESTAT_GROUP_VM;
 	r = cli_open_monitor_with(common, &base, &js);
 	if (r < 0)
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;

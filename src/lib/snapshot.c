@@ -37,6 +37,7 @@
 #include "proctree.h"
 #include "resources.h"
 #include "util.h"
+#include "vm.h"
 
 #define SNAP_INTERVAL_MS_DEFAULT 1000
 #define SNAP_INTERVAL_MS_MIN 10
@@ -101,6 +102,7 @@ struct monitor_snap {
 	uint64_t cg_pruned_ns;
 	struct names *names;		/* container and pod names (joulestat_set_names()), or NULL */
 	struct proctree tree;
+	struct vm_cache vms;		/* hypervisor processes and machine scopes (vm.h) */
 	struct user_name *users;
 	size_t nusers, users_cap;
 	struct joulestat_snapshot *last;	/* a reference to the newest snapshot */
@@ -110,6 +112,7 @@ struct monitor_snap {
 	size_t work_dom_cap;			/* entries of task_domain_uj */
 	uint64_t *work_proc_start_ns, *work_class_id, *work_task_domain_uj;
 	const struct cgroup_info **work_cg;
+	const char **work_vm;
 	char source[SNAP_SOURCE_MAX];	/* "powercap+ebpf", for joulestat_pid_energy() */
 	/* Processes whose own meter gave their energy in the last snapshot, sorted. */
 	uint32_t *metered;
@@ -121,6 +124,7 @@ static const char *const group_names[JOULESTAT_GROUP_COUNT] = {
 	[JOULESTAT_GROUP_COMM] = "comm",	 [JOULESTAT_GROUP_CGROUP] = "cgroup",
 	[JOULESTAT_GROUP_USER] = "user",	 [JOULESTAT_GROUP_UNIT] = "unit",
 	[JOULESTAT_GROUP_CONTAINER] = "container", [JOULESTAT_GROUP_TREE] = "tree",
+	[JOULESTAT_GROUP_VM] = "vm",
 	/* Containers and Kubernetes. */
 	[JOULESTAT_GROUP_POD] = "pod",		 [JOULESTAT_GROUP_NAMESPACE] = "namespace",
 };
@@ -555,6 +559,7 @@ void monitor_snap_free(struct joulestat *js)
 	cgroup_cache_done(&m->cgroups);
 	names_free(m->names);
 	proctree_done(&m->tree);
+	vm_cache_done(&m->vms);
 	free(m->users);
 	joulestat_snapshot_free(m->last);
 	attrib_ws_free(m->aws);
@@ -564,6 +569,7 @@ void monitor_snap_free(struct joulestat *js)
 	free(m->work_cg);
 	free(m->metered);
 	free(m->baseline_path);
+	free(m->work_vm);
 	free(m);
 	js->snap = NULL;
 }
@@ -699,6 +705,7 @@ struct sample_work {
 	uint64_t *proc_start_ns;	/* [ntasks] */
 	uint64_t *class_id;		/* [ntasks] */
 	const struct cgroup_info **cg;	/* [ntasks] */
+	const char **vm;		/* [ntasks]: the task's VM ("" none), or NULL: not resolved */
 };
 
 /*
@@ -716,19 +723,23 @@ static int sample_work_get(struct monitor_snap *m, size_t ntasks, size_t ndomain
 		size_t cap = ntasks + ntasks / 8 + 16;
 		uint64_t *ps = malloc(cap * sizeof(*ps)), *cls = malloc(cap * sizeof(*cls));
 		const struct cgroup_info **cg = malloc(cap * sizeof(*cg));
+		const char **vm = malloc(cap * sizeof(*vm));
 
-		if (!ps || !cls || !cg) {
+		if (!ps || !cls || !cg || !vm) {
 			free(ps);
 			free(cls);
 			free(cg);
+			free(vm);
 			return -ENOMEM;
 		}
 		free(m->work_proc_start_ns);
 		free(m->work_class_id);
 		free(m->work_cg);
+		free(m->work_vm);
 		m->work_proc_start_ns = ps;
 		m->work_class_id = cls;
 		m->work_cg = cg;
+		m->work_vm = vm;
 		m->work_cap = cap;
 	}
 	if (!m->work_dom_cap || ndom > m->work_dom_cap ||
@@ -745,6 +756,7 @@ static int sample_work_get(struct monitor_snap *m, size_t ntasks, size_t ndomain
 	w->proc_start_ns = m->work_proc_start_ns;
 	w->class_id = m->work_class_id;
 	w->cg = m->work_cg;
+	w->vm = NULL;
 	w->task_domain_uj = m->work_task_domain_uj;
 	memset(w->proc_start_ns, 0, ntasks * sizeof(*w->proc_start_ns));
 	memset(w->class_id, 0, ntasks * sizeof(*w->class_id));
@@ -883,6 +895,45 @@ static void resolve_proc_starts(struct joulestat *js, struct sample_work *w)
 					   s->tasks[i].key.start_ns);
 }
 
+/*
+ * The VM of each task (vm.h): its process's, when the process is a
+ * hypervisor (the command line is read once, and only for processes a task
+ * of which has a hypervisor's comm), else its cgroup's libvirt machine
+ * scope. Every entry is made in a first pass, so the names the second pass
+ * hands out do not move.
+ */
+static int resolve_vms(struct joulestat *js, struct sample_work *w)
+{
+	const struct activity_sample *s = w->s;
+	struct vm_cache *c = &js->snap->vms;
+
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct activity_task *t = &s->tasks[i];
+
+		char comm[sizeof(t->comm) + 1] = "";
+
+		memcpy(comm, t->comm, sizeof(t->comm));
+		if (vm_comm_maybe(comm, sizeof(t->comm)) &&
+		    !vm_cache_process(c, &js->fs, t->key.tgid, w->proc_start_ns[i], comm, s->end_ns))
+			return -ENOMEM;
+		if (w->cg[i] && !vm_cache_cgroup(c, w->cg[i]->id, w->cg[i]->path, s->end_ns))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct activity_task *t = &s->tasks[i];
+		const char *name = vm_cache_process(c, &js->fs, t->key.tgid, w->proc_start_ns[i],
+						    NULL, s->end_ns);
+
+		if (name && !name[0] && w->cg[i])
+			name = vm_cache_cgroup(c, w->cg[i]->id, w->cg[i]->path, s->end_ns);
+		if (!name)
+			return -ENOMEM;
+		js->snap->work_vm[i] = name;
+	}
+	w->vm = js->snap->work_vm;
+	return 0;
+}
+
 static int classify(struct joulestat *js, struct sample_work *w, enum joulestat_group g)
 {
 	const struct activity_sample *s = w->s;
@@ -910,6 +961,9 @@ static int classify(struct joulestat *js, struct sample_work *w, enum joulestat_
 		case JOULESTAT_GROUP_TREE:
 			w->class_id[i] = proctree_root_of(&js->snap->tree, i);
 			continue;
+		case JOULESTAT_GROUP_VM:
+			str = w->vm ? w->vm[i] : "";
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -956,6 +1010,7 @@ static struct cum_key cum_key_of(struct joulestat *js, enum joulestat_group g,
 	case JOULESTAT_GROUP_TREE:
 	case JOULESTAT_GROUP_POD:
 	case JOULESTAT_GROUP_NAMESPACE:
+	case JOULESTAT_GROUP_VM:
 		c.id = k->class_id;
 		break;
 	}
@@ -1081,6 +1136,7 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 		row->container = "";
 		row->container_name = row->container_runtime = "";
 		row->pod_uid = row->pod = row->pod_namespace = "";
+		row->vm = "";
 		switch (g) {
 		case JOULESTAT_GROUP_PROCESS:
 		case JOULESTAT_GROUP_THREAD:
@@ -1107,13 +1163,27 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 			row->pid = (int)proctree_root_pid(&m->tree, gw->key.class_id);
 			row->start_ns = proctree_root_start(&m->tree, gw->key.class_id);
 			break;
+		case JOULESTAT_GROUP_VM:
+			break;
+		}
+		/*
+		 * The VM of a VM row, and when the vm grouping is carried, of a
+		 * process or thread, and of a tree's root (`run` of a hypervisor).
+		 */
+		if (w->vm && (g == JOULESTAT_GROUP_VM || g == JOULESTAT_GROUP_PROCESS ||
+			      g == JOULESTAT_GROUP_THREAD ||
+			      (g == JOULESTAT_GROUP_TREE && lead->key.tgid == (uint32_t)row->pid))) {
+			row->vm = arena_strdup(&snap->arena, w->vm[lead - s->tasks]);
+			if (!row->vm)
+				goto out;
 		}
 		str = arena_strndup(&snap->arena, lead->comm, strnlen(lead->comm, sizeof(lead->comm)));
 		if (!str)
 			goto out;
 		if (g != JOULESTAT_GROUP_CGROUP && g != JOULESTAT_GROUP_UNIT &&
 		    g != JOULESTAT_GROUP_CONTAINER && g != JOULESTAT_GROUP_USER &&
-		    g != JOULESTAT_GROUP_POD && g != JOULESTAT_GROUP_NAMESPACE)
+		    g != JOULESTAT_GROUP_POD && g != JOULESTAT_GROUP_NAMESPACE &&
+		    g != JOULESTAT_GROUP_VM)
 			row->comm = str;
 		if (g == JOULESTAT_GROUP_PROCESS || g == JOULESTAT_GROUP_THREAD ||
 		    g == JOULESTAT_GROUP_USER) {
@@ -1127,7 +1197,7 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 			goto out;
 		if (ci && g != JOULESTAT_GROUP_COMM && g != JOULESTAT_GROUP_USER &&
 		    g != JOULESTAT_GROUP_TREE && g != JOULESTAT_GROUP_POD &&
-		    g != JOULESTAT_GROUP_NAMESPACE) {
+		    g != JOULESTAT_GROUP_NAMESPACE && g != JOULESTAT_GROUP_VM) {
 			row->cgroup = arena_strdup(&snap->arena, ci->path);
 			row->unit = arena_strdup(&snap->arena, ci->names.unit);
 			row->container = arena_strdup(&snap->arena, ci->names.container);
@@ -1426,6 +1496,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		cgroup_cache_prune(&m->cgroups, s->end_ns);
 		m->cg_pruned_ns = s->end_ns;
 	}
+	vm_cache_prune(&m->vms, s->end_ns);
 	err = -ENOMEM;
 	for (size_t i = 0; i < js->nview; i++) {
 		snap->domains[i].name = arena_strdup(&snap->arena, js->view[i]->name);
@@ -1444,6 +1515,11 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	err = proctree_update(&m->tree, &js->fs, s, w.proc_start_ns);
 	if (err < 0)
 		goto out;
+	if (m->groups & (1u << JOULESTAT_GROUP_VM)) {
+		err = resolve_vms(js, &w);
+		if (err < 0)
+			goto out;
+	}
 	copy_tasks(snap, &w);
 	err = fill_task_comms(snap, s);
 	if (err < 0)

@@ -6,8 +6,11 @@
 # in a pod's cgroup in the cgroupfs driver's layout
 # (kubepods/burstable/pod<uid>/<container id>, made here in the real v2
 # hierarchy). top names its pod, container and namespace; a refused token
-# or an unknown CA leaves the ids and says why. Root only (exit 77 elsewhere).
+# or an unknown CA leaves the ids and says why; the Kubernetes Grafana
+# dashboards' queries return the pod's series from a real Prometheus. Root
+# only (exit 77 elsewhere).
 . "$(dirname "$0")/lib.sh"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 UID1=6b1a4c2e-8d3f-4e5a-9b7c-0d1e2f3a4b5c
 C1=3f1c0c8e5b6d4a2f9e7b1d0c8a6f4e2d1b9c7a5e3f1d0b8c6a4e2f0d9b7c5a31
@@ -119,4 +122,44 @@ export SPORT
 check "serve --group pod: the pod's series by name, with its namespace and UID" \
 	wait_for 30 bash -c 'curl -fsS "http://127.0.0.1:$SPORT/metrics" >"$TMP/m" &&
 		grep -q "^joulestat_group_energy_joules_total{pod=\"web-7d4b9c8f6d-x2k9p\",namespace=\"shop\",pod_uid=\"$UID1\"} [0-9.]*[1-9]" "$TMP/m"'
+
+# The Kubernetes dashboards (joulestat-k8s-*.json) on what the DaemonSet
+# exports (serve --group container), scraped by a real Prometheus that adds
+# the node label as the ServiceMonitor does: every panel query runs and
+# returns series with the labels its legend and its `by` use.
+if ! command -v prometheus >/dev/null; then
+	skip_check() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $1"; }
+	skip_check "the Kubernetes dashboards' queries: prometheus is not installed"
+	done_testing
+	exit
+fi
+CPORT=$("$FREE_PORT")
+bg "$JS" serve --listen "127.0.0.1:$CPORT" -i 0.5 --no-config --source model --group container \
+	--docker-socket none --podman-socket none --kubelet "https://127.0.0.1:$PORT" \
+	--kubelet-token-file "$TMP/token" --kubelet-ca-file "$TMP/ca.crt"
+PP=$("$FREE_PORT")
+PROM=http://127.0.0.1:$PP
+cat >"$TMP/prometheus.yml" <<YML
+global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: joulestat
+    static_configs: [{targets: ['127.0.0.1:$CPORT'], labels: {node: node-a}}]
+YML
+bg prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/prom" \
+	--web.listen-address="127.0.0.1:$PP" --log.level=warn 2>"$TMP/prom.log"
+export PROM
+check "Prometheus scrapes serve --group container: the pod's container by name, with pod and namespace (within 30 s)" \
+	wait_for 30 bash -c 'curl -s -G "$PROM/api/v1/query" \
+		--data-urlencode "query=joulestat_group_energy_joules_total{container=\"nginx\",pod=\"web-7d4b9c8f6d-x2k9p\",namespace=\"shop\",node=\"node-a\"}" |
+		jq -e ".data.result | length > 0"'
+# 30 s of history for the range queries ($__range = 30s in grafana-queries.py).
+sleep 30
+mkdir "$TMP/dash"
+cp "$SRC"/data/grafana/dashboards/joulestat-k8s-*.json "$TMP/dash/"
+/usr/bin/python3 "$SRC/tests/integration/grafana-queries.py" prometheus "$TMP/dash" "$PROM" \
+	joulestat-k8s-pods:namespace=shop >"$TMP/q.out" 2>&1
+[ -s "$TMP/q.out" ] || echo "FAIL no result from grafana-queries.py" >"$TMP/q.out"
+while read -r status desc; do
+	check "$desc" test "$status" = PASS
+done <"$TMP/q.out"
 done_testing

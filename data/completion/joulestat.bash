@@ -31,7 +31,9 @@ _joulestat()
 		fi
 	done
 	case $prev in
-	--config | --baseline | --openmetrics-file | -o | --output | --html | --svg | --json-out)
+	--config | --baseline | --openmetrics-file | -o | --output | --html | --svg | --json-out | \
+	--docker-socket | --podman-socket | --kubelet-token-file | --kubelet-ca-file | \
+	--kubelet-cert-file | --kubelet-key-file)
 		_filedir
 		return
 		;;
@@ -40,7 +42,7 @@ _joulestat()
 		return
 		;;
 	--group)
-		COMPREPLY=($(compgen -W 'comm cgroup unit container user process thread tree' -- "$cur"))
+		COMPREPLY=($(compgen -W 'comm cgroup unit container vm user process thread tree pod namespace' -- "$cur"))
 		return
 		;;
 	--idle)

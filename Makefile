@@ -34,6 +34,19 @@ TEST_DEPS += tmux
 # tests/integration/test-serve-page.sh (Debian's python3, not the PATH's).
 TEST_DEPS += chromium-driver
 TEST_DEPS += python3-selenium
+# Containers and Kubernetes: container and pod names over HTTP(S) (libcurl,
+# GnuTLS as libmicrohttpd); the image (mmdebstrap, podman with runc) and
+# its test; the manifests' checks (yamllint, the API's schema in
+# python3-kubernetes, kubectl: Debian's kubernetes-client unless a kubectl
+# is installed already, which it would clash with).
+BUILD_DEPS += libcurl4-gnutls-dev
+TEST_DEPS += podman
+TEST_DEPS += runc
+TEST_DEPS += mmdebstrap
+TEST_DEPS += yamllint
+TEST_DEPS += python3-yaml
+TEST_DEPS += python3-kubernetes
+TEST_DEPS += $(if $(shell command -v kubectl),,kubernetes-client)
 # Packages and the service (tests/package/): the .deb build, lintian and a
 # debootstrap root; the RPM build and rpmlint; systemd-analyze and setpriv for
 # the unit; bash completion.

@@ -86,9 +86,12 @@ enum joulestat_group {
 	 * named by the VM ("" for processes in none). docs/VMS.md.
 	 */
 	JOULESTAT_GROUP_VM = 8,
+	/* Containers and Kubernetes (joulestat_set_names() for names). */
+	JOULESTAT_GROUP_POD = 9,	/* Kubernetes pod UID from the cgroup path ("" when none) */
+	JOULESTAT_GROUP_NAMESPACE = 10,	/* the pod's namespace (names needed; see the row) */
 };
 
-#define JOULESTAT_GROUP_COUNT 9
+#define JOULESTAT_GROUP_COUNT 11
 
 /*
  * Static power of a domain for the baseline policy. `domain` is a domain's
@@ -884,7 +887,7 @@ JOULESTAT_API int joulestat_idle_policy_from_name(const char *name,
 
 /*
  * "process", "thread", "comm", "cgroup", "user", "unit", "container", "tree",
- * "vm"; NULL otherwise.
+ * "vm", "pod", "namespace"; NULL otherwise.
  */
 JOULESTAT_API const char *joulestat_group_name(enum joulestat_group group);
 
@@ -898,6 +901,33 @@ JOULESTAT_API int joulestat_group_from_name(const char *name, enum joulestat_gro
  * beyond JOULESTAT_GROUP_COUNT.
  */
 JOULESTAT_API int joulestat_set_groups(struct joulestat *js, uint32_t groups);
+
+/*
+ * Where container and pod names come from: the runtimes' API sockets
+ * (read-only GET /containers/json) and the kubelet's /pods over HTTPS.
+ * Look-ups run in a thread of the library's, never in joulestat_sample():
+ * an id not known yet asks for a refresh and its rows carry the id (and
+ * names_unresolved) until the answer comes; a source that is down is
+ * logged once, with the reason, and its containers keep their ids.
+ */
+struct joulestat_names_opts {
+	size_t sz;
+	const char *docker_socket;	/* "/run/docker.sock"; NULL or "": not asked */
+	const char *podman_socket;	/* "/run/podman/podman.sock"; NULL or "": not asked */
+	const char *kubelet_url;	/* "https://NODE:10250"; NULL or "": not asked */
+	const char *kubelet_token_file;	/* bearer token, re-read at each request; NULL: none */
+	const char *kubelet_ca_file;	/* NULL: the system's CAs */
+	const char *kubelet_cert_file;	/* client certificate and key (a node's kubeconfig's) */
+	const char *kubelet_key_file;
+	bool kubelet_insecure;		/* do not verify the kubelet's certificate */
+};
+
+/*
+ * Start (or restart, with new options) name resolution; NULL stops it.
+ * Strings are copied. -EINVAL; -ENOTSUP when built without libcurl and a
+ * source is given; -ENOMEM.
+ */
+JOULESTAT_API int joulestat_set_names(struct joulestat *js, const struct joulestat_names_opts *opts);
 
 /*
  * Take a snapshot now: read every energy source, close the activity
@@ -1125,6 +1155,20 @@ struct joulestat_row {
 	 * ran in the interval (the VM the root runs); "" for none.
 	 */
 	const char *vm;
+	/*
+	 * Containers and pods: set on container, pod and namespace rows (as
+	 * far as their grouping goes: a pod row has no container), and on
+	 * process, thread and cgroup rows. Names come from the runtime or the
+	 * kubelet (joulestat_set_names()); "" where unknown or none. A pod
+	 * whose namespace is not known yet is in namespace row "" with
+	 * names_unresolved set, apart from the tasks in no pod.
+	 */
+	const char *container_name;	/* the runtime's name, or the pod's name for it */
+	const char *container_runtime;	/* "docker", "podman", "containerd", "cri-o", "lxc", "nspawn" */
+	const char *pod_uid;		/* Kubernetes pod UID */
+	const char *pod;		/* pod name */
+	const char *pod_namespace;	/* its namespace */
+	bool names_unresolved;		/* in a container or pod whose names are not all known */
 };
 
 /*

@@ -32,7 +32,9 @@ _joulestat()
 	done
 	case $prev in
 	--config | --baseline | --openmetrics-file | -o | --output | --html | --svg | --json-out | --csv | \
-		--carbon-intensity-file | --web-config-file)
+		--carbon-intensity-file | --web-config-file | \
+		--docker-socket | --podman-socket | --kubelet-token-file | --kubelet-ca-file | \
+		--kubelet-cert-file | --kubelet-key-file)
 		_filedir
 		return
 		;;
@@ -41,7 +43,7 @@ _joulestat()
 		return
 		;;
 	--group)
-		COMPREPLY=($(compgen -W 'comm cgroup unit container user process thread tree vm' -- "$cur"))
+		COMPREPLY=($(compgen -W 'comm cgroup unit container vm user process thread tree pod namespace' -- "$cur"))
 		return
 		;;
 	--idle)

@@ -127,7 +127,19 @@ void cli_common_help(FILE *out)
 		"  --host-share DIR       in a virtual machine: the host's export of its energy\n"
 		"                         (default /var/lib/joulestat/host, else /var/scaphandre;\n"
 		"                         docs/VMS.md)\n"
-		"  -v, --verbose          say more (repeat for debug)\n");
+		"  -v, --verbose          say more (repeat for debug)\n"
+		"Container and pod names (docs/CONTAINERS.md):\n"
+		"  --docker-socket PATH   Docker's API (default /run/docker.sock when it exists)\n"
+		"  --podman-socket PATH   Podman's API (default /run/podman/podman.sock when it exists)\n"
+		"  --kubelet URL          the kubelet (https://NODE:10250; default in a pod:\n"
+		"                         https://$NODE_IP:10250, or $NODE_NAME)\n"
+		"  --kubelet-token-file F bearer token (default in a pod: its service account's)\n"
+		"  --kubelet-ca-file F    CA of the kubelet's certificate (default in a pod: the\n"
+		"                         service account's ca.crt)\n"
+		"  --kubelet-cert-file F, --kubelet-key-file F\n"
+		"                         a client certificate instead (a node's kubeconfig's)\n"
+		"  --kubelet-insecure     do not verify the kubelet's certificate\n"
+		"  --no-names             ask no runtime and no kubelet: ids stay ids\n");
 }
 
 int cli_parse_seconds(const char *s, double min_s, double max_s, double *ret)
@@ -251,6 +263,37 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 		}
 		c->carbon_file = arg;
 		return 1;
+	case 0x1101:
+		c->docker_socket = arg;
+		return 1;
+	case 0x1102:
+		c->podman_socket = arg;
+		return 1;
+	case 0x1103:
+		if (strcmp(arg, "none") && strncmp(arg, "https://", 8) && strncmp(arg, "http://", 7)) {
+			cli_error(NULL, "--kubelet: '%s' is not an https:// URL (or none)", arg);
+			return -EXIT_USAGE;
+		}
+		c->kubelet = arg;
+		return 1;
+	case 0x1104:
+		c->kubelet_token_file = arg;
+		return 1;
+	case 0x1105:
+		c->kubelet_ca_file = arg;
+		return 1;
+	case 0x1106:
+		c->kubelet_cert_file = arg;
+		return 1;
+	case 0x1107:
+		c->kubelet_key_file = arg;
+		return 1;
+	case 0x1108:
+		c->kubelet_insecure = true;
+		return 1;
+	case 0x1109:
+		c->no_names = true;
+		return 1;
 	case 0x100c:
 		if (!arg[0]) {
 			cli_error(NULL, "--host-share: empty directory name");
@@ -350,6 +393,62 @@ out:
 	free(buf);
 	fclose(f);
 	return r;
+}
+
+#define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+
+/* A socket given, or the default when it exists; NULL for "none" or a missing default. */
+static const char *socket_opt(const char *given, const char *dflt)
+{
+	if (given)
+		return strcmp(given, "none") ? given : NULL;
+	return access(dflt, F_OK) == 0 ? dflt : NULL;
+}
+
+/*
+ * Start name resolution where a source is there: the sockets given or
+ * present, the kubelet given or (in a pod: KUBERNETES_SERVICE_HOST set) the
+ * node's from the downward API (NODE_IP, else NODE_NAME) with the pod's
+ * service account. A failure to start is said and sampling goes on.
+ */
+static void open_names(const struct cli_common *c, struct joulestat *js)
+{
+	struct joulestat_names_opts no = { .sz = sizeof(no) };
+	char url[512] = "";
+	const char *node = getenv("NODE_IP");
+	bool in_pod = getenv("KUBERNETES_SERVICE_HOST") != NULL;
+	int r;
+
+	if (c->no_names)
+		return;
+	if (!node || !node[0])
+		node = getenv("NODE_NAME");
+	no.docker_socket = socket_opt(c->docker_socket, "/run/docker.sock");
+	no.podman_socket = socket_opt(c->podman_socket, "/run/podman/podman.sock");
+	if (c->kubelet && strcmp(c->kubelet, "none"))
+		no.kubelet_url = c->kubelet;
+	else if (!c->kubelet && in_pod && node && node[0]) {
+		/* An IPv6 address is bracketed in a URL. */
+		snprintf(url, sizeof(url), strchr(node, ':') ? "https://[%s]:10250" : "https://%s:10250",
+			 node);
+		no.kubelet_url = url;
+	}
+	no.kubelet_token_file = c->kubelet_token_file;
+	no.kubelet_ca_file = c->kubelet_ca_file;
+	if (in_pod && !c->kubelet_token_file && !c->kubelet_cert_file &&
+	    access(SA_DIR "/token", F_OK) == 0)
+		no.kubelet_token_file = SA_DIR "/token";
+	if (in_pod && !c->kubelet_ca_file && access(SA_DIR "/ca.crt", F_OK) == 0)
+		no.kubelet_ca_file = SA_DIR "/ca.crt";
+	no.kubelet_cert_file = c->kubelet_cert_file;
+	no.kubelet_key_file = c->kubelet_key_file;
+	no.kubelet_insecure = c->kubelet_insecure;
+	if (!no.docker_socket && !no.podman_socket && !no.kubelet_url)
+		return;
+	r = joulestat_set_names(js, &no);
+	if (r < 0)
+		cli_error(NULL, "container and pod names left out: %s",
+			  r == -ENOTSUP ? "this joulestat was built without libcurl" : strerror(-r));
 }
 
 static void log_to_stderr(enum joulestat_log_level level, const char *msg, void *userdata)
@@ -509,6 +608,7 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 	if (c->verbose)
 		joulestat_set_log_fn(js, log_to_stderr, NULL,
 				     c->verbose > 1 ? JOULESTAT_LOG_DEBUG : JOULESTAT_LOG_INFO);
+	open_names(c, js);
 	*ret = js;
 	return 0;
 }

@@ -38,6 +38,16 @@ struct cli_common {
 	bool carbon_from_config;
 	char carbon_from[256];
 	const char *carbon_file;	/* --carbon-intensity-file FILE: a CSV time series */
+	/* Container and pod names (docs/CONTAINERS.md); NULL: the default, "none": off. */
+	const char *docker_socket;
+	const char *podman_socket;
+	const char *kubelet;
+	const char *kubelet_token_file;
+	const char *kubelet_ca_file;
+	const char *kubelet_cert_file;
+	const char *kubelet_key_file;
+	bool kubelet_insecure;
+	bool no_names;
 	const char *host_share;	/* --host-share DIR: the host source's share (in a VM) */
 };
 
@@ -70,8 +80,21 @@ int cli_run(int argc, char **argv);
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
 	{ "carbon-intensity", required_argument, NULL, 0x100d },                           \
 	{ "carbon-intensity-file", required_argument, NULL, 0x100e },                      \
+	CLI_NAMES_OPTIONS,                                                                         \
 	{ "host-share", required_argument, NULL, 0x100c },                                 \
 	{ "verbose", no_argument, NULL, 'v' }
+
+/* Where container and pod names come from (cli.c, cli_open_names()). */
+#define CLI_NAMES_OPTIONS                                                                          \
+	{ "docker-socket", required_argument, NULL, 0x1101 },                                      \
+	{ "podman-socket", required_argument, NULL, 0x1102 },                                      \
+	{ "kubelet", required_argument, NULL, 0x1103 },                                            \
+	{ "kubelet-token-file", required_argument, NULL, 0x1104 },                                 \
+	{ "kubelet-ca-file", required_argument, NULL, 0x1105 },                                    \
+	{ "kubelet-cert-file", required_argument, NULL, 0x1106 },                                  \
+	{ "kubelet-key-file", required_argument, NULL, 0x1107 },                                   \
+	{ "kubelet-insecure", no_argument, NULL, 0x1108 },                                         \
+	{ "no-names", no_argument, NULL, 0x1109 }
 
 /* Text for the common options in a verb's --help. */
 void cli_common_help(FILE *out);

@@ -59,9 +59,9 @@ void cmd_report_help(FILE *out)
 		"  --csv OUT      write the host total per interval as CSV: one row per\n"
 		"                 interval, one column per group (joules), for spreadsheets\n"
 		"  --top N        groups per chart (default 10, 1 to %d)\n"
-		"  --group G      process (default), comm, user, cgroup, unit or container;\n"
-		"                 the last three need a recording that names each process's\n"
-		"                 cgroup (format version 2: this joulestat's)\n"
+		"  --group G      process (default), comm, user, cgroup, unit, container or\n"
+		"                 pod (by UID); the last four need a recording that names\n"
+		"                 each process's cgroup (format version 2: this joulestat's)\n"
 		"  --per-cpu      also each CPU: its top N processes' energy over time with\n"
 		"                 the CPU's total, and a table of the top processes' time and\n"
 		"                 energy on each CPU with each CPU's ledger and coverage\n"
@@ -90,6 +90,8 @@ const struct option cmd_report_options[] = {
 static const enum joulestat_group report_groups[] = {
 	JOULESTAT_GROUP_PROCESS, JOULESTAT_GROUP_COMM, JOULESTAT_GROUP_USER,
 	JOULESTAT_GROUP_CGROUP,	 JOULESTAT_GROUP_UNIT, JOULESTAT_GROUP_CONTAINER,
+	/* Kubernetes: the pod UID its cgroup path names (recordings keep no names). */
+	JOULESTAT_GROUP_POD,
 };
 
 /*
@@ -222,7 +224,8 @@ static int grow_table(struct report *rp)
  */
 static int interval_cgroup_names(struct report *rp, const struct recfmt_interval *iv)
 {
-	if (rp->by != JOULESTAT_GROUP_UNIT && rp->by != JOULESTAT_GROUP_CONTAINER)
+	if (rp->by != JOULESTAT_GROUP_UNIT && rp->by != JOULESTAT_GROUP_CONTAINER &&
+	    rp->by != JOULESTAT_GROUP_POD)
 		return 0;
 	if (iv->ncgroups > rp->cg_names_cap) {
 		struct cgroup_names *n = realloc(rp->cg_names, iv->ncgroups * sizeof(*n));
@@ -267,6 +270,9 @@ static void row_key(const struct report *rp, const struct recfmt_interval *iv,
 		break;
 	case JOULESTAT_GROUP_CONTAINER:
 		*name = cn ? cn->container : "";
+		break;
+	case JOULESTAT_GROUP_POD:
+		*name = cn ? cn->pod_uid : "";
 		break;
 	default:
 		*tgid = r->tgid;
@@ -950,6 +956,8 @@ static const char *group_noun(enum joulestat_group by, bool plural)
 		return plural ? "units" : "unit";
 	case JOULESTAT_GROUP_CONTAINER:
 		return plural ? "containers" : "container";
+	case JOULESTAT_GROUP_POD:
+		return plural ? "pods" : "pod";
 	default:
 		return plural ? "processes" : "process";
 	}
@@ -974,6 +982,9 @@ static const char *group_label(const struct report *rp, const struct rgroup *g, 
 		break;
 	case JOULESTAT_GROUP_CONTAINER:
 		snprintf(buf, size, "%s", g->name[0] ? g->name : "(no container)");
+		break;
+	case JOULESTAT_GROUP_POD:
+		snprintf(buf, size, "%s", g->name[0] ? g->name : "(no pod)");
 		break;
 	default:
 		snprintf(buf, size, "%s", g->name[0] ? g->name : "?");
@@ -1909,7 +1920,7 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 					;
 			if (k == ARRAY_SIZE(report_groups)) {
 				cli_error("report", "--group: '%s' is not one of process, comm, user, "
-						    "cgroup, unit, container", optarg);
+						    "cgroup, unit, container, pod", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -1954,7 +1965,7 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 	}
 	rp.h = &rp.rf.header;
 	if (rp.h->version < 2 && (rp.by == JOULESTAT_GROUP_CGROUP || rp.by == JOULESTAT_GROUP_UNIT ||
-				  rp.by == JOULESTAT_GROUP_CONTAINER)) {
+				  rp.by == JOULESTAT_GROUP_CONTAINER || rp.by == JOULESTAT_GROUP_POD)) {
 		cli_error("report", "%s was recorded by joulestat %s in format version %u, whose rows "
 				    "do not name their cgroup: --group %s needs a recording of format "
 				    "version 2 or later (record again with this joulestat; --group "

@@ -92,8 +92,12 @@ static const char *const labels_process[] = { "pid", "comm" };
 static const char *const labels_comm[] = { "comm" };
 static const char *const labels_cgroup[] = { "cgroup" };
 static const char *const labels_unit[] = { "unit" };
-static const char *const labels_container[] = { "container" };
 static const char *const labels_user[] = { "user" };
+/* Containers and Kubernetes: names where the runtime or the kubelet gave them, else ids. */
+static const char *const labels_kcontainer[] = { "container", "container_id", "pod", "namespace" };
+static const char *const labels_pod[] = { "pod", "namespace", "pod_uid" };
+static const char *const labels_namespace[] = { "namespace" };
+#define SERVE_LABELS_MAX 4
 static const char *const labels_vm[] = { "vm" };
 
 void cmd_serve_help(FILE *out)
@@ -115,7 +119,9 @@ void cmd_serve_help(FILE *out)
 		"  --pcp-compat             add power.py's names to the file: powermsr, powerbat,\n"
 		"                           powermsrfull, powerbatfull\n"
 		"  --group G                series per comm (default), cgroup, unit, container,\n"
-		"                           vm, user or process (adds a pid label)\n"
+		"                           vm, user, process (adds a pid label), pod or namespace\n"
+		"                           (container: container, container_id, pod, namespace\n"
+		"                           labels; pod: pod, namespace, pod_uid)\n"
 		"  --top N                  groups with series of their own; the rest are summed\n"
 		"                           into group \"other\" (default %d, 1 to 10000)\n"
 		"  --ttl SEC                how long a vanished group's series stay (default %d)\n"
@@ -208,7 +214,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct s
 			    o->group == JOULESTAT_GROUP_TREE) {
 				cli_error("serve",
 					  "--group: '%s' is not one of comm, cgroup, unit, "
-					  "container, vm, user, process",
+					  "container, vm, user, process, pod, namespace",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -302,8 +308,27 @@ static void row_identity(enum joulestat_group g, const struct joulestat_row *row
 		values[0] = row->unit[0] ? row->unit : "none";
 		break;
 	case JOULESTAT_GROUP_CONTAINER:
+		/* The id is the identity: a name resolved later relabels the same counter. */
 		snprintf(id, id_size, "%s", row->container[0] ? row->container : "none");
-		values[0] = row->container[0] ? row->container : "none";
+		values[0] = row->container_name[0] ? row->container_name
+			    : row->container[0]	   ? row->container
+						   : "none";
+		values[1] = row->container[0] ? row->container : "none";
+		values[2] = row->pod;
+		values[3] = row->pod_namespace;
+		break;
+	case JOULESTAT_GROUP_POD:
+		snprintf(id, id_size, "%s", row->pod_uid[0] ? row->pod_uid : "none");
+		values[0] = row->pod[0] ? row->pod : row->pod_uid[0] ? row->pod_uid : "none";
+		values[1] = row->pod_namespace;
+		values[2] = row->pod_uid[0] ? row->pod_uid : "none";
+		break;
+	case JOULESTAT_GROUP_NAMESPACE:
+		/* Pods whose namespace is not known yet are apart from the tasks in no pod. */
+		values[0] = row->pod_namespace[0] ? row->pod_namespace
+			    : row->names_unresolved ? "unresolved"
+						    : "none";
+		snprintf(id, id_size, "%s%s", row->pod_namespace[0] ? "ns:" : "", values[0]);
 		break;
 	case JOULESTAT_GROUP_USER:
 		snprintf(id, id_size, "%" PRIu32, row->uid);
@@ -350,7 +375,7 @@ static int track_rows(struct serve *sv, struct gtrack *t, enum joulestat_group g
 	int n = joulestat_snapshot_row_count(snap, g);
 	struct gtrack_group *in = NULL;
 	char (*ids)[96] = NULL, (*pids)[16] = NULL;
-	const char *(*values)[2] = NULL;
+	const char *(*values)[SERVE_LABELS_MAX] = NULL;
 	uint64_t *bat = NULL;
 	int r = 0;
 
@@ -759,7 +784,7 @@ static void render_groups(struct serve *sv, struct expo *e,
 {
 	size_t n = sv->groups ? gtrack_count(sv->groups) : 0;
 	uint64_t interval = sv->groups ? gtrack_interval_ns(sv->groups) : 0;
-	struct expo_label l[3];
+	struct expo_label l[SERVE_LABELS_MAX + 1];
 
 	expo_family(e, &f_grp_energy);
 	for (size_t i = 0; i < n; i++) {
@@ -1308,10 +1333,16 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 		sv.label_names = labels_unit;
 		break;
 	case JOULESTAT_GROUP_CONTAINER:
-		sv.label_names = labels_container;
+		sv.label_names = labels_kcontainer;
 		break;
 	case JOULESTAT_GROUP_USER:
 		sv.label_names = labels_user;
+		break;
+	case JOULESTAT_GROUP_POD:
+		sv.label_names = labels_pod;
+		break;
+	case JOULESTAT_GROUP_NAMESPACE:
+		sv.label_names = labels_namespace;
 		break;
 	case JOULESTAT_GROUP_VM:
 		sv.label_names = labels_vm;
@@ -1321,6 +1352,10 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 		break;
 	}
 	sv.nlabels = sv.o.group == JOULESTAT_GROUP_PROCESS ? 2 : 1;
+	if (sv.o.group == JOULESTAT_GROUP_CONTAINER)
+		sv.nlabels = 4;
+	if (sv.o.group == JOULESTAT_GROUP_POD)
+		sv.nlabels = 3;
 
 	/* Signals are taken synchronously by the loop; block them before any thread starts. */
 	sigemptyset(&sigs);

@@ -39,7 +39,8 @@ void cmd_top_help(FILE *out)
 		"  -b, --batch         plain text frames (the default when standard output is\n"
 		"                      not a terminal, or a terminal that cannot hold a screen)\n"
 		"  --group G           process (default), thread, comm, cgroup, unit,\n"
-		"                      container, vm (virtual machines on this host), user\n"
+		"                      container, vm (virtual machines on this host), user,\n"
+		"                      pod, namespace\n"
 		"  --sort S            power (default), energy (since first seen), cpu, key\n"
 		"  --idle POLICY       separate (default), proportional, baseline\n"
 		"  --tree              processes under their parents, with their subtree's power\n"
@@ -76,6 +77,8 @@ static const enum joulestat_group top_groups[] = {
 	JOULESTAT_GROUP_PROCESS, JOULESTAT_GROUP_THREAD, JOULESTAT_GROUP_COMM,
 	JOULESTAT_GROUP_CGROUP,	 JOULESTAT_GROUP_UNIT,	 JOULESTAT_GROUP_CONTAINER,
 	JOULESTAT_GROUP_VM,	 JOULESTAT_GROUP_USER,
+	/* Containers and Kubernetes. */
+	JOULESTAT_GROUP_POD, JOULESTAT_GROUP_NAMESPACE,
 };
 #define NGROUPS (sizeof(top_groups) / sizeof(top_groups[0]))
 
@@ -632,7 +635,7 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 			if (joulestat_group_from_name(optarg, &t.view.group) < 0 ||
 			    t.view.group == JOULESTAT_GROUP_TREE) {
 				cli_error("top", "--group: '%s' is not one of process, thread, comm, "
-						 "cgroup, unit, container, vm, user",
+						 "cgroup, unit, container, vm, user, pod, namespace",
 					  optarg);
 				return EXIT_USAGE;
 			}

@@ -67,16 +67,44 @@ void tui_note(struct tui_view *v)
 	v->history_w[v->nhistory++] = si.power_w;
 }
 
+/* A container or pod row's name: "name (id)", "namespace/pod", or the id alone. */
+static const char *kube_name(const struct joulestat_row *r)
+{
+	static char buf[768];
+
+	switch (r->group) {
+	case JOULESTAT_GROUP_CONTAINER:
+		if (!r->container[0])
+			return "(no container)";
+		if (!r->container_name[0] || !strcmp(r->container_name, r->container))
+			return r->container;
+		snprintf(buf, sizeof(buf), "%s (%.12s)", r->container_name, r->container);
+		return buf;
+	case JOULESTAT_GROUP_POD:
+		if (!r->pod_uid[0])
+			return "(no pod)";
+		if (!r->pod[0])
+			return r->pod_uid;
+		snprintf(buf, sizeof(buf), "%s/%s", r->pod_namespace, r->pod);
+		return buf;
+	default:
+		return !r->pod_namespace[0] ? (r->names_unresolved ? "(unresolved)" : "(no pod)")
+					    : r->pod_namespace;
+	}
+}
+
 /* The name that identifies a row of a named grouping. */
 static const char *row_name(const struct joulestat_row *r)
 {
 	switch (r->group) {
+	case JOULESTAT_GROUP_CONTAINER:
+	case JOULESTAT_GROUP_POD:
+	case JOULESTAT_GROUP_NAMESPACE:
+		return kube_name(r);
 	case JOULESTAT_GROUP_CGROUP:
 		return r->cgroup[0] ? r->cgroup : "(unknown)";
 	case JOULESTAT_GROUP_UNIT:
 		return r->unit[0] ? r->unit : "(no unit)";
-	case JOULESTAT_GROUP_CONTAINER:
-		return r->container[0] ? r->container : "(no container)";
 	case JOULESTAT_GROUP_VM:
 		return r->vm[0] ? r->vm : "(no VM)";
 	case JOULESTAT_GROUP_USER:
@@ -598,7 +626,7 @@ static int name_width(enum joulestat_group g, int width, bool gpu, bool sys, boo
 		fixed += 8 + 8 + 10;
 	/* Names of commands and users are short: the numbers stay near them (the tree indents). */
 	if (g != JOULESTAT_GROUP_CGROUP && g != JOULESTAT_GROUP_UNIT &&
-	    g != JOULESTAT_GROUP_CONTAINER && width - fixed > (tree ? 40 : 24))
+	    g != JOULESTAT_GROUP_CONTAINER && g != JOULESTAT_GROUP_POD && width - fixed > (tree ? 40 : 24))
 		return tree ? 40 : 24;
 	return width - fixed > 8 ? width - fixed : 8;
 }
@@ -646,6 +674,12 @@ static void table_columns(const struct tui_view *v, int width, bool gpu, bool sy
 		break;
 	case JOULESTAT_GROUP_USER:
 		name = "USER";
+		break;
+	case JOULESTAT_GROUP_POD:
+		name = "POD";
+		break;
+	case JOULESTAT_GROUP_NAMESPACE:
+		name = "NAMESPACE";
 		break;
 	default:
 		break;
@@ -740,7 +774,8 @@ static void row_line(const struct tui_view *v, const struct drow *d, int width, 
 		name_cell(l, ename, nw - (int)strlen(br), false, r ? TUI_PLAIN : TUI_DIM);
 	} else {
 		name_cell(l, ename, nw,
-			  v->group == JOULESTAT_GROUP_CGROUP || v->group == JOULESTAT_GROUP_CONTAINER,
+			  v->group == JOULESTAT_GROUP_CGROUP ||
+				  (v->group == JOULESTAT_GROUP_CONTAINER && r && !r->container_name[0]),
 			  TUI_PLAIN);
 	}
 	power_cell(l, 9, r ? r->power_w : 0, r && r->estimated);

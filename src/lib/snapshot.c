@@ -31,6 +31,7 @@
 #include "cumtab.h"
 #include "domain_kind.h"
 #include "group.h"
+#include "names.h"
 #include "gpu_snap.h"
 #include "monitor.h"
 #include "proctree.h"
@@ -99,6 +100,7 @@ struct monitor_snap {
 	struct strtab strs;
 	struct cgroup_cache cgroups;
 	uint64_t cg_pruned_ns;
+	struct names *names;		/* container and pod names (joulestat_set_names()), or NULL */
 	struct proctree tree;
 	struct vm_cache vms;		/* hypervisor processes and machine scopes (vm.h) */
 	struct user_name *users;
@@ -123,7 +125,12 @@ static const char *const group_names[JOULESTAT_GROUP_COUNT] = {
 	[JOULESTAT_GROUP_USER] = "user",	 [JOULESTAT_GROUP_UNIT] = "unit",
 	[JOULESTAT_GROUP_CONTAINER] = "container", [JOULESTAT_GROUP_TREE] = "tree",
 	[JOULESTAT_GROUP_VM] = "vm",
+	/* Containers and Kubernetes. */
+	[JOULESTAT_GROUP_POD] = "pod",		 [JOULESTAT_GROUP_NAMESPACE] = "namespace",
 };
+
+/* The namespace grouping's key for the pods whose namespace is not known yet. */
+#define NS_UNRESOLVED "\001"
 
 const char *joulestat_domain_kind_name(enum joulestat_domain_kind kind)
 {
@@ -550,6 +557,7 @@ void monitor_snap_free(struct joulestat *js)
 		cum_done(&m->cum[g]);
 	strtab_done(&m->strs);
 	cgroup_cache_done(&m->cgroups);
+	names_free(m->names);
 	proctree_done(&m->tree);
 	vm_cache_done(&m->vms);
 	free(m->users);
@@ -572,6 +580,79 @@ int joulestat_set_groups(struct joulestat *js, uint32_t groups)
 		return -EINVAL;
 	js->snap->groups = groups | 1u << JOULESTAT_GROUP_PROCESS;
 	return 0;
+}
+
+int joulestat_set_names(struct joulestat *js, const struct joulestat_names_opts *opts)
+{
+	struct names_opts no = { 0 };
+	struct names *n = NULL;
+	int r;
+
+	if (!js || !js->snap ||
+	    (opts && opts->sz < offsetof(struct joulestat_names_opts, kubelet_insecure) +
+					sizeof(opts->kubelet_insecure)))
+		return -EINVAL;
+	if (opts) {
+		no = (struct names_opts){
+			.docker_socket = opts->docker_socket,
+			.podman_socket = opts->podman_socket,
+			.kubelet_url = opts->kubelet_url,
+			.token_file = opts->kubelet_token_file,
+			.ca_file = opts->kubelet_ca_file,
+			.cert_file = opts->kubelet_cert_file,
+			.key_file = opts->kubelet_key_file,
+			.insecure = opts->kubelet_insecure,
+		};
+		r = names_new(&no, &n);
+		if (r < 0)
+			return r;
+	}
+	names_free(js->snap->names);
+	js->snap->names = n;
+	/* Every cgroup asks again: the old answers were another resolver's. */
+	for (size_t i = 0; i < js->snap->cgroups.cap; i++)
+		if (js->snap->cgroups.slot[i])
+			js->snap->cgroups.slot[i]->res_gen = UINT64_MAX;
+	return 0;
+}
+
+/*
+ * What the runtimes and the kubelet call each cgroup of the sample, asked
+ * once per cgroup per snapshot, only where the last answer is stale or
+ * incomplete (names_lookup() never blocks; a miss asks its thread).
+ */
+static void resolve_names(struct monitor_snap *m, const struct cgroup_info **cg, size_t n,
+			  uint64_t seq, uint64_t now)
+{
+	uint64_t gen = names_generation(m->names);
+
+	for (size_t i = 0; i < n; i++) {
+		struct cgroup_info *ci = (struct cgroup_info *)cg[i];
+		const struct cgroup_resolved *r;
+		bool incomplete;
+
+		if (!ci || ci->res_seq == seq)
+			continue;
+		ci->res_seq = seq;
+		r = &ci->res;
+		incomplete = (ci->names.container[0] && !r->container_name[0]) ||
+			     (r->pod_uid[0] && (!r->pod[0] || !r->pod_namespace[0]));
+		if (ci->res_gen == gen && !incomplete)
+			continue;
+		names_lookup(m->names, &ci->names, now, &ci->res);
+		ci->res_gen = gen;
+	}
+}
+
+/* Log what changed at the name sources, from the sampling thread (the log callback's). */
+static void names_log(struct joulestat *js)
+{
+	char line[512];
+	bool error;
+
+	while (names_take_news(js->snap->names, line, sizeof(line), &error))
+		log_msg(&js->log, error ? JOULESTAT_LOG_ERROR : JOULESTAT_LOG_INFO, "names: %s",
+			line);
 }
 
 int joulestat_tree_add(struct joulestat *js, int pid)
@@ -869,6 +950,14 @@ static int classify(struct joulestat *js, struct sample_work *w, enum joulestat_
 		case JOULESTAT_GROUP_CONTAINER:
 			str = ci ? ci->names.container : "";
 			break;
+		case JOULESTAT_GROUP_POD:
+			str = ci ? ci->res.pod_uid : "";
+			break;
+		case JOULESTAT_GROUP_NAMESPACE:
+			str = !ci || !ci->res.pod_uid[0] ? ""
+			      : ci->res.pod_namespace[0] ? ci->res.pod_namespace
+							 : NS_UNRESOLVED;
+			break;
 		case JOULESTAT_GROUP_TREE:
 			w->class_id[i] = proctree_root_of(&js->snap->tree, i);
 			continue;
@@ -919,11 +1008,52 @@ static struct cum_key cum_key_of(struct joulestat *js, enum joulestat_group g,
 	case JOULESTAT_GROUP_UNIT:
 	case JOULESTAT_GROUP_CONTAINER:
 	case JOULESTAT_GROUP_TREE:
+	case JOULESTAT_GROUP_POD:
+	case JOULESTAT_GROUP_NAMESPACE:
 	case JOULESTAT_GROUP_VM:
 		c.id = k->class_id;
 		break;
 	}
 	return c;
+}
+
+/*
+ * A row's container and pod fields, from its leader's cgroup `ci` (NULL:
+ * unknown), as far as grouping g goes. -ENOMEM.
+ */
+static int row_names(struct joulestat_snapshot *snap, struct joulestat_row *row,
+		     enum joulestat_group g, const struct cgroup_info *ci)
+{
+	const struct cgroup_resolved *r;
+	bool container, pod;
+
+	if (!ci || g == JOULESTAT_GROUP_COMM || g == JOULESTAT_GROUP_USER ||
+	    g == JOULESTAT_GROUP_UNIT || g == JOULESTAT_GROUP_TREE)
+		return 0;
+	r = &ci->res;
+	container = g != JOULESTAT_GROUP_POD && g != JOULESTAT_GROUP_NAMESPACE;
+	pod = g != JOULESTAT_GROUP_NAMESPACE;
+	row->names_unresolved = (r->pod_uid[0] && !r->pod_namespace[0]) ||
+				(container && ci->names.container[0] && !r->container_name[0]) ||
+				(pod && r->pod_uid[0] && !r->pod[0]);
+	if (g == JOULESTAT_GROUP_NAMESPACE && !r->pod_uid[0])
+		row->names_unresolved = false;
+	row->pod_namespace = arena_strdup(&snap->arena, r->pod_namespace);
+	if (!row->pod_namespace)
+		return -ENOMEM;
+	if (pod) {
+		row->pod_uid = arena_strdup(&snap->arena, r->pod_uid);
+		row->pod = arena_strdup(&snap->arena, r->pod);
+		if (!row->pod_uid || !row->pod)
+			return -ENOMEM;
+	}
+	if (container) {
+		row->container_name = arena_strdup(&snap->arena, r->container_name);
+		row->container_runtime = arena_strdup(&snap->arena, ci->names.runtime);
+		if (!row->container_name || !row->container_runtime)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
@@ -1004,6 +1134,8 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 		row->cgroup = "";
 		row->unit = "";
 		row->container = "";
+		row->container_name = row->container_runtime = "";
+		row->pod_uid = row->pod = row->pod_namespace = "";
 		row->vm = "";
 		switch (g) {
 		case JOULESTAT_GROUP_PROCESS:
@@ -1024,6 +1156,8 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 			break;
 		case JOULESTAT_GROUP_UNIT:
 		case JOULESTAT_GROUP_CONTAINER:
+		case JOULESTAT_GROUP_POD:
+		case JOULESTAT_GROUP_NAMESPACE:
 			break;
 		case JOULESTAT_GROUP_TREE:
 			row->pid = (int)proctree_root_pid(&m->tree, gw->key.class_id);
@@ -1048,6 +1182,7 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 			goto out;
 		if (g != JOULESTAT_GROUP_CGROUP && g != JOULESTAT_GROUP_UNIT &&
 		    g != JOULESTAT_GROUP_CONTAINER && g != JOULESTAT_GROUP_USER &&
+		    g != JOULESTAT_GROUP_POD && g != JOULESTAT_GROUP_NAMESPACE &&
 		    g != JOULESTAT_GROUP_VM)
 			row->comm = str;
 		if (g == JOULESTAT_GROUP_PROCESS || g == JOULESTAT_GROUP_THREAD ||
@@ -1058,8 +1193,11 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 			if (!row->user)
 				goto out;
 		}
+		if (row_names(snap, row, g, ci) < 0)
+			goto out;
 		if (ci && g != JOULESTAT_GROUP_COMM && g != JOULESTAT_GROUP_USER &&
-		    g != JOULESTAT_GROUP_TREE && g != JOULESTAT_GROUP_VM) {
+		    g != JOULESTAT_GROUP_TREE && g != JOULESTAT_GROUP_POD &&
+		    g != JOULESTAT_GROUP_NAMESPACE && g != JOULESTAT_GROUP_VM) {
 			row->cgroup = arena_strdup(&snap->arena, ci->path);
 			row->unit = arena_strdup(&snap->arena, ci->names.unit);
 			row->container = arena_strdup(&snap->arena, ci->names.container);
@@ -1371,7 +1509,9 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	resolve_proc_starts(js, &w);
 	for (size_t i = 0; i < s->ntasks; i++)
 		w.cg[i] = cgroup_cache_get(&m->cgroups, s->tasks[i].cgroup_id, s->tasks[i].key.tgid,
-					   s->end_ns);
+					   w.proc_start_ns[i], s->end_ns);
+	resolve_names(m, w.cg, s->ntasks, snap->info.seq, s->end_ns);
+	names_log(js);
 	err = proctree_update(&m->tree, &js->fs, s, w.proc_start_ns);
 	if (err < 0)
 		goto out;

@@ -23,7 +23,7 @@ check "-i abc is refused" usage_error "-i: 'abc'" -i abc
 check "-n 0 is refused naming -n" usage_error "-n: '0' is not a count" -n 0
 check "-n -3 is refused" usage_error "-n: '-3'" -n -3
 check "--group with an unknown name is refused naming the choices" \
-	usage_error "--group: 'pod' is not one of process, thread, comm, cgroup, unit, container, vm, user" --group pod
+	usage_error "--group: 'bogus' is not one of process, thread, comm, cgroup, unit, container, vm, user, pod, namespace" --group bogus
 check "--group tree is not a top grouping" usage_error "--group: 'tree'" --group tree
 check "--sort with an unknown key is refused" usage_error "--sort: 'size'" --sort size
 check "--idle with an unknown policy is refused" usage_error "--idle: 'none' is not one of" --idle none

@@ -77,7 +77,11 @@ check "both exporters are scraped, the GPU among the domains (within 30 s)" \
 	bash -c "$(declare -f gpu_seen); PROM=$PROM; for i in \$(seq 60); do gpu_seen && exit 0; sleep 0.5; done; exit 1"
 # 30 s of history for the range queries ($__range = 30s in grafana-queries.py).
 sleep 30
-results /usr/bin/python3 "$Q" prometheus "$DASH" "$PROM" \
+# The Kubernetes dashboards need pods: test-kubelet.sh runs their queries.
+mkdir "$TMP/dash"
+cp "$DASH"/*.json "$TMP/dash/"
+rm -f "$TMP"/dash/joulestat-k8s-*.json
+results /usr/bin/python3 "$Q" prometheus "$TMP/dash" "$PROM" \
 	joulestat-machine:job=rapl joulestat-groups:job=rapl joulestat-gpu:job=gpu
 curl -sf -X POST "$PROM/-/quit" >/dev/null
 

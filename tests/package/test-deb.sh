@@ -55,6 +55,8 @@ check "the packages hold what a user needs where Debian looks for it" \
 			./usr/lib/x86_64-linux-gnu/pkgconfig/libjoulestat.pc ./usr/share/man/man3/libjoulestat.3.gz; do
 			grep -qxF "$f" "$0/c.txt" || { echo "missing $f"; exit 1; }; done
 		grep -q "^./usr/lib/.*/libjoulestat.so.0" "$0/c.txt"' "$TMP"
+check "libjoulestat0 depends on libcurl: container and pod names are in the package" \
+	bash -c 'dpkg-deb -f "$0"/deb/libjoulestat0_*.deb Depends | grep -q "libcurl"' "$TMP"
 echo "# packages built after ${SECONDS} s"
 check "lintian reports no errors" \
 	bash -c 'lintian --fail-on error "$0"/deb/joulestat_*.changes >"$0/lintian.txt" 2>&1; rc=$?; cat "$0/lintian.txt"; [ $rc = 0 ] && ! grep -q "^E:" "$0/lintian.txt"' "$TMP"

@@ -93,7 +93,13 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	check "bash completion offers serve's options (--openmetrics-file) and --group's values" \
 		bash -c 'grep -qx -- "--openmetrics-file" <<<"$0" && [ "$(echo $1)" = "cgroup container" ]' \
 		"$(complete_words joulestat serve --open)" "$(complete_words joulestat serve --group cg; complete_words joulestat serve --group con)"
+	check "bash completion offers every grouping top and serve name in their --group errors" \
+		bash -c 'want=$( { "$0" top --group x; "$0" serve --group x; } 2>&1 |
+				sed -n "s/.*is not one of //p" | tr -d , | tr " " "\n" | sort -u)
+			[ -n "$want" ] && [ -z "$(comm -23 <(echo "$want") <(echo "$1" | sort -u))" ] ||
+				{ echo "# wanted: $want"; echo "# offered: $1"; false; }' "$JS" "$(complete_words joulestat top --group '')"
 else
+	skip_check "bash completion: bash-completion is not installed"
 	skip_check "bash completion: bash-completion is not installed"
 	skip_check "bash completion: bash-completion is not installed"
 fi

@@ -197,6 +197,40 @@ static void test_cgroup(void **state)
 	assert_int_equal(parse_proc_cgroup_v2(S("0::\n"), p, sizeof(p)), -EINVAL);
 }
 
+/* The path that names what a process belongs to, on v2, hybrid and v1 hosts. */
+static void test_cgroup_any(void **state)
+{
+	char p[64];
+
+	/* v2 alone. */
+	assert_int_equal(parse_proc_cgroup(S("0::/system.slice/a.service\n"), p, sizeof(p)), 0);
+	assert_string_equal(p, "/system.slice/a.service");
+	/* Hybrid: the v2 line when it is not the root... */
+	assert_int_equal(parse_proc_cgroup(S("9:name=systemd:/x\n1:cpu:/x\n0::/docker/1\n"), p,
+					   sizeof(p)), 0);
+	assert_string_equal(p, "/docker/1");
+	/* ...else systemd's v1 hierarchy, else cpu's, else any. */
+	assert_int_equal(parse_proc_cgroup(S("9:name=systemd:/s\n4:cpu,cpuacct:/c\n0::/\n"), p,
+					   sizeof(p)), 0);
+	assert_string_equal(p, "/s");
+	assert_int_equal(parse_proc_cgroup(S("7:memory:/m\n4:cpuacct,cpu:/c\n1:name=systemd:/\n"),
+					   p, sizeof(p)), 0);
+	assert_string_equal(p, "/c");
+	assert_int_equal(parse_proc_cgroup(S("7:memory:/m\n4:cpuset:/\n"), p, sizeof(p)), 0);
+	assert_string_equal(p, "/m");
+	/* "cpuset" is not "cpu". */
+	assert_int_equal(parse_proc_cgroup(S("3:cpuset:/set\n7:memory:/m\n"), p, sizeof(p)), 0);
+	assert_string_equal(p, "/set");
+	/* Everything at the root. */
+	assert_int_equal(parse_proc_cgroup(S("1:name=systemd:/\n0::/\n"), p, sizeof(p)), 0);
+	assert_string_equal(p, "/");
+	/* No line; a relative path (another cgroup namespace prints "/.."), too long. */
+	assert_int_equal(parse_proc_cgroup(S("garbage\n"), p, sizeof(p)), -ENOENT);
+	assert_int_equal(parse_proc_cgroup(S(""), p, sizeof(p)), -ENOENT);
+	assert_int_equal(parse_proc_cgroup(S("0::x\n"), p, sizeof(p)), -EINVAL);
+	assert_int_equal(parse_proc_cgroup(S("0::/a/very/long/path\n"), p, 8), -ENAMETOOLONG);
+}
+
 static void test_proc_stat(void **state)
 {
 	static const char st[] = "cpu  13420 0 2963 144423 323 0 56 151 0 0\n"
@@ -405,6 +439,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schedstat),
+		cmocka_unit_test(test_cgroup_any),
 		cmocka_unit_test(test_schedstat_bad),
 		cmocka_unit_test(test_task_stat_thread),
 		cmocka_unit_test(test_task_stat_paren_comm),

@@ -975,6 +975,13 @@ static void test_accessor_contract(void **state)
 
 	assert_string_equal(joulestat_group_name(JOULESTAT_GROUP_CONTAINER), "container");
 	assert_string_equal(joulestat_group_name(JOULESTAT_GROUP_VM), "vm");
+	assert_string_equal(joulestat_group_name(JOULESTAT_GROUP_POD), "pod");
+	assert_int_equal(joulestat_group_from_name("namespace", &g), 0);
+	assert_int_equal(g, JOULESTAT_GROUP_NAMESPACE);
+	/* The ABI: a grouping keeps its number once published. */
+	assert_int_equal(JOULESTAT_GROUP_VM, 8);
+	assert_int_equal(JOULESTAT_GROUP_POD, 9);
+	assert_int_equal(JOULESTAT_GROUP_NAMESPACE, 10);
 	assert_null(joulestat_group_name((enum joulestat_group)JOULESTAT_GROUP_COUNT));
 	assert_int_equal(joulestat_group_from_name("unit", &g), 0);
 	assert_int_equal(g, JOULESTAT_GROUP_UNIT);

@@ -167,6 +167,7 @@ struct procscan {
 	bool real;		/* <procfs> is the real /proc */
 	int proc_dirfd;		/* <procfs> itself */
 	int sys_dirfd;		/* <sysfs>, or -1 */
+	const char *cg2_rel;	/* the cgroup v2 hierarchy below it: "fs/cgroup/[unified/]" */
 	int stat_fd;		/* <procfs>/stat */
 	char *statbuf;
 	size_t statbuf_size;
@@ -459,25 +460,36 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-/* The cgroup v2 id of a process: inode of its cgroup directory, 0 when unknown. */
+/*
+ * The cgroup v2 id of a process: inode of its cgroup directory, 0 when
+ * unknown. The v2 hierarchy is <sysfs>/fs/cgroup, or fs/cgroup/unified
+ * beside the v1 controllers (a hybrid host).
+ */
 static uint64_t read_cgroup_id(struct procscan *ps, uint32_t tgid)
 {
-	char rel[64], buf[4096], path[4096 + 16];
+	char rel[64], buf[4096], path[4096 + 32];
+	size_t base;
 	struct stat sb;
 	ssize_t n;
 	int fd;
 
 	if (ps->sys_dirfd < 0)
 		return 0;
+	if (!ps->cg2_rel)
+		ps->cg2_rel = fstatat(ps->sys_dirfd, "fs/cgroup/cgroup.controllers", &sb, 0) < 0 &&
+					      fstatat(ps->sys_dirfd, "fs/cgroup/unified", &sb, 0) == 0
+				      ? "fs/cgroup/unified/"
+				      : "fs/cgroup/";
+	base = strlen(ps->cg2_rel);
 	snprintf(rel, sizeof(rel), "%u/cgroup", tgid);
 	fd = file_open_input(ps->proc_dirfd, rel, O_RDONLY);
 	if (fd < 0)
 		return 0;
 	n = read_once(fd, buf, sizeof(buf));
 	close(fd);
-	if (n <= 0 || parse_proc_cgroup_v2(buf, (size_t)n, path + 10, sizeof(path) - 10) < 0)
+	if (n <= 0 || parse_proc_cgroup_v2(buf, (size_t)n, path + base, sizeof(path) - base) < 0)
 		return 0;
-	memcpy(path, "fs/cgroup/", 10);
+	memcpy(path, ps->cg2_rel, base);
 	/* "fs/cgroup//" is the root cgroup: fstatat copes with the double slash. */
 	if (fstatat(ps->sys_dirfd, path, &sb, 0) < 0)
 		return 0;

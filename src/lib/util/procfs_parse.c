@@ -180,6 +180,74 @@ int parse_proc_cgroup_v2(const char *buf, size_t len, char *ret_path, size_t siz
 	return -ENOENT;
 }
 
+/* Whether the comma-separated list s[0..len) holds `word`. */
+static bool list_has(const char *s, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = s, *end = s + len; p < end;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *e = comma ? comma : end;
+
+		if ((size_t)(e - p) == n && memcmp(p, word, n) == 0)
+			return true;
+		p = e + 1;
+	}
+	return false;
+}
+
+int parse_proc_cgroup(const char *buf, size_t len, char *ret_path, size_t size)
+{
+	const char *p = buf, *end = buf + len, *best = NULL;
+	size_t best_len = 0;
+	int best_rank = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *c1, *c2, *path;
+		size_t n, clen;
+		int rank;
+
+		if (!eol)
+			eol = end;
+		c1 = memchr(p, ':', (size_t)(eol - p));
+		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+		if (!c2) {
+			p = eol + 1;
+			continue;
+		}
+		path = c2 + 1;
+		n = (size_t)(eol - path);
+		clen = (size_t)(c2 - c1 - 1);
+		if (n == 0 || path[0] != '/' || memchr(path, '\0', n))
+			return -EINVAL;
+		/* 5: v2, 4: name=systemd, 3: cpu, 2: another, 1: the root (any line). */
+		if (n == 1)
+			rank = 1;
+		else if (clen == 0 && c1 - p == 1 && p[0] == '0')
+			rank = 5;
+		else if (list_has(c1 + 1, clen, "name=systemd"))
+			rank = 4;
+		else if (list_has(c1 + 1, clen, "cpu"))
+			rank = 3;
+		else
+			rank = 2;
+		if (rank > best_rank) {
+			best = path;
+			best_len = n;
+			best_rank = rank;
+		}
+		p = eol + 1;
+	}
+	if (!best)
+		return -ENOENT;
+	if (best_len >= size)
+		return -ENAMETOOLONG;
+	memcpy(ret_path, best, best_len);
+	ret_path[best_len] = '\0';
+	return 0;
+}
+
 /* One "cpuN ..." line after "cpu": N and its fields; c ends at the end of the line. */
 static int stat_cpu_line(struct cur *c, uint32_t *ret_cpu, struct proc_stat_cpu *ret)
 {

@@ -70,6 +70,16 @@ int parse_statm(const char *buf, size_t len, struct statm *ret);
  */
 int parse_proc_cgroup_v2(const char *buf, size_t len, char *ret_path, size_t size);
 
+/*
+ * /proc/PID/cgroup on any layout (v1, v2, hybrid): the path that names
+ * what the process belongs to, into ret_path. In order of preference: the
+ * v2 line ("0::PATH") when it is not the root, the "name=systemd" line, the
+ * line of the "cpu" controller, any other line not at the root, then the
+ * root. -ENOENT without any "ID:CONTROLLERS:PATH" line, -EINVAL for a path
+ * that does not start with '/' or holds a NUL, -ENAMETOOLONG.
+ */
+int parse_proc_cgroup(const char *buf, size_t len, char *ret_path, size_t size);
+
 /* One cpuN line of /proc/stat, in USER_HZ ticks. */
 struct proc_stat_cpu {
 	uint64_t busy_ticks;	/* user + nice + system + irq + softirq + steal */

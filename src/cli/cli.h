@@ -31,6 +31,15 @@ struct cli_common {
 	bool syscalls;
 	int verbose;
 	const char *baseline;	/* --baseline FILE: static power for --idle baseline */
+	/*
+	 * The system's daemon (docs/DAEMON.md): --daemon, --no-daemon, else
+	 * AUTO for the verbs that may use it (daemon_ok, set by the verb);
+	 * --socket PATH is where it listens (the daemon verb: where to).
+	 */
+	enum joulestat_daemon_mode daemon;
+	bool daemon_set;	/* --daemon or --no-daemon was given */
+	bool daemon_ok;		/* the verb may be a daemon's client */
+	const char *socket;
 };
 
 /* Where `joulestat calibrate` writes, and the baseline policy reads, by default. */
@@ -43,6 +52,7 @@ struct cli_verb {
 	int (*run)(int argc, char **argv, struct cli_common *common);
 	void (*help)(FILE *out);
 	const struct option *longopts;	/* every long option, common ones included */
+	bool daemon_client;		/* asks the system's daemon when it answers */
 };
 
 int cli_run(int argc, char **argv);
@@ -60,6 +70,9 @@ int cli_run(int argc, char **argv);
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
+	{ "daemon", no_argument, NULL, 0x100c },                                           \
+	{ "no-daemon", no_argument, NULL, 0x100d },                                        \
+	{ "socket", required_argument, NULL, 0x100e },                                     \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Text for the common options in a verb's --help. */
@@ -91,6 +104,12 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
  */
 int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
 			  struct joulestat **ret);
+
+/*
+ * Whether js is the daemon's, in a few words for a view's header: "via
+ * daemon (PID N)"; "" for a local monitor. Static storage.
+ */
+const char *cli_via_daemon(const struct joulestat *js);
 
 /* "joulestat VERB: message" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -134,6 +153,9 @@ extern const struct option cmd_run_options[];
 int cmd_calibrate(int argc, char **argv, struct cli_common *common);
 void cmd_calibrate_help(FILE *out);
 extern const struct option cmd_calibrate_options[];
+int cmd_daemon(int argc, char **argv, struct cli_common *common);
+void cmd_daemon_help(FILE *out);
+extern const struct option cmd_daemon_options[];
 int cmd_profile(int argc, char **argv, struct cli_common *common);
 void cmd_profile_help(FILE *out);
 extern const struct option cmd_profile_options[];

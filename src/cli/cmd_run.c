@@ -428,7 +428,7 @@ static void print_line(FILE *f, const struct stat_acc *a, unsigned n, const char
 
 static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsigned n,
 		       const struct summary *s, const char *policy, const char *collector,
-		       const char *sources)
+		       const char *sources, const char *via)
 {
 	char name[TEXTESC_SIZE(RUN_NAME_MAX)];
 
@@ -451,8 +451,8 @@ static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsig
 	if (s->syscalls_counted)
 		print_line(f, &s->syscalls, n, "", "syscalls");
 	print_line(f, &s->host_j, n, "J", "machine energy meanwhile");
-	fprintf(f, "\n idle policy %s, activity %s, sources %s%s", policy, collector, sources,
-		s->estimated ? " - ESTIMATED by a model, not measured" : "");
+	fprintf(f, "\n idle policy %s, activity %s, sources %s%s%s%s", policy, collector, sources,
+		via[0] ? ", " : "", via, s->estimated ? " - ESTIMATED by a model, not measured" : "");
 	if (n && runs[n - 1].static_from[0])
 		fprintf(f, "\n static power %.3f W from %s (the idle row)",
 			(double)runs[n - 1].static_mw / 1e3, runs[n - 1].static_from);
@@ -475,7 +475,7 @@ static void json_stat(struct jsonw *w, const char *key, const struct stat_acc *a
 
 static int write_json(const char *path, char **cmd, const struct run_result *runs, unsigned n,
 		      const struct summary *s, const char *policy, const char *collector,
-		      const char *sources, int exit_code)
+		      const char *sources, const char *daemon, int exit_code)
 {
 	static const struct outfile_opts oo = { .kind = OUTFILE_REPLACE };
 	struct outfile out;
@@ -512,6 +512,10 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 	jsonw_string(&w, collector);
 	jsonw_key(&w, "sources");
 	jsonw_string(&w, sources);
+	if (daemon) {
+		jsonw_key(&w, "daemon");
+		jsonw_string(&w, daemon);
+	}
 	jsonw_key(&w, "estimated");
 	jsonw_bool(&w, s->estimated);
 	jsonw_key(&w, "captured");
@@ -741,11 +745,14 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	sigaction(SIGQUIT, &old_quit, NULL);
 	if (code != 126 && code != 127) {
 		summarise(runs, done, &sum);
-		print_text(stderr, cmd, runs, done, &sum,
-			   joulestat_idle_policy_name(o.policy), collector, sources);
+		struct joulestat_daemon_info di = { .sz = sizeof(di) };
+		bool daemon = joulestat_daemon_get(js, &di) == 0;
+
+		print_text(stderr, cmd, runs, done, &sum, joulestat_idle_policy_name(o.policy),
+			   collector, sources, cli_via_daemon(js));
 		if (o.output && write_json(o.output, cmd, runs, done, &sum,
 					   joulestat_idle_policy_name(o.policy), collector, sources,
-					   code) < 0 && code == 0)
+					   daemon ? di.socket : NULL, code) < 0 && code == 0)
 			code = EXIT_RUNTIME;
 	}
 	joulestat_snapshot_free(snap);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "textesc.h"
+#include "cli.h"
 #include "tui.h"
 #include "util.h"
 #include "views.h"
@@ -34,6 +35,9 @@ int tui_sort_from_name(const char *name, enum tui_sort *ret)
 /* The name that identifies a row of a named grouping. */
 static const char *row_name(const struct joulestat_row *r)
 {
+	/* A daemon's policy summed another user's processes (or every other user's). */
+	if (r->aggregated)
+		return r->uid == JOULESTAT_UID_OTHERS ? "(other users)" : "(the user's processes)";
 	switch (r->group) {
 	case JOULESTAT_GROUP_CGROUP:
 		return r->cgroup[0] ? r->cgroup : "(unknown)";
@@ -257,8 +261,9 @@ static void header(const struct tui_view *v, int width, tui_line_fn fn, void *ud
 		return;
 	}
 	secs = (double)(si.end_ns - si.start_ns) / 1e9;
-	line_add(&l, "joulestat top - %s - interval %.2f s - by %s - sort %s - idle policy %s",
-		 clock, secs, joulestat_group_name(v->group), tui_sort_name(v->sort), si.idle_policy);
+	line_add(&l, "joulestat top - %s - interval %.2f s - by %s - sort %s - idle policy %s%s%s",
+		 clock, secs, joulestat_group_name(v->group), tui_sort_name(v->sort), si.idle_policy,
+		 cli_via_daemon(v->js)[0] ? " - " : "", cli_via_daemon(v->js));
 	emit(&l, TUI_TITLE, fn, ud);
 	line_add(&l, "host %s = tasks %s + idle %s + unattributed %s%s",
 		 views_watts(si.power_w, a, sizeof(a)),
@@ -397,13 +402,19 @@ static void row_line(const struct tui_view *v, const struct joulestat_row *r, in
 	size_t len = strlen(name);
 	char w[16], user[10];
 
-	snprintf(user, sizeof(user), "%s", text_esc(r->user, euser, sizeof(euser)));
+	snprintf(user, sizeof(user), "%s", r->user[0] ? text_esc(r->user, euser, sizeof(euser)) : "-");
 	switch (v->group) {
 	case JOULESTAT_GROUP_PROCESS:
-		line_add(l, "%7d %-9s ", r->pid, user);
+		if (r->aggregated)
+			line_add(l, "%7s %-9s ", "-", user);
+		else
+			line_add(l, "%7d %-9s ", r->pid, user);
 		break;
 	case JOULESTAT_GROUP_THREAD:
-		line_add(l, "%7d %7d %-9s ", r->pid, r->tid, user);
+		if (r->aggregated)
+			line_add(l, "%7s %7s %-9s ", "-", "-", user);
+		else
+			line_add(l, "%7d %7d %-9s ", r->pid, r->tid, user);
 		break;
 	default:
 		break;

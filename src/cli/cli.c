@@ -347,6 +347,11 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 		 access(CLI_BASELINE_DEFAULT_PATH, F_OK) == 0)
 		o.baseline_file = CLI_BASELINE_DEFAULT_PATH;
 
+	if (c->daemon_set && c->daemon == JOULESTAT_DAEMON_ALWAYS && !c->daemon_ok) {
+		cli_error(NULL, "--daemon: this verb measures here; top, run, record, probe and "
+				"profile are the daemon's clients");
+		return -EINVAL;
+	}
 	if (check_root("--sysfs-root", c->sysfs_root) < 0 ||
 	    check_root("--procfs-root", c->procfs_root) < 0 ||
 	    check_root("--dev-root", c->dev_root) < 0)

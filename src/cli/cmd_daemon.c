@@ -42,6 +42,7 @@
 #include "outfile.h"
 #include "procfs_parse.h"
 #include "res_parse.h"
+#include "serve.h"
 #include "wire.h"
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -76,6 +77,11 @@ struct daemon_opts {
 	const char *admin_group;
 	const char *state_dir;		/* NULL: no state file */
 	unsigned max_clients;
+	/* serve's exporter in the same loop (serve.h) */
+	const char *listen;
+	const char *om_file;
+	enum joulestat_group metrics_group;
+	const char *web_config;
 };
 
 struct conn {
@@ -134,6 +140,8 @@ struct daemon {
 	uint64_t next_save_ns, next_prune_ns;
 	uint64_t tick_ns;			/* /proc's clock tick */
 	const char *procfs;
+	struct serve_embed *metrics;		/* --listen, --openmetrics-file */
+	uint64_t sample_start_ns;		/* when the sample being handled began */
 	int sigfd;
 	bool stop;
 };
@@ -161,7 +169,13 @@ void cmd_daemon_help(FILE *out)
 		"  --state-dir DIR        keep the counters in DIR/" DAEMON_STATE_FILE " (default\n"
 		"                         " DAEMON_STATE_DIR ")\n"
 		"  --no-state             keep no state file: counters start over at each start\n"
-		"  --max-clients N        connections at once (default %d, 1 to 65536)\n\n",
+		"  --max-clients N        connections at once (default %d, 1 to 65536)\n"
+		"  --listen ADDR:PORT     also export /metrics over HTTP, as 'joulestat serve'\n"
+		"                         does (docs/METRICS.md), from the same samples\n"
+		"  --openmetrics-file PATH  also write the metrics to PATH each interval (PCP)\n"
+		"  --group G              the exporter's series per comm (default), cgroup, unit,\n"
+		"                         container, user or process\n"
+		"  --web-config-file PATH  the exporter's TLS and basic authentication\n\n",
 		DAEMON_MAX_CLIENTS);
 	cli_common_help(out);
 }
@@ -174,6 +188,10 @@ const struct option cmd_daemon_options[] = {
 	{ "state-dir", required_argument, NULL, 0x2004 },
 	{ "no-state", no_argument, NULL, 0x2005 },
 	{ "max-clients", required_argument, NULL, 0x2006 },
+	{ "listen", required_argument, NULL, 0x2007 },
+	{ "openmetrics-file", required_argument, NULL, 0x2008 },
+	{ "group", required_argument, NULL, 0x2009 },
+	{ "web-config-file", required_argument, NULL, 0x200a },
 	CLI_COMMON_OPTIONS,
 	{ 0 },
 };
@@ -205,6 +223,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct d
 		.admin_group = DISCLOSE_DEFAULT_GROUP,
 		.state_dir = DAEMON_STATE_DIR,
 		.max_clients = DAEMON_MAX_CLIENTS,
+		.metrics_group = JOULESTAT_GROUP_COMM,
 	};
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "i:v", cmd_daemon_options, NULL)) != -1) {
@@ -258,6 +277,31 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct d
 				return EXIT_USAGE;
 			}
 			o->max_clients = (unsigned)v;
+			break;
+		case 0x2007:
+		case 0x2008:
+		case 0x200a:
+			if (!optarg[0]) {
+				cli_error("daemon", "%s: empty", opt == 0x2007 ? "--listen"
+							   : opt == 0x2008 ? "--openmetrics-file"
+									   : "--web-config-file");
+				return EXIT_USAGE;
+			}
+			if (opt == 0x2007)
+				o->listen = optarg;
+			else if (opt == 0x2008)
+				o->om_file = optarg;
+			else
+				o->web_config = optarg;
+			break;
+		case 0x2009:
+			if (joulestat_group_from_name(optarg, &o->metrics_group) < 0 ||
+			    o->metrics_group == JOULESTAT_GROUP_THREAD ||
+			    o->metrics_group == JOULESTAT_GROUP_TREE) {
+				cli_error("daemon", "--group: '%s' is not one of comm, cgroup, unit, "
+						    "container, user, process", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		default:
 			return cli_usage_error("daemon");
@@ -1143,6 +1187,8 @@ static void recompute_groups(struct daemon *d)
 {
 	uint32_t g = 1u << JOULESTAT_GROUP_PROCESS | 1u << JOULESTAT_GROUP_USER;
 
+	if (d->metrics)
+		g |= 1u << d->o.metrics_group;
 	for (size_t i = 0; i < d->nconns; i++) {
 		const struct conn *c = d->conns[i];
 
@@ -1495,6 +1541,8 @@ static void on_snapshot(struct daemon *d, struct joulestat_snapshot *snap)
 			    c->sub_interval_ns)
 			send_tick(d, c);
 	}
+	if (d->metrics && serve_embed_snapshot(d->metrics, snap, mono_ns() - d->sample_start_ns) < 0)
+		cli_error("daemon", "the metrics of sample %" PRIu64 " could not be published", d->seq);
 }
 
 static int dispatch_cb(struct joulestat *js, struct joulestat_snapshot *snap, void *userdata)
@@ -1597,6 +1645,7 @@ static int loop(struct daemon *d)
 			}
 		}
 		if (r > 0 && (pfd[1].revents & POLLIN)) {
+			d->sample_start_ns = mono_ns();
 			r = joulestat_dispatch(d->js, dispatch_cb, d);
 			if (r < 0)
 				sample_failed(d, r);
@@ -1618,6 +1667,7 @@ static int loop(struct daemon *d)
 		if (any_sync(d) && now >= last_sample_ns + DAEMON_SYNC_GAP_NS) {
 			struct joulestat_snapshot *snap;
 
+			d->sample_start_ns = mono_ns();
 			r = joulestat_sample(d->js, &snap);
 			if (r < 0) {
 				sample_failed(d, r);
@@ -1707,6 +1757,20 @@ int cmd_daemon(int argc, char **argv, struct cli_common *common)
 		status = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}
+	if (d.o.listen || d.o.om_file) {
+		struct serve_embed_opts eo = { .listen = d.o.listen, .om_file = d.o.om_file,
+					       .group = d.o.metrics_group,
+					       .web_config = d.o.web_config,
+					       .interval_ns = d.o.interval_ns,
+					       .verbose = common->verbose };
+
+		r = serve_embed_start(d.js, &eo, &d.metrics);
+		if (r < 0) {
+			status = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+			goto out;
+		}
+		recompute_groups(&d);
+	}
 	state_load(&d);
 	note_source(&d);
 	fprintf(stderr,
@@ -1722,6 +1786,7 @@ out:
 	for (size_t i = 0; i < d.nconns; i++)
 		conn_free(&d, d.conns[i]);
 	free(d.conns);
+	serve_embed_stop(d.metrics);
 	joulestat_snapshot_free(d.last);
 	free(d.last_rows);
 	free(d.pidx);

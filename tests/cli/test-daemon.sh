@@ -182,6 +182,46 @@ activated() {
 }
 check "socket activation: the passed socket is used (no lock of its own)" activated
 
+exporter() {
+	local port page r
+	start_daemon m "$TMP/m.sock" --source model -i 0.2 --no-state --listen 127.0.0.1:0 \
+		--openmetrics-file "$TMP/om.txt" --group user || return 1
+	port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$TMP/m.log")
+	sleep 0.6
+	page=$(timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$0 &&
+		printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3 && cat <&3' "$port")
+	grep -q '^joulestat_domain_energy_joules_total{domain="package-0"' <<<"$page" &&
+		grep -q '^joulestat_group_energy_joules_total{user="root"}' <<<"$page" &&
+		grep -q '^joulestat_domain_energy_joules_total{domain="package-0"' "$TMP/om.txt" &&
+		"$DCLIENT" raw "$TMP/m.sock" '{"op":"hello","protocol":1}' >/dev/null
+	r=$?
+	stop_daemon m && [ ! -e "$TMP/om.txt" ] || r=1
+	[ $r -eq 0 ] || { echo "port $port"; cat "$TMP/m.log"; head -20 <<<"$page"; }
+	return $r
+}
+check "--listen and --openmetrics-file: serve's metrics from the daemon's samples" exporter
+
+configured() {
+	printf 'daemon:\n  disclose: none\n  interval: 0.3\n' >"$TMP/cfg.yaml"
+	"$JS" daemon --config "$TMP/cfg.yaml" --socket "$TMP/c.sock" --source model --no-state \
+		>"$TMP/c.log" 2>&1 &
+	echo $! >"$TMP/c.pid"
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		"$DCLIENT" raw "$TMP/c.sock" '{"op":"hello","protocol":1}' >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	"$DCLIENT" raw "$TMP/c.sock" '{"op":"hello","protocol":1}' |
+		jq -e '.policy == "none" and .interval_ns == 300000000'
+	local r=$?
+	stop_daemon c
+	return $r
+}
+check "the configuration file's daemon: disclose: none" configured
+check "--disclose with an unknown policy exits 2" \
+	bash -c '"$0" daemon --no-config --disclose most --socket "$1" 2>&1 | grep -q "not one of all, own, none"; [ ${PIPESTATUS[0]} -eq 2 ]' \
+	"$JS" "$TMP/x.sock"
+
 # Users made for the test: A and B, and C in an administrators' group of the test's own.
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null || ! command -v useradd >/dev/null; then
 	for _ in $(seq 10); do echo "ok $((TAP_N += 1)) # SKIP users: needs root, useradd and setpriv"; done

@@ -28,6 +28,18 @@ TEST_DEPS += groff-base
 TEST_DEPS += make
 # The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
 TEST_DEPS += chromium
+# Packages and the service (tests/package/): the .deb build, lintian and a
+# debootstrap root; the RPM build and rpmlint; systemd-analyze and setpriv for
+# the unit; bash completion.
+TEST_DEPS += debhelper dpkg-dev lintian debootstrap
+TEST_DEPS += rpm rpmlint
+TEST_DEPS += systemd util-linux bash-completion
+# tests/integration/test-vm-qemu.sh boots a guest with TCG from busybox and
+# Debian's kernel; the kernel package (linux-image-amd64's dependency) is
+# fetched by the test with apt-get download and unpacked into the build
+# directory, never installed (it would go to the host's /boot).
+TEST_DEPS += qemu-system-x86
+TEST_DEPS += busybox-static
 
 .PHONY: all deps test-deps build run check clean
 

@@ -109,9 +109,15 @@ enum joulestat_group {
 	 * Tasks outside every tree are in no row of this grouping.
 	 */
 	JOULESTAT_GROUP_TREE = 7,
+	/*
+	 * Virtual machines on this host: the processes of each QEMU/KVM,
+	 * Firecracker or Cloud Hypervisor VM and of its libvirt machine scope,
+	 * named by the VM ("" for processes in none). docs/VMS.md.
+	 */
+	JOULESTAT_GROUP_VM = 8,
 };
 
-#define JOULESTAT_GROUP_COUNT 8
+#define JOULESTAT_GROUP_COUNT 9
 
 /*
  * Static power of a domain for the baseline policy. `domain` is a domain's
@@ -202,6 +208,14 @@ struct joulestat_opts {
 	joulestat_log_fn log_fn;
 	void *log_userdata;
 	enum joulestat_log_level log_level;
+	/*
+	 * The host source, inside a virtual machine: the directory its host
+	 * exports this VM's energy to (`joulestat serve --vm-export` or
+	 * Scaphandre's qemu exporter, shared over virtiofs or 9p; docs/VMS.md).
+	 * NULL: /var/lib/joulestat/host, else /var/scaphandre, where they
+	 * exist (not looked up when sysfs_root is a fixture tree).
+	 */
+	const char *host_share;
 
 	/* ---- the system's daemon (docs/DAEMON.md) ---- */
 
@@ -210,7 +224,7 @@ struct joulestat_opts {
 	 * nothing itself: the sources, the collector and the split are the
 	 * daemon's, so options that choose them here (sysfs_root, procfs_root,
 	 * dev_root, sources, model_*, enable_msr, activity, baseline_file,
-	 * static_power) are for a local monitor: AUTO then measures here, and
+	 * static_power, host_share) are for a local monitor: AUTO then measures here, and
 	 * ALWAYS fails with -EINVAL. The idle policy must be the daemon's, and
 	 * syscalls counted by it when asked: otherwise AUTO measures here and
 	 * ALWAYS fails with -EOPNOTSUPP (logged, naming the difference).
@@ -266,7 +280,7 @@ enum joulestat_source_state {
 struct joulestat_source_info {
 	size_t sz;
 	const char *name;	/* "perf", "powercap", "msr", "battery", "hwmon", "nvml", "drm",
-				   "procpower", "model" */
+				   "procpower", "host", "model" */
 	enum joulestat_source_state state;
 	int error;		/* the -errno behind FAILED/UNAVAILABLE, else 0 */
 	const char *reason;	/* one sentence a user can act on; when ACTIVE, "" or what it skipped */
@@ -297,6 +311,7 @@ enum joulestat_domain_kind {
 	JOULESTAT_DOMAIN_BATTERY = 6,	/* whole machine, while discharging */
 	JOULESTAT_DOMAIN_GPU = 7,
 	JOULESTAT_DOMAIN_PROCESS = 8,	/* one PID (/proc/PID/power) */
+	JOULESTAT_DOMAIN_HOST = 9,	/* this virtual machine, as its host accounts it (docs/VMS.md) */
 };
 
 struct joulestat_domain_info {
@@ -335,9 +350,10 @@ JOULESTAT_API int joulestat_domain_get(const struct joulestat *js, size_t idx,
 				       struct joulestat_domain_info *info);
 
 /*
- * Host total: the energy of the domains marked in_host_total (psys when
- * present, else Σ package + Σ dram, else a platform meter, else the battery,
- * else the model). `*ret_estimated` (may be NULL) says whether any part is
+ * Host total: the energy of the domains marked in_host_total (inside a
+ * virtual machine, the host's account of it; else psys when present, else
+ * Σ package + Σ dram, else a platform meter, else the battery, else the
+ * model). `*ret_estimated` (may be NULL) says whether any part is
  * modelled. Returns 0, or -ENODATA when no domain counts.
  */
 JOULESTAT_API int joulestat_host_energy(const struct joulestat *js, uint64_t *ret_energy_uj,
@@ -878,7 +894,10 @@ JOULESTAT_API int joulestat_profile_write_json(const struct joulestat_profile *p
 /* Names of every source, in priority order, NULL-terminated. Static storage. */
 JOULESTAT_API const char *const *joulestat_source_names(void);
 
-/* "package", "core", "uncore", "dram", "psys", "platform", "battery", "gpu", "process". */
+/*
+ * "package", "core", "uncore", "dram", "psys", "platform", "battery", "gpu",
+ * "process", "host".
+ */
 JOULESTAT_API const char *joulestat_domain_kind_name(enum joulestat_domain_kind kind);
 
 /* ---- snapshots: one interval's energy, split between tasks ---- */
@@ -890,7 +909,10 @@ JOULESTAT_API const char *joulestat_idle_policy_name(enum joulestat_idle_policy 
 JOULESTAT_API int joulestat_idle_policy_from_name(const char *name,
 						   enum joulestat_idle_policy *ret);
 
-/* "process", "thread", "comm", "cgroup", "user", "unit", "container", "tree"; NULL otherwise. */
+/*
+ * "process", "thread", "comm", "cgroup", "user", "unit", "container", "tree",
+ * "vm"; NULL otherwise.
+ */
 JOULESTAT_API const char *joulestat_group_name(enum joulestat_group group);
 
 /* The grouping named `name`. -EINVAL for NULL or an unknown name. */
@@ -1132,6 +1154,12 @@ struct joulestat_row {
 	 */
 	uint64_t syscalls;
 	uint64_t cumulative_syscalls;
+	/*
+	 * vm: the VM's name. Also set on process and thread rows of a
+	 * snapshot that carries the vm grouping, and on tree rows whose root
+	 * ran in the interval (the VM the root runs); "" for none.
+	 */
+	const char *vm;
 	/*
 	 * From a daemon whose disclosure policy hides other users' processes
 	 * from this user: the row sums every process of one user (uid and user

@@ -105,7 +105,8 @@ void cli_common_help(FILE *out)
 	fprintf(out,
 		"Common options:\n"
 		"  --source LIST          energy sources to use, comma-separated: perf, powercap,\n"
-		"                         msr, battery, hwmon, procpower, model (default: auto)\n"
+		"                         msr, battery, hwmon, nvml, drm, procpower, host, model\n"
+		"                         (default: auto)\n"
 		"  --activity MODE        auto, ebpf or proc (default: auto)\n"
 		"  --sysfs-root DIR       read DIR instead of /sys\n"
 		"  --procfs-root DIR      read DIR instead of /proc\n"
@@ -125,6 +126,9 @@ void cli_common_help(FILE *out)
 		"  --no-daemon            measure here, never through the daemon\n"
 		"  --socket PATH          the daemon's socket (default $JOULESTAT_SOCKET, else\n"
 		"                         " JOULESTAT_DAEMON_SOCKET ")\n"
+		"  --host-share DIR       in a virtual machine: the host's export of its energy\n"
+		"                         (default /var/lib/joulestat/host, else /var/scaphandre;\n"
+		"                         docs/VMS.md)\n"
 		"  -v, --verbose          say more (repeat for debug)\n");
 }
 
@@ -183,7 +187,7 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 			if (!known) {
 				cli_error(NULL,
 					  "--source: unknown source '%s' (known: perf, powercap, msr, "
-					  "battery, hwmon, procpower, model, auto)",
+					  "battery, hwmon, nvml, drm, procpower, host, model, auto)",
 					  t);
 				free(copy);
 				return -EXIT_USAGE;
@@ -227,6 +231,13 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 		c->baseline = arg;
 		return 1;
 	case 0x100c:
+		if (!arg[0]) {
+			cli_error(NULL, "--host-share: empty directory name");
+			return -EXIT_USAGE;
+		}
+		c->host_share = arg;
+		return 1;
+	case 0x100f:
 		c->daemon = JOULESTAT_DAEMON_ALWAYS;
 		c->daemon_set = true;
 		return 1;
@@ -277,6 +288,24 @@ void cli_libbpf_logging(int verbose)
 	/* The callback is process-global: the program sets it, never the library. */
 	libbpf_set_print(verbose ? libbpf_to_stderr : NULL);
 #endif
+}
+
+void cli_collectors_why(const struct joulestat *js, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < joulestat_collector_count(js) && len < size; i++) {
+		struct joulestat_collector_info ci = { .sz = sizeof(ci) };
+		int w;
+
+		if (joulestat_collector_get(js, i, &ci) < 0 || ci.state == JOULESTAT_SOURCE_ACTIVE)
+			continue;
+		w = snprintf(buf + len, size - len, "%s%s: %s", len ? "; " : "", ci.name,
+			     ci.reason && ci.reason[0] ? ci.reason : "not used");
+		len += w > 0 ? (size_t)w : 0;
+	}
 }
 
 static int check_root(const char *flag, const char *dir)
@@ -374,6 +403,7 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 	if (c->daemon_ok)
 		o.daemon = c->daemon_set ? c->daemon : JOULESTAT_DAEMON_AUTO;
 	o.daemon_socket = c->socket;
+	o.host_share = c->host_share;
 	cli_libbpf_logging(c->verbose);
 	/* What joulestat_new() finds wrong (a baseline file's bad line) is an error to show. */
 	o.log_fn = log_to_stderr;

@@ -40,6 +40,7 @@ struct cli_common {
 	bool daemon_set;	/* --daemon or --no-daemon was given */
 	bool daemon_ok;		/* the verb may be a daemon's client */
 	const char *socket;
+	const char *host_share;	/* --host-share DIR: the host source's share (in a VM) */
 };
 
 /* Where `joulestat calibrate` writes, and the baseline policy reads, by default. */
@@ -70,7 +71,8 @@ int cli_run(int argc, char **argv);
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
-	{ "daemon", no_argument, NULL, 0x100c },                                           \
+	{ "host-share", required_argument, NULL, 0x100c },                                 \
+	{ "daemon", no_argument, NULL, 0x100f },                                           \
 	{ "no-daemon", no_argument, NULL, 0x100d },                                        \
 	{ "socket", required_argument, NULL, 0x100e },                                     \
 	{ "verbose", no_argument, NULL, 'v' }
@@ -110,6 +112,13 @@ int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opt
  * daemon (PID N)"; "" for a local monitor. Static storage.
  */
 const char *cli_via_daemon(const struct joulestat *js);
+
+/*
+ * Why no activity collector works: "ebpf: <reason>; proc: <reason>" into buf,
+ * from joulestat_collector_get(), for messages that must name the fix (a
+ * missing capability) rather than send the user to 'joulestat probe'.
+ */
+void cli_collectors_why(const struct joulestat *js, char *buf, size_t size);
 
 /* "joulestat VERB: message" on stderr. */
 void cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -174,7 +174,7 @@ void cmd_daemon_help(FILE *out)
 		"                         does (docs/METRICS.md), from the same samples\n"
 		"  --openmetrics-file PATH  also write the metrics to PATH each interval (PCP)\n"
 		"  --group G              the exporter's series per comm (default), cgroup, unit,\n"
-		"                         container, user or process\n"
+		"                         container, vm, user or process\n"
 		"  --web-config-file PATH  the exporter's TLS and basic authentication\n\n",
 		DAEMON_MAX_CLIENTS);
 	cli_common_help(out);
@@ -299,7 +299,7 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct d
 			    o->metrics_group == JOULESTAT_GROUP_THREAD ||
 			    o->metrics_group == JOULESTAT_GROUP_TREE) {
 				cli_error("daemon", "--group: '%s' is not one of comm, cgroup, unit, "
-						    "container, user, process", optarg);
+						    "container, vm, user, process", optarg);
 				return EXIT_USAGE;
 			}
 			break;

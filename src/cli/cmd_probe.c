@@ -301,10 +301,13 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 	} else {
 		printf("  none: no domain measures the whole machine\n");
 	}
-	if (joulestat_model_get(js, &mi) == 0)
+	if (joulestat_model_get(js, &mi) == 0) {
 		printf("\nModel\n  per socket: idle %.1f W, full load %.1f W (%s); power = idle + "
 		       "(full - idle) x CPU utilisation from /proc/stat\n",
 		       (double)mi.idle_mw / 1e3, (double)mi.max_mw / 1e3, mi.origin);
+		printf("  in a virtual machine, no sensor is exposed: its host can export this VM's "
+		       "energy\n  instead, which the host source reads (docs/VMS.md)\n");
+	}
 
 	probe_gpu_text(js);
 	print_activity_text(js);

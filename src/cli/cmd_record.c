@@ -340,11 +340,25 @@ int cmd_record(int argc, char **argv, struct cli_common *common)
 	}
 	o.interval_ms = (uint64_t)llround(interval_s * 1000);
 	o.idle_policy = idle;
-	o.groups = 1u << JOULESTAT_GROUP_PROCESS;
+	/* The vm grouping says which VM each process row belongs to ("vms" in each line). */
+	o.groups = 1u << JOULESTAT_GROUP_PROCESS | 1u << JOULESTAT_GROUP_VM;
 	r = cli_open_monitor_with(common, &o, &rec.js);
 	if (r < 0) {
 		ret = r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
+	}
+	/* Every interval needs a collector: say now why none works, with the fix. */
+	{
+		struct joulestat_activity_info ai = { .sz = sizeof(ai) };
+
+		if (joulestat_activity_get(rec.js, &ai) == -ENODEV) {
+			char why[1024];
+
+			cli_collectors_why(rec.js, why, sizeof(why));
+			cli_error("record", "no activity collector works here (%s)", why);
+			ret = EXIT_RUNTIME;
+			goto out;
+		}
 	}
 	if (rec.resources && (r = joulestat_set_resources(rec.js, true)) < 0) {
 		cli_error("record", "--resources: cannot read the machine's resources (%s): "

@@ -153,8 +153,12 @@ static int replay_interval(const struct recfmt_header *h, const struct recfmt_in
 	out->ledgers = NULL;
 	out->rows = NULL;
 	out->row_energy = NULL;
-	if (!ad || !task_dom)
+	/* The VMs keep their processes (in's); their sums follow the new rows. */
+	out->vms = in->nvms ? calloc(in->nvms, sizeof(*out->vms)) : NULL;
+	if (!ad || !task_dom || (in->nvms && !out->vms))
 		goto out;
+	if (in->nvms)
+		memcpy(out->vms, in->vms, in->nvms * sizeof(*out->vms));
 	for (size_t i = 0; i < nd; i++)
 		ad[i] = (struct attrib_domain){
 			.name = h->domains[i].name,
@@ -239,12 +243,13 @@ static int replay_interval(const struct recfmt_header *h, const struct recfmt_in
 			if (h->domains[d].in_total)
 				row->total_uj += row->energy_uj[d];
 	}
-	err = 0;
+	err = recfmt_vms_sum(out, NULL);
 out:
 	if (err < 0) {
 		free(out->ledgers);
 		free(out->rows);
 		free(out->row_energy);
+		free(out->vms);
 	}
 	free(ad);
 	free(task_dom);
@@ -443,6 +448,7 @@ int cmd_replay(int argc, char **argv, struct cli_common *common)
 		free(res.ledgers);
 		free(res.rows);
 		free(res.row_energy);
+		free(res.vms);
 		recfmt_interval_free(iv);
 		n++;
 	}

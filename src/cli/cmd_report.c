@@ -127,6 +127,14 @@ struct report {
 	int32_t *res_cpu_centipct;	/* [nintervals] */
 	long *rowg;			/* pass 2: the group of each row of the interval */
 	size_t rowg_cap;
+	/* Virtual machines on the recorded host ("vms"): totals over the recording. */
+	struct vm_total *vms;
+	size_t nvms;
+};
+
+struct vm_total {
+	char name[VM_NAME_MAX];
+	uint64_t energy_uj, cpu_ns;
 };
 
 static size_t hash_key(uint32_t tgid, uint64_t start_ns, const char *name)
@@ -405,6 +413,27 @@ static int pass_totals(struct report *rp)
 		if (r < 0) {
 			recfmt_interval_free(iv);
 			return r;
+		}
+		for (size_t v = 0; v < iv->nvms; v++) {
+			struct vm_total *t = NULL;
+
+			for (size_t k = 0; k < rp->nvms && !t; k++)
+				if (strcmp(rp->vms[k].name, iv->vms[v].name) == 0)
+					t = &rp->vms[k];
+			if (!t) {
+				struct vm_total *n = realloc(rp->vms, (rp->nvms + 1) * sizeof(*n));
+
+				if (!n) {
+					recfmt_interval_free(iv);
+					return -ENOMEM;
+				}
+				rp->vms = n;
+				t = &rp->vms[rp->nvms++];
+				*t = (struct vm_total){ 0 };
+				strscpy(t->name, iv->vms[v].name, sizeof(t->name));
+			}
+			t->energy_uj += iv->vms[v].energy_uj;
+			t->cpu_ns += iv->vms[v].cpu_ns;
 		}
 		for (size_t c = 0; c < rp->ncharts; c++) {
 			struct chart *ch = &rp->charts[c];
@@ -1097,7 +1126,29 @@ static void write_html(FILE *f, const struct report *rp)
 			fprintf(f, "<td class=\"n\">%" PRIu64 "</td>", p->syscalls);
 		fputs("</tr>\n", f);
 	}
-	fputs("</table>\n<h2>Power over time</h2>\n", f);
+	fputs("</table>\n", f);
+	if (rp->nvms) {
+		fprintf(f, "<h2>Virtual machines, host total</h2>\n<table id=\"vms\">\n<tr><th>VM</th>"
+			   "<th>energy</th><th>mean power</th><th>share</th><th>CPU time</th></tr>\n");
+		for (size_t k = 0; k < rp->nvms; k++) {
+			const struct vm_total *t = &rp->vms[k];
+
+			fputs("<tr><td>", f);
+			xml_text(f, t->name);
+			fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">"
+				   "%.1f %%</td><td class=\"n\">%.2f s</td></tr>\n",
+				views_joules(t->energy_uj, a, sizeof(a)),
+				views_watts(secs > 0 ? (double)t->energy_uj / 1e6 / secs : 0, b,
+					    sizeof(b)),
+				host->delta_uj ? (double)t->energy_uj * 100.0 / (double)host->delta_uj
+					       : 0.0,
+				(double)t->cpu_ns / 1e9);
+		}
+		fprintf(f, "</table>\n<p>A VM's energy is its processes' (vCPU, I/O and emulator "
+			   "threads); its share of idle power follows the idle policy, %s.</p>\n",
+			attrib_idle_policy_name(h->idle));
+	}
+	fputs("<h2>Power over time</h2>\n", f);
 	write_svg(f, rp);
 	if (h->resources) {
 		fputs("<h2>Machine resources</h2>\n", f);
@@ -1145,6 +1196,19 @@ static void write_text(FILE *f, const struct report *rp)
 			fputc('\n', f);
 		}
 	}
+	if (rp->nvms && rp->ncharts) {
+		const struct chart *host = &rp->charts[0];
+
+		fprintf(f, "\nVirtual machines (their processes; idle power under the %s policy):\n",
+			attrib_idle_policy_name(rp->h->idle));
+		for (size_t k = 0; k < rp->nvms; k++)
+			fprintf(f, "  %-28s %12s %6.1f %%  CPU %.2f s\n", rp->vms[k].name,
+				views_joules(rp->vms[k].energy_uj, a, sizeof(a)),
+				host->delta_uj ? (double)rp->vms[k].energy_uj * 100.0 /
+							 (double)host->delta_uj
+					       : 0.0,
+				(double)rp->vms[k].cpu_ns / 1e9);
+	}
 }
 
 /* Written whole, then renamed into place (outfile.h): a reader never sees half a picture. */
@@ -1180,6 +1244,7 @@ static void report_free(struct report *rp)
 	free(rp->t0_ns);
 	free(rp->t1_ns);
 	free(rp->res_cpu_centipct);
+	free(rp->vms);
 	recfile_close(&rp->rf);
 }
 

@@ -56,6 +56,7 @@ struct run_result {
 	bool syscalls_counted;		/* --syscalls with eBPF: syscalls holds the tree's */
 	uint64_t syscalls;
 	int status;			/* wait status */
+	char vm[128];			/* the VM the command runs (a hypervisor), "" none */
 	size_t ndomains;
 	struct run_domain dom[RUN_MAX_DOMAINS];
 	/* Under the baseline policy: the static power in force, and where it comes from. */
@@ -176,6 +177,8 @@ static int accumulate(struct joulestat *js, struct joulestat_snapshot *snap, voi
 		res->tree_cpu_ns += best.cpu_ns;
 		res->syscalls += best.syscalls;
 		res->estimated |= best.estimated;
+		if (best.vm && best.vm[0])
+			snprintf(res->vm, sizeof(res->vm), "%s", best.vm);
 	}
 	return 0;
 }
@@ -451,6 +454,9 @@ static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsig
 	if (s->syscalls_counted)
 		print_line(f, &s->syscalls, n, "", "syscalls");
 	print_line(f, &s->host_j, n, "J", "machine energy meanwhile");
+	if (n && runs[n - 1].vm[0])
+		fprintf(f, "\n the command runs virtual machine '%s': the total is its energy "
+			   "(docs/VMS.md)", runs[n - 1].vm);
 	fprintf(f, "\n idle policy %s, activity %s, sources %s%s%s%s", policy, collector, sources,
 		via[0] ? ", " : "", via, s->estimated ? " - ESTIMATED by a model, not measured" : "");
 	if (n && runs[n - 1].static_from[0])
@@ -551,6 +557,11 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 		jsonw_key(&w, "syscalls");
 		if (r->syscalls_counted)
 			jsonw_u64(&w, r->syscalls);
+		else
+			jsonw_null(&w);
+		jsonw_key(&w, "vm");
+		if (r->vm[0])
+			jsonw_string(&w, r->vm);
 		else
 			jsonw_null(&w);
 		jsonw_key(&w, "domains");
@@ -704,7 +715,8 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	}
 	base.interval_ms = o.interval_ms;
 	base.idle_policy = o.policy;
-	base.groups = 1u << JOULESTAT_GROUP_TREE;
+	/* vm: the tree row names the VM its root runs, when the command is a hypervisor. */
+	base.groups = 1u << JOULESTAT_GROUP_TREE | 1u << JOULESTAT_GROUP_VM;
 	r = cli_open_monitor_with(common, &base, &js);
 	if (r < 0)
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;

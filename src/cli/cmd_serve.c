@@ -9,6 +9,8 @@
  * interval does not drift), feeds the group budget (gtrack.h), renders the
  * page once in both formats and publishes it to the HTTP threads, then
  * replaces the file. Scrapes only ever read the latest published page.
+ * With --vm-export, each VM's energy also goes to the counter tree its
+ * guest reads (vmexport.h; docs/VMS.md).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,6 +30,7 @@
 #include "http.h"
 #include "omfile.h"
 #include "serve.h"
+#include "vmexport.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9877"
 #define DEFAULT_TOP 20
@@ -46,6 +49,7 @@ struct serve_opts {
 	int verbose;
 	bool no_resources;		/* --no-resources: no machine resource families */
 	const char *web_config;		/* --web-config-file: TLS and users */
+	const char *vm_export;		/* --vm-export DIR: per-VM counter trees for guests */
 };
 
 /* Cumulative ledger of one domain, kept by name (the snapshot gives per-interval parts). */
@@ -72,6 +76,8 @@ struct serve {
 	uint64_t om_logged_ns;		/* when a failed write was last logged */
 	bool om_failing;		/* the last write failed */
 	bool syscalls;			/* the snapshots count syscalls (--syscalls, eBPF) */
+	struct vmexport *vmx;		/* --vm-export */
+	uint64_t vmx_failures;
 };
 
 static const char *const labels_process[] = { "pid", "comm" };
@@ -80,6 +86,7 @@ static const char *const labels_cgroup[] = { "cgroup" };
 static const char *const labels_unit[] = { "unit" };
 static const char *const labels_container[] = { "container" };
 static const char *const labels_user[] = { "user" };
+static const char *const labels_vm[] = { "vm" };
 
 void cmd_serve_help(FILE *out)
 {
@@ -98,7 +105,7 @@ void cmd_serve_help(FILE *out)
 		"  --pcp-compat             add power.py's names to the file: powermsr, powerbat,\n"
 		"                           powermsrfull, powerbatfull\n"
 		"  --group G                series per comm (default), cgroup, unit, container,\n"
-		"                           user or process (adds a pid label)\n"
+		"                           vm, user or process (adds a pid label)\n"
 		"  --top N                  groups with series of their own; the rest are summed\n"
 		"                           into group \"other\" (default %d, 1 to 10000)\n"
 		"  --ttl SEC                how long a vanished group's series stay (default %d)\n"
@@ -109,7 +116,10 @@ void cmd_serve_help(FILE *out)
 		"  --web-config-file PATH   TLS and basic authentication, in the Prometheus\n"
 		"                           exporters' format (tls_server_config:,\n"
 		"                           basic_auth_users:); see docs/METRICS.md (also\n"
-		"                           --web.config.file, as the exporters spell it)\n\n",
+		"                           --web.config.file, as the exporters spell it)\n"
+		"  --vm-export DIR          write each virtual machine's energy to DIR/NAME/ every\n"
+		"                           interval, a counter tree its guest reads over a\n"
+		"                           virtiofs or 9p share (docs/VMS.md)\n\n",
 		DEFAULT_TOP, DEFAULT_TTL_S);
 	cli_common_help(out);
 }
@@ -126,6 +136,7 @@ const struct option cmd_serve_options[] = {
 	{ "no-resources", no_argument, NULL, 0x2008 },
 	{ "web-config-file", required_argument, NULL, 0x2009 },
 	{ "web.config.file", required_argument, NULL, 0x2009 }, /* the exporters' spelling */
+	{ "vm-export", required_argument, NULL, 0x200a },
 	CLI_COMMON_OPTIONS,
 	{ 0 },
 };
@@ -174,13 +185,20 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct s
 			}
 			o->web_config = optarg;
 			break;
+		case 0x200a:
+			if (!*optarg) {
+				cli_error("serve", "--vm-export: empty path");
+				return EXIT_USAGE;
+			}
+			o->vm_export = optarg;
+			break;
 		case 0x2004:
 			r = joulestat_group_from_name(optarg, &o->group);
 			if (r < 0 || o->group == JOULESTAT_GROUP_THREAD ||
 			    o->group == JOULESTAT_GROUP_TREE) {
 				cli_error("serve",
 					  "--group: '%s' is not one of comm, cgroup, unit, "
-					  "container, user, process",
+					  "container, vm, user, process",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -280,6 +298,10 @@ static void row_identity(enum joulestat_group g, const struct joulestat_row *row
 	case JOULESTAT_GROUP_USER:
 		snprintf(id, id_size, "%" PRIu32, row->uid);
 		values[0] = row->user;
+		break;
+	case JOULESTAT_GROUP_VM:
+		snprintf(id, id_size, "%s", row->vm[0] ? row->vm : "none");
+		values[0] = row->vm[0] ? row->vm : "none";
 		break;
 	default:
 		snprintf(id, id_size, "%s", row->comm);
@@ -398,6 +420,22 @@ static int account(struct serve *sv, struct joulestat_snapshot *snap)
 out:
 	free(battery);
 	return r;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t unix_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- rendering ---- */
@@ -754,6 +792,7 @@ static void render_compat(struct serve *sv, struct expo *e,
 	}
 }
 
+/* Refused readings per domain, from the monitor's live domains, with the labels of the other domain families. */
 static int render(struct serve *sv, enum expo_format fmt, bool compat, struct expo_buf *out)
 {
 	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
@@ -895,15 +934,89 @@ out:
 	return r;
 }
 
+/* ---- --vm-export ---- */
+
+/* -vv: every counter written, so a guest's readings can be traced to the host's. */
+static void vm_written(void *userdata, const char *vm, uint64_t energy_uj, uint64_t delta_uj,
+		       uint64_t seq)
+{
+	const struct serve *sv = userdata;
+
+	if (sv->o.verbose > 1)
+		fprintf(stderr, "joulestat serve: vm-export: %s energy_uj %" PRIu64 " (+%" PRIu64
+				") seq %" PRIu64 "\n",
+			vm, energy_uj, delta_uj, seq);
+}
+
+static int vmexport_start(struct serve *sv, char *err, size_t err_size)
+{
+	char host[256] = "";
+	struct vmexport_opts vo = {
+		.dir = sv->o.vm_export,
+		.host = host,
+		.interval_ms = sv->o.interval_ns / 1000000,
+		.idle_policy = joulestat_idle_policy_name(sv->o.idle),
+		.written = vm_written,
+		.userdata = sv,
+	};
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	return vmexport_new(&vo, &sv->vmx, err, err_size);
+}
+
+/* The host's energy sources in use, "powercap" or "powercap+battery". */
+static void sources_in_use(struct joulestat *js, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < joulestat_source_count(js); i++) {
+		struct joulestat_source_info si = { .sz = sizeof(si) };
+
+		if (joulestat_source_get(js, i, &si) < 0 || si.state != JOULESTAT_SOURCE_ACTIVE ||
+		    len >= size)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "+" : "", si.name);
+	}
+}
+
+/* One interval's VM rows to their counter trees; failures are reported, not fatal. */
+static void vm_export(struct serve *sv, const struct joulestat_snapshot *snap)
+{
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+	int n = joulestat_snapshot_row_count(snap, JOULESTAT_GROUP_VM), r;
+	struct vmexport_vm *vms;
+	struct joulestat_row *rows;
+	char err[1024], sources[128];
+	size_t k = 0;
+
+	if (n < 0 || joulestat_snapshot_get(snap, &si) < 0)
+		return;
+	vms = calloc((size_t)n + 1, sizeof(*vms));
+	rows = calloc((size_t)n + 1, sizeof(*rows));
+	if (!vms || !rows)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		rows[k].sz = sizeof(rows[k]);
+		if (joulestat_snapshot_row_get(snap, JOULESTAT_GROUP_VM, (size_t)i, &rows[k]) < 0 ||
+		    !rows[k].vm[0])
+			continue;
+		vms[k] = (struct vmexport_vm){ .name = rows[k].vm, .energy_uj = rows[k].energy_uj };
+		k++;
+	}
+	sources_in_use(sv->js, sources, sizeof(sources));
+	r = vmexport_update(sv->vmx, vms, k, sources, si.estimated, mono_ns(), unix_ns(), err,
+			    sizeof(err));
+	if (r < 0 && (sv->vmx_failures++ == 0 || sv->o.verbose || sv->vmx_failures % 60 == 0))
+		cli_error("serve", "%s", err);
+out:
+	free(vms);
+	free(rows);
+}
+
 /* ---- the loop ---- */
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* Render both formats, publish them, and write the file. Errors are reported, not fatal. */
 static int publish(struct serve *sv, struct http_server *http, uint64_t sample_ns, bool startup,
@@ -1052,6 +1165,9 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	case JOULESTAT_GROUP_USER:
 		sv.label_names = labels_user;
 		break;
+	case JOULESTAT_GROUP_VM:
+		sv.label_names = labels_vm;
+		break;
 	default:
 		sv.label_names = labels_comm;
 		break;
@@ -1087,11 +1203,19 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	base.groups = 1u << sv.o.group;
 	if (sv.o.pcp_compat)
 		base.groups |= 1u << JOULESTAT_GROUP_COMM;
+	if (sv.o.vm_export)
+		base.groups |= 1u << JOULESTAT_GROUP_VM;
 	r = cli_open_monitor_with(common, &base, &sv.js);
 	if (r < 0) {
 		close(fd);
 		http_security_free(sec);
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	if (sv.o.vm_export && vmexport_start(&sv, err, sizeof(err)) < 0) {
+		cli_error("serve", "%s", err);
+		close(fd);
+		joulestat_free(sv.js);
+		return EXIT_RUNTIME;
 	}
 	/* Resources are extra: without <procfs>/stat the energy metrics still serve. */
 	if (!sv.o.no_resources && (r = joulestat_set_resources(sv.js, true)) < 0)
@@ -1134,12 +1258,16 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 		t0 = mono_ns();
 		r = joulestat_sample(sv.js, &snap);
 		if (r == -ENODEV) {
-			cli_error("serve", "no activity collector works here: 'joulestat probe' "
-					   "says why");
+			char why[1024];
+
+			cli_collectors_why(sv.js, why, sizeof(why));
+			cli_error("serve", "no activity collector works here (%s)", why);
 			goto out;
 		}
 		if (r == 0) {
 			r = account(&sv, snap);
+			if (r == 0 && sv.vmx)
+				vm_export(&sv, snap);
 			joulestat_snapshot_free(snap);
 		}
 		sv.sample_ns = mono_ns() - t0;
@@ -1168,6 +1296,7 @@ out:
 	joulestat_snapshot_free(sv.last);
 	gtrack_free(sv.groups);
 	gtrack_free(sv.compat);
+	vmexport_free(sv.vmx);
 	for (size_t i = 0; i < sv.ndom; i++)
 		free(sv.dom[i].name);
 	free(sv.dom);

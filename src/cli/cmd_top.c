@@ -37,7 +37,7 @@ void cmd_top_help(FILE *out)
 		"  -b, --batch         plain text frames (the default when standard output is\n"
 		"                      not a terminal)\n"
 		"  --group G           process (default), thread, comm, cgroup, unit,\n"
-		"                      container, user\n"
+		"                      container, vm (virtual machines on this host), user\n"
 		"  --sort S            power (default), energy (since first seen), cpu, key\n"
 		"  --idle POLICY       separate (default), proportional, baseline\n\n"
 		"Keys: q quit, g next grouping, s next sort, i next idle policy.\n\n");
@@ -59,7 +59,7 @@ const struct option cmd_top_options[] = {
 static const enum joulestat_group top_groups[] = {
 	JOULESTAT_GROUP_PROCESS, JOULESTAT_GROUP_THREAD, JOULESTAT_GROUP_COMM,
 	JOULESTAT_GROUP_CGROUP,	 JOULESTAT_GROUP_UNIT,	 JOULESTAT_GROUP_CONTAINER,
-	JOULESTAT_GROUP_USER,
+	JOULESTAT_GROUP_VM,	 JOULESTAT_GROUP_USER,
 };
 #define NGROUPS (sizeof(top_groups) / sizeof(top_groups[0]))
 
@@ -418,7 +418,7 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 			if (joulestat_group_from_name(optarg, &t.view.group) < 0 ||
 			    t.view.group == JOULESTAT_GROUP_TREE) {
 				cli_error("top", "--group: '%s' is not one of process, thread, comm, "
-						 "cgroup, unit, container, user",
+						 "cgroup, unit, container, vm, user",
 					  optarg);
 				return EXIT_USAGE;
 			}

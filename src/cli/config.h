@@ -21,7 +21,11 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#define CONFIG_DEFAULT_PATH "/etc/joulestat/config.yaml"
+/* SYSCONFDIR/joulestat/config.yaml, set by the build (meson.build). */
+#ifndef JOULESTAT_CONFIG_PATH
+#define JOULESTAT_CONFIG_PATH "/etc/joulestat/config.yaml"
+#endif
+#define CONFIG_DEFAULT_PATH JOULESTAT_CONFIG_PATH
 
 struct cli_config {
 	char **words;	/* "--source", "powercap", ... (owned) */

@@ -23,16 +23,17 @@ enum agg { AGG_NONE = 0, AGG_USER = 1, AGG_OTHERS = 2 };
 
 struct dkey {
 	uint8_t agg;
+	uint8_t group;		/* the grouping: a comm and a VM of one name are two rows */
 	uint32_t pid, tid, uid;
 	uint64_t start_ns, id;
-	const char *str;	/* comm, unit, container, cgroup path; owned in a table */
+	const char *str;	/* comm, unit, container, vm, cgroup path; owned in a table */
 };
 
 struct drow {
 	struct dkey key;
 	uint64_t hash;
 	/* The row as shown: strings owned (NULL: ""). */
-	char *comm, *user, *cgroup, *unit, *container;
+	char *comm, *user, *cgroup, *unit, *container, *vm;
 	uint32_t uid;
 	uint64_t cgroup_id;
 	uint64_t energy_uj, cpu_ns, syscalls;
@@ -158,6 +159,7 @@ static uint64_t key_hash(const struct dkey *k)
 	uint64_t h = 0xcbf29ce484222325ULL;
 
 	h ^= k->agg;
+	h = (h ^ k->group) * 0x100000001b3ULL;
 	h = (h ^ k->pid) * 0x100000001b3ULL;
 	h = (h ^ k->tid) * 0x100000001b3ULL;
 	h = (h ^ k->uid) * 0x100000001b3ULL;
@@ -171,7 +173,7 @@ static uint64_t key_hash(const struct dkey *k)
 
 static bool key_eq(const struct dkey *a, const struct dkey *b)
 {
-	return a->agg == b->agg && a->pid == b->pid && a->tid == b->tid && a->uid == b->uid &&
+	return a->agg == b->agg && a->group == b->group && a->pid == b->pid && a->tid == b->tid && a->uid == b->uid &&
 	       a->start_ns == b->start_ns && a->id == b->id &&
 	       strcmp(a->str ? a->str : "", b->str ? b->str : "") == 0;
 }
@@ -183,6 +185,7 @@ static void row_free(struct drow *r)
 	free(r->cgroup);
 	free(r->unit);
 	free(r->container);
+	free(r->vm);
 	free((char *)r->key.str);
 	free(r->dom);
 	free(r->cpus);
@@ -269,7 +272,7 @@ static struct dlasting *lasting_get(struct dacc *a, const struct dkey *k, uint64
 	uint64_t h = key_hash(k);
 	struct dlasting *l;
 
-	/* Few: one per comm (cgroup, unit, container) of this user, plus one per other user. */
+	/* Few: one per comm (cgroup, unit, container, vm) of this user, plus one per other user. */
 	for (size_t i = 0; i < a->nlasting; i++)
 		if (a->lasting[i].hash == h && key_eq(&a->lasting[i].key, k))
 			return &a->lasting[i];
@@ -565,7 +568,7 @@ static void merge_group(struct dacc *a, const struct dacc_sample *s, enum joules
 
 	for (int i = 0; i < n && !a->failed; i++) {
 		struct joulestat_row row = { .sz = sizeof(row) };
-		struct dkey k = { 0 };
+		struct dkey k = { .group = (uint8_t)g };
 		enum disclose_row fate;
 		struct drow *r;
 		bool fresh;
@@ -617,6 +620,9 @@ static void merge_group(struct dacc *a, const struct dacc_sample *s, enum joules
 			case JOULESTAT_GROUP_CONTAINER:
 				k.str = row.container;
 				break;
+			case JOULESTAT_GROUP_VM:
+				k.str = row.vm;
+				break;
 			}
 		}
 		r = table_get(a, &a->t[g], &k, &fresh);
@@ -630,6 +636,7 @@ static void merge_group(struct dacc *a, const struct dacc_sample *s, enum joules
 				r->cgroup = dupstr(a, "");
 				r->unit = dupstr(a, "");
 				r->container = dupstr(a, "");
+				r->vm = dupstr(a, "");
 				r->uid = k.agg == AGG_USER ? row.uid : JOULESTAT_UID_OTHERS;
 			}
 			user_totals(s->state, k.agg == AGG_USER ? row.uid : a->o.uid,
@@ -646,6 +653,7 @@ static void merge_group(struct dacc *a, const struct dacc_sample *s, enum joules
 			setstr(a, &r->cgroup, row.cgroup);
 			setstr(a, &r->unit, row.unit);
 			setstr(a, &r->container, row.container);
+			setstr(a, &r->vm, row.vm);
 			r->uid = row.uid;
 			r->cgroup_id = row.cgroup_id;
 			break;
@@ -667,6 +675,9 @@ static void merge_group(struct dacc *a, const struct dacc_sample *s, enum joules
 			break;
 		case JOULESTAT_GROUP_CONTAINER:
 			setstr(a, &r->container, row.container);
+			break;
+		case JOULESTAT_GROUP_VM:
+			setstr(a, &r->vm, row.vm);
 			break;
 		}
 		if (rebuilt) {
@@ -789,7 +800,7 @@ int dacc_add(struct dacc *a, const struct dacc_sample *s)
 /* ---- the reply ---- */
 
 static const char *const group_keys[JOULESTAT_GROUP_COUNT] = {
-	"process", "thread", "comm", "cgroup", "user", "unit", "container", "tree",
+	"process", "thread", "comm", "cgroup", "user", "unit", "container", "tree", "vm",
 };
 
 static int str_cmp(const char *x, const char *y)
@@ -846,6 +857,7 @@ static void write_row(struct wjson *w, const struct drow *r, size_t ndom)
 	wjson_string(w, r->cgroup);
 	wjson_string(w, r->unit);
 	wjson_string(w, r->container);
+	wjson_string(w, r->vm);
 	wjson_u64(w, r->energy_uj);
 	wjson_u64(w, r->cpu_ns);
 	wjson_u64(w, r->syscalls);

@@ -58,7 +58,7 @@ enum disclose_policy disclose_view(enum disclose_policy policy, const struct dis
 bool disclose_group_mixes_users(enum joulestat_group g)
 {
 	return g == JOULESTAT_GROUP_COMM || g == JOULESTAT_GROUP_CGROUP ||
-	       g == JOULESTAT_GROUP_UNIT || g == JOULESTAT_GROUP_CONTAINER;
+	       g == JOULESTAT_GROUP_UNIT || g == JOULESTAT_GROUP_CONTAINER || g == JOULESTAT_GROUP_VM;
 }
 
 enum disclose_row disclose_row(enum disclose_policy view, uint32_t viewer_uid,

@@ -94,7 +94,7 @@ enum disclose_row disclose_row(enum disclose_policy view, uint32_t viewer_uid,
 			       enum joulestat_group g, uint32_t row_uid, bool uid_known);
 
 /*
- * Whether a grouping's rows can mix users (comm, cgroup, unit, container):
+ * Whether a grouping's rows can mix users (comm, cgroup, unit, container, vm):
  * under a restricted view they must be built from per-owner rows (threads)
  * so that each row has one owner.
  */

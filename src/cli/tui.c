@@ -45,6 +45,8 @@ static const char *row_name(const struct joulestat_row *r)
 		return r->unit[0] ? r->unit : "(no unit)";
 	case JOULESTAT_GROUP_CONTAINER:
 		return r->container[0] ? r->container : "(no container)";
+	case JOULESTAT_GROUP_VM:
+		return r->vm[0] ? r->vm : "(no VM)";
 	case JOULESTAT_GROUP_USER:
 		return r->user;
 	default:
@@ -377,6 +379,9 @@ static void columns(const struct tui_view *v, int width, bool gpu, bool sys, str
 		break;
 	case JOULESTAT_GROUP_CONTAINER:
 		name = "CONTAINER";
+		break;
+	case JOULESTAT_GROUP_VM:
+		name = "VM";
 		break;
 	case JOULESTAT_GROUP_USER:
 		name = "USER";

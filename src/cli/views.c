@@ -396,6 +396,7 @@ static int cgroup_of(struct recfmt_interval *iv, struct cgroup_index *c, uint64_
 	*ret = c->slot[k] - 1;
 	return 0;
 }
+static int interval_vms(const struct joulestat_snapshot *snap, struct recfmt_interval *iv);
 
 int views_interval_from(const struct recfmt_header *h, const struct joulestat_snapshot *snap,
 			struct recfmt_interval **ret)
@@ -486,6 +487,9 @@ int views_interval_from(const struct recfmt_header *h, const struct joulestat_sn
 				rw->total_uj += row.domain_energy_uj[k];
 		}
 	}
+	r = interval_vms(snap, iv);
+	if (r < 0)
+		goto fail;
 	if (h->raw) {
 		iv->idle_ns = calloc(si.ncpus ? si.ncpus : 1, sizeof(uint64_t));
 		iv->lost_ns_cpu = calloc(si.ncpus ? si.ncpus : 1, sizeof(uint64_t));
@@ -553,6 +557,61 @@ fail:
 	cgroup_index_free(&cg);
 	recfmt_interval_free(iv);
 	return r;
+}
+
+/*
+ * The VMs of the interval's process rows (a snapshot that carries the vm
+ * grouping says each process's VM): their processes, and the sums of rows.
+ */
+static int interval_vms(const struct joulestat_snapshot *snap, struct recfmt_interval *iv)
+{
+	size_t nprocs = 0;
+	int n = joulestat_snapshot_row_count(snap, JOULESTAT_GROUP_PROCESS);
+
+	if (n <= 0)
+		return 0;
+	iv->vms = calloc((size_t)n, sizeof(*iv->vms));
+	iv->vm_procs = calloc((size_t)n, sizeof(*iv->vm_procs));
+	if (!iv->vms || !iv->vm_procs)
+		return -ENOMEM;
+	/* Grouped by VM, in row order within each. */
+	for (int i = 0; i < n; i++) {
+		struct joulestat_row row = { .sz = sizeof(row) };
+		struct recfmt_vm *vm = NULL;
+
+		if (joulestat_snapshot_row_get(snap, JOULESTAT_GROUP_PROCESS, (size_t)i, &row) < 0 ||
+		    !row.vm || !row.vm[0])
+			continue;
+		for (size_t v = 0; v < iv->nvms && !vm; v++)
+			if (strcmp(iv->vms[v].name, row.vm) == 0)
+				vm = &iv->vms[v];
+		if (!vm) {
+			vm = &iv->vms[iv->nvms++];
+			strscpy(vm->name, row.vm, sizeof(vm->name));
+		}
+		vm->nprocs++;
+	}
+	for (size_t v = 0; v < iv->nvms; v++) {
+		iv->vms[v].first = nprocs;
+		nprocs += iv->vms[v].nprocs;
+		iv->vms[v].nprocs = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct joulestat_row row = { .sz = sizeof(row) };
+
+		if (joulestat_snapshot_row_get(snap, JOULESTAT_GROUP_PROCESS, (size_t)i, &row) < 0 ||
+		    !row.vm || !row.vm[0])
+			continue;
+		for (size_t v = 0; v < iv->nvms; v++) {
+			struct recfmt_vm *vm = &iv->vms[v];
+
+			if (strcmp(vm->name, row.vm) != 0)
+				continue;
+			iv->vm_procs[vm->first + vm->nprocs++] =
+				(struct recfmt_vm_proc){ (uint32_t)row.pid, row.start_ns };
+		}
+	}
+	return recfmt_vms_sum(iv, NULL);
 }
 
 const char *views_watts(double w, char *buf, size_t size)

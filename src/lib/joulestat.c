@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "version.h"
 #include "monitor.h"
 #include "remote.h"
 #include "resources.h"
@@ -22,21 +23,23 @@
  * Priority order. RAPL-style domains (package, core, uncore, dram, psys)
  * found by an earlier source shadow the same (kind, socket) from a later
  * one: perf power PMU (64-bit, unwrapped by the kernel) > powercap > MSR.
- * The model comes last and is used only when nothing measures the machine.
+ * The model comes last and is used only when nothing measures the machine;
+ * inside a virtual machine, the host source (this VM's energy as its host
+ * accounts it) is what measures it, and is the host total (choose_host_total).
  */
 static const struct source_ops *const source_table[] = {
 	&source_perf_ops,    &source_powercap_ops,	&source_msr_ops,   &source_battery_ops,
 	&source_hwmon_ops,
 	&source_nvml_ops,
 	&source_drm_ops,
-	&source_procpower_ops,	&source_model_ops,
+	&source_procpower_ops,	&source_host_ops,	&source_model_ops,
 };
 
 static const char *const source_name_list[] = {
 	"perf", "powercap", "msr", "battery", "hwmon",
 	"nvml",
 	"drm",
-	"procpower", "model", NULL,
+	"procpower", "host", "model", NULL,
 };
 
 _Static_assert(ARRAY_SIZE(source_table) + 1 == ARRAY_SIZE(source_name_list),
@@ -162,10 +165,16 @@ static void resolve_shadowing(struct joulestat *js)
 	}
 }
 
-/* Host total: psys, else Σ package + Σ dram, else platform meters, else batteries, else the model. */
+/*
+ * Host total: the host's account of this VM (inside a guest: RAPL seen from
+ * a guest, where a hypervisor passes it through, is the whole host's, not
+ * this VM's), else psys, else Σ package + Σ dram, else platform meters, else
+ * batteries, else the model.
+ */
 static void choose_host_total(struct joulestat *js)
 {
 	static const enum joulestat_domain_kind tiers[][2] = {
+		{ JOULESTAT_DOMAIN_HOST, JOULESTAT_DOMAIN_HOST },
 		{ JOULESTAT_DOMAIN_PSYS, JOULESTAT_DOMAIN_PSYS },
 		{ JOULESTAT_DOMAIN_PACKAGE, JOULESTAT_DOMAIN_DRAM },
 		{ JOULESTAT_DOMAIN_PLATFORM, JOULESTAT_DOMAIN_PLATFORM },
@@ -207,16 +216,30 @@ static int rebuild_view(struct joulestat *js)
 	return 0;
 }
 
-/* Does an active source measure the machine (anything but per-process files)? */
+/*
+ * Does an active source measure the machine (anything but per-process files)?
+ * The host's account of this VM counts even when the host modelled it: it
+ * is about this VM, which a model inside it can only guess.
+ */
 static bool have_measured_machine_domain(const struct joulestat *js)
 {
 	for (size_t i = 0; i < js->domains.n; i++) {
 		const struct domain *d = js->domains.v[i];
 
+		if (d->kind == JOULESTAT_DOMAIN_HOST && !d->shadowed)
+			return true;
 		if (!d->estimated && !d->shadowed && d->kind != JOULESTAT_DOMAIN_PROCESS &&
 		    d->kind != JOULESTAT_DOMAIN_GPU)
 			return true;
 	}
+	return false;
+}
+
+static bool have_host_domain(const struct joulestat *js)
+{
+	for (size_t i = 0; i < js->domains.n; i++)
+		if (js->domains.v[i]->kind == JOULESTAT_DOMAIN_HOST)
+			return true;
 	return false;
 }
 
@@ -256,6 +279,8 @@ static const char *local_only_option(const struct joulestat_opts *o, bool forced
 		return "an activity collector";
 	if (o->baseline_file || o->nstatic_power)
 		return "static power";
+	if (o->host_share)
+		return "a host share";
 	return NULL;
 }
 
@@ -304,6 +329,7 @@ static int open_daemon(const struct joulestat_opts *o, bool forced, struct joule
 	js->opts.baseline_file = NULL;
 	js->opts.static_power = NULL;
 	js->opts.nstatic_power = 0;
+	js->opts.host_share = NULL;
 	r = remote_open(js, o, path, always ? JOULESTAT_LOG_ERROR : JOULESTAT_LOG_INFO);
 	if (r < 0) {
 		if (r != -EOPNOTSUPP)
@@ -412,12 +438,18 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 		}
 		if (!forced && s->ops == &source_model_ops && have_measured_machine_domain(js)) {
 			s->state_kind = JOULESTAT_SOURCE_SHADOWED;
-			snprintf(s->reason, sizeof(s->reason),
-				 "not needed: measured energy domains exist (force with --source model)");
+			snprintf(s->reason, sizeof(s->reason), "%s",
+				 have_host_domain(js)
+					 ? "not needed: the host source gives this virtual machine's "
+					   "energy (force with --source model)"
+					 : "not needed: measured energy domains exist (force with "
+					   "--source model)");
 			continue;
 		}
 		open_slot(js, s);
 	}
+	/* Borrowed for the sources' open() only (the host source keeps its own copy). */
+	js->opts.host_share = NULL;
 	resolve_shadowing(js);
 	choose_host_total(js);
 	js->actx = (struct activity_ctx){
@@ -442,6 +474,12 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 	if (r < 0)
 		goto fail;
 	if (forced && js->nview == 0) {
+		/* The caller gets no monitor to ask: say why each selected source failed. */
+		for (size_t i = 0; i < js->nslots; i++)
+			if (js->slots[i].state_kind == JOULESTAT_SOURCE_FAILED ||
+			    js->slots[i].state_kind == JOULESTAT_SOURCE_UNAVAILABLE)
+				log_error(&js->log, "source %s: %s", js->slots[i].ops->name,
+					  js->slots[i].reason);
 		r = -ENODEV;
 		goto fail;
 	}

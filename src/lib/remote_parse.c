@@ -468,7 +468,7 @@ int remote_parse_monitor(const char *buf, size_t len, struct remote_desc *ret, c
 /* ---- "sample" ---- */
 
 static const char *const group_keys[JOULESTAT_GROUP_COUNT] = {
-	"process", "thread", "comm", "cgroup", "user", "unit", "container", "tree",
+	"process", "thread", "comm", "cgroup", "user", "unit", "container", "tree", "vm",
 };
 
 static void parse_info(struct rd *r, const struct jsonr_node *info, struct joulestat_snapshot *s)
@@ -620,6 +620,7 @@ static void parse_rows(struct rd *r, const struct jsonr_node *arr, enum joulesta
 		row->cgroup = str_copy(r, f[WIRE_ROW_CGROUP], "row cgroup");
 		row->unit = str_copy(r, f[WIRE_ROW_UNIT], "row unit");
 		row->container = str_copy(r, f[WIRE_ROW_CONTAINER], "row container");
+		row->vm = str_copy(r, f[WIRE_ROW_VM], "row vm");
 		row->energy_uj = num_u64(r, f[WIRE_ROW_ENERGY_UJ], "row energy_uj");
 		row->cpu_ns = num_u64(r, f[WIRE_ROW_CPU_NS], "row cpu_ns");
 		row->syscalls = num_u64(r, f[WIRE_ROW_SYSCALLS], "row syscalls");

@@ -39,6 +39,7 @@
 #include "resources.h"
 #include "snapshot_impl.h"
 #include "util.h"
+#include "vm.h"
 
 #define SNAP_INTERVAL_MS_DEFAULT 1000
 #define SNAP_INTERVAL_MS_MIN 10
@@ -75,6 +76,7 @@ struct monitor_snap {
 	struct cgroup_cache cgroups;
 	uint64_t cg_pruned_ns;
 	struct proctree tree;
+	struct vm_cache vms;		/* hypervisor processes and machine scopes (vm.h) */
 	struct user_name *users;
 	size_t nusers, users_cap;
 	struct joulestat_snapshot *last;	/* a reference to the newest snapshot */
@@ -84,6 +86,7 @@ struct monitor_snap {
 	size_t work_dom_cap;			/* entries of task_domain_uj */
 	uint64_t *work_proc_start_ns, *work_class_id, *work_task_domain_uj;
 	const struct cgroup_info **work_cg;
+	const char **work_vm;
 	char source[SNAP_SOURCE_MAX];	/* "powercap+ebpf", for joulestat_pid_energy() */
 	const char *source_str;		/* the same, interned: stable until joulestat_free() */
 	/*
@@ -103,6 +106,7 @@ static const char *const group_names[JOULESTAT_GROUP_COUNT] = {
 	[JOULESTAT_GROUP_COMM] = "comm",	 [JOULESTAT_GROUP_CGROUP] = "cgroup",
 	[JOULESTAT_GROUP_USER] = "user",	 [JOULESTAT_GROUP_UNIT] = "unit",
 	[JOULESTAT_GROUP_CONTAINER] = "container", [JOULESTAT_GROUP_TREE] = "tree",
+	[JOULESTAT_GROUP_VM] = "vm",
 };
 
 const char *joulestat_domain_kind_name(enum joulestat_domain_kind kind)
@@ -540,6 +544,7 @@ void monitor_snap_free(struct joulestat *js)
 	strtab_done(&m->strs);
 	cgroup_cache_done(&m->cgroups);
 	proctree_done(&m->tree);
+	vm_cache_done(&m->vms);
 	free(m->users);
 	joulestat_snapshot_free(m->last);
 	attrib_ws_free(m->aws);
@@ -549,6 +554,7 @@ void monitor_snap_free(struct joulestat *js)
 	free(m->work_cg);
 	free(m->metered);
 	free(m->baseline_path);
+	free(m->work_vm);
 	if (m->lock_ok)
 		pthread_rwlock_destroy(&m->lock);
 	free(m);
@@ -646,6 +652,7 @@ struct sample_work {
 	uint64_t *proc_start_ns;	/* [ntasks] */
 	uint64_t *class_id;		/* [ntasks] */
 	const struct cgroup_info **cg;	/* [ntasks] */
+	const char **vm;		/* [ntasks]: the task's VM ("" none), or NULL: not resolved */
 };
 
 /*
@@ -663,19 +670,23 @@ static int sample_work_get(struct monitor_snap *m, size_t ntasks, size_t ndomain
 		size_t cap = ntasks + ntasks / 8 + 16;
 		uint64_t *ps = malloc(cap * sizeof(*ps)), *cls = malloc(cap * sizeof(*cls));
 		const struct cgroup_info **cg = malloc(cap * sizeof(*cg));
+		const char **vm = malloc(cap * sizeof(*vm));
 
-		if (!ps || !cls || !cg) {
+		if (!ps || !cls || !cg || !vm) {
 			free(ps);
 			free(cls);
 			free(cg);
+			free(vm);
 			return -ENOMEM;
 		}
 		free(m->work_proc_start_ns);
 		free(m->work_class_id);
 		free(m->work_cg);
+		free(m->work_vm);
 		m->work_proc_start_ns = ps;
 		m->work_class_id = cls;
 		m->work_cg = cg;
+		m->work_vm = vm;
 		m->work_cap = cap;
 	}
 	if (!m->work_dom_cap || ndom > m->work_dom_cap ||
@@ -692,6 +703,7 @@ static int sample_work_get(struct monitor_snap *m, size_t ntasks, size_t ndomain
 	w->proc_start_ns = m->work_proc_start_ns;
 	w->class_id = m->work_class_id;
 	w->cg = m->work_cg;
+	w->vm = NULL;
 	w->task_domain_uj = m->work_task_domain_uj;
 	memset(w->proc_start_ns, 0, ntasks * sizeof(*w->proc_start_ns));
 	memset(w->class_id, 0, ntasks * sizeof(*w->class_id));
@@ -830,6 +842,45 @@ static void resolve_proc_starts(struct joulestat *js, struct sample_work *w)
 					   s->tasks[i].key.start_ns);
 }
 
+/*
+ * The VM of each task (vm.h): its process's, when the process is a
+ * hypervisor (the command line is read once, and only for processes a task
+ * of which has a hypervisor's comm), else its cgroup's libvirt machine
+ * scope. Every entry is made in a first pass, so the names the second pass
+ * hands out do not move.
+ */
+static int resolve_vms(struct joulestat *js, struct sample_work *w)
+{
+	const struct activity_sample *s = w->s;
+	struct vm_cache *c = &js->snap->vms;
+
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct activity_task *t = &s->tasks[i];
+
+		char comm[sizeof(t->comm) + 1] = "";
+
+		memcpy(comm, t->comm, sizeof(t->comm));
+		if (vm_comm_maybe(comm, sizeof(t->comm)) &&
+		    !vm_cache_process(c, &js->fs, t->key.tgid, w->proc_start_ns[i], comm, s->end_ns))
+			return -ENOMEM;
+		if (w->cg[i] && !vm_cache_cgroup(c, w->cg[i]->id, w->cg[i]->path, s->end_ns))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct activity_task *t = &s->tasks[i];
+		const char *name = vm_cache_process(c, &js->fs, t->key.tgid, w->proc_start_ns[i],
+						    NULL, s->end_ns);
+
+		if (name && !name[0] && w->cg[i])
+			name = vm_cache_cgroup(c, w->cg[i]->id, w->cg[i]->path, s->end_ns);
+		if (!name)
+			return -ENOMEM;
+		js->snap->work_vm[i] = name;
+	}
+	w->vm = js->snap->work_vm;
+	return 0;
+}
+
 static int classify(struct joulestat *js, struct sample_work *w, enum joulestat_group g)
 {
 	const struct activity_sample *s = w->s;
@@ -849,6 +900,9 @@ static int classify(struct joulestat *js, struct sample_work *w, enum joulestat_
 		case JOULESTAT_GROUP_TREE:
 			w->class_id[i] = proctree_root_of(&js->snap->tree, i);
 			continue;
+		case JOULESTAT_GROUP_VM:
+			str = w->vm ? w->vm[i] : "";
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -893,6 +947,7 @@ static struct cum_key cum_key_of(struct joulestat *js, enum joulestat_group g,
 	case JOULESTAT_GROUP_UNIT:
 	case JOULESTAT_GROUP_CONTAINER:
 	case JOULESTAT_GROUP_TREE:
+	case JOULESTAT_GROUP_VM:
 		c.id = k->class_id;
 		break;
 	}
@@ -977,6 +1032,7 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 		row->cgroup = "";
 		row->unit = "";
 		row->container = "";
+		row->vm = "";
 		switch (g) {
 		case JOULESTAT_GROUP_PROCESS:
 		case JOULESTAT_GROUP_THREAD:
@@ -1001,12 +1057,26 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 			row->pid = (int)proctree_root_pid(&m->tree, gw->key.class_id);
 			row->start_ns = proctree_root_start(&m->tree, gw->key.class_id);
 			break;
+		case JOULESTAT_GROUP_VM:
+			break;
+		}
+		/*
+		 * The VM of a VM row, and when the vm grouping is carried, of a
+		 * process or thread, and of a tree's root (`run` of a hypervisor).
+		 */
+		if (w->vm && (g == JOULESTAT_GROUP_VM || g == JOULESTAT_GROUP_PROCESS ||
+			      g == JOULESTAT_GROUP_THREAD ||
+			      (g == JOULESTAT_GROUP_TREE && lead->key.tgid == (uint32_t)row->pid))) {
+			row->vm = arena_strdup(&snap->arena, w->vm[lead - s->tasks]);
+			if (!row->vm)
+				goto out;
 		}
 		str = arena_strndup(&snap->arena, lead->comm, strnlen(lead->comm, sizeof(lead->comm)));
 		if (!str)
 			goto out;
 		if (g != JOULESTAT_GROUP_CGROUP && g != JOULESTAT_GROUP_UNIT &&
-		    g != JOULESTAT_GROUP_CONTAINER && g != JOULESTAT_GROUP_USER)
+		    g != JOULESTAT_GROUP_CONTAINER && g != JOULESTAT_GROUP_USER &&
+		    g != JOULESTAT_GROUP_VM)
 			row->comm = str;
 		if (g == JOULESTAT_GROUP_PROCESS || g == JOULESTAT_GROUP_THREAD ||
 		    g == JOULESTAT_GROUP_USER) {
@@ -1017,7 +1087,7 @@ static int build_grouping(struct joulestat *js, struct joulestat_snapshot *snap,
 				goto out;
 		}
 		if (ci && g != JOULESTAT_GROUP_COMM && g != JOULESTAT_GROUP_USER &&
-		    g != JOULESTAT_GROUP_TREE) {
+		    g != JOULESTAT_GROUP_TREE && g != JOULESTAT_GROUP_VM) {
 			row->cgroup = arena_strdup(&snap->arena, ci->path);
 			row->unit = arena_strdup(&snap->arena, ci->names.unit);
 			row->container = arena_strdup(&snap->arena, ci->names.container);
@@ -1344,6 +1414,7 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		cgroup_cache_prune(&m->cgroups, s->end_ns);
 		m->cg_pruned_ns = s->end_ns;
 	}
+	vm_cache_prune(&m->vms, s->end_ns);
 	err = -ENOMEM;
 	for (size_t i = 0; i < js->nview; i++) {
 		snap->domains[i].name = arena_strdup(&snap->arena, js->view[i]->name);
@@ -1360,6 +1431,11 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	err = proctree_update(&m->tree, &js->fs, s, w.proc_start_ns);
 	if (err < 0)
 		goto out;
+	if (m->groups & (1u << JOULESTAT_GROUP_VM)) {
+		err = resolve_vms(js, &w);
+		if (err < 0)
+			goto out;
+	}
 	copy_tasks(snap, &w);
 	err = fill_task_comms(snap, s);
 	if (err < 0)

@@ -3,8 +3,16 @@
 # test-cli.sh - the command's shape: verbs, help, version, usage errors and exit codes.
 . "$(dirname "$0")/tap.sh"
 
-check "--version prints the version" \
-	bash -c 'out=$("$0" --version) && [[ $out =~ ^joulestat\ [0-9]+\.[0-9]+\.[0-9]+$ ]]' "$JS"
+# The version comes from one place, meson.build's project(); a checkout adds git describe's suffix.
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+PROJECT_VERSION=$(sed -n "s/^[[:space:]]*version : '\([0-9.]*\)',$/\1/p" "$SRC/meson.build" | head -n 1)
+check "--version prints meson's project version ($PROJECT_VERSION), with git's suffix in a checkout" \
+	bash -c 'out=$("$0" --version) && echo "$out" && [ -n "$1" ] &&
+		[[ $out =~ ^joulestat\ ${1//./\\.}(-([0-9]+-)?g[0-9a-f]+)?(-dirty)?$ ]] &&
+		if [ -e "$2/.git" ] && git -C "$2" rev-parse HEAD >/dev/null 2>&1; then
+			[[ $out == *-g$(git -C "$2" rev-parse --short=12 HEAD)* ]]; fi' "$JS" "$PROJECT_VERSION" "$SRC"
+check "probe --json says the same version" \
+	bash -c '[ "$("$0" probe --json | jq -r .joulestat)" = "$("$0" --version | cut -d" " -f2)" ]' "$JS"
 check "--help lists the probe verb" \
 	bash -c '"$0" --help | grep -q "^  probe "' "$JS"
 # Each line of the verb list is "  VERB  summary": the summaries start in one column.
@@ -45,6 +53,6 @@ check "probe: a non-numeric model power exits 2 naming the flag" \
 check "probe: stray argument exits 2" expect_exit 2 "$JS" probe extra
 check "probe runs on this machine" expect_exit 0 "$JS" probe -i 0.05
 check "probe --json on this machine is valid JSON with sources and domains" \
-	bash -c '"$0" probe --json -i 0.05 | jq -e ".format == \"joulestat-probe\" and (.sources | length) == 9 and (.machine.cpus >= 1)"' "$JS"
+	bash -c '"$0" probe --json -i 0.05 | jq -e ".format == \"joulestat-probe\" and (.sources | length) == 10 and (.machine.cpus >= 1)"' "$JS"
 
 done_testing

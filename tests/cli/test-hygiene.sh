@@ -82,7 +82,7 @@ C
 	# shellcheck disable=SC2046
 	cc -std=c99 -Wall -Werror -o "$TMP/pc" "$TMP/pc.c" \
 		$(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs libjoulestat) &&
-		LD_LIBRARY_PATH="$libdir" "$TMP/pc" | grep -qE '^[0-9]+\.[0-9]+\.[0-9]+ [1-9]'
+		LD_LIBRARY_PATH="$libdir" "$TMP/pc" | grep -qE '^[0-9]+\.[0-9]+\.[0-9]+[-0-9a-z]* [1-9]'
 }
 check "the installed header, library and libjoulestat.pc build a C99 program that runs" pc_program
 

@@ -21,7 +21,7 @@ check "-i abc is refused" usage_error "-i: 'abc'" -i abc
 check "-n 0 is refused naming -n" usage_error "-n: '0' is not a count" -n 0
 check "-n -3 is refused" usage_error "-n: '-3'" -n -3
 check "--group with an unknown name is refused naming the choices" \
-	usage_error "--group: 'pod' is not one of process, thread, comm, cgroup, unit, container, user" --group pod
+	usage_error "--group: 'pod' is not one of process, thread, comm, cgroup, unit, container, vm, user" --group pod
 check "--group tree is not a top grouping" usage_error "--group: 'tree'" --group tree
 check "--sort with an unknown key is refused" usage_error "--sort: 'size'" --sort size
 check "--idle with an unknown policy is refused" usage_error "--idle: 'none' is not one of" --idle none
@@ -92,7 +92,7 @@ check "real: then the frames follow -i (the first short, the second the full int
 check "real: standard output not a terminal means batch, no escape sequences" \
 	bash -c 'out=$("$0" top -n 1 -i 0.1 | cat) && grep -q "^joulestat top" <<<"$out" && ! grep -q $'"'"'\e'"'"' <<<"$out"' "$JS"
 check "real: --activity proc and every grouping run" \
-	bash -c 'for g in process thread comm cgroup unit container user; do
+	bash -c 'for g in process thread comm cgroup unit container vm user; do
 			"$0" top -n 1 --batch -i 0.1 --activity proc --group $g | grep -q "by $g" || { echo "group $g"; exit 1; }
 		done' "$JS"
 

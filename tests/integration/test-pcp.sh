@@ -47,7 +47,9 @@ allow "local:*" : all;
 disallow ".*" : all;
 CONF
 PORT=$("$FREE_PORT")
-bg env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$TMP" /usr/lib/pcp/bin/pmcd -f -A -U root \
+# -q 30: the Python PMDA may take longer than pmcd's default 3 s to answer its
+# first exchange on a loaded machine (pmcd then drops it: "Unknown metric name").
+bg env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$TMP" /usr/lib/pcp/bin/pmcd -f -A -U root -q 30 \
 	-i 127.0.0.1 -p "$PORT" -s "$P/pmcd.socket" -c "$P/pmcd.conf" -n "$P/pmns" \
 	-l "$P/pmcd.log" -x "$P/pmcd.fatal"
 H=(-h "unix:$P/pmcd.socket")

@@ -134,7 +134,7 @@ check "real: promtool accepts the page" bash -c 'promtool check metrics <"$0"' "
 check "real: serve stops cleanly" stop_serve
 
 # ---- every grouping names its series with its own label ----
-for g in cgroup unit container user; do
+for g in cgroup unit container vm user; do
 	check "--group $g: serve starts" start_serve "$TMP/$g.log" -i 0.2 --group "$g" --top 3
 	wait_for 10 bash -c "curl -s http://127.0.0.1:$SERVE_PORT/metrics | grep -q '^joulestat_samples_total [2-9]'"
 	curl -s "http://127.0.0.1:$SERVE_PORT/metrics" >"$TMP/$g.txt"
@@ -148,5 +148,18 @@ done
 check "--group user: this process's user is named" grep -q '^joulestat_group_energy_joules_total{user="root"} ' "$TMP/user.txt"
 check "--group cgroup: paths start with / (or are unknown)" \
 	bash -c '! grep "^joulestat_group_energy_joules_total{cgroup=" "$0" | grep -vE "cgroup=\"(/|unknown\"|other\")"' "$TMP/cgroup.txt"
+
+# A counter that goes backwards without a plausible wrap is refused, and counted per domain.
+cp -a "$DATA/intel-2s" "$TMP/back"
+check "serve starts on a fixture whose psys counter will go backwards" \
+	start_serve "$TMP/back.log" --sysfs-root "$TMP/back/sys" -i 0.2
+BACK=http://127.0.0.1:$SERVE_PORT
+wait_for 10 bash -c "curl -s $BACK/metrics | grep -q '^joulestat_samples_total [2-9]'"
+PSYS=$TMP/back/sys/class/powercap/intel-rapl:2/energy_uj
+printf '%s\n' $(($(cat "$PSYS") - 1000000000)) 1<>"$PSYS" # 1 kJ back: no wrap explains it
+refused() { curl -s "$BACK/metrics" | sed -n "s/^joulestat_domain_readings_refused_total{domain=\"$1\",.*} //p"; }
+check "the backwards psys reading is refused and counted; package-0's count stays 0" \
+	wait_for 10 bash -c "$(declare -f refused); BACK=$BACK; [ \"\$(refused psys)\" -ge 1 ] && [ \"\$(refused package-0)\" = 0 ]"
+stop "$SERVE_PID"
 
 done_testing

@@ -9,7 +9,9 @@
  *     of their CPU time (wait4 rusage) captured under their comm (eBPF:
  *     >= 99 %; /proc: reported only);
  *  4. two processes with the same PID in one interval stay two tasks;
- *  5. a process whose busy thread is not the main thread.
+ *  5. a process whose busy thread is not the main thread;
+ *  6. (eBPF) the loaded maps hold a fixed number of bytes per task, whatever
+ *     the number of possible CPUs: no per-CPU map is sized by tasks.
  * Needs root (and BTF for eBPF): exits 77 with the reason otherwise.
  */
 #include <errno.h>
@@ -28,6 +30,13 @@
 #include "activity.h"
 #include "joulestat.h"
 #include "workload.h"
+
+#if HAVE_BPF
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "activity_ebpf.h"
+#endif
 
 #define SKIP 77
 #define MS 1000000ULL
@@ -614,6 +623,107 @@ static void scenario_syscalls_rows(void)
 	joulestat_snapshot_free(snap);
 	joulestat_free(js);
 }
+#if HAVE_BPF
+static bool percpu_type(__u32 type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+}
+
+/*
+ * The maps of the sched_switch program the collector just loaded, as the
+ * kernel reports them: every map sized by tasks (more entries than possible
+ * CPUs) must hold a fixed value per entry - not one per possible CPU - of at
+ * most 128 bytes, and every per-CPU map must have one entry. With one
+ * 72-byte value per possible CPU per task (a per-CPU hash), 256 possible
+ * CPUs made 18 kB a task; this fails on such a map whatever this machine's
+ * CPU count.
+ */
+static void scenario_map_memory(uint32_t prog_id_before)
+{
+	char desc[512] = "";
+	const char *p;
+	unsigned long slots = 0;
+	uint32_t id = prog_id_before, best = 0, map_ids[32];
+	struct bpf_prog_info pi = { 0 };
+	__u32 len = sizeof(pi);
+	int nposs = libbpf_num_possible_cpus(), fd = -1, bad = 0;
+	uint64_t per_task = 0;
+	unsigned nmaps = 0, task_maps = 0;
+
+	while (bpf_prog_get_next_id(id, &id) == 0) {
+		int f = bpf_prog_get_fd_by_id(id);
+		struct bpf_prog_info info = { 0 };
+		__u32 l = sizeof(info);
+
+		if (f < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(f, &info, &l) == 0 &&
+		    (!strcmp(info.name, "switch_btf") || !strcmp(info.name, "switch_raw")) &&
+		    id > best) {
+			if (fd >= 0)
+				close(fd);
+			fd = f;
+			best = id;
+			continue;
+		}
+		close(f);
+	}
+	if (fd < 0) {
+		check(false, "map memory: the collector's sched_switch program was not found");
+		return;
+	}
+	/* The slot table's size, as the collector says it ("N task slots"). */
+	(void)activity_ebpf_describe(cstate, desc, sizeof(desc));
+	p = strstr(desc, " task slots");
+	while (p && p > desc && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	if (p)
+		slots = strtoul(p, NULL, 10);
+	pi.nr_map_ids = 32;
+	pi.map_ids = (uint64_t)(uintptr_t)map_ids;
+	if (bpf_obj_get_info_by_fd(fd, &pi, &len) < 0) {
+		check(false, "map memory: program info: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	nmaps = pi.nr_map_ids < 32 ? pi.nr_map_ids : 32;
+	for (unsigned i = 0; i < nmaps; i++) {
+		int mfd = bpf_map_get_fd_by_id(map_ids[i]);
+		struct bpf_map_info mi = { 0 };
+		__u32 ml = sizeof(mi);
+		bool by_tasks;
+
+		if (mfd < 0 || bpf_obj_get_info_by_fd(mfd, &mi, &ml) < 0) {
+			bad++;
+			if (mfd >= 0)
+				close(mfd);
+			continue;
+		}
+		close(mfd);
+		/* Task-local storage: a value per task; arrays of the slots' count (or its power of two). */
+		by_tasks = mi.type == BPF_MAP_TYPE_TASK_STORAGE ||
+			   (slots && mi.max_entries >= slots && mi.max_entries < 2 * slots);
+		printf("# map %-12s type %2u key %2u value %4u entries %8u%s\n", mi.name, mi.type,
+		       mi.key_size, mi.value_size, mi.max_entries,
+		       by_tasks ? " (per task)" : "");
+		if (percpu_type(mi.type) && mi.max_entries > 1)
+			bad++;
+		if (by_tasks) {
+			task_maps++;
+			per_task += mi.value_size;
+			if (mi.value_size > 128 || percpu_type(mi.type))
+				bad++;
+		}
+	}
+	close(fd);
+	check(bad == 0 && slots > 0 && task_maps >= 2 && per_task <= 256,
+	      "map memory: %u maps, %u sized by the %lu task slots holding %llu bytes a task, "
+	      "%d per-CPU or oversized (%d possible CPUs; want none, and <= 256 bytes a task "
+	      "whatever the CPUs)",
+	      nmaps, task_maps, slots, (unsigned long long)per_task, bad, nposs);
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -622,6 +732,7 @@ int main(int argc, char **argv)
 	struct logger lg = { 0 };
 	struct activity_ctx ctx;
 	char reason[ACTIVITY_REASON_MAX] = "", dir[] = "/tmp/js-priv-XXXXXX";
+	uint32_t prog_id_before = 0;
 	int r;
 
 	wl_handle_burn_argv(argc, argv);
@@ -646,6 +757,10 @@ int main(int argc, char **argv)
 	}
 	ctx = (struct activity_ctx){ .fs = &fs, .topo = &topo, .log = &lg };
 	topo_ncpus = topo.ncpus;
+#if HAVE_BPF
+	while (bpf_prog_get_next_id(prog_id_before, &prog_id_before) == 0)
+		;
+#endif
 	r = ops->open(&ctx, &cstate, reason, sizeof(reason));
 	if (r == -ENOSYS) {
 		printf("SKIP: the %s collector is not in this build: %s\n", ops->name, reason);
@@ -660,6 +775,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(storm_dir, sizeof(storm_dir), "%s", dir);
+#if HAVE_BPF
+	if (is_ebpf)
+		scenario_map_memory(prog_id_before);
+#else
+	(void)prog_id_before;
+#endif
 	attempt_twice(scenario_duty);
 	attempt_twice(scenario_storm);
 	if (is_ebpf) {

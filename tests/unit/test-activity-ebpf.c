@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
- * test-activity-ebpf.c - the eBPF collector's arithmetic on recorded map
- * contents: per-interval differences of cumulative counters, the slice
- * running at sample time, exits, PID reuse, full maps and torn reads. Each
- * scenario is a schedule with a known truth (which task ran on which CPU
- * when); the maps are filled the way sched.bpf.c fills them.
+ * test-activity-ebpf.c - the eBPF collector's userspace side (reader and
+ * aggregator) on memory that a model of sched.bpf.c writes: per-interval
+ * differences of each task's parts, parts folded into the CPUs' logs when a
+ * task moves, the slice running at sample time, exits and slot reuse, PID
+ * reuse, a full slot table, full logs, steal, torn reads. Each scenario is a
+ * schedule with a known truth (which task ran on which CPU when).
  */
 #include "testutil.h"
 
@@ -14,16 +15,28 @@
 #include "activity_ebpf.h"
 #include "util.h"
 
-#define NSLOTS 2
-#define MAXT 16
+#define NCPU 3
+#define CAP 64
+#define RING 64		/* a power of two >= CAP */
+#define MAXLOG 64
+#define MAXT 128
 
-/* The maps as sched.bpf.c leaves them. */
-struct maps {
-	size_t n;
-	struct sched_key keys[MAXT];
-	struct sched_val vals[MAXT * NSLOTS];
-	struct sched_cpu cpus[NSLOTS];
-	bool ok[NSLOTS];
+/* The maps as sched.bpf.c writes them, and its task-local storage. */
+struct model {
+	struct sched_cpu cpus[NCPU];
+	struct sched_slot slots[CAP];
+	struct sched_ident idents[CAP];
+	struct sched_fold folds[NCPU * MAXLOG];
+	struct sched_ctl ctl;
+	uint64_t ring[RING];
+	struct {
+		struct sched_key key;
+		uint32_t slot1;
+	} task[MAXT];
+	size_t ntask;
+	uint32_t cap;
+	uint64_t t0;
+	struct ebpf_shm shm;
 };
 
 static const struct sched_key A = { 100, 100, 5000 };
@@ -31,92 +44,256 @@ static const struct sched_key B = { 200, 200, 6000 };
 static const struct sched_key B2 = { 200, 201, 6100 };	/* B's second thread */
 static const struct sched_key IDLE = { 0, 0, 0 };
 
-static struct sched_val *val(struct maps *m, const struct sched_key *k, unsigned cpu)
+static bool key_eq(const struct sched_key *a, const struct sched_key *b)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (!memcmp(&m->keys[i], k, sizeof(*k)))
-			return &m->vals[i * NSLOTS + cpu];
-	assert_true(m->n < MAXT);
-	m->keys[m->n] = *k;
-	memset(&m->vals[m->n * NSLOTS], 0, NSLOTS * sizeof(struct sched_val));
-	return &m->vals[m->n++ * NSLOTS + cpu];
+	return a->tgid == b->tgid && a->pid == b->pid && a->start_ns == b->start_ns;
 }
 
-static void identity(struct maps *m, const struct sched_key *k, unsigned cpu, const char *comm,
-		     uint64_t when_ns)
+static void m_init(struct model *m, uint32_t cap, uint32_t log_len, uint64_t t0)
 {
-	struct sched_val *v = val(m, k, cpu);
-
-	snprintf(v->comm, sizeof(v->comm), "%s", comm);
-	v->comm_ns = when_ns;
-	v->uid = 1000;
-	v->cgroup_id = 77;
+	memset(m, 0, sizeof(*m));
+	assert_true(cap <= CAP && log_len <= MAXLOG);
+	m->cap = cap;
+	m->t0 = t0;
+	for (unsigned c = 0; c < NCPU; c++)
+		m->cpus[c].cur_slot = SCHED_NONE;
+	m->shm = (struct ebpf_shm){ .nslots = NCPU, .cap = cap, .cpus = m->cpus,
+				    .slots = m->slots, .idents = m->idents, .folds = m->folds,
+				    .log_len = log_len, .ctl = &m->ctl, .ring = m->ring,
+				    .ring_mask = RING - 1 };
 }
 
-/* sched_switch on `cpu` at `now`: charge the running slice, start `next`'s. */
-static void sw(struct maps *m, unsigned cpu, uint64_t now, const struct sched_key *next)
+/* The task's storage (created when `create`), or NULL. */
+static uint32_t *m_storage(struct model *m, const struct sched_key *k, bool create)
 {
-	struct sched_cpu *c = &m->cpus[cpu];
-	struct sched_key prev = { c->cur_tgid, c->cur_pid, c->cur_start_ns };
+	for (size_t i = 0; i < m->ntask; i++)
+		if (key_eq(&m->task[i].key, k))
+			return &m->task[i].slot1;
+	if (!create)
+		return NULL;
+	assert_true(m->ntask < MAXT);
+	m->task[m->ntask].key = *k;
+	m->task[m->ntask].slot1 = 0;
+	return &m->task[m->ntask++].slot1;
+}
 
-	if (c->last_ns) {
-		if (prev.pid == 0)
-			c->idle_ns += now - c->last_ns;
-		else
-			val(m, &prev, cpu)->oncpu_ns += now - c->last_ns;
+/* slot_alloc(): the free ring first, else a never used slot. */
+static uint32_t m_alloc(struct model *m)
+{
+	uint64_t n;
+
+	if (m->ctl.free_head < m->ctl.free_tail)
+		return (uint32_t)m->ring[m->ctl.free_head++ & (RING - 1)];
+	n = m->ctl.next_new++;
+	return n < m->cap ? (uint32_t)n : SCHED_NONE;
+}
+
+/* slot_of(): the task's slot, taken (with its identity) when it has none. */
+static uint32_t m_slot_of(struct model *m, const struct sched_key *k, const char *comm)
+{
+	uint32_t *ts = m_storage(m, k, true), idx;
+	struct sched_slot *s;
+	struct sched_ident *id;
+
+	if (*ts)
+		return *ts - 1;
+	idx = m_alloc(m);
+	if (idx == SCHED_NONE)
+		return SCHED_NONE;
+	s = &m->slots[idx];
+	id = &m->idents[idx];
+	s->seq++;
+	s->epoch = 0;
+	s->acc_ns = 0;
+	s->acc_cpu = SCHED_NONE;
+	s->flags = 0;
+	s->tgid = k->tgid;
+	s->pid = k->pid;
+	s->start_ns = k->start_ns;
+	s->syscalls = 0;
+	snprintf(s->comm, sizeof(s->comm), "%s", comm ? comm : "task");
+	id->cgroup_id = 77;
+	id->uid = 1000;
+	id->ppid = 1;
+	id->parent_start_ns = 11;
+	id->proc_start_ns = k->start_ns;
+	s->seq++;
+	*ts = idx + 1;
+	return idx;
+}
+
+/* sched_process_fork: the child's slot, with its parentage. */
+static uint32_t m_fork(struct model *m, const struct sched_key *k, const char *comm, uint32_t ppid)
+{
+	uint32_t idx = m_slot_of(m, k, comm);
+
+	if (idx != SCHED_NONE)
+		m->idents[idx].ppid = ppid;
+	return idx;
+}
+
+/* sched_process_exec: the new comm. */
+static void m_exec(struct model *m, const struct sched_key *k, const char *comm)
+{
+	uint32_t *ts = m_storage(m, k, false);
+	struct sched_slot *s;
+
+	if (!ts || !*ts) {
+		m_slot_of(m, k, comm);
+		return;
 	}
-	c->last_ns = now;
-	c->cur_tgid = next->tgid;
-	c->cur_pid = next->pid;
-	c->cur_start_ns = next->start_ns;
-	c->gen_start = c->gen_done = c->gen_done + 1;
+	s = &m->slots[*ts - 1];
+	s->seq++;
+	snprintf(s->comm, sizeof(s->comm), "%s", comm);
+	s->seq++;
 }
 
-/* A switch where the kernel accounted only `run_ns` of the outgoing task's slice. */
-static void sw_irq(struct maps *m, unsigned cpu, uint64_t now, uint64_t run_ns,
-		   const struct sched_key *next)
+/* charge() and slot_charge(): `run` ns on cpu to task k. */
+static void m_charge(struct model *m, unsigned cpu, const struct sched_key *k, uint64_t run,
+		     bool dead)
+{
+	struct sched_cpu *c = &m->cpus[cpu];
+	uint32_t idx = SCHED_NONE;
+	struct sched_slot *s = NULL;
+
+	c->charged_ns += run;
+	if (k->pid == 0) {
+		c->idle_ns += run;
+		return;
+	}
+	if (c->cur_slot != SCHED_NONE && c->cur_pid == k->pid) {
+		idx = c->cur_slot;
+		s = &m->slots[idx];
+		if (s->pid != k->pid || s->tgid != k->tgid || s->start_ns != k->start_ns)
+			s = NULL;
+	}
+	if (!s) {
+		idx = m_slot_of(m, k, NULL);
+		s = idx == SCHED_NONE ? NULL : &m->slots[idx];
+	}
+	if (!s) {
+		c->lost_ns += run;
+		c->dropped++;
+		return;
+	}
+	s->seq++;
+	if (s->acc_cpu != cpu) {
+		if (!s->acc_ns) {
+			s->acc_cpu = cpu;
+		} else if (c->log_head - c->log_tail >= m->shm.log_len) {
+			c->misplaced++;
+			s->acc_cpu = cpu;
+			s->flags |= SCHED_PART_MOVED;
+		} else {
+			struct sched_fold *f =
+				&m->folds[cpu * m->shm.log_len + (c->log_head & (m->shm.log_len - 1))];
+
+			*f = (struct sched_fold){ idx, s->epoch, s->acc_cpu, s->flags & SCHED_PART_MOVED,
+						  s->acc_ns };
+			c->log_head++;
+			s->epoch++;
+			s->acc_ns = 0;
+			s->acc_cpu = cpu;
+			s->flags &= ~SCHED_PART_MOVED;
+		}
+	}
+	s->acc_ns += run;
+	if (dead)
+		s->flags |= SCHED_TASK_EXITED;
+	s->seq++;
+}
+
+/*
+ * sched_switch on `cpu` at `now`: the outgoing task is charged `run` of the
+ * slice (UINT64_MAX: all of it), the rest is irq; `dead`: its final switch.
+ */
+static void m_sw_full(struct model *m, unsigned cpu, uint64_t now, const struct sched_key *next,
+		      uint64_t run, bool dead)
 {
 	struct sched_cpu *c = &m->cpus[cpu];
 	struct sched_key prev = { c->cur_tgid, c->cur_pid, c->cur_start_ns };
+	uint64_t last = c->last_ns ? c->last_ns : m->t0;
+	uint32_t *ts;
 
-	val(m, &prev, cpu)->oncpu_ns += run_ns;
-	c->irq_ns += now - c->last_ns - run_ns;
+	c->gen_start = c->gen_done + 1;
+	if (last && now > last) {
+		uint64_t wall = now - last;
+
+		if (run > wall || prev.pid == 0)
+			run = wall;
+		m_charge(m, cpu, &prev, run, dead);
+		c->irq_ns += wall - run;
+		c->charged_ns += wall - run;
+	}
+	ts = next->pid ? m_storage(m, next, false) : NULL;
 	c->last_ns = now;
 	c->cur_tgid = next->tgid;
 	c->cur_pid = next->pid;
 	c->cur_start_ns = next->start_ns;
-	c->gen_start = c->gen_done = c->gen_done + 1;
+	c->cur_slot = ts && *ts ? *ts - 1 : SCHED_NONE;
+	c->gen_done = c->gen_start;
 }
 
-static void remove_key(struct maps *m, const struct sched_key *k)
+static void sw(struct model *m, unsigned cpu, uint64_t now, const struct sched_key *next)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (!memcmp(&m->keys[i], k, sizeof(*k))) {
-			m->n--;
-			memmove(&m->keys[i], &m->keys[i + 1], (m->n - i) * sizeof(*k));
-			memmove(&m->vals[i * NSLOTS], &m->vals[(i + 1) * NSLOTS],
-				(m->n - i) * NSLOTS * sizeof(struct sched_val));
-			return;
-		}
+	m_sw_full(m, cpu, now, next, UINT64_MAX, false);
 }
 
-static struct ebpf_dump dump_of(const struct maps *m, uint64_t t_ns)
+/* The reader and the aggregator over one model, as activity_ebpf.c drives them. */
+struct harness {
+	struct model *m;
+	struct ebpf_reader *r;
+	struct ebpf_agg *a;
+	const uint64_t *open_irq_ns;
+};
+
+static void h_init(struct harness *h, struct model *m, unsigned ncpus)
 {
-	return (struct ebpf_dump){
-		.t_ns = t_ns,
-		.nslots = NSLOTS,
-		.cpus = m->cpus,
-		.cpu_ok = m->ok,
-		.ntasks = m->n,
-		.keys = m->keys,
-		.vals = m->vals,
-	};
+	h->m = m;
+	h->open_irq_ns = NULL;
+	assert_int_equal(ebpf_reader_new(NCPU, m->cap, &h->r), 0);
+	assert_int_equal(ebpf_agg_new(ncpus, NCPU, m->t0, &h->a), 0);
 }
 
-static void all_ok(struct maps *m)
+static void h_free(struct harness *h)
 {
-	for (int c = 0; c < NSLOTS; c++)
-		m->ok[c] = true;
+	ebpf_reader_free(h->r);
+	ebpf_agg_free(h->a);
+}
+
+/*
+ * One sample at t_ns; `between` (when not NULL) runs after the log heads
+ * were noted (phase 0) and after the slots were read (phase 1), as switches
+ * on other CPUs may.
+ */
+static void h_sample_between(struct harness *h, uint64_t t_ns,
+			     void (*between)(void *arg, int phase), void *arg,
+			     struct activity_sample *s)
+{
+	struct ebpf_dump d;
+	const uint32_t *rec;
+	size_t n;
+
+	ebpf_read_cpus(h->r, &h->m->shm);
+	ebpf_read_begin(h->r, &h->m->shm);
+	if (between)
+		between(arg, 0);
+	assert_int_equal(ebpf_read_slots(h->r, &h->m->shm), 0);
+	if (between)
+		between(arg, 1);
+	ebpf_read_cpus(h->r, &h->m->shm);
+	assert_int_equal(ebpf_read_running(h->r, &h->m->shm), 0);
+	ebpf_read_dump(h->r, &h->m->shm, &d);
+	d.t_ns = t_ns;
+	d.open_irq_ns = h->open_irq_ns;
+	assert_int_equal(ebpf_agg_step(h->a, &d, s), 0);
+	n = ebpf_agg_recycle(h->a, &rec);
+	ebpf_read_commit(h->r, &h->m->shm, rec, n);
+}
+
+static void h_sample(struct harness *h, uint64_t t_ns, struct activity_sample *s)
+{
+	h_sample_between(h, t_ns, NULL, NULL, s);
 }
 
 /* ns of task k on cpu in the sample (0 when it has no row there). */
@@ -144,64 +321,24 @@ static const struct activity_task *task_of(const struct activity_sample *s,
 	return NULL;
 }
 
-static struct ebpf_agg *agg_at(uint64_t t0)
-{
-	struct ebpf_agg *a = NULL;
-
-	assert_int_equal(ebpf_agg_new(NSLOTS, NSLOTS, t0, &a), 0);
-	return a;
-}
-
-/*
- * Step `a` on d as the kernel's layout and `b` on the same maps folded the
- * way the collector hands them (the sample written over its entries, the
- * running slices' tasks after them): the samples must be equal byte for byte.
- */
-static void step_both(struct ebpf_agg *a, struct ebpf_agg *b, const struct ebpf_dump *d,
-		      struct activity_sample *ret)
-{
-	struct activity_task folded[MAXT + NSLOTS];
-	uint64_t ns[MAXT * NSLOTS];
-	struct ebpf_dump f = *d;
-	struct activity_sample s2;
-
-	for (size_t i = 0; i < d->ntasks; i++)
-		ebpf_fold(&d->keys[i], &d->vals[i * NSLOTS], NSLOTS, NSLOTS, &folded[i],
-			  &ns[i * NSLOTS]);
-	f.keys = NULL;
-	f.vals = NULL;
-	f.tasks = folded;
-	f.oncpu_ns = ns;
-	assert_int_equal(ebpf_agg_step(a, d, ret), 0);
-	assert_int_equal(ebpf_agg_step(b, &f, &s2), 0);
-	assert_ptr_equal(s2.tasks, folded);
-	assert_int_equal(ret->ntasks, s2.ntasks);
-	assert_int_equal(ret->nrows, s2.nrows);
-	assert_memory_equal(ret->tasks, s2.tasks, ret->ntasks * sizeof(*ret->tasks));
-	assert_memory_equal(ret->rows, s2.rows, ret->nrows * sizeof(*ret->rows));
-	assert_memory_equal(ret->idle_ns, s2.idle_ns, NSLOTS * sizeof(uint64_t));
-	assert_memory_equal(ret->lost_ns, s2.lost_ns, NSLOTS * sizeof(uint64_t));
-	assert_memory_equal(ret->irq_ns, s2.irq_ns, NSLOTS * sizeof(uint64_t));
-}
-
 static void test_completed_slices_and_idle(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(1000);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d;
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 1000);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "alpha", 1);
+	m_fork(&m, &B, "beta", 1);
 	/* cpu0: idle until 1000 (primed), A 1000-1400, B 1400-1900, idle 1900-2000. */
 	sw(&m, 0, 1000, &A);
-	identity(&m, &A, 0, "alpha", 1000);
 	sw(&m, 0, 1400, &B);
-	identity(&m, &B, 0, "beta", 1400);
 	sw(&m, 0, 1900, &IDLE);
-	/* cpu1: idle from 1000 on. */
+	/* cpu1 and cpu2: idle from 1000 on. */
 	sw(&m, 1, 1000, &IDLE);
-	d = dump_of(&m, 2000);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	sw(&m, 2, 1000, &IDLE);
+	h_sample(&h, 2000, &s);
 	assert_int_equal(s.start_ns, 1000);
 	assert_int_equal(s.end_ns, 2000);
 	assert_int_equal(s.ntasks, 2);
@@ -211,90 +348,113 @@ static void test_completed_slices_and_idle(void **state)
 	assert_int_equal(s.idle_ns[1], 1000);
 	assert_true(activity_coverage(&s, 0) == 1.0);
 	assert_true(activity_coverage(&s, 1) == 1.0);
-	assert_true(activity_coverage(&s, 2) == 0.0);
+	assert_true(activity_coverage(&s, 3) == 0.0);
 	assert_string_equal(task_of(&s, &A)->comm, "alpha");
 	assert_int_equal(task_of(&s, &A)->uid, 1000);
 	assert_int_equal(task_of(&s, &A)->cgroup_id, 77);
+	assert_int_equal(task_of(&s, &A)->ppid, 1);
+	assert_int_equal(task_of(&s, &A)->parent_start_ns, 11);
+	assert_int_equal(task_of(&s, &A)->proc_start_ns, 5000);
 	assert_true(task_of(&s, &A)->flags & ACTIVITY_TASK_NEW);
 	assert_true(s.captured == 1.0);
 	assert_int_equal(s.dropped, 0);
 
 	/* Nothing ran in the second interval but idle: no task rows, A is not new any more. */
-	d = dump_of(&m, 3000);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 3000, &s);
 	assert_int_equal(s.ntasks, 0);
 	assert_int_equal(s.idle_ns[0], 1000);
 	assert_int_equal(s.idle_ns[1], 1000);
-	ebpf_agg_free(a);
+	sw(&m, 0, 3100, &A);
+	sw(&m, 0, 3200, &IDLE);
+	h_sample(&h, 4000, &s);
+	assert_int_equal(ns_of(&s, &A, 0), 100);
+	assert_false(task_of(&s, &A)->flags & ACTIVITY_TASK_NEW);
+	h_free(&h);
+	(void)state;
 }
 
 static void test_running_slice_is_credited_once(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d;
 	uint64_t total_a = 0, total_b = 0;
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
+	m_fork(&m, &B, "b", 1);
 	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 0, 100, &A);	/* A runs 100..250, across a sample at 200 */
-	d = dump_of(&m, 200);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 200, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 100);
 	total_a += ns_of(&s, &A, 0);
 	sw(&m, 0, 250, &B);
-	d = dump_of(&m, 300);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 300, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 50);
 	assert_int_equal(ns_of(&s, &B, 0), 50);
 	assert_true(activity_coverage(&s, 0) == 1.0);
 	total_a += ns_of(&s, &A, 0);
 	total_b += ns_of(&s, &B, 0);
 	/* B still running: credited again, only the new part. */
-	d = dump_of(&m, 450);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 450, &s);
 	assert_int_equal(ns_of(&s, &B, 0), 150);
 	total_b += ns_of(&s, &B, 0);
 	assert_int_equal(total_a, 150);
 	assert_int_equal(total_b, 200);
-	ebpf_agg_free(a);
+	h_free(&h);
+	(void)state;
+}
+
+struct between_switch {
+	struct model *m;
+	int phase;
+	unsigned cpu;
+	uint64_t now;
+	const struct sched_key *next;
+};
+
+static void do_between(void *arg, int phase)
+{
+	struct between_switch *b = arg;
+
+	if (phase == b->phase)
+		sw(b->m, b->cpu, b->now, b->next);
 }
 
 /*
- * A slice that completes after the map was read but before the CPU state
+ * A slice that completes after the slots were read but before the CPU state
  * was: this interval misses it, the next one has it; nothing twice.
  */
 static void test_switch_between_reads_is_not_counted_twice(void **state)
 {
-	struct maps m = { 0 }, seen;
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d;
 	uint64_t total_a = 0, total_b = 0, covered = 0;
+	struct between_switch b = { &m, 1, 0, 290, &B };
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
+	m_fork(&m, &B, "b", 1);
 	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 0, 100, &A);
-	d = dump_of(&m, 200);	/* A credited 100 (100..200) */
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 200, &s);	/* A credited 100 (100..200) */
 	total_a += ns_of(&s, &A, 0);
 	covered += ns_of(&s, &A, 0) + s.idle_ns[0];
-	/* Sample 2: the map is read (A still running), then A -> B at 290, then the CPU state. */
-	seen = m;
-	sw(&m, 0, 290, &B);
-	memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
-	d = dump_of(&seen, 300);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-	assert_int_equal(ns_of(&s, &A, 0), 0);	/* its slice is not in the map read yet */
-	assert_int_equal(ns_of(&s, &B, 0), 10);	/* no entry yet: named from the CPU state */
+	/* Sample 2: the slots are read (A still running), then A -> B at 290, then the CPU state. */
+	h_sample_between(&h, 300, do_between, &b, &s);
+	assert_int_equal(ns_of(&s, &A, 0), 0);	/* its slice is not in the slots read yet */
+	assert_int_equal(ns_of(&s, &B, 0), 10);	/* B's running slice */
 	total_a += ns_of(&s, &A, 0);
 	total_b += ns_of(&s, &B, 0);
 	covered += ns_of(&s, &A, 0) + ns_of(&s, &B, 0) + s.idle_ns[0];
 	/* Sample 3: A's completed slice (190) arrives; 100 of it was credited already. */
 	sw(&m, 0, 350, &IDLE);
-	d = dump_of(&m, 400);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 400, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 90);
 	total_a += ns_of(&s, &A, 0);
 	total_b += ns_of(&s, &B, 0);
@@ -303,157 +463,321 @@ static void test_switch_between_reads_is_not_counted_twice(void **state)
 	assert_int_equal(total_b, 60);
 	/* Every ns of cpu0 from 0 to 400 named exactly once (0..100 is before the first switch). */
 	assert_int_equal(covered, 300);
-	ebpf_agg_free(a);
+	h_free(&h);
+	(void)state;
 }
 
-static void test_exited_task_reported_then_forgotten(void **state)
+/*
+ * A task that moves: its part on the CPU it left goes into the log of the
+ * CPU it is charged on next, credited less what was credited of it while it
+ * was open; the next part counts from zero.
+ */
+static void test_moving_task_parts_fold_into_logs(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d;
-	const struct sched_key *ex;
-	const uint32_t *ex_tgids;
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
 	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	sw(&m, 0, 40, &IDLE);	/* A: 30 on cpu0 (part 0) */
+	h_sample(&h, 50, &s);
+	assert_int_equal(ns_of(&s, &A, 0), 30);
+	sw(&m, 0, 60, &A);
+	sw(&m, 0, 70, &IDLE);	/* part 0 grows to 40 */
+	sw(&m, 1, 80, &A);
+	sw(&m, 1, 100, &IDLE);	/* on cpu1: part 0 (40) folded into cpu1's log; part 1: 20 */
+	sw(&m, 2, 110, &A);
+	sw(&m, 2, 115, &IDLE);	/* on cpu2: part 1 (20) folded into cpu2's log; part 2: 5 */
+	assert_int_equal(m.cpus[1].log_head, 1);
+	assert_int_equal(m.cpus[2].log_head, 1);
+	h_sample(&h, 120, &s);
+	assert_int_equal(ns_of(&s, &A, 0), 10);
+	assert_int_equal(ns_of(&s, &A, 1), 20);
+	assert_int_equal(ns_of(&s, &A, 2), 5);
+	assert_int_equal(task_of(&s, &A)->nrows, 3);
+	assert_int_equal(task_of(&s, &A)->oncpu_ns, 35);
+	for (unsigned c = 0; c < NCPU; c++)
+		assert_true(activity_coverage(&s, c) == 1.0);
+	/* Back on cpu0: part 2 folded into cpu0's log, all of it new except what was credited. */
+	sw(&m, 0, 130, &A);
+	sw(&m, 0, 150, &IDLE);
+	h_sample(&h, 160, &s);
+	assert_int_equal(ns_of(&s, &A, 2), 0);
+	assert_int_equal(ns_of(&s, &A, 0), 20);
+	assert_int_equal(s.dropped, 0);
+	h_free(&h);
+	(void)state;
+}
+
+struct between_fold {
+	struct model *m;
+	uint64_t now;
+};
+
+/* After the log heads were noted: A leaves cpu0 for cpu1 (a record the reading does not take). */
+static void fold_after_heads(void *arg, int phase)
+{
+	struct between_fold *b = arg;
+
+	if (phase != 0)
+		return;
+	sw(b->m, 1, b->now, &A);
+	sw(b->m, 1, b->now + 10, &IDLE);
+}
+
+/*
+ * A part whose record is written after the log heads were noted but before
+ * the slot is copied: the copy shows the next part, the record comes with
+ * the next reading, and what was credited of the old part is kept for it.
+ */
+static void test_record_after_heads_is_credited_once(void **state)
+{
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
+	struct between_fold b = { &m, 100 };
+	uint64_t on0 = 0, on1 = 0;
+
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	sw(&m, 0, 40, &IDLE);	/* part 0: 30 on cpu0 */
+	h_sample(&h, 50, &s);
+	on0 += ns_of(&s, &A, 0);
+	sw(&m, 0, 60, &A);
+	sw(&m, 0, 80, &IDLE);	/* part 0: 50 */
+	h_sample_between(&h, 120, fold_after_heads, &b, &s);
+	/* The copy shows part 1 (10 on cpu1); part 0's record is not in this reading. */
+	on0 += ns_of(&s, &A, 0);
+	on1 += ns_of(&s, &A, 1);
+	assert_int_equal(ns_of(&s, &A, 1), 10);
+	h_sample(&h, 130, &s);
+	on0 += ns_of(&s, &A, 0);
+	on1 += ns_of(&s, &A, 1);
+	assert_int_equal(ns_of(&s, &A, 0), 20);
+	assert_int_equal(on0, 50);
+	assert_int_equal(on1, 10);
+	h_free(&h);
+	(void)state;
+}
+
+static void test_exited_task_reported_then_slot_reused(void **state)
+{
+	const struct sched_key C = { 300, 300, 7000 };
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
+	const uint32_t *rec;
+	uint32_t a_slot;
+
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	a_slot = m_fork(&m, &A, "a", 1);
+	m_fork(&m, &B2, "b2", 1);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 0, 10, &B2);
 	sw(&m, 0, 40, &A);
-	/* A exits at 70: sched_process_exit charges the slice and marks it. */
-	val(&m, &A, 0)->oncpu_ns += 30;
-	val(&m, &A, 0)->flags |= SCHED_TASK_EXITED;
-	m.cpus[0].last_ns = 70;
-	d = dump_of(&m, 100);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	/* A's final switch at 70: its last slice charged, the slot marked. */
+	m_sw_full(&m, 0, 70, &IDLE, UINT64_MAX, true);
+	h_sample(&h, 100, &s);
 	assert_non_null(task_of(&s, &A));
 	assert_true(task_of(&s, &A)->flags & ACTIVITY_TASK_EXITED);
-	/* 30 completed + 30 still running at 100 (its last switch has not happened yet). */
-	assert_int_equal(ns_of(&s, &A, 0), 60);
-	assert_int_equal(ebpf_agg_exited(a, &ex), 1);
-	assert_memory_equal(ex, &A, sizeof(A));
-	assert_int_equal(ebpf_agg_exited_tgids(a, &ex_tgids), 1);
-	assert_int_equal(ex_tgids[0], 100);
-	/* The caller deletes it; A's final switch at 110 recreates it (flagged again). */
-	remove_key(&m, &A);
-	sw(&m, 0, 110, &IDLE);
-	val(&m, &A, 0)->flags |= SCHED_TASK_EXITED;
-	d = dump_of(&m, 200);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-	/* 40 since 70, of which 30 were credited: 10 left, exactly. */
-	assert_int_equal(ns_of(&s, &A, 0), 10);
+	assert_int_equal(ns_of(&s, &A, 0), 30);
+	/* Not given back yet: the next reading's logs may still hold a part of it. */
+	assert_int_equal(ebpf_agg_recycle(h.a, &rec), 0);
+	h_sample(&h, 200, &s);
+	assert_null(task_of(&s, &A));
+	assert_int_equal(ebpf_agg_recycle(h.a, &rec), 1);
+	assert_int_equal(rec[0], a_slot);
+	assert_int_equal(m.ctl.free_tail, 1);
+	/* The next new task gets A's slot, and is a new task with its own time. */
+	assert_int_equal(m_fork(&m, &C, "c", 1), a_slot);
+	sw(&m, 0, 210, &C);
+	sw(&m, 0, 260, &IDLE);
+	h_sample(&h, 300, &s);
+	assert_null(task_of(&s, &A));
+	assert_int_equal(ns_of(&s, &C, 0), 50);
+	assert_string_equal(task_of(&s, &C)->comm, "c");
+	assert_true(task_of(&s, &C)->flags & ACTIVITY_TASK_NEW);
 	assert_true(activity_coverage(&s, 0) == 1.0);
-	ebpf_agg_free(a);
+	h_free(&h);
+	(void)state;
 }
 
 static void test_reused_pid_stays_two_rows(void **state)
 {
 	const struct sched_key old = { 300, 300, 1000 }, reused = { 300, 300, 9000 };
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d;
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &old, "first", 1);
 	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 0, 10, &old);
-	identity(&m, &old, 0, "first", 10);
-	val(&m, &old, 0)->flags |= SCHED_TASK_EXITED;
+	m_sw_full(&m, 0, 30, &IDLE, UINT64_MAX, true);
+	m_fork(&m, &reused, "second", 1);
 	sw(&m, 0, 30, &reused);
-	identity(&m, &reused, 0, "second", 30);
 	sw(&m, 0, 80, &IDLE);
-	d = dump_of(&m, 100);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 100, &s);
 	assert_int_equal(s.ntasks, 2);
 	assert_int_equal(ns_of(&s, &old, 0), 20);
 	assert_int_equal(ns_of(&s, &reused, 0), 50);
 	assert_string_equal(task_of(&s, &old)->comm, "first");
 	assert_string_equal(task_of(&s, &reused)->comm, "second");
-	ebpf_agg_free(a);
+	h_free(&h);
+	(void)state;
 }
 
-static void test_newest_comm_wins_across_cpus(void **state)
+static void test_exec_renames(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d;
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "sh", 1);
 	sw(&m, 0, 1, &A);
-	identity(&m, &A, 0, "sh", 1);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 0, 50, &IDLE);
 	sw(&m, 1, 60, &A);
-	identity(&m, &A, 1, "make", 60);	/* exec'd on cpu1 */
+	m_exec(&m, &A, "make");
 	sw(&m, 1, 90, &IDLE);
-	d = dump_of(&m, 100);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 100, &s);
 	assert_string_equal(task_of(&s, &A)->comm, "make");
 	assert_int_equal(task_of(&s, &A)->oncpu_ns, 49 + 30);
 	assert_int_equal(task_of(&s, &A)->nrows, 2);
-	ebpf_agg_free(a);
+	h_free(&h);
+	(void)state;
 }
 
-static void test_full_map_is_lost_not_hidden(void **state)
+/* A task older than the program has no slot until its first switch-out. */
+static void test_task_older_than_the_program(void **state)
+{
+	const struct sched_key old = { 50, 50, 1 };
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
+
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 10, &old);	/* no slot: the running slice is named from the CPU state */
+	h_sample(&h, 40, &s);
+	assert_int_equal(ns_of(&s, &old, 0), 30);
+	assert_true(task_of(&s, &old)->flags & ACTIVITY_TASK_NEW);
+	assert_string_equal(task_of(&s, &old)->comm, "");	/* the collector reads /proc */
+	sw(&m, 0, 70, &IDLE);	/* its switch-out takes a slot: 60, of which 30 were credited */
+	h_sample(&h, 100, &s);
+	assert_int_equal(ns_of(&s, &old, 0), 30);
+	assert_string_equal(task_of(&s, &old)->comm, "task");
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	h_free(&h);
+	(void)state;
+}
+
+/*
+ * The program's per-CPU cache names a running task's slot by pid: a hint
+ * that may be a dead task's slot whose pid was reused. The running slice is
+ * then named from the CPU state alone, and the task's own slot repays it.
+ */
+static void test_slot_hint_of_another_task(void **state)
+{
+	const struct sched_key reused = { 100, 100, 9999 };	/* A's pid, another task */
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
+	uint32_t a_slot;
+
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	a_slot = m_fork(&m, &A, "a", 1);
+	m_fork(&m, &reused, "r", 1);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	sw(&m, 0, 20, &IDLE);
+	sw(&m, 0, 30, &reused);
+	m.cpus[0].cur_slot = a_slot;	/* the hint: A's slot */
+	h_sample(&h, 50, &s);
+	assert_int_equal(ns_of(&s, &A, 0), 10);
+	assert_int_equal(ns_of(&s, &reused, 0), 20);
+	assert_string_equal(task_of(&s, &reused)->comm, "");	/* named from the CPU state */
+	sw(&m, 0, 70, &IDLE);
+	h_sample(&h, 100, &s);
+	assert_int_equal(ns_of(&s, &reused, 0), 20);
+	assert_int_equal(ns_of(&s, &A, 0), 0);
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	h_free(&h);
+	(void)state;
+}
+
+static void test_full_table_is_lost_not_hidden(void **state)
 {
 	const struct sched_key nameless = { 400, 400, 1 };
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d;
 
-	all_ok(&m);
+	m_init(&m, 1, MAXLOG, 0);	/* one slot: A's */
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
 	sw(&m, 1, 1, &IDLE);
-	sw(&m, 0, 10, &A);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 10, &B);	/* B gets no slot: its slice is lost at its switch-out */
+	sw(&m, 0, 30, &A);
 	sw(&m, 0, 50, &IDLE);
-	/* A task that could not get an entry: BPF counted its slice as lost. */
-	m.cpus[0].lost_ns += 20;
-	m.cpus[0].dropped += 1;
-	/* ... and one running now, also without an entry: named from the CPU state. */
-	m.cpus[1].last_ns = 70;
-	m.cpus[1].idle_ns += 69;
-	m.cpus[1].cur_tgid = nameless.tgid;
-	m.cpus[1].cur_pid = nameless.pid;
-	m.cpus[1].cur_start_ns = nameless.start_ns;
-	d = dump_of(&m, 100);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	/* ... and one running now, also without a slot: named from the CPU state. */
+	sw(&m, 1, 70, &nameless);
+	h_sample(&h, 100, &s);
 	assert_int_equal(s.lost_ns[0], 20);
-	assert_int_equal(s.lost_ns[1], 0);
+	assert_int_equal(ns_of(&s, &A, 0), 20);
 	assert_int_equal(s.dropped, 1);
 	assert_int_equal(ns_of(&s, &nameless, 1), 30);
-	assert_true(task_of(&s, &nameless)->flags & ACTIVITY_TASK_NEW);
-	assert_true(activity_coverage(&s, 1) == 0.99);	/* 0..1 was before the first switch */
-	/* 70 ns named of 90 busy. */
-	assert_true(s.captured > 0.777 && s.captured < 0.778);
-	/* Its slice ends at 150 with no entry: BPF adds it to lost; 30 of it was named. */
-	m.cpus[1].lost_ns += 80;
-	m.cpus[1].dropped += 1;
-	m.cpus[1].last_ns = 150;
-	m.cpus[1].cur_tgid = m.cpus[1].cur_pid = 0;
-	m.cpus[1].cur_start_ns = 0;
-	d = dump_of(&m, 200);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	/* 50 ns named of 70 busy. */
+	assert_true(s.captured > 0.714 && s.captured < 0.715);
+	/* Its slice ends at 150 with no slot: lost; 30 of it was named. */
+	sw(&m, 1, 150, &IDLE);
+	h_sample(&h, 200, &s);
 	assert_int_equal(s.lost_ns[1], 50);
 	assert_int_equal(s.idle_ns[1], 50);
 	assert_int_equal(s.dropped, 1);
 	assert_true(activity_coverage(&s, 1) + (double)s.lost_ns[1] / 100 == 1.0);
-	ebpf_agg_free(a);
+	h_free(&h);
+	(void)state;
 }
 
 static void test_irq_time_is_named_not_charged(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d;
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
 	sw(&m, 0, 1, &IDLE);
 	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 0, 10, &A);
 	/* A's slice 10..60: the kernel accounted 35 ns, 15 were interrupts or steal. */
-	sw_irq(&m, 0, 60, 35, &IDLE);
-	d = dump_of(&m, 100);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	m_sw_full(&m, 0, 60, &IDLE, 35, false);
+	h_sample(&h, 100, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 35);
 	assert_int_equal(s.irq_ns[0], 15);
 	assert_int_equal(s.irq_ns[1], 0);
@@ -461,24 +785,11 @@ static void test_irq_time_is_named_not_charged(void **state)
 	/* 1..100 is named: 9 + 40 idle, 35 A, 15 irq (0..1 was before the first switch). */
 	assert_true(activity_coverage(&s, 0) == 0.99);
 	/* Only the difference counts in the next interval. */
-	d = dump_of(&m, 200);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 200, &s);
 	assert_int_equal(s.irq_ns[0], 0);
 	assert_true(activity_coverage(&s, 0) == 1.0);
-	ebpf_agg_free(a);
-}
-
-/* One step at t_ns, with `est0` as CPU 0's running-slice irq estimate (CPU 1: none). */
-static void step_est(struct ebpf_agg *a, const struct maps *m, uint64_t t_ns, uint64_t est0,
-		     struct activity_sample *s)
-{
-	static uint64_t est[NSLOTS];
-	struct ebpf_dump d = dump_of(m, t_ns);
-
-	est[0] = est0;
-	est[1] = 0;
-	d.open_irq_ns = est;
-	assert_int_equal(ebpf_agg_step(a, &d, s), 0);
+	h_free(&h);
+	(void)state;
 }
 
 /*
@@ -488,71 +799,87 @@ static void step_est(struct ebpf_agg *a, const struct maps *m, uint64_t t_ns, ui
  */
 static void test_running_slice_steal_is_named_early(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d;
+	uint64_t est[NCPU] = { 0 };
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	h.open_irq_ns = est;
+	m_fork(&m, &A, "a", 1);
 	sw(&m, 0, 1, &IDLE);
 	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 0, 10, &A);
 	/* 100: A ran 60 of its 90 so far, 30 were stolen; the estimate says 30. */
-	step_est(a, &m, 100, 30, &s);
+	est[0] = 30;
+	h_sample(&h, 100, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 60);
 	assert_int_equal(s.irq_ns[0], 30);
 	assert_true(activity_coverage(&s, 0) == 0.99);	/* 0..1 was before the first switch */
 	/* 200: 50 stolen in all: 20 more irq, 80 more for A. */
-	step_est(a, &m, 200, 50, &s);
+	est[0] = 50;
+	h_sample(&h, 200, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 80);
 	assert_int_equal(s.irq_ns[0], 20);
 	/* 250: the slice ends; the kernel accounted A 180 of its 240 (60 stolen). */
-	sw_irq(&m, 0, 250, 180, &IDLE);
-	d = dump_of(&m, 300);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	m_sw_full(&m, 0, 250, &IDLE, 180, false);
+	est[0] = 0;
+	h_sample(&h, 300, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 180 - 140);
 	assert_int_equal(s.irq_ns[0], 60 - 50);
 	assert_int_equal(s.idle_ns[0], 50);
 	assert_true(activity_coverage(&s, 0) == 1.0);
 	/* Nothing owed is left over. */
-	d = dump_of(&m, 400);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 400, &s);
 	assert_int_equal(s.irq_ns[0], 0);
 	assert_int_equal(s.idle_ns[0], 100);
-	ebpf_agg_free(a);
+	h_free(&h);
+	(void)state;
 }
 
 /* An estimate that falls back, or exceeds the slice, takes back nothing reported. */
 static void test_running_slice_irq_never_shrinks(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
+	uint64_t est[NCPU] = { 0 };
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	h.open_irq_ns = est;
+	m_fork(&m, &A, "a", 1);
 	sw(&m, 0, 1, &IDLE);
 	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 0, 10, &A);
-	step_est(a, &m, 100, 40, &s);
+	est[0] = 40;
+	h_sample(&h, 100, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 50);
 	assert_int_equal(s.irq_ns[0], 40);
 	/* A lower estimate: irq stays at 40, A gets the whole 100 since. */
-	step_est(a, &m, 200, 10, &s);
+	est[0] = 10;
+	h_sample(&h, 200, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 100);
 	assert_int_equal(s.irq_ns[0], 0);
 	/* More than the slice: at most the time since, and A's credit stays. */
-	step_est(a, &m, 260, 1000, &s);
+	est[0] = 1000;
+	h_sample(&h, 260, &s);
 	assert_int_equal(ns_of(&s, &A, 0), 0);
 	assert_int_equal(s.irq_ns[0], 60);
 	assert_true(activity_coverage(&s, 0) == 1.0);
 	/* The idle task's slice is never irq. */
-	sw_irq(&m, 0, 270, 160, &IDLE);
-	step_est(a, &m, 300, 5, &s);
+	m_sw_full(&m, 0, 270, &IDLE, 160, false);
+	est[0] = 5;
+	h_sample(&h, 300, &s);
 	assert_int_equal(s.idle_ns[0], 30);
-	/* A's counter: 160, of which 150 credited; irq 100 counted, 100 credited. */
+	/* A's part: 160, of which 150 credited; irq 100 counted, 100 credited. */
 	assert_int_equal(ns_of(&s, &A, 0), 10);
 	assert_int_equal(s.irq_ns[0], 0);
-	ebpf_agg_free(a);
+	h_free(&h);
+	(void)state;
 }
 
 /* The estimate from a running task's schedstat: sure irq only, never more than the truth. */
@@ -574,6 +901,7 @@ static void test_open_irq_estimate(void **state)
 	assert_int_equal(ebpf_open_irq_ns(1100 * ms, 1000 * ms, 20 * ms, 19 * ms), 0);
 	/* A sample before the slice (the clock read first): nothing. */
 	assert_int_equal(ebpf_open_irq_ns(999 * ms, 1000 * ms, 0, 0), 0);
+	(void)state;
 }
 
 /* /sys/devices/system/cpu/nohz_full as the kernel writes it, and when it is not that. */
@@ -594,542 +922,536 @@ static void test_nohz_full_list(void **state)
 	/* Not a list: every CPU is treated as tickless, and the caller is told. */
 	assert_int_equal(ebpf_nohz_full("2-x\n", 4, 8, &cs), -EINVAL);
 	assert_int_equal(cpuset_count(&cs), 8);
-}
-
-/*
- * Random schedules with steal inside task slices, sampled with the exact
- * estimate of each running slice's steal: every task gets its run time,
- * irq the steal, idle the rest, to the nanosecond.
- */
-static void test_random_steal_adds_up(void **state)
-{
-	static const struct sched_key pool[] = {
-		{ 0, 0, 0 }, { 10, 10, 1 }, { 11, 11, 2 }, { 12, 12, 3 }, { 12, 13, 4 },
-	};
-	enum { NPOOL = sizeof(pool) / sizeof(pool[0]) };
-
-	srand(777);
-	for (int round = 0; round < 200; round++) {
-		struct maps m = { 0 }, seen;
-		struct ebpf_agg *a = agg_at(0);
-		struct ebpf_agg *b = agg_at(0);
-		struct activity_sample s;
-		struct ebpf_dump d;
-		uint64_t truth[NPOOL] = { 0 }, got[NPOOL] = { 0 }, now = 1;
-		uint64_t irq_truth = 0, irq_got = 0, est[NSLOTS];
-		unsigned cur[NSLOTS] = { 0, 0 };
-		/* mark: until when c's steal has been drawn */
-		uint64_t since[NSLOTS], stolen[NSLOTS] = { 0, 0 }, mark[NSLOTS];
-
-		all_ok(&m);
-		for (unsigned c = 0; c < NSLOTS; c++) {
-			sw(&m, c, now, &pool[0]);
-			since[c] = mark[c] = now;
-		}
-		for (int step = 0; step < 61; step++) {
-			bool last = step == 60;	/* every CPU switches to idle: all slices end */
-			int nsw = last ? NSLOTS : rand() % 4;
-
-			for (int i = 0; i < nsw; i++) {
-				unsigned c = last ? (unsigned)i : (unsigned)(rand() % NSLOTS), next = 0;
-				now += 1 + (uint64_t)(rand() % 50);
-				/* Some of the time since the last event on c was stolen. */
-				if (cur[c])
-					stolen[c] += (uint64_t)rand() % (now - mark[c] + 1);
-				while (!last && (next = (unsigned)(rand() % NPOOL)) && next == cur[!c])
-					;
-				if (cur[c]) {
-					uint64_t run = now - since[c] - stolen[c];
-
-					truth[cur[c]] += run;
-					irq_truth += stolen[c];
-					sw_irq(&m, c, now, run, &pool[next]);
-				} else {
-					truth[0] += now - since[c];
-					sw(&m, c, now, &pool[next]);
-				}
-				cur[c] = next;
-				since[c] = mark[c] = now;
-				stolen[c] = 0;
-			}
-			now += 1 + (uint64_t)(rand() % 20);
-			seen = m;
-			memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
-			for (unsigned c = 0; c < NSLOTS; c++) {
-				if (cur[c] && !last)
-					stolen[c] += (uint64_t)rand() % (now - mark[c] + 1);
-				mark[c] = now;
-				est[c] = stolen[c];
-			}
-			d = dump_of(&seen, now);
-			d.open_irq_ns = est;
-			step_both(a, b, &d, &s);
-			for (size_t i = 0; i < NPOOL; i++)
-				for (unsigned c = 0; c < NSLOTS; c++)
-					got[i] += i ? ns_of(&s, &pool[i], c) : s.idle_ns[c];
-			for (unsigned c = 0; c < NSLOTS; c++)
-				irq_got += s.irq_ns[c];
-		}
-		for (unsigned c = 0; c < NSLOTS; c++)
-			truth[0] += now - since[c];	/* idle since the last switches */
-		for (size_t i = 0; i < NPOOL; i++)
-			if (got[i] != truth[i])
-				fail_msg("round %d: task %zu got %llu, truth %llu", round, i,
-					 (unsigned long long)got[i], (unsigned long long)truth[i]);
-		if (irq_got != irq_truth)
-			fail_msg("round %d: irq %llu, truth %llu", round, (unsigned long long)irq_got,
-				 (unsigned long long)irq_truth);
-		ebpf_agg_free(a);
-		ebpf_agg_free(b);
-	}
+	(void)state;
 }
 
 static void test_torn_cpu_copy_is_caught_up_later(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
 	struct ebpf_dump d;
 	uint64_t idle1 = 0;
+	bool ok[NCPU] = { true, false, true };
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
 	sw(&m, 0, 1, &IDLE);
 	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 1, 40, &IDLE);
-	m.ok[1] = false;
-	d = dump_of(&m, 100);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	/* A reading whose cpu1 copy was torn (the reader retried and gave up). */
+	ebpf_read_cpus(h.r, &m.shm);
+	ebpf_read_begin(h.r, &m.shm);
+	assert_int_equal(ebpf_read_slots(h.r, &m.shm), 0);
+	ebpf_read_dump(h.r, &m.shm, &d);
+	d.t_ns = 100;
+	d.cpu_ok = ok;
+	assert_int_equal(ebpf_agg_step(h.a, &d, &s), 0);
+	ebpf_read_commit(h.r, &m.shm, NULL, 0);
 	assert_int_equal(s.idle_ns[1], 0);
 	idle1 += s.idle_ns[1];
-	m.ok[1] = true;
-	d = dump_of(&m, 200);
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 200, &s);
 	idle1 += s.idle_ns[1];
 	assert_int_equal(idle1, 199);
-	ebpf_agg_free(a);
+	h_free(&h);
+	(void)state;
 }
 
-static void test_syscalls_go_to_the_main_thread_row(void **state)
+/* A slot the program is writing (odd seq) is not copied; the reader takes it next time. */
+static void test_slot_being_written_is_not_copied(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = agg_at(0);
-	struct activity_sample s;
-	struct ebpf_dump d;
-	uint32_t tgids[1] = { 200 };
-	uint64_t counts[2][NSLOTS] = { { 5, 7 }, { 6, 10 } };
+	struct model m;
+	struct ebpf_slot_copy cp;
 
-	all_ok(&m);
+	m_init(&m, CAP, MAXLOG, 0);
+	m_fork(&m, &A, "a", 1);
+	assert_true(ebpf_copy_slot(&m.shm, 0, &cp));
+	assert_int_equal(cp.idx, 0);
+	assert_int_equal(cp.s.pid, A.pid);
+	assert_string_equal(cp.s.comm, "a");
+	m.slots[0].seq++;
+	assert_false(ebpf_copy_slot(&m.shm, 0, &cp));
+	(void)state;
+}
+
+static void test_syscalls_go_to_each_thread_row(void **state)
+{
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
+	uint32_t b, b2;
+
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	b = m_fork(&m, &B, "b", 1);
+	b2 = m_fork(&m, &B2, "b2", 1);
 	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
 	sw(&m, 0, 1, &B2);
+	m.slots[b2].syscalls += 5;
 	sw(&m, 0, 20, &B);
+	m.slots[b].syscalls += 7;
 	sw(&m, 0, 30, &IDLE);
-	d = dump_of(&m, 100);
-	d.nsys = 1;
-	d.sys_tgids = tgids;
-	d.sys_counts = counts[0];
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-	assert_int_equal(task_of(&s, &B)->syscalls, 12);
-	assert_int_equal(task_of(&s, &B2)->syscalls, 0);
-	/* Only the second thread runs now: the process's count goes on its row. */
+	h_sample(&h, 100, &s);
+	assert_int_equal(task_of(&s, &B)->syscalls, 7);
+	assert_int_equal(task_of(&s, &B2)->syscalls, 5);
+	/* Only the differences, in the thread that made them. */
 	sw(&m, 0, 150, &B2);
+	m.slots[b2].syscalls += 4;
 	sw(&m, 0, 160, &IDLE);
-	d = dump_of(&m, 200);
-	d.nsys = 1;
-	d.sys_tgids = tgids;
-	d.sys_counts = counts[1];
-	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	h_sample(&h, 200, &s);
 	assert_null(task_of(&s, &B));
 	assert_int_equal(task_of(&s, &B2)->syscalls, 4);
-	ebpf_agg_free(a);
+	/* A task still running is read with its running slice: its syscalls so far count. */
+	sw(&m, 0, 210, &B);
+	m.slots[b].syscalls += 3;
+	h_sample(&h, 300, &s);
+	assert_int_equal(task_of(&s, &B)->syscalls, 3);
+	h_free(&h);
+	(void)state;
 }
 
 /*
- * Random schedules on two CPUs, sampled while switches keep happening
- * between the map read and the CPU-state read (a preempted or slow reader):
- * whatever each interval shows, the totals must equal the truth.
+ * A full log: the task's part moves to the CPU it is charged on, unfolded
+ * (its time is whole; what it gained on the old CPU since the last reading
+ * is named on the new one), and the sample counts the charge as dropped.
  */
-static void test_random_schedules_add_up(void **state)
+static void test_full_log_keeps_task_time_whole(void **state)
 {
-	static const struct sched_key pool[] = {
-		{ 0, 0, 0 }, { 10, 10, 1 }, { 11, 11, 2 }, { 12, 12, 3 }, { 12, 13, 4 }, { 14, 14, 5 },
-	};
-	enum { NPOOL = sizeof(pool) / sizeof(pool[0]) };
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
 
-	srand(12345);
-	for (int round = 0; round < 200; round++) {
-		struct maps m = { 0 }, seen;
-		struct ebpf_agg *a = agg_at(0);
-		struct ebpf_agg *b = agg_at(0);
+	m_init(&m, CAP, 1, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
+	m_fork(&m, &B, "b", 1);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	sw(&m, 0, 20, &B);
+	sw(&m, 0, 40, &IDLE);	/* A 10 on cpu0, B 20 on cpu0 */
+	sw(&m, 1, 50, &A);
+	sw(&m, 1, 55, &B);	/* A: part on cpu0 folded into cpu1's log (full now) */
+	sw(&m, 1, 60, &IDLE);	/* B: no room: its part moves to cpu1 with the 5 ns */
+	assert_int_equal(m.cpus[1].misplaced, 1);
+	h_sample(&h, 100, &s);
+	assert_int_equal(ns_of(&s, &A, 0), 10);
+	assert_int_equal(ns_of(&s, &A, 1), 5);
+	assert_int_equal(ns_of(&s, &B, 1), 25);
+	assert_int_equal(task_of(&s, &B)->oncpu_ns, 25);
+	assert_int_equal(s.dropped, 1);
+	/* The log was read: room again, and B's next move folds its part. */
+	sw(&m, 2, 110, &B);
+	sw(&m, 2, 120, &IDLE);
+	h_sample(&h, 200, &s);
+	assert_int_equal(ns_of(&s, &B, 2), 10);
+	assert_int_equal(ns_of(&s, &B, 1), 0);
+	assert_int_equal(s.dropped, 0);
+	/* A part already read moves: only what it gained since is named on the new CPU. */
+	sw(&m, 2, 210, &A);
+	sw(&m, 2, 215, &IDLE);	/* A: part on cpu1 (5) folded into cpu2's log (full now) */
+	h_sample(&h, 220, &s);
+	sw(&m, 2, 230, &A);
+	sw(&m, 2, 235, &IDLE);	/* A's part on cpu2: 10 */
+	h_sample(&h, 240, &s);
+	sw(&m, 0, 250, &B);
+	sw(&m, 0, 251, &IDLE);	/* B: part on cpu2 folded into cpu0's log (full now) */
+	sw(&m, 2, 260, &A);
+	sw(&m, 2, 262, &IDLE);	/* A: 12 on cpu2 */
+	sw(&m, 0, 270, &A);
+	sw(&m, 0, 273, &IDLE);	/* A on cpu0, log full: part moves with 2 unread + 3 */
+	h_sample(&h, 300, &s);
+	assert_int_equal(task_of(&s, &A)->oncpu_ns, 5);
+	assert_int_equal(ns_of(&s, &A, 0), 5);
+	assert_int_equal(s.dropped, 1);
+	h_free(&h);
+	(void)state;
+}
+
+struct random_ctx {
+	struct model *m;
+	uint64_t *now;
+	unsigned *cur;		/* [NCPU]: pool index running, 0: idle */
+	uint64_t *since;
+	uint64_t (*truth)[NCPU];	/* [task][cpu] */
+	struct sched_key *pool;
+	bool *dead;
+	unsigned npool;
+	bool steal;
+	uint64_t *irq_truth;
+	unsigned *num;		/* [NCPU]: of the running slice, num/8 is stolen */
+	uint64_t *est;		/* [NCPU]: the running slices' steal at t_ns, for the aggregator */
+	uint64_t t_ns;		/* the sample being read */
+};
+
+/* A random switch on a random CPU: to idle or to a live task not running elsewhere. */
+static void random_switch(struct random_ctx *r, bool allow_death)
+{
+	unsigned c = (unsigned)(rand() % NCPU), next;
+	bool die;
+
+	*r->now += 1 + (uint64_t)(rand() % 50);
+	for (;;) {
+		bool busy = false;
+
+		next = (unsigned)(rand() % r->npool);
+		if (!next)
+			break;
+		if (r->dead[next])
+			continue;
+		for (unsigned o = 0; o < NCPU; o++)
+			busy |= o != c && r->cur[o] == next;
+		if (!busy)
+			break;
+	}
+	die = allow_death && r->cur[c] && rand() % 8 == 0;
+	if (next == r->cur[c])
+		die = false;
+	if (r->cur[c]) {
+		uint64_t wall = *r->now - r->since[c];
+		uint64_t run = wall - wall * r->num[c] / 8;
+
+		r->truth[r->cur[c]][c] += run;
+		*r->irq_truth += wall - run;
+		m_sw_full(r->m, c, *r->now, &r->pool[next], run, die);
+		if (die)
+			r->dead[r->cur[c]] = true;
+	} else {
+		r->truth[0][c] += *r->now - r->since[c];
+		sw(r->m, c, *r->now, &r->pool[next]);
+	}
+	r->cur[c] = next;
+	r->since[c] = *r->now;
+	/* The next slice's steal, a steady share of it so that its estimate only grows. */
+	r->num[c] = r->steal ? (unsigned)(rand() % 5) : 0;
+}
+
+static void random_between(void *arg, int phase)
+{
+	struct random_ctx *r = arg;
+
+	for (int i = rand() % 3; i > 0; i--)
+		random_switch(r, true);
+	/* The CPU states are read next: each running slice's steal so far, exactly. */
+	for (unsigned c = 0; phase == 1 && c < NCPU; c++)
+		r->est[c] = r->cur[c] ? (r->t_ns - r->since[c]) * r->num[c] / 8 : 0;
+}
+
+/*
+ * Random schedules on three CPUs: tasks move between CPUs, some are older
+ * than the program (no slot until their first switch-out), some die and
+ * their slots are reused by new tasks (a reused PID among them), and
+ * switches keep happening between the reader's steps. Whatever each
+ * interval shows, each task's time on each CPU, idle and irq must equal the
+ * truth in total, to the nanosecond. With a tiny log, parts are misplaced:
+ * then each task's total must still be exact, and the charges counted.
+ */
+static void random_schedules(unsigned log_len, bool steal, unsigned seed)
+{
+	enum { NPOOL = 24 };
+
+	srand(seed);
+	for (int round = 0; round < 150; round++) {
+		struct model m;
+		struct harness h;
 		struct activity_sample s;
-		struct ebpf_dump d;
-		uint64_t truth[NPOOL] = { 0 }, got[NPOOL] = { 0 }, now = 1;
-		unsigned cur[NSLOTS] = { 0, 0 };
-		uint64_t since[NSLOTS];
+		struct sched_key pool[NPOOL];
+		bool dead[NPOOL] = { false };
+		uint64_t truth[NPOOL][NCPU] = { { 0 } }, got[NPOOL][NCPU] = { { 0 } };
+		uint64_t now = 1, since[NCPU], irq_truth = 0, irq_got = 0, dropped = 0, est[NCPU];
+		unsigned cur[NCPU] = { 0 }, num[NCPU] = { 0 };
+		struct random_ctx rc = { &m, &now, cur, since, truth, pool, dead, NPOOL, steal,
+					 &irq_truth, num, est, 0 };
 
-		all_ok(&m);
-		for (unsigned c = 0; c < NSLOTS; c++) {
-			sw(&m, c, now, &pool[0]);
+		m_init(&m, 40, log_len, 0);
+		h_init(&h, &m, NCPU);
+		h.open_irq_ns = steal ? est : NULL;
+		pool[0] = IDLE;
+		for (unsigned i = 1; i < NPOOL; i++) {
+			/* 20 and 21 share a PID, one after the other (21 forked later). */
+			uint32_t pid = i == 21 ? 20 : 10 + i;
+
+			pool[i] = (struct sched_key){ 10 + i / 3, pid, 100 + i };
+			/* A third of them are older than the program. */
+			if (i % 3 && i != 21)
+				m_fork(&m, &pool[i], "t", 1);
+		}
+		for (unsigned c = 0; c < NCPU; c++) {
+			sw(&m, c, now, &IDLE);
 			since[c] = now;
 		}
 		for (int step = 0; step < 60; step++) {
-			bool quiet = step == 59;
-			int nsw = rand() % 4;
+			int nsw = rand() % 6;
 
-			/* Switches before the map read. */
-			for (int i = 0; i < nsw; i++) {
-				unsigned c = (unsigned)(rand() % NSLOTS), next;
-
-				now += 1 + (uint64_t)(rand() % 50);
-				do
-					next = (unsigned)(rand() % NPOOL);
-				while (next && next == cur[!c]);	/* a task runs on one CPU at a time */
-				truth[cur[c]] += now - since[c];
-				sw(&m, c, now, &pool[next]);
-				cur[c] = next;
-				since[c] = now;
-			}
+			if (step == 30)
+				m_fork(&m, &pool[21], "reused", 1);
+			for (int i = 0; i < nsw; i++)
+				random_switch(&rc, step > 5);
 			now += 1 + (uint64_t)(rand() % 20);
-			seen = m;	/* the map read */
-			/* Switches after it, before the CPU states are read. */
-			for (int i = 0; !quiet && i < rand() % 3; i++) {
-				unsigned c = (unsigned)(rand() % NSLOTS), next;
+			/* Switches between the reads: at most 2 x 2 x 50 ns before the CPU states. */
+			rc.t_ns = now + 250;
+			h_sample_between(&h, rc.t_ns, random_between, &rc, &s);
+			if (now < s.end_ns)
+				now = s.end_ns;	/* the switches between the reads came before t_ns */
+			for (size_t t = 0; t < s.ntasks; t++) {
+				const struct activity_task *k = &s.tasks[t];
+				unsigned i;
 
-				now += 1 + (uint64_t)(rand() % 20);
-				do
-					next = (unsigned)(rand() % NPOOL);
-				while (next && next == cur[!c]);
-				truth[cur[c]] += now - since[c];
-				sw(&m, c, now, &pool[next]);
-				cur[c] = next;
-				since[c] = now;
+				for (i = 1; i < NPOOL; i++)
+					if (k->key.tgid == pool[i].tgid && k->key.tid == pool[i].pid &&
+					    k->key.start_ns == pool[i].start_ns)
+						break;
+				assert_true(i < NPOOL);
+				for (uint32_t r = k->first_row; r < k->first_row + k->nrows; r++)
+					got[i][s.rows[r].cpu] += s.rows[r].ns;
 			}
-			memcpy(seen.cpus, m.cpus, sizeof(m.cpus));
-			now += 1 + (uint64_t)(rand() % 20);
-			d = dump_of(&seen, now);
-			step_both(a, b, &d, &s);
-			for (size_t i = 0; i < NPOOL; i++)
-				for (unsigned c = 0; c < NSLOTS; c++)
-					got[i] += i ? ns_of(&s, &pool[i], c) : s.idle_ns[c];
+			for (unsigned c = 0; c < NCPU; c++) {
+				got[0][c] += s.idle_ns[c];
+				irq_got += s.irq_ns[c];
+				assert_int_equal(s.lost_ns[c], 0);
+			}
+			dropped += s.dropped;
 		}
-		/* The running slices up to the last sample count too. */
-		for (unsigned c = 0; c < NSLOTS; c++)
-			truth[cur[c]] += now - since[c];
-		for (size_t i = 0; i < NPOOL; i++)
-			if (got[i] != truth[i])
-				fail_msg("round %d: task %zu got %llu, truth %llu", round, i,
-					 (unsigned long long)got[i], (unsigned long long)truth[i]);
-		ebpf_agg_free(a);
-		ebpf_agg_free(b);
+		/* Every CPU goes idle: all slices end; two more samples read everything. */
+		for (unsigned c = 0; c < NCPU; c++) {
+			now += 5;
+			if (cur[c]) {
+				uint64_t wall = now - since[c], run = wall - wall * num[c] / 8;
+
+				truth[cur[c]][c] += run;
+				irq_truth += wall - run;
+				m_sw_full(&m, c, now, &IDLE, run, false);
+			} else {
+				truth[0][c] += now - since[c];
+				sw(&m, c, now, &IDLE);
+			}
+			cur[c] = 0;
+			since[c] = now;
+		}
+		for (unsigned c = 0; c < NCPU; c++)
+			est[c] = 0;
+		for (int k = 0; k < 2; k++) {
+			now += 10;
+			h_sample(&h, now, &s);
+			for (size_t t = 0; t < s.ntasks; t++) {
+				const struct activity_task *tk = &s.tasks[t];
+				unsigned i;
+
+				for (i = 1; i < NPOOL; i++)
+					if (tk->key.tgid == pool[i].tgid && tk->key.tid == pool[i].pid &&
+					    tk->key.start_ns == pool[i].start_ns)
+						break;
+				assert_true(i < NPOOL);
+				for (uint32_t r = tk->first_row; r < tk->first_row + tk->nrows; r++)
+					got[i][s.rows[r].cpu] += s.rows[r].ns;
+			}
+			for (unsigned c = 0; c < NCPU; c++) {
+				got[0][c] += s.idle_ns[c];
+				irq_got += s.irq_ns[c];
+			}
+			dropped += s.dropped;
+		}
+		for (unsigned c = 0; c < NCPU; c++)
+			truth[0][c] += now - since[c];
+		for (unsigned i = 0; i < NPOOL; i++) {
+			uint64_t want = 0, have = 0;
+
+			for (unsigned c = 0; c < NCPU; c++) {
+				want += truth[i][c];
+				have += got[i][c];
+				if (log_len >= MAXLOG && got[i][c] != truth[i][c])
+					fail_msg("round %d: task %u on cpu %u got %llu, truth %llu", round,
+						 i, c, (unsigned long long)got[i][c],
+						 (unsigned long long)truth[i][c]);
+			}
+			if (have != want)
+				fail_msg("round %d: task %u got %llu in all, truth %llu", round, i,
+					 (unsigned long long)have, (unsigned long long)want);
+		}
+		if (irq_got != irq_truth)
+			fail_msg("round %d: irq %llu, truth %llu", round, (unsigned long long)irq_got,
+				 (unsigned long long)irq_truth);
+		if (log_len >= MAXLOG)
+			assert_int_equal(dropped, 0);
+		{
+			uint64_t misplaced = 0;
+
+			for (unsigned c = 0; c < NCPU; c++)
+				misplaced += m.cpus[c].misplaced;
+			assert_int_equal(dropped, misplaced);
+		}
+		h_free(&h);
 	}
+}
+
+static void test_random_schedules_add_up(void **state)
+{
+	random_schedules(MAXLOG, false, 12345);
+	(void)state;
+}
+
+static void test_random_steal_adds_up(void **state)
+{
+	random_schedules(MAXLOG, true, 777);
+	(void)state;
+}
+
+/* Logs of two records: parts misplaced, every task's total still exact. */
+static void test_random_full_logs_keep_totals(void **state)
+{
+	random_schedules(2, false, 4242);
+	(void)state;
 }
 
 static void test_bad_arguments(void **state)
 {
-	struct maps m = { 0 };
-	struct ebpf_agg *a = NULL;
+	struct model m;
+	struct harness h;
 	struct activity_sample s;
-	struct ebpf_dump d = dump_of(&m, 10);
+	struct ebpf_dump d;
+	struct ebpf_agg *a = NULL;
+	struct ebpf_reader *r = NULL;
+	uint64_t from[NCPU] = { 0 }, to[NCPU] = { 0 };
 
-	assert_int_equal(ebpf_agg_new(0, NSLOTS, 0, &a), -EINVAL);
-	assert_int_equal(ebpf_agg_new(3, NSLOTS, 0, &a), -EINVAL);
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	assert_int_equal(ebpf_agg_new(0, NCPU, 0, &a), -EINVAL);
+	assert_int_equal(ebpf_agg_new(NCPU + 1, NCPU, 0, &a), -EINVAL);
 	assert_null(a);
-	a = agg_at(0);
-	d.nslots = NSLOTS + 1;
-	assert_int_equal(ebpf_agg_step(a, &d, &s), -EINVAL);
-	assert_null(ebpf_agg_free(a));
+	assert_int_equal(ebpf_reader_new(0, 10, &r), -EINVAL);
+	assert_int_equal(ebpf_reader_new(NCPU, 0, &r), -EINVAL);
+	assert_null(r);
+	ebpf_read_cpus(h.r, &m.shm);
+	ebpf_read_begin(h.r, &m.shm);
+	assert_int_equal(ebpf_read_slots(h.r, &m.shm), 0);
+	ebpf_read_dump(h.r, &m.shm, &d);
+	d.t_ns = 10;
+	d.nslots = NCPU + 1;
+	assert_int_equal(ebpf_agg_step(h.a, &d, &s), -EINVAL);
+	d.nslots = NCPU;
+	d.log_len = 3;	/* not a power of two */
+	assert_int_equal(ebpf_agg_step(h.a, &d, &s), -EINVAL);
+	d.log_len = MAXLOG;
+	d.log_from = from;
+	d.log_to = to;
+	to[1] = MAXLOG + 1;	/* more records than a log holds */
+	assert_int_equal(ebpf_agg_step(h.a, &d, &s), -EINVAL);
+	to[1] = 0;
+	assert_int_equal(ebpf_agg_step(h.a, &d, &s), 0);
+	h_free(&h);
 	assert_null(ebpf_agg_free(NULL));
+	assert_null(ebpf_reader_free(NULL));
 	assert_true(activity_coverage(NULL, 0) == 0.0);
+	(void)state;
 }
 
-/* Map sizing: the documented rule's cases, figures worked out by hand. */
+/* The slot table's size: the documented rule's cases, figures worked out by hand. */
 static void test_task_map_plan(void **state)
 {
-	struct task_map_plan p;
-
-	/* 2 CPUs, 24 GiB: an entry is 64 + 2 x 72 = 208 B; pid_max 32768 fits (6.8 MB). */
-	p = task_map_plan_for(32768, 24ull << 30, 2, 150);
-	assert_int_equal(p.entries, 32768);
-	assert_true(p.prealloc);
-	/* systemd's pid_max 4194304 does not: the 64 MiB budget holds 322638 entries. */
-	p = task_map_plan_for(4194304, 24ull << 30, 2, 150);
-	assert_int_equal(p.entries, 322638);
-	assert_true(p.prealloc);
-	/* 64 CPUs: 4672 B an entry, 14364 fit: enough for 3000 tasks alive ... */
-	p = task_map_plan_for(4194304, 256ull << 30, 64, 3000);
-	assert_int_equal(p.entries, 14364);
-	assert_true(p.prealloc);
-	/* ... not for 4000 (4 x 4000 > 14364): pid_max entries, allocated as tasks appear. */
-	p = task_map_plan_for(4194304, 256ull << 30, 64, 4000);
-	assert_int_equal(p.entries, 4194304);
-	assert_false(p.prealloc);
-	/* 64 MiB of RAM: a 1 MiB budget, 5041 entries. */
-	p = task_map_plan_for(32768, 64ull << 20, 2, 100);
-	assert_int_equal(p.entries, 5041);
-	assert_true(p.prealloc);
-	/* RAM unknown (0): the 64 MiB budget alone. */
-	p = task_map_plan_for(4194304, 0, 2, 0);
-	assert_int_equal(p.entries, 322638);
-	/* pid_max is clamped to SCHED_TASKS_MIN. */
-	p = task_map_plan_for(300, 24ull << 30, 2, 10);
-	assert_int_equal(p.entries, SCHED_TASKS_MIN);
-	assert_true(p.prealloc);
-	/* A budget below SCHED_TASKS_MIN entries is never preallocated. */
-	p = task_map_plan_for(32768, 8ull << 20, 64, 1);
-	assert_int_equal(p.entries, 32768);
-	assert_false(p.prealloc);
+	/* 2 CPUs, 24 GiB, 150 tasks: pid_max 32768 slots (3.5 MiB at 112 bytes). */
+	assert_int_equal(task_map_plan_for(32768, 24ull << 30, 150), 32768);
+	/* systemd's pid_max 4194304: eight slots per task alive, at least 32768. */
+	assert_int_equal(task_map_plan_for(4194304, 24ull << 30, 150), 32768);
+	assert_int_equal(task_map_plan_for(4194304, 24ull << 30, 10000), 80000);
+	/* Many tasks: the 32 MiB budget, 299593 slots of 112 bytes. */
+	assert_int_equal(task_map_plan_for(4194304, 1ull << 40, 100000), 299593);
+	/* 64 MiB of RAM: a 1 MiB budget, 9362 slots. */
+	assert_int_equal(task_map_plan_for(32768, 64ull << 20, 100), 9362);
+	/* RAM unknown (0): the budget alone. */
+	assert_int_equal(task_map_plan_for(4194304, 0, 50000), 299593);
+	/* pid_max is clamped to SCHED_TASKS_MIN, and so is a tiny budget. */
+	assert_int_equal(task_map_plan_for(300, 24ull << 30, 10), SCHED_TASKS_MIN);
+	assert_int_equal(task_map_plan_for(32768, 4ull << 20, 10), SCHED_TASKS_MIN);
+	/* Logs: 1 MiB for 2 CPUs hold 16384 records each; 64 and more CPUs get the floor of 1024. */
+	assert_int_equal(ebpf_log_len_for(1), 32768);
+	assert_int_equal(ebpf_log_len_for(2), 16384);
+	assert_int_equal(ebpf_log_len_for(16), 2048);
+	assert_int_equal(ebpf_log_len_for(64), 1024);
+	assert_int_equal(ebpf_log_len_for(256), 1024);
+	assert_int_equal(ebpf_log_len_for(512), 1024);
 	(void)state;
 }
 
 /*
- * ebpf_fold against values worked out by hand: comm, cgroup and uid of the
- * copy written last, parentage of the earliest written copy that has it,
- * every copy's flags, and the times of the sample's CPUs only.
+ * Memory per task must not grow with the number of possible CPUs: from the
+ * code's own sizes (the memory model), and from what a reader and an
+ * aggregator actually hold after the same 1 000 tasks ran on two CPUs, with
+ * 2 and with 512 possible CPUs. The eBPF collector before this design held
+ * 72 bytes per possible CPU per task in the kernel and 8 per CPU in
+ * userspace; either would fail here.
  */
-static void test_fold_picks_each_field_from_its_copy(void **state)
+static void run_tasks_on(unsigned nposs, size_t *ret_before, size_t *ret_after)
 {
-	struct sched_key k = { 300, 301, 42 };
-	struct sched_val v[3] = { 0 };
-	struct activity_task r;
-	uint64_t ns[3] = { 9, 9, 9 };
+	enum { N = 1000 };
+	struct sched_cpu *cpus = calloc(nposs, sizeof(*cpus));
+	struct sched_slot *slots = calloc(N, sizeof(*slots));
+	struct sched_ident *idents = calloc(N, sizeof(*idents));
+	struct sched_fold *folds = calloc(nposs, sizeof(*folds));
+	struct sched_ctl ctl = { .next_new = N };
+	uint64_t ring[1024] = { 0 };
+	struct ebpf_shm m = { nposs, N, cpus, slots, idents, folds, 1, &ctl, ring, 1023 };
+	struct ebpf_reader *r = NULL;
+	struct ebpf_agg *a = NULL;
+	struct activity_sample s;
+	struct ebpf_dump d;
 
-	v[0] = (struct sched_val){ .oncpu_ns = 11, .comm_ns = 50, .cgroup_id = 1, .uid = 10,
-				   .flags = SCHED_TASK_KERNEL, .ppid = 7, .parent_start_ns = 70,
-				   .proc_start_ns = 71 };
-	v[1] = (struct sched_val){ .oncpu_ns = 22, .comm_ns = 90, .cgroup_id = 2, .uid = 20,
-				   .flags = SCHED_TASK_EXITED, .ppid = 8, .parent_start_ns = 80,
-				   .proc_start_ns = 81 };
-	v[2] = (struct sched_val){ .oncpu_ns = 33, .comm_ns = 30, .cgroup_id = 3, .uid = 30 };
-	snprintf(v[0].comm, sizeof(v[0].comm), "zero");
-	snprintf(v[1].comm, sizeof(v[1].comm), "one");
-	snprintf(v[2].comm, sizeof(v[2].comm), "two");
-	ebpf_fold(&k, v, 3, 2, &r, ns);
-	assert_int_equal(r.key.tgid, 300);
-	assert_int_equal(r.key.tid, 301);
-	assert_int_equal(r.key.start_ns, 42);
-	assert_string_equal(r.comm, "one");
-	assert_int_equal(r.cgroup_id, 2);
-	assert_int_equal(r.uid, 20);
-	assert_int_equal(r.flags, ACTIVITY_TASK_KERNEL | ACTIVITY_TASK_EXITED);
-	assert_int_equal(r.oncpu_ns, 0);
-	assert_int_equal(r.nrows, 0);
-	/* Copy 2 is the earliest written but has no parent: copy 0's. */
-	assert_int_equal(r.ppid, 7);
-	assert_int_equal(r.parent_start_ns, 70);
-	assert_int_equal(r.proc_start_ns, 71);
-	assert_int_equal(ns[0], 11);
-	assert_int_equal(ns[1], 22);
-	assert_int_equal(ns[2], 9);	/* beyond ncpus: not written */
-	/* No copy with a parent: none. */
-	v[0].ppid = v[1].ppid = 0;
-	ebpf_fold(&k, v, 3, 3, &r, ns);
-	assert_int_equal(r.ppid, 0);
-	assert_int_equal(r.parent_start_ns, 0);
-	assert_int_equal(ns[2], 33);
-	(void)state;
-}
-
-#define BIG_POOL 700
-#define BIG_CPUS 3
-
-/*
- * Hundreds of tasks (the aggregator's tables grow and shrink), appearing,
- * running, exiting and coming back, in a shuffled map order, with syscall
- * counters: each sample must hold exactly each task's difference since the
- * previous reading (all of it for a task new to the map), its exit, and its
- * process's syscalls on one row of the process; the same maps given folded
- * (the collector's form, the sample written over it) must give the same
- * samples byte for byte.
- */
-static void test_many_tasks_against_reference(void **state)
-{
-	struct sched_key *keys = calloc(BIG_POOL, sizeof(*keys));
-	struct sched_val *vals = calloc((size_t)BIG_POOL * BIG_CPUS, sizeof(*vals));
-	/* Room for the running slices' tasks after the entries (none here: no switch yet). */
-	struct activity_task *recs = calloc(BIG_POOL + BIG_CPUS, sizeof(*recs));
-	uint64_t *oncpu = calloc((size_t)BIG_POOL * BIG_CPUS, sizeof(*oncpu));
-	uint64_t(*cum)[BIG_CPUS] = calloc(BIG_POOL, sizeof(*cum));
-	uint64_t(*prev)[BIG_CPUS] = calloc(BIG_POOL, sizeof(*prev));
-	uint64_t *sys = calloc(BIG_POOL, sizeof(*sys)), *sys_prev = calloc(BIG_POOL, sizeof(*sys));
-	uint64_t *sys_counts = calloc((size_t)BIG_POOL * BIG_CPUS, sizeof(*sys_counts));
-	uint32_t *tgids = calloc(BIG_POOL, sizeof(*tgids));
-	bool *present = calloc(BIG_POOL, sizeof(*present)), *was = calloc(BIG_POOL, sizeof(*was));
-	bool *exits = calloc(BIG_POOL, sizeof(*exits));
-	size_t *order = calloc(BIG_POOL, sizeof(*order));
-	struct sched_cpu cpus[BIG_CPUS] = { 0 };
-	struct ebpf_agg *a = NULL, *b = NULL;
-
-	assert_int_equal(ebpf_agg_new(BIG_CPUS, BIG_CPUS, 0, &a), 0);
-	assert_int_equal(ebpf_agg_new(BIG_CPUS, BIG_CPUS, 0, &b), 0);
-	srand(4242);
-	for (int step = 0; step < 40; step++) {
-		/* Busy, then almost empty (the tables shrink), then busy again. */
-		int join = step >= 15 && step < 22 ? 50 : 3;
-		struct ebpf_dump d = { .t_ns = 1000 * (uint64_t)(step + 1), .nslots = BIG_CPUS,
-				       .cpus = cpus };
-		struct activity_sample s, s2;
-		const struct sched_key *ex;
-		size_t n = 0, nsys = 0, expect_tasks = 0, nex;
-
-		for (size_t i = 0; i < BIG_POOL; i++) {
-			was[i] = present[i];
-			exits[i] = false;
-			if (!present[i]) {
-				if (rand() % join == 0) {
-					present[i] = true;
-					memset(cum[i], 0, sizeof(cum[i]));
-					sys[i] = 0;
-				}
-			} else if (step >= 15 && step < 22 ? rand() % 3 == 0 : rand() % 15 == 0) {
-				exits[i] = true;
-			}
-			if (!present[i])
-				continue;
-			for (unsigned c = 0; c < BIG_CPUS; c++)
-				if (rand() % 2)
-					cum[i][c] += (uint64_t)(rand() % 1000);
-			sys[i] += (uint64_t)(rand() % 5);
-			order[n++] = i;
-		}
-		for (size_t i = n; i > 1; i--) {
-			size_t j = (size_t)rand() % i, t = order[i - 1];
-
-			order[i - 1] = order[j];
-			order[j] = t;
-		}
-		for (size_t o = 0; o < n; o++) {
-			size_t i = order[o];
-
-			/* tgid 1000 + i / 4: threads i % 4 of it, the main one first. */
-			keys[o] = (struct sched_key){ 1000 + (uint32_t)(i / 4),
-						      1000 + (uint32_t)(i / 4) + (uint32_t)(i % 4) * 5000,
-						      (uint64_t)i + 1 };
-			for (unsigned c = 0; c < BIG_CPUS; c++) {
-				struct sched_val *v = &vals[o * BIG_CPUS + c];
-
-				memset(v, 0, sizeof(*v));
-				v->oncpu_ns = cum[i][c];
-				v->comm_ns = c + 1;
-				v->uid = (uint32_t)i;
-				snprintf(v->comm, sizeof(v->comm), "t%zu", i);
-				if (exits[i] && c == 1)
-					v->flags = SCHED_TASK_EXITED;
-			}
-			ebpf_fold(&keys[o], &vals[o * BIG_CPUS], BIG_CPUS, BIG_CPUS, &recs[o],
-				  &oncpu[o * BIG_CPUS]);
-			/* The process's counter, once per process (on its main thread's slot). */
-			if (i % 4 == 0 && !exits[i]) {
-				tgids[nsys] = keys[o].tgid;
-				for (unsigned c = 0; c < BIG_CPUS; c++)
-					sys_counts[nsys * BIG_CPUS + c] = c == 0 ? sys[i] : 0;
-				nsys++;
-			}
-		}
-		d.ntasks = n;
-		d.keys = keys;
-		d.vals = vals;
-		d.nsys = nsys;
-		d.sys_tgids = tgids;
-		d.sys_counts = sys_counts;
-		assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
-		d.keys = NULL;
-		d.vals = NULL;
-		d.tasks = recs;
-		d.oncpu_ns = oncpu;
-		assert_int_equal(ebpf_agg_step(b, &d, &s2), 0);
-		assert_int_equal(s.ntasks, s2.ntasks);
-		assert_int_equal(s.nrows, s2.nrows);
-		assert_memory_equal(s.tasks, s2.tasks, s.ntasks * sizeof(*s.tasks));
-		assert_memory_equal(s.rows, s2.rows, s.nrows * sizeof(*s.rows));
-
-		for (size_t i = 0; i < BIG_POOL; i++) {
-			struct sched_key k = { 1000 + (uint32_t)(i / 4),
-					       1000 + (uint32_t)(i / 4) + (uint32_t)(i % 4) * 5000,
-					       (uint64_t)i + 1 };
-			const struct activity_task *t;
-			uint64_t sum = 0;
-
-			if (!present[i])
-				continue;
-			for (unsigned c = 0; c < BIG_CPUS; c++) {
-				uint64_t want = cum[i][c] - (was[i] ? prev[i][c] : 0);
-
-				assert_int_equal(ns_of(&s, &k, c), want);
-				sum += want;
-				prev[i][c] = cum[i][c];
-			}
-			t = task_of(&s, &k);
-			if (!sum && !exits[i]) {
-				assert_null(t);
-				continue;
-			}
-			expect_tasks++;
-			assert_non_null(t);
-			assert_int_equal(t->oncpu_ns, sum);
-			assert_int_equal(t->uid, (uint32_t)i);
-			assert_int_equal(!!(t->flags & ACTIVITY_TASK_NEW), !was[i]);
-			assert_int_equal(!!(t->flags & ACTIVITY_TASK_EXITED), exits[i]);
-		}
-		assert_int_equal(s.ntasks, expect_tasks);
-		/* Syscalls: each process's difference on one of its rows, its main one if there. */
-		for (size_t p = 0; p < BIG_POOL; p += 4) {
-			uint64_t want = 0, got = 0;
-			const struct activity_task *main_t = NULL;
-			bool any = false;
-
-			if (present[p] && !exits[p])
-				want = sys[p] - (was[p] ? sys_prev[p] : 0);
-			for (size_t i = 0; i < s.ntasks; i++) {
-				if (s.tasks[i].key.tgid != 1000 + p / 4)
-					continue;
-				got += s.tasks[i].syscalls;
-				any = true;
-				if (s.tasks[i].key.tid == s.tasks[i].key.tgid)
-					main_t = &s.tasks[i];
-			}
-			/* No row of the process in the sample: nowhere to put them. */
-			assert_int_equal(got, any ? want : 0);
-			if (main_t)
-				assert_int_equal(main_t->syscalls, got);
-			sys_prev[p] = sys[p];
-		}
-		/* The exited, to delete: exactly those, in both aggregators. */
-		nex = ebpf_agg_exited(a, &ex);
-		{
-			size_t want = 0;
-
-			for (size_t i = 0; i < BIG_POOL; i++)
-				want += exits[i];
-			assert_int_equal(nex, want);
-		}
-		for (size_t e = 0; e < nex; e++) {
-			size_t i = (size_t)ex[e].start_ns - 1;
-
-			assert_true(i < BIG_POOL && exits[i]);
-			present[i] = false;
-		}
-		{
-			const struct sched_key *ex2;
-
-			assert_int_equal(ebpf_agg_exited(b, &ex2), nex);
-			assert_memory_equal(ex, ex2, nex * sizeof(*ex));
-		}
+	assert_int_equal(ebpf_reader_new(nposs, N, &r), 0);
+	assert_int_equal(ebpf_agg_new(nposs, nposs, 0, &a), 0);
+	for (unsigned c = 0; c < nposs; c++)
+		cpus[c].cur_slot = SCHED_NONE;
+	/* An empty reading first: the per-CPU part alone. */
+	ebpf_read_cpus(r, &m);
+	ctl.next_new = 0;
+	ebpf_read_begin(r, &m);
+	assert_int_equal(ebpf_read_slots(r, &m), 0);
+	ebpf_read_dump(r, &m, &d);
+	d.t_ns = 1;
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	ebpf_read_commit(r, &m, NULL, 0);
+	*ret_before = ebpf_agg_footprint(a) + ebpf_reader_footprint(r);
+	/* 1 000 tasks that ran on CPUs 0 and 1. */
+	ctl.next_new = N;
+	for (uint32_t i = 0; i < N; i++) {
+		slots[i] = (struct sched_slot){ .seq = 2, .acc_ns = 1000 + i, .acc_cpu = i % 2,
+						.tgid = 1000 + i, .pid = 1000 + i, .start_ns = i };
 	}
+	ebpf_read_cpus(r, &m);
+	ebpf_read_begin(r, &m);
+	assert_int_equal(ebpf_read_slots(r, &m), 0);
+	ebpf_read_dump(r, &m, &d);
+	d.t_ns = 2;
+	assert_int_equal(ebpf_agg_step(a, &d, &s), 0);
+	assert_int_equal(s.ntasks, N);
+	ebpf_read_commit(r, &m, NULL, 0);
+	*ret_after = ebpf_agg_footprint(a) + ebpf_reader_footprint(r);
+	ebpf_reader_free(r);
 	ebpf_agg_free(a);
-	ebpf_agg_free(b);
-	free(keys);
-	free(vals);
-	free(recs);
-	free(oncpu);
-	free(cum);
-	free(prev);
-	free(sys);
-	free(sys_prev);
-	free(sys_counts);
-	free(tgids);
-	free(present);
-	free(was);
-	free(exits);
-	free(order);
+	free(cpus);
+	free(slots);
+	free(idents);
+	free(folds);
+}
+
+static void test_memory_per_task_does_not_grow_with_cpus(void **state)
+{
+	struct ebpf_mem_model m2 = ebpf_mem_model_of(2), m512 = ebpf_mem_model_of(512);
+	size_t before2, after2, before512, after512;
+
+	/* From the sizes: nothing per task or per slot depends on the CPUs. */
+	assert_int_equal(m2.kernel_per_slot, m512.kernel_per_slot);
+	assert_int_equal(m2.kernel_per_task, m512.kernel_per_task);
+	assert_int_equal(m2.user_per_slot, m512.user_per_slot);
+	assert_int_equal(m2.user_per_task, m512.user_per_task);
+	assert_true(m2.kernel_per_slot <= 128);
+	/* The slot table's size does not take the CPUs at all; 512 CPUs' logs: 12.1 MiB. */
+	assert_int_equal(m512.kernel_per_cpu * 512, 512 * (192 + 1024 * 24));
+	/* From what is held: the same growth for the same tasks, whatever the CPUs. */
+	run_tasks_on(2, &before2, &after2);
+	run_tasks_on(512, &before512, &after512);
+	assert_true(before512 > before2);	/* the per-CPU part does grow */
+	assert_int_equal(after512 - before512, after2 - before2);
 	(void)state;
 }
 
@@ -1139,24 +1461,30 @@ int main(void)
 		cmocka_unit_test(test_completed_slices_and_idle),
 		cmocka_unit_test(test_running_slice_is_credited_once),
 		cmocka_unit_test(test_switch_between_reads_is_not_counted_twice),
-		cmocka_unit_test(test_exited_task_reported_then_forgotten),
+		cmocka_unit_test(test_moving_task_parts_fold_into_logs),
+		cmocka_unit_test(test_record_after_heads_is_credited_once),
+		cmocka_unit_test(test_exited_task_reported_then_slot_reused),
 		cmocka_unit_test(test_reused_pid_stays_two_rows),
-		cmocka_unit_test(test_newest_comm_wins_across_cpus),
-		cmocka_unit_test(test_full_map_is_lost_not_hidden),
+		cmocka_unit_test(test_exec_renames),
+		cmocka_unit_test(test_task_older_than_the_program),
+		cmocka_unit_test(test_slot_hint_of_another_task),
+		cmocka_unit_test(test_full_table_is_lost_not_hidden),
 		cmocka_unit_test(test_irq_time_is_named_not_charged),
 		cmocka_unit_test(test_running_slice_steal_is_named_early),
 		cmocka_unit_test(test_running_slice_irq_never_shrinks),
-		cmocka_unit_test(test_random_steal_adds_up),
 		cmocka_unit_test(test_open_irq_estimate),
 		cmocka_unit_test(test_nohz_full_list),
 		cmocka_unit_test(test_torn_cpu_copy_is_caught_up_later),
-		cmocka_unit_test(test_syscalls_go_to_the_main_thread_row),
+		cmocka_unit_test(test_slot_being_written_is_not_copied),
+		cmocka_unit_test(test_syscalls_go_to_each_thread_row),
+		cmocka_unit_test(test_full_log_keeps_task_time_whole),
 		cmocka_unit_test(test_random_schedules_add_up),
+		cmocka_unit_test(test_random_steal_adds_up),
+		cmocka_unit_test(test_random_full_logs_keep_totals),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_task_map_plan),
-		cmocka_unit_test(test_fold_picks_each_field_from_its_copy),
-		cmocka_unit_test(test_many_tasks_against_reference),
-};
+		cmocka_unit_test(test_memory_per_task_does_not_grow_with_cpus),
+	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,7 @@ struct trow {
 	uint32_t uid;
 	uint64_t energy, d0, d1;
 	uint64_t cum;
+	const char *vm;		/* NULL: "" */
 };
 
 /* A daemon snapshot over [start, end] with two domains (and a process meter when `meter`). */
@@ -41,7 +42,7 @@ static struct joulestat_snapshot *snap_of(uint64_t start_s, uint64_t end_s, cons
 					  size_t n, bool meter)
 {
 	static const char *const groups[] = { "process", "thread", "comm", "cgroup", "user",
-					      "unit", "container", "tree" };
+					      "unit", "container", "tree", "vm" };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -74,7 +75,7 @@ static struct joulestat_snapshot *snap_of(uint64_t start_s, uint64_t end_s, cons
 			d == 0 ? "package" : d == 1 ? "dram" : "process", d < 2 ? "true" : "false",
 			(unsigned long long)(end_s * 100));
 	fprintf(f, "],\"groups\":{");
-	for (size_t g = 0, first = 1; g < 8; g++) {
+	for (size_t g = 0, first = 1; g < 9; g++) {
 		bool any = false;
 
 		for (size_t i = 0; i < n; i++)
@@ -86,11 +87,11 @@ static struct joulestat_snapshot *snap_of(uint64_t start_s, uint64_t end_s, cons
 		for (size_t i = 0, k = 0; i < n; i++) {
 			if (strcmp(rows[i].group, groups[g]) != 0)
 				continue;
-			fprintf(f, "%s[%d,%d,%llu,\"%s\",%u,\"user%u\",0,\"/x\",\"u.service\",\"\",%llu,"
-				   "1000,0,1,false,%llu,1000,0,1,false,[%llu,%llu%s]]",
+			fprintf(f, "%s[%d,%d,%llu,\"%s\",%u,\"user%u\",0,\"/x\",\"u.service\",\"\","
+				   "\"%s\",%llu,1000,0,1,false,%llu,1000,0,1,false,[%llu,%llu%s]]",
 				k++ ? "," : "", rows[i].pid, rows[i].tid,
 				(unsigned long long)rows[i].start, rows[i].comm, rows[i].uid,
-				rows[i].uid, (unsigned long long)rows[i].energy,
+				rows[i].uid, rows[i].vm ? rows[i].vm : "", (unsigned long long)rows[i].energy,
 				(unsigned long long)rows[i].cum, (unsigned long long)rows[i].d0,
 				(unsigned long long)rows[i].d1, meter ? ",0" : "");
 		}
@@ -340,6 +341,47 @@ static void test_rebuilt_from_threads(void **state)
 	dacc_free(a);
 }
 
+/*
+ * A comm and a VM of one name, both rebuilt from threads: two rows, each
+ * with its own total since the client subscribed.
+ */
+static void test_rebuilt_comm_and_vm(void **state)
+{
+	static const struct trow threads[] = {
+		{ "thread", 42, 42, 7, "web", 1000, 10, 10, 0, 0, "web" },
+		{ "thread", 44, 44, 9, "web", 1000, 5, 5, 0, 0, "" },
+		{ "thread", 46, 46, 9, "qemu", 1000, 3, 3, 0, 0, "web" },
+	};
+	struct dacc_opts o = { .view = DISCLOSE_OWN, .uid = 1000,
+			       .groups = 1u << JOULESTAT_GROUP_COMM | 1u << JOULESTAT_GROUP_VM };
+	struct dacc *a = NULL;
+	struct joulestat_snapshot *in = snap_of(1, 2, threads, 3, false), *s;
+	struct joulestat_row r = { .sz = sizeof(r) };
+
+	(void)state;
+	assert_int_equal(dacc_needs(&o), o.groups | 1u << JOULESTAT_GROUP_THREAD);
+	assert_int_equal(dacc_new(&o, &a), 0);
+	assert_int_equal(dacc_add(a, &(struct dacc_sample){ .snap = in, .seq = 1 }), 0);
+	assert_int_equal(dacc_add(a, &(struct dacc_sample){ .snap = in, .seq = 2 }), 0);
+	s = reply(a, NULL);
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_COMM), 2);
+	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_COMM, 0, &r), 0);
+	assert_string_equal(r.comm, "web");
+	assert_int_equal(r.energy_uj, 30);
+	assert_int_equal(r.cumulative_uj, 30);
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_VM), 2);
+	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_VM, 0, &r), 0);
+	assert_string_equal(r.vm, "web");
+	assert_int_equal(r.energy_uj, 26);
+	assert_int_equal(r.cumulative_uj, 26);
+	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_VM, 1, &r), 0);
+	assert_string_equal(r.vm, "");
+	assert_int_equal(r.cumulative_uj, 10);
+	joulestat_snapshot_free(s);
+	joulestat_snapshot_free(in);
+	dacc_free(a);
+}
+
 static void test_trees_and_tasks(void **state)
 {
 	static const struct trow trees[] = {
@@ -398,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_rebuilt_from_threads),
+		cmocka_unit_test(test_rebuilt_comm_and_vm),
 		cmocka_unit_test(test_trees_and_tasks),
 		cmocka_unit_test(test_nothing_merged),
 	};

@@ -825,6 +825,71 @@ static void test_bad_gpu_parts_are_refused(void **state)
 	}
 }
 
+/* The VMs of an interval: "make" (100) is VM web, the kworker (200) VM db. */
+#define VMS ",\"vms\":[[\"web\",3750000,750000000,[100,4200]],[\"db\",1250000,250000000,[200,4300]]]"
+
+static void test_vms_decode_check_and_round_trip(void **state)
+{
+	struct recfmt_header h = header();
+	struct recfmt_interval *iv = NULL, *iv2 = NULL;
+	struct recfmt_error err;
+	char line[4096], *buf = NULL;
+	size_t len = 0;
+	const char *at = strstr(interval_line, ",\"raw\":");
+	FILE *f;
+
+	snprintf(line, sizeof(line), "%.*s%s%s", (int)(at - interval_line), interval_line, VMS, at);
+	assert_int_equal(recfmt_parse_interval(line, strlen(line), &h, &iv, &err), 0);
+	assert_int_equal(iv->nvms, 2);
+	assert_string_equal(iv->vms[0].name, "web");
+	assert_int_equal(iv->vms[0].energy_uj, 3750000);
+	assert_int_equal(iv->vms[0].cpu_ns, 750000000);
+	assert_int_equal(iv->vms[0].nprocs, 1);
+	assert_int_equal(iv->vm_procs[iv->vms[0].first].tgid, 100);
+	assert_int_equal(iv->vm_procs[iv->vms[1].first].start_ns, 4300);
+	/* Written back as read, in the same place of the line. */
+	f = open_memstream(&buf, &len);
+	assert_int_equal(recfmt_write_interval(f, &h, iv), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, VMS ",\"raw\":"));
+	assert_int_equal(recfmt_parse_interval(buf, len - 1, &h, &iv2, &err), 0);
+	assert_int_equal(iv2->nvms, 2);
+	/* Sums follow the rows: what replay relies on after re-attributing. */
+	iv->rows[0].total_uj = 1;
+	iv->rows[1].total_uj = 2;
+	assert_int_equal(recfmt_vms_sum(iv, &err), 0);
+	assert_string_equal(iv->vms[0].name, "db");
+	assert_int_equal(iv->vms[0].energy_uj, 2);
+	free(buf);
+	recfmt_interval_free(iv);
+	recfmt_interval_free(iv2);
+	recfmt_header_free(&h);
+}
+
+static void test_bad_vms_are_refused(void **state)
+{
+	static const struct bad cases[] = {
+		{ ",\"raw\":", ",\"vms\":[[\"web\",3750001,750000000,[100,4200]]],\"raw\":",
+		  "vms: web: energy_uj 3750001 and cpu_ns 750000000, its processes' rows add up to 3750000 and 750000000" },
+		{ ",\"raw\":", ",\"vms\":[[\"web\",0,0,[101,4200]]],\"raw\":",
+		  "vms: web: process 101 (start 4200) is no row of the interval" },
+		{ ",\"raw\":", ",\"vms\":[[\"web\",3750000,750000000,[100,4200]],[\"db\",3750000,750000000,[100,4200]]],\"raw\":",
+		  "listed twice" },
+		{ ",\"raw\":", ",\"vms\":[[\"a/b\",0,0,[]]],\"raw\":", "vms[0]: the name" },
+		{ ",\"raw\":", ",\"vms\":[[\"web\",0,0,[]],[\"web\",0,0,[]]],\"raw\":", "vms[1]: VM \"web\" listed twice" },
+		{ ",\"raw\":", ",\"vms\":[[\"web\",0,0,[100]]],\"raw\":", "vms[0]: expected [name, energy_uj" },
+		{ ",\"raw\":", ",\"vms\":{},\"raw\":", "vms: expected an array" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct recfmt_error err;
+		int r = interval_with(cases[i].from, cases[i].to, &err);
+
+		if (r != -EINVAL || !strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: %d \"%s\", wanted \"%s\"", i, r, err.msg, cases[i].msg);
+	}
+}
+
 static void test_cpulist_formats_ranges(void **state)
 {
 	struct cpuset s;
@@ -862,6 +927,8 @@ int main(void)
 		cmocka_unit_test(test_cpulist_formats_ranges),
 		cmocka_unit_test(test_gpu_interval_decodes_and_round_trips),
 		cmocka_unit_test(test_bad_gpu_parts_are_refused),
+		cmocka_unit_test(test_vms_decode_check_and_round_trip),
+		cmocka_unit_test(test_bad_vms_are_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

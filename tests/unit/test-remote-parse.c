@@ -120,7 +120,7 @@ static void test_monitor_refusals(void **state)
 	"\"static_origin\":\"none\",\"static_from\":\"none\",\"refused\":false,"                   \
 	"\"readings_refused\":0}]"
 #define ROW(pid, start, comm, uid, energy, agg, d0, d1)                                            \
-	"[" #pid ",0," #start ",\"" comm "\"," #uid ",\"u" #uid "\",0,\"\",\"\",\"\"," #energy     \
+	"[" #pid ",0," #start ",\"" comm "\"," #uid ",\"u" #uid "\",0,\"\",\"\",\"\",\"\"," #energy \
 	",500000000,0,1,false,99000000,1,0,5," agg ",[" #d0 "," #d1 "]]"
 
 static const char snapshot[] =
@@ -128,8 +128,10 @@ static const char snapshot[] =
 	"\"groups\":{\"process\":[" ROW(42, 7, "make", 1000, 2000000, "false", 1500000, 500000) ","
 	ROW(0, 0, "", 0, 1000000, "true", 500000, 500000) ","
 	ROW(7, 3, "cc1", 1000, 0, "false", 0, 0) "],"
-	"\"user\":[[0,0,0,\"\",1000,\"alice\",0,\"\",\"\",\"\",2000000,1,0,2,false,5,1,0,5,false,"
-	"[1500000,500000]]]},"
+	"\"user\":[[0,0,0,\"\",1000,\"alice\",0,\"\",\"\",\"\",\"\",2000000,1,0,2,false,5,1,0,5,"
+	"false,[1500000,500000]]],"
+	"\"vm\":[[0,0,0,\"\",0,\"\",0,\"\",\"\",\"\",\"web\",1000000,1,0,1,false,5,1,0,5,false,"
+	"[500000,500000]]]},"
 	"\"tasks\":[[42,42,7,7,1,\"make\",1000,0,false,false,500000000,2000000,false,0,[0,400,1,"
 	"100]],[42,43,8,7,1,\"make\",1000,0,true,false,1,0,false,0,[]]]}";
 
@@ -156,7 +158,8 @@ static void test_snapshot(void **state)
 	assert_int_equal(si.ncpus, 2);
 	assert_int_equal(si.cpu_idle_ns[1], 2);
 	assert_true(fabs(si.power_w - 2.0) < 1e-9); /* 4 J over 2 s */
-	assert_int_equal(si.groups, 1u << JOULESTAT_GROUP_PROCESS | 1u << JOULESTAT_GROUP_USER);
+	assert_int_equal(si.groups, 1u << JOULESTAT_GROUP_PROCESS | 1u << JOULESTAT_GROUP_USER |
+					    1u << JOULESTAT_GROUP_VM);
 	assert_int_equal(joulestat_snapshot_domain_get(s, 1, &sd), 0);
 	assert_string_equal(sd.name, "dram-0");
 	assert_true(fabs(sd.power_w - 0.5) < 1e-9);
@@ -178,6 +181,10 @@ static void test_snapshot(void **state)
 	assert_true(row.aggregated);
 	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_USER, 0, &row), 0);
 	assert_string_equal(row.user, "alice");
+	assert_string_equal(row.vm, "");
+	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_VM, 0, &row), 0);
+	assert_string_equal(row.vm, "web");
+	assert_int_equal(row.energy_uj, 1000000);
 	assert_int_equal(joulestat_snapshot_task_get(s, 0, &t), 0);
 	assert_int_equal(t.ncpus, 2);
 	assert_int_equal(t.cpus[1].cpu, 1);

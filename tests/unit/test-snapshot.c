@@ -928,6 +928,100 @@ static void test_refused_reading_is_a_gap(void **state)
 	fx_done(&f);
 }
 
+/*
+ * The vm grouping: delta (400) becomes a QEMU process (its command line
+ * names the guest; its threads carry QEMU's thread names, one of them a
+ * vCPU's), alpha (100) a process in a libvirt machine scope; beta and gamma
+ * are in no VM. Energies as in test_exact_split: delta 8U, alpha 4U.
+ */
+static void test_vm_grouping(void **state)
+{
+	static const char scope[] = "/machine.slice/machine-qemu\\x2d2\\x2ddb.scope/libvirt/emulator";
+	static const char cmdline[] = "/usr/bin/qemu-system-x86_64\0-name\0guest=web,debug-threads=on"
+				      "\0-accel\0tcg";
+	static const struct thr qemu[] = {
+		{ 400, 400, 1, 5, "qemu-system-x86", 1 }, { 400, 401, 1, 6, "CPU 0/KVM", 2 },
+		{ 400, 402, 1, 7, "worker", 5 },
+	};
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s;
+	struct joulestat_row r;
+	char rel[256], path[4096];
+	FILE *fp;
+	int n;
+
+	fx_init(&f);
+	for (size_t i = 0; i < ARRAY_SIZE(qemu); i++) {
+		snprintf(rel, sizeof(rel), "proc/400/task/%u/stat", qemu[i].tid);
+		write_stat(f.dir, &qemu[i], rel);
+	}
+	write_stat(f.dir, &qemu[0], "proc/400/stat");
+	snprintf(path, sizeof(path), "%s/proc/400/cmdline", f.dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(cmdline, 1, sizeof(cmdline), fp), sizeof(cmdline));
+	assert_int_equal(fclose(fp), 0);
+	tu_writef(f.dir, "proc/100/cgroup", "0::%s\n", scope);
+	snprintf(rel, sizeof(rel), "sys/fs/cgroup%s/cgroup.procs", scope);
+	tu_write(f.dir, rel, "100\n");
+
+	o = fx_opts(&f);
+	js = fx_monitor(&f, &o);
+	s = fx_sample(&f, js);
+	n = joulestat_snapshot_row_count(s, JOULESTAT_GROUP_VM);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_VM, (size_t)i, &r), 0);
+		assert_string_equal(r.comm, "");
+		assert_string_equal(r.cgroup, "");
+		if (strcmp(r.vm, "web") == 0) {
+			assert_int_equal(r.energy_uj, 1600000);
+			assert_int_equal(r.ntasks, 3);
+		} else if (strcmp(r.vm, "db") == 0) {
+			assert_int_equal(r.energy_uj, 800000);
+		} else {
+			/* beta and gamma: in no VM. */
+			assert_string_equal(r.vm, "");
+			assert_int_equal(r.energy_uj, 1600000);
+		}
+	}
+	/* Process and thread rows say which VM they belong to. */
+	r = row_where(s, JOULESTAT_GROUP_PROCESS, 400, NULL);
+	assert_string_equal(r.vm, "web");
+	r = row_where(s, JOULESTAT_GROUP_THREAD, 401, NULL);
+	assert_string_equal(r.vm, "web");
+	r = row_where(s, JOULESTAT_GROUP_PROCESS, 100, NULL);
+	assert_string_equal(r.vm, "db");
+	r = row_where(s, JOULESTAT_GROUP_PROCESS, 200, NULL);
+	assert_string_equal(r.vm, "");
+	joulestat_snapshot_free(s);
+
+	/* Cumulative per VM; the command line was read once, so its loss changes nothing. */
+	snprintf(path, sizeof(path), "%s/proc/400/cmdline", f.dir);
+	assert_int_equal(unlink(path), 0);
+	s = fx_sample(&f, js);
+	r = row_where(s, JOULESTAT_GROUP_PROCESS, 400, NULL);
+	assert_string_equal(r.vm, "web");
+	for (int i = 0; i < joulestat_snapshot_row_count(s, JOULESTAT_GROUP_VM); i++) {
+		assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_VM, (size_t)i, &r), 0);
+		if (strcmp(r.vm, "web") == 0)
+			assert_int_equal(r.cumulative_uj, 3200000);
+	}
+	joulestat_snapshot_free(s);
+
+	/* Without the vm grouping, rows carry no VM. */
+	assert_int_equal(joulestat_set_groups(js, 1u << JOULESTAT_GROUP_THREAD), 0);
+	s = fx_sample(&f, js);
+	r = row_where(s, JOULESTAT_GROUP_PROCESS, 400, NULL);
+	assert_string_equal(r.vm, "");
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_VM), -ENOENT);
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
 static void test_bad_options(void **state)
 {
 	struct fx f;
@@ -995,8 +1089,9 @@ static void test_accessor_contract(void **state)
 	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_THREAD), -ENOENT);
 	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_THREAD, 0, &r), -ENOENT);
 	assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_COMM, 99, &r), -ERANGE);
-	assert_int_equal(joulestat_snapshot_row_count(s, (enum joulestat_group)8), -EINVAL);
-	assert_int_equal(joulestat_set_groups(js, 1u << 8), -EINVAL);
+	assert_int_equal(joulestat_snapshot_row_count(s, (enum joulestat_group)JOULESTAT_GROUP_COUNT),
+			 -EINVAL);
+	assert_int_equal(joulestat_set_groups(js, 1u << JOULESTAT_GROUP_COUNT), -EINVAL);
 
 	/* Tasks: per-CPU time and the parent the collector read. */
 	for (size_t i = 0; i < 8; i++) {
@@ -1024,7 +1119,8 @@ static void test_accessor_contract(void **state)
 	assert_null(joulestat_snapshot_free(NULL));
 
 	assert_string_equal(joulestat_group_name(JOULESTAT_GROUP_CONTAINER), "container");
-	assert_null(joulestat_group_name((enum joulestat_group)8));
+	assert_string_equal(joulestat_group_name(JOULESTAT_GROUP_VM), "vm");
+	assert_null(joulestat_group_name((enum joulestat_group)JOULESTAT_GROUP_COUNT));
 	assert_int_equal(joulestat_group_from_name("unit", &g), 0);
 	assert_int_equal(g, JOULESTAT_GROUP_UNIT);
 	assert_int_equal(joulestat_group_from_name("class", &g), -EINVAL);
@@ -1032,6 +1128,7 @@ static void test_accessor_contract(void **state)
 	assert_int_equal(p, JOULESTAT_IDLE_PROPORTIONAL);
 	assert_int_equal(joulestat_idle_policy_from_name("none", &p), -EINVAL);
 	assert_string_equal(joulestat_domain_kind_name(JOULESTAT_DOMAIN_DRAM), "dram");
+	assert_string_equal(joulestat_domain_kind_name(JOULESTAT_DOMAIN_HOST), "host");
 	fx_done(&f);
 }
 
@@ -1224,6 +1321,7 @@ int main(void)
 		cmocka_unit_test(test_baseline_without_static_power_refused),
 		cmocka_unit_test(test_baseline_falls_back_to_the_model),
 		cmocka_unit_test(test_refused_reading_is_a_gap),
+		cmocka_unit_test(test_vm_grouping),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_accessor_contract),
 		cmocka_unit_test(test_fd_and_dispatch),

@@ -470,7 +470,9 @@ static void test_eacces_names_cve(void **state)
 	tu_chmod(dir, ZONE0 "/energy_uj", 0400);
 	snprintf(c.want, sizeof(c.want),
 		 "%s/sys/class/powercap/intel-rapl:0/energy_uj is readable by root only since "
-		 "Linux 5.10 (CVE-2020-8694): run as root",
+		 "Linux 5.10 (CVE-2020-8694) and this process lacks CAP_DAC_READ_SEARCH: run as "
+		 "root, grant CAP_DAC_READ_SEARCH, or give a group read access (the udev rule of "
+		 "docs/INSTALL.md)",
 		 dir);
 	assert_int_equal(tu_as_nobody(tu_check_denied, &c), 0);
 	tu_rm_rf(dir);

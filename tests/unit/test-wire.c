@@ -124,7 +124,7 @@ static void test_bad_requests(void **state)
 		{ "{\"op\":\"pid\",\"pids\":[2147483648]}", "\"pids\"[0]" },
 		{ "{\"op\":\"pid\",\"pids\":[1.5]}", "\"pids\"[0]" },
 		{ "{\"op\":\"pid\",\"pids\":\"1\"}", "\"pids\"" },
-		{ "{\"op\":\"subscribe\",\"groups\":256}", "\"groups\"" },
+		{ "{\"op\":\"subscribe\",\"groups\":512}", "\"groups\"" },
 		{ "{\"op\":\"subscribe\",\"tasks\":1}", "\"tasks\"" },
 		{ "{\"op\":\"subscribe\",\"interval_ns\":3600000000001}", "\"interval_ns\"" },
 		{ "{\"op\":\"sample\",\"sync\":\"yes\"}", "\"sync\"" },

@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
- * activity_ebpf_agg.c - from cumulative BPF map contents to one interval's
- * activity_sample (pure: no I/O, so tests feed it recorded map contents).
+ * activity_ebpf_agg.c - from one reading of the BPF maps to one interval's
+ * activity_sample (pure: no I/O, so tests feed it what a model of the
+ * program wrote).
  *
- * Three kinds of time make up each CPU's interval:
- * - completed slices: the difference of each task's (and idle's) cumulative
- *   counter since the previous reading;
+ * Each CPU's interval is made of:
+ * - completed slices: per task, the run time of its parts (sched_shared.h)
+ *   not credited yet. A part is cumulative while the task stays on its CPU
+ *   (the slot's acc_ns) and ends in a log record of its whole, so what was
+ *   credited of the part (cred_ns) is kept per slot, and a record or a copy
+ *   of the slot credits only the rest. A part whose record is still to come
+ *   when a copy shows a newer one is kept aside (pend) until it comes;
  * - the slice still running at sample time: sched_cpu.last_ns/cur_* name it,
  *   and it is credited up to d->t_ns ("open credit");
- * - time lost to a full task map: sched_cpu.lost_ns, reported, never hidden;
+ * - time lost without a slot: sched_cpu.lost_ns, reported, never hidden;
  * - interrupt and steal time inside task slices: sched_cpu.irq_ns (the slice's
  *   wall time minus the run time the kernel accounted to its task).
- * When a credited slice later completes, its counter includes what was
- * already credited: that amount becomes a debit taken from the task's next
+ * When a credited slice later completes, its part includes what was already
+ * credited: that amount becomes a debit taken from the task's next
  * differences on that CPU, so no nanosecond is counted twice.
  *
  * The running slice's credit is split in two when the caller knows part of
@@ -22,8 +27,13 @@
  * Both parts only grow while the slice runs, and when it completes, the
  * irq part is repaid from the CPU's irq counter as the task part is from
  * the task's.
+ *
+ * What the aggregator keeps is per slot (64 bytes) and per CPU, never per
+ * slot and CPU: the memory and the work of a step follow the tasks that
+ * changed, whatever the number of CPUs.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,46 +43,47 @@
 
 /*
  * Debits pending per CPU. One is usual; more happen when a slice completes
- * after the map was read and its task does not run again for a while.
+ * after the slots were read and its task does not run again for a while.
  */
 #define AGG_DEBITS 8
 
-/* Open-addressing map from a task key to an index. */
-struct keytab {
-	size_t cap;		/* power of two, or 0 */
-	struct kt_slot {
-		struct sched_key key;
-		int64_t val;	/* -1: empty */
-	} *slot;
+#define PIECE_EXTRA (1u << 31)	/* a running slice's credit: never repays a debit */
+#define PIECE_MOVED (1u << 30)	/* of a part that moved unfolded (SCHED_PART_MOVED) */
+#define PIECE_CPU(c) ((c) & ~(PIECE_EXTRA | PIECE_MOVED))
+
+enum { SS_FREE, SS_LIVE, SS_EXITING };
+
+/* What the aggregator knows of one slot's task. */
+struct slot_state {
+	struct sched_key key;
+	uint64_t cred_ns;	/* credited of part cred_epoch */
+	uint64_t pend_ns;	/* credited of part pend_epoch, older, its record still to come */
+	uint64_t sys_prev;	/* the task's syscalls counted so far */
+	uint32_t cred_epoch, pend_epoch;
+	uint32_t cred_cpu, pend_cpu;	/* where those parts are (a full log can move an open one) */
+	uint32_t stamp;		/* the step that touched it last: the scratch below is valid */
+	/* scratch for one step */
+	uint32_t piece;		/* its first piece, plus one */
+	uint32_t copy;		/* its copy in the reading, plus one */
+	uint8_t state;		/* SS_* */
+	uint8_t cred_ok;	/* cred_epoch is a part credited (possibly in full) */
+	uint8_t cred_closed;	/* and its record was read */
+	uint8_t pend_ok;
+	uint8_t fresh;		/* a new task in this step */
+	uint8_t pad[3];
 };
 
-/*
- * Open-addressing index over an array the caller owns: each slot holds an
- * index into it plus one (0: empty), the keys themselves stay in the array.
- * Four bytes a slot where a slot with its key took 24: the tables are sized
- * for twice the tasks and cleared every step, so all of them is resident.
- */
-struct idxtab {
-	size_t cap;		/* power of two, or 0 */
-	uint32_t *slot;
-};
-
-/*
- * What the previous reading held for the tasks still alive, updated in
- * place by each step: one copy, not the last and the next side by side.
- */
-struct prev_set {
-	size_t n, cap, ns_cap;
-	struct sched_key *keys;
-	uint64_t *ns;		/* [n * ncpus] cumulative oncpu_ns of the sample's CPUs */
-	struct idxtab tab;	/* key -> index into keys */
-	uint8_t *seen;		/* scratch [n + new entries]: in this reading, alive */
-	size_t seen_cap;
+/* Time of one task on one CPU found in a reading. */
+struct piece {
+	uint32_t next;		/* the task's next piece, plus one */
+	uint32_t cpu;		/* | PIECE_EXTRA */
+	uint64_t ns;
 };
 
 struct cpu_track {
 	bool open_valid;
 	struct sched_key open_key;	/* the slice running at the last sample */
+	uint32_t open_slot;		/* its task's slot (SCHED_NONE: none named) */
 	uint64_t open_last_ns;		/* its start (sched_cpu.last_ns) */
 	uint64_t open_credit_ns;	/* credited so far (its task's part and its irq part) */
 	uint64_t open_irq_ns;		/* of which irq */
@@ -80,11 +91,12 @@ struct cpu_track {
 	/* Completed slices credited before they completed, to repay from their tasks' differences. */
 	struct debit {
 		struct sched_key key;
+		uint32_t slot;	/* its task's slot when the slice ran (SCHED_NONE: none named) */
 		uint64_t ns;	/* 0: free */
-		bool seen;	/* the task is in this reading */
+		bool seen;	/* the task had time on this CPU in this reading */
 		uint8_t age;	/* readings since it was created without the task in them */
 	} debit[AGG_DEBITS];
-	uint64_t idle_prev_ns, lost_prev_ns, irq_prev_ns, dropped_prev;
+	uint64_t idle_prev_ns, lost_prev_ns, irq_prev_ns, dropped_prev, misplaced_prev;
 	/* scratch for one step */
 	struct sched_key extra_key;
 	uint64_t extra_ns;
@@ -94,153 +106,29 @@ struct cpu_track {
 struct ebpf_agg {
 	unsigned ncpus, nslots;
 	uint64_t t_prev_ns;
+	uint32_t stamp;
 	struct cpu_track *cpu;		/* [ncpus] */
-	struct prev_set prev;
-	uint32_t *prev_of;		/* scratch [ntasks]: each entry's index in prev, plus one; 0: new */
-	size_t prev_of_cap;
-	int cur;			/* sys_prev[cur] holds the last reading */
-	struct keytab sys_prev[2];	/* tgid -> cumulative syscalls */
-	struct idxtab task_of_tgid;	/* scratch: tgid -> index into tasks */
+	struct slot_state *slot;	/* [nslot_state]: indexed by slot */
+	size_t nslot_state;
+	uint32_t *touched;		/* scratch: the slots of this reading, in order */
+	size_t touched_cap;
+	struct piece *pieces;
+	size_t pieces_cap;
 	struct activity_task *tasks;
 	size_t tasks_cap;
 	struct activity_row *rows;
 	size_t rows_cap;
 	uint64_t *idle_ns, *lost_ns, *irq_ns;	/* [ncpus] */
-	uint64_t *fold_ns;		/* [ncpus]: one entry's times, folded from keys and vals */
-	struct sched_key *exited;
-	size_t nexited, exited_cap;
-	uint32_t *exited_tgids;
-	size_t nexited_tgids, exited_tgids_cap;
+	uint64_t *acc_ns, *extra_ns, *moved_ns;	/* scratch [ncpus]: one task's time per CPU */
+	uint32_t *cpu_list;		/* scratch [ncpus]: the CPUs it has time on */
+	/* Slots whose task's final switch this step read, and those the step before read. */
+	uint32_t *exiting, *recycle;
+	size_t nexiting, nrecycle, exiting_cap, recycle_cap;
 };
 
 static bool key_eq(const struct sched_key *a, const struct sched_key *b)
 {
 	return a->tgid == b->tgid && a->pid == b->pid && a->start_ns == b->start_ns;
-}
-
-static size_t key_hash(const struct sched_key *k)
-{
-	uint64_t h = ((uint64_t)k->tgid << 32 | k->pid) ^ (k->start_ns * 0x9e3779b97f4a7c15ULL);
-
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return (size_t)h;
-}
-
-/* Empty the table, sized for n keys at most half full. */
-static int kt_reset(struct keytab *t, size_t n)
-{
-	size_t cap = 16;
-
-	while (cap < 2 * n)
-		cap *= 2;
-	if (cap > t->cap) {
-		struct kt_slot *s = realloc(t->slot, cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		t->slot = s;
-		t->cap = cap;
-	}
-	for (size_t i = 0; i < t->cap; i++)
-		t->slot[i].val = -1;
-	return 0;
-}
-
-/* Insert or replace; the table must have been reset for at least as many keys. */
-static void kt_put(struct keytab *t, const struct sched_key *k, int64_t val)
-{
-	for (size_t i = key_hash(k) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		if (t->slot[i].val < 0 || key_eq(&t->slot[i].key, k)) {
-			t->slot[i].key = *k;
-			t->slot[i].val = val;
-			return;
-		}
-	}
-}
-
-static int64_t kt_get(const struct keytab *t, const struct sched_key *k)
-{
-	if (!t->cap)
-		return -1;
-	for (size_t i = key_hash(k) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		if (t->slot[i].val < 0)
-			return -1;
-		if (key_eq(&t->slot[i].key, k))
-			return t->slot[i].val;
-	}
-}
-
-static size_t tgid_hash(uint32_t tgid)
-{
-	uint64_t h = tgid * 0x9e3779b97f4a7c15ULL;
-
-	return (size_t)(h ^ h >> 29);
-}
-
-/* Empty the index, sized for n entries at most half full. */
-static int it_reset(struct idxtab *t, size_t n)
-{
-	size_t cap = 16;
-
-	if (n > UINT32_MAX - 1)
-		return -ENOMEM;
-	while (cap < 2 * n)
-		cap *= 2;
-	if (cap != t->cap) {
-		uint32_t *s = realloc(t->slot, cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		t->slot = s;
-		t->cap = cap;
-	}
-	memset(t->slot, 0, t->cap * sizeof(*t->slot));
-	return 0;
-}
-
-/* The slots it_reset() gives an index for n entries. */
-static size_t it_cap(size_t n)
-{
-	size_t cap = 16;
-
-	while (cap < 2 * n)
-		cap *= 2;
-	return cap;
-}
-
-/* keys[idx] must be stored; the index must have been reset for at least idx + 1 entries. */
-static void it_put_key(struct idxtab *t, const struct sched_key *keys, size_t idx)
-{
-	for (size_t i = key_hash(&keys[idx]) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		if (!t->slot[i] || key_eq(&keys[t->slot[i] - 1], &keys[idx])) {
-			t->slot[i] = (uint32_t)idx + 1;
-			return;
-		}
-	}
-}
-
-static int64_t it_get_key(const struct idxtab *t, const struct sched_key *keys,
-			  const struct sched_key *k)
-{
-	if (!t->cap)
-		return -1;
-	for (size_t i = key_hash(k) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		if (!t->slot[i])
-			return -1;
-		if (key_eq(&keys[t->slot[i] - 1], k))
-			return (int64_t)t->slot[i] - 1;
-	}
-}
-
-/* The slot of tgid among tasks[].key.tgid: a free one when absent. */
-static uint32_t *it_tgid_slot(const struct idxtab *t, const struct activity_task *tasks,
-			      uint32_t tgid)
-{
-	for (size_t i = tgid_hash(tgid) & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
-		if (!t->slot[i] || tasks[t->slot[i] - 1].key.tgid == tgid)
-			return &t->slot[i];
 }
 
 /*
@@ -280,9 +168,12 @@ int ebpf_agg_new(unsigned ncpus, unsigned nslots, uint64_t t0_ns, struct ebpf_ag
 	a->idle_ns = calloc(ncpus, sizeof(*a->idle_ns));
 	a->lost_ns = calloc(ncpus, sizeof(*a->lost_ns));
 	a->irq_ns = calloc(ncpus, sizeof(*a->irq_ns));
-	a->fold_ns = calloc(ncpus, sizeof(*a->fold_ns));
-	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || !a->fold_ns ||
-	    it_reset(&a->prev.tab, 0) < 0 || kt_reset(&a->sys_prev[0], 0) < 0) {
+	a->acc_ns = calloc(ncpus, sizeof(*a->acc_ns));
+	a->extra_ns = calloc(ncpus, sizeof(*a->extra_ns));
+	a->moved_ns = calloc(ncpus, sizeof(*a->moved_ns));
+	a->cpu_list = calloc(ncpus, sizeof(*a->cpu_list));
+	if (!a->cpu || !a->idle_ns || !a->lost_ns || !a->irq_ns || !a->acc_ns || !a->extra_ns ||
+	    !a->moved_ns || !a->cpu_list) {
 		ebpf_agg_free(a);
 		return -ENOMEM;
 	}
@@ -294,30 +185,39 @@ struct ebpf_agg *ebpf_agg_free(struct ebpf_agg *a)
 {
 	if (!a)
 		return NULL;
-	free(a->prev.keys);
-	free(a->prev.ns);
-	free(a->prev.tab.slot);
-	free(a->prev.seen);
-	free(a->prev_of);
-	for (int i = 0; i < 2; i++)
-		free(a->sys_prev[i].slot);
-	free(a->task_of_tgid.slot);
 	free(a->cpu);
+	free(a->slot);
+	free(a->touched);
+	free(a->pieces);
 	free(a->tasks);
 	free(a->rows);
 	free(a->idle_ns);
 	free(a->lost_ns);
 	free(a->irq_ns);
-	free(a->fold_ns);
-	free(a->exited);
-	free(a->exited_tgids);
+	free(a->acc_ns);
+	free(a->extra_ns);
+	free(a->moved_ns);
+	free(a->cpu_list);
+	free(a->exiting);
+	free(a->recycle);
 	free(a);
 	return NULL;
 }
 
+size_t ebpf_agg_footprint(const struct ebpf_agg *a)
+{
+	if (!a)
+		return 0;
+	return sizeof(*a) + a->nslot_state * sizeof(*a->slot) +
+	       a->touched_cap * sizeof(*a->touched) + a->pieces_cap * sizeof(*a->pieces) +
+	       a->tasks_cap * sizeof(*a->tasks) + a->rows_cap * sizeof(*a->rows) +
+	       (a->exiting_cap + a->recycle_cap) * sizeof(uint32_t) +
+	       a->ncpus * (sizeof(*a->cpu) + 6 * sizeof(uint64_t) + sizeof(uint32_t));
+}
+
 static const struct sched_key IDLE_KEY = { 0, 0, 0 };
 
-static void add_debit(struct cpu_track *t, const struct sched_key *k, uint64_t ns)
+static void add_debit(struct cpu_track *t, const struct sched_key *k, uint32_t slot, uint64_t ns)
 {
 	struct debit *free_slot = NULL, *smallest = &t->debit[0], *d;
 
@@ -335,6 +235,7 @@ static void add_debit(struct cpu_track *t, const struct sched_key *k, uint64_t n
 	/* All taken: replace the smallest (its task has not run since; counted twice, by that much). */
 	d = free_slot ? free_slot : smallest;
 	d->key = *k;
+	d->slot = slot;
 	d->ns = ns;
 	d->seen = false;
 	d->age = 0;
@@ -357,7 +258,10 @@ static uint64_t repay(struct cpu_track *t, const struct sched_key *k, uint64_t d
 	return delta_ns;
 }
 
-/* Name each CPU's running slice, and take the idle/lost counters' differences. */
+/*
+ * Name each CPU's running slice, and take the idle/lost/irq counters'
+ * differences. Returns the slices dropped and the charges misplaced.
+ */
 static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 {
 	uint64_t dropped = 0;
@@ -399,7 +303,8 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 			t->extra_ns = open_ns - irq - task_before;
 		} else {
 			if (t->open_valid && t->open_credit_ns > t->open_irq_ns)
-				add_debit(t, &t->open_key, t->open_credit_ns - t->open_irq_ns);
+				add_debit(t, &t->open_key, t->open_slot,
+					  t->open_credit_ns - t->open_irq_ns);
 			if (t->open_valid)
 				t->irq_debit_ns += t->open_irq_ns;
 			irq = est_irq;
@@ -408,6 +313,7 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 		}
 		t->open_valid = true;
 		t->open_key = ck;
+		t->open_slot = s->cur_slot;
 		t->open_last_ns = s->last_ns;
 		t->open_credit_ns = open_ns;
 		t->open_irq_ns = irq;
@@ -431,258 +337,409 @@ static uint64_t step_cpus(struct ebpf_agg *a, const struct ebpf_dump *d)
 		t->irq_debit_ns -= take;
 		dropped += sub_sat_u64(s->dropped, t->dropped_prev);
 		t->dropped_prev = MAX(s->dropped, t->dropped_prev);
+		dropped += sub_sat_u64(s->misplaced, t->misplaced_prev);
+		t->misplaced_prev = MAX(s->misplaced, t->misplaced_prev);
 	}
 	return dropped;
 }
 
-void ebpf_fold(const struct sched_key *key, const struct sched_val *v, unsigned nslots,
-	       unsigned ncpus, struct activity_task *o, uint64_t *oncpu_ns)
+/* Of part `epoch` whole (`ns`, from its record), what was not credited yet. */
+static uint64_t credit_record(struct slot_state *st, uint32_t epoch, uint64_t ns)
 {
-	unsigned best = 0;
-	uint32_t flags = 0;
+	if (st->cred_ok && st->cred_epoch == epoch) {
+		uint64_t c = sub_sat_u64(ns, st->cred_ns);
 
-	for (unsigned c = 0; c < nslots; c++) {
-		flags |= v[c].flags;
-		if (v[c].comm_ns > v[best].comm_ns)
-			best = c;
+		st->cred_ns = MAX(st->cred_ns, ns);
+		st->cred_closed = 1;
+		return c;
 	}
-	memset(o, 0, sizeof(*o));
-	o->key = (struct task_key){ key->tgid, key->pid, key->start_ns };
-	memcpy(o->comm, v[best].comm, ACTIVITY_COMM_LEN);
-	o->comm[ACTIVITY_COMM_LEN - 1] = '\0';
-	o->cgroup_id = v[best].cgroup_id;
-	o->uid = v[best].uid;
-	o->flags = flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL);
-	/*
-	 * Parentage from the earliest copy that has it: the fork record, before
-	 * a parent's exit could reparent the task (sched_shared.h).
-	 */
-	best = nslots;
-	for (unsigned c = 0; c < nslots; c++)
-		if (v[c].ppid && v[c].comm_ns && (best == nslots || v[c].comm_ns < v[best].comm_ns))
-			best = c;
-	if (best < nslots) {
-		o->ppid = v[best].ppid;
-		o->parent_start_ns = v[best].parent_start_ns;
-		o->proc_start_ns = v[best].proc_start_ns;
+	if (st->pend_ok && st->pend_epoch == epoch) {
+		st->pend_ok = 0;
+		return sub_sat_u64(ns, st->pend_ns);
 	}
-	for (unsigned c = 0; c < ncpus && c < nslots; c++)
-		oncpu_ns[c] = v[c].oncpu_ns;
+	/* A part never seen in a copy: all of it. */
+	return ns;
 }
 
-static void step_syscalls(struct ebpf_agg *a, const struct ebpf_dump *d,
-			  struct activity_task *tasks, size_t ntasks)
+/* Of part `epoch` so far (`ns` on `cpu`, from a copy of the slot), what was not credited yet. */
+static uint64_t credit_acc(struct slot_state *st, uint32_t epoch, uint64_t ns, uint32_t cpu)
 {
-	struct keytab *prev = &a->sys_prev[a->cur], *next = &a->sys_prev[!a->cur];
+	if (st->cred_ok && st->cred_epoch == epoch) {
+		uint64_t c = sub_sat_u64(ns, st->cred_ns);
 
-	/* The tgid's main thread row when it ran, else its first row. */
-	for (size_t i = 0; i < ntasks && d->nsys; i++) {
-		const struct activity_task *t = &tasks[i];
-		uint32_t *slot = it_tgid_slot(&a->task_of_tgid, tasks, t->key.tgid);
-
-		if (!*slot || (t->key.tid == t->key.tgid && tasks[*slot - 1].key.tid != t->key.tgid))
-			*slot = (uint32_t)i + 1;
+		st->cred_ns = MAX(st->cred_ns, ns);
+		st->cred_cpu = cpu;
+		return c;
 	}
-	for (size_t i = 0; i < d->nsys; i++) {
-		struct sched_key k = { d->sys_tgids[i], 0, 0 };
-		uint64_t total = 0, before = 0;
-		int64_t p = kt_get(prev, &k);
-		uint32_t *slot;
-
-		for (unsigned c = 0; c < d->nslots; c++)
-			total += d->sys_counts[i * d->nslots + c];
-		if (p >= 0)
-			before = (uint64_t)p;
-		slot = it_tgid_slot(&a->task_of_tgid, tasks, d->sys_tgids[i]);
-		if (*slot)
-			tasks[*slot - 1].syscalls += total >= before ? total - before : total;
-		kt_put(next, &k, (int64_t)(total & INT64_MAX));
+	/* Older than what was credited: a copy cannot be (the logs are read first). */
+	if (st->cred_ok && (int32_t)(epoch - st->cred_epoch) < 0)
+		return 0;
+	/*
+	 * A newer part. The one credited so far ended; its record was written
+	 * before this copy was taken but may be after the log heads were read:
+	 * keep what was credited of it until the record comes (the next reading
+	 * at the latest, so one such part at a time).
+	 */
+	if (st->cred_ok && !st->cred_closed) {
+		st->pend_ok = 1;
+		st->pend_epoch = st->cred_epoch;
+		st->pend_ns = st->cred_ns;
+		st->pend_cpu = st->cred_cpu;
 	}
-	for (size_t i = 0; i < a->nexited_tgids; i++) {
-		struct sched_key k = { a->exited_tgids[i], 0, 0 };
+	st->cred_ok = 1;
+	st->cred_closed = 0;
+	st->cred_epoch = epoch;
+	st->cred_ns = ns;
+	st->cred_cpu = cpu;
+	return ns;
+}
 
-		/* Deleted from the map by the caller: forget it, or a reuse would go negative. */
-		if (kt_get(next, &k) >= 0)
-			kt_put(next, &k, 0);
+/* Slot idx's state, its scratch made valid for this step and the slot listed once. */
+static struct slot_state *touch(struct ebpf_agg *a, uint32_t idx, size_t *ntouched)
+{
+	struct slot_state *st = &a->slot[idx];
+
+	if (st->stamp != a->stamp) {
+		st->stamp = a->stamp;
+		st->piece = 0;
+		st->copy = 0;
+		st->fresh = 0;
+		a->touched[(*ntouched)++] = idx;
 	}
+	return st;
+}
+
+static void add_piece(struct ebpf_agg *a, size_t *npieces, struct slot_state *st, uint32_t cpu,
+		      uint64_t ns)
+{
+	struct piece *p = &a->pieces[*npieces];
+
+	p->next = st->piece;
+	p->cpu = cpu;
+	p->ns = ns;
+	st->piece = (uint32_t)++*npieces;
+}
+
+/*
+ * Whether debtor db still has time to come on CPU c: its task is alive in
+ * the slot it ran from. Every charge lands in a part on the CPU it ran on
+ * (folded or not), so the task's completed slice reaches c's time however
+ * many readings later (a part that began and ended between two readings
+ * is known only by its record, which may come a reading after that). The
+ * debit waits for it; a dead task's last records come within one reading.
+ */
+static bool owes_later(const struct ebpf_agg *a, const struct debit *db)
+{
+	const struct slot_state *st;
+
+	if (db->slot >= a->nslot_state)
+		return false;
+	st = &a->slot[db->slot];
+	return st->state == SS_LIVE && key_eq(&st->key, &db->key);
+}
+
+/* Check the reading and count its records; -EINVAL when it cannot be one. */
+static int reading_size(const struct ebpf_agg *a, const struct ebpf_dump *d, size_t *ret_nrec,
+			size_t *ret_max_idx)
+{
+	size_t nrec = 0, max_idx = 0;
+
+	if (!d || d->nslots != a->nslots || !d->cpus || (d->ncopies && !d->copies) || !d->cap)
+		return -EINVAL;
+	for (size_t i = 0; i < d->ncopies; i++)
+		if (d->copies[i].idx < d->cap)
+			max_idx = MAX(max_idx, (size_t)d->copies[i].idx + 1);
+	if (d->log_from || d->log_to) {
+		if (!d->log_from || !d->log_to || !d->folds || !d->log_len ||
+		    (d->log_len & (d->log_len - 1)))
+			return -EINVAL;
+		for (unsigned c = 0; c < d->nslots; c++) {
+			uint64_t n = d->log_to[c] - d->log_from[c];
+
+			if (d->log_to[c] < d->log_from[c] || n > d->log_len)
+				return -EINVAL;
+			for (uint64_t h = d->log_from[c]; h < d->log_to[c]; h++) {
+				const struct sched_fold *f =
+					&d->folds[(size_t)c * d->log_len + (h & (d->log_len - 1))];
+
+				if (f->slot < d->cap)
+					max_idx = MAX(max_idx, (size_t)f->slot + 1);
+			}
+			nrec += (size_t)n;
+		}
+	}
+	for (unsigned c = 0; c < a->ncpus; c++)
+		if (d->cpus[c].cur_slot < d->cap)
+			max_idx = MAX(max_idx, (size_t)d->cpus[c].cur_slot + 1);
+	*ret_nrec = nrec;
+	*ret_max_idx = max_idx;
+	return 0;
+}
+
+/* Grow the per-slot states to n (new ones free); never shrunk: slots are reused. */
+static int grow_slots(struct ebpf_agg *a, size_t n)
+{
+	size_t cap = n + n / 8 + 256;
+	struct slot_state *s;
+
+	if (n <= a->nslot_state)
+		return 0;
+	s = realloc(a->slot, cap * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memset(s + a->nslot_state, 0, (cap - a->nslot_state) * sizeof(*s));
+	a->slot = s;
+	a->nslot_state = cap;
+	return 0;
+}
+
+/*
+ * Emit slot st's task: its pieces summed per CPU, debits repaid, the running
+ * slice's credit added; a row per CPU with time, in CPU order. Returns its
+ * time; *nr advances over its rows.
+ *
+ * Debits are repaid on their own CPU first. Then what is left of a part
+ * that moved unfolded (a full log: some of its time ran on CPUs other than
+ * its own) repays the task's debits on the other CPUs: a slice credited
+ * while it ran on one of them may have moved with the part. Only full logs
+ * move parts, so this scan of every CPU is rare.
+ */
+static uint64_t emit_rows(struct ebpf_agg *a, struct slot_state *st, uint32_t task, size_t *nr)
+{
+	unsigned n = 0;
+	uint64_t sum = 0;
+	bool moved = false;
+
+	for (uint32_t p = st->piece; p; p = a->pieces[p - 1].next) {
+		const struct piece *pc = &a->pieces[p - 1];
+		uint32_t cpu = PIECE_CPU(pc->cpu);
+
+		if (!a->acc_ns[cpu] && !a->extra_ns[cpu] && !a->moved_ns[cpu])
+			a->cpu_list[n++] = cpu;
+		if (pc->cpu & PIECE_EXTRA) {
+			a->extra_ns[cpu] += pc->ns;
+		} else {
+			a->acc_ns[cpu] += pc->ns;
+			if (pc->cpu & PIECE_MOVED) {
+				a->moved_ns[cpu] += pc->ns;
+				moved = true;
+			}
+		}
+	}
+	/* Few CPUs a task: insertion sort. */
+	for (unsigned i = 1; i < n; i++) {
+		uint32_t v = a->cpu_list[i];
+		unsigned j = i;
+
+		for (; j > 0 && a->cpu_list[j - 1] > v; j--)
+			a->cpu_list[j] = a->cpu_list[j - 1];
+		a->cpu_list[j] = v;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t c = a->cpu_list[i];
+
+		if (a->acc_ns[c]) {
+			uint64_t left = repay(&a->cpu[c], &st->key, a->acc_ns[c]);
+
+			a->moved_ns[c] = MIN(a->moved_ns[c], left);
+			a->acc_ns[c] = left;
+		}
+	}
+	for (unsigned i = 0; moved && i < n; i++) {
+		uint32_t c = a->cpu_list[i];
+
+		for (unsigned o = 0; o < a->ncpus && a->moved_ns[c]; o++) {
+			uint64_t left;
+
+			if (o == c)
+				continue;
+			left = repay(&a->cpu[o], &st->key, a->moved_ns[c]);
+			a->acc_ns[c] -= a->moved_ns[c] - left;
+			a->moved_ns[c] = left;
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t c = a->cpu_list[i];
+		uint64_t delta = a->acc_ns[c] + a->extra_ns[c];
+
+		a->acc_ns[c] = 0;
+		a->extra_ns[c] = 0;
+		a->moved_ns[c] = 0;
+		if (delta) {
+			a->rows[(*nr)++] = (struct activity_row){ c, task, delta };
+			sum += delta;
+		}
+	}
+	return sum;
 }
 
 int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret)
 {
-	struct prev_set *P = a ? &a->prev : NULL;
-	struct activity_task *out;
-	size_t nt = 0, nr = 0, nrows_max = 0, nexit_max = 0, nnew = 0, nprev, tcap;
-	uint32_t *newtab = NULL;
+	size_t nrec = 0, max_idx = 0, nt = 0, nr = 0, ntouched = 0, npieces = 0, bound;
 	uint64_t dropped, named_ns = 0, lost_total_ns = 0;
+	uint32_t *swap;
 	int r;
 
-	if (!a || !d || !ret || d->nslots != a->nslots ||
-	    (d->ntasks && !(d->tasks ? d->oncpu_ns && !d->keys && !d->vals : d->keys && d->vals)) ||
-	    !d->cpus || (d->nsys && (!d->sys_tgids || !d->sys_counts)))
+	if (!a || !ret)
 		return -EINVAL;
+	r = reading_size(a, d, &nrec, &max_idx);
+	if (r < 0)
+		return r;
 	/*
-	 * Exact bounds: a row per CPU where the entry's counter is not zero, and
-	 * one per CPU for the running slices; a task per entry and per CPU; the
-	 * entries new since the last reading, which prev takes on. Each entry's
-	 * place in prev is looked up here, once.
+	 * Exact bounds, all allocated before anything changes: a slot is touched
+	 * by its copy or a record; a piece per record, per copy and per running
+	 * slice; a task per touched slot and per running slice; a row per piece.
 	 */
-	if (fit((void **)&a->prev_of, &a->prev_of_cap, d->ntasks, sizeof(*a->prev_of)) < 0)
+	bound = d->ncopies + nrec + a->ncpus;
+	if (grow_slots(a, max_idx) < 0 ||
+	    fit((void **)&a->touched, &a->touched_cap, bound, sizeof(*a->touched)) < 0 ||
+	    fit((void **)&a->pieces, &a->pieces_cap, bound, sizeof(*a->pieces)) < 0 ||
+	    fit((void **)&a->tasks, &a->tasks_cap, bound, sizeof(*a->tasks)) < 0 ||
+	    fit((void **)&a->rows, &a->rows_cap, bound, sizeof(*a->rows)) < 0 ||
+	    fit((void **)&a->recycle, &a->recycle_cap, MAX(a->nexiting, d->ncopies),
+		sizeof(*a->recycle)) < 0 ||
+	    fit((void **)&a->exiting, &a->exiting_cap, MAX(a->nexiting, d->ncopies),
+		sizeof(*a->exiting)) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < d->ntasks; i++) {
-		const uint64_t *ns = d->tasks ? &d->oncpu_ns[i * a->ncpus] : NULL;
-		const struct sched_key *dk = d->tasks ? NULL : &d->keys[i];
-		struct sched_key tk;
-		uint32_t flags = 0;
-		int64_t j;
 
-		if (d->tasks) {
-			tk = (struct sched_key){ d->tasks[i].key.tgid, d->tasks[i].key.tid,
-						 d->tasks[i].key.start_ns };
-			dk = &tk;
-		}
-		j = it_get_key(&P->tab, P->keys, dk);
-		a->prev_of[i] = (uint32_t)(j + 1);
+	if (++a->stamp == 0)
+		a->stamp = 1;
+	/* The slots whose task's final switch the last step read: given back after this one. */
+	swap = a->recycle;
+	a->recycle = a->exiting;
+	a->exiting = swap;
+	a->nrecycle = a->nexiting;
+	a->nexiting = 0;
+	{
+		size_t c = a->recycle_cap;
 
-		for (unsigned c = 0; c < a->ncpus; c++)
-			nrows_max += (ns ? ns[c] : d->vals[i * a->nslots + c].oncpu_ns) != 0;
-		if (d->tasks)
-			flags = d->tasks[i].flags;
-		else
-			for (unsigned c = 0; c < a->nslots; c++)
-				flags |= d->vals[i * a->nslots + c].flags;
-		nexit_max += (flags & SCHED_TASK_EXITED) != 0;
-		nnew += j < 0 && !(flags & SCHED_TASK_EXITED);
+		a->recycle_cap = a->exiting_cap;
+		a->exiting_cap = c;
 	}
-	nprev = P->n + nnew;
-	if (fit((void **)&a->tasks, &a->tasks_cap, d->tasks ? 0 : d->ntasks + a->ncpus,
-		sizeof(*a->tasks)) < 0 ||
-	    fit((void **)&a->rows, &a->rows_cap, nrows_max + a->ncpus, sizeof(*a->rows)) < 0 ||
-	    fit((void **)&a->exited, &a->exited_cap, nexit_max, sizeof(*a->exited)) < 0 ||
-	    fit((void **)&a->exited_tgids, &a->exited_tgids_cap, nexit_max,
-		sizeof(*a->exited_tgids)) < 0 ||
-	    fit((void **)&P->keys, &P->cap, MAX(nprev, P->n), sizeof(*P->keys)) < 0 ||
-	    fit((void **)&P->ns, &P->ns_cap, MAX(nprev, P->n) * a->ncpus, sizeof(*P->ns)) < 0 ||
-	    fit((void **)&P->seen, &P->seen_cap, nprev, sizeof(*P->seen)) < 0)
-		return -ENOMEM;
-	/* prev's next index, allocated now: nothing may fail once the step has begun. */
-	tcap = it_cap(MIN(nprev, d->ntasks));
-	if (tcap != P->tab.cap) {
-		newtab = malloc(tcap * sizeof(*newtab));
-		if (!newtab)
-			return -ENOMEM;
-	}
-	r = kt_reset(&a->sys_prev[!a->cur], d->nsys);
-	if (r < 0) {
-		free(newtab);
-		return r;
-	}
-	/* Only syscall counters need it (--syscalls): 4 bytes a slot, twice the tasks. */
-	r = it_reset(&a->task_of_tgid, d->nsys ? d->ntasks + a->ncpus : 0);
-	if (r < 0) {
-		free(newtab);
-		return r;
-	}
-
-	out = d->tasks ? d->tasks : a->tasks;
 	dropped = step_cpus(a, d);
-	if (nprev)	/* else seen may be NULL */
-		memset(P->seen, 0, nprev * sizeof(*P->seen));
-	nprev = P->n;
-	a->nexited = 0;
-	a->nexited_tgids = 0;
-	for (size_t i = 0; i < d->ntasks; i++) {
-		/* A copy: the sample's task may be written over the entry (d->tasks). */
-		struct activity_task in;
-		const uint64_t *ns = a->fold_ns;
-		struct sched_key key;
-		const struct sched_key *k = &key;
-		uint32_t flags;
+
+	/* Who is in each copied slot: a slot given back and taken again holds a new task. */
+	for (size_t i = 0; i < d->ncopies; i++) {
+		const struct ebpf_slot_copy *cp = &d->copies[i];
+		struct sched_key k = { cp->s.tgid, cp->s.pid, cp->s.start_ns };
+		struct slot_state *st;
+
+		if (cp->idx >= d->cap)
+			continue;
+		st = touch(a, cp->idx, &ntouched);
+		if (st->state == SS_FREE || !key_eq(&st->key, &k)) {
+			memset(st, 0, offsetof(struct slot_state, stamp));
+			st->key = k;
+			st->state = SS_LIVE;
+			st->cred_ok = 0;
+			st->cred_closed = 0;
+			st->pend_ok = 0;
+			st->fresh = 1;
+		}
+		st->copy = (uint32_t)i + 1;
+	}
+	/* The logs: parts that ended, each credited what was not yet. */
+	for (unsigned c = 0; d->log_from && c < d->nslots; c++) {
+		for (uint64_t h = d->log_from[c]; h < d->log_to[c]; h++) {
+			const struct sched_fold *f =
+				&d->folds[(size_t)c * d->log_len + (h & (d->log_len - 1))];
+			struct slot_state *st;
+			uint64_t ns;
+
+			/* A slot never copied: its task is unknown (the reader could not copy it). */
+			if (f->slot >= d->cap || a->slot[f->slot].state == SS_FREE)
+				continue;
+			st = touch(a, f->slot, &ntouched);
+			ns = credit_record(st, f->epoch, f->ns);
+			/* Time on a CPU the sample does not report (never online): none. */
+			if (ns && f->cpu < a->ncpus)
+				add_piece(a, &npieces, st,
+					  f->cpu | (f->flags & SCHED_PART_MOVED ? PIECE_MOVED : 0), ns);
+		}
+	}
+	/* The parts still open, as the copies show them. */
+	for (size_t i = 0; i < d->ncopies; i++) {
+		const struct ebpf_slot_copy *cp = &d->copies[i];
+		struct slot_state *st;
+		uint64_t ns;
+
+		if (cp->idx >= d->cap || cp->s.acc_cpu == SCHED_NONE)
+			continue;
+		st = &a->slot[cp->idx];
+		ns = credit_acc(st, cp->s.epoch, cp->s.acc_ns, cp->s.acc_cpu);
+		if (ns && cp->s.acc_cpu < a->ncpus)
+			add_piece(a, &npieces, st,
+				  cp->s.acc_cpu |
+					  (cp->s.flags & SCHED_PART_MOVED ? PIECE_MOVED : 0),
+				  ns);
+	}
+	/* The running slices, on their tasks' slots where the program named them. */
+	for (unsigned c = 0; c < a->ncpus; c++) {
+		struct cpu_track *t = &a->cpu[c];
+		uint32_t idx = d->cpus[c].cur_slot;
+		struct slot_state *st;
+
+		if (t->extra_found || idx >= d->cap)
+			continue;
+		st = &a->slot[idx];
+		if (st->state == SS_FREE || !key_eq(&st->key, &t->extra_key))
+			continue;
+		st = touch(a, idx, &ntouched);
+		if (t->extra_ns)
+			add_piece(a, &npieces, st, c | PIECE_EXTRA, t->extra_ns);
+		t->extra_found = true;
+	}
+
+	for (size_t k = 0; k < ntouched; k++) {
+		struct slot_state *st = &a->slot[a->touched[k]];
+		const struct ebpf_slot_copy *cp = st->copy ? &d->copies[st->copy - 1] : NULL;
+		bool exited = cp && (cp->s.flags & SCHED_TASK_EXITED);
+		bool first_exit = exited && st->state == SS_LIVE;
+		struct activity_task *o = &a->tasks[nt];
 		size_t first = nr;
-		uint64_t sum = 0;
-		int64_t j;
+		uint64_t sum = emit_rows(a, st, (uint32_t)nt, &nr), sys = 0;
 
-		if (d->tasks) {
-			in = d->tasks[i];
-			ns = &d->oncpu_ns[i * a->ncpus];
-		} else {
-			ebpf_fold(&d->keys[i], &d->vals[i * a->nslots], a->nslots, a->ncpus, &in,
-				  a->fold_ns);
+		if (cp) {
+			sys = sub_sat_u64(cp->s.syscalls, st->sys_prev);
+			st->sys_prev = MAX(cp->s.syscalls, st->sys_prev);
 		}
-		key = (struct sched_key){ in.key.tgid, in.key.tid, in.key.start_ns };
-		flags = in.flags;
-		j = (int64_t)a->prev_of[i] - 1;
-		for (unsigned c = 0; c < a->ncpus; c++) {
-			struct cpu_track *t = &a->cpu[c];
-			uint64_t cum = ns[c], before = j >= 0 ? P->ns[j * a->ncpus + c] : 0;
-			uint64_t delta = cum >= before ? cum - before : cum;
-
-			delta = repay(t, k, delta);
-			if (!t->extra_found && key_eq(&t->extra_key, k)) {
-				delta += t->extra_ns;
-				t->extra_found = true;
-			}
-			if (delta) {
-				a->rows[nr++] = (struct activity_row){ c, (uint32_t)nt, delta };
-				sum += delta;
-			}
+		if (first_exit) {
+			st->state = SS_EXITING;
+			a->exiting[a->nexiting++] = a->touched[k];
 		}
-		if (sum || (flags & SCHED_TASK_EXITED)) {
-			struct activity_task *o = &out[nt++];
-
-			*o = in;
-			o->flags |= j < 0 ? ACTIVITY_TASK_NEW : 0;
-			o->oncpu_ns = sum;
-			o->first_row = (uint32_t)first;
-			o->nrows = (uint32_t)(nr - first);
-			named_ns += sum;
-		}
-		if (flags & SCHED_TASK_EXITED) {
-			a->exited[a->nexited++] = *k;
-			if (k->pid == k->tgid)
-				a->exited_tgids[a->nexited_tgids++] = k->tgid;
+		if (!sum && !first_exit)
 			continue;
+		memset(o, 0, sizeof(*o));
+		o->key = (struct task_key){ st->key.tgid, st->key.pid, st->key.start_ns };
+		if (cp) {
+			memcpy(o->comm, cp->s.comm, ACTIVITY_COMM_LEN);
+			o->comm[ACTIVITY_COMM_LEN - 1] = '\0';
+			o->cgroup_id = cp->id.cgroup_id;
+			o->uid = cp->id.uid;
+			o->flags = cp->s.flags & (SCHED_TASK_EXITED | SCHED_TASK_KERNEL);
+			o->ppid = cp->id.ppid;
+			o->parent_start_ns = cp->id.parent_start_ns;
+			o->proc_start_ns = cp->id.proc_start_ns;
 		}
-		/* Its counters replace the ones just read (keys are unique in a reading). */
-		if (j < 0) {
-			j = (int64_t)nprev++;
-			P->keys[j] = *k;
-		}
-		for (unsigned c = 0; c < a->ncpus; c++)
-			P->ns[(size_t)j * a->ncpus + c] = ns[c];
-		P->seen[j] = 1;
+		o->flags |= st->fresh ? ACTIVITY_TASK_NEW : 0;
+		o->oncpu_ns = sum;
+		o->syscalls = sys;
+		o->first_row = (uint32_t)first;
+		o->nrows = (uint32_t)(nr - first);
+		named_ns += sum;
+		nt++;
 	}
-	/* prev keeps the tasks of this reading that did not exit, and is indexed again. */
-	P->n = 0;
-	for (size_t j = 0; j < nprev; j++) {
-		if (!P->seen[j])
-			continue;
-		if (P->n != j) {
-			P->keys[P->n] = P->keys[j];
-			memcpy(&P->ns[P->n * a->ncpus], &P->ns[j * a->ncpus],
-			       a->ncpus * sizeof(*P->ns));
-		}
-		P->n++;
-	}
-	if (newtab) {
-		free(P->tab.slot);
-		P->tab.slot = newtab;
-		P->tab.cap = tcap;
-	}
-	memset(P->tab.slot, 0, P->tab.cap * sizeof(*P->tab.slot));
-	for (size_t j = 0; j < P->n; j++)
-		it_put_key(&P->tab, P->keys, j);
 	for (unsigned c = 0; c < a->ncpus; c++) {
 		struct cpu_track *t = &a->cpu[c];
 
 		/*
-		 * The running task has no entry in this reading: sched.bpf.c
-		 * creates entries when a task's first slice completes, which
-		 * keeps a hash lookup off every switch. Name the slice anyway
-		 * (the caller fills comm from /proc); its entry, when it comes,
-		 * repays the credit like any other.
+		 * The running task has no slot the program named at its switch-in
+		 * (older than the program, it gets one at its switch-out). Name
+		 * the slice anyway (the caller fills comm from /proc); its slot,
+		 * when it comes, repays the credit like any other.
 		 */
 		if (!t->extra_found && t->extra_ns) {
-			struct activity_task *o = &out[nt];
+			struct activity_task *o = &a->tasks[nt];
 
 			memset(o, 0, sizeof(*o));
 			o->key = (struct task_key){ t->extra_key.tgid, t->extra_key.pid,
@@ -699,24 +756,27 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 			struct debit *db = &t->debit[i];
 			uint64_t take;
 
-			if (!db->ns || db->key.pid == 0 || db->seen)
+			if (!db->ns || db->key.pid == 0 || db->seen || owes_later(a, db))
 				continue;
 			/*
-			 * A debtor not in the map: its slice completed with the map
-			 * full (BPF counted it as lost, already credited here), or
-			 * after this reading (give it one more), or it exited and
-			 * its entry is gone.
+			 * A debtor with no time on this CPU in this reading, not alive in
+			 * a slot the program named: its slice completed without a slot
+			 * (BPF counted it as lost, already credited here), or it took a
+			 * slot at that switch-out, after the slots were read: its part
+			 * comes with the next reading, or, ended after the next log
+			 * heads, with its record one reading later. Two more readings.
 			 */
 			take = MIN(db->ns, a->lost_ns[c]);
 			a->lost_ns[c] -= take;
 			db->ns -= take;
-			if (++db->age > 1)
+			if (++db->age > 2)
 				db->ns = 0;
 		}
 		lost_total_ns += a->lost_ns[c];
 	}
-	step_syscalls(a, d, out, nt);
-	a->cur = !a->cur;
+	/* Given back to the program once this reading's logs were read: free here now. */
+	for (size_t i = 0; i < a->nrecycle; i++)
+		a->slot[a->recycle[i]].state = SS_FREE;
 
 	*ret = (struct activity_sample){
 		.start_ns = a->t_prev_ns,
@@ -725,7 +785,7 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		.idle_ns = a->idle_ns,
 		.lost_ns = a->lost_ns,
 		.irq_ns = a->irq_ns,
-		.tasks = out,
+		.tasks = a->tasks,
 		.ntasks = nt,
 		.rows = a->rows,
 		.nrows = nr,
@@ -738,33 +798,60 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 	return 0;
 }
 
-size_t ebpf_agg_exited(const struct ebpf_agg *a, const struct sched_key **ret)
+size_t ebpf_agg_recycle(const struct ebpf_agg *a, const uint32_t **ret)
 {
-	*ret = a->exited;
-	return a->nexited;
+	*ret = a->recycle;
+	return a->nrecycle;
 }
 
-size_t ebpf_agg_exited_tgids(const struct ebpf_agg *a, const uint32_t **ret)
+uint32_t task_map_plan_for(uint64_t pid_max, uint64_t ram_bytes, uint32_t threads)
 {
-	*ret = a->exited_tgids;
-	return a->nexited_tgids;
-}
+	uint64_t budget = TASK_MAP_BUDGET, n;
 
-struct task_map_plan task_map_plan_for(uint64_t pid_max, uint64_t ram_bytes, unsigned nslots,
-				       uint32_t threads)
-{
-	uint64_t budget = TASK_MAP_BUDGET, per_entry, fit;
-
-	pid_max = MIN(MAX(pid_max, (uint64_t)SCHED_TASKS_MIN), (uint64_t)SCHED_TASKS_MAX);
+	n = MIN(MAX(pid_max, (uint64_t)SCHED_TASKS_MIN), (uint64_t)SCHED_TASKS_MAX);
 	if (ram_bytes)
 		budget = MIN(budget, ram_bytes / 64);
-	per_entry = TASK_ENTRY_OVERHEAD + (uint64_t)sizeof(struct sched_val) * MAX(nslots, 1u);
-	fit = MIN(budget / per_entry, (uint64_t)SCHED_TASKS_MAX);
-	if (pid_max <= fit)
-		return (struct task_map_plan){ (uint32_t)pid_max, true };
-	if (fit >= SCHED_TASKS_MIN && fit >= 4 * (uint64_t)threads)
-		return (struct task_map_plan){ (uint32_t)fit, true };
-	return (struct task_map_plan){ (uint32_t)pid_max, false };
+	n = MIN(n, budget / SLOT_BYTES);
+	n = MIN(n, MAX((uint64_t)SLOTS_FLOOR, (uint64_t)SLOTS_PER_TASK * threads));
+	return (uint32_t)MAX(n, (uint64_t)SCHED_TASKS_MIN);
+}
+
+uint32_t ebpf_log_len_for(unsigned nslots)
+{
+	uint64_t fit = SCHED_LOG_BUDGET / ((uint64_t)MAX(nslots, 1u) * sizeof(struct sched_fold));
+	uint32_t n = SCHED_LOG_MIN;
+
+	while (n < SCHED_LOG_MAX && 2ull * n <= fit)
+		n *= 2;
+	return n;
+}
+
+/*
+ * The kernel's task-local storage per task, estimated from its structures
+ * (kernel 6.x): the storage (struct bpf_local_storage: a lock, a list, its
+ * owner and a cache of 16 element pointers) and the element (struct
+ * bpf_local_storage_elem: list nodes, an RCU head, the map pointer, and the
+ * value), each rounded up to the allocator's size class.
+ */
+#define TASK_STORAGE_BYTES (192u + 128u)
+
+struct ebpf_mem_model ebpf_mem_model_of(unsigned nslots)
+{
+	return (struct ebpf_mem_model){
+		.kernel_per_cpu = sizeof(struct sched_cpu) +
+				  (uint64_t)ebpf_log_len_for(nslots) * sizeof(struct sched_fold),
+		.kernel_per_slot = SLOT_BYTES,
+		.kernel_per_task = TASK_STORAGE_BYTES,
+		.kernel_fixed = sizeof(struct sched_ctl),
+		/* reader: seen and pos; aggregator: the slot's state */
+		.user_per_slot = 2 * sizeof(uint32_t) + sizeof(struct slot_state),
+		/* a changed task: its copy, its task record, a touched entry, a piece and a row */
+		.user_per_task = sizeof(struct ebpf_slot_copy) + sizeof(struct activity_task) +
+				 sizeof(uint32_t) + sizeof(struct piece) + sizeof(struct activity_row),
+		/* reader: head, tail, the CPU state and its flag; aggregator: track and scratch */
+		.user_per_cpu = 2 * sizeof(uint64_t) + sizeof(struct sched_cpu) + sizeof(bool) +
+				sizeof(struct cpu_track) + 6 * sizeof(uint64_t) + sizeof(uint32_t),
+	};
 }
 
 uint64_t ebpf_open_irq_ns(uint64_t t_ns, uint64_t last_ns, uint64_t cur_rt_ns, uint64_t rt_now_ns)

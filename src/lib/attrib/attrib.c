@@ -87,6 +87,7 @@ static enum scope kind_scope(enum joulestat_domain_kind kind)
 	case JOULESTAT_DOMAIN_PSYS:
 	case JOULESTAT_DOMAIN_PLATFORM:
 	case JOULESTAT_DOMAIN_BATTERY:
+	case JOULESTAT_DOMAIN_HOST:
 		return SCOPE_MACHINE;
 	case JOULESTAT_DOMAIN_GPU:
 		/* Split by per-process GPU activity, which a sample does not carry. */

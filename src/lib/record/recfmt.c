@@ -414,8 +414,61 @@ struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv)
 	free(iv->gpus);
 	free(iv->gpu_procs);
 	recfmt_resources_free(iv->resources);
+	free(iv->vms);
+	free(iv->vm_procs);
 	free(iv);
 	return NULL;
+}
+
+static int cmp_vm(const void *pa, const void *pb)
+{
+	const struct recfmt_vm *a = pa, *b = pb;
+
+	if (a->energy_uj != b->energy_uj)
+		return a->energy_uj > b->energy_uj ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+int recfmt_vms_sum(struct recfmt_interval *iv, struct recfmt_error *err)
+{
+	for (size_t v = 0; v < iv->nvms; v++) {
+		struct recfmt_vm *vm = &iv->vms[v];
+
+		vm->energy_uj = 0;
+		vm->cpu_ns = 0;
+		for (size_t p = vm->first; p < vm->first + vm->nprocs; p++) {
+			const struct recfmt_vm_proc *pr = &iv->vm_procs[p];
+			const struct recfmt_row *row = NULL;
+
+			for (size_t i = 0; i < iv->nrows && !row; i++)
+				if (iv->rows[i].tgid == pr->tgid && iv->rows[i].start_ns == pr->start_ns)
+					row = &iv->rows[i];
+			if (!row) {
+				if (err)
+					snprintf(err->msg, sizeof(err->msg),
+						 "vms: %s: process %u (start %llu) is no row of the "
+						 "interval", vm->name, pr->tgid,
+						 (unsigned long long)pr->start_ns);
+				return -EINVAL;
+			}
+			for (size_t w = 0; w < iv->nvms; w++)
+				for (size_t q = iv->vms[w].first;
+				     q < iv->vms[w].first + iv->vms[w].nprocs; q++)
+					if (q != p && iv->vm_procs[q].tgid == pr->tgid &&
+					    iv->vm_procs[q].start_ns == pr->start_ns) {
+						if (err)
+							snprintf(err->msg, sizeof(err->msg),
+								 "vms: process %u is listed twice",
+								 pr->tgid);
+						return -EINVAL;
+					}
+			vm->energy_uj += row->total_uj;
+			vm->cpu_ns += row->cpu_ns;
+		}
+	}
+	if (iv->nvms > 1)
+		qsort(iv->vms, iv->nvms, sizeof(*iv->vms), cmp_vm);
+	return 0;
 }
 
 static const char *const status_names[] = { "split", "no-time", "skipped", "refused" };
@@ -674,6 +727,115 @@ static int parse_rows(struct dec *d, const struct jsonr_node *rows, const struct
 	r = 0;
 out:
 	free(sum);
+	return r;
+}
+
+/*
+ * vms (optional): [["name", energy_uj, cpu_ns, [tgid, start_ns, ...]], ...]: each
+ * VM's processes, and its energy and CPU time, which must be their rows' sums.
+ */
+static int parse_vms(struct dec *d, const struct jsonr_node *vms, struct recfmt_interval *iv)
+{
+	const struct jsonr_node *vm, *n, *procs;
+	struct recfmt_vm *want;
+	size_t np = 0, i = 0, k = 0;
+	int r;
+
+	if (!vms)
+		return 0;
+	if ((r = want_array(d, vms, "vms")) < 0)
+		return r;
+	for (vm = jsonr_first(d->doc, vms); vm; vm = jsonr_next(d->doc, vm), i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "vms[%zu]", i);
+		if ((r = want_array(d, vm, path)) < 0)
+			return r;
+		procs = vm->count == 4 ? nth(d->doc, vm, 3) : NULL;
+		if (!procs || procs->type != JSONR_ARRAY || procs->count % 2 ||
+		    procs->count / 2 > iv->nrows)
+			return derr(d, -EINVAL, "%s: expected [name, energy_uj, cpu_ns, [tgid, "
+						"start_ns, ...]] with at most one pair per row", path);
+		np += procs->count / 2;
+	}
+	if (np > iv->nrows)
+		return derr(d, -EINVAL, "vms: %zu processes, more than the %zu rows", np, iv->nrows);
+	iv->nvms = vms->count;
+	iv->vms = calloc(vms->count ? vms->count : 1, sizeof(*iv->vms));
+	iv->vm_procs = calloc(np ? np : 1, sizeof(*iv->vm_procs));
+	want = calloc(vms->count ? vms->count : 1, sizeof(*want));
+	if (!iv->vms || !iv->vm_procs || !want) {
+		free(want);
+		return -ENOMEM;
+	}
+	i = 0;
+	for (vm = jsonr_first(d->doc, vms); vm; vm = jsonr_next(d->doc, vm), i++) {
+		struct recfmt_vm *v = &iv->vms[i];
+		char path[32];
+
+		snprintf(path, sizeof(path), "vms[%zu]", i);
+		n = nth(d->doc, vm, 0);
+		if (!n || n->type != JSONR_STRING || !vm_name_valid(n->str, n->len) ||
+		    strlen(n->str) != n->len) {
+			r = derr(d, -EINVAL, "%s: the name: expected 1 to %d bytes without '/' or "
+					     "control characters", path, VM_NAME_MAX - 1);
+			goto out;
+		}
+		memcpy(v->name, n->str, n->len + 1);
+		for (size_t w = 0; w < i; w++)
+			if (strcmp(iv->vms[w].name, v->name) == 0) {
+				r = derr(d, -EINVAL, "%s: VM \"%s\" listed twice", path, v->name);
+				goto out;
+			}
+		if ((r = node_u64(d, nth(d->doc, vm, 1), path, "energy_uj", &v->energy_uj)) < 0 ||
+		    (r = node_u64(d, nth(d->doc, vm, 2), path, "cpu_ns", &v->cpu_ns)) < 0)
+			goto out;
+		want[i] = *v;
+		v->first = k;
+		procs = nth(d->doc, vm, 3);
+		for (n = jsonr_first(d->doc, procs); n; n = jsonr_next(d->doc, n), k++) {
+			uint64_t tgid;
+
+			if ((r = node_u64(d, n, path, "tgid", &tgid)) < 0)
+				goto out;
+			if (tgid > UINT32_MAX) {
+				r = derr(d, -EINVAL, "%s.tgid: %llu is not a PID", path,
+					 (unsigned long long)tgid);
+				goto out;
+			}
+			iv->vm_procs[k].tgid = (uint32_t)tgid;
+			n = jsonr_next(d->doc, n);
+			if ((r = node_u64(d, n, path, "start_ns", &iv->vm_procs[k].start_ns)) < 0)
+				goto out;
+		}
+		v->nprocs = k - v->first;
+	}
+	{
+		struct recfmt_error e;
+
+		if (recfmt_vms_sum(iv, &e) < 0) {
+			r = derr(d, -EINVAL, "%s", e.msg);
+			goto out;
+		}
+	}
+	/* recfmt_vms_sum() ordered them: compare by name. */
+	for (i = 0; i < iv->nvms; i++)
+		for (size_t w = 0; w < iv->nvms; w++)
+			if (strcmp(want[w].name, iv->vms[i].name) == 0 &&
+			    (want[w].energy_uj != iv->vms[i].energy_uj ||
+			     want[w].cpu_ns != iv->vms[i].cpu_ns)) {
+				r = derr(d, -EINVAL,
+					 "vms: %s: energy_uj %llu and cpu_ns %llu, its processes' "
+					 "rows add up to %llu and %llu",
+					 want[w].name, (unsigned long long)want[w].energy_uj,
+					 (unsigned long long)want[w].cpu_ns,
+					 (unsigned long long)iv->vms[i].energy_uj,
+					 (unsigned long long)iv->vms[i].cpu_ns);
+				goto out;
+			}
+	r = 0;
+out:
+	free(want);
 	return r;
 }
 
@@ -969,7 +1131,8 @@ int recfmt_parse_interval(const char *buf, size_t len, const struct recfmt_heade
 
 	if (h->version >= 2 && (r = parse_cgroups(&d, jsonr_get(&doc, root, "cgroups"), iv)) < 0)
 		goto fail;
-	if ((r = parse_rows(&d, jsonr_get(&doc, root, "rows"), h, iv, len)) < 0)
+	if ((r = parse_rows(&d, jsonr_get(&doc, root, "rows"), h, iv, len)) < 0 ||
+	    (r = parse_vms(&d, jsonr_get(&doc, root, "vms"), iv)) < 0)
 		goto fail;
 	raw = jsonr_get(&doc, root, "raw");
 	if (h->raw && !raw) {
@@ -1229,6 +1392,22 @@ int recfmt_write_interval(FILE *f, const struct recfmt_header *h,
 		fputc(']', f);
 	}
 	fputc(']', f);
+	if (iv->nvms) {
+		fputs(",\"vms\":[", f);
+		for (size_t v = 0; v < iv->nvms; v++) {
+			const struct recfmt_vm *vm = &iv->vms[v];
+
+			fputs(v ? ",[" : "[", f);
+			recfmt_write_string(f, vm->name);
+			fprintf(f, ",%llu,%llu,[", (unsigned long long)vm->energy_uj,
+				(unsigned long long)vm->cpu_ns);
+			for (size_t k = 0; k < vm->nprocs; k++)
+				fprintf(f, "%s%u,%llu", k ? "," : "", iv->vm_procs[vm->first + k].tgid,
+					(unsigned long long)iv->vm_procs[vm->first + k].start_ns);
+			fputs("]]", f);
+		}
+		fputc(']', f);
+	}
 	if (h->raw && iv->has_raw) {
 		const struct activity_sample *s = &iv->sample;
 

@@ -21,6 +21,7 @@
 #include "cpuset.h"
 #include "gpu.h"
 #include "joulestat.h"
+#include "vm.h"
 
 #define RECFMT_NAME "joulestat-record"
 /*
@@ -144,6 +145,20 @@ struct recfmt_gpu {
 	struct recfmt_gpu_proc *procs;	/* points into recfmt_interval.gpu_procs */
 };
 
+/* One process of a VM: a row's key (tgid and start). */
+struct recfmt_vm_proc {
+	uint32_t tgid;
+	uint64_t start_ns;
+};
+
+/* One virtual machine in one interval: Σ its processes' rows (docs/VMS.md). */
+struct recfmt_vm {
+	char name[VM_NAME_MAX];
+	uint64_t energy_uj;		/* Σ of its processes' total_uj */
+	uint64_t cpu_ns;		/* Σ of their cpu_ns */
+	size_t first, nprocs;		/* its processes: recfmt_interval.vm_procs[first ..] */
+};
+
 /* Lines 2..: one interval. Owned by the caller; free with recfmt_interval_free(). */
 struct recfmt_interval {
 	uint64_t seq;			/* 1, 2, ... */
@@ -186,6 +201,10 @@ struct recfmt_interval {
 	struct recfmt_gpu_proc *gpu_procs;
 	/* header.resources: the machine's resources (recfmt_res.h); NULL: null, none sampled */
 	struct recfmt_resources *resources;
+	/* The VMs whose processes ran ("vms"; absent when none, and in older files). */
+	size_t nvms;
+	struct recfmt_vm *vms;
+	struct recfmt_vm_proc *vm_procs;
 };
 
 /* "package", "core", ... (as docs/FORMAT.md); NULL for an unknown kind. */
@@ -213,6 +232,14 @@ int recfmt_parse_interval(const char *buf, size_t len, const struct recfmt_heade
 
 /* NULL is a no-op. Returns NULL. */
 struct recfmt_interval *recfmt_interval_free(struct recfmt_interval *iv);
+
+/*
+ * Set each VM's energy_uj and cpu_ns to the sums of its processes' rows, and
+ * order the VMs by energy, largest first, ties by name (what a writer does
+ * before writing, and replay after re-attributing). -EINVAL (err says which)
+ * when a process is not a row of the interval or is in two VMs.
+ */
+int recfmt_vms_sum(struct recfmt_interval *iv, struct recfmt_error *err);
 
 /*
  * Write the header, or one interval of header `h`, as one line (with its

@@ -12,7 +12,7 @@ static const char *const kind_names[] = {
 	[JOULESTAT_DOMAIN_UNCORE] = "uncore",	[JOULESTAT_DOMAIN_DRAM] = "dram",
 	[JOULESTAT_DOMAIN_PSYS] = "psys",	[JOULESTAT_DOMAIN_PLATFORM] = "platform",
 	[JOULESTAT_DOMAIN_BATTERY] = "battery", [JOULESTAT_DOMAIN_GPU] = "gpu",
-	[JOULESTAT_DOMAIN_PROCESS] = "process",
+	[JOULESTAT_DOMAIN_PROCESS] = "process", [JOULESTAT_DOMAIN_HOST] = "host",
 };
 
 const char *domain_kind_name(enum joulestat_domain_kind kind)

@@ -182,6 +182,7 @@ extern const struct source_ops source_hwmon_ops;
 extern const struct source_ops source_nvml_ops;
 extern const struct source_ops source_drm_ops;
 extern const struct source_ops source_procpower_ops;
+extern const struct source_ops source_host_ops;
 extern const struct source_ops source_model_ops;
 
 /* The model's parameters, for joulestat_model_get(); state is the model's open() state. */

@@ -99,7 +99,8 @@ static int read_chan(const struct source_ctx *ctx, struct hwmon_chan *c, uint64_
 			    r == -EINVAL    ? "not a number"
 			    : r == -ENODATA ? "empty (the driver gave no value)"
 			    : r == -EACCES  ? "permission denied (energy counters may be root-only, "
-					      "as RAPL's since CVE-2020-8694: run as root)"
+					      "as RAPL's since CVE-2020-8694: run as root or grant "
+					      "CAP_DAC_READ_SEARCH)"
 					    : strerror(-r));
 		domain_feed_error(c->d, r);
 		return r;
@@ -367,7 +368,8 @@ static int hwmon_open(const struct source_ctx *ctx, const struct source_slot *sl
 		if (denied == sc.st->n) {
 			snprintf(reason, reason_size,
 				 "%s: permission denied reading %s (energy counters may be root-only, "
-				 "as RAPL's since CVE-2020-8694): run as root",
+				 "as RAPL's since CVE-2020-8694): run as root, grant CAP_DAC_READ_SEARCH, "
+				 "or give a group read access (the udev rule of docs/INSTALL.md)",
 				 root, sc.st->v[0].d->path);
 			r = -EACCES;
 			goto fail;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "parse.h"
 #include "rapl.h"
 #include "source.h"
@@ -313,10 +314,14 @@ static int open_zone(struct zone_ctx *zc, struct candidate *all, size_t n, struc
 	fd = fsroot_open(fs, FS_SYS, f, O_RDONLY);
 	len = fd < 0 ? fd : fd_read_all(fd, buf, sizeof(buf));
 	if (len == -EACCES || len == -EPERM) {
-		snprintf(
-		    zc->reason, zc->reason_size,
-		    "%s is readable by root only since Linux 5.10 (CVE-2020-8694): run as root",
-		    path);
+		char missing[64];
+
+		caps_missing(CAP_BIT(CAP_DAC_READ_SEARCH), missing, sizeof(missing));
+		snprintf(zc->reason, zc->reason_size,
+			 "%s is readable by root only since Linux 5.10 (CVE-2020-8694)%s%s: run as "
+			 "root, grant CAP_DAC_READ_SEARCH, or give a group read access (the udev "
+			 "rule of docs/INSTALL.md)",
+			 path, missing[0] ? " and this process lacks " : "", missing);
 		zc->fatal = true;
 		r = (int)len;
 		goto skip;

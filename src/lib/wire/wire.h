@@ -102,7 +102,7 @@ int wire_errno_from_name(const char *name);
 
 /*
  * A snapshot reply's rows and tasks are arrays, one value per field in this
- * order (docs/FORMAT.md), so that 10 000 rows do not repeat 21 keys each.
+ * order (docs/FORMAT.md), so that 10 000 rows do not repeat 22 keys each.
  */
 enum wire_row_field {
 	WIRE_ROW_PID = 0,
@@ -115,6 +115,7 @@ enum wire_row_field {
 	WIRE_ROW_CGROUP,
 	WIRE_ROW_UNIT,
 	WIRE_ROW_CONTAINER,
+	WIRE_ROW_VM,
 	WIRE_ROW_ENERGY_UJ,
 	WIRE_ROW_CPU_NS,
 	WIRE_ROW_SYSCALLS,

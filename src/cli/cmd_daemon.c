@@ -69,6 +69,9 @@
 #define DAEMON_SAVE_EVERY_NS (60 * NSEC_PER_SEC)
 #define DAEMON_PRUNE_EVERY_NS (60 * NSEC_PER_SEC)
 
+/* Where --metrics serves /metrics: serve's own default. */
+#define DAEMON_METRICS_LISTEN "127.0.0.1:9877"
+
 struct daemon_opts {
 	const char *socket;
 	uint64_t interval_ns;
@@ -79,6 +82,7 @@ struct daemon_opts {
 	unsigned max_clients;
 	/* serve's exporter in the same loop (serve.h) */
 	const char *listen;
+	bool metrics;			/* --metrics: HTTP on DAEMON_METRICS_LISTEN unless --listen */
 	const char *om_file;
 	enum joulestat_group metrics_group;
 	const char *web_config;
@@ -172,6 +176,7 @@ void cmd_daemon_help(FILE *out)
 		"  --max-clients N        connections at once (default %d, 1 to 65536)\n"
 		"  --listen ADDR:PORT     also export /metrics over HTTP, as 'joulestat serve'\n"
 		"                         does (docs/METRICS.md), from the same samples\n"
+		"  --metrics              the same on " DAEMON_METRICS_LISTEN " unless --listen says where\n"
 		"  --openmetrics-file PATH  also write the metrics to PATH each interval (PCP)\n"
 		"  --group G              the exporter's series per comm (default), cgroup, unit,\n"
 		"                         container, vm, user or process\n"
@@ -192,6 +197,7 @@ const struct option cmd_daemon_options[] = {
 	{ "openmetrics-file", required_argument, NULL, 0x2008 },
 	{ "group", required_argument, NULL, 0x2009 },
 	{ "web-config-file", required_argument, NULL, 0x200a },
+	{ "metrics", no_argument, NULL, 0x200b },
 	CLI_COMMON_OPTIONS,
 	{ 0 },
 };
@@ -303,10 +309,15 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct d
 				return EXIT_USAGE;
 			}
 			break;
+		case 0x200b:
+			o->metrics = true;
+			break;
 		default:
 			return cli_usage_error("daemon");
 		}
 	}
+	if (o->metrics && !o->listen)
+		o->listen = DAEMON_METRICS_LISTEN;
 	if (optind < argc) {
 		cli_error("daemon", "unexpected argument '%s'", argv[optind]);
 		return cli_usage_error("daemon");

@@ -4,8 +4,9 @@
 # lock (a second daemon is refused), socket activation, clients that send
 # garbage, oversize requests or half a frame (each dropped, nobody else
 # waiting), 100 clients at once while the daemon keeps sampling, the verbs
-# through the daemon (and --daemon, --no-daemon), counters kept across a
-# restart, and who sees what: ordinary users made for the test see their own
+# through the daemon (and --daemon, --no-daemon), --metrics as the service
+# runs it, counters kept across a restart, and who sees what: ordinary
+# users made for the test see their own
 # processes and other users only as one row per user, never another user's
 # command names; a member of the administrators' group and root see all.
 . "$(dirname "$0")/tap.sh"
@@ -200,6 +201,31 @@ exporter() {
 	return $r
 }
 check "--listen and --openmetrics-file: serve's metrics from the daemon's samples" exporter
+
+# The service's --metrics: serve's address unless the configuration's listen: says another.
+metrics_flag() {
+	local port page r
+	printf 'daemon:\n  listen: 127.0.0.1:0\n' >"$TMP/mf.yaml"
+	"$JS" daemon --config "$TMP/mf.yaml" --metrics --socket "$TMP/mf.sock" --source model \
+		--no-state -i 0.2 >"$TMP/mf.log" 2>&1 &
+	echo $! >"$TMP/mf.pid"
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		"$DCLIENT" raw "$TMP/mf.sock" '{"op":"hello","protocol":1}' >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$TMP/mf.log")
+	sleep 0.6
+	page=$(timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$0 &&
+		printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3 && cat <&3' "$port")
+	[ -n "$port" ] && [ "$port" != 9877 ] &&
+		grep -q '^joulestat_domain_energy_joules_total{domain="package-0"' <<<"$page"
+	r=$?
+	stop_daemon mf || r=1
+	[ $r -eq 0 ] || { echo "port $port"; cat "$TMP/mf.log"; head -20 <<<"$page"; }
+	return $r
+}
+check "--metrics serves /metrics where the configuration's listen: says" metrics_flag
 
 configured() {
 	printf 'daemon:\n  disclose: none\n  interval: 0.3\n' >"$TMP/cfg.yaml"

@@ -382,6 +382,27 @@ out:
 	return r;
 }
 
+/*
+ * The lock per-PID queries take to read, and sampling to write. glibc's
+ * default lets readers in while a writer waits, so threads that query
+ * without pause would hold sampling off indefinitely: the writer goes first
+ * here. No reader takes it twice, which that kind requires.
+ */
+static int lock_init(pthread_rwlock_t *lock)
+{
+	pthread_rwlockattr_t attr;
+	int r = pthread_rwlockattr_init(&attr);
+
+	if (r)
+		return -r;
+#ifdef __GLIBC__
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+	r = pthread_rwlock_init(lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	return -r;
+}
+
 int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o)
 {
 	struct monitor_snap *m;
@@ -428,7 +449,7 @@ int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o)
 		m->statics.e[m->statics.n++] = file.e[i];
 	m->last_end_ns = now_ns();
 	m->source_str = "";
-	m->lock_ok = pthread_rwlock_init(&m->lock, NULL) == 0;
+	m->lock_ok = lock_init(&m->lock) == 0;
 	if (!m->lock_ok) {
 		free(m);
 		return -ENOMEM;

@@ -160,6 +160,13 @@ static __always_inline __u32 slot_alloc(void)
 		if (__sync_val_compare_and_swap(&ctl->free_head, h, h + 1) == h)
 			return idx;
 	}
+	/*
+	 * A full table is seen with a plain read: a task without a slot asks
+	 * again at each of its switch-outs and syscalls, and an atomic add on
+	 * every one would bounce this line between the CPUs.
+	 */
+	if (*(volatile __u64 *)&ctl->next_new >= slot_cap)
+		return SCHED_NONE;
 	n = __sync_fetch_and_add(&ctl->next_new, 1);
 	return n < slot_cap ? (__u32)n : SCHED_NONE;
 }
@@ -195,11 +202,34 @@ static __always_inline bool slot_init(__u32 idx, struct task_struct *t, bool dir
 }
 
 /*
+ * Slot idx is being taken by t, the task running this program (sys_enter,
+ * exec): name it as the slot of this CPU's running slice when that slice is
+ * t's. A task older than the program was switched in without a slot, so
+ * nothing else names it until its switch-out: userspace would then not copy
+ * the slot while the task runs (its syscalls are written there, and nothing
+ * else moves the slot's seq meanwhile), and would name the running slice
+ * apart from it. Written before the slot is initialised, so that a reader
+ * that sees the slot taken (its seq moved) and then reads the CPU's state
+ * finds the name too; every user checks the slot's key against the slice's.
+ */
+static __always_inline void name_running(__u32 idx, struct task_struct *t)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct sched_cpu *c = bpf_map_lookup_elem(&cpu_state, &cpu);
+
+	if (c && c->cur_pid == (__u32)t->pid && c->cur_tgid == (__u32)t->tgid &&
+	    c->cur_start_ns == t->start_boottime)
+		c->cur_slot = idx;
+}
+
+/*
  * t's slot, taken now when it has none (its task-local storage is created
  * too); SCHED_NONE when the table is full or the storage cannot be made.
- * *fresh says whether the slot was taken here.
+ * *fresh says whether the slot was taken here. `running`: t is the task
+ * running this program (a trusted pointer), see name_running().
  */
-static __always_inline __u32 slot_of(struct task_struct *t, bool direct, bool *fresh)
+static __always_inline __u32 slot_of(struct task_struct *t, bool direct, bool running,
+				     bool *fresh)
 {
 	struct sched_task *ts = bpf_task_storage_get(&task_slot, t, 0,
 						     BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -211,7 +241,11 @@ static __always_inline __u32 slot_of(struct task_struct *t, bool direct, bool *f
 	if (ts->slot1)
 		return ts->slot1 - 1;
 	idx = slot_alloc();
-	if (idx == SCHED_NONE || !slot_init(idx, t, direct))
+	if (idx == SCHED_NONE)
+		return SCHED_NONE;
+	if (running)
+		name_running(idx, t);
+	if (!slot_init(idx, t, direct))
 		return SCHED_NONE;
 	ts->slot1 = idx + 1;
 	*fresh = true;
@@ -284,7 +318,7 @@ static __always_inline void charge(struct sched_cpu *c, __u32 cpu, struct task_s
 	if (!s) {
 		__u32 h = pid & (SCHED_CPU_CACHE - 1);
 
-		idx = slot_of(prev, direct, &fresh);
+		idx = slot_of(prev, direct, false, &fresh);
 		s = bpf_map_lookup_elem(&slots, &idx);
 		if (s) {
 			c->cache_pid[h] = pid;
@@ -451,7 +485,7 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 {
 	bool fresh;
 
-	slot_of(child, true, &fresh);
+	slot_of(child, true, false, &fresh);
 	return 0;
 }
 
@@ -463,7 +497,7 @@ int BPF_PROG(process_exec)
 	struct sched_slot *s;
 	struct sched_ident *id;
 	bool fresh;
-	__u32 idx = slot_of(t, true, &fresh);
+	__u32 idx = slot_of(t, true, true, &fresh);
 
 	if (fresh)
 		return 0;
@@ -482,7 +516,13 @@ int BPF_PROG(process_exec)
 /*
  * Syscalls per task (only with --syscalls, whose program is otherwise not
  * loaded): the task's own counter, written only here in the task's own
- * context, a single aligned store userspace reads whole.
+ * context, a single aligned store userspace reads whole. The counter does
+ * not move the slot's seq: a task makes syscalls only while it runs, and
+ * userspace copies the slot of each CPU's running slice as well as every
+ * slot whose seq moved (each switch-out moves it), so every call is read.
+ * A task older than the program has no slot until its first switch-out:
+ * its first syscall takes one (and names it as the running slice's), or
+ * the calls of its first slice would be lost.
  */
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter)
@@ -490,11 +530,13 @@ int BPF_PROG(sys_enter)
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct sched_task *ts = bpf_task_storage_get(&task_slot, t, 0, 0);
 	struct sched_slot *s;
+	bool fresh;
 	__u32 idx;
 
-	if (!ts || !ts->slot1)
-		return 0;
-	idx = ts->slot1 - 1;
+	if (ts && ts->slot1)
+		idx = ts->slot1 - 1;
+	else
+		idx = slot_of(t, true, true, &fresh);
 	s = bpf_map_lookup_elem(&slots, &idx);
 	if (s)
 		s->syscalls++;

@@ -240,6 +240,38 @@ static int wait_sampling(struct joulestat *js, pid_t pid, struct run_result *res
 	return r;
 }
 
+/*
+ * Wait, a bounded time (2 s), until the child sleeps in its read of the go
+ * pipe: /proc/PID/stat's state neither R nor D (nothing else it does first
+ * sleeps interruptibly; a child that died or stopped is not waited for).
+ * What it does first (restoring two signals, closing two pipe ends, the
+ * read) then falls in the interval the fresh sample discards every time,
+ * not in the command's first interval whenever the child was slow to get
+ * there: with --syscalls, those five calls made the count vary between runs.
+ */
+static void wait_parked(pid_t pid)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 2000; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		const char *p;
+
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			return;
+		buf[n] = '\0';
+		/* The state follows the comm, which may hold any byte but ends at the last ')'. */
+		p = strrchr(buf, ')');
+		if (!p || p[1] != ' ' || (p[2] != 'R' && p[2] != 'D'))
+			return;
+		(void)poll(NULL, 0, 1);
+	}
+}
+
 /* Orphaned descendants reparented to us that already ended: reap them, never block. */
 static void reap_orphans(void)
 {
@@ -303,6 +335,7 @@ static int run_once(struct joulestat *js, char **cmd, struct run_result *res)
 		return r;
 	}
 	/* Start a fresh interval: what ran before the command is not its. */
+	wait_parked(pid);
 	if (joulestat_sample(js, &snap) == 0)
 		joulestat_snapshot_free(snap);
 	t0 = mono_ns();

@@ -12,30 +12,22 @@ export JOULESTAT_NVML_LIB=$DOUBLE
 export JOULESTAT_NVML_SCRIPT=$TMP/nvml.script
 
 # Two processes of ours on GPU 0, A at 75 % SM and B at 25 %, each waking
-# every 20 ms so that it runs on a CPU in every interval. Every 0.1 s the
-# script moves the H100's counter by 1 J and gives each a fresh sample: over
-# any interval, A's share of gpu0 is exactly 3/4 of its ΔE (a multiple of
-# 1 J = 1000000 µJ), B's 1/4, and nothing is idle (no idle power is known).
+# every 20 ms so that it runs on a CPU in every interval. The H100's counter
+# grows at 10 W of real time and every utilisation reading has a fresh
+# sample for each (the double's energy_rate_mw and sample_each_read): in
+# every interval, however long a loaded machine makes it, gpu0 moved and A's
+# share is exactly 3/4 of its ΔE (a multiple of 1 mJ = 1000 µJ), B's 1/4, and
+# nothing is idle (no idle power is known).
 bash -c 'while :; do sleep 0.02; done' &
 A=$!
 bash -c 'while :; do sleep 0.02; done' &
 B=$!
-gpu_script() { # ENERGY_MJ TIMESTAMP_US
-	printf 'dev 0 name NVIDIA H100 80GB HBM3\ndev 0 energy_mj %d\n' "$1"
+trap 'kill $A $B 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+{
+	printf 'dev 0 name NVIDIA H100 80GB HBM3\ndev 0 energy_mj 1000000\ndev 0 energy_rate_mw 10000\n'
 	printf 'dev 0 compute %d 1048576\ndev 0 compute %d 1048576\n' "$A" "$B"
-	printf 'dev 0 sample %d %d 75 10\ndev 0 sample %d %d 25 5\n' "$A" "$2" "$B" "$2"
-}
-(
-	e=1000000 ts=1
-	while :; do
-		gpu_script $e $ts >"$JOULESTAT_NVML_SCRIPT.tmp" && mv "$JOULESTAT_NVML_SCRIPT.tmp" "$JOULESTAT_NVML_SCRIPT"
-		e=$((e + 1000)) ts=$((ts + 100000))
-		sleep 0.1
-	done
-) &
-DRIVER=$!
-trap 'kill $A $B $DRIVER 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
-while [ ! -s "$JOULESTAT_NVML_SCRIPT" ]; do sleep 0.05; done
+	printf 'dev 0 sample_each_read %d 75 10\ndev 0 sample_each_read %d 25 5\n' "$A" "$B"
+} >"$JOULESTAT_NVML_SCRIPT"
 
 # ---- top
 "$JS" top -n 2 --batch -i 0.6 --activity proc >"$TMP/top.out" 2>"$TMP/top.err"
@@ -160,8 +152,6 @@ check "report charts gpu0, says its shares are sampled, with A at 75 % and B at 
 # ---- run: the command's tree is charged its share of a GPU it shares with B
 run_shared() {
 	local s=$TMP/run.script
-	kill $DRIVER
-	wait $DRIVER 2>/dev/null
 	printf 'dev 0 name NVIDIA H100 80GB HBM3\ndev 0 energy_mj 2000000\n' >"$s"
 	JOULESTAT_NVML_SCRIPT=$s "$JS" run --activity proc -o "$TMP/run.json" -- \
 		sh -c 'printf "dev 0 name NVIDIA H100 80GB HBM3\ndev 0 energy_mj 2002000\ndev 0 compute $$ 0\ndev 0 compute $1 0\ndev 0 sample $$ 5 75 0\ndev 0 sample $1 5 25 0\n" >"$0"; sleep 0.4' "$s" "$B" \
@@ -174,19 +164,11 @@ check "run: a command sharing the GPU with another process is charged its 3/4 of
 # ---- NVML refuses both process lists: nothing to split by, and not idle either
 unknown_procs() {
 	local s=$TMP/np.script
-	(
-		e=1000000
-		while :; do
-			printf 'dev 0 name NVIDIA H100 80GB HBM3\ndev 0 energy_mj %d\n' $e >"$s.tmp"
-			printf 'dev 0 fail nvmlDeviceGetComputeRunningProcesses_v3 NO_PERMISSION\n' >>"$s.tmp"
-			printf 'dev 0 fail nvmlDeviceGetGraphicsRunningProcesses_v3 NO_PERMISSION\n' >>"$s.tmp"
-			mv "$s.tmp" "$s"
-			e=$((e + 1000))
-			sleep 0.1
-		done
-	) &
-	DRIVER=$!
-	while [ ! -s "$s" ]; do sleep 0.05; done
+	{
+		printf 'dev 0 name NVIDIA H100 80GB HBM3\ndev 0 energy_mj 1000000\ndev 0 energy_rate_mw 10000\n'
+		printf 'dev 0 fail nvmlDeviceGetComputeRunningProcesses_v3 NO_PERMISSION\n'
+		printf 'dev 0 fail nvmlDeviceGetGraphicsRunningProcesses_v3 NO_PERMISSION\n'
+	} >"$s"
 	JOULESTAT_NVML_SCRIPT=$s "$JS" record --raw -o "$TMP/np.jsonl" -i 0.3 -d 1.2 --activity proc || return 1
 	tail -n +3 "$TMP/np.jsonl" | jq -se --argjson g "$G" 'length >= 2 and any(.domains[$g].delta_uj > 0) and
 		all(.domains[$g] | .status == "gpu-no-activity" and .unattributed_uj == .delta_uj) and

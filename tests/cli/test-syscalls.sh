@@ -3,9 +3,10 @@
 # test-syscalls.sh - --syscalls per process in every view, against a process
 # that makes a known number of getppid() calls (tests/workload/name-workload.c):
 # its rows in record (and raw tasks, and replay), run's report and JSON, and
-# serve's joulestat_group_syscalls_total hold at least that many and not many
-# more (its start and exit add a few dozen); top shows a SYSC/s column. The
-# counts come from the eBPF collector: root and BTF, else skipped.
+# serve's joulestat_group_syscalls_total hold exactly that many more than those
+# of the same process making none (its start and exit make the same calls
+# either way); top shows a SYSC/s column. The counts come from the eBPF
+# collector: root and BTF, else skipped.
 . "$(dirname "$0")/tap.sh"
 
 NW=${JOULESTAT_NAME_WORKLOAD:?JOULESTAT_NAME_WORKLOAD is not set: run through meson test}
@@ -25,27 +26,43 @@ if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
 fi
 
 # ---- record: the calls start once the recording is under way ----
+# Both processes start before the recorder, as a process older than the
+# collector (it gets its slot at its first switch-out, or its first call), and
+# wait in the FIFO's open: the one making N calls and its twin making none.
 mkfifo "$TMP/go"
 "$NW" "$NAME_HEX" "$N" 0.2 "$TMP/go" >"$TMP/nw.pid" &
 NWJOB=$!
+"$NW" "$NAME_HEX" 0 0.2 "$TMP/go" >"$TMP/nw0.pid" &
+NWJOB0=$!
+# Both blocked in the open, however slow the machine: every call they make from here is counted.
+for _ in $(seq 200); do
+	p=$(cat "$TMP/nw.pid" 2>/dev/null) p0=$(cat "$TMP/nw0.pid" 2>/dev/null)
+	[ -n "$p" ] && [ -n "$p0" ] && [ "$(cat "/proc/$p/wchan" 2>/dev/null)" = wait_for_partner ] &&
+		[ "$(cat "/proc/$p0/wchan" 2>/dev/null)" = wait_for_partner ] && break
+	sleep 0.05
+done
 "$JS" record -o "$TMP/sys.jsonl" -i 0.2 -d 30 --raw --activity ebpf --syscalls 2>"$TMP/rec.err" &
 REC=$!
 for _ in $(seq 300); do [ "$(wc -l <"$TMP/sys.jsonl" 2>/dev/null)" -ge 2 ] 2>/dev/null && break; sleep 0.05; done
 : >"$TMP/go" # opening it is the signal (nothing written: the workload may close it at once)
-wait "$NWJOB"
+wait "$NWJOB" "$NWJOB0"
 sleep 0.5
 kill -TERM "$REC"
 wait "$REC"
 echo $? >"$TMP/rec.rc"
 PID=$(cat "$TMP/nw.pid")
+PID0=$(cat "$TMP/nw0.pid")
 R=$TMP/sys.jsonl
 
 check "record --syscalls: version 2, options.syscalls, rows of 8 elements" \
 	bash -c '[ "$(cat "$0")" = 0 ] && jq -se ".[0].version == 2 and .[0].options.syscalls and
 		all(.[1:][].rows[]; length == 8)" "$1"' "$TMP/rec.rc" "$R"
-check "record: the process's rows add up to at least $N syscalls, and at most $N + 500" \
-	jq -se --argjson pid "$PID" --argjson n "$N" '
-		[.[1:][].rows[] | select(.[0] == $pid) | .[7]] | add | . >= $n and . <= $n + 500' "$R"
+# After the open returns, each makes close(), its calls and exit_group(): all counted.
+check "record: the process's rows add up to exactly $N syscalls more than its twin's, each all its calls after the open" \
+	jq -se --argjson pid "$PID" --argjson pid0 "$PID0" --argjson n "$N" '
+		([.[1:][].rows[] | select(.[0] == $pid) | .[7]] | add) as $a |
+		([.[1:][].rows[] | select(.[0] == $pid0) | .[7]] | add) as $b |
+		if $a - $b == $n and $b >= 2 then true else ({calls: $a, twin: $b} | debug | false) end' "$R"
 check "record: its raw tasks hold the same count as its rows" \
 	jq -se --argjson pid "$PID" --argjson n "$N" '
 		([.[1:][].rows[] | select(.[0] == $pid) | .[7]] | add) as $rows | $rows >= $n and
@@ -57,9 +74,11 @@ check "replay reproduces the recording byte for byte" bash -c '"$0" replay "$1" 
 
 # ---- run ----
 "$JS" run --activity ebpf --syscalls -o "$TMP/run.json" -- "$NW" "$NAME_HEX" "$N" 0.1 >/dev/null 2>"$TMP/run.err"
-check "run --syscalls: the tree's syscalls in the JSON (at least $N, at most $N + 2000) and the report" \
-	bash -c 'jq -e --argjson n "$1" ".runs[0].syscalls >= \$n and .runs[0].syscalls <= \$n + 2000 and
-		.summary.syscalls.mean == .runs[0].syscalls" "$0/run.json" && grep -Eq "^ +[0-9]+ +syscalls" "$0/run.err"' \
+"$JS" run --activity ebpf --syscalls -o "$TMP/run0.json" -- "$NW" "$NAME_HEX" 0 0.1 >/dev/null 2>"$TMP/run0.err"
+check "run --syscalls: the tree's syscalls in the JSON ($N more than the same run making none) and the report" \
+	bash -c 'jq -e --argjson n "$1" --slurpfile z "$0/run0.json" ".runs[0].syscalls - \$z[0].runs[0].syscalls == \$n and
+		\$z[0].runs[0].syscalls > 0 and .summary.syscalls.mean == .runs[0].syscalls" "$0/run.json" &&
+		grep -Eq "^ +[0-9]+ +syscalls" "$0/run.err" || { jq -c "[.runs[0].syscalls]" "$0/run.json" "$0/run0.json"; false; }' \
 	"$TMP" "$N"
 
 # ---- top ----
@@ -75,20 +94,26 @@ for _ in $(seq 200); do grep -q "listening on" "$TMP/serve.err" && break; sleep 
 URL=$(grep -o 'http://[^ ]*/metrics' "$TMP/serve.err")
 sleep 0.5
 "$NW" "$NAME_HEX" "$N" 0.1 >"$TMP/nw2.pid"
+"$NW" "$NAME_HEX" 0 0.1 >"$TMP/nw3.pid"
 PID2=$(cat "$TMP/nw2.pid")
-# It has exited: until a sample after that is published, however slow the machine.
+PID3=$(cat "$TMP/nw3.pid")
+# Both have exited: until two more samples are published (the second read
+# after their exits), however slow the machine; a group's counter is cumulative.
+samples() { curl -s "$URL" | awk '/^joulestat_samples_total /{print $2}'; }
+S0=$(samples)
 for _ in $(seq 150); do
-	curl -s "$URL" >"$TMP/metrics"
-	v=$(grep "^joulestat_group_syscalls_total{pid=\"$PID2\"," "$TMP/metrics" | awk '{print $2}')
-	[ -n "$v" ] && [ "$v" -ge "$N" ] && break
+	S=$(samples)
+	[ -n "$S0" ] && [ -n "$S" ] && [ "$S" -ge $((S0 + 2)) ] && break
 	sleep 0.2
 done
+curl -s "$URL" >"$TMP/metrics"
 kill -TERM "$SRV"
 wait "$SRV"
-check "serve --syscalls: joulestat_group_syscalls_total of the process holds at least $N, at most $N + 500" \
+check "serve --syscalls: joulestat_group_syscalls_total of the process holds exactly $N more than its twin's" \
 	bash -c 'v=$(grep "^joulestat_group_syscalls_total{pid=\"$1\"," "$0" | awk "{print \$2}") &&
-		[ -n "$v" ] && [ "$v" -ge "$2" ] && [ "$v" -le $(($2 + 500)) ] || { grep syscalls "$0" | head; exit 1; }' \
-	"$TMP/metrics" "$PID2" "$N"
+		v0=$(grep "^joulestat_group_syscalls_total{pid=\"$2\"," "$0" | awk "{print \$2}") &&
+		[ -n "$v" ] && [ -n "$v0" ] && [ "$v0" -gt 0 ] && [ $((v - v0)) -eq "$3" ] || { grep syscalls "$0" | head; exit 1; }' \
+	"$TMP/metrics" "$PID2" "$PID3" "$N"
 "$JS" serve --listen 127.0.0.1:0 -i 0.2 --activity ebpf 2>"$TMP/serve2.err" &
 SRV=$!
 for _ in $(seq 200); do grep -q "listening on" "$TMP/serve2.err" && break; sleep 0.05; done

@@ -126,16 +126,19 @@ require() {
 # rss PID: resident memory in kB.
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
-# scrapers SECONDS URL ACCEPT: 50 concurrent loops of scrapes of URL/metrics
-# for SECONDS; each loop writes "scrapes failures" to $TMP/scraper.N.
+# scrapers COUNT URL ACCEPT: 50 concurrent loops of COUNT scrapes each of
+# URL/metrics; each loop writes "scrapes failures" to $TMP/scraper.N. A count,
+# not a duration: how many scrapes fit in a time is the machine's speed, and
+# every one of them must succeed however slow it is (a scrape that takes a
+# minute has failed).
 scrapers() {
-	local i end=$((SECONDS + $1)) pids=()
+	local i pids=()
 	rm -f "$TMP"/scraper.*
 	for i in $(seq 50); do
 		(
 			f=0 n=0
-			while [ "$SECONDS" -lt "$end" ]; do
-				curl -sf -m 10 -o /dev/null -H "Accept: $3" "$2/metrics" || f=$((f + 1))
+			while [ "$n" -lt "$1" ]; do
+				curl -sf -m 60 -o /dev/null -H "Accept: $3" "$2/metrics" || f=$((f + 1))
 				n=$((n + 1))
 			done
 			echo "$n $f" >"$TMP/scraper.$i"
@@ -143,4 +146,11 @@ scrapers() {
 		pids+=($!)
 	done
 	wait "${pids[@]}" # not a bare wait: background helpers (counter loops) never end
+}
+
+# scraped COUNT: the scrapers' summary; true when all 50 did COUNT scrapes and none failed.
+scraped() {
+	cat "$TMP"/scraper.* | awk -v want="$((50 * $1))" -v loops="$(ls "$TMP"/scraper.* | wc -l)" '
+		{ n += $1; f += $2 }
+		END { print n " scrapes by " loops " scrapers, " f " failed"; exit !(f == 0 && n == want && loops == 50) }'
 }

@@ -29,8 +29,9 @@ bg "$HV" spin 30 -name guest=linkvm
 check "serve starts with --group vm --vm-export" \
 	start_serve "$TMP/serve.log" --no-config --activity proc -i 0.3 --group vm --no-resources \
 	--vm-export "$X" -vv
+# Its third update or a later one: on a loaded machine a poll can miss any one value.
 check "the VM's tree appears, with its provenance" \
-	wait_for 20 grep -qx "seq 3" "$X/fakevm/joulestat-vm"
+	wait_for 20 bash -c 's=$(sed -n "s/^seq //p" "$0" 2>/dev/null); [ "${s:-0}" -ge 3 ]' "$X/fakevm/joulestat-vm"
 check "joulestat-vm: the VM, the host, the sources, estimated (no sensor here), the idle policy" \
 	bash -c 'grep -qx "vm fakevm" "$0" && grep -qx "host $(hostname)" "$0" &&
 		grep -qx "sources model" "$0" && grep -qx "estimated 1" "$0" &&

@@ -11,9 +11,17 @@
  *   dev I name TEXT...         device I's name (devices count = highest I + 1)
  *   dev I uuid TEXT | pci BUSID
  *   dev I energy_mj N | power_mw N | power_limit_mw N | temp C
+ *   dev I energy_rate_mw N     the energy counter grows at N mW of CLOCK_MONOTONIC from
+ *                              its first reading (energy_mj then): it moves in every
+ *                              interval by that interval's length, however slowly
+ *                              the reader or the test runs
  *   dev I util GPU MEM | mem USED TOTAL | clock_sm MHZ | clock_mem MHZ | mig 0|1
  *   dev I compute PID BYTES | graphics PID BYTES
  *   dev I sample PID TIMESTAMP_US SM MEM
+ *   dev I sample_each_read PID SM MEM
+ *                              a fresh sample at every utilisation reading, stamped
+ *                              with the number of readings so far: every reading
+ *                              has exactly one new sample for PID
  *   dev I fail FUNCTION ERROR  FUNCTION (as nvml_abi.h names it) returns ERROR
  *
  * ERROR is a name below (NOT_SUPPORTED, NO_PERMISSION, ...). A device
@@ -23,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nvml_abi.h"
 
@@ -56,6 +65,9 @@ struct dev {
 	unsigned ncompute, ngraphics;
 	struct sample samples[MAX_PROCS];
 	unsigned nsamples;
+	unsigned long long energy_rate_mw;
+	struct sample each_read[MAX_PROCS];
+	unsigned neach_read;
 	char fail_fn[MAX_FAILS][128];
 	nvmlReturn_t fail_ret[MAX_FAILS];
 	unsigned nfails;
@@ -63,6 +75,8 @@ struct dev {
 
 static struct dev devs[MAX_DEVS];
 static unsigned ndevs;
+/* Per device, kept across re-reads of the script: the first energy reading's time, utilisation readings so far. */
+static unsigned long long energy_t0_ns[MAX_DEVS], util_reads[MAX_DEVS];
 static nvmlReturn_t init_ret;
 static int initialised;
 
@@ -133,6 +147,12 @@ static void load(void)
 			snprintf(d->pci, sizeof(d->pci), "%s", rest);
 		else if (!strcmp(key, "energy_mj"))
 			d->has_energy = sscanf(rest, "%llu", &d->energy_mj) == 1;
+		else if (!strcmp(key, "energy_rate_mw"))
+			(void)sscanf(rest, "%llu", &d->energy_rate_mw);
+		else if (!strcmp(key, "sample_each_read") && d->neach_read < MAX_PROCS)
+			d->neach_read += sscanf(rest, "%u %u %u", &d->each_read[d->neach_read].pid,
+						&d->each_read[d->neach_read].sm,
+						&d->each_read[d->neach_read].mem) == 3;
 		else if (!strcmp(key, "power_mw"))
 			d->has_power = sscanf(rest, "%u", &d->power_mw) == 1;
 		else if (!strcmp(key, "power_limit_mw"))
@@ -267,6 +287,16 @@ API nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t h, unsigned lo
 	if (!d->has_energy)
 		return NVML_ERROR_NOT_SUPPORTED;
 	*mj = d->energy_mj;
+	if (d->energy_rate_mw) {
+		struct timespec ts;
+		unsigned long long now, *t0 = &energy_t0_ns[d - devs];
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+		if (!*t0)
+			*t0 = now;
+		*mj += d->energy_rate_mw * (now - *t0) / 1000000000ULL;
+	}
 	return NVML_SUCCESS;
 }
 
@@ -361,11 +391,19 @@ API nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t h, unsign
 	return procs(d->graphics, d->ngraphics, count, infos);
 }
 
-/* Samples newer than last_seen, in script order. */
-static unsigned newer(const struct dev *d, unsigned long long last_seen, unsigned *idx)
+/*
+ * Samples newer than last_seen, in script order; the sample_each_read lines
+ * first become samples stamped with this reading's number.
+ */
+static unsigned newer(struct dev *d, unsigned long long last_seen, unsigned *idx)
 {
+	unsigned long long stamp = ++util_reads[d - devs];
 	unsigned n = 0;
 
+	for (unsigned i = 0; i < d->neach_read && d->nsamples < MAX_PROCS; i++) {
+		d->samples[d->nsamples] = d->each_read[i];
+		d->samples[d->nsamples++].ts = stamp;
+	}
 	for (unsigned i = 0; i < d->nsamples; i++)
 		if (d->samples[i].ts > last_seen)
 			idx[n++] = i;

@@ -104,6 +104,20 @@ static inline struct domain *srcenv_find(struct srcenv *e, const char *name)
 	return domain_list_find(&e->domains, name);
 }
 
+/*
+ * The latest timestamp of any domain: each was stamped by the real clock
+ * when its zone was opened, one after another, so a read meant to come
+ * after every one of them starts from here, however slowly they opened.
+ */
+static inline uint64_t srcenv_latest_ns(const struct srcenv *e)
+{
+	uint64_t t = 0;
+
+	for (size_t i = 0; i < e->domains.n; i++)
+		t = MAX(t, e->domains.v[i]->timestamp_ns);
+	return t;
+}
+
 static inline void srcenv_free(struct srcenv *e)
 {
 	if (!e)

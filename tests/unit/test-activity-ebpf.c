@@ -88,8 +88,12 @@ static uint32_t m_alloc(struct model *m)
 	return n < m->cap ? (uint32_t)n : SCHED_NONE;
 }
 
-/* slot_of(): the task's slot, taken (with its identity) when it has none. */
-static uint32_t m_slot_of(struct model *m, const struct sched_key *k, const char *comm)
+/*
+ * slot_of(): the task's slot, taken (with its identity) when it has none.
+ * `running`: the task runs the program (sys_enter, exec), and a slot taken
+ * is named as its CPU's running slice's first (name_running()).
+ */
+static uint32_t m_take(struct model *m, const struct sched_key *k, const char *comm, bool running)
 {
 	uint32_t *ts = m_storage(m, k, true), idx;
 	struct sched_slot *s;
@@ -100,6 +104,10 @@ static uint32_t m_slot_of(struct model *m, const struct sched_key *k, const char
 	idx = m_alloc(m);
 	if (idx == SCHED_NONE)
 		return SCHED_NONE;
+	for (unsigned c = 0; running && c < NCPU; c++)
+		if (m->cpus[c].cur_pid == k->pid && m->cpus[c].cur_tgid == k->tgid &&
+		    m->cpus[c].cur_start_ns == k->start_ns)
+			m->cpus[c].cur_slot = idx;
 	s = &m->slots[idx];
 	id = &m->idents[idx];
 	s->seq++;
@@ -122,6 +130,11 @@ static uint32_t m_slot_of(struct model *m, const struct sched_key *k, const char
 	return idx;
 }
 
+static uint32_t m_slot_of(struct model *m, const struct sched_key *k, const char *comm)
+{
+	return m_take(m, k, comm, false);
+}
+
 /* sched_process_fork: the child's slot, with its parentage. */
 static uint32_t m_fork(struct model *m, const struct sched_key *k, const char *comm, uint32_t ppid)
 {
@@ -139,13 +152,30 @@ static void m_exec(struct model *m, const struct sched_key *k, const char *comm)
 	struct sched_slot *s;
 
 	if (!ts || !*ts) {
-		m_slot_of(m, k, comm);
+		m_take(m, k, comm, true);
 		return;
 	}
 	s = &m->slots[*ts - 1];
 	s->seq++;
 	snprintf(s->comm, sizeof(s->comm), "%s", comm);
 	s->seq++;
+}
+
+/*
+ * sys_enter, n times, in the task running on cpu: counted in its slot,
+ * which its first call takes when it has none (a task older than the
+ * program, in the slice it was switched in with).
+ */
+static void m_sys(struct model *m, unsigned cpu, uint64_t n)
+{
+	const struct sched_cpu *c = &m->cpus[cpu];
+	struct sched_key k = { c->cur_tgid, c->cur_pid, c->cur_start_ns };
+	uint32_t *ts = m_storage(m, &k, false), idx;
+
+	assert_true(k.pid != 0);
+	idx = ts && *ts ? *ts - 1 : m_take(m, &k, NULL, true);
+	assert_true(idx != SCHED_NONE);	/* no scenario fills the table and makes calls */
+	m->slots[idx].syscalls += n;
 }
 
 /* charge() and slot_charge(): `run` ns on cpu to task k. */
@@ -1012,6 +1042,132 @@ static void test_syscalls_go_to_each_thread_row(void **state)
 	(void)state;
 }
 
+/* How many records of task k the sample holds. */
+static unsigned records_of(const struct activity_sample *s, const struct sched_key *k)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < s->ntasks; i++)
+		n += s->tasks[i].key.tgid == k->tgid && s->tasks[i].key.tid == k->pid &&
+		     s->tasks[i].key.start_ns == k->start_ns;
+	return n;
+}
+
+/*
+ * Tasks that run through whole intervals without a switch: their calls are
+ * read in the interval they were made, through their CPU's running slice.
+ * A task older than the program has no slot when it is switched in: its
+ * first call takes one (and names it the running slice's), so none of its
+ * calls is lost and it stays one record. Its final slice's calls come with
+ * its exit.
+ */
+static void test_syscalls_without_a_switch(void **state)
+{
+	const struct sched_key old = { 50, 50, 1 };
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
+
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 10, &old);	/* no slot yet */
+	sw(&m, 1, 10, &A);
+	m_sys(&m, 0, 3);	/* its first call takes a slot */
+	m_sys(&m, 1, 5);
+	h_sample(&h, 100, &s);
+	assert_int_equal(records_of(&s, &old), 1);
+	assert_int_equal(task_of(&s, &old)->syscalls, 3);
+	assert_int_equal(ns_of(&s, &old, 0), 90);
+	assert_string_equal(task_of(&s, &old)->comm, "task");	/* from its slot */
+	assert_int_equal(task_of(&s, &A)->syscalls, 5);
+	/* No switch at all in this interval. */
+	m_sys(&m, 0, 4);
+	m_sys(&m, 1, 6);
+	h_sample(&h, 200, &s);
+	assert_int_equal(records_of(&s, &old), 1);
+	assert_int_equal(task_of(&s, &old)->syscalls, 4);
+	assert_int_equal(ns_of(&s, &old, 0), 100);
+	assert_int_equal(task_of(&s, &A)->syscalls, 6);
+	/* Two more calls, and its final switch. */
+	m_sys(&m, 0, 2);
+	m_sw_full(&m, 0, 250, &IDLE, UINT64_MAX, true);
+	h_sample(&h, 300, &s);
+	assert_int_equal(task_of(&s, &old)->syscalls, 2);
+	assert_true(task_of(&s, &old)->flags & ACTIVITY_TASK_EXITED);
+	assert_int_equal(ns_of(&s, &old, 0), 50);
+	assert_int_equal(task_of(&s, &A)->syscalls, 0);
+	h_sample(&h, 400, &s);
+	assert_null(task_of(&s, &old));
+	assert_true(activity_coverage(&s, 0) == 1.0);
+	h_free(&h);
+	(void)state;
+}
+
+/*
+ * A copy that shows calls and no new time: the running slice was credited
+ * up to the sample, and the kernel accounted the task less than that (the
+ * rest was steal), so its part repays the credit and leaves nothing. The
+ * calls still count, in the interval that read them.
+ */
+static void test_syscalls_with_no_time_left(void **state)
+{
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
+
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	h_sample(&h, 100, &s);
+	assert_int_equal(ns_of(&s, &A, 0), 90);
+	assert_int_equal(task_of(&s, &A)->syscalls, 0);
+	m_sys(&m, 0, 5);
+	m_sw_full(&m, 0, 110, &IDLE, 80, false);	/* 80 of its 100 ns: less than credited */
+	h_sample(&h, 200, &s);
+	assert_non_null(task_of(&s, &A));
+	assert_int_equal(task_of(&s, &A)->oncpu_ns, 0);
+	assert_int_equal(task_of(&s, &A)->syscalls, 5);
+	h_sample(&h, 300, &s);
+	assert_null(task_of(&s, &A));
+	h_free(&h);
+	(void)state;
+}
+
+/*
+ * A running slice named by its key alone (the raw tracepoint names no slot
+ * at a switch-in) whose task's slot is copied in the same reading with
+ * calls and no time (an exec moved its seq): one record, with the slice's
+ * time and the calls.
+ */
+static void test_syscalls_and_unnamed_slice_one_record(void **state)
+{
+	struct model m;
+	struct harness h;
+	struct activity_sample s;
+
+	m_init(&m, CAP, MAXLOG, 0);
+	h_init(&h, &m, NCPU);
+	m_fork(&m, &A, "a", 1);
+	sw(&m, 1, 1, &IDLE);
+	sw(&m, 2, 1, &IDLE);
+	sw(&m, 0, 10, &A);
+	m.cpus[0].cur_slot = SCHED_NONE;	/* switch_raw */
+	m_sys(&m, 0, 5);
+	m_exec(&m, &A, "exec");
+	h_sample(&h, 100, &s);
+	assert_int_equal(records_of(&s, &A), 1);
+	assert_int_equal(ns_of(&s, &A, 0), 90);
+	assert_int_equal(task_of(&s, &A)->syscalls, 5);
+	assert_string_equal(task_of(&s, &A)->comm, "exec");
+	h_free(&h);
+	(void)state;
+}
+
 /*
  * A full log: the task's part moves to the CPU it is charged on, unfolded
  * (its time is whole; what it gained on the old CPU since the last reading
@@ -1084,7 +1240,19 @@ struct random_ctx {
 	unsigned *num;		/* [NCPU]: of the running slice, num/8 is stolen */
 	uint64_t *est;		/* [NCPU]: the running slices' steal at t_ns, for the aggregator */
 	uint64_t t_ns;		/* the sample being read */
+	uint64_t *sys_truth;	/* [task]: syscalls made */
 };
+
+/* Now and then, the task running on cpu makes a few syscalls. */
+static void random_calls(struct random_ctx *r, unsigned c)
+{
+	uint64_t n = 1 + (uint64_t)(rand() % 7);
+
+	if (!r->cur[c] || rand() % 3)
+		return;
+	m_sys(r->m, c, n);
+	r->sys_truth[r->cur[c]] += n;
+}
 
 /* A random switch on a random CPU: to idle or to a live task not running elsewhere. */
 static void random_switch(struct random_ctx *r, bool allow_death)
@@ -1109,6 +1277,7 @@ static void random_switch(struct random_ctx *r, bool allow_death)
 	die = allow_death && r->cur[c] && rand() % 8 == 0;
 	if (next == r->cur[c])
 		die = false;
+	random_calls(r, c);
 	if (r->cur[c]) {
 		uint64_t wall = *r->now - r->since[c];
 		uint64_t run = wall - wall * r->num[c] / 8;
@@ -1134,6 +1303,8 @@ static void random_between(void *arg, int phase)
 
 	for (int i = rand() % 3; i > 0; i--)
 		random_switch(r, true);
+	for (unsigned c = 0; c < NCPU; c++)
+		random_calls(r, c);
 	/* The CPU states are read next: each running slice's steal so far, exactly. */
 	for (unsigned c = 0; phase == 1 && c < NCPU; c++)
 		r->est[c] = r->cur[c] ? (r->t_ns - r->since[c]) * r->num[c] / 8 : 0;
@@ -1143,10 +1314,13 @@ static void random_between(void *arg, int phase)
  * Random schedules on three CPUs: tasks move between CPUs, some are older
  * than the program (no slot until their first switch-out), some die and
  * their slots are reused by new tasks (a reused PID among them), and
- * switches keep happening between the reader's steps. Whatever each
+ * switches keep happening between the reader's steps. Running tasks make
+ * syscalls, before their switches, between the reads, and through intervals
+ * with no switch (the old ones' first call takes their slot). Whatever each
  * interval shows, each task's time on each CPU, idle and irq must equal the
- * truth in total, to the nanosecond. With a tiny log, parts are misplaced:
- * then each task's total must still be exact, and the charges counted.
+ * truth in total, to the nanosecond, and its syscalls exactly, never more
+ * than made so far. With a tiny log, parts are misplaced: then each task's
+ * total time must still be exact, and the charges counted.
  */
 static void random_schedules(unsigned log_len, bool steal, unsigned seed)
 {
@@ -1160,10 +1334,11 @@ static void random_schedules(unsigned log_len, bool steal, unsigned seed)
 		struct sched_key pool[NPOOL];
 		bool dead[NPOOL] = { false };
 		uint64_t truth[NPOOL][NCPU] = { { 0 } }, got[NPOOL][NCPU] = { { 0 } };
+		uint64_t sys_truth[NPOOL] = { 0 }, sys_got[NPOOL] = { 0 };
 		uint64_t now = 1, since[NCPU], irq_truth = 0, irq_got = 0, dropped = 0, est[NCPU];
 		unsigned cur[NCPU] = { 0 }, num[NCPU] = { 0 };
 		struct random_ctx rc = { &m, &now, cur, since, truth, pool, dead, NPOOL, steal,
-					 &irq_truth, num, est, 0 };
+					 &irq_truth, num, est, 0, sys_truth };
 
 		m_init(&m, 40, log_len, 0);
 		h_init(&h, &m, NCPU);
@@ -1189,6 +1364,8 @@ static void random_schedules(unsigned log_len, bool steal, unsigned seed)
 				m_fork(&m, &pool[21], "reused", 1);
 			for (int i = 0; i < nsw; i++)
 				random_switch(&rc, step > 5);
+			for (unsigned c = 0; c < NCPU; c++)
+				random_calls(&rc, c);
 			now += 1 + (uint64_t)(rand() % 20);
 			/* Switches between the reads: at most 2 x 2 x 50 ns before the CPU states. */
 			rc.t_ns = now + 250;
@@ -1206,6 +1383,12 @@ static void random_schedules(unsigned log_len, bool steal, unsigned seed)
 				assert_true(i < NPOOL);
 				for (uint32_t r = k->first_row; r < k->first_row + k->nrows; r++)
 					got[i][s.rows[r].cpu] += s.rows[r].ns;
+				sys_got[i] += k->syscalls;
+				if (sys_got[i] > sys_truth[i])
+					fail_msg("round %d step %d: task %u: %llu syscalls reported, "
+						 "%llu made", round, step, i,
+						 (unsigned long long)sys_got[i],
+						 (unsigned long long)sys_truth[i]);
 			}
 			for (unsigned c = 0; c < NCPU; c++) {
 				got[0][c] += s.idle_ns[c];
@@ -1246,6 +1429,7 @@ static void random_schedules(unsigned log_len, bool steal, unsigned seed)
 				assert_true(i < NPOOL);
 				for (uint32_t r = tk->first_row; r < tk->first_row + tk->nrows; r++)
 					got[i][s.rows[r].cpu] += s.rows[r].ns;
+				sys_got[i] += tk->syscalls;
 			}
 			for (unsigned c = 0; c < NCPU; c++) {
 				got[0][c] += s.idle_ns[c];
@@ -1269,6 +1453,10 @@ static void random_schedules(unsigned log_len, bool steal, unsigned seed)
 			if (have != want)
 				fail_msg("round %d: task %u got %llu in all, truth %llu", round, i,
 					 (unsigned long long)have, (unsigned long long)want);
+			if (sys_got[i] != sys_truth[i])
+				fail_msg("round %d: task %u: %llu syscalls reported, %llu made", round,
+					 i, (unsigned long long)sys_got[i],
+					 (unsigned long long)sys_truth[i]);
 		}
 		if (irq_got != irq_truth)
 			fail_msg("round %d: irq %llu, truth %llu", round, (unsigned long long)irq_got,
@@ -1477,6 +1665,9 @@ int main(void)
 		cmocka_unit_test(test_torn_cpu_copy_is_caught_up_later),
 		cmocka_unit_test(test_slot_being_written_is_not_copied),
 		cmocka_unit_test(test_syscalls_go_to_each_thread_row),
+		cmocka_unit_test(test_syscalls_without_a_switch),
+		cmocka_unit_test(test_syscalls_with_no_time_left),
+		cmocka_unit_test(test_syscalls_and_unnamed_slice_one_record),
 		cmocka_unit_test(test_full_log_keeps_task_time_whole),
 		cmocka_unit_test(test_random_schedules_add_up),
 		cmocka_unit_test(test_random_steal_adds_up),

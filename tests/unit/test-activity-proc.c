@@ -656,14 +656,86 @@ static uint64_t thread_summed_ns(pid_t pid, unsigned *ret_threads)
 	return sum;
 }
 
+/*
+ * Wait until every thread of pid is asleep (state S in task/T/stat): a
+ * sleeping thread's run time cannot move. However long a loaded machine
+ * takes to get the threads there; a minute at most.
+ */
+static void wait_all_asleep(pid_t pid)
+{
+	for (int tries = 0; tries < 60000; tries++) {
+		char path[512], buf[512];
+		bool asleep = true;
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		d = opendir(path);
+		assert_non_null(d);
+		while (asleep && (de = readdir(d))) {
+			FILE *fp;
+			char *paren;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, de->d_name);
+			fp = fopen(path, "r");
+			assert_non_null(fp);
+			assert_non_null(fgets(buf, sizeof(buf), fp));
+			fclose(fp);
+			paren = strrchr(buf, ')');
+			asleep = paren && paren[1] == ' ' && paren[2] == 'S';
+		}
+		closedir(d);
+		if (asleep)
+			return;
+		usleep(1000);
+	}
+	fail_msg("the threads of %d did not all go to sleep in a minute", (int)pid);
+}
+
+/* What the samples charged to the child: all of it, its main thread's, its other thread's. */
+struct charged {
+	uint64_t all, main_ns, other_ns;
+	uint32_t other_tid;
+};
+
+static void take_sample(void *st, pid_t child, struct charged *c)
+{
+	struct activity_sample s;
+
+	assert_int_equal(activity_proc_ops.sample(st, &s), 0);
+	for (size_t i = 0; i < s.ntasks; i++) {
+		const struct activity_task *t = &s.tasks[i];
+
+		if (t->key.tgid != (uint32_t)child)
+			continue;
+		c->all += t->oncpu_ns;
+		if (t->key.tid == (uint32_t)child) {
+			c->main_ns += t->oncpu_ns;
+		} else {
+			c->other_ns += t->oncpu_ns;
+			c->other_tid = t->key.tid;
+		}
+	}
+	for (unsigned c0 = 0; c0 < s.ncpus; c0++) {
+		uint64_t iv = s.end_ns - s.start_ns, named = cpu_task_ns(&s, c0);
+
+		/* Σ task + idle + lost + irq = interval, unless migration over-charged a CPU. */
+		assert_int_equal(named + s.idle_ns[c0] + s.lost_ns[c0] + s.irq_ns[c0],
+				 MAX(iv, named));
+	}
+	assert_true(s.captured >= 0.0 && s.captured <= 1.0);
+}
+
 static void test_real_proc_matches_kernel_thread_sum(void **state)
 {
 	struct fsroot fs;
 	struct activity_ctx ctx = { .fs = &fs };
 	char reason[ACTIVITY_REASON_MAX] = "", ready;
-	uint64_t before, after, attributed = 0, main_ns = 0, other_ns = 0;
+	uint64_t before, after;
+	struct charged got = { 0 };
 	unsigned nthreads, done = 0, samples = 0;
-	uint32_t other_tid = 0;
 	void *st;
 	pid_t child;
 	int status;
@@ -687,8 +759,8 @@ static void test_real_proc_matches_kernel_thread_sum(void **state)
 		_exit(0);
 	}
 	assert_int_equal(read(done_pipe[0], &ready, 1), 1);
-	/* Both threads are blocked now: the baseline cannot move under us. */
-	usleep(20000);
+	/* Both threads blocked on the go pipe: the baseline cannot move under us. */
+	wait_all_asleep(child);
 	assert_int_equal(fsroot_init(&fs, NULL, NULL, NULL), 0);
 	before = thread_summed_ns(child, &nthreads);
 	assert_int_equal(nthreads, 2);
@@ -699,40 +771,26 @@ static void test_real_proc_matches_kernel_thread_sum(void **state)
 	}
 	assert_int_equal(write(go_pipe[1], "gg", 2), 2);
 	while (done < 2 || samples < 3) {
-		struct activity_sample s;
-		char c;
+		char ch;
 		int fl = fcntl(done_pipe[0], F_GETFL);
 
 		usleep(100000);
-		assert_int_equal(activity_proc_ops.sample(st, &s), 0);
+		take_sample(st, child, &got);
 		samples++;
-		for (size_t i = 0; i < s.ntasks; i++) {
-			const struct activity_task *t = &s.tasks[i];
-
-			if (t->key.tgid != (uint32_t)child)
-				continue;
-			attributed += t->oncpu_ns;
-			if (t->key.tid == (uint32_t)child) {
-				main_ns += t->oncpu_ns;
-			} else {
-				other_ns += t->oncpu_ns;
-				other_tid = t->key.tid;
-			}
-		}
-		for (unsigned c0 = 0; c0 < s.ncpus; c0++) {
-			uint64_t iv = s.end_ns - s.start_ns, named = cpu_task_ns(&s, c0);
-
-			/* Σ task + idle + lost + irq = interval, unless migration over-charged a CPU. */
-			assert_int_equal(named + s.idle_ns[c0] + s.lost_ns[c0] + s.irq_ns[c0],
-					 MAX(iv, named));
-		}
-		assert_true(s.captured >= 0.0 && s.captured <= 1.0);
 		fcntl(done_pipe[0], F_SETFL, fl | O_NONBLOCK);
-		while (read(done_pipe[0], &c, 1) == 1)
+		while (read(done_pipe[0], &ch, 1) == 1)
 			done++;
 		fcntl(done_pipe[0], F_SETFL, fl);
 		assert_true(samples < 200);
 	}
+	/*
+	 * Both threads said they are done, perhaps after the last sample: once
+	 * both sleep in pause() their counts are final, and one more sample
+	 * takes what the last one had not seen.
+	 */
+	wait_all_asleep(child);
+	take_sample(st, child, &got);
+	samples++;
 	after = thread_summed_ns(child, &nthreads);
 	activity_proc_ops.close(st);
 	fsroot_done(&fs);
@@ -741,15 +799,15 @@ static void test_real_proc_matches_kernel_thread_sum(void **state)
 
 	print_message("# real /proc: attributed %.3f ms, kernel thread-summed %.3f ms, "
 		      "main %.3f ms, thread %u %.3f ms, %u samples\n",
-		      attributed / 1e6, (after - before) / 1e6, main_ns / 1e6, other_tid,
-		      other_ns / 1e6, samples);
+		      got.all / 1e6, (after - before) / 1e6, got.main_ns / 1e6, got.other_tid,
+		      got.other_ns / 1e6, samples);
 	assert_true(after - before >= 2 * BURN_NS);
-	assert_true(attributed * 100 >= (after - before) * 99);
-	assert_true(attributed * 100 <= (after - before) * 101);
+	assert_true(got.all * 100 >= (after - before) * 99);
+	assert_true(got.all * 100 <= (after - before) * 101);
 	/* The busy thread that is not the main one is seen, with its own time. */
-	assert_true(other_tid != 0 && other_tid != (uint32_t)child);
-	assert_true(other_ns >= BURN_NS);
-	assert_true(main_ns >= BURN_NS);
+	assert_true(got.other_tid != 0 && got.other_tid != (uint32_t)child);
+	assert_true(got.other_ns >= BURN_NS);
+	assert_true(got.main_ns >= BURN_NS);
 }
 
 #define STORM_CHILDREN 200u

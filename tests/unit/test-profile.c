@@ -6,6 +6,7 @@
  * recommendations that quote the evidence.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -299,9 +300,44 @@ static void test_ranking_and_estimate(void **state)
 	assert_string_equal(prof_series_name(PROF_SERIES_MEMORY), "memory growth");
 }
 
-/* The session on this machine: a child that spins 300 ms, its own profile through the API. */
+/* What test_session holds: its teardown frees it and ends the child even after a failed assertion. */
+struct session_rig {
+	struct joulestat *js;
+	struct joulestat_profile *p;
+	char *json;
+	pid_t pid;
+	int go;
+};
+
+static int session_teardown(void **state)
+{
+	struct session_rig *g = *state;
+
+	if (!g)
+		return 0;
+	if (g->go >= 0)
+		close(g->go);
+	if (g->pid > 0) {
+		kill(g->pid, SIGKILL);
+		waitpid(g->pid, NULL, 0);
+	}
+	free(g->json);
+	joulestat_profile_free(g->p);
+	joulestat_free(g->js);
+	return 0;
+}
+
+#define SESSION_BURN_NS (50 * MS)
+
+/*
+ * A session on a child that burns SESSION_BURN_NS of its own CPU time (its
+ * thread clock, the kernel's count), held on a pipe until the baseline is
+ * in, as joulestat profile holds its command: sampled until it has exited,
+ * however long a loaded machine makes that, and then as a zombie.
+ */
 static void test_session(void **state)
 {
+	static struct session_rig g;
 	struct joulestat_opts o = { .sz = sizeof(o), .sources = "model", .activity = "proc" };
 	struct joulestat_profile_opts po = { .sz = sizeof(po) };
 	struct joulestat_profile_info in = { .sz = sizeof(in) };
@@ -309,77 +345,101 @@ static void test_session(void **state)
 	struct joulestat_profile_sample sm = { .sz = sizeof(sm) };
 	struct joulestat_correlation co = { .sz = sizeof(co) };
 	struct joulestat_profile_rule ru = { .sz = sizeof(ru) };
-	struct joulestat_profile *p = NULL;
-	struct joulestat *js = NULL;
-	char *buf = NULL;
+	unsigned samples = 1; /* the baseline */
 	size_t len = 0;
+	int go[2];
 	FILE *f;
-	pid_t pid;
 
-	assert_int_equal(joulestat_new(&o, &js), 0);
+	g = (struct session_rig){ .go = -1 };
+	*state = &g;
+	assert_int_equal(joulestat_new(&o, &g.js), 0);
 	po.pid = -1;
-	assert_int_equal(joulestat_profile_start(js, &po, &p), -EINVAL);
+	assert_int_equal(joulestat_profile_start(g.js, &po, &g.p), -EINVAL);
 	po.pid = 999999999;
-	assert_int_equal(joulestat_profile_start(js, &po, &p), -ESRCH);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
+	assert_int_equal(joulestat_profile_start(g.js, &po, &g.p), -ESRCH);
+	assert_int_equal(pipe(go), 0);
+	g.pid = fork();
+	assert_true(g.pid >= 0);
+	if (g.pid == 0) {
 		struct timespec t0, t;
 		volatile unsigned long x = 0;
+		char c;
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		close(go[1]);
+		if (read(go[0], &c, 1) != 0)
+			_exit(1);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 		do {
 			for (int i = 0; i < 100000; i++)
 				x += (unsigned long)i;
-			clock_gettime(CLOCK_MONOTONIC, &t);
-		} while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 300000000L);
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+		} while ((uint64_t)((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec)) <
+			 SESSION_BURN_NS);
 		_exit(0);
 	}
-	po.pid = pid;
-	assert_int_equal(joulestat_profile_start(js, &po, &p), 0);
-	assert_int_equal(joulestat_profile_get(p, &in), -EAGAIN);
-	assert_null(joulestat_profile_evidence(p, 0));
-	assert_int_equal(joulestat_profile_set_gpu_util(p, 101), -EINVAL);
-	for (int i = 0; i < 5; i++) {
-		usleep(50000);
-		assert_int_equal(joulestat_profile_sample(p), 0);
+	close(go[0]);
+	g.go = go[1];
+	po.pid = g.pid;
+	assert_int_equal(joulestat_profile_start(g.js, &po, &g.p), 0);
+	close(g.go); /* let it run */
+	g.go = -1;
+	assert_int_equal(joulestat_profile_get(g.p, &in), -EAGAIN);
+	assert_null(joulestat_profile_evidence(g.p, 0));
+	assert_int_equal(joulestat_profile_set_gpu_util(g.p, 101), -EINVAL);
+	for (;;) {
+		siginfo_t si = { 0 };
+
+		usleep(20000);
+		if (samples >= 5 && waitid(P_PID, (id_t)g.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == g.pid)
+			break;
+		assert_int_equal(joulestat_profile_sample(g.p), 0);
+		samples++;
 	}
-	assert_int_equal(joulestat_profile_stop(p), 0);
-	assert_int_equal(joulestat_profile_stop(p), -EALREADY);
-	assert_int_equal(joulestat_profile_sample(p), -EALREADY);
-	waitpid(pid, NULL, 0);
-	assert_int_equal(joulestat_profile_get(p, &in), 0);
-	assert_int_equal(in.samples, 7);
+	/* The last sample, of the zombie: its final counters are in. */
+	assert_int_equal(joulestat_profile_stop(g.p), 0);
+	samples++;
+	assert_int_equal(joulestat_profile_stop(g.p), -EALREADY);
+	assert_int_equal(joulestat_profile_sample(g.p), -EALREADY);
+	assert_int_equal(waitpid(g.pid, NULL, 0), g.pid);
+	th.pid = g.pid;
+	g.pid = 0; /* reaped */
+	assert_int_equal(joulestat_profile_get(g.p, &in), 0);
+	assert_int_equal(in.samples, samples);
 	assert_true(in.energy_estimated);
 	assert_int_equal(in.threads, 1);
 	assert_true(in.tree_energy_uj <= in.energy_uj);
 	/* The deciding line, then every rule (all five when no rule decided). */
 	assert_int_equal(in.evidence, in.bottleneck == JOULESTAT_BOTTLENECK_BALANCED ? 6 : 5);
 	assert_true(in.recommendations >= 1);
-	assert_non_null(strstr(joulestat_profile_evidence(p, 0), "decided by"));
-	assert_null(joulestat_profile_evidence(p, in.evidence));
-	assert_int_equal(joulestat_profile_thread_get(p, 0, &th), 0);
-	assert_int_equal(th.pid, pid);
-	assert_int_equal(th.tid, pid);
-	assert_true(th.oncpu_ns > 0 && th.energy_uj <= in.tree_energy_uj);
-	assert_int_equal(joulestat_profile_thread_get(p, 1, &th), -ERANGE);
-	assert_int_equal(joulestat_profile_sample_get(p, 0, &sm), 0);
+	assert_non_null(strstr(joulestat_profile_evidence(g.p, 0), "decided by"));
+	assert_null(joulestat_profile_evidence(g.p, in.evidence));
+	{
+		pid_t child = th.pid;
+
+		assert_int_equal(joulestat_profile_thread_get(g.p, 0, &th), 0);
+		assert_int_equal(th.pid, child);
+		assert_int_equal(th.tid, child);
+	}
+	/* Every nanosecond its thread clock counted is in the session (schedstat, the same count). */
+	print_message("# the child's thread: %.3f ms on a CPU (it burned %.3f ms)\n",
+		      (double)th.oncpu_ns / 1e6, (double)SESSION_BURN_NS / 1e6);
+	assert_true(th.oncpu_ns >= SESSION_BURN_NS && th.energy_uj <= in.tree_energy_uj);
+	assert_int_equal(joulestat_profile_thread_get(g.p, 1, &th), -ERANGE);
+	assert_int_equal(joulestat_profile_sample_get(g.p, 0, &sm), 0);
 	assert_int_equal(sm.interval_ns, 0);
-	assert_int_equal(joulestat_profile_sample_get(p, 7, &sm), -ERANGE);
-	assert_int_equal(joulestat_profile_correlation(p, 3, &co), 0);
+	assert_int_equal(joulestat_profile_sample_get(g.p, samples, &sm), -ERANGE);
+	assert_int_equal(joulestat_profile_correlation(g.p, 3, &co), 0);
 	assert_string_equal(co.resource, "gpu");
-	assert_int_equal(joulestat_profile_correlation(p, 4, &co), -ERANGE);
-	assert_int_equal(joulestat_profile_rule(p, JOULESTAT_BOTTLENECK_GPU, &ru), 0);
+	assert_int_equal(joulestat_profile_correlation(g.p, 4, &co), -ERANGE);
+	assert_int_equal(joulestat_profile_rule(g.p, JOULESTAT_BOTTLENECK_GPU, &ru), 0);
 	assert_false(ru.applicable);
-	assert_int_equal(joulestat_profile_rule(p, JOULESTAT_BOTTLENECK_BALANCED, &ru), -ERANGE);
-	f = open_memstream(&buf, &len);
-	assert_int_equal(joulestat_profile_write_json(p, f), 0);
+	assert_int_equal(joulestat_profile_rule(g.p, JOULESTAT_BOTTLENECK_BALANCED, &ru), -ERANGE);
+	f = open_memstream(&g.json, &len);
+	assert_int_equal(joulestat_profile_write_json(g.p, f), 0);
 	fclose(f);
-	assert_non_null(strstr(buf, "\"format\":\"joulestat-profile\""));
-	assert_non_null(strstr(buf, "\"gpu_util_pct\":[null,null,"));
-	free(buf);
-	joulestat_profile_free(p);
-	joulestat_free(js);
+	assert_non_null(strstr(g.json, "\"format\":\"joulestat-profile\""));
+	assert_non_null(strstr(g.json, "\"gpu_util_pct\":[null,null,"));
 }
 
 int main(void)
@@ -388,7 +448,7 @@ int main(void)
 		cmocka_unit_test(test_pearson),	      cmocka_unit_test(test_cpu_bound),
 		cmocka_unit_test(test_io_bound),      cmocka_unit_test(test_contention),
 		cmocka_unit_test(test_memory_bound),  cmocka_unit_test(test_gpu_and_growth),
-		cmocka_unit_test(test_ranking_and_estimate), cmocka_unit_test(test_session),
+		cmocka_unit_test(test_ranking_and_estimate), cmocka_unit_test_teardown(test_session, session_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

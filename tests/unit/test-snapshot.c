@@ -973,6 +973,7 @@ static void test_vm_grouping(void **state)
 	n = joulestat_snapshot_row_count(s, JOULESTAT_GROUP_VM);
 	assert_int_equal(n, 3);
 	for (int i = 0; i < n; i++) {
+		r = (struct joulestat_row){ .sz = sizeof(r) };
 		assert_int_equal(joulestat_snapshot_row_get(s, JOULESTAT_GROUP_VM, (size_t)i, &r), 0);
 		assert_string_equal(r.comm, "");
 		assert_string_equal(r.cgroup, "");

@@ -421,6 +421,26 @@ static void add_piece(struct ebpf_agg *a, size_t *npieces, struct slot_state *st
 }
 
 /*
+ * Put on slot st the running slices that no slot was named for but that are
+ * its task's (by key); returns how many.
+ */
+static unsigned adopt_running(struct ebpf_agg *a, struct slot_state *st, size_t *npieces)
+{
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < a->ncpus; c++) {
+		struct cpu_track *t = &a->cpu[c];
+
+		if (t->extra_found || !t->extra_ns || !key_eq(&t->extra_key, &st->key))
+			continue;
+		add_piece(a, npieces, st, c | PIECE_EXTRA, t->extra_ns);
+		t->extra_found = true;
+		n++;
+	}
+	return n;
+}
+
+/*
  * Whether debtor db still has time to come on CPU c: its task is alive in
  * the slot it ran from. Every charge lands in a part on the CPU it ran on
  * (folded or not), so the task's completed slice reaches c's time however
@@ -576,6 +596,7 @@ static uint64_t emit_rows(struct ebpf_agg *a, struct slot_state *st, uint32_t ta
 int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity_sample *ret)
 {
 	size_t nrec = 0, max_idx = 0, nt = 0, nr = 0, ntouched = 0, npieces = 0, bound;
+	unsigned unnamed = 0;
 	uint64_t dropped, named_ns = 0, lost_total_ns = 0;
 	uint32_t *swap;
 	int r;
@@ -690,6 +711,9 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		t->extra_found = true;
 	}
 
+	/* Running slices no slot was found for (usually none). */
+	for (unsigned c = 0; c < a->ncpus; c++)
+		unnamed += !a->cpu[c].extra_found && a->cpu[c].extra_ns;
 	for (size_t k = 0; k < ntouched; k++) {
 		struct slot_state *st = &a->slot[a->touched[k]];
 		const struct ebpf_slot_copy *cp = st->copy ? &d->copies[st->copy - 1] : NULL;
@@ -697,17 +721,32 @@ int ebpf_agg_step(struct ebpf_agg *a, const struct ebpf_dump *d, struct activity
 		bool first_exit = exited && st->state == SS_LIVE;
 		struct activity_task *o = &a->tasks[nt];
 		size_t first = nr;
-		uint64_t sum = emit_rows(a, st, (uint32_t)nt, &nr), sys = 0;
+		uint64_t sum, sys = 0;
 
 		if (cp) {
 			sys = sub_sat_u64(cp->s.syscalls, st->sys_prev);
 			st->sys_prev = MAX(cp->s.syscalls, st->sys_prev);
 		}
+		/*
+		 * Syscalls and no time of its own: a slot taken while its task
+		 * runs (its first syscall or an exec, in a slice that began
+		 * without a slot), whose slice a CPU may name only by its key.
+		 * That slice is the task's: one record, not two.
+		 */
+		if (sys && !st->piece && unnamed)
+			unnamed -= adopt_running(a, st, &npieces);
+		sum = emit_rows(a, st, (uint32_t)nt, &nr);
 		if (first_exit) {
 			st->state = SS_EXITING;
 			a->exiting[a->nexiting++] = a->touched[k];
 		}
-		if (!sum && !first_exit)
+		/*
+		 * A task is reported when it has time, exits, or made syscalls:
+		 * a copy can show calls and no new time (a running slice
+		 * credited up to the sample was all repaid by its task's run
+		 * time, or began after it), and those calls are read once.
+		 */
+		if (!sum && !first_exit && !sys)
 			continue;
 		memset(o, 0, sizeof(*o));
 		o->key = (struct task_key){ st->key.tgid, st->key.pid, st->key.start_ns };

@@ -54,29 +54,50 @@ static int add_thread(struct joulestat_profile *p, const struct res_thread *t, u
 	return (int)p->nthreads++;
 }
 
-static int take(struct joulestat_profile *p)
+/* The host's energy now, and since the last reading into *ret_delta_uj (0 at the first). */
+static void take_energy(struct joulestat_profile *p, uint64_t *ret_delta_uj)
 {
-	const struct res_collector *rc;
-	struct prof_sample s = { 0 };
-	uint64_t now = now_ns(), energy = 0, delta_uj = 0, cap_ns;
+	uint64_t energy = 0;
 	bool estimated = false;
-	int r;
 
-	/* Energy first: a source failing is the monitor's to report; the series keeps going. */
+	/* A source failing is the monitor's to report; the series keeps going. */
 	if (joulestat_read_energy(p->js) == 0 &&
 	    joulestat_host_energy(p->js, &energy, NULL, &estimated) == 0) {
 		if (p->have_energy)
-			delta_uj = sub_sat_u64(energy, p->last_energy_uj);
+			*ret_delta_uj = sub_sat_u64(energy, p->last_energy_uj);
 		p->last_energy_uj = energy;
 		p->have_energy = true;
 		p->estimated |= estimated;
 	}
-	r = res_sample(p->rc, now);
+}
+
+static int take(struct joulestat_profile *p)
+{
+	struct res_collector *rc = p->rc;
+	struct prof_sample s = { 0 };
+	uint64_t now = now_ns(), delta_uj = 0, cap_ns;
+	bool baseline = p->nsamples == 0;
+	int r;
+
+	if (!baseline)
+		take_energy(p, &delta_uj);
+	r = res_sample(rc, now);
 	if (r < 0)
 		return r;
-	rc = p->rc;
-	if (p->nsamples == 0)
+	if (baseline) {
+		/*
+		 * The baseline's clock starts when its reading ends. A command
+		 * started held (joulestat profile) cannot move its counters
+		 * before it is released, right after this; a reading that
+		 * took long (a loaded machine stalls the reader) would
+		 * otherwise count as time its threads could have used a CPU
+		 * and did not, and halve a spinner's CPU demand.
+		 */
+		take_energy(p, &delta_uj);
+		now = now_ns();
+		rc->sys.timestamp_ns = now;
 		p->start_ns = now;
+	}
 	s.t_ns = now - p->start_ns;
 	s.interval_ns = rc->sys.interval_ns;
 	s.energy_uj = s.interval_ns ? delta_uj : 0;

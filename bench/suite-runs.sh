@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 # suite-runs.sh - the whole test suite, N times back to back, each from a fresh
 # clone, quiet or under CPU stress; prints each run's summary line, its time
 # and its failed cases. The figures of "Test suite, quiet and under load" in

@@ -241,11 +241,11 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 		c->daemon = JOULESTAT_DAEMON_ALWAYS;
 		c->daemon_set = true;
 		return 1;
-	case 0x100d:
+	case 0x1010:
 		c->daemon = JOULESTAT_DAEMON_NEVER;
 		c->daemon_set = true;
 		return 1;
-	case 0x100e:
+	case 0x1011:
 		if (!arg[0]) {
 			cli_error(NULL, "--socket: empty path");
 			return -EXIT_USAGE;

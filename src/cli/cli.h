@@ -73,8 +73,8 @@ int cli_run(int argc, char **argv);
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
 	{ "host-share", required_argument, NULL, 0x100c },                                 \
 	{ "daemon", no_argument, NULL, 0x100f },                                           \
-	{ "no-daemon", no_argument, NULL, 0x100d },                                        \
-	{ "socket", required_argument, NULL, 0x100e },                                     \
+	{ "no-daemon", no_argument, NULL, 0x1010 },                                        \
+	{ "socket", required_argument, NULL, 0x1011 },                                     \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Text for the common options in a verb's --help. */

@@ -28,6 +28,12 @@ TEST_DEPS += groff-base
 TEST_DEPS += make
 # The profile report is rendered in headless Chromium by tests/cli/test-profile.sh.
 TEST_DEPS += chromium
+# joulestat top in a real terminal: tests/cli/test-top-tmux.sh (send-keys, capture-pane).
+TEST_DEPS += tmux
+# serve's live page, driven in headless Chromium through WebDriver by
+# tests/integration/test-serve-page.sh (Debian's python3, not the PATH's).
+TEST_DEPS += chromium-driver
+TEST_DEPS += python3-selenium
 # Packages and the service (tests/package/): the .deb build, lintian and a
 # debootstrap root; the RPM build and rpmlint; systemd-analyze and setpriv for
 # the unit; bash completion.

@@ -808,6 +808,23 @@ JOULESTAT_API const char *joulestat_profile_evidence(const struct joulestat_prof
 JOULESTAT_API const char *joulestat_profile_recommendation(const struct joulestat_profile *p,
 							   size_t idx);
 
+/*
+ * One condition of a rule: `value op threshold`, in `unit` ("%", "/s",
+ * "B/s", "us", "x", ""). A rule fires when every condition of one of its
+ * clauses is met (an OR of ANDs).
+ */
+struct joulestat_profile_condition {
+	const char *what;		/* "page faults per CPU-second" */
+	const char *unit;
+	const char *op;			/* ">=", ">", "<=", "<" */
+	double value;
+	double threshold;
+	bool met;
+	unsigned clause;		/* the conditions of one clause are ANDed */
+};
+
+#define JOULESTAT_PROFILE_CONDITIONS 4
+
 /* One rule of the decision, by the bottleneck it names (not BALANCED). */
 struct joulestat_profile_rule {
 	size_t sz;
@@ -815,6 +832,9 @@ struct joulestat_profile_rule {
 	double threshold;		/* fires at value >= threshold (plus the guards in the evidence) */
 	bool fired;
 	bool applicable;
+	/* Every condition of the rule (none when it is not applicable). */
+	size_t nconditions;
+	struct joulestat_profile_condition conditions[JOULESTAT_PROFILE_CONDITIONS];
 };
 
 JOULESTAT_API int joulestat_profile_rule(const struct joulestat_profile *p,

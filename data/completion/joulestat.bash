@@ -31,16 +31,17 @@ _joulestat()
 		fi
 	done
 	case $prev in
-	--config | --baseline | --openmetrics-file | -o | --output | --html | --svg | --json-out)
+	--config | --baseline | --openmetrics-file | -o | --output | --html | --svg | --json-out | --csv | \
+		--carbon-intensity-file | --web-config-file)
 		_filedir
 		return
 		;;
-	--sysfs-root | --procfs-root | --dev-root)
+	--sysfs-root | --procfs-root | --dev-root | --vm-export | --host-share)
 		_filedir -d
 		return
 		;;
 	--group)
-		COMPREPLY=($(compgen -W 'comm cgroup unit container user process thread tree' -- "$cur"))
+		COMPREPLY=($(compgen -W 'comm cgroup unit container user process thread tree vm' -- "$cur"))
 		return
 		;;
 	--idle)

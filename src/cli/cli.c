@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /* cli.c - verb dispatch, common options, and the user-facing error messages. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -126,6 +127,11 @@ void cli_common_help(FILE *out)
 		"  --no-daemon            measure here, never through the daemon\n"
 		"  --socket PATH          the daemon's socket (default $JOULESTAT_SOCKET, else\n"
 		"                         " JOULESTAT_DAEMON_SOCKET ")\n"
+		"  --carbon-intensity G   grid carbon intensity in gCO2e/kWh (0 to 10000): run,\n"
+		"                         top, report and serve show emissions next to energy\n"
+		"  --carbon-intensity-file FILE\n"
+		"                         CSV of 'timestamp,intensity' rows: the intensity hour\n"
+		"                         by hour, for the hours it covers (docs/FORMAT.md)\n"
 		"  --host-share DIR       in a virtual machine: the host's export of its energy\n"
 		"                         (default /var/lib/joulestat/host, else /var/scaphandre;\n"
 		"                         docs/VMS.md)\n"
@@ -230,6 +236,29 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 		}
 		c->baseline = arg;
 		return 1;
+	case 0x100d: {
+		const char *origin = option_origin();
+		int r = carbon_parse_intensity(arg, strlen(arg), &c->carbon_g_per_kwh);
+
+		if (r < 0) {
+			cli_error(NULL, "--carbon-intensity: '%s' is not a carbon intensity in "
+					"gCO2e/kWh from 0 to %.0f (a grid's yearly mean is 20 to 900)",
+				  arg, CARBON_INTENSITY_MAX);
+			return -EXIT_USAGE;
+		}
+		c->carbon_set = true;
+		c->carbon_from_config = origin != NULL;
+		snprintf(c->carbon_from, sizeof(c->carbon_from), "%s",
+			 origin ? origin : "--carbon-intensity");
+		return 1;
+	}
+	case 0x100e:
+		if (!arg[0]) {
+			cli_error(NULL, "--carbon-intensity-file: empty file name");
+			return -EXIT_USAGE;
+		}
+		c->carbon_file = arg;
+		return 1;
 	case 0x100c:
 		if (!arg[0]) {
 			cli_error(NULL, "--host-share: empty directory name");
@@ -258,6 +287,92 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 	default:
 		return 0;
 	}
+}
+
+/* A CSV time series is rows of a few dozen bytes: this bounds a wrong path's cost. */
+#define CARBON_FILE_MAX (64 * 1024 * 1024)
+
+int cli_carbon(const struct cli_common *c, const char *verb, struct carbon *ret)
+{
+	struct carbon cb;
+	char err[512], *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int fd, r;
+
+	carbon_init(&cb);
+	if (c->carbon_set) {
+		cb.fixed_g_per_kwh = c->carbon_g_per_kwh;
+		cb.fixed_origin = c->carbon_from_config ? CARBON_CONFIG : CARBON_OPTION;
+		snprintf(cb.fixed_from, sizeof(cb.fixed_from), "%s", c->carbon_from);
+	}
+	if (!c->carbon_file) {
+		*ret = cb;
+		return 0;
+	}
+	/* Never waits on a named pipe (file_open_input()). */
+	fd = file_open_input(AT_FDCWD, c->carbon_file, O_RDONLY);
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		r = fd < 0 ? fd : -errno;
+		if (fd >= 0)
+			close(fd);
+		cli_error(verb, "--carbon-intensity-file %s: %s", c->carbon_file,
+			  file_input_problem(r));
+		return EXIT_RUNTIME;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= CARBON_FILE_MAX) {
+				cli_error(verb, "--carbon-intensity-file %s: larger than %d MiB: "
+						"give the hours you need", c->carbon_file,
+					  CARBON_FILE_MAX >> 20);
+				r = EXIT_USAGE;
+				goto out;
+			}
+			cap = cap ? cap * 2 : 65536;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				cli_error(verb, "out of memory");
+				r = EXIT_RUNTIME;
+				goto out;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f)) {
+				cli_error(verb, "--carbon-intensity-file %s: %s", c->carbon_file,
+					  strerror(errno ? errno : EIO));
+				r = EXIT_RUNTIME;
+				goto out;
+			}
+			break;
+		}
+	}
+	r = carbon_parse_csv(buf, len, &cb.series, err, sizeof(err));
+	if (r < 0) {
+		if (r == -ENOMEM)
+			cli_error(verb, "out of memory");
+		else
+			cli_error(verb, "--carbon-intensity-file %s: %s", c->carbon_file, err);
+		r = r == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+		goto out;
+	}
+	snprintf(cb.series_from, sizeof(cb.series_from), "%s", c->carbon_file);
+	*ret = cb;
+	r = 0;
+out:
+	if (r)
+		carbon_done(&cb);
+	free(buf);
+	fclose(f);
+	return r;
 }
 
 static void log_to_stderr(enum joulestat_log_level level, const char *msg, void *userdata)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "carbon.h"
 #include "joulestat.h"
 
 #define EXIT_RUNTIME 1
@@ -40,6 +41,12 @@ struct cli_common {
 	bool daemon_set;	/* --daemon or --no-daemon was given */
 	bool daemon_ok;		/* the verb may be a daemon's client */
 	const char *socket;
+	/* --carbon-intensity G (or the configuration's carbon_intensity), and where it was given */
+	bool carbon_set;
+	double carbon_g_per_kwh;
+	bool carbon_from_config;
+	char carbon_from[256];
+	const char *carbon_file;	/* --carbon-intensity-file FILE: a CSV time series */
 	const char *host_share;	/* --host-share DIR: the host source's share (in a VM) */
 };
 
@@ -71,6 +78,8 @@ int cli_run(int argc, char **argv);
 	{ "no-config", no_argument, NULL, 0x1009 },                                        \
 	{ "syscalls", no_argument, NULL, 0x100a },                                         \
 	{ "baseline", required_argument, NULL, 0x100b },                                   \
+	{ "carbon-intensity", required_argument, NULL, 0x100d },                           \
+	{ "carbon-intensity-file", required_argument, NULL, 0x100e },                      \
 	{ "host-share", required_argument, NULL, 0x100c },                                 \
 	{ "daemon", no_argument, NULL, 0x100f },                                           \
 	{ "no-daemon", no_argument, NULL, 0x1010 },                                        \
@@ -112,6 +121,14 @@ int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opt
  * daemon (PID N)"; "" for a local monitor. Static storage.
  */
 const char *cli_via_daemon(const struct joulestat *js);
+
+/*
+ * The carbon intensity the common options give (carbon.h): the number and
+ * the CSV file, read now. Returns 0 (*ret filled, possibly with neither),
+ * or prints "joulestat VERB: FILE: line N: why" and returns EXIT_USAGE for
+ * a malformed file, EXIT_RUNTIME for one that cannot be read.
+ */
+int cli_carbon(const struct cli_common *c, const char *verb, struct carbon *ret);
 
 /*
  * Why no activity collector works: "ebpf: <reason>; proc: <reason>" into buf,

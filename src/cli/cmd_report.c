@@ -6,7 +6,12 @@
  * container) stacked over time with the rest of the ledger (other groups,
  * unattributed, idle) up to the domain's measured total, as a standalone
  * SVG and as one self-contained HTML page (no scripts, no network) with the
- * totals and a table; or as text.
+ * totals and a table; or as text; or (--csv) the host total's series as a
+ * table of intervals × groups for spreadsheets. With a carbon intensity,
+ * the host total's emissions, each interval at its hour's intensity. With
+ * --per-cpu (a raw recording), each CPU's chart too, its processes' energy
+ * laid out per CPU (percpu.h), and a table of the top processes' time and
+ * energy on each CPU with each CPU's ledger and coverage.
  *
  * Two passes over the file: the first finds each chart's top groups by
  * energy over the whole recording, the second builds their series, so memory
@@ -25,8 +30,10 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "outfile.h"
+#include "percpu.h"
 #include "recfmt_res.h"
 #include "textesc.h"
+#include "units.h"
 #include "util.h"
 #include "views.h"
 #include "xmlesc.h"
@@ -38,7 +45,9 @@
 void cmd_report_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: joulestat report FILE [--svg OUT] [--html OUT] [--top N] [--group G]\n\n"
+		"Usage: joulestat report FILE [--svg OUT] [--html OUT] [--csv OUT] [--top N]\n"
+		"                        [--group G] [--carbon-intensity G]\n"
+		"                        [--carbon-intensity-file FILE]\n\n"
 		"Summarise a recording ('joulestat record'): for the host total, each energy\n"
 		"domain and each socket, the N processes (or groups) that used the most\n"
 		"energy, stacked over time with the others, unattributed and idle energy up\n"
@@ -47,18 +56,32 @@ void cmd_report_help(FILE *out)
 		"Options:\n"
 		"  --svg OUT      write a standalone SVG picture\n"
 		"  --html OUT     write a self-contained HTML page (charts, totals, table)\n"
+		"  --csv OUT      write the host total per interval as CSV: one row per\n"
+		"                 interval, one column per group (joules), for spreadsheets\n"
 		"  --top N        groups per chart (default 10, 1 to %d)\n"
 		"  --group G      process (default), comm, user, cgroup, unit or container;\n"
 		"                 the last three need a recording that names each process's\n"
-		"                 cgroup (format version 2: this joulestat's)\n",
+		"                 cgroup (format version 2: this joulestat's)\n"
+		"  --per-cpu      also each CPU: its top N processes' energy over time with\n"
+		"                 the CPU's total, and a table of the top processes' time and\n"
+		"                 energy on each CPU with each CPU's ledger and coverage\n"
+		"                 (processes only; needs a recording made with --raw)\n"
+		"  --carbon-intensity G\n"
+		"                 the grid's carbon intensity, gCO2e/kWh: the host total's\n"
+		"                 emissions beside its energy\n"
+		"  --carbon-intensity-file FILE\n"
+		"                 the intensity hour by hour, a CSV of 'timestamp,intensity'\n"
+		"                 rows, applied to each interval by its time (docs/FORMAT.md)\n",
 		REPORT_TOP_MAX);
 }
 
 const struct option cmd_report_options[] = {
 	{ "svg", required_argument, NULL, 's' },
 	{ "html", required_argument, NULL, 'h' },
+	{ "csv", required_argument, NULL, 'c' },
 	{ "top", required_argument, NULL, 'n' },
 	{ "group", required_argument, NULL, 'g' },
+	{ "per-cpu", no_argument, NULL, 'p' },
 	CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -83,6 +106,7 @@ struct rgroup {
 	uint64_t syscalls;	/* header.syscalls */
 	uint64_t *chart_uj;	/* [ncharts] over the recording, each chart's gaps left out */
 	uint64_t total_uj;	/* in_total domains (the host chart's) */
+	uint64_t *cpu_ns_on;	/* --per-cpu: [ncpus] its time on each CPU, gaps left out */
 };
 
 /* Series of a chart, bottom to top: top[0..ntop), other, unattributed, idle. */
@@ -91,6 +115,7 @@ enum { S_OTHER = 0, S_UNATTR = 1, S_IDLE = 2, S_FIXED = 3 };
 struct chart {
 	char title[160];
 	bool host;		/* the host total: in_total domains */
+	int cpu;		/* --per-cpu: the CPU whose share of the host total it is; else -1 */
 	bool *member;		/* [ndomains]: domains summed into the chart */
 	bool estimated;
 	bool sampled;		/* a member's GPU split rests on sampled utilisation (NVML) */
@@ -101,6 +126,7 @@ struct chart {
 	uint64_t measured_ns;	/* the intervals that are not gaps: the averages' time */
 	size_t gaps;		/* intervals where a member's reading was refused */
 	uint64_t *top_uj;	/* [ntop] */
+	uint64_t busy_ns, idle_ns, lost_ns, irq_ns;	/* a CPU's chart: its times, gaps left out */
 	/* per interval, watts: v[s * nintervals + i], s < ntop + S_FIXED (the fixed ones last) */
 	double *v;
 	double *total_w;	/* [nintervals] */
@@ -127,9 +153,32 @@ struct report {
 	int32_t *res_cpu_centipct;	/* [nintervals] */
 	long *rowg;			/* pass 2: the group of each row of the interval */
 	size_t rowg_cap;
+	/*
+	 * The host total (charts[0]) per interval, exactly, for --csv and the
+	 * emissions: µJ of each series (csv_uj[s * nintervals + i]; NULL
+	 * without --csv), each interval's intensity (NAN: none or a gap).
+	 */
+	bool csv;
+	uint64_t *csv_uj;
+	uint64_t *host_iv_uj;		/* [ntop + S_FIXED]: the interval being read */
+	double *iv_g_per_kwh;		/* [nintervals] */
+	struct carbon carbon;
+	struct carbon_acc co2e;		/* the host total's */
+	double *host_g;			/* [ntop + S_FIXED] grams of each host series */
 	/* Virtual machines on the recorded host ("vms"): totals over the recording. */
 	struct vm_total *vms;
 	size_t nvms;
+	/* --per-cpu: the CPU charts are charts[cpu_chart0 ..], one per CPU */
+	bool per_cpu;
+	unsigned ncpus;
+	size_t cpu_chart0;
+	/* the interval being read, per row and CPU: [row * ncpus + cpu] */
+	uint64_t *pc_ns, *pc_uj;
+	struct percpu_cpu *pc_cpus;	/* [ncpus] */
+	struct percpu_slot *pc_slots;
+	struct percpu_item *pc_items;
+	size_t *pc_order;
+	size_t pc_cap;			/* rows the arrays hold */
 };
 
 struct vm_total {
@@ -265,9 +314,11 @@ static long group_of(struct report *rp, const struct recfmt_interval *iv,
 	*g = (struct rgroup){ .tgid = tgid, .start_ns = start, .uid = r->uid };
 	g->chart_uj = calloc(rp->ncharts + 1, sizeof(uint64_t));
 	g->name = name ? strdup(name) : NULL;
-	if (!g->chart_uj || (name && !g->name)) {
+	g->cpu_ns_on = rp->per_cpu ? calloc(rp->ncpus + 1, sizeof(uint64_t)) : NULL;
+	if (!g->chart_uj || (name && !g->name) || (rp->per_cpu && !g->cpu_ns_on)) {
 		free(g->chart_uj);
 		free(g->name);
+		free(g->cpu_ns_on);
 		return -ENOMEM;
 	}
 	strscpy(g->comm, r->comm, sizeof(g->comm));
@@ -289,6 +340,9 @@ static uint64_t group_chart_uj(const struct report *rp, const struct chart *c,
 static bool chart_gap(const struct report *rp, const struct chart *c,
 		      const struct recfmt_interval *iv)
 {
+	/* A CPU's share of the host total is unknown when the host's is. */
+	if (c->cpu >= 0)
+		c = &rp->charts[0];
 	for (size_t d = 0; d < rp->h->ndomains; d++)
 		if (c->member[d] && iv->ledgers[d].status == ATTRIB_LEDGER_REFUSED)
 			return true;
@@ -317,7 +371,7 @@ static int add_chart(struct report *rp, const char *title, bool host, const bool
 		return -ENOMEM;
 	rp->charts = nc;
 	c = &rp->charts[rp->ncharts++];
-	*c = (struct chart){ .host = host };
+	*c = (struct chart){ .host = host, .cpu = -1 };
 	snprintf(c->title, sizeof(c->title), "%s", title);
 	c->member = calloc(rp->h->ndomains + 1, sizeof(bool));
 	if (!c->member)
@@ -368,13 +422,195 @@ static int plan_charts(struct report *rp)
 			}
 		if (n < 2)
 			continue;
+		/* The host total itself (one socket whose package and dram are the total): not twice. */
+		n = 0;
+		for (size_t d = 0; d < h->ndomains; d++)
+			n += m[d] != h->domains[d].in_total;
+		if (n == 0)
+			continue;
 		snprintf(title, sizeof(title), "Socket %u (package + dram)", s);
 		if (add_chart(rp, title, false, m) < 0)
 			goto out;
 	}
+	/* --per-cpu: each CPU's share of the host total (no domain of its own). */
+	rp->cpu_chart0 = rp->ncharts;
+	for (unsigned k = 0; rp->per_cpu && k < rp->ncpus; k++) {
+		memset(m, 0, h->ndomains * sizeof(bool));
+		snprintf(title, sizeof(title), "CPU %u (its share of the host total)", k);
+		if (add_chart(rp, title, false, m) < 0)
+			goto out;
+		rp->charts[rp->ncharts - 1].cpu = (int)k;
+		rp->charts[rp->ncharts - 1].estimated = rp->charts[0].estimated;
+	}
 	r = 0;
 out:
 	free(m);
+	return r;
+}
+
+/* Rows by (tgid, start): a task finds its process's row by binary search. */
+static const struct recfmt_interval *sort_iv;
+
+static int by_row_key(const void *a, const void *b)
+{
+	const struct recfmt_row *x = &sort_iv->rows[*(const size_t *)a];
+	const struct recfmt_row *y = &sort_iv->rows[*(const size_t *)b];
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+/* The row of process (tgid, start); with no row of that start, one of tgid's; -1: none. */
+static long row_of_task(const struct report *rp, const struct recfmt_interval *iv, uint32_t tgid,
+			uint64_t start_ns)
+{
+	size_t lo = 0, hi = iv->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct recfmt_row *r = &iv->rows[rp->pc_order[mid]];
+
+		if (r->tgid < tgid || (r->tgid == tgid && r->start_ns < start_ns))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < iv->nrows && iv->rows[rp->pc_order[lo]].tgid == tgid &&
+	    iv->rows[rp->pc_order[lo]].start_ns == start_ns)
+		return (long)rp->pc_order[lo];
+	/* an unknown start (0) on either side: the process's only row */
+	if (lo < iv->nrows && iv->rows[rp->pc_order[lo]].tgid == tgid)
+		return (long)rp->pc_order[lo];
+	if (lo > 0 && iv->rows[rp->pc_order[lo - 1]].tgid == tgid)
+		return (long)rp->pc_order[lo - 1];
+	return -1;
+}
+
+/*
+ * --per-cpu: interval iv's host energy laid out on its CPUs (percpu.h):
+ * each row's time on each CPU (its threads' raw per-CPU times) into
+ * pc_ns[row * ncpus + cpu], its energy there into pc_uj, each CPU's ledger
+ * into pc_cpus. Returns 0, -EINVAL (said), -ENOMEM.
+ */
+static int interval_percpu(struct report *rp, const struct recfmt_interval *iv)
+{
+	unsigned nc = rp->ncpus;
+	size_t nr = iv->nrows, nslots = 0;
+	struct percpu_in in;
+	int r;
+
+	if (!iv->has_raw || iv->sample.ncpus != nc) {
+		cli_error("report", "%s: interval %" PRIu64 " has no raw inputs for its %u CPUs: "
+				    "--per-cpu needs every interval's (record again with --raw)",
+			  rp->rf.path, iv->seq, nc);
+		return -EINVAL;
+	}
+	if (nr > rp->pc_cap) {
+		size_t cap = nr;
+
+		free(rp->pc_ns);
+		free(rp->pc_uj);
+		free(rp->pc_slots);
+		free(rp->pc_items);
+		free(rp->pc_order);
+		rp->pc_ns = calloc(cap * nc, sizeof(uint64_t));
+		rp->pc_uj = calloc(cap * nc, sizeof(uint64_t));
+		rp->pc_slots = calloc(cap * nc, sizeof(*rp->pc_slots));
+		rp->pc_items = calloc(cap, sizeof(*rp->pc_items));
+		rp->pc_order = calloc(cap, sizeof(size_t));
+		rp->pc_cap = rp->pc_ns && rp->pc_uj && rp->pc_slots && rp->pc_items && rp->pc_order
+				     ? cap
+				     : 0;
+		if (!rp->pc_cap)
+			return -ENOMEM;
+	}
+	if (!rp->pc_cpus) {
+		rp->pc_cpus = calloc(nc, sizeof(*rp->pc_cpus));
+		if (!rp->pc_cpus)
+			return -ENOMEM;
+	}
+	memset(rp->pc_ns, 0, nr * nc * sizeof(uint64_t));
+	memset(rp->pc_uj, 0, nr * nc * sizeof(uint64_t));
+	for (size_t i = 0; i < nr; i++)
+		rp->pc_order[i] = i;
+	sort_iv = iv;
+	qsort(rp->pc_order, nr, sizeof(size_t), by_row_key);
+	/* Each thread's time on each CPU, to its process's row. */
+	for (size_t j = 0; j < iv->sample.nrows; j++) {
+		const struct activity_row *ar = &iv->sample.rows[j];
+		const struct activity_task *t;
+		long row;
+
+		if (ar->task >= iv->sample.ntasks || ar->cpu >= nc)
+			continue; /* the parser refuses these */
+		t = &iv->sample.tasks[ar->task];
+		row = row_of_task(rp, iv, t->key.tgid, iv->proc_start_ns[ar->task]);
+		if (row >= 0)
+			rp->pc_ns[(size_t)row * nc + ar->cpu] += ar->ns;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		struct percpu_item *it = &rp->pc_items[i];
+
+		*it = (struct percpu_item){ .energy_uj = iv->rows[i].total_uj,
+					    .slots = &rp->pc_slots[nslots] };
+		for (unsigned c = 0; c < nc; c++)
+			if (rp->pc_ns[i * nc + c])
+				rp->pc_slots[nslots + it->nslots++] =
+					(struct percpu_slot){ c, rp->pc_ns[i * nc + c], 0 };
+		nslots += it->nslots;
+	}
+	in = (struct percpu_in){
+		.ncpus = nc,
+		.idle_ns = iv->idle_ns,
+		.lost_ns = iv->lost_ns_cpu,
+		.irq_ns = iv->irq_ns_cpu,
+		.idle_uj = iv->host_idle_uj,
+		.unattributed_uj = iv->host_unattributed_uj,
+		.items = rp->pc_items,
+		.nitems = nr,
+	};
+	r = percpu_split(&in, rp->pc_cpus);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nr; i++)
+		for (size_t k = 0; k < rp->pc_items[i].nslots; k++)
+			rp->pc_uj[i * nc + rp->pc_items[i].slots[k].cpu] = rp->pc_items[i].slots[k].uj;
+	return 0;
+}
+
+/* --per-cpu, pass 1: each process's energy and time on each CPU, each CPU's ledger. */
+static int totals_percpu(struct report *rp, const struct recfmt_interval *iv)
+{
+	unsigned nc = rp->ncpus;
+	int r;
+
+	if (chart_gap(rp, &rp->charts[0], iv))
+		return 0;
+	r = interval_percpu(rp, iv);
+	for (size_t i = 0; r == 0 && i < iv->nrows; i++) {
+		long k = group_of(rp, iv, &iv->rows[i], false);
+
+		if (k < 0)
+			return (int)k;
+		for (unsigned c = 0; c < nc; c++) {
+			rp->groups[k].chart_uj[rp->cpu_chart0 + c] += rp->pc_uj[i * nc + c];
+			rp->groups[k].cpu_ns_on[c] += rp->pc_ns[i * nc + c];
+		}
+	}
+	for (unsigned c = 0; r == 0 && c < nc; c++) {
+		struct chart *ch = &rp->charts[rp->cpu_chart0 + c];
+		const struct percpu_cpu *pc = &rp->pc_cpus[c];
+
+		ch->delta_uj += pc->energy_uj;
+		ch->tasks_uj += pc->tasks_uj;
+		ch->idle_uj += pc->idle_uj;
+		ch->unattr_uj += pc->unattributed_uj;
+		ch->busy_ns += pc->busy_ns;
+		ch->idle_ns += pc->idle_ns;
+		ch->lost_ns += pc->lost_ns;
+		ch->irq_ns += pc->irq_ns;
+	}
 	return r;
 }
 
@@ -434,6 +670,13 @@ static int pass_totals(struct report *rp)
 			}
 			t->energy_uj += iv->vms[v].energy_uj;
 			t->cpu_ns += iv->vms[v].cpu_ns;
+		}
+		if (rp->per_cpu) {
+			r = totals_percpu(rp, iv);
+			if (r < 0) {
+				recfmt_interval_free(iv);
+				return r;
+			}
 		}
 		for (size_t c = 0; c < rp->ncharts; c++) {
 			struct chart *ch = &rp->charts[c];
@@ -513,7 +756,47 @@ static int choose_top(struct report *rp)
 	rp->t0_ns = calloc(rp->nintervals + 1, sizeof(uint64_t));
 	rp->t1_ns = calloc(rp->nintervals + 1, sizeof(uint64_t));
 	rp->res_cpu_centipct = calloc(rp->nintervals + 1, sizeof(int32_t));
-	return rp->t0_ns && rp->t1_ns && rp->res_cpu_centipct ? 0 : -ENOMEM;
+	rp->host_iv_uj = calloc(rp->charts[0].ntop + S_FIXED, sizeof(uint64_t));
+	rp->host_g = calloc(rp->charts[0].ntop + S_FIXED, sizeof(double));
+	rp->iv_g_per_kwh = calloc(rp->nintervals + 1, sizeof(double));
+	if (rp->csv)
+		rp->csv_uj = calloc((rp->charts[0].ntop + S_FIXED) * rp->nintervals + 1,
+				    sizeof(uint64_t));
+	return rp->t0_ns && rp->t1_ns && rp->res_cpu_centipct && rp->host_iv_uj && rp->host_g &&
+			       rp->iv_g_per_kwh && (!rp->csv || rp->csv_uj)
+		       ? 0
+		       : -ENOMEM;
+}
+
+/*
+ * The host total's interval `i`, its series' µJ in rp->host_iv_uj (the top
+ * groups) and the rest given: kept for --csv, and its emissions at the
+ * intensity of the interval's middle (the recording's wall clock). Clears
+ * rp->host_iv_uj for the next interval.
+ */
+static void host_interval(struct report *rp, const struct recfmt_interval *iv, size_t i,
+			  uint64_t delta, uint64_t other, uint64_t unattr, uint64_t idle)
+{
+	const struct chart *ch = &rp->charts[0];
+	size_t nser = ch->ntop + S_FIXED;
+	uint64_t mid_ns = rp->h->start_unix_ns + (iv->start_ns - rp->first_start_ns) +
+			  (iv->end_ns - iv->start_ns) / 2;
+	double g = carbon_at(&rp->carbon, (int64_t)(mid_ns / 1000000000ULL), NULL);
+
+	rp->host_iv_uj[ch->ntop + S_OTHER] = other;
+	rp->host_iv_uj[ch->ntop + S_UNATTR] = unattr;
+	rp->host_iv_uj[ch->ntop + S_IDLE] = idle;
+	rp->iv_g_per_kwh[i] = g;
+	if (carbon_enabled(&rp->carbon)) {
+		carbon_acc_add(&rp->co2e, &rp->carbon, delta, (int64_t)(mid_ns / 1000000000ULL));
+		for (size_t s = 0; s < nser && !isnan(g); s++)
+			rp->host_g[s] += carbon_grams(rp->host_iv_uj[s], g);
+	}
+	for (size_t s = 0; s < nser; s++) {
+		if (rp->csv_uj)
+			rp->csv_uj[s * rp->nintervals + i] = rp->host_iv_uj[s];
+		rp->host_iv_uj[s] = 0;
+	}
 }
 
 /* Pass 2: each chart's series, in watts per interval. */
@@ -551,6 +834,8 @@ static int pass_series(struct report *rp)
 		}
 		for (size_t k = 0; r == 0 && k < iv->nrows; k++)
 			rp->rowg[k] = group_of(rp, iv, &iv->rows[k], false);
+		if (r == 0 && rp->per_cpu && !chart_gap(rp, &rp->charts[0], iv))
+			r = interval_percpu(rp, iv);
 		if (r < 0) {
 			recfmt_interval_free(iv);
 			return r;
@@ -565,6 +850,8 @@ static int pass_series(struct report *rp)
 				for (size_t k = 0; k < nser; k++)
 					ch->v[k * n + i] = NAN;
 				ch->total_w[i] = NAN;
+				if (c == 0) /* no emissions for energy nobody knows */
+					rp->iv_g_per_kwh[i] = NAN;
 				continue;
 			}
 			for (size_t d = 0; d < rp->h->ndomains; d++) {
@@ -575,16 +862,29 @@ static int pass_series(struct report *rp)
 				idle += iv->ledgers[d].idle_uj;
 				unattr += iv->ledgers[d].unattributed_uj;
 			}
+			if (ch->cpu >= 0) {
+				const struct percpu_cpu *pc = &rp->pc_cpus[ch->cpu];
+
+				delta = pc->energy_uj;
+				tasks = pc->tasks_uj;
+				idle = pc->idle_uj;
+				unattr = pc->unattributed_uj;
+			}
 			for (size_t k = 0; k < iv->nrows; k++) {
 				const struct recfmt_row *row = &iv->rows[k];
 
 				for (size_t t = 0; t < ch->ntop; t++) {
 					if (rp->rowg[k] == (long)ch->top[t]) {
-						uint64_t e = row_chart_uj(rp, ch, row);
+						uint64_t e =
+							ch->cpu >= 0
+								? rp->pc_uj[k * rp->ncpus + (unsigned)ch->cpu]
+								: row_chart_uj(rp, ch, row);
 
 						/* A group of several processes has several rows. */
 						ch->v[t * n + i] += (double)e * 1e3 / ns;
 						named += e;
+						if (c == 0)
+							rp->host_iv_uj[t] += e;
 						break;
 					}
 				}
@@ -593,6 +893,8 @@ static int pass_series(struct report *rp)
 			ch->v[(nser - S_FIXED + S_UNATTR) * n + i] = (double)unattr * 1e3 / ns;
 			ch->v[(nser - S_FIXED + S_IDLE) * n + i] = (double)idle * 1e3 / ns;
 			ch->total_w[i] = (double)delta * 1e3 / ns;
+			if (c == 0)
+				host_interval(rp, iv, i, delta, tasks - named, unattr, idle);
 		}
 		recfmt_interval_free(iv);
 	}
@@ -836,6 +1138,26 @@ static void svg_chart(FILE *f, const struct report *rp, const struct chart *ch, 
 				i && !isnan(ch->total_w[i - 1]) ? "L" : "M", X(rp->t0_ns[i] / 1e9),
 				Y(ch->total_w[i]), X(rp->t1_ns[i] / 1e9), Y(ch->total_w[i]));
 	fputs("\"/>\n", f);
+	/* On hover, each interval's values: its total, then the stack from the top. */
+	fputs("<g class=\"hover\" fill=\"#000\" fill-opacity=\"0\">\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\"><title>%g\xe2\x80\x93%g "
+			   "s: ",
+			X(rp->t0_ns[i] / 1e9), py0, X(rp->t1_ns[i] / 1e9) - X(rp->t0_ns[i] / 1e9), ph,
+			rp->t0_ns[i] / 1e9, rp->t1_ns[i] / 1e9);
+		if (isnan(ch->total_w[i])) {
+			fputs("gap: reading refused, energy unknown</title></rect>\n", f);
+			continue;
+		}
+		fprintf(f, "total %s", views_watts(ch->total_w[i], buf, sizeof(buf)));
+		for (size_t s = nser; s-- > 0;) {
+			fputc('\n', f);
+			series_label(f, rp, ch, s);
+			fprintf(f, " %s", views_watts(ch->v[s * n + i], buf, sizeof(buf)));
+		}
+		fputs("</title></rect>\n", f);
+	}
+	fputs("</g>\n", f);
 	fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
 		   "stroke=\"#888\"/>\n",
 		PLOT_X0, py0, PLOT_X1 - PLOT_X0, ph);
@@ -905,6 +1227,15 @@ static bool any_estimated(const struct recfmt_header *h)
 		if (h->domains[d].estimated)
 			return true;
 	return false;
+}
+
+/* Every domain modelled: nothing in the recording was measured. */
+static bool all_estimated(const struct recfmt_header *h)
+{
+	for (size_t d = 0; d < h->ndomains; d++)
+		if (!h->domains[d].estimated)
+			return false;
+	return h->ndomains > 0;
 }
 
 /*
@@ -1019,6 +1350,249 @@ static void html_gaps(FILE *f, const struct report *rp)
 		host->gaps, host->gaps == 1 ? "" : "s", (double)host->measured_ns / 1e9);
 }
 
+/*
+ * --per-cpu: the host's top processes as rows, each CPU's time share and
+ * energy as columns, then each CPU's ledger (all tasks, idle, unattributed)
+ * and its total: the time named (tasks, idle, interrupts) over the recorded
+ * time, its coverage, and its energy. The CPUs add up to the host.
+ */
+#define PCT_NAME_W 28
+static void percpu_text_cell(FILE *f, uint64_t ns, uint64_t uj, uint64_t measured_ns)
+{
+	char pct[16], j[32];
+
+	if (!ns && !uj) {
+		fprintf(f, " %7s %9s", "-", "-");
+		return;
+	}
+	if (measured_ns)
+		snprintf(pct, sizeof(pct), "%.1f%%", (double)ns * 100.0 / (double)measured_ns);
+	else
+		snprintf(pct, sizeof(pct), "-");
+	fprintf(f, " %7s %9s", pct, units_si((double)uj / 1e6, "J", j, sizeof(j)));
+}
+
+static void percpu_values(const struct report *rp, size_t row, unsigned c, uint64_t *ns,
+			  uint64_t *uj)
+{
+	const struct chart *host = &rp->charts[0], *ch = &rp->charts[rp->cpu_chart0 + c];
+
+	if (row < host->ntop) {
+		const struct rgroup *g = &rp->groups[host->top[row]];
+
+		*ns = g->cpu_ns_on[c];
+		*uj = g->chart_uj[rp->cpu_chart0 + c];
+		return;
+	}
+	switch (row - host->ntop) {
+	case 0: /* other processes */
+		*ns = ch->busy_ns;
+		*uj = ch->tasks_uj;
+		for (size_t k = 0; k < host->ntop; k++) {
+			*ns -= rp->groups[host->top[k]].cpu_ns_on[c];
+			*uj -= rp->groups[host->top[k]].chart_uj[rp->cpu_chart0 + c];
+		}
+		return;
+	case 1:
+		*ns = ch->busy_ns;
+		*uj = ch->tasks_uj;
+		return;
+	case 2:
+		*ns = ch->idle_ns;
+		*uj = ch->idle_uj;
+		return;
+	case 3:
+		*ns = ch->lost_ns + ch->irq_ns;
+		*uj = ch->unattr_uj;
+		return;
+	default: /* the CPU's total: the time named (its coverage) and its energy */
+		*ns = ch->busy_ns + ch->idle_ns + ch->irq_ns;
+		*uj = ch->delta_uj;
+		return;
+	}
+}
+
+static const char *percpu_row_name(const struct report *rp, size_t row, char *buf, size_t size)
+{
+	static const char *const names[] = { "other processes", "all tasks", "idle", "unattributed",
+					      "CPU total" };
+	const struct chart *host = &rp->charts[0];
+
+	if (row < host->ntop)
+		return group_label(rp, &rp->groups[host->top[row]], buf, size);
+	return names[row - host->ntop];
+}
+
+#define PERCPU_ROWS(rp) ((rp)->charts[0].ntop + 5)
+
+static void write_percpu_text(FILE *f, const struct report *rp)
+{
+	uint64_t measured = rp->charts[0].measured_ns;
+	char raw[REPORT_LABEL_MAX], label[TEXTESC_SIZE(REPORT_LABEL_MAX)];
+
+	fprintf(f, "\nPer CPU, over %.1f s: each process's energy on the CPUs it ran on, by its "
+		   "time there; idle energy by idle time, unattributed by lost and interrupt time\n",
+		(double)measured / 1e9);
+	fprintf(f, "  %-*s", PCT_NAME_W, "");
+	for (unsigned c = 0; c < rp->ncpus; c++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "cpu%u", c);
+		fprintf(f, " %17s", name);
+	}
+	fprintf(f, "\n  %-*s", PCT_NAME_W, "process");
+	for (unsigned c = 0; c < rp->ncpus; c++)
+		fprintf(f, " %7s %9s", "time", "energy");
+	fputc('\n', f);
+	for (size_t row = 0; row < PERCPU_ROWS(rp); row++) {
+		text_esc(percpu_row_name(rp, row, raw, sizeof(raw)), label, sizeof(label));
+		fprintf(f, "  %-*.*s", PCT_NAME_W, PCT_NAME_W, label);
+		for (unsigned c = 0; c < rp->ncpus; c++) {
+			uint64_t ns, uj;
+
+			percpu_values(rp, row, c, &ns, &uj);
+			percpu_text_cell(f, ns, uj, measured);
+		}
+		fputc('\n', f);
+	}
+	fputs("  (CPU total: the time named, tasks + idle + interrupts, over the recorded time: "
+	      "its coverage; and the CPU's energy. The CPUs add up to the host total.)\n",
+	      f);
+}
+
+static void write_percpu_html(FILE *f, const struct report *rp)
+{
+	uint64_t measured = rp->charts[0].measured_ns;
+	char buf[REPORT_LABEL_MAX], j[32];
+
+	fprintf(f, "<h2>Per CPU</h2>\n<p>Each process's energy on the CPUs it ran on, by its time "
+		   "there; idle energy by each CPU's idle time, unattributed energy by its lost and "
+		   "interrupt time; over %.1f s. The CPU total's time is the time named (tasks, idle, "
+		   "interrupts) over the recorded time: its coverage. The CPUs add up to the host "
+		   "total; each CPU's chart is under <i>Power over time</i>.</p>\n"
+		   "<table id=\"per-cpu\">\n<tr><th rowspan=\"2\">process</th>",
+		(double)measured / 1e9);
+	for (unsigned c = 0; c < rp->ncpus; c++)
+		fprintf(f, "<th colspan=\"2\">cpu%u</th>", c);
+	fputs("</tr>\n<tr>", f);
+	for (unsigned c = 0; c < rp->ncpus; c++)
+		fputs("<th>time</th><th>energy</th>", f);
+	fputs("</tr>\n", f);
+	for (size_t row = 0; row < PERCPU_ROWS(rp); row++) {
+		bool total = row >= rp->charts[0].ntop + 1;
+
+		fputs(total ? "<tr><th>" : "<tr><td>", f);
+		xml_text(f, percpu_row_name(rp, row, buf, sizeof(buf)));
+		fputs(total ? "</th>" : "</td>", f);
+		for (unsigned c = 0; c < rp->ncpus; c++) {
+			uint64_t ns, uj;
+
+			percpu_values(rp, row, c, &ns, &uj);
+			if (!ns && !uj)
+				fputs("<td class=\"n\">-</td><td class=\"n\">-</td>", f);
+			else
+				fprintf(f, "<td class=\"n\">%.1f %%</td><td class=\"n\">%s</td>",
+					measured ? (double)ns * 100.0 / (double)measured : 0.0,
+					units_si((double)uj / 1e6, "J", j, sizeof(j)));
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+/* The host total's emissions, the intensity and where it came from. */
+static void html_carbon(FILE *f, const struct report *rp)
+{
+	char m[32], e[32], what[600];
+
+	if (!carbon_enabled(&rp->carbon))
+		return;
+	fprintf(f, "<dt>Emissions</dt><dd>%s CO2e for %s, ",
+		carbon_mass(rp->co2e.grams, m, sizeof(m)),
+		carbon_energy(rp->charts[0].delta_uj, e, sizeof(e)));
+	xml_text(f, carbon_describe(&rp->carbon, &rp->co2e, what, sizeof(what)));
+	fputs("</dd>\n", f);
+}
+
+/*
+ * A text cell of the CSV: quoted, quotes doubled (RFC 4180), when it holds
+ * a comma, a quote or a line break: group names are any bytes.
+ */
+static void csv_cell(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * --csv: the host total, one row per interval, one column per series (the
+ * top groups, the other groups, unattributed, idle), in joules, exact to
+ * the µJ; they sum to host_j. A gap (a refused reading) leaves its cells
+ * empty. With a carbon intensity, the interval's and its grams.
+ */
+static void write_csv(FILE *f, const struct report *rp)
+{
+	const struct chart *ch = &rp->charts[0];
+	size_t nser = ch->ntop + S_FIXED, n = rp->nintervals;
+	bool carbon = carbon_enabled(&rp->carbon);
+
+	fputs("start_utc,start_s,end_s,interval_s,host_j,host_w", f);
+	for (size_t s = 0; s < nser; s++) {
+		char raw[REPORT_LABEL_MAX];
+
+		fputc(',', f);
+		csv_cell(f, series_name(rp, ch, s, raw, sizeof(raw)));
+	}
+	if (carbon)
+		fputs(",intensity_g_per_kwh,co2e_g", f);
+	fputc('\n', f);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ns = rp->t1_ns[i] - rp->t0_ns[i], total = 0;
+		time_t t = (time_t)((rp->h->start_unix_ns + rp->t0_ns[i]) / 1000000000ULL);
+		bool gap = isnan(ch->total_w[i]);
+		char when[32];
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fprintf(f, "%s,%.6f,%.6f,%.6f", when, (double)rp->t0_ns[i] / 1e9,
+			(double)rp->t1_ns[i] / 1e9, (double)ns / 1e9);
+		for (size_t s = 0; s < nser; s++)
+			total += rp->csv_uj[s * n + i];
+		if (gap)
+			fputs(",,", f);
+		else
+			fprintf(f, ",%" PRIu64 ".%06" PRIu64 ",%.6f", total / 1000000, total % 1000000,
+				ns ? (double)total * 1e3 / (double)ns : 0.0);
+		for (size_t s = 0; s < nser; s++) {
+			uint64_t uj = rp->csv_uj[s * n + i];
+
+			if (gap)
+				fputc(',', f);
+			else
+				fprintf(f, ",%" PRIu64 ".%06" PRIu64, uj / 1000000, uj % 1000000);
+		}
+		if (carbon) {
+			double g = rp->iv_g_per_kwh[i];
+
+			if (gap || isnan(g))
+				fputs(",,", f);
+			else
+				fprintf(f, ",%.6g,%.9f", g, carbon_grams(total, g));
+		}
+		fputc('\n', f);
+	}
+}
+
 static void write_html(FILE *f, const struct report *rp)
 {
 	const struct recfmt_header *h = rp->h;
@@ -1042,7 +1616,12 @@ static void write_html(FILE *f, const struct report *rp)
 	      "</style>\n</head>\n<body>\n<h1>joulestat report: ", f);
 	xml_text(f, h->host);
 	fputs("</h1>\n", f);
-	if (any_estimated(h))
+	if (all_estimated(h))
+		fputs("<p class=\"estimated\"><b>Modelled.</b> No domain has an energy sensor here: "
+		      "every number comes from a model of power against CPU use, not from a "
+		      "measurement.</p>\n",
+		      f);
+	else if (any_estimated(h))
 		fputs("<p class=\"estimated\"><b>Estimated.</b> Some domains have no energy sensor "
 		      "here; their numbers come from a model of power against CPU use, not from a "
 		      "measurement.</p>\n",
@@ -1057,6 +1636,7 @@ static void write_html(FILE *f, const struct report *rp)
 	fputs(" collector</dd>\n", f);
 	html_static_power(f, h);
 	html_gaps(f, rp);
+	html_carbon(f, rp);
 	fputs("<dt>Sources</dt><dd>", f);
 	for (size_t i = 0; i < h->ndomains; i++) {
 		fputs(i ? ", " : "", f);
@@ -1148,6 +1728,8 @@ static void write_html(FILE *f, const struct report *rp)
 			   "threads); its share of idle power follows the idle policy, %s.</p>\n",
 			attrib_idle_policy_name(h->idle));
 	}
+	if (rp->per_cpu)
+		write_percpu_html(f, rp);
 	fputs("<h2>Power over time</h2>\n", f);
 	write_svg(f, rp);
 	if (h->resources) {
@@ -1171,13 +1753,27 @@ static void write_text(FILE *f, const struct report *rp)
 		secs, attrib_idle_policy_name(rp->h->idle), group_noun(rp->by, false),
 		any_estimated(rp->h) ? ", ESTIMATED (model, no sensor)" : "");
 	text_static_power(f, rp->h);
+	if (carbon_enabled(&rp->carbon)) {
+		char what[600];
+
+		fputs("carbon ", f);
+		text_esc_write(f, carbon_describe(&rp->carbon, &rp->co2e, what, sizeof(what)));
+		fputc('\n', f);
+	}
 	for (size_t c = 0; c < rp->ncharts; c++) {
 		const struct chart *ch = &rp->charts[c];
 
+		if (ch->cpu >= 0)
+			continue; /* the CPUs: one table, below */
 		fprintf(f, "\n%s: %s, mean %s%s", text_esc(ch->title, e, sizeof(e)),
 			views_joules(ch->delta_uj, a, sizeof(a)),
 			views_watts(chart_mean_w(ch), b, sizeof(b)),
 			ch->sampled ? ", shares from sampled GPU utilisation" : "");
+		/* The host total: kWh once large, and its emissions. */
+		if (c == 0 && ch->delta_uj >= 36000000000ULL)
+			fprintf(f, " (%s)", carbon_energy(ch->delta_uj, a, sizeof(a)));
+		if (c == 0 && carbon_enabled(&rp->carbon))
+			fprintf(f, ", %s CO2e", carbon_mass(rp->co2e.grams, a, sizeof(a)));
 		if (ch->gaps)
 			fprintf(f, "; %zu gap%s (readings refused: energy unknown, not 0), left out of "
 				   "the totals and the mean",
@@ -1193,6 +1789,8 @@ static void write_text(FILE *f, const struct report *rp)
 			/* Syscalls are the group's, whatever the domain: on the host chart. */
 			if (rp->h->syscalls && ch->host && s < ch->ntop)
 				fprintf(f, " %12" PRIu64 " syscalls", rp->groups[ch->top[s]].syscalls);
+			if (c == 0 && carbon_enabled(&rp->carbon))
+				fprintf(f, " %10s CO2e", carbon_mass(rp->host_g[s], a, sizeof(a)));
 			fputc('\n', f);
 		}
 	}
@@ -1209,6 +1807,8 @@ static void write_text(FILE *f, const struct report *rp)
 					       : 0.0,
 				(double)rp->vms[k].cpu_ns / 1e9);
 	}
+	if (rp->per_cpu)
+		write_percpu_text(f, rp);
 }
 
 /* Written whole, then renamed into place (outfile.h): a reader never sees half a picture. */
@@ -1228,7 +1828,14 @@ static void report_free(struct report *rp)
 	for (size_t i = 0; i < rp->ngroups; i++) {
 		free(rp->groups[i].chart_uj);
 		free(rp->groups[i].name);
+		free(rp->groups[i].cpu_ns_on);
 	}
+	free(rp->pc_ns);
+	free(rp->pc_uj);
+	free(rp->pc_cpus);
+	free(rp->pc_slots);
+	free(rp->pc_items);
+	free(rp->pc_order);
 	free(rp->groups);
 	free(rp->cg_names);
 	free(rp->rowg);
@@ -1244,15 +1851,21 @@ static void report_free(struct report *rp)
 	free(rp->t0_ns);
 	free(rp->t1_ns);
 	free(rp->res_cpu_centipct);
+	free(rp->csv_uj);
+	free(rp->host_iv_uj);
+	free(rp->host_g);
+	free(rp->iv_g_per_kwh);
+	carbon_done(&rp->carbon);
 	free(rp->vms);
 	recfile_close(&rp->rf);
 }
 
 int cmd_report(int argc, char **argv, struct cli_common *common)
 {
-	const char *path, *svg = NULL, *html = NULL;
+	const char *path, *svg = NULL, *html = NULL, *csv = NULL;
 	struct report rp = { .topn = 10, .by = JOULESTAT_GROUP_PROCESS };
 	struct outfile svg_out = { .fd = -1, .dirfd = -1 }, html_out = { .fd = -1, .dirfd = -1 };
+	struct outfile csv_out = { .fd = -1, .dirfd = -1 };
 	struct outfile_input in;
 	struct outfile_opts oo = { .kind = OUTFILE_REPLACE, .mode = 0644, .exact_mode = true };
 	int opt, r = 0, ret = EXIT_RUNTIME;
@@ -1270,6 +1883,9 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			break;
 		case 'h':
 			html = optarg;
+			break;
+		case 'c':
+			csv = optarg;
 			break;
 		case 'n': {
 			char *end;
@@ -1298,6 +1914,9 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			}
 			break;
 		}
+		case 'p':
+			rp.per_cpu = true;
+			break;
 		default:
 			return cli_usage_error("report");
 		}
@@ -1311,14 +1930,28 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		return cli_usage_error("report");
 	}
 	path = argv[optind];
-	if (svg && html && strcmp(svg, "-") == 0 && strcmp(html, "-") == 0) {
-		cli_error("report", "--svg - and --html -: only one of them can go to standard "
-				    "output");
+	if ((svg && strcmp(svg, "-") == 0) + (html && strcmp(html, "-") == 0) +
+		    (csv && strcmp(csv, "-") == 0) > 1) {
+		cli_error("report", "--svg -, --html - and --csv -: only one of them can go to "
+				    "standard output");
 		return EXIT_USAGE;
 	}
+	if (rp.per_cpu && rp.by != JOULESTAT_GROUP_PROCESS) {
+		cli_error("report", "--per-cpu lays processes out on the CPUs: it cannot be used "
+				    "with --group %s", joulestat_group_name(rp.by));
+		return EXIT_USAGE;
+	}
+	carbon_init(&rp.carbon);
+	carbon_acc_init(&rp.co2e);
+	rp.csv = csv != NULL;
+	r = cli_carbon(common, "report", &rp.carbon);
+	if (r)
+		return r;
 	/* Two passes: standard input or a pipe is read into a temporary file first. */
-	if (recfile_open("report", path, RECFILE_REREAD, &rp.rf) < 0)
+	if (recfile_open("report", path, RECFILE_REREAD, &rp.rf) < 0) {
+		carbon_done(&rp.carbon);
 		return EXIT_RUNTIME;
+	}
 	rp.h = &rp.rf.header;
 	if (rp.h->version < 2 && (rp.by == JOULESTAT_GROUP_CGROUP || rp.by == JOULESTAT_GROUP_UNIT ||
 				  rp.by == JOULESTAT_GROUP_CONTAINER)) {
@@ -1329,6 +1962,13 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 			  rp.rf.path, rp.h->joulestat, rp.h->version, joulestat_group_name(rp.by));
 		goto out;
 	}
+	if (rp.per_cpu && !rp.h->raw) {
+		cli_error("report", "%s has no raw inputs (each thread's time on each CPU): "
+				    "--per-cpu needs a recording made with 'joulestat record --raw'",
+			  rp.rf.path);
+		goto out;
+	}
+	rp.ncpus = rp.h->ncpus;
 	/* The outputs now, before the work: never the recording itself. */
 	if (rp.rf.is_file) {
 		in = (struct outfile_input){ rp.rf.path, rp.rf.dev, rp.rf.ino };
@@ -1336,8 +1976,11 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		oo.ninputs = 1;
 	}
 	if ((svg && outfile_open(svg, &oo, &svg_out) < 0) ||
-	    (html && outfile_open(html, &oo, &html_out) < 0)) {
-		struct outfile *bad = svg && !svg_out.f ? &svg_out : &html_out;
+	    (html && outfile_open(html, &oo, &html_out) < 0) ||
+	    (csv && outfile_open(csv, &oo, &csv_out) < 0)) {
+		struct outfile *bad = svg && !svg_out.f	  ? &svg_out
+				      : html && !html_out.f ? &html_out
+							    : &csv_out;
 
 		cli_error("report", "%s", bad->err);
 		if (bad->usage)
@@ -1369,7 +2012,9 @@ int cmd_report(int argc, char **argv, struct cli_common *common)
 		goto out;
 	if (html && write_file(&html_out, write_html, &rp) < 0)
 		goto out;
-	if (!svg && !html) {
+	if (csv && write_file(&csv_out, write_csv, &rp) < 0)
+		goto out;
+	if (!svg && !html && !csv) {
 		write_text(stdout, &rp);
 		if (fflush(stdout) != 0)
 			goto out;
@@ -1381,6 +2026,7 @@ out:
 	/* Whatever was not written whole leaves the old file as it was. */
 	outfile_abort(&svg_out);
 	outfile_abort(&html_out);
+	outfile_abort(&csv_out);
 	report_free(&rp);
 	return ret;
 }

@@ -4,7 +4,9 @@
  * like perf stat, and report the energy of its whole process tree (children
  * and short-lived grandchildren included), its wall and CPU time and its
  * average power; with -r, mean and standard deviation over the runs; -o
- * writes the numbers as JSON (docs/FORMAT.md). Exits with CMD's status.
+ * writes the numbers as JSON (docs/FORMAT.md); -x SEP prints them as perf
+ * stat -x does, one line per counter; with a carbon intensity, the
+ * emissions too. Exits with CMD's status.
  *
  * The child is forked stopped on a pipe, made the root of a followed tree,
  * and only then released to exec, so nothing it does escapes the tree. This
@@ -62,11 +64,15 @@ struct run_result {
 	/* Under the baseline policy: the static power in force, and where it comes from. */
 	uint64_t static_mw;
 	char static_from[256];
+	/* Emissions of the tree and of the machine (a carbon intensity given); borrowed. */
+	const struct carbon *carbon;
+	struct carbon_acc co2e_tree, co2e_host;
 };
 
 struct run_opts {
 	unsigned repeat;
 	const char *output;
+	const char *csv_sep;		/* -x SEP: perf stat's CSV on stderr instead of the text */
 	uint64_t interval_ms;
 	enum joulestat_idle_policy policy;
 };
@@ -74,8 +80,8 @@ struct run_opts {
 void cmd_run_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: joulestat run [-r N] [-o FILE] [--idle POLICY] [-i SEC] [COMMON OPTIONS]\n"
-		"                     -- CMD [ARGS...]\n\n"
+		"Usage: joulestat run [-r N] [-o FILE] [-x SEP] [--idle POLICY] [-i SEC]\n"
+		"                     [COMMON OPTIONS] -- CMD [ARGS...]\n\n"
 		"Run CMD and report, like perf stat, the energy of its whole process tree\n"
 		"(children and short-lived descendants included) per energy domain and in\n"
 		"total, its average power, wall time and CPU time. The report goes to stderr;\n"
@@ -85,6 +91,9 @@ void cmd_run_help(FILE *out)
 		"                      (1 to %d; default 1)\n"
 		"  -o, --output FILE   also write the numbers as JSON (docs/FORMAT.md; '-':\n"
 		"                      standard output)\n"
+		"  -x, --field-separator SEP\n"
+		"                      print the report as perf stat -x does: one line per\n"
+		"                      counter, value SEP unit SEP event SEP ... (docs/FORMAT.md)\n"
 		"  --idle POLICY       separate (default: the tree gets its CPU time's share,\n"
 		"                      idle energy is not its), proportional or baseline\n"
 		"  -i, --interval SEC  how often counters are read during the run (default 1,\n"
@@ -99,6 +108,7 @@ void cmd_run_help(FILE *out)
 const struct option cmd_run_options[] = {
 	{ "repeat", required_argument, NULL, 'r' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "field-separator", required_argument, NULL, 'x' },
 	{ "idle", required_argument, NULL, 0x2001 },
 	{ "interval", required_argument, NULL, 'i' },
 	CLI_COMMON_OPTIONS,
@@ -116,6 +126,16 @@ static uint64_t mono_ns(void)
 static uint64_t tv_ns(const struct timeval *tv)
 {
 	return (uint64_t)tv->tv_sec * 1000000000ULL + (uint64_t)tv->tv_usec * 1000ULL;
+}
+
+/* The Unix time (s) of a CLOCK_MONOTONIC instant, for the carbon intensity's hour. */
+static int64_t unix_s_of(uint64_t mono)
+{
+	struct timespec rt;
+	uint64_t now = mono_ns();
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (int64_t)rt.tv_sec - (int64_t)(now > mono ? (now - mono) / 1000000000ULL : 0);
 }
 
 static struct run_domain *domain_slot(struct run_result *res, const char *name)
@@ -179,6 +199,13 @@ static int accumulate(struct joulestat *js, struct joulestat_snapshot *snap, voi
 		res->estimated |= best.estimated;
 		if (best.vm && best.vm[0])
 			snprintf(res->vm, sizeof(res->vm), "%s", best.vm);
+	}
+	if (carbon_enabled(res->carbon)) {
+		int64_t t = unix_s_of(info.start_ns / 2 + info.end_ns / 2);
+
+		carbon_acc_add(&res->co2e_host, res->carbon, info.delta_uj, t);
+		if (found)
+			carbon_acc_add(&res->co2e_tree, res->carbon, best.energy_uj, t);
 	}
 	return 0;
 }
@@ -279,7 +306,8 @@ static void reap_orphans(void)
 		;
 }
 
-static int run_once(struct joulestat *js, char **cmd, struct run_result *res)
+static int run_once(struct joulestat *js, char **cmd, const struct carbon *carbon,
+		    struct run_result *res)
 {
 	struct joulestat_snapshot *snap;
 	struct rusage ru0, ru1;
@@ -289,6 +317,9 @@ static int run_once(struct joulestat *js, char **cmd, struct run_result *res)
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
+	res->carbon = carbon;
+	carbon_acc_init(&res->co2e_tree);
+	carbon_acc_init(&res->co2e_host);
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(errp, O_CLOEXEC) < 0) {
@@ -405,6 +436,8 @@ static double acc_stddev(const struct stat_acc *a)
 
 struct summary {
 	struct stat_acc wall_s, cpu_s, energy_j, power_w, host_j, syscalls;
+	struct stat_acc co2e_g, host_co2e_g;	/* with a carbon intensity */
+	struct carbon_acc co2e;			/* every run's tree: the intensities it rests on */
 	bool syscalls_counted;
 	size_t ndomains;
 	char names[RUN_MAX_DOMAINS][RUN_NAME_MAX];
@@ -418,6 +451,7 @@ static void summarise(const struct run_result *runs, unsigned n, struct summary 
 {
 	memset(s, 0, sizeof(*s));
 	s->captured = 1.0;
+	carbon_acc_init(&s->co2e);
 	for (unsigned i = 0; i < n; i++) {
 		const struct run_result *r = &runs[i];
 		double wall = (double)r->wall_ns / 1e9;
@@ -428,6 +462,23 @@ static void summarise(const struct run_result *runs, unsigned n, struct summary 
 		acc_add(&s->power_w, wall > 0 ? (double)r->energy_uj / 1e6 / wall : 0);
 		acc_add(&s->host_j, (double)r->host_energy_uj / 1e6);
 		acc_add(&s->syscalls, (double)r->syscalls);
+		acc_add(&s->co2e_g, r->co2e_tree.grams);
+		acc_add(&s->host_co2e_g, r->co2e_host.grams);
+		s->co2e.grams += r->co2e_tree.grams;
+		s->co2e.covered_uj += r->co2e_tree.covered_uj;
+		s->co2e.uncovered_uj += r->co2e_tree.uncovered_uj;
+		s->co2e.from_series |= r->co2e_tree.from_series;
+		s->co2e.from_fixed |= r->co2e_tree.from_fixed;
+		if (!isnan(r->co2e_tree.min_g_per_kwh)) {
+			s->co2e.min_g_per_kwh = isnan(s->co2e.min_g_per_kwh)
+							? r->co2e_tree.min_g_per_kwh
+							: fmin(s->co2e.min_g_per_kwh,
+							       r->co2e_tree.min_g_per_kwh);
+			s->co2e.max_g_per_kwh = isnan(s->co2e.max_g_per_kwh)
+							? r->co2e_tree.max_g_per_kwh
+							: fmax(s->co2e.max_g_per_kwh,
+							       r->co2e_tree.max_g_per_kwh);
+		}
 		s->syscalls_counted |= r->syscalls_counted;
 		s->estimated |= r->estimated;
 		s->captured = fmin(s->captured, r->captured);
@@ -464,9 +515,9 @@ static void print_line(FILE *f, const struct stat_acc *a, unsigned n, const char
 
 static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsigned n,
 		       const struct summary *s, const char *policy, const char *collector,
-		       const char *sources, const char *via)
+		       const char *sources, const char *via, const struct carbon *carbon)
 {
-	char name[TEXTESC_SIZE(RUN_NAME_MAX)];
+	char name[TEXTESC_SIZE(RUN_NAME_MAX)], e[32];
 
 	/* The command line and the domain names, escaped for the terminal. */
 	fprintf(f, "\n Energy of '");
@@ -481,12 +532,26 @@ static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsig
 	for (size_t d = 0; d < s->ndomains; d++)
 		print_line(f, &s->dom_j[d], n, "J", text_esc(s->names[d], name, sizeof(name)));
 	print_line(f, &s->energy_j, n, "J", "total (host domains)");
+	/* Large energies read better in the unit of an electricity bill. */
+	if (acc_mean(&s->energy_j) * 1e6 >= 36e9)
+		fprintf(f, " %16s %-2s %s\n", "", "",
+			carbon_energy((uint64_t)llround(acc_mean(&s->energy_j) * 1e6), e, sizeof(e)));
+	if (carbon_enabled(carbon))
+		print_line(f, &s->co2e_g, n, "g", "CO2e emitted");
 	print_line(f, &s->power_w, n, "W", "average power");
 	print_line(f, &s->cpu_s, n, "s", "CPU time");
 	print_line(f, &s->wall_s, n, "s", "wall time");
 	if (s->syscalls_counted)
 		print_line(f, &s->syscalls, n, "", "syscalls");
 	print_line(f, &s->host_j, n, "J", "machine energy meanwhile");
+	if (carbon_enabled(carbon)) {
+		char what[512];
+
+		print_line(f, &s->host_co2e_g, n, "g", "machine CO2e meanwhile");
+		/* The intensity and where it came from: an option, a config line, a file. */
+		fputs("\n carbon ", f);
+		text_esc_write(f, carbon_describe(carbon, &s->co2e, what, sizeof(what)));
+	}
 	if (n && runs[n - 1].vm[0])
 		fprintf(f, "\n the command runs virtual machine '%s': the total is its energy "
 			   "(docs/VMS.md)", runs[n - 1].vm);
@@ -512,9 +577,45 @@ static void json_stat(struct jsonw *w, const char *key, const struct stat_acc *a
 	jsonw_end_object(w);
 }
 
+/* The intensity behind the emissions, and where it came from (docs/FORMAT.md). */
+static void json_carbon(struct jsonw *w, const struct carbon *c, const struct carbon_acc *a)
+{
+	jsonw_key(w, "carbon");
+	if (!carbon_enabled(c)) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_begin_object(w);
+	jsonw_key(w, "intensity_g_per_kwh");
+	if (!isnan(c->fixed_g_per_kwh))
+		jsonw_double(w, c->fixed_g_per_kwh);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "origin");
+	jsonw_string(w, carbon_origin_name(c->fixed_origin));
+	jsonw_key(w, "from");
+	if (!isnan(c->fixed_g_per_kwh))
+		jsonw_string(w, c->fixed_from);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "file");
+	if (c->series.nrows)
+		jsonw_string(w, c->series_from);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "min_g_per_kwh");
+	jsonw_double(w, a->min_g_per_kwh);
+	jsonw_key(w, "max_g_per_kwh");
+	jsonw_double(w, a->max_g_per_kwh);
+	jsonw_key(w, "uncovered_uj");
+	jsonw_u64(w, a->uncovered_uj);
+	jsonw_end_object(w);
+}
+
 static int write_json(const char *path, char **cmd, const struct run_result *runs, unsigned n,
 		      const struct summary *s, const char *policy, const char *collector,
-		      const char *sources, const char *daemon, int exit_code)
+		      const char *sources, const char *daemon, int exit_code,
+		      const struct carbon *carbon)
 {
 	static const struct outfile_opts oo = { .kind = OUTFILE_REPLACE };
 	struct outfile out;
@@ -561,6 +662,7 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 	jsonw_double(&w, s->captured);
 	jsonw_key(&w, "exit_code");
 	jsonw_i64(&w, exit_code);
+	json_carbon(&w, carbon, &s->co2e);
 	jsonw_key(&w, "runs");
 	jsonw_begin_array(&w);
 	for (unsigned i = 0; i < n; i++) {
@@ -583,6 +685,16 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 		jsonw_double(&w, r->wall_ns ? (double)r->energy_uj * 1e3 / (double)r->wall_ns : 0);
 		jsonw_key(&w, "host_energy_uj");
 		jsonw_u64(&w, r->host_energy_uj);
+		jsonw_key(&w, "co2e_g");
+		if (carbon_enabled(carbon))
+			jsonw_double(&w, r->co2e_tree.grams);
+		else
+			jsonw_null(&w);
+		jsonw_key(&w, "host_co2e_g");
+		if (carbon_enabled(carbon))
+			jsonw_double(&w, r->co2e_host.grams);
+		else
+			jsonw_null(&w);
 		jsonw_key(&w, "snapshots");
 		jsonw_u64(&w, r->snapshots);
 		jsonw_key(&w, "estimated");
@@ -624,6 +736,15 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 	json_stat(&w, "cpu_s", &s->cpu_s);
 	json_stat(&w, "wall_s", &s->wall_s);
 	json_stat(&w, "host_energy_j", &s->host_j);
+	if (carbon_enabled(carbon)) {
+		json_stat(&w, "co2e_g", &s->co2e_g);
+		json_stat(&w, "host_co2e_g", &s->host_co2e_g);
+	} else {
+		jsonw_key(&w, "co2e_g");
+		jsonw_null(&w);
+		jsonw_key(&w, "host_co2e_g");
+		jsonw_null(&w);
+	}
 	if (s->syscalls_counted) {
 		json_stat(&w, "syscalls", &s->syscalls);
 	} else {
@@ -650,13 +771,86 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 	return 0;
 }
 
+/*
+ * A text field of the CSV: as is, or "quoted" (quotes doubled, RFC 4180)
+ * when it holds the separator, a quote or a line break. perf stat quotes
+ * nothing; joulestat's names are domain names and paths, which might.
+ */
+static void csv_text(FILE *f, const char *sep, const char *s)
+{
+	if (!strstr(s, sep) && !strpbrk(s, "\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * One counter as perf stat -x prints it: value, unit, event, the relative
+ * standard deviation with -r, the run time (ns) and the share of it the
+ * counter ran (%), then an optional metric and its unit.
+ */
+static void csv_line(FILE *f, const char *sep, unsigned n, const struct stat_acc *a, int prec,
+		     const char *unit, const char *event, uint64_t runtime_ns, double metric,
+		     const char *metric_unit)
+{
+	double m = acc_mean(a), sd = acc_stddev(a);
+
+	fprintf(f, "%.*f%s", prec, m, sep);
+	csv_text(f, sep, unit);
+	fputs(sep, f);
+	csv_text(f, sep, event);
+	if (n > 1)
+		fprintf(f, "%s%.2f%%", sep, m != 0 ? 100.0 * sd / fabs(m) : 0.0);
+	fprintf(f, "%s%" PRIu64 "%s100.00%s", sep, runtime_ns, sep, sep);
+	if (!isnan(metric))
+		fprintf(f, "%.6f", metric);
+	fputs(sep, f);
+	csv_text(f, sep, !isnan(metric) ? metric_unit : "");
+	fputc('\n', f);
+}
+
+static void print_csv(FILE *f, const char *sep, unsigned n, const struct summary *s,
+		      const struct carbon *carbon)
+{
+	uint64_t runtime = (uint64_t)llround(acc_mean(&s->wall_s) * 1e9);
+	double g_per_kwh = NAN;
+	char event[RUN_NAME_MAX + 16];
+
+	for (size_t d = 0; d < s->ndomains; d++) {
+		snprintf(event, sizeof(event), "energy-%s", s->names[d]);
+		csv_line(f, sep, n, &s->dom_j[d], 6, "J", event, runtime, NAN, "");
+	}
+	csv_line(f, sep, n, &s->energy_j, 6, "J", "energy", runtime, acc_mean(&s->power_w),
+		 s->estimated ? "W average (estimated)" : "W average");
+	csv_line(f, sep, n, &s->cpu_s, 6, "s", "cpu-time", runtime, NAN, "");
+	csv_line(f, sep, n, &s->wall_s, 6, "s", "wall-time", runtime, NAN, "");
+	if (s->syscalls_counted)
+		csv_line(f, sep, n, &s->syscalls, n > 1 ? 1 : 0, "", "syscalls", runtime, NAN, "");
+	csv_line(f, sep, n, &s->host_j, 6, "J", "machine-energy", runtime, NAN, "");
+	if (!carbon_enabled(carbon))
+		return;
+	/* The metric: the intensity, when one figure gave every interval its own. */
+	if (s->co2e.min_g_per_kwh == s->co2e.max_g_per_kwh)
+		g_per_kwh = s->co2e.min_g_per_kwh;
+	csv_line(f, sep, n, &s->co2e_g, 9, "g", "co2e", runtime, g_per_kwh, "gCO2e/kWh");
+	csv_line(f, sep, n, &s->host_co2e_g, 9, "g", "machine-co2e", runtime, g_per_kwh,
+		 "gCO2e/kWh");
+}
+
 static int parse_args(int argc, char **argv, struct cli_common *common, struct run_opts *o)
 {
 	int opt, r;
 
 	optind = 1;
 	/* '+': options stop at the command, whose own flags are not ours. */
-	while ((opt = getopt_long(argc, argv, "+r:o:i:v", cmd_run_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+r:o:x:i:v", cmd_run_options, NULL)) != -1) {
 		r = cli_common_option(opt, optarg, common);
 		if (r < 0)
 			return -r;
@@ -684,6 +878,17 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
 				return EXIT_USAGE;
 			}
 			o->output = optarg;
+			break;
+		case 'x':
+			/* A digit, a point or a sign would read as part of a number. */
+			if (!optarg[0] || strlen(optarg) > 8 ||
+			    strpbrk(optarg, "0123456789.+-eE\"\r\n")) {
+				cli_error("run", "-x: '%s' cannot separate fields: give one to eight "
+						 "characters, none of them a digit, '.', '+', '-', 'e', "
+						 "a quote or a line break (e.g. -x, or -x ';')", optarg);
+				return EXIT_USAGE;
+			}
+			o->csv_sep = optarg;
 			break;
 		case 'i': {
 			double s;
@@ -722,6 +927,7 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	struct joulestat *js = NULL;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct summary sum;
+	struct carbon carbon;
 	char sources[256] = "";
 	const char *collector = "none";
 	char **cmd;
@@ -735,6 +941,9 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	if (r)
 		return r;
 	cmd = &argv[optind];
+	r = cli_carbon(common, "run", &carbon);
+	if (r)
+		return r;
 	/* Before the command runs, not after: a measurement nobody can keep is lost. */
 	if (o.output) {
 		static const struct outfile_opts oo = { .kind = OUTFILE_REPLACE };
@@ -743,6 +952,7 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 
 		if (outfile_check(o.output, &oo, err, sizeof(err), &usage) < 0) {
 			cli_error("run", "-o: %s", err);
+			carbon_done(&carbon);
 			return usage ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}
@@ -751,8 +961,10 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	/* vm: the tree row names the VM its root runs, when the command is a hypervisor. */
 	base.groups = 1u << JOULESTAT_GROUP_TREE | 1u << JOULESTAT_GROUP_VM;
 	r = cli_open_monitor_with(common, &base, &js);
-	if (r < 0)
+	if (r < 0) {
+		carbon_done(&carbon);
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
 	for (size_t i = 0; i < joulestat_collector_count(js); i++)
 		if (joulestat_collector_get(js, i, &ci) == 0 && ci.state == JOULESTAT_SOURCE_ACTIVE)
 			collector = ci.name;
@@ -766,6 +978,7 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	runs = calloc(o.repeat, sizeof(*runs));
 	if (!runs) {
 		joulestat_free(js);
+		carbon_done(&carbon);
 		return EXIT_RUNTIME;
 	}
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -773,7 +986,7 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
 	for (unsigned i = 0; i < o.repeat; i++) {
-		r = run_once(js, cmd, &runs[i]);
+		r = run_once(js, cmd, &carbon, &runs[i]);
 		done++;
 		code = exit_code_of(runs[i].status);
 		if (r == -ENOENT || r == -EACCES || r == -ENOEXEC || r == -EPERM || r == -ENOTDIR) {
@@ -793,15 +1006,20 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 		struct joulestat_daemon_info di = { .sz = sizeof(di) };
 		bool daemon = joulestat_daemon_get(js, &di) == 0;
 
-		print_text(stderr, cmd, runs, done, &sum, joulestat_idle_policy_name(o.policy),
-			   collector, sources, cli_via_daemon(js));
+		if (o.csv_sep)
+			print_csv(stderr, o.csv_sep, done, &sum, &carbon);
+		else
+			print_text(stderr, cmd, runs, done, &sum,
+				   joulestat_idle_policy_name(o.policy), collector, sources,
+				   cli_via_daemon(js), &carbon);
 		if (o.output && write_json(o.output, cmd, runs, done, &sum,
 					   joulestat_idle_policy_name(o.policy), collector, sources,
-					   daemon ? di.socket : NULL, code) < 0 && code == 0)
+					   daemon ? di.socket : NULL, code, &carbon) < 0 && code == 0)
 			code = EXIT_RUNTIME;
 	}
 	joulestat_snapshot_free(snap);
 	free(runs);
 	joulestat_free(js);
+	carbon_done(&carbon);
 	return code;
 }

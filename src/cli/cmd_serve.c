@@ -7,8 +7,9 @@
  *
  * One loop, on the main thread, samples on absolute deadlines (so the
  * interval does not drift), feeds the group budget (gtrack.h), renders the
- * page once in both formats and publishes it to the HTTP threads, then
- * replaces the file. Scrapes only ever read the latest published page.
+ * page once in both formats, and the live page's snapshot and point once
+ * (webview.h, docs/API.md), publishes them to the HTTP threads, then
+ * replaces the file. Requests only ever read what was last published.
  * With --vm-export, each VM's energy also goes to the counter tree its
  * guest reads (vmexport.h; docs/VMS.md).
  */
@@ -30,6 +31,9 @@
 #include "http.h"
 #include "omfile.h"
 #include "serve.h"
+#include "sse.h"
+#include "webbuild.h"
+#include "webview.h"
 #include "vmexport.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9877"
@@ -76,6 +80,11 @@ struct serve {
 	uint64_t om_logged_ns;		/* when a failed write was last logged */
 	bool om_failing;		/* the last write failed */
 	bool syscalls;			/* the snapshots count syscalls (--syscalls, eBPF) */
+	/* --carbon-intensity(-file): emissions of the host and of each group */
+	struct carbon carbon;
+	uint64_t host_co2e_ug;		/* Σ over intervals of the host's µg, each rounded */
+	double intensity_now;		/* the last interval's; NAN: none covered it */
+	enum carbon_origin intensity_origin;
 	struct vmexport *vmx;		/* --vm-export */
 	uint64_t vmx_failures;
 };
@@ -94,7 +103,9 @@ void cmd_serve_help(FILE *out)
 		"Usage: joulestat serve [OPTIONS] [COMMON OPTIONS]\n\n"
 		"Export energy per domain and per group of processes to Prometheus (HTTP\n"
 		"/metrics) and to Performance Co-Pilot (an OpenMetrics file for\n"
-		"pmda-openmetrics). Metrics are described in docs/METRICS.md.\n\n"
+		"pmda-openmetrics), and show it live on a web page (HTTP /, drawn from\n"
+		"/api/v1/snapshot and /api/v1/stream). Metrics are described in\n"
+		"docs/METRICS.md, the page and its JSON in docs/API.md.\n\n"
 		"Options:\n"
 		"  --listen ADDR:PORT       where to serve HTTP (default " DEFAULT_LISTEN
 		"; [::1]:PORT\n"
@@ -310,13 +321,32 @@ static void row_identity(enum joulestat_group g, const struct joulestat_row *row
 	}
 }
 
+/* µg of CO2e of `uj` at `g_per_kwh` (µJ × g/kWh / 3.6e6), rounded; 0 without an intensity. */
+static uint64_t co2e_ug(uint64_t uj, double g_per_kwh)
+{
+	return isnan(g_per_kwh) ? 0 : (uint64_t)llround(carbon_grams(uj, g_per_kwh) * 1e6);
+}
+
+/* The Unix time (s) of a CLOCK_MONOTONIC instant: the carbon intensity's hour. */
+static int64_t unix_s_of(uint64_t mono_ns_)
+{
+	struct timespec mt, rt;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	now = (uint64_t)mt.tv_sec * NSEC_PER_SEC + (uint64_t)mt.tv_nsec;
+	return (int64_t)rt.tv_sec - (int64_t)(now > mono_ns_ ? (now - mono_ns_) / NSEC_PER_SEC : 0);
+}
+
 /*
  * Hand one grouping's rows to a tracker. With `battery` the tracker has one
  * domain: the row's energy on the battery domains (power.py's powerbat).
  */
 static int track_rows(struct serve *sv, struct gtrack *t, enum joulestat_group g,
 		      const struct joulestat_snapshot *snap,
-		      const struct joulestat_snapshot_info *si, const bool *battery)
+		      const struct joulestat_snapshot_info *si, const bool *battery,
+		      double g_per_kwh)
 {
 	int n = joulestat_snapshot_row_count(snap, g);
 	struct gtrack_group *in = NULL;
@@ -345,7 +375,8 @@ static int track_rows(struct serve *sv, struct gtrack *t, enum joulestat_group g
 		row_identity(g, &row, ids[i], sizeof(ids[i]), pids[i], sizeof(pids[i]), values[i]);
 		in[i] = (struct gtrack_group){ .id = ids[i], .labels = values[i],
 					       .host_uj = row.energy_uj, .cpu_ns = row.cpu_ns,
-					       .syscalls = row.syscalls };
+					       .syscalls = row.syscalls,
+					       .co2e_ug = co2e_ug(row.energy_uj, g_per_kwh) };
 		if (battery) {
 			for (size_t d = 0; d < row.ndomains && d < si->ndomains; d++)
 				if (battery[d])
@@ -371,11 +402,15 @@ static int account(struct serve *sv, struct joulestat_snapshot *snap)
 {
 	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
 	bool *battery = NULL;
+	double g = NAN;
 	int r;
 
 	r = joulestat_snapshot_get(snap, &si);
 	if (r < 0)
 		return r;
+	if (carbon_enabled(&sv->carbon))
+		g = carbon_at(&sv->carbon, unix_s_of(si.start_ns / 2 + si.end_ns / 2),
+			      &sv->intensity_origin);
 	battery = calloc(si.ndomains + 1, sizeof(*battery));
 	if (!battery)
 		return -ENOMEM;
@@ -412,9 +447,13 @@ static int account(struct serve *sv, struct joulestat_snapshot *snap)
 			goto out;
 		sv->ndomains = si.ndomains;
 	}
-	r = track_rows(sv, sv->groups, sv->o.group, snap, &si, NULL);
+	r = track_rows(sv, sv->groups, sv->o.group, snap, &si, NULL, g);
 	if (r == 0 && sv->compat)
-		r = track_rows(sv, sv->compat, JOULESTAT_GROUP_COMM, snap, &si, battery);
+		r = track_rows(sv, sv->compat, JOULESTAT_GROUP_COMM, snap, &si, battery, NAN);
+	if (r == 0) {
+		sv->intensity_now = g;
+		sv->host_co2e_ug += co2e_ug(si.delta_uj, g);
+	}
 	joulestat_snapshot_free(sv->last);
 	sv->last = joulestat_snapshot_ref(snap);
 out:
@@ -493,6 +532,13 @@ FAM(f_grp_syscalls, "joulestat_group_syscalls", EXPO_COUNTER, NULL,
     "Syscalls made by each group's processes (with --syscalls and the eBPF collector).");
 FAM(f_grp_known, "joulestat_group_identities", EXPO_GAUGE, NULL,
     "Groups the exporter remembers: with a series, or seen within the TTL.");
+FAM(f_carbon, "joulestat_carbon_intensity_grams_per_kwh", EXPO_GAUGE, NULL,
+    "The grid's carbon intensity over the last interval, gCO2e/kWh, and where it comes from "
+    "(with --carbon-intensity or --carbon-intensity-file).");
+FAM(f_host_co2e, "joulestat_host_co2e_grams", EXPO_COUNTER, "grams",
+    "CO2e of the whole machine's energy, each interval at its hour's carbon intensity.");
+FAM(f_grp_co2e, "joulestat_group_co2e_grams", EXPO_COUNTER, "grams",
+    "CO2e of each group's energy, each interval at its hour's carbon intensity.");
 FAM(f_coverage, "joulestat_coverage_ratio", EXPO_GAUGE, "ratio",
     "Lowest per-CPU share of the last interval named as task or idle time (1 = complete).");
 FAM(f_captured, "joulestat_captured_ratio", EXPO_GAUGE, "ratio",
@@ -688,6 +734,27 @@ static void render_resources(const struct joulestat_snapshot *snap, struct expo 
 	}
 }
 
+/* The intensity in force and its origin; the host's emissions (with an intensity only). */
+static void render_carbon(struct serve *sv, struct expo *e, bool have_si,
+			  const struct expo_label *host_label)
+{
+	bool on = carbon_enabled(&sv->carbon);
+
+	expo_family(e, &f_carbon);
+	if (on && have_si && !isnan(sv->intensity_now)) {
+		bool file = sv->intensity_origin == CARBON_FILE;
+		struct expo_label l[2] = {
+			{ "origin", carbon_origin_name(sv->intensity_origin) },
+			{ "from", file ? sv->carbon.series_from : sv->carbon.fixed_from },
+		};
+
+		expo_sample_double(e, l, 2, sv->intensity_now);
+	}
+	expo_family(e, &f_host_co2e);
+	if (on && have_si)
+		expo_sample_fixed(e, host_label, 1, sv->host_co2e_ug, 6);
+}
+
 static void render_groups(struct serve *sv, struct expo *e,
 			  const struct joulestat_snapshot_domain *doms, size_t ndoms)
 {
@@ -745,6 +812,18 @@ static void render_groups(struct serve *sv, struct expo *e,
 			for (size_t k = 0; k < sv->nlabels; k++)
 				l[k] = (struct expo_label){ sv->label_names[k], s.labels[k] };
 			expo_sample_fixed(e, l, sv->nlabels, s.syscalls, 0);
+		}
+	}
+	/* Samples only with an intensity: a zero would claim the energy emitted nothing. */
+	expo_family(e, &f_grp_co2e);
+	if (carbon_enabled(&sv->carbon)) {
+		for (size_t i = 0; i < n; i++) {
+			struct gtrack_series s;
+
+			gtrack_get(sv->groups, i, &s);
+			for (size_t k = 0; k < sv->nlabels; k++)
+				l[k] = (struct expo_label){ sv->label_names[k], s.labels[k] };
+			expo_sample_fixed(e, l, sv->nlabels, s.co2e_ug, 6);
 		}
 	}
 	expo_family(e, &f_grp_known);
@@ -907,6 +986,7 @@ static int render(struct serve *sv, enum expo_format fmt, bool compat, struct ex
 	expo_family(&e, &f_host_power);
 	if (have_si && !isnan(host_w))
 		expo_sample_double(&e, &host_label, 1, host_w);
+	render_carbon(sv, &e, have_si, &host_label);
 
 	render_groups(sv, &e, doms, ndoms);
 
@@ -1017,6 +1097,62 @@ out:
 
 /* ---- the loop ---- */
 
+/*
+ * The live page's part of an interval: the view of the last snapshot, its
+ * JSON for /api/v1/snapshot (attached to `page`), and its point and
+ * snapshot events for the streams (*ret_point, *ret_snap). Nothing before
+ * the first interval. Returns 0 or -ENOMEM (the page then answers 503 and
+ * the streams skip the interval).
+ */
+static int render_web(struct serve *sv, struct http_page *page, struct sse_event **ret_point,
+		      struct sse_event **ret_snap)
+{
+	struct webbuild_extra x = {
+		.group = joulestat_group_name(sv->o.group),
+		.carbon = carbon_enabled(&sv->carbon),
+		.carbon_g_per_kwh = sv->intensity_now,
+		.host_co2e_g = (double)sv->host_co2e_ug / 1e6,
+		.self_cpu_s = (double)self_cpu_ns() / 1e9,
+		.self_rss_bytes = self_rss_bytes(),
+	};
+	struct expo_buf json = { 0 }, point = { 0 };
+	struct webview *v = NULL;
+	int r;
+
+	if (!sv->last)
+		return 0;
+	if (x.carbon) {
+		bool file = sv->intensity_origin == CARBON_FILE;
+
+		x.carbon_origin = carbon_origin_name(sv->intensity_origin);
+		x.carbon_from = isnan(sv->intensity_now) ? ""
+			       : file ? sv->carbon.series_from
+				      : sv->carbon.fixed_from;
+	}
+	r = webbuild_view(sv->js, sv->last, &x, &v);
+	if (r == 0)
+		r = webview_snapshot_json(v, NULL, &json);
+	if (r == 0)
+		r = webview_point_json(v, NULL, &point);
+	if (r == 0) {
+		*ret_point = sse_event_new("point", v->seq, point.data, point.len);
+		*ret_snap = sse_event_new("snapshot", v->seq, json.data, json.len);
+		if (!*ret_point || !*ret_snap) {
+			sse_event_unref(*ret_point);
+			sse_event_unref(*ret_snap);
+			*ret_point = *ret_snap = NULL;
+			r = -ENOMEM;
+		}
+	}
+	expo_buf_free(&point);
+	if (r < 0) {
+		expo_buf_free(&json);
+		webview_free(v);
+		return r;
+	}
+	http_page_attach_web(page, &json, v);
+	return 0;
+}
 
 /* Render both formats, publish them, and write the file. Errors are reported, not fatal. */
 static int publish(struct serve *sv, struct http_server *http, uint64_t sample_ns, bool startup,
@@ -1082,8 +1218,17 @@ static int publish(struct serve *sv, struct http_server *http, uint64_t sample_n
 	page = http_page_new(&text, &om);
 	if (!page)
 		return -ENOMEM;
-	if (http)
+	if (http) {
+		struct sse_event *point = NULL, *snap = NULL;
+
+		if (render_web(sv, page, &point, &snap) < 0 && sv->o.verbose)
+			cli_error("serve", "the live page skips an interval: out of memory");
 		http_publish(http, page, sample_ns);
+		if (point)
+			http_publish_events(http, point, snap);
+		sse_event_unref(point);
+		sse_event_unref(snap);
+	}
 	if (ret_page)
 		*ret_page = page;
 	else
@@ -1148,6 +1293,10 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	r = parse_args(argc, argv, common, &sv.o);
 	if (r)
 		return r;
+	sv.intensity_now = NAN;
+	r = cli_carbon(common, "serve", &sv.carbon);
+	if (r)
+		return r;
 	sv.om.path = sv.o.om_file;
 	switch (sv.o.group) {
 	case JOULESTAT_GROUP_PROCESS:
@@ -1186,6 +1335,7 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 		r = http_security_load(sv.o.web_config, &sec, err, sizeof(err));
 		if (r < 0) {
 			cli_error("serve", "%s", err);
+			carbon_done(&sv.carbon);
 			return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}
@@ -1194,13 +1344,15 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	if (fd < 0) {
 		cli_error("serve", "%s", err);
 		http_security_free(sec);
+		carbon_done(&sv.carbon);
 		return fd == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	warn_exposure(fd, bound, sec);
 
 	base.interval_ms = sv.o.interval_ns / 1000000;
 	base.idle_policy = sv.o.idle;
-	base.groups = 1u << sv.o.group;
+	/* The live page switches between the groupings: each is carried. */
+	base.groups = 1u << sv.o.group | webbuild_groups();
 	if (sv.o.pcp_compat)
 		base.groups |= 1u << JOULESTAT_GROUP_COMM;
 	if (sv.o.vm_export)
@@ -1209,12 +1361,14 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	if (r < 0) {
 		close(fd);
 		http_security_free(sec);
+		carbon_done(&sv.carbon);
 		return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	if (sv.o.vm_export && vmexport_start(&sv, err, sizeof(err)) < 0) {
 		cli_error("serve", "%s", err);
 		close(fd);
 		joulestat_free(sv.js);
+		carbon_done(&sv.carbon);
 		return EXIT_RUNTIME;
 	}
 	/* Resources are extra: without <procfs>/stat the energy metrics still serve. */
@@ -1246,6 +1400,8 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 		}
 	}
 	fprintf(stderr, "joulestat serve: listening on %s://%s/metrics\n",
+		http_security_tls(sec) ? "https" : "http", bound);
+	fprintf(stderr, "joulestat serve: the live page is %s://%s/\n",
 		http_security_tls(sec) ? "https" : "http", bound);
 
 	next = mono_ns() + sv.o.interval_ns;
@@ -1301,6 +1457,7 @@ out:
 		free(sv.dom[i].name);
 	free(sv.dom);
 	joulestat_free(sv.js);
+	carbon_done(&sv.carbon);
 	return status;
 }
 

@@ -19,6 +19,7 @@
 #include <curses.h>
 
 #include "cli.h"
+#include "textesc.h"
 #include "tui.h"
 #include "views.h"
 
@@ -26,7 +27,8 @@ void cmd_top_help(FILE *out)
 {
 	fprintf(out,
 		"Usage: joulestat top [-i SEC] [-n COUNT] [--batch] [--group G] [--sort S]\n"
-		"                     [--idle POLICY] [COMMON OPTIONS]\n\n"
+		"                     [--idle POLICY] [--tree | --per-cpu] [--filter TEXT]\n"
+		"                     [--user USER] [--pid PID] [COMMON OPTIONS]\n\n"
 		"Live view of the power each process (or group) draws: per interval, each\n"
 		"energy domain's power, the host total split into tasks, idle and\n"
 		"unattributed, the collector's coverage, and a table sorted by power.\n\n"
@@ -35,12 +37,21 @@ void cmd_top_help(FILE *out)
 		"                      interval is at most 0.2, so a frame shows at once)\n"
 		"  -n, --iterations N  stop after N intervals\n"
 		"  -b, --batch         plain text frames (the default when standard output is\n"
-		"                      not a terminal)\n"
+		"                      not a terminal, or a terminal that cannot hold a screen)\n"
 		"  --group G           process (default), thread, comm, cgroup, unit,\n"
 		"                      container, vm (virtual machines on this host), user\n"
 		"  --sort S            power (default), energy (since first seen), cpu, key\n"
-		"  --idle POLICY       separate (default), proportional, baseline\n\n"
-		"Keys: q quit, g next grouping, s next sort, i next idle policy.\n\n");
+		"  --idle POLICY       separate (default), proportional, baseline\n"
+		"  --tree              processes under their parents, with their subtree's power\n"
+		"  --per-cpu           processes by CPU: each CPU's time and power, its total\n"
+		"                      and coverage\n"
+		"  --filter TEXT       only rows whose command (or name) contains TEXT\n"
+		"  --user USER         only processes of USER (a name or a uid)\n"
+		"  --pid PID           only process PID (with --tree: it and its descendants)\n\n"
+		"Keys:\n");
+	for (size_t i = 0; tui_keys_help[i]; i++)
+		fprintf(out, "  %s\n", tui_keys_help[i]);
+	fprintf(out, "\nColour follows the terminal; NO_COLOR (set, not empty) turns it off.\n\n");
 	cli_common_help(out);
 }
 
@@ -51,6 +62,11 @@ const struct option cmd_top_options[] = {
 	{ "group", required_argument, NULL, 'g' },
 	{ "sort", required_argument, NULL, 's' },
 	{ "idle", required_argument, NULL, 'I' },
+	{ "tree", no_argument, NULL, 't' },
+	{ "per-cpu", no_argument, NULL, 'c' },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "pid", required_argument, NULL, 'p' },
 	CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -91,8 +107,14 @@ struct top {
 	char first_note[96];		/* what the first frame says about its interval */
 	bool interactive;
 	unsigned status_frames;		/* frames the status line stays for */
+	/* A filter being typed (/, u, p): which, and the text so far. */
+	int prompt_key;
+	char input[TUI_FILTER_MAX];
 	int width;			/* batch output width */
 	int rc;
+	struct carbon carbon;		/* --carbon-intensity: the host's emissions in the header */
+	struct carbon_acc co2e;
+	char carbon_line[640];
 };
 
 static uint64_t monotonic_ns(void)
@@ -137,6 +159,32 @@ static void show(struct top *t)
 	}
 }
 
+/*
+ * The header's emissions line: the host's since top started and their rate
+ * over the last interval, at the intensity of its hour, named with its origin.
+ */
+static void carbon_line(struct top *t, const struct joulestat_snapshot *snap)
+{
+	struct joulestat_snapshot_info si = { .sz = sizeof(si) };
+	struct timespec rt;
+	uint64_t now = monotonic_ns();
+	char total[32], rate[32], what[512];
+	double g, secs;
+
+	if (!carbon_enabled(&t->carbon) || joulestat_snapshot_get(snap, &si) < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	secs = (double)(si.end_ns - si.start_ns) / 1e9;
+	g = carbon_acc_add(&t->co2e, &t->carbon, si.delta_uj,
+			   (int64_t)rt.tv_sec - (int64_t)((now - si.end_ns / 2 - si.start_ns / 2) /
+							  1000000000ULL));
+	snprintf(t->carbon_line, sizeof(t->carbon_line), "CO2e %s since start, %s/h now, %s",
+		 carbon_mass(t->co2e.grams, total, sizeof(total)),
+		 carbon_mass(secs > 0 ? g * 3600 / secs : 0, rate, sizeof(rate)),
+		 carbon_describe(&t->carbon, &t->co2e, what, sizeof(what)));
+	t->view.carbon = t->carbon_line;
+}
+
 static int on_snapshot(struct joulestat *js, struct joulestat_snapshot *snap, void *userdata)
 {
 	struct top *t = userdata;
@@ -144,6 +192,7 @@ static int on_snapshot(struct joulestat *js, struct joulestat_snapshot *snap, vo
 	joulestat_snapshot_free(t->last);
 	t->last = joulestat_snapshot_ref(snap);
 	t->view.snap = t->last;
+	tui_note(&t->view);
 	if (t->status_frames && --t->status_frames == 0)
 		t->view.status = NULL;
 	/* The short first interval's note lasts its frame; a key's status is not replaced. */
@@ -156,6 +205,7 @@ static int on_snapshot(struct joulestat *js, struct joulestat_snapshot *snap, vo
 		t->view.status = t->first_note;
 	}
 	t->frames++;
+	carbon_line(t, snap);
 	show(t);
 	return t->rc ? -EIO : 0;
 }
@@ -242,24 +292,187 @@ static int switch_policy(struct top *t)
 	return 0;
 }
 
+/* Where a typed filter goes, and what its prompt says. */
+static const char *prompt_of(int key)
+{
+	return key == '/' ? "filter by command: " : key == 'u' ? "filter by user (name or uid): " :
+							       "filter by PID: ";
+}
+
+/* The text typed after /, u or p becomes the filter (empty clears it). */
+static void apply_prompt(struct top *t)
+{
+	static char why[96];
+	struct tui_view *v = &t->view;
+
+	switch (t->prompt_key) {
+	case '/':
+		snprintf(v->filter, sizeof(v->filter), "%s", t->input);
+		break;
+	case 'u':
+		snprintf(v->user, sizeof(v->user), "%s", t->input);
+		break;
+	default: {
+		char *end;
+		long pid;
+
+		errno = 0;
+		pid = t->input[0] ? strtol(t->input, &end, 10) : 0;
+		if (t->input[0] && (errno || *end || pid <= 0 || pid > 4194304)) {
+			snprintf(why, sizeof(why), "p: '%.32s' is not a PID (1 to 4194304)", t->input);
+			v->status = why;
+			t->status_frames = 3;
+			break;
+		}
+		v->pid = (int)pid;
+		break;
+	}
+	}
+	v->scroll = 0;
+}
+
+/* A key typed into the prompt. */
+static void prompt_key(struct top *t, int ch)
+{
+	size_t len = strlen(t->input);
+
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		apply_prompt(t);
+	} else if (ch == 27) { /* Esc: the filter stays as it was */
+	} else {
+		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len)
+			t->input[len - 1] = '\0';
+		else if (ch >= 0x20 && ch < 0x7f && len + 1 < sizeof(t->input))
+			t->input[len] = (char)ch, t->input[len + 1] = '\0';
+		return;
+	}
+	t->prompt_key = 0;
+	t->view.prompt = NULL;
+	t->view.input = NULL;
+}
+
+static void start_prompt(struct top *t, int key)
+{
+	const char *now = key == '/' ? t->view.filter : key == 'u' ? t->view.user : "";
+
+	t->prompt_key = key;
+	if (key == 'p' && t->view.pid > 0)
+		snprintf(t->input, sizeof(t->input), "%d", t->view.pid);
+	else
+		snprintf(t->input, sizeof(t->input), "%s", now);
+	t->view.prompt = prompt_of(key);
+	t->view.input = t->input;
+}
+
+/* t and c: the tree and per-CPU views show processes; the grouping goes back to it. */
+static void toggle_mode(struct top *t, enum tui_mode m)
+{
+	struct tui_view *v = &t->view;
+
+	v->mode = v->mode == m ? TUI_MODE_TABLE : m;
+	if (v->mode != TUI_MODE_TABLE)
+		v->group = JOULESTAT_GROUP_PROCESS;
+	v->scroll = 0;
+}
+
+static void set_sort(struct tui_view *v, enum tui_sort s)
+{
+	v->sort = s;
+	v->scroll = 0;
+}
+
 /* Keys waiting on the terminal. Returns 1 to quit, 0 to go on, or an exit code < 0. */
 static int handle_keys(struct top *t)
 {
+	struct tui_view *v = &t->view;
+	size_t page;
 	int ch;
 
 	while ((ch = getch()) != ERR) {
+		page = v->page ? v->page : 1;
+		if (t->prompt_key) {
+			prompt_key(t, ch);
+			show(t);
+			continue;
+		}
+		/* The help screen: any key returns (q too, without quitting). */
+		if (v->help && ch != KEY_RESIZE) {
+			v->help = false;
+			show(t);
+			continue;
+		}
 		switch (ch) {
 		case 'q':
 		case 'Q':
 			return 1;
+		case '?':
+		case 'h':
+			v->help = true;
+			break;
+		case '/':
+		case 'u':
+		case 'p':
+			start_prompt(t, ch);
+			break;
 		case 'g':
-			t->view.group = top_groups[(group_index(t->view.group) + 1) % NGROUPS];
+			v->mode = TUI_MODE_TABLE;
+			v->group = top_groups[(group_index(v->group) + 1) % NGROUPS];
+			v->scroll = 0;
 			break;
 		case 'G':
-			t->view.group = top_groups[(group_index(t->view.group) + NGROUPS - 1) % NGROUPS];
+			v->mode = TUI_MODE_TABLE;
+			v->group = top_groups[(group_index(v->group) + NGROUPS - 1) % NGROUPS];
+			v->scroll = 0;
 			break;
 		case 's':
-			t->view.sort = (enum tui_sort)((t->view.sort + 1) % TUI_SORT_COUNT);
+		case '>':
+			set_sort(v, (enum tui_sort)((v->sort + 1) % TUI_SORT_COUNT));
+			break;
+		case '<':
+			set_sort(v, (enum tui_sort)((v->sort + TUI_SORT_COUNT - 1) % TUI_SORT_COUNT));
+			break;
+		case 'P':
+			set_sort(v, TUI_SORT_POWER);
+			break;
+		case 'E':
+			set_sort(v, TUI_SORT_ENERGY);
+			break;
+		case 'C':
+			set_sort(v, TUI_SORT_CPU);
+			break;
+		case 'N':
+			set_sort(v, TUI_SORT_KEY);
+			break;
+		case 't':
+			toggle_mode(t, TUI_MODE_TREE);
+			break;
+		case 'c':
+			toggle_mode(t, TUI_MODE_PERCPU);
+			break;
+		case KEY_UP:
+			v->scroll = v->scroll ? v->scroll - 1 : 0;
+			break;
+		case KEY_DOWN:
+			v->scroll++; /* clamped by the layout */
+			break;
+		case KEY_PPAGE:
+			v->scroll = v->scroll > page ? v->scroll - page : 0;
+			break;
+		case KEY_NPAGE:
+		case ' ':
+			v->scroll += page;
+			break;
+		case KEY_HOME:
+			v->scroll = 0;
+			break;
+		case KEY_END:
+			v->scroll = SIZE_MAX / 2;
+			break;
+		case KEY_LEFT:
+			v->cpu_first = v->cpu_first > v->cpu_cols ? v->cpu_first - v->cpu_cols : 0;
+			break;
+		case KEY_RIGHT:
+			v->cpu_first += v->cpu_cols ? v->cpu_cols : 1;
 			break;
 		case 'i':
 			if (switch_policy(t))
@@ -375,7 +588,8 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 {
 	struct top t = { .common = common, .idle = JOULESTAT_IDLE_SEPARATE, .interval_ms = 2000 };
 	struct sigaction sa = { .sa_handler = on_stop };
-	bool batch = false;
+	bool batch = false, group_given = false;
+	const char *no_colour = getenv("NO_COLOR");
 	double interval_s;
 	int opt, r;
 
@@ -422,6 +636,7 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 					  optarg);
 				return EXIT_USAGE;
 			}
+			group_given = true;
 			break;
 		case 's':
 			if (tui_sort_from_name(optarg, &t.view.sort) < 0) {
@@ -438,6 +653,37 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 				return EXIT_USAGE;
 			}
 			break;
+		case 't':
+		case 'c':
+			if (t.view.mode != TUI_MODE_TABLE &&
+			    t.view.mode != (opt == 't' ? TUI_MODE_TREE : TUI_MODE_PERCPU)) {
+				cli_error("top", "--tree and --per-cpu are two views: choose one");
+				return EXIT_USAGE;
+			}
+			t.view.mode = opt == 't' ? TUI_MODE_TREE : TUI_MODE_PERCPU;
+			break;
+		case 'f':
+		case 'u':
+			if (strlen(optarg) >= TUI_FILTER_MAX) {
+				cli_error("top", "%s: at most %d bytes", opt == 'f' ? "--filter" : "--user",
+					  TUI_FILTER_MAX - 1);
+				return EXIT_USAGE;
+			}
+			snprintf(opt == 'f' ? t.view.filter : t.view.user, TUI_FILTER_MAX, "%s", optarg);
+			break;
+		case 'p': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v <= 0 || v > 4194304) {
+				cli_error("top", "--pid: '%s' is not a process id (1 to 4194304)", optarg);
+				return EXIT_USAGE;
+			}
+			t.view.pid = (int)v;
+			break;
+		}
 		default:
 			return cli_usage_error("top");
 		}
@@ -446,25 +692,44 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 		cli_error("top", "unexpected argument '%s'", argv[optind]);
 		return cli_usage_error("top");
 	}
+	if (t.view.mode != TUI_MODE_TABLE && group_given && t.view.group != JOULESTAT_GROUP_PROCESS) {
+		cli_error("top", "%s shows processes: it cannot be used with --group %s",
+			  t.view.mode == TUI_MODE_TREE ? "--tree" : "--per-cpu",
+			  joulestat_group_name(t.view.group));
+		return EXIT_USAGE;
+	}
+	t.view.procfs_root = common->procfs_root;
 	t.interactive = !batch && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	t.width = terminal_width();
-	r = open_monitor(&t);
+	carbon_acc_init(&t.co2e);
+	r = cli_carbon(common, "top", &t.carbon);
 	if (r)
 		return r;
+	r = open_monitor(&t);
+	if (r) {
+		carbon_done(&t.carbon);
+		return r;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (t.interactive) {
-		if (tui_start() < 0) {
-			cli_error("top", "cannot use the terminal; try --batch");
-			joulestat_free(t.js);
-			return EXIT_RUNTIME;
-		}
-		tui_draw(&t.view);
+	/* NO_COLOR: https://no-color.org, set and not empty. */
+	if (t.interactive && tui_start(!(no_colour && no_colour[0])) < 0) {
+		/* TERM=dumb or unknown: no screen to draw, the frames are printed instead. */
+		char term[TEXTESC_SIZE(64)];
+
+		text_esc(getenv("TERM") ? getenv("TERM") : "", term, sizeof(term));
+		fprintf(stderr, "joulestat top: the terminal (TERM=%s) cannot hold a screen: "
+				"printing plain frames, as --batch\n",
+			term);
+		t.interactive = false;
 	}
+	if (t.interactive)
+		tui_draw(&t.view);
 	r = top_loop(&t);
 	tui_stop();
 	joulestat_snapshot_free(t.last);
 	joulestat_free(t.js);
+	carbon_done(&t.carbon);
 	return r;
 }

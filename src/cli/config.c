@@ -145,10 +145,19 @@ static bool next(struct loader *l, yaml_event_t *ev)
 	return true;
 }
 
+/* Is `key` the option `name`, an underscore standing for each hyphen (carbon_intensity)? */
+static bool key_is(const char *key, const char *name)
+{
+	for (; *key && *name; key++, name++)
+		if (*key != *name && !(*key == '_' && *name == '-'))
+			return false;
+	return *key == *name;
+}
+
 static const struct option *find_option(const struct option *opts, const char *name)
 {
 	for (; opts && opts->name; opts++)
-		if (strcmp(opts->name, name) == 0)
+		if (key_is(name, opts->name))
 			return opts;
 	return NULL;
 }
@@ -247,7 +256,7 @@ static void option_entry(struct loader *l, const char *key, size_t line, const s
 		for (long i = 0; i < n; i++) {
 			char word[128];
 
-			snprintf(word, sizeof(word), "--%s", key);
+			snprintf(word, sizeof(word), "--%s", o->name);
 			if (add_word(l, word, line) < 0)
 				l->failed = true;
 		}
@@ -256,7 +265,7 @@ static void option_entry(struct loader *l, const char *key, size_t line, const s
 	{
 		char word[128];
 
-		snprintf(word, sizeof(word), "--%s", key);
+		snprintf(word, sizeof(word), "--%s", o->name);
 		if (add_word(l, word, line) < 0 || add_word(l, value, line) < 0)
 			l->failed = true;
 	}

@@ -2,8 +2,9 @@
 /*
  * config.h - the YAML configuration file, turned into option words.
  *
- * Every long option has a key of the same name. Top-level keys are the
- * options common to every verb; a top-level key named after a verb holds a
+ * Every long option has a key of the same name (an underscore may stand
+ * for each hyphen: carbon_intensity is --carbon-intensity). Top-level keys
+ * are the options common to every verb; a top-level key named after a verb holds a
  * mapping of that verb's options:
  *
  *     source: powercap            # --source powercap

@@ -47,7 +47,14 @@ struct conntab *conntab_free(struct conntab *t)
 
 static bool live(const struct conn *c)
 {
-	return c->phase == CONNTAB_WAITING || c->phase == CONNTAB_ANSWERING;
+	return c->phase == CONNTAB_WAITING || c->phase == CONNTAB_ANSWERING ||
+	       c->phase == CONNTAB_STREAMING;
+}
+
+/* The order in which phases give way: a request still trickling in first, a stream last. */
+static int rank(enum conntab_phase p)
+{
+	return p == CONNTAB_WAITING ? 0 : p == CONNTAB_ANSWERING ? 1 : 2;
 }
 
 static bool valid(const struct conntab *t, int slot)
@@ -55,11 +62,11 @@ static bool valid(const struct conntab *t, int slot)
 	return t && slot >= 0 && (size_t)slot < t->o.capacity;
 }
 
-/* Is a closed before b: WAITING before ANSWERING, then the older phase start. */
+/* Is a closed before b: WAITING, then ANSWERING, then STREAMING; then the older phase start. */
 static bool before(const struct conn *a, const struct conn *b)
 {
 	if (a->phase != b->phase)
-		return a->phase == CONNTAB_WAITING;
+		return rank(a->phase) < rank(b->phase);
 	if (a->since_ns != b->since_ns)
 		return a->since_ns < b->since_ns;
 	return a->seq < b->seq;
@@ -131,6 +138,18 @@ static void enter(struct conntab *t, int slot, enum conntab_phase phase, uint64_
 void conntab_request(struct conntab *t, int slot, uint64_t now_ns)
 {
 	enter(t, slot, CONNTAB_ANSWERING, now_ns);
+}
+
+void conntab_stream(struct conntab *t, int slot, uint64_t now_ns)
+{
+	if (valid(t, slot) && t->c[slot].phase == CONNTAB_ANSWERING)
+		enter(t, slot, CONNTAB_STREAMING, now_ns);
+}
+
+void conntab_progress(struct conntab *t, int slot, uint64_t now_ns)
+{
+	if (valid(t, slot) && t->c[slot].phase == CONNTAB_STREAMING && now_ns > t->c[slot].since_ns)
+		t->c[slot].since_ns = now_ns;
 }
 
 void conntab_done(struct conntab *t, int slot, uint64_t now_ns)

@@ -8,6 +8,8 @@
  * - WAITING: its request has not arrived whole (since it was accepted, or
  *   since its previous response was sent, for a kept-alive connection);
  * - ANSWERING: its request arrived whole and the response is being sent;
+ * - STREAMING: its response is a stream that has no end (server-sent
+ *   events): it is sent piece by piece as the server has something new;
  * - CLOSING: this table asked for it to be closed; it stays in its slot,
  *   counted nowhere, until the server reports it closed (so that its
  *   socket is never reused while the table still names it).
@@ -17,13 +19,16 @@
  * - a request must arrive whole within `request_ns` of the phase's start
  *   (an idle timeout alone lets a client that sends a header line every few
  *   seconds hold its slot forever), and a response must be sent within
- *   `response_ns`; conntab_expired() names the connections past either;
+ *   `response_ns`; a stream must take what it is sent: `response_ns` may
+ *   not pass without progress (conntab_progress(): the server could hand
+ *   it its next piece, so the one before left); conntab_expired() names
+ *   the connections past any of these;
  * - one client address holds at most `max_per_addr` connections: a new
  *   connection past that closes that address's oldest WAITING connection
  *   (or, with none, its oldest);
  * - the table holds at most `max_live` connections: a new connection past
  *   that closes the oldest WAITING connection of any address (or, with
- *   none, the oldest).
+ *   none, the oldest ANSWERING, then the oldest STREAMING one).
  *
  * A connection that sends its request at once (a scraper) is the newest
  * WAITING one when it arrives, so it is the last to be closed: every
@@ -56,6 +61,7 @@ enum conntab_phase {
 	CONNTAB_WAITING,
 	CONNTAB_ANSWERING,
 	CONNTAB_CLOSING,
+	CONNTAB_STREAMING,
 };
 
 struct conntab;
@@ -79,6 +85,12 @@ int conntab_open(struct conntab *t, const uint8_t addr[CONNTAB_ADDR_LEN], int ha
 /* The slot's request arrived whole: ANSWERING from now (a CLOSING slot stays CLOSING). */
 void conntab_request(struct conntab *t, int slot, uint64_t now_ns);
 
+/* The slot's response is a stream: STREAMING from now (from ANSWERING only). */
+void conntab_stream(struct conntab *t, int slot, uint64_t now_ns);
+
+/* A STREAMING slot made progress at `now_ns`: its deadline counts from now. */
+void conntab_progress(struct conntab *t, int slot, uint64_t now_ns);
+
 /* The slot's response was sent: WAITING for the next request from now. */
 void conntab_done(struct conntab *t, int slot, uint64_t now_ns);
 
@@ -92,7 +104,7 @@ void conntab_close(struct conntab *t, int slot);
  */
 size_t conntab_expired(struct conntab *t, uint64_t now_ns, int *slots, size_t max);
 
-/* The earliest deadline of a WAITING or ANSWERING connection; UINT64_MAX with none. */
+/* The earliest deadline of a live connection; UINT64_MAX with none. */
 uint64_t conntab_next_deadline(const struct conntab *t);
 
 /* The caller's handle of a slot; -1 for a free slot. */
@@ -100,7 +112,7 @@ int conntab_handle(const struct conntab *t, int slot);
 
 enum conntab_phase conntab_phase(const struct conntab *t, int slot);
 
-/* Connections WAITING or ANSWERING (`addr` NULL: from any address). */
+/* Connections WAITING, ANSWERING or STREAMING (`addr` NULL: from any address). */
 size_t conntab_live(const struct conntab *t, const uint8_t addr[CONNTAB_ADDR_LEN]);
 
 #endif

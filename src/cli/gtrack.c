@@ -16,9 +16,9 @@ struct ident {
 	uint64_t *own_uj;	/* [ndomains] cumulative while tracked */
 	uint64_t *last_uj;	/* [ndomains] added in the last interval */
 	uint64_t *in_uj;	/* [ndomains] this update's input */
-	uint64_t own_host_uj, own_cpu_ns, own_syscalls;
-	uint64_t last_host_uj, last_cpu_ns, last_syscalls;
-	uint64_t in_host_uj, in_cpu_ns, in_syscalls;
+	uint64_t own_host_uj, own_cpu_ns, own_syscalls, own_co2e_ug;
+	uint64_t last_host_uj, last_cpu_ns, last_syscalls, last_co2e_ug;
+	uint64_t in_host_uj, in_cpu_ns, in_syscalls, in_co2e_ug;
 	uint64_t score_uw;	/* average host power, µW */
 	uint64_t score_cpu;	/* average CPU use, ns per s */
 	uint64_t last_present_ns;
@@ -42,6 +42,7 @@ struct gtrack {
 	uint64_t *other_uj, *other_last_uj;
 	uint64_t other_host_uj, other_cpu_ns, other_last_host_uj, other_last_cpu_ns;
 	uint64_t other_syscalls, other_last_syscalls;
+	uint64_t other_co2e_ug, other_last_co2e_ug;
 };
 
 static uint64_t hash_str(const char *s)
@@ -265,7 +266,7 @@ static int stage(struct gtrack *t, const struct gtrack_group *g, size_t ng)
 		struct ident *x = t->v[i];
 
 		x->present = false;
-		x->in_host_uj = x->in_cpu_ns = x->in_syscalls = 0;
+		x->in_host_uj = x->in_cpu_ns = x->in_syscalls = x->in_co2e_ug = 0;
 		memset(x->in_uj, 0, t->o.ndomains * sizeof(uint64_t));
 	}
 	for (size_t i = 0; i < ng; i++) {
@@ -288,6 +289,7 @@ static int stage(struct gtrack *t, const struct gtrack_group *g, size_t ng)
 		x->in_host_uj += g[i].host_uj;
 		x->in_cpu_ns += g[i].cpu_ns;
 		x->in_syscalls += g[i].syscalls;
+		x->in_co2e_ug += g[i].co2e_ug;
 	}
 	return 0;
 }
@@ -356,7 +358,7 @@ static int cmp_live_age(const void *a, const void *b)
 static void unexpose(struct gtrack *t, struct ident *x)
 {
 	x->exposed = false;
-	x->own_host_uj = x->own_cpu_ns = x->own_syscalls = 0;
+	x->own_host_uj = x->own_cpu_ns = x->own_syscalls = x->own_co2e_ug = 0;
 	memset(x->own_uj, 0, t->o.ndomains * sizeof(uint64_t));
 }
 
@@ -395,11 +397,12 @@ static void account(struct gtrack *t)
 
 	memset(t->other_last_uj, 0, nd * sizeof(uint64_t));
 	t->other_last_host_uj = t->other_last_cpu_ns = t->other_last_syscalls = 0;
+	t->other_last_co2e_ug = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		struct ident *x = t->v[i];
 
 		memset(x->last_uj, 0, nd * sizeof(uint64_t));
-		x->last_host_uj = x->last_cpu_ns = x->last_syscalls = 0;
+		x->last_host_uj = x->last_cpu_ns = x->last_syscalls = x->last_co2e_ug = 0;
 		if (!x->present)
 			continue;
 		if (!x->tracked) {
@@ -413,6 +416,8 @@ static void account(struct gtrack *t)
 			t->other_last_cpu_ns += x->in_cpu_ns;
 			t->other_syscalls += x->in_syscalls;
 			t->other_last_syscalls += x->in_syscalls;
+			t->other_co2e_ug += x->in_co2e_ug;
+			t->other_last_co2e_ug += x->in_co2e_ug;
 			continue;
 		}
 		if (!x->exposed) {
@@ -437,6 +442,8 @@ static void account(struct gtrack *t)
 		x->last_cpu_ns = x->in_cpu_ns;
 		x->own_syscalls += x->in_syscalls;
 		x->last_syscalls = x->in_syscalls;
+		x->own_co2e_ug += x->in_co2e_ug;
+		x->last_co2e_ug = x->in_co2e_ug;
 		x->last_live_ns = t->now_ns;
 	}
 }
@@ -553,6 +560,8 @@ void gtrack_get(const struct gtrack *t, size_t idx, struct gtrack_series *ret)
 			.last_cpu_ns = x->last_cpu_ns,
 			.syscalls = x->own_syscalls,
 			.last_syscalls = x->last_syscalls,
+			.co2e_ug = x->own_co2e_ug,
+			.last_co2e_ug = x->last_co2e_ug,
 		};
 		return;
 	}
@@ -568,6 +577,8 @@ void gtrack_get(const struct gtrack *t, size_t idx, struct gtrack_series *ret)
 		.last_cpu_ns = t->other_last_cpu_ns,
 		.syscalls = t->other_syscalls,
 		.last_syscalls = t->other_last_syscalls,
+		.co2e_ug = t->other_co2e_ug,
+		.last_co2e_ug = t->other_last_co2e_ug,
 	};
 }
 

@@ -54,6 +54,7 @@ struct gtrack_group {
 	uint64_t host_uj;		/* its part of the host total in the interval */
 	uint64_t cpu_ns;		/* CPU time in the interval */
 	uint64_t syscalls;		/* syscalls in the interval (0 when not counted) */
+	uint64_t co2e_ug;		/* µg of CO2e of host_uj (0 without a carbon intensity) */
 };
 
 struct gtrack;
@@ -84,6 +85,8 @@ struct gtrack_series {
 	uint64_t last_cpu_ns;
 	uint64_t syscalls;		/* cumulative */
 	uint64_t last_syscalls;
+	uint64_t co2e_ug;		/* cumulative */
+	uint64_t last_co2e_ug;
 };
 
 /*

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
-/* http.c - /metrics, /, /healthz on libmicrohttpd, serving pre-rendered pages (see http.h). */
+/*
+ * http.c - /metrics, /, /healthz, /api/v1/snapshot and /api/v1/stream on
+ * libmicrohttpd, serving pre-rendered pages and events (see http.h).
+ */
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +26,10 @@
 #include "accept.h"
 #include "conntab.h"
 #include "http.h"
+#include "sse.h"
+#include "web_page.h"
 #include "webcfg.h"
+#include "webview.h"
 
 /*
  * Request headers beyond this get 431 from libmicrohttpd: a scraper sends a
@@ -43,6 +49,16 @@
 #define HTTP_REALM "joulestat"
 #define AUTH_CACHE 16
 #define NSEC_PER_SEC 1000000000ULL
+/*
+ * A stream's pieces: libmicrohttpd holds one block of it at a time, and
+ * the kernel at most HTTP_STREAM_SNDBUF (doubled by Linux) of what was
+ * sent; the rest is a reference to an event of the ring (sse.h). So a
+ * client that stops reading costs at most these bytes, and is closed
+ * HTTP_RESPONSE_S after it last took a piece.
+ */
+#define HTTP_STREAM_BLOCK (16 * 1024)
+#define HTTP_STREAM_SNDBUF (64 * 1024)
+#define HTTP_STREAM_STOP_S 3	/* how long http_stop() waits for the streams to end */
 
 _Static_assert(HTTP_LIVE_CONNECTIONS < HTTP_CONNECTION_LIMIT, "room for closing connections");
 _Static_assert(HTTP_PER_ADDR <= HTTP_LIVE_CONNECTIONS, "an address gets at most the table");
@@ -57,6 +73,24 @@ struct http_page {
 	int refs;
 	struct expo_buf text;
 	struct expo_buf om;
+	/* The live page's snapshot (JSON), and the view it was rendered from. */
+	struct expo_buf json;
+	struct webview *view;
+};
+
+/* One GET /api/v1/stream: where it is in the ring, and the event it is writing. */
+struct http_stream {
+	struct http_server *s;
+	struct MHD_Connection *c;
+	int slot;			/* conntab's; -1: untracked */
+	uint64_t cursor;		/* the last interval sent (sse.h) */
+	struct sse_event *cur;		/* being written, from `off` */
+	size_t off;
+	bool hello_sent;		/* the "retry:" line */
+	bool suspended;			/* waiting for the next event (libmicrohttpd's suspend) */
+	bool closing;			/* end it at its next call */
+	uint64_t last_ns;		/* when it last sent something: heartbeats */
+	struct http_stream *prev, *next;
 };
 
 struct http_server {
@@ -75,6 +109,17 @@ struct http_server {
 	struct conntab *conns;
 	pthread_t reaper;
 	bool reaper_started, stopping;
+
+	/*
+	 * Streams and the ring of events they send, under stream_lock (taken
+	 * after conn_lock when both are held). stream_cond: a stream ended.
+	 */
+	pthread_mutex_t stream_lock;
+	pthread_cond_t stream_cond;
+	struct sse_ring *ring;
+	struct http_stream *streams;
+	size_t nstreams;
+	bool streams_stopping;
 
 	/* Verified "user:password" pairs, as a salted SHA-256 crypt: bcrypt once per pair. */
 	pthread_mutex_t auth_lock;
@@ -120,7 +165,18 @@ void http_page_unref(struct http_page *p)
 		return;
 	expo_buf_free(&p->text);
 	expo_buf_free(&p->om);
+	expo_buf_free(&p->json);
+	webview_free(p->view);
 	free(p);
+}
+
+void http_page_attach_web(struct http_page *p, struct expo_buf *snapshot_json, struct webview *view)
+{
+	expo_buf_free(&p->json);
+	webview_free(p->view);
+	p->json = *snapshot_json;
+	*snapshot_json = (struct expo_buf){ 0 };
+	p->view = view;
 }
 
 static void page_release(void *cls)
@@ -525,12 +581,83 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	return ret;
 }
 
-static const char index_html[] =
-	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>joulestat</title></head>\n"
-	"<body><h1>joulestat</h1>\n<p>Which processes spend this machine's energy.</p>\n"
-	"<ul><li><a href=\"/metrics\">/metrics</a>: Prometheus text 0.0.4 or OpenMetrics 1.0 "
-	"(by the Accept header)</li>\n<li><a href=\"/healthz\">/healthz</a>: 200 while "
-	"sampling runs</li></ul>\n</body></html>\n";
+/*
+ * The live page (src/cli/web/, embedded by tools/embed-web.py): its one
+ * style and one script run by their hashes, nothing else may load or run,
+ * it is not framed, and it reaches only this server.
+ */
+static enum MHD_Result serve_index(struct MHD_Connection *c)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(sizeof(web_page_html) - 1, (void *)web_page_html,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "Content-Security-Policy", WEB_PAGE_CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Who asks, for body_for(): today nothing about them changes what they get. */
+struct http_viewer {
+	struct MHD_Connection *c;
+};
+
+/*
+ * The one place a request's interval data is chosen: the snapshot's JSON
+ * (and, in stream_read(), each event of a stream, through
+ * stream_event_for()). Today every requester gets the bytes rendered once
+ * per interval, as /metrics shows every process to whoever may read it.
+ * A disclosure policy (who may see other users' processes) goes here: it
+ * renders for the viewer from p->view with webview_snapshot_json() and a
+ * webview_filter that hides the rows the viewer may not see, and returns
+ * that buffer instead (its memory freed with the response).
+ */
+static const struct expo_buf *body_for(const struct http_viewer *who, struct http_page *p)
+{
+	(void)who;
+	return &p->json;
+}
+
+static enum MHD_Result serve_snapshot(struct http_server *s, struct MHD_Connection *c)
+{
+	struct http_viewer who = { c };
+	const struct expo_buf *b;
+	struct MHD_Response *resp;
+	struct http_page *p;
+	enum MHD_Result ret;
+
+	pthread_mutex_lock(&s->lock);
+	p = page_ref(s->page);
+	pthread_mutex_unlock(&s->lock);
+	b = body_for(&who, p);
+	if (!b->len) {
+		http_page_unref(p);
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+			     "no interval sampled yet: ask again after the first interval\n", NULL);
+	}
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, page_release,
+								      p);
+	if (!resp) {
+		http_page_unref(p);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/json; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
 
 static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c)
 {
@@ -690,12 +817,16 @@ static int conn_slot(struct MHD_Connection *c)
  * still open: its slot is freed (under conn_lock) before libmicrohttpd
  * closes the descriptor.
  */
+static void stream_close_slot(struct http_server *s, int slot);
+
 static void conn_shutdown(struct http_server *s, int slot)
 {
 	int fd = conntab_handle(s->conns, slot);
 
 	if (fd >= 0)
 		(void)shutdown(fd, SHUT_RDWR);
+	/* A stream waiting for its next event reads no socket: wake it to end it. */
+	stream_close_slot(s, slot);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -741,7 +872,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	pthread_mutex_unlock(&s->conn_lock);
 }
 
-/* Closes the connections past their deadlines; sleeps until the next one. */
+static uint64_t stream_heartbeats(struct http_server *s, uint64_t now);
+
+/*
+ * Closes the connections past their deadlines, and wakes the streams due a
+ * heartbeat; sleeps until the next of either.
+ */
 static void *reaper(void *arg)
 {
 	struct http_server *s = arg;
@@ -750,7 +886,7 @@ static void *reaper(void *arg)
 	while (!s->stopping) {
 		int slots[64];
 		size_t n = conntab_expired(s->conns, mono_ns(), slots, 64);
-		uint64_t next;
+		uint64_t next, beat;
 		struct timespec ts;
 
 		for (size_t i = 0; i < n; i++)
@@ -758,6 +894,9 @@ static void *reaper(void *arg)
 		if (n == 64)
 			continue;
 		next = conntab_next_deadline(s->conns);
+		beat = stream_heartbeats(s, mono_ns());
+		if (beat < next)
+			next = beat;
 		if (next == UINT64_MAX)
 			next = mono_ns() + 60 * NSEC_PER_SEC;
 		ts.tv_sec = (time_t)(next / NSEC_PER_SEC);
@@ -768,13 +907,227 @@ static void *reaper(void *arg)
 	return NULL;
 }
 
+/* ---- server-sent events: GET /api/v1/stream (sse.h) ---- */
+
+/* Resume a stream that waits for its next event. Under stream_lock. */
+static void stream_wake(struct http_stream *st)
+{
+	if (!st->suspended)
+		return;
+	st->suspended = false;
+	MHD_resume_connection(st->c);
+}
+
+/* End the stream on conntab's `slot`, if one is there. Under conn_lock. */
+static void stream_close_slot(struct http_server *s, int slot)
+{
+	pthread_mutex_lock(&s->stream_lock);
+	for (struct http_stream *st = s->streams; st; st = st->next) {
+		if (st->slot == slot) {
+			st->closing = true;
+			stream_wake(st);
+		}
+	}
+	pthread_mutex_unlock(&s->stream_lock);
+}
+
+/*
+ * Wake the streams that have sent nothing for HTTP_STREAM_HEARTBEAT_S: they
+ * send a comment line, so that a quiet interval (-i up to an hour) never
+ * looks like a stalled client, to conntab or to a proxy. Returns when the
+ * next one is due. Under conn_lock.
+ */
+static uint64_t stream_heartbeats(struct http_server *s, uint64_t now)
+{
+	uint64_t next = UINT64_MAX, every = HTTP_STREAM_HEARTBEAT_S * NSEC_PER_SEC;
+
+	pthread_mutex_lock(&s->stream_lock);
+	for (struct http_stream *st = s->streams; st; st = st->next) {
+		if (!st->suspended)
+			continue;
+		if (now - st->last_ns >= every)
+			stream_wake(st);
+		else if (st->last_ns + every < next)
+			next = st->last_ns + every;
+	}
+	pthread_mutex_unlock(&s->stream_lock);
+	return next;
+}
+
+/*
+ * What a stream sends of an event: the event as rendered for every
+ * stream. The per-viewer twin of body_for(): a disclosure policy renders
+ * the stream's own events here (a stream is one viewer for its life).
+ */
+static struct sse_event *stream_event_for(const struct http_stream *st, struct sse_event *ev)
+{
+	(void)st;
+	return ev;
+}
+
+/*
+ * libmicrohttpd asks for the stream's next bytes: it does so only once it
+ * has sent the last ones, so every call is progress (conntab). With
+ * nothing new the stream is suspended until the next interval is published
+ * (http_publish_events()) or a heartbeat is due.
+ */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	static const char hello[] = "retry: 3000\n\n";
+	static const char beat[] = ": still sampling\n\n";
+	struct http_stream *st = cls;
+	struct http_server *s = st->s;
+	uint64_t now = mono_ns();
+	size_t n = 0;
+	int slot;
+
+	(void)pos;
+	pthread_mutex_lock(&s->stream_lock);
+	if (st->closing || s->streams_stopping) {
+		pthread_mutex_unlock(&s->stream_lock);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	if (!st->hello_sent && max >= sizeof(hello) - 1) {
+		memcpy(buf, hello, sizeof(hello) - 1);
+		n = sizeof(hello) - 1;
+		st->hello_sent = true;
+	}
+	while (n < max) {
+		size_t k;
+
+		if (!st->cur) {
+			struct sse_event *ev = sse_ring_next(s->ring, &st->cursor);
+
+			if (!ev)
+				break;
+			st->cur = stream_event_for(st, ev);
+			st->off = 0;
+		}
+		k = st->cur->len - st->off < max - n ? st->cur->len - st->off : max - n;
+		memcpy(buf + n, st->cur->text + st->off, k);
+		n += k;
+		st->off += k;
+		if (st->off == st->cur->len) {
+			sse_event_unref(st->cur);
+			st->cur = NULL;
+		}
+	}
+	if (n == 0 && now - st->last_ns >= HTTP_STREAM_HEARTBEAT_S * NSEC_PER_SEC &&
+	    max >= sizeof(beat) - 1) {
+		memcpy(buf, beat, sizeof(beat) - 1);
+		n = sizeof(beat) - 1;
+	}
+	if (n) {
+		st->last_ns = now;
+	} else {
+		st->suspended = true;
+		MHD_suspend_connection(st->c);
+	}
+	slot = st->slot;
+	pthread_mutex_unlock(&s->stream_lock);
+	if (slot >= 0) { /* conn_lock after stream_lock is released: the reaper takes them the other way */
+		pthread_mutex_lock(&s->conn_lock);
+		conntab_progress(s->conns, slot, now);
+		pthread_mutex_unlock(&s->conn_lock);
+	}
+	return (ssize_t)n;
+}
+
+/* The stream's response is gone (its connection closed): forget it. */
+static void stream_free(void *cls)
+{
+	struct http_stream *st = cls;
+	struct http_server *s = st->s;
+
+	pthread_mutex_lock(&s->stream_lock);
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		s->streams = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	s->nstreams--;
+	sse_event_unref(st->cur);
+	pthread_cond_broadcast(&s->stream_cond);
+	pthread_mutex_unlock(&s->stream_lock);
+	free(st);
+}
+
+static enum MHD_Result refuse_stream(struct MHD_Connection *c, const char *why)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(why), (void *)why, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "30");
+	ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result serve_stream(struct http_server *s, struct MHD_Connection *c, bool head)
+{
+	struct MHD_Response *resp;
+	struct http_stream *st;
+	enum MHD_Result ret;
+	int slot = conn_slot(c), fd, size = HTTP_STREAM_SNDBUF;
+
+	if (head)
+		return reply(c, MHD_HTTP_OK, "text/event-stream", "", NULL);
+	pthread_mutex_lock(&s->stream_lock);
+	if (s->streams_stopping || s->nstreams >= HTTP_STREAMS) {
+		pthread_mutex_unlock(&s->stream_lock);
+		return refuse_stream(c, "503: as many streams as this server keeps are open; poll "
+					"/api/v1/snapshot each interval instead\n");
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		pthread_mutex_unlock(&s->stream_lock);
+		return MHD_NO;
+	}
+	*st = (struct http_stream){ .s = s, .c = c, .slot = slot, .last_ns = mono_ns(),
+				    .next = s->streams };
+	if (s->streams)
+		s->streams->prev = st;
+	s->streams = st;
+	s->nstreams++;
+	pthread_mutex_unlock(&s->stream_lock);
+	/* From here stream_free() owns st: it runs when the response is destroyed. */
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, stream_read,
+						 st, stream_free);
+	if (!resp) {
+		stream_free(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* proxies: pass it on at once */
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	if (ret != MHD_YES || slot < 0)
+		return ret;
+	/* What the kernel may hold for a client that does not read. */
+	pthread_mutex_lock(&s->conn_lock);
+	fd = conntab_handle(s->conns, slot);
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	conntab_stream(s->conns, slot, mono_ns());
+	pthread_mutex_unlock(&s->conn_lock);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
 	bool known = strcmp(url, "/metrics") == 0 || strcmp(url, "/") == 0 ||
-		     strcmp(url, "/healthz") == 0;
+		     strcmp(url, "/healthz") == 0 || strcmp(url, "/api/v1/snapshot") == 0 ||
+		     strcmp(url, "/api/v1/stream") == 0;
 
 	if (!*con_cls) { /* the first call: the request's headers arrived whole */
 		int slot = conn_slot(c);
@@ -801,7 +1154,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (!known)
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
-			     "not found: this exporter serves /metrics, /healthz and /\n", NULL);
+			     "not found: this exporter serves /metrics, /healthz, /, "
+			     "/api/v1/snapshot and /api/v1/stream\n",
+			     NULL);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 			     "method not allowed: use GET\n", "GET, HEAD");
@@ -809,7 +1164,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return serve_metrics(s, c);
 	if (strcmp(url, "/healthz") == 0)
 		return serve_health(s, c);
-	return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", index_html, NULL);
+	if (strcmp(url, "/api/v1/snapshot") == 0)
+		return serve_snapshot(s, c);
+	if (strcmp(url, "/api/v1/stream") == 0)
+		return serve_stream(s, c, strcmp(method, MHD_HTTP_METHOD_HEAD) == 0);
+	return serve_index(c);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -831,15 +1190,38 @@ static void server_free(struct http_server *s)
 		pthread_mutex_unlock(&s->conn_lock);
 		pthread_join(s->reaper, NULL);
 	}
-	if (s->daemon)
+	if (s->daemon) {
+		/*
+		 * libmicrohttpd must not be stopped with a suspended connection:
+		 * every stream is woken to end, and waited for (briefly).
+		 */
+		struct timespec ts;
+		uint64_t until = mono_ns() + HTTP_STREAM_STOP_S * NSEC_PER_SEC;
+
+		ts.tv_sec = (time_t)(until / NSEC_PER_SEC);
+		ts.tv_nsec = (long)(until % NSEC_PER_SEC);
+		pthread_mutex_lock(&s->stream_lock);
+		s->streams_stopping = true;
+		for (struct http_stream *st = s->streams; st; st = st->next) {
+			st->closing = true;
+			stream_wake(st);
+		}
+		while (s->nstreams && pthread_cond_timedwait(&s->stream_cond, &s->stream_lock,
+							     &ts) == 0)
+			;
+		pthread_mutex_unlock(&s->stream_lock);
 		MHD_stop_daemon(s->daemon); /* closes the listening socket too */
-	else if (s->fd >= 0)
+	} else if (s->fd >= 0) {
 		close(s->fd);
+	}
 	http_page_unref(s->page);
+	sse_ring_free(s->ring);
 	conntab_free(s->conns);
 	pthread_cond_destroy(&s->conn_cond);
 	pthread_mutex_destroy(&s->conn_lock);
 	pthread_mutex_destroy(&s->auth_lock);
+	pthread_cond_destroy(&s->stream_cond);
+	pthread_mutex_destroy(&s->stream_lock);
 	pthread_mutex_destroy(&s->lock);
 	explicit_bzero(s->auth_cache, sizeof(s->auth_cache));
 	free(s);
@@ -878,7 +1260,9 @@ int http_start(const struct http_opts *opts, struct http_page *first, struct htt
 		{ MHD_OPTION_END, 0, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
-	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* Suspend and resume: a stream waits for the next interval without a thread. */
+	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	pthread_condattr_t ca;
 	int r;
 
@@ -893,7 +1277,9 @@ int http_start(const struct http_opts *opts, struct http_page *first, struct htt
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->conn_cond, &ca);
+	pthread_cond_init(&s->stream_cond, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&s->stream_lock, NULL);
 	s->fd = opts->listen_fd;
 	s->interval_ns = opts->interval_ns;
 	s->verbose = opts->verbose;
@@ -901,6 +1287,8 @@ int http_start(const struct http_opts *opts, struct http_page *first, struct htt
 	s->page = page_ref(first);
 	s->sample_ns = mono_ns();
 	r = conntab_new(&co, &s->conns);
+	if (r == 0)
+		r = sse_ring_new(HTTP_HISTORY, &s->ring);
 	if (r == 0 && http_security_users(s->sec))
 		r = make_salt(s->auth_salt, sizeof(s->auth_salt));
 	if (r < 0) {
@@ -956,6 +1344,16 @@ void http_publish(struct http_server *s, struct http_page *p, uint64_t sample_ns
 	s->sample_ns = sample_ns;
 	pthread_mutex_unlock(&s->lock);
 	http_page_unref(old);
+}
+
+void http_publish_events(struct http_server *s, struct sse_event *point,
+			 struct sse_event *snapshot)
+{
+	pthread_mutex_lock(&s->stream_lock);
+	if (sse_ring_push(s->ring, point, snapshot) == 0)
+		for (struct http_stream *st = s->streams; st; st = st->next)
+			stream_wake(st);
+	pthread_mutex_unlock(&s->stream_lock);
 }
 
 void http_stop(struct http_server *s)

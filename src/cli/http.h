@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
  * http.h - the exporter's HTTP side, on libmicrohttpd: GET /metrics (the
- * latest page, in the format the Accept header prefers), GET / (a small
- * page linking to it), GET /healthz.
+ * latest page, in the format the Accept header prefers), GET / (the live
+ * page: one self-contained document under a strict Content-Security-Policy),
+ * GET /api/v1/snapshot (the latest interval as JSON, docs/API.md), GET
+ * /api/v1/stream (server-sent events: the last intervals' points, then each
+ * interval's snapshot), GET /healthz.
  *
  * Scrapes never trigger or wait for a sample: the sampling loop renders
  * each interval's page once, in both formats, and publishes it; a request
@@ -20,6 +23,16 @@
  * request at once, is served while any number of slow clients, from any
  * address or its own, try to hold the server.
  *
+ * Streams live as long as their client reads: a stream's connection is
+ * STREAMING in conntab, where HTTP_RESPONSE_S may not pass without the
+ * client taking what it was sent (a heartbeat every HTTP_STREAM_HEARTBEAT_S
+ * keeps a quiet stream moving), instead of the whole response's deadline.
+ * At most HTTP_STREAMS are open; past that a new one gets 503 and the page
+ * polls /api/v1/snapshot. A stream holds no events of its own: it is a
+ * cursor into the ring of the last HTTP_HISTORY intervals (sse.h), with one
+ * block in libmicrohttpd and a small socket buffer, so a client that stops
+ * reading costs a few dozen KiB until it is closed.
+ *
  * With a web configuration file (webcfg.h) it serves HTTPS and asks every
  * request for a user and password (HTTP basic authentication, bcrypt).
  */
@@ -31,6 +44,8 @@
 #include <stdint.h>
 
 #include "expo.h"
+#include "sse.h"
+#include "webview.h"
 
 /* One interval's metrics, in both formats. Reference-counted; immutable once published. */
 struct http_page;
@@ -44,10 +59,22 @@ struct http_page *http_page_new(struct expo_buf *text, struct expo_buf *openmetr
 /* Drop a reference (NULL is a no-op). */
 void http_page_unref(struct http_page *p);
 
+/*
+ * Give a page, before it is published, the interval's snapshot JSON for
+ * /api/v1/snapshot and the view it was rendered from (kept, so that a
+ * request can be answered from it: http.c's body_for()). Takes ownership
+ * of both (the buffer is zeroed). A page without them answers 503.
+ */
+void http_page_attach_web(struct http_page *p, struct expo_buf *snapshot_json,
+			  struct webview *view);
+
 #define HTTP_REQUEST_S 10
 #define HTTP_RESPONSE_S 60
 #define HTTP_PER_ADDR 128
 #define HTTP_LIVE_CONNECTIONS 384
+#define HTTP_STREAMS 32			/* open /api/v1/stream responses, from any address */
+#define HTTP_HISTORY 300		/* intervals a new stream gets as points */
+#define HTTP_STREAM_HEARTBEAT_S 15	/* a quiet stream's comment line */
 
 /*
  * Bind and listen on "ADDR:PORT" (IPv4 "127.0.0.1:9877", IPv6 "[::1]:9877",
@@ -100,6 +127,14 @@ int http_start(const struct http_opts *opts, struct http_page *first, struct htt
  * of the sample behind it (CLOCK_MONOTONIC ns) for /healthz.
  */
 void http_publish(struct http_server *s, struct http_page *p, uint64_t sample_ns);
+
+/*
+ * Publish an interval's events to the streams (references taken): `point`
+ * and `snapshot`, of the same interval, later than the last one (sse.h).
+ * Every stream waiting for it is woken.
+ */
+void http_publish_events(struct http_server *s, struct sse_event *point,
+			 struct sse_event *snapshot);
 
 /* Stop serving, close the socket and drop the current page. NULL is a no-op. */
 void http_stop(struct http_server *s);

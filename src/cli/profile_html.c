@@ -43,11 +43,34 @@ static void short_num(double v, char *buf, size_t size)
 		snprintf(buf, size, "%.3g", v);
 }
 
+/* A figure in a table: whole above 10000 (65536, not 6.554e+04), else 4 digits. */
+static void figure(FILE *f, double v, const char *unit)
+{
+	if (fabs(v) >= 1e4 && fabs(v) < 1e15)
+		fprintf(f, "%.0f", v);
+	else
+		fprintf(f, "%.4g", v);
+	if (unit[0])
+		fprintf(f, " %s", unit);
+}
+
+/* A round step for axis ticks: 1, 2 or 5 x 10^k, about max / 4 (so 4 to 8 ticks). */
+static double nice_step(double max)
+{
+	double raw = max / 4, p, m;
+
+	if (!(raw > 0) || !isfinite(raw))
+		return 1;
+	p = pow(10, floor(log10(raw)));
+	m = raw / p;
+	return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+}
+
 /* One line chart over x[0..n) with up to 4 lines; NaN points are gaps. */
 static void chart(FILE *f, const char *id, const char *title, const char *unit, const double *x,
 		  size_t n, const struct line *lines, size_t nlines)
 {
-	double xmax = 0, ymax = 0;
+	double xmax = 0, ymax = 0, ystep, xstep;
 	const double pw = CHART_W - PAD_L - PAD_R, ph = CHART_H - PAD_T - PAD_B;
 
 	for (size_t i = 0; i < n; i++) {
@@ -60,7 +83,10 @@ static void chart(FILE *f, const char *id, const char *title, const char *unit, 
 		xmax = 1;
 	if (ymax <= 0)
 		ymax = 1;
-	ymax *= 1.08;
+	/* Axes end on a round value, and their ticks are round steps from 0. */
+	ystep = nice_step(ymax);
+	ymax = ceil(ymax / ystep - 1e-9) * ystep;
+	xstep = nice_step(xmax);
 	fprintf(f, "<figure><figcaption>");
 	xml_text(f, title);
 	fprintf(f, " <span class=unit>(");
@@ -75,9 +101,9 @@ static void chart(FILE *f, const char *id, const char *title, const char *unit, 
 		"</figcaption>\n<svg data-chart=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		"xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n",
 		id, CHART_W, CHART_H, CHART_W, CHART_H);
-	/* Grid and axis labels: 0, half, max. */
-	for (int g = 0; g <= 4; g++) {
-		double yv = ymax * g / 4, yp = PAD_T + ph - ph * g / 4;
+	/* Grid and axis labels at round values. */
+	for (int g = 0; g * ystep <= ymax * (1 + 1e-9); g++) {
+		double yv = g * ystep, yp = PAD_T + ph - ph * yv / ymax;
 		char lab[32];
 
 		short_num(yv, lab, sizeof(lab));
@@ -86,10 +112,10 @@ static void chart(FILE *f, const char *id, const char *title, const char *unit, 
 			"<text x=\"%d\" y=\"%.1f\" class=ylab>%s</text>\n",
 			PAD_L, yp, CHART_W - PAD_R, yp, PAD_L - 6, yp + 4, lab);
 	}
-	for (int g = 0; g <= 5; g++) {
-		double xv = xmax * g / 5, xp = PAD_L + pw * g / 5;
+	for (int g = 0; g * xstep <= xmax * (1 + 1e-9); g++) {
+		double xv = g * xstep, xp = PAD_L + pw * xv / xmax;
 
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=xlab>%.1f s</text>\n", xp, CHART_H - 8,
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=xlab>%g s</text>\n", xp, CHART_H - 8,
 			xv);
 	}
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" class=frame />\n", PAD_L,
@@ -209,16 +235,45 @@ int profile_html_write(const struct joulestat_profile *p, char **cmd, FILE *f)
 		xml_text(f, joulestat_profile_evidence(p, i));
 		fprintf(f, i == 0 ? "</b></li>\n" : "</li>\n");
 	}
-	fprintf(f, "</ul>\n<table id=rules><tr><th class=l>rule</th><th>measured</th><th>threshold"
-		   "</th><th class=l>fired</th></tr>\n");
+	/* Every condition of each rule: a rule fires when all of one clause's are met. */
+	fprintf(f, "</ul>\n<table id=rules><tr><th class=l>rule</th><th class=l>condition</th>"
+		   "<th>measured</th><th>threshold</th><th class=l>met</th><th class=l>fired</th>"
+		   "</tr>\n");
 	for (int b = 0; b < JOULESTAT_BOTTLENECK_BALANCED; b++) {
 		struct joulestat_profile_rule ru = { .sz = sizeof(ru) };
+		const char *fired;
 
-		joulestat_profile_rule(p, (enum joulestat_bottleneck)b, &ru);
-		fprintf(f, "<tr><td class=l>%s</td><td>%.4g</td><td>%.4g</td><td class=\"l%s\">%s</td>"
-			   "</tr>\n",
-			rule_names[b], ru.value, ru.threshold, ru.fired ? " fired" : "",
-			!ru.applicable ? "n/a" : ru.fired ? "yes" : "no");
+		if (joulestat_profile_rule(p, (enum joulestat_bottleneck)b, &ru) < 0)
+			continue;
+		fired = !ru.applicable ? "n/a" : ru.fired ? "yes" : "no";
+		if (ru.nconditions == 0) {
+			fprintf(f, "<tr data-rule=\"%s\"><td class=l>%s</td><td class=l>no data</td><td>&ndash;</td>"
+				   "<td>&ndash;</td><td class=l></td><td class=l>%s</td></tr>\n",
+				rule_names[b], rule_names[b], fired);
+			continue;
+		}
+		for (size_t k = 0; k < ru.nconditions; k++) {
+			const struct joulestat_profile_condition *c = &ru.conditions[k];
+
+			fprintf(f, "<tr data-rule=\"%s\">", rule_names[b]);
+			if (k == 0)
+				fprintf(f, "<td class=l rowspan=%zu>%s</td>", ru.nconditions, rule_names[b]);
+			fprintf(f, "<td class=l>%s", k == 0 ? "" : c->clause == ru.conditions[k - 1].clause
+									 ? "and "
+									 : "<b>or</b> ");
+			xml_text(f, c->what);
+			fputs("</td><td>", f);
+			figure(f, c->value, c->unit);
+			fputs("</td><td>", f);
+			xml_text(f, c->op);
+			fputc(' ', f);
+			figure(f, c->threshold, c->unit);
+			fprintf(f, "</td><td class=l>%s</td>", c->met ? "yes" : "no");
+			if (k == 0)
+				fprintf(f, "<td class=\"l%s\" rowspan=%zu>%s</td>", ru.fired ? " fired" : "",
+					ru.nconditions, fired);
+			fputs("</tr>\n", f);
+		}
 	}
 	fprintf(f, "</table>\n<h2>Recommendations</h2>\n<ul id=recommendations>\n");
 	for (size_t i = 0; i < in.recommendations; i++) {

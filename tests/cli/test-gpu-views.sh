@@ -34,32 +34,39 @@ trap 'kill $A $B 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 echo $? >"$TMP/top.rc"
 # The last frame (frames end with a blank line).
 awk -v RS= 'END {print}' "$TMP/top.out" >"$TMP/frame"
-col() { # PID -> the row's GPU W
-	awk -v p="$1" '$1 == p {print $(NF - 3)}' "$TMP/frame"
+# PID -> the row's GPU W in watts, and half a unit of its last shown digit (three are shown)
+col() {
+	awk -v p="$1" '$1 == p { v = $(NF - 5); u = $(NF - 4); sub(/\*$/, "", u)
+		s = u == "mW" ? 1e-3 : u == "uW" ? 1e-6 : 1
+		h = (v >= 100 ? 0.5 : v >= 10 ? 0.05 : 0.005) * s
+		print v * s " " h }' "$TMP/frame"
 }
 check "top with a GPU: exits 0" test "$(cat "$TMP/top.rc")" = 0
-check "top: a GPU W column after W" grep -qE "^ +PID USER +COMMAND +W +GPU W +J +CPU% +SHARE$" "$TMP/frame"
+check "top: a GPU W column after W" grep -qE "^ +PID USER +COMMAND +\[W\] +GPU W +J +CPU% +SHARE$" "$TMP/frame"
 check "top: a GPUs line naming gpu0, its power, its split and that it is sampled" \
 	grep -qE "^GPUs \(split by GPU activity, ~ sampled\): gpu0 [0-9.]+ m?W busy~$" "$TMP/frame"
+# Each figure is shown to three digits: the checks allow what their rounding can hide.
 check "top: A's GPU W is three times B's, and both are above 0" \
-	bash -c 'a=$1 b=$2; echo "A=$a B=$b"; awk -v a="$a" -v b="$b" "BEGIN {d = a - 3 * b; exit !(b > 0 && d < 0.004 && d > -0.004)}"' _ "$(col $A)" "$(col $B)"
+	bash -c 'echo "A=$1 B=$2"; awk -v a="$1" -v b="$2" "BEGIN {split(a, x, \" \"); split(b, y, \" \")
+		d = x[1] - 3 * y[1]; tol = x[2] + 3 * y[2] + 0.001; exit !(y[1] > 0 && d < tol && d > -tol)}"' _ "$(col $A)" "$(col $B)"
 check "top: A and B together draw gpu0's power" \
 	bash -c 'g=$(grep -oE "gpu0 [0-9.]+ W busy" "$0" | cut -d" " -f2); echo "gpu0=$g A=$1 B=$2";
-		awk -v g="$g" -v a="$1" -v b="$2" "BEGIN {d = a + b - g; exit !(g > 0 && d < 0.007 && d > -0.007)}"' \
+		awk -v g="$g" -v a="$1" -v b="$2" "BEGIN {split(a, x, \" \"); split(b, y, \" \")
+			d = x[1] + y[1] - g; tol = x[2] + y[2] + 0.006; exit !(g > 0 && d < tol && d > -tol)}"' \
 	"$TMP/frame" "$(col $A)" "$(col $B)"
 check "top: every other row has no GPU energy" \
-	bash -c 'awk -v a="$1" -v b="$2" "NR > 1 && \$1 ~ /^[0-9]+\$/ && \$1 != a && \$1 != b && \$(NF - 3) != \"0.000\" {print; bad = 1} END {exit bad}" "$0"' \
+	bash -c 'awk -v a="$1" -v b="$2" "NR > 1 && \$1 ~ /^[0-9]+\$/ && \$1 != a && \$1 != b && (\$(NF - 5) != \"0\" || \$(NF - 4) != \"W\") {print; bad = 1} END {exit bad}" "$0"' \
 	"$TMP/frame" "$A" "$B"
 check "top without a GPU has no GPU W column and no GPUs line" \
 	bash -c 'JOULESTAT_NVML_LIB=/nonexistent/libnvidia-ml.so.1 "$0" top -n 1 --batch -i 0.2 --activity proc >"$1/nogpu.out" &&
-		grep -qE "^ +PID USER +COMMAND +W +J +CPU%" "$1/nogpu.out" && ! grep -q "GPU" "$1/nogpu.out"' "$JS" "$TMP"
+		grep -qE "^ +PID USER +COMMAND +\[W\] +J +CPU%" "$1/nogpu.out" && ! grep -q "GPU" "$1/nogpu.out"' "$JS" "$TMP"
 # The AMD cards' meters with this machine's /proc: no DRM client holds them, so all is idle.
 check "top over the AMD cards: both in the GPUs line, idle, and no row has GPU energy" \
 	bash -c 'JOULESTAT_NVML_LIB=/nonexistent/libnvidia-ml.so.1 "$0" top -n 2 --batch -i 0.3 --activity proc \
 		--sysfs-root "$1/gpu-amd/sys" >"$2/amd.out" && awk -v RS= "END {print}" "$2/amd.out" >"$2/amd.frame" &&
 		grep -qE "^GPUs .*: gpu0 [0-9.]+ W idle gpu1 [0-9.]+ W idle$" "$2/amd.frame" &&
-		grep -qE "^ +PID USER +COMMAND +W +GPU W " "$2/amd.frame" &&
-		awk "\$1 ~ /^[0-9]+\$/ {n++; if (\$(NF - 3) != \"0.000\") bad = 1} END {exit bad || !n}" "$2/amd.frame"' \
+		grep -qE "^ +PID USER +COMMAND +\[W\] +GPU W " "$2/amd.frame" &&
+		awk "\$1 ~ /^[0-9]+\$/ {n++; if (\$(NF - 5) != \"0\" || \$(NF - 4) != \"W\") bad = 1} END {exit bad || !n}" "$2/amd.frame"' \
 	"$JS" "$DATA" "$TMP"
 
 # ---- serve: the GPU domain and each process's GPU joules, in the file for PCP

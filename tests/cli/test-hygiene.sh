@@ -18,7 +18,7 @@ spdx_missing() {
 			missing=1
 		fi
 	done < <(cd "$SRC" && git ls-files -- '*.c' '*.h' '*.sh' 'meson.build' '*/meson.build' \
-		'Makefile' '.ci/run' 2>/dev/null | grep -v '^src/bpf/vmlinux/')
+		'Makefile' '.ci/run' '*.py' '*.js' '*.css' '*.html' 2>/dev/null | grep -v '^src/bpf/vmlinux/')
 	if [ "$n" -lt 50 ]; then
 		echo "only $n files listed by git ls-files: not a git checkout?"
 		return 1

@@ -80,6 +80,19 @@ for verb in "${VERBS[@]}"; do
 	check "joulestat-$verb(1) documents every option of joulestat $verb --help" verb_page_complete "$verb"
 done
 
+# joulestat-top(1)'s KEYS names every key `joulestat top --help` lists (its first column).
+top_keys_complete() {
+	local page keys k bad=0
+	page=$(render "$DOCS/joulestat-top.1") || return 1
+	keys=$(sed -n '/^KEYS/,/^[A-Z]/p' <<<"$page" | grep -E '^       [^ ]')
+	for k in $("$JS" top --help | sed -n '/^Keys:/,/^$/p' | grep -E '^  [^ ]' | cut -c3-13); do
+		grep -qE -- "(^ +|, )$(sed 's/[]\/$*.^[]/\\&/g' <<<"$k")(,|\$| )" <<<"$keys" ||
+			{ echo "joulestat top --help lists the key '$k'; KEYS in joulestat-top(1) lacks it"; bad=1; }
+	done
+	return $bad
+}
+check "joulestat-top(1) KEYS names every key of joulestat top --help" top_keys_complete
+
 # Every page is installed (meson install_man).
 installed_pages() {
 	local root=$TMP/root bad=0 p

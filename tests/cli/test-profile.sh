@@ -136,6 +136,54 @@ check "the HTML report has the verdict, its evidence and every series" bash -c '
 		grep -q "data-series=\"$s\"[^>]*d=\"M[0-9]" "$1" || { echo "no series $s"; exit 1; }
 	done && grep -q "<table id=threads>" "$1"' _ "$TMP/fsync.html"
 
+# round_ticks HTML: in every chart, each axis's labels are 0, s, 2s, ... for a step s of 1, 2 or 5 x 10^k.
+round_ticks() {
+	awk '
+	function val(t,   m) {
+		m = 1
+		if (t ~ /k$/) m = 1e3; else if (t ~ /M$/) m = 1e6; else if (t ~ /G$/) m = 1e9
+		sub(/[kMG]$/, "", t)
+		return t * m
+	}
+	function check(axis, n, v, chart,   i, s, e, k, r) {
+		if (n < 2) { printf "%s: %s axis has %d labels\n", chart, axis, n; bad = 1; return }
+		s = v[2] - v[1]
+		e = 10 ^ int(log(s) / log(10) + 100) / 10 ^ 100
+		if (e > s) e /= 10
+		r = s / e
+		if (v[1] != 0 || !(r > 0.999 && r < 1.001 || r > 1.999 && r < 2.001 || r > 4.999 && r < 5.001)) {
+			printf "%s: %s axis starts at %s, steps by %s\n", chart, axis, v[1], s; bad = 1
+		}
+		for (i = 2; i <= n; i++) {
+			k = (v[i] - v[1]) / s
+			if (k - int(k + 0.5) > 0.01 || int(k + 0.5) - k > 0.01 || int(k + 0.5) != i - 1) {
+				printf "%s: %s axis label %s is not %d steps of %s\n", chart, axis, v[i], i - 1, s; bad = 1
+			}
+		}
+	}
+	/<svg data-chart=/ { match($0, /data-chart="[^"]*"/); chart = substr($0, RSTART, RLENGTH); ny = nx = 0; charts++ }
+	{
+		line = $0
+		while (match(line, /class=[xy]lab>[^<]*/)) {
+			t = substr(line, RSTART, RLENGTH); line = substr(line, RSTART + RLENGTH)
+			axis = substr(t, 7, 1); sub(/^class=[xy]lab>/, "", t); sub(/ s$/, "", t)
+			if (axis == "y") y[++ny] = val(t); else x[++nx] = val(t)
+		}
+	}
+	/<\/svg>/ && chart { check("y", ny, y, chart); check("x", nx, x, chart); chart = "" }
+	END { if (!charts) { print "no chart"; exit 1 } exit bad }' "$1"
+}
+export -f round_ticks
+check "the HTML report's axes have round ticks (0, s, 2s, ... for s = 1, 2 or 5 x 10^k)" \
+	bash -c 'round_ticks "$0" && round_ticks "$1"' "$TMP/fsync.html" "$TMP/memory.html"
+
+check "the HTML rule table shows every condition: memory's four, the kernel share ANDed with the faults" bash -c '
+	[ "$(grep -c "^<tr data-rule=\"memory\">" "$1")" = 4 ] &&
+	grep -q "^<tr data-rule=\"memory\"><td class=l>and CPU time in the kernel</td><td>[0-9.]* %</td><td>&gt;= 30 %</td><td class=l>\(yes\|no\)</td></tr>$" "$1" &&
+	grep -q "^<tr data-rule=\"memory\"><td class=l><b>or</b> major faults</td>" "$1" &&
+	[ "$(grep -c "^<tr data-rule=\"contention\">" "$1")" = 4 ] && [ "$(grep -c "^<tr data-rule=\"io\">" "$1")" = 4 ]' \
+	_ "$TMP/memory.html"
+
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROMIUM" ]; then
 	render() {

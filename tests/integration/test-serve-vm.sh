@@ -52,6 +52,9 @@ check "metrics: the vm label, the VM's series and none for the rest" \
 		grep -Eq "^joulestat_group_energy_joules_total\{vm=\"none\"\} " "$0" &&
 		grep -q "group=\"vm\"" "$0" || { grep "^joulestat_group_energy\|attribution_info" "$0"; exit 1; }' \
 	"$TMP/m1.txt"
+check "the live page's snapshot offers the vm grouping, the VM among its rows" \
+	bash -c 'curl -sf "http://127.0.0.1:$0/api/v1/snapshot" | jq -e "(.groupings | index(\"vm\")) and
+		any(.rows.vm.rows[]; .name == \"fakevm\" and .energy_uj > 0)"' "$SERVE_PORT"
 # The guest's side of the same tree, while serve updates it.
 check "the host source reads the tree: an estimated host domain, as the host's was" \
 	bash -c '"$0" probe --json --no-config --host-share "$1/fakevm" | jq -e "

@@ -243,6 +243,63 @@ static void test_deadlines(void **state)
 	conntab_free(t);
 }
 
+/*
+ * A stream lives as long as its client takes what it is sent: each
+ * progress moves its deadline, however long the response has lasted; a
+ * client that stops reading is closed response_ns after the last progress.
+ */
+static void test_stream_lives_while_it_progresses(void **state)
+{
+	struct conntab *t = table(8, 8, 8);
+	int a, b, v, out[8];
+
+	a = open_at(t, 1, 1, 0, &v);
+	b = open_at(t, 1, 2, 0, &v);
+	conntab_request(t, a, 1 * S);
+	conntab_request(t, b, 1 * S);
+	conntab_stream(t, a, 1 * S);
+	conntab_stream(t, b, 1 * S);
+	assert_int_equal(conntab_phase(t, a), CONNTAB_STREAMING);
+	assert_int_equal(conntab_live(t, NULL), 2);
+	/* a's client reads: a piece every 15 s for an hour */
+	for (uint64_t now = 16 * S; now <= 3600 * S; now += 15 * S) {
+		conntab_progress(t, a, now);
+		if (now < 61 * S)
+			conntab_progress(t, b, now); /* b's client stops reading at 46 s */
+		assert_int_equal(conntab_expired(t, now, out, 8), now >= 106 * S && now < 121 * S);
+		if (now >= 106 * S && now < 121 * S)
+			assert_int_equal(out[0], b);
+	}
+	assert_int_equal(conntab_phase(t, a), CONNTAB_STREAMING);
+	assert_int_equal(conntab_phase(t, b), CONNTAB_CLOSING);
+	assert_int_equal(conntab_next_deadline(t), 3586 * S + 60 * S);
+	/* Progress never goes backwards, and only a stream makes any. */
+	conntab_progress(t, a, 10 * S);
+	assert_int_equal(conntab_next_deadline(t), 3646 * S);
+	conntab_free(t);
+}
+
+/* Past the table's limit, a stream gives way after every request still arriving or answered. */
+static void test_streams_give_way_last(void **state)
+{
+	struct conntab *t = table(8, 3, 3);
+	int s, a, w, v;
+
+	s = open_at(t, 1, 1, 0, &v);
+	conntab_request(t, s, 0);
+	conntab_stream(t, s, 0);		/* the oldest of all */
+	a = open_at(t, 1, 2, 1 * S, &v);
+	conntab_request(t, a, 2 * S);
+	w = open_at(t, 1, 3, 3 * S, &v);
+	open_at(t, 1, 4, 4 * S, &v);
+	assert_int_equal(v, w);
+	open_at(t, 1, 5, 5 * S, &v);		/* 4 is waiting now: it goes */
+	assert_true(v != s && v != a);
+	conntab_stream(t, w, 6 * S);		/* CLOSING stays CLOSING */
+	assert_int_equal(conntab_phase(t, w), CONNTAB_CLOSING);
+	conntab_free(t);
+}
+
 static void test_expired_in_batches(void **state)
 {
 	struct conntab *t = table(8, 8, 8);
@@ -280,6 +337,8 @@ int main(void)
 		cmocka_unit_test(test_scraper_survives_attackers_on_its_address),
 		cmocka_unit_test(test_closing_slots_count_nowhere_until_closed),
 		cmocka_unit_test(test_deadlines),
+		cmocka_unit_test(test_stream_lives_while_it_progresses),
+		cmocka_unit_test(test_streams_give_way_last),
 		cmocka_unit_test(test_expired_in_batches),
 		cmocka_unit_test(test_deadline_does_not_overflow),
 	};

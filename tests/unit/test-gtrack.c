@@ -128,6 +128,36 @@ static void test_syscalls_follow_the_groups(void **state)
 	gtrack_free(t);
 }
 
+/* Emissions count like energy: per tracked group, the rest in other, cumulative. */
+static void test_co2e_follows_the_groups(void **state)
+{
+	struct gtrack *t = new_tracker(1, 300 * S);
+	struct g x[3];
+	struct gtrack_group g[3];
+	struct gtrack_series s;
+
+	mk(&x[0], &g[0], "cc1", 9000, 0);
+	mk(&x[1], &g[1], "make", 100, 0);
+	mk(&x[2], &g[2], "sh", 10, 0);
+	g[0].co2e_ug = 1000;
+	g[1].co2e_ug = 11;
+	g[2].co2e_ug = 1;
+	assert_int_equal(gtrack_update(t, 1 * S, S, g, 3), 0);
+	g[0].co2e_ug = 3000; /* another hour, another intensity */
+	assert_int_equal(gtrack_update(t, 2 * S, S, g, 3), 0);
+	assert_int_equal(find(t, "cc1", &s), 0);
+	assert_int_equal(s.co2e_ug, 4000);
+	assert_int_equal(s.last_co2e_ug, 3000);
+	other_of(t, &s);
+	assert_int_equal(s.co2e_ug, 2 * 12);
+	assert_int_equal(s.last_co2e_ug, 12);
+	assert_int_equal(gtrack_update(t, 3 * S, S, g + 1, 2), 0);
+	assert_int_equal(find(t, "cc1", &s), 0);
+	assert_int_equal(s.co2e_ug, 4000);
+	assert_int_equal(s.last_co2e_ug, 0);
+	gtrack_free(t);
+}
+
 /* Deterministic churn: groups come, go, change power; sums and monotonicity hold every step. */
 static void test_sums_exact_and_monotonic_under_churn(void **state)
 {
@@ -392,6 +422,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_top_n_plus_other),
 		cmocka_unit_test(test_syscalls_follow_the_groups),
+		cmocka_unit_test(test_co2e_follows_the_groups),
 		cmocka_unit_test(test_sums_exact_and_monotonic_under_churn),
 		cmocka_unit_test(test_vanished_group_stays_for_ttl_then_goes),
 		cmocka_unit_test(test_outranked_group_freezes_and_resumes),

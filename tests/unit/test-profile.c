@@ -60,10 +60,35 @@ static void series(struct prof_sample *s, const struct prof_sample *each)
 	}
 }
 
+/* Each rule fired exactly when every condition of one of its clauses is met. */
+static void conditions_agree(const struct prof_analysis *a)
+{
+	for (size_t i = 0; i < PROF_BALANCED; i++) {
+		const struct prof_rule *r = &a->rules[i];
+		bool any = false;
+
+		assert_true(r->nconds <= PROF_MAX_CONDS);
+		assert_true(r->applicable || r->nconds == 0);
+		for (unsigned clause = 0; clause < PROF_MAX_CONDS; clause++) {
+			bool all = true, seen = false;
+
+			for (size_t k = 0; k < r->nconds; k++)
+				if (r->conds[k].clause == clause) {
+					seen = true;
+					all &= r->conds[k].met;
+				}
+			any |= seen && all;
+		}
+		if (any != r->fired)
+			fail_msg("rule %zu: fired %d, its conditions say %d", i, r->fired, any);
+	}
+}
+
 static enum prof_bottleneck verdict(const struct prof_sample *s, unsigned ncpus,
 				    struct prof_analysis *a)
 {
 	assert_int_equal(prof_analyse(s, N + 1, NULL, 0, ncpus, false, a), 0);
+	conditions_agree(a);
 	return a->bottleneck;
 }
 
@@ -215,6 +240,16 @@ static void test_memory_bound(void **state)
 		s[i].sys_ticks = 2;
 	}
 	assert_int_equal(verdict(s, 2, &a), PROF_CPU);
+	/* Both conditions of the first clause are there: the faults met, the kernel share not. */
+	assert_int_equal(a.rules[PROF_MEMORY].nconds, 4);
+	assert_string_equal(a.rules[PROF_MEMORY].conds[0].what, "page faults per CPU-second");
+	assert_true(a.rules[PROF_MEMORY].conds[0].met);
+	assert_string_equal(a.rules[PROF_MEMORY].conds[1].what, "CPU time in the kernel");
+	assert_int_equal(a.rules[PROF_MEMORY].conds[1].clause, 0);
+	assert_true(fabs(a.rules[PROF_MEMORY].conds[1].value - 20) < 1e-9);
+	assert_true(fabs(a.rules[PROF_MEMORY].conds[1].threshold - 30) < 1e-9);
+	assert_false(a.rules[PROF_MEMORY].conds[1].met);
+	assert_false(a.rules[PROF_MEMORY].fired);
 	prof_analysis_done(&a);
 	/* Major faults are: the working set does not fit. */
 	for (int i = 1; i <= N; i++)
@@ -434,6 +469,11 @@ static void test_session(void **state)
 	assert_int_equal(joulestat_profile_correlation(g.p, 4, &co), -ERANGE);
 	assert_int_equal(joulestat_profile_rule(g.p, JOULESTAT_BOTTLENECK_GPU, &ru), 0);
 	assert_false(ru.applicable);
+	assert_int_equal(ru.nconditions, 0);
+	assert_int_equal(joulestat_profile_rule(g.p, JOULESTAT_BOTTLENECK_CONTENTION, &ru), 0);
+	assert_int_equal(ru.nconditions, 4);
+	assert_string_equal(ru.conditions[2].op, ">");
+	assert_int_equal(ru.conditions[2].clause, 1);
 	assert_int_equal(joulestat_profile_rule(g.p, JOULESTAT_BOTTLENECK_BALANCED, &ru), -ERANGE);
 	f = open_memstream(&g.json, &len);
 	assert_int_equal(joulestat_profile_write_json(g.p, f), 0);

@@ -248,6 +248,59 @@ static void correlate(const struct prof_sample *s, size_t n, struct prof_analysi
 }
 
 /* The rules; fills a->rules[], the verdict, and the evidence lines. */
+/* Add a condition of clause `clause` to rule r. */
+static void cond(struct prof_rule *r, unsigned clause, const char *what, const char *unit,
+		 double value, const char *op, double threshold)
+{
+	struct prof_cond *c;
+
+	if (r->nconds >= PROF_MAX_CONDS)
+		return;
+	c = &r->conds[r->nconds++];
+	*c = (struct prof_cond){ .what = what, .unit = unit, .op = op, .value = value,
+				 .threshold = threshold, .clause = clause };
+	if (op[0] == '>')
+		c->met = op[1] == '=' ? value >= threshold : value > threshold;
+	else
+		c->met = op[1] == '=' ? value <= threshold : value < threshold;
+}
+
+/* Each rule's conditions, as fired below decides: an OR of ANDs. */
+static void conditions(struct prof_analysis *a, unsigned ncpus)
+{
+	struct prof_rule *r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(a->rules); i++)
+		a->rules[i].nconds = 0;
+	r = &a->rules[PROF_GPU];
+	if (r->applicable) {
+		cond(r, 0, "mean GPU utilisation", "%", a->gpu_util_pct, ">=", GPU_UTIL_PCT);
+		cond(r, 0, "CPU demand", "%", a->cpu_demand * 100, "<", CPU_DEMAND * 100);
+	}
+	r = &a->rules[PROF_IO];
+	cond(r, 0, "samples with threads in D", "%", a->blocked_share * 100, ">=",
+	     IO_BLOCKED_SHARE * 100);
+	cond(r, 0, "storage", "B/s", a->storage_bytes_per_s, ">=", IO_MIN_BYTES_PER_S);
+	cond(r, 1, "samples with threads in D", "%", a->blocked_share * 100, ">=",
+	     IO_BLOCKED_SHARE * 100);
+	cond(r, 1, "machine I/O pressure", "%", a->psi_io_pct, ">=", IO_PSI_PCT);
+	r = &a->rules[PROF_CONTENTION];
+	cond(r, 0, "voluntary switches", "/s", a->vol_per_s, ">=", CONT_VOL_PER_S);
+	cond(r, 0, "mean on-CPU burst", "us", a->burst_us, "<=", CONT_BURST_US);
+	cond(r, 1, "mean threads (the CPUs)", "", a->threads_mean, ">", (double)ncpus);
+	cond(r, 1, "runqueue wait / on-CPU time", "x", a->wait_ratio, ">=", CONT_WAIT_RATIO);
+	r = &a->rules[PROF_MEMORY];
+	cond(r, 0, "page faults per CPU-second", "/s", a->faults_per_cpu_s, ">=",
+	     MEM_FAULTS_PER_CPU_S);
+	cond(r, 0, "CPU time in the kernel", "%", a->kernel_share * 100, ">=",
+	     MEM_KERNEL_SHARE * 100);
+	cond(r, 1, "major faults", "/s", a->majflt_per_s, ">=", MEM_MAJFLT_PER_S);
+	cond(r, 2, "machine memory pressure", "%", a->psi_mem_pct, ">=", MEM_PSI_PCT);
+	r = &a->rules[PROF_CPU];
+	if (r->applicable)
+		cond(r, 0, "CPU demand", "%", a->cpu_demand * 100, ">=", CPU_DEMAND * 100);
+}
+
 static void decide(struct prof_analysis *a, unsigned ncpus, double active_capacity_s)
 {
 	struct prof_rule *r;
@@ -286,6 +339,7 @@ static void decide(struct prof_analysis *a, unsigned ncpus, double active_capaci
 	r->value = a->cpu_demand * 100;
 	r->threshold = CPU_DEMAND * 100;
 	r->fired = r->applicable && a->cpu_demand >= CPU_DEMAND;
+	conditions(a, ncpus);
 
 	a->bottleneck = PROF_BALANCED;
 	{

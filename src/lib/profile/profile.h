@@ -96,11 +96,29 @@ struct prof_corr {
 #define PROF_TEXT_LEN 320
 
 /* One rule of the decision (docs/PROFILING.md "The rules"). */
+/*
+ * One condition of a rule: `value op threshold`. A rule fires when every
+ * condition of one of its clauses is met (an OR of ANDs), so a table can
+ * show each condition, not only the first.
+ */
+#define PROF_MAX_CONDS 4
+struct prof_cond {
+	const char *what;		/* "page faults per CPU-second" */
+	const char *unit;		/* "%", "/s", "us", "x", "" */
+	const char *op;			/* ">=", ">", "<=", "<" */
+	double value;
+	double threshold;
+	bool met;
+	unsigned clause;		/* 0, 1, ...: conditions of one clause are ANDed */
+};
+
 struct prof_rule {
 	double value;			/* the measured figure */
 	double threshold;		/* fires at value >= threshold */
 	bool fired;
 	bool applicable;		/* false: no data (no GPU, one sample) */
+	size_t nconds;			/* every condition (0 when not applicable) */
+	struct prof_cond conds[PROF_MAX_CONDS];
 };
 
 struct prof_analysis {

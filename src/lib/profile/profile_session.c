@@ -342,6 +342,17 @@ int joulestat_profile_rule(const struct joulestat_profile *p, enum joulestat_bot
 	o.threshold = r->threshold;
 	o.fired = r->fired;
 	o.applicable = r->applicable;
+	o.nconditions = r->nconds;
+	for (size_t i = 0; i < r->nconds && i < JOULESTAT_PROFILE_CONDITIONS; i++)
+		o.conditions[i] = (struct joulestat_profile_condition){
+			.what = r->conds[i].what,
+			.unit = r->conds[i].unit,
+			.op = r->conds[i].op,
+			.value = r->conds[i].value,
+			.threshold = r->conds[i].threshold,
+			.met = r->conds[i].met,
+			.clause = r->conds[i].clause,
+		};
 	*info = o;
 	return 0;
 }

@@ -19,7 +19,20 @@
  * - energy is in microjoules (uint64), time in nanoseconds of
  *   CLOCK_MONOTONIC, power in watts only where a double is returned.
  *
- * A monitor object is not thread-safe: use one from one thread at a time.
+ * Threads: a monitor is used from one thread at a time, except where a
+ * call says otherwise. joulestat_pid_energy() and
+ * joulestat_pid_energy_batch() may be called from any number of threads at
+ * once, and concurrently with the one thread that samples
+ * (joulestat_sample(), joulestat_dispatch()). Snapshots are immutable:
+ * their getters may be called from any thread; joulestat_snapshot_ref()
+ * and joulestat_snapshot_free() of one snapshot from one thread at a time.
+ * The pure functions (names of policies, groupings, kinds, versions) are
+ * safe anywhere.
+ *
+ * A monitor may be the system's `joulestat daemon` seen through its socket
+ * (joulestat_opts.daemon; docs/DAEMON.md): the same calls then answer
+ * without privileges, with what the daemon measures (eBPF, short-lived
+ * processes included) and what its disclosure policy lets this user see.
  */
 #ifndef JOULESTAT_H
 #define JOULESTAT_H
@@ -64,6 +77,22 @@ enum joulestat_idle_policy {
 	/* Static power × interval is the idle row; the rest is split by CPU time. */
 	JOULESTAT_IDLE_BASELINE = 2,
 };
+
+/* Whether joulestat_new() asks the system's joulestat daemon (docs/DAEMON.md). */
+enum joulestat_daemon_mode {
+	/* Never: measure here (the zero value: what programs built before it get). */
+	JOULESTAT_DAEMON_NEVER = 0,
+	/*
+	 * When a daemon answers on the socket and can honour the options, ask
+	 * it; otherwise measure here, as with NEVER.
+	 */
+	JOULESTAT_DAEMON_AUTO = 1,
+	/* Only the daemon: fail when none answers or it cannot honour the options. */
+	JOULESTAT_DAEMON_ALWAYS = 2,
+};
+
+/* The daemon's socket when neither the options nor $JOULESTAT_SOCKET name one. */
+#define JOULESTAT_DAEMON_SOCKET "/run/joulestat/joulestat.sock"
 
 /* How a snapshot's task rows are aggregated. A group's energy is exactly Σ its tasks'. */
 enum joulestat_group {
@@ -190,6 +219,24 @@ struct joulestat_opts {
 	 * exist (not looked up when sysfs_root is a fixture tree).
 	 */
 	const char *host_share;
+
+	/* ---- the system's daemon (docs/DAEMON.md) ---- */
+
+	/*
+	 * NEVER (0), AUTO or ALWAYS. With the daemon the monitor measures
+	 * nothing itself: the sources, the collector and the split are the
+	 * daemon's, so options that choose them here (sysfs_root, procfs_root,
+	 * dev_root, sources, model_*, enable_msr, activity, baseline_file,
+	 * static_power, host_share) are for a local monitor: AUTO then measures here, and
+	 * ALWAYS fails with -EINVAL. The idle policy must be the daemon's, and
+	 * syscalls counted by it when asked: otherwise AUTO measures here and
+	 * ALWAYS fails with -EOPNOTSUPP (logged, naming the difference).
+	 * ALWAYS fails with the -errno of the connection when no daemon
+	 * answers (-ENOENT: no socket, -ECONNREFUSED: nobody listening).
+	 */
+	enum joulestat_daemon_mode daemon;
+	/* Its socket: NULL for $JOULESTAT_SOCKET, else JOULESTAT_DAEMON_SOCKET. */
+	const char *daemon_socket;
 };
 
 /*
@@ -930,6 +977,14 @@ struct joulestat_names_opts {
 JOULESTAT_API int joulestat_set_names(struct joulestat *js, const struct joulestat_names_opts *opts);
 
 /*
+ * Through a daemon, a snapshot covers what the daemon sampled since this
+ * monitor's previous one, and ends now: the daemon takes a sample for it
+ * (at most one every 10 ms, shared by every client asking at once). Its
+ * rows are the daemon's, as its policy lets this user see them; its
+ * cumulative energy is the daemon's, which counts since the daemon began
+ * (for processes and users, across daemon restarts). Tasks are carried
+ * only for a user who sees everything.
+ *
  * Take a snapshot now: read every energy source, close the activity
  * interval, split each domain's energy between the tasks under the idle
  * policy, aggregate the rows of every chosen grouping and add them to the
@@ -1169,7 +1224,19 @@ struct joulestat_row {
 	const char *pod;		/* pod name */
 	const char *pod_namespace;	/* its namespace */
 	bool names_unresolved;		/* in a container or pod whose names are not all known */
+	/*
+	 * From a daemon whose disclosure policy hides other users' processes
+	 * from this user: the row sums every process of one user (uid and user
+	 * set, pid 0, comm ""), or of every other user together (uid
+	 * JOULESTAT_UID_OTHERS, user "", under the policy "none").
+	 * cumulative_uj is then that user's energy since the daemon began
+	 * counting (joulestat_daemon_info). Always false for a local monitor.
+	 */
+	bool aggregated;
 };
+
+/* The uid of an aggregated row that stands for every other user. */
+#define JOULESTAT_UID_OTHERS UINT32_MAX
 
 /*
  * Number of rows of `group` in the snapshot; -ENOENT when the snapshot does
@@ -1198,6 +1265,14 @@ JOULESTAT_API int joulestat_snapshot_row_get(const struct joulestat_snapshot *sn
  */
 JOULESTAT_API int joulestat_tree_add(struct joulestat *js, int pid);
 
+/*
+ * Stop following the tree rooted at `pid` (the newest such root when a PID
+ * was reused): its row leaves later snapshots, and its cumulative energy
+ * is forgotten. Returns 0; -ENOENT when no tree has that root; -EINVAL.
+ * Through a daemon, trees are also given up when the monitor is freed.
+ */
+JOULESTAT_API int joulestat_tree_remove(struct joulestat *js, int pid);
+
 /* ---- one process's energy (a per-PID query, for monitors that hold PIDs) ---- */
 
 struct joulestat_pid_energy {
@@ -1224,6 +1299,15 @@ struct joulestat_pid_energy {
  * the next joulestat_sample() or joulestat_free(). Returns 0; -ENOENT when
  * the process was not in the last snapshot nor is kept in the cumulative
  * table; -ENODATA before the first snapshot; -EINVAL.
+ *
+ * Through a daemon the answer is the daemon's last snapshot (it samples on
+ * its own clock, so no joulestat_sample() is needed first), energy_uj
+ * counts since the daemon first saw the process (across daemon restarts),
+ * and another user's process is -EACCES when the daemon's policy hides it
+ * (-ECONNRESET, -ETIMEDOUT: the daemon went away or did not answer).
+ *
+ * Safe to call from several threads at once, and while another thread
+ * samples.
  */
 JOULESTAT_API int joulestat_pid_energy(const struct joulestat *js, int pid,
 				       struct joulestat_pid_energy *ret);
@@ -1231,11 +1315,46 @@ JOULESTAT_API int joulestat_pid_energy(const struct joulestat *js, int pid,
 /*
  * joulestat_pid_energy() for n PIDs. `ret` is an array of n structs of
  * size ret[0].sz each (the caller's sizeof), every one with sz set; each
- * gets found = false when unknown. Returns the number found, or -EINVAL /
- * -ENODATA for the whole call.
+ * gets found = false when unknown (or hidden by a daemon's policy).
+ * Returns the number found, or -EINVAL / -ENODATA (or a daemon's
+ * connection error) for the whole call. Thread-safe as joulestat_pid_energy().
  */
 JOULESTAT_API int joulestat_pid_energy_batch(const struct joulestat *js, const int *pids, size_t n,
 					     struct joulestat_pid_energy *ret);
+
+/* ---- the daemon behind a monitor (joulestat_opts.daemon; docs/DAEMON.md) ---- */
+
+struct joulestat_daemon_info {
+	size_t sz;
+	const char *socket;		/* the socket's path */
+	const char *version;		/* the daemon's joulestat version */
+	int pid;			/* the daemon's PID */
+	/* This daemon process's start (CLOCK_REALTIME ns): a restart changes it. */
+	uint64_t started_realtime_ns;
+	/*
+	 * When its cumulative energy began (CLOCK_REALTIME ns): its first start
+	 * since boot, kept across restarts in its state file. Energy spent while
+	 * no daemon ran is in no counter.
+	 */
+	uint64_t counting_since_realtime_ns;
+	uint32_t restarts;		/* starts since that first one */
+	uint64_t interval_ns;		/* its sampling interval */
+	const char *idle_policy;	/* its idle policy */
+	/*
+	 * What it shows this user of other users' activity: "all", "own"
+	 * (their processes summed into one row per user), "none" (one row for
+	 * all other users).
+	 */
+	const char *view;
+	const char *policy;		/* its disclose policy for ordinary users */
+};
+
+/*
+ * Describe the daemon this monitor asks. Strings live until joulestat_free().
+ * Returns 0; -ENOTCONN when the monitor measures locally; -EINVAL.
+ */
+JOULESTAT_API int joulestat_daemon_get(const struct joulestat *js,
+				       struct joulestat_daemon_info *info);
 
 /* ---- an event loop drives sampling ---- */
 
@@ -1245,6 +1364,12 @@ JOULESTAT_API int joulestat_pid_energy_batch(const struct joulestat *js, const i
  * snapshot is due: poll it for POLLIN, then call joulestat_dispatch(). The
  * monitor owns it (closed by joulestat_free()); created on the first call.
  * Returns the fd or -errno.
+ *
+ * Through a daemon it is the connection's socket, readable when the daemon
+ * has sampled for at least interval_ms since this monitor's last snapshot
+ * (so snapshots end on the daemon's samples, and cover whole multiples of
+ * its interval); also readable, and joulestat_dispatch() then fails with
+ * -ECONNRESET, when the daemon goes away.
  */
 JOULESTAT_API int joulestat_fd(struct joulestat *js);
 
@@ -1262,6 +1387,10 @@ typedef int (*joulestat_snapshot_fn)(struct joulestat *js, struct joulestat_snap
  * blocks. Returns 1 when a snapshot was taken, 0 when none was due, the
  * callback's negative return, the -errno of joulestat_sample(), or -EINVAL
  * before the first joulestat_fd().
+ *
+ * Through a daemon: when the daemon said a snapshot is due, ask it for what
+ * it sampled since the last one (one round trip on the local socket; it
+ * does not wait for a sample) and hand that to cb.
  */
 JOULESTAT_API int joulestat_dispatch(struct joulestat *js, joulestat_snapshot_fn cb,
 				     void *userdata);

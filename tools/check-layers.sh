@@ -5,6 +5,7 @@
 #
 #   0 util
 #   1 sources  activity  resources      (read the machine; never each other)
+#     wire                              (the daemon protocol: pure)
 #   2 attrib
 #   3 gpu  identity                     (GPU split, what a task belongs to)
 #   4 .  (the monitor: joulestat.c, snapshot.c, gpu_api.c, monitor.h)
@@ -14,7 +15,7 @@
 # Prints each include that runs sideways or up, and exits 1 if there is one.
 set -u
 lib=${1:-$(dirname "$0")/../src/lib}
-declare -A rank=([util]=0 [sources]=1 [activity]=1 [resources]=1 [attrib]=2 [gpu]=3
+declare -A rank=([util]=0 [sources]=1 [activity]=1 [resources]=1 [wire]=1 [attrib]=2 [gpu]=3
 	[identity]=3 [.]=4 [record]=5 [profile]=6)
 declare -A home
 while IFS= read -r f; do

@@ -24,23 +24,25 @@ static int cli_libbpf_verbose;
 
 static const struct cli_verb verbs[] = {
 	{ "probe", "what can be measured here, and why not", cmd_probe, cmd_probe_help,
-	  cmd_probe_options },
+	  cmd_probe_options, true },
 	{ "record", "write each interval's energy per process to a file", cmd_record,
-	  cmd_record_help, cmd_record_options },
+	  cmd_record_help, cmd_record_options, true },
 	{ "replay", "re-run attribution over a raw recording", cmd_replay, cmd_replay_help,
 	  cmd_replay_options },
 	{ "report", "a recording as tables, an SVG picture or an HTML page", cmd_report,
 	  cmd_report_help, cmd_report_options },
 	{ "top", "live view of the power each process draws", cmd_top, cmd_top_help,
-	  cmd_top_options },
+	  cmd_top_options, true },
 	{ "serve", "export energy per group to Prometheus and PCP", cmd_serve, cmd_serve_help,
 	  cmd_serve_options },
 	{ "run", "run a command and report the energy of its process tree", cmd_run,
-	  cmd_run_help, cmd_run_options },
+	  cmd_run_help, cmd_run_options, true },
 	{ "calibrate", "measure the quiet machine's static power per domain", cmd_calibrate,
 	  cmd_calibrate_help, cmd_calibrate_options },
 	{ "profile", "run a command and say what limited it, with its energy", cmd_profile,
-	  cmd_profile_help, cmd_profile_options },
+	  cmd_profile_help, cmd_profile_options, true },
+	{ "daemon", "measure for every user and program of the machine, on a socket", cmd_daemon,
+	  cmd_daemon_help, cmd_daemon_options },
 };
 
 static void usage(FILE *out)
@@ -119,6 +121,12 @@ void cli_common_help(FILE *out)
 		"  --baseline FILE        static power per domain for the baseline idle policy\n"
 		"                         (written by 'joulestat calibrate'; default\n"
 		"                         " CLI_BASELINE_DEFAULT_PATH " when it exists)\n"
+		"  --daemon               ask the system's joulestat daemon, or fail (top, run,\n"
+		"                         record, probe, profile; by default they ask it when it\n"
+		"                         answers, and measure here otherwise)\n"
+		"  --no-daemon            measure here, never through the daemon\n"
+		"  --socket PATH          the daemon's socket (default $JOULESTAT_SOCKET, else\n"
+		"                         " JOULESTAT_DAEMON_SOCKET ")\n"
 		"  --carbon-intensity G   grid carbon intensity in gCO2e/kWh (0 to 10000): run,\n"
 		"                         top, report and serve show emissions next to energy\n"
 		"  --carbon-intensity-file FILE\n"
@@ -300,6 +308,21 @@ int cli_common_option(int opt, const char *arg, struct cli_common *c)
 			return -EXIT_USAGE;
 		}
 		c->host_share = arg;
+		return 1;
+	case 0x100f:
+		c->daemon = JOULESTAT_DAEMON_ALWAYS;
+		c->daemon_set = true;
+		return 1;
+	case 0x1010:
+		c->daemon = JOULESTAT_DAEMON_NEVER;
+		c->daemon_set = true;
+		return 1;
+	case 0x1011:
+		if (!arg[0]) {
+			cli_error(NULL, "--socket: empty path");
+			return -EXIT_USAGE;
+		}
+		c->socket = arg;
 		return 1;
 	case 'v':
 		c->verbose++;
@@ -567,6 +590,11 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 		 access(CLI_BASELINE_DEFAULT_PATH, F_OK) == 0)
 		o.baseline_file = CLI_BASELINE_DEFAULT_PATH;
 
+	if (c->daemon_set && c->daemon == JOULESTAT_DAEMON_ALWAYS && !c->daemon_ok) {
+		cli_error(NULL, "--daemon: this verb measures here; top, run, record, probe and "
+				"profile are the daemon's clients");
+		return -EINVAL;
+	}
 	if (check_root("--sysfs-root", c->sysfs_root) < 0 ||
 	    check_root("--procfs-root", c->procfs_root) < 0 ||
 	    check_root("--dev-root", c->dev_root) < 0)
@@ -584,6 +612,11 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 	o.model_max_mw = c->model_max_mw;
 	o.activity = c->activity;
 	o.syscalls = c->syscalls;
+	/* The verbs that may be a daemon's client ask it unless told otherwise. */
+	o.daemon = JOULESTAT_DAEMON_NEVER;
+	if (c->daemon_ok)
+		o.daemon = c->daemon_set ? c->daemon : JOULESTAT_DAEMON_AUTO;
+	o.daemon_socket = c->socket;
 	o.host_share = c->host_share;
 	cli_libbpf_logging(c->verbose);
 	/* What joulestat_new() finds wrong (a baseline file's bad line) is an error to show. */
@@ -591,6 +624,12 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 	o.log_level = c->verbose ? (c->verbose > 1 ? JOULESTAT_LOG_DEBUG : JOULESTAT_LOG_INFO)
 				 : JOULESTAT_LOG_ERROR;
 	r = joulestat_new(&o, &js);
+	if (r < 0 && o.daemon == JOULESTAT_DAEMON_ALWAYS) {
+		/* The library said what was wrong (its log); the fix, once. */
+		cli_error(NULL, "--daemon: no joulestat daemon could answer%s; without --daemon "
+				"the verb measures here", r == -EINVAL ? " with these options" : "");
+		return r == -EINVAL ? -EINVAL : r;
+	}
 	if (r == -ENODEV)
 		cli_error(NULL, "none of the sources selected with --source (%s) works here; "
 				"'joulestat probe' says why",
@@ -611,6 +650,17 @@ static int open_monitor(const struct cli_common *c, const struct joulestat_opts 
 	open_names(c, js);
 	*ret = js;
 	return 0;
+}
+
+const char *cli_via_daemon(const struct joulestat *js)
+{
+	static char buf[48];
+	struct joulestat_daemon_info di = { .sz = sizeof(di) };
+
+	if (!js || joulestat_daemon_get(js, &di) < 0)
+		return "";
+	snprintf(buf, sizeof(buf), "via daemon (PID %d)", di.pid);
+	return buf;
 }
 
 int cli_open_monitor(const struct cli_common *c, struct joulestat **ret)
@@ -684,6 +734,7 @@ static int run_verb(const struct cli_verb *v, int argc, char **argv)
 	spliced = cfg.nwords ? &cfg : NULL;
 	spliced_first = 1;
 	common.config = path;
+	common.daemon_ok = v->daemon_client;
 	r = v->run(n, args, &common);
 	spliced = NULL;
 	free(args);

@@ -32,6 +32,15 @@ struct cli_common {
 	bool syscalls;
 	int verbose;
 	const char *baseline;	/* --baseline FILE: static power for --idle baseline */
+	/*
+	 * The system's daemon (docs/DAEMON.md): --daemon, --no-daemon, else
+	 * AUTO for the verbs that may use it (daemon_ok, set by the verb);
+	 * --socket PATH is where it listens (the daemon verb: where to).
+	 */
+	enum joulestat_daemon_mode daemon;
+	bool daemon_set;	/* --daemon or --no-daemon was given */
+	bool daemon_ok;		/* the verb may be a daemon's client */
+	const char *socket;
 	/* --carbon-intensity G (or the configuration's carbon_intensity), and where it was given */
 	bool carbon_set;
 	double carbon_g_per_kwh;
@@ -61,6 +70,7 @@ struct cli_verb {
 	int (*run)(int argc, char **argv, struct cli_common *common);
 	void (*help)(FILE *out);
 	const struct option *longopts;	/* every long option, common ones included */
+	bool daemon_client;		/* asks the system's daemon when it answers */
 };
 
 int cli_run(int argc, char **argv);
@@ -82,6 +92,9 @@ int cli_run(int argc, char **argv);
 	{ "carbon-intensity-file", required_argument, NULL, 0x100e },                      \
 	CLI_NAMES_OPTIONS,                                                                         \
 	{ "host-share", required_argument, NULL, 0x100c },                                 \
+	{ "daemon", no_argument, NULL, 0x100f },                                           \
+	{ "no-daemon", no_argument, NULL, 0x1010 },                                        \
+	{ "socket", required_argument, NULL, 0x1011 },                                     \
 	{ "verbose", no_argument, NULL, 'v' }
 
 /* Where container and pod names come from (cli.c, cli_open_names()). */
@@ -125,6 +138,12 @@ int cli_open_monitor(const struct cli_common *c, struct joulestat **ret);
  */
 int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opts *base,
 			  struct joulestat **ret);
+
+/*
+ * Whether js is the daemon's, in a few words for a view's header: "via
+ * daemon (PID N)"; "" for a local monitor. Static storage.
+ */
+const char *cli_via_daemon(const struct joulestat *js);
 
 /*
  * The carbon intensity the common options give (carbon.h): the number and
@@ -183,6 +202,9 @@ extern const struct option cmd_run_options[];
 int cmd_calibrate(int argc, char **argv, struct cli_common *common);
 void cmd_calibrate_help(FILE *out);
 extern const struct option cmd_calibrate_options[];
+int cmd_daemon(int argc, char **argv, struct cli_common *common);
+void cmd_daemon_help(FILE *out);
+extern const struct option cmd_daemon_options[];
 int cmd_profile(int argc, char **argv, struct cli_common *common);
 void cmd_profile_help(FILE *out);
 extern const struct option cmd_profile_options[];

@@ -209,7 +209,22 @@ static void print_text(struct joulestat *js, const struct cli_common *c)
 	       joulestat_socket_count(js), joulestat_socket_count(js) == 1 ? "" : "s");
 	printf("  Roots      sysfs %s, ", text_esc(c->sysfs_root ? c->sysfs_root : "/sys", e, sizeof(e)));
 	printf("procfs %s, ", text_esc(c->procfs_root ? c->procfs_root : "/proc", e, sizeof(e)));
-	printf("dev %s\n\n", text_esc(c->dev_root ? c->dev_root : "/dev", e, sizeof(e)));
+	printf("dev %s\n", text_esc(c->dev_root ? c->dev_root : "/dev", e, sizeof(e)));
+	{
+		struct joulestat_daemon_info di = { .sz = sizeof(di) };
+
+		/* Everything below is the daemon's: what it measures, as it shows this user. */
+		if (joulestat_daemon_get(js, &di) == 0)
+			printf("  Measured   %s at %s: joulestat %s, sampling every %.3g s, you see %s\n",
+			       cli_via_daemon(js), text_esc(di.socket, e, sizeof(e)), di.version,
+			       (double)di.interval_ns / 1e9,
+			       strcmp(di.view, "all") == 0 ? "every process"
+			       : strcmp(di.view, "own") == 0 ? "your processes, others per user"
+							     : "your processes, others as one row");
+		else
+			printf("  Measured   here (no joulestat daemon, or --no-daemon)\n");
+	}
+	printf("\n");
 
 	printf("Energy sources (in priority order)\n");
 	for (size_t i = 0; i < joulestat_source_count(js); i++) {
@@ -327,6 +342,36 @@ static void print_json(struct joulestat *js, const struct cli_common *c)
 	jsonw_u64(&w, 1);
 	jsonw_key(&w, "joulestat");
 	jsonw_string(&w, joulestat_version());
+	{
+		struct joulestat_daemon_info di = { .sz = sizeof(di) };
+
+		/* null: measured here. */
+		jsonw_key(&w, "daemon");
+		if (joulestat_daemon_get(js, &di) == 0) {
+			jsonw_begin_object(&w);
+			jsonw_key(&w, "socket");
+			jsonw_string(&w, di.socket);
+			jsonw_key(&w, "pid");
+			jsonw_i64(&w, di.pid);
+			jsonw_key(&w, "version");
+			jsonw_string(&w, di.version);
+			jsonw_key(&w, "started_realtime_ns");
+			jsonw_u64(&w, di.started_realtime_ns);
+			jsonw_key(&w, "counting_since_realtime_ns");
+			jsonw_u64(&w, di.counting_since_realtime_ns);
+			jsonw_key(&w, "restarts");
+			jsonw_u64(&w, di.restarts);
+			jsonw_key(&w, "interval_ns");
+			jsonw_u64(&w, di.interval_ns);
+			jsonw_key(&w, "view");
+			jsonw_string(&w, di.view);
+			jsonw_key(&w, "policy");
+			jsonw_string(&w, di.policy);
+			jsonw_end_object(&w);
+		} else {
+			jsonw_null(&w);
+		}
+	}
 
 	jsonw_key(&w, "machine");
 	jsonw_begin_object(&w);

@@ -118,7 +118,8 @@ static pid_t spawn_held(char **cmd, int *ret_go, int *ret_err, const struct rlim
 	return pid;
 }
 
-static void print_summary(const struct joulestat_profile *p, char **cmd, pid_t pid)
+static void print_summary(const struct joulestat_profile *p, char **cmd, pid_t pid,
+			  const char *via)
 {
 	struct joulestat_profile_info in = { .sz = sizeof(in) };
 	/* The command, thread names and what quotes them are escaped for the terminal. */
@@ -128,8 +129,8 @@ static void print_summary(const struct joulestat_profile *p, char **cmd, pid_t p
 	if (joulestat_profile_get(p, &in) < 0)
 		return;
 	dur = (double)in.duration_ns / 1e9;
-	printf("joulestat profile: %s (pid %d), %.2f s, %zu samples\n", text_esc(cmd[0], e, sizeof(e)),
-	       (int)pid, dur, in.samples);
+	printf("joulestat profile: %s (pid %d), %.2f s, %zu samples%s%s\n",
+	       text_esc(cmd[0], e, sizeof(e)), (int)pid, dur, in.samples, via[0] ? ", " : "", via);
 	printf("energy: host %.2f J (%.2f W mean), the command's tree %.2f J (%.2f W)%s\n",
 	       (double)in.energy_uj / 1e6, dur > 0 ? (double)in.energy_uj / 1e6 / dur : 0,
 	       (double)in.tree_energy_uj / 1e6, dur > 0 ? (double)in.tree_energy_uj / 1e6 / dur : 0,
@@ -360,7 +361,7 @@ int cmd_profile(int argc, char **argv, struct cli_common *common)
 		goto out;
 	}
 	if (!quiet)
-		print_summary(p, cmd, pid);
+		print_summary(p, cmd, pid, cli_via_daemon(js));
 	if (write_outputs(p, json_path, html_path, cmd) < 0)
 		goto out;
 	if (WIFSIGNALED(wstatus)) {

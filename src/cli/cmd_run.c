@@ -515,7 +515,7 @@ static void print_line(FILE *f, const struct stat_acc *a, unsigned n, const char
 
 static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsigned n,
 		       const struct summary *s, const char *policy, const char *collector,
-		       const char *sources, const struct carbon *carbon)
+		       const char *sources, const char *via, const struct carbon *carbon)
 {
 	char name[TEXTESC_SIZE(RUN_NAME_MAX)], e[32];
 
@@ -555,8 +555,8 @@ static void print_text(FILE *f, char **cmd, const struct run_result *runs, unsig
 	if (n && runs[n - 1].vm[0])
 		fprintf(f, "\n the command runs virtual machine '%s': the total is its energy "
 			   "(docs/VMS.md)", runs[n - 1].vm);
-	fprintf(f, "\n idle policy %s, activity %s, sources %s%s", policy, collector, sources,
-		s->estimated ? " - ESTIMATED by a model, not measured" : "");
+	fprintf(f, "\n idle policy %s, activity %s, sources %s%s%s%s", policy, collector, sources,
+		via[0] ? ", " : "", via, s->estimated ? " - ESTIMATED by a model, not measured" : "");
 	if (n && runs[n - 1].static_from[0])
 		fprintf(f, "\n static power %.3f W from %s (the idle row)",
 			(double)runs[n - 1].static_mw / 1e3, runs[n - 1].static_from);
@@ -614,7 +614,8 @@ static void json_carbon(struct jsonw *w, const struct carbon *c, const struct ca
 
 static int write_json(const char *path, char **cmd, const struct run_result *runs, unsigned n,
 		      const struct summary *s, const char *policy, const char *collector,
-		      const char *sources, int exit_code, const struct carbon *carbon)
+		      const char *sources, const char *daemon, int exit_code,
+		      const struct carbon *carbon)
 {
 	static const struct outfile_opts oo = { .kind = OUTFILE_REPLACE };
 	struct outfile out;
@@ -651,6 +652,10 @@ static int write_json(const char *path, char **cmd, const struct run_result *run
 	jsonw_string(&w, collector);
 	jsonw_key(&w, "sources");
 	jsonw_string(&w, sources);
+	if (daemon) {
+		jsonw_key(&w, "daemon");
+		jsonw_string(&w, daemon);
+	}
 	jsonw_key(&w, "estimated");
 	jsonw_bool(&w, s->estimated);
 	jsonw_key(&w, "captured");
@@ -998,15 +1003,18 @@ int cmd_run(int argc, char **argv, struct cli_common *common)
 	sigaction(SIGQUIT, &old_quit, NULL);
 	if (code != 126 && code != 127) {
 		summarise(runs, done, &sum);
+		struct joulestat_daemon_info di = { .sz = sizeof(di) };
+		bool daemon = joulestat_daemon_get(js, &di) == 0;
+
 		if (o.csv_sep)
 			print_csv(stderr, o.csv_sep, done, &sum, &carbon);
 		else
 			print_text(stderr, cmd, runs, done, &sum,
 				   joulestat_idle_policy_name(o.policy), collector, sources,
-				   &carbon);
+				   cli_via_daemon(js), &carbon);
 		if (o.output && write_json(o.output, cmd, runs, done, &sum,
 					   joulestat_idle_policy_name(o.policy), collector, sources,
-					   code, &carbon) < 0 && code == 0)
+					   daemon ? di.socket : NULL, code, &carbon) < 0 && code == 0)
 			code = EXIT_RUNTIME;
 	}
 	joulestat_snapshot_free(snap);

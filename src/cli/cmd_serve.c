@@ -30,6 +30,7 @@
 #include "gtrack.h"
 #include "http.h"
 #include "omfile.h"
+#include "serve.h"
 #include "sse.h"
 #include "webbuild.h"
 #include "webview.h"
@@ -1302,6 +1303,44 @@ static int wait_until(uint64_t deadline_ns, const sigset_t *sigs)
 	}
 }
 
+/* The labels of grouping g's series: names and how many. */
+static void set_labels(struct serve *sv, enum joulestat_group g)
+{
+	switch (g) {
+	case JOULESTAT_GROUP_PROCESS:
+		sv->label_names = labels_process;
+		sv->nlabels = 2;
+		return;
+	case JOULESTAT_GROUP_CGROUP:
+		sv->label_names = labels_cgroup;
+		break;
+	case JOULESTAT_GROUP_UNIT:
+		sv->label_names = labels_unit;
+		break;
+	case JOULESTAT_GROUP_CONTAINER:
+		sv->label_names = labels_kcontainer;
+		sv->nlabels = 4;
+		return;
+	case JOULESTAT_GROUP_USER:
+		sv->label_names = labels_user;
+		break;
+	case JOULESTAT_GROUP_POD:
+		sv->label_names = labels_pod;
+		sv->nlabels = 3;
+		return;
+	case JOULESTAT_GROUP_NAMESPACE:
+		sv->label_names = labels_namespace;
+		break;
+	case JOULESTAT_GROUP_VM:
+		sv->label_names = labels_vm;
+		break;
+	default:
+		sv->label_names = labels_comm;
+		break;
+	}
+	sv->nlabels = 1;
+}
+
 int cmd_serve(int argc, char **argv, struct cli_common *common)
 {
 	struct serve sv = { 0 };
@@ -1322,40 +1361,7 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	if (r)
 		return r;
 	sv.om.path = sv.o.om_file;
-	switch (sv.o.group) {
-	case JOULESTAT_GROUP_PROCESS:
-		sv.label_names = labels_process;
-		break;
-	case JOULESTAT_GROUP_CGROUP:
-		sv.label_names = labels_cgroup;
-		break;
-	case JOULESTAT_GROUP_UNIT:
-		sv.label_names = labels_unit;
-		break;
-	case JOULESTAT_GROUP_CONTAINER:
-		sv.label_names = labels_kcontainer;
-		break;
-	case JOULESTAT_GROUP_USER:
-		sv.label_names = labels_user;
-		break;
-	case JOULESTAT_GROUP_POD:
-		sv.label_names = labels_pod;
-		break;
-	case JOULESTAT_GROUP_NAMESPACE:
-		sv.label_names = labels_namespace;
-		break;
-	case JOULESTAT_GROUP_VM:
-		sv.label_names = labels_vm;
-		break;
-	default:
-		sv.label_names = labels_comm;
-		break;
-	}
-	sv.nlabels = sv.o.group == JOULESTAT_GROUP_PROCESS ? 2 : 1;
-	if (sv.o.group == JOULESTAT_GROUP_CONTAINER)
-		sv.nlabels = 4;
-	if (sv.o.group == JOULESTAT_GROUP_POD)
-		sv.nlabels = 3;
+	set_labels(&sv, sv.o.group);
 
 	/* Signals are taken synchronously by the loop; block them before any thread starts. */
 	sigemptyset(&sigs);
@@ -1493,4 +1499,118 @@ out:
 	joulestat_free(sv.js);
 	carbon_done(&sv.carbon);
 	return status;
+}
+
+/* ---- the exporter inside another loop (joulestat daemon --listen; serve.h) ---- */
+
+struct serve_embed {
+	struct serve sv;
+	struct http_server *http;
+	struct http_security *sec;
+};
+
+int serve_embed_start(struct joulestat *js, const struct serve_embed_opts *eo,
+		      struct serve_embed **ret)
+{
+	struct serve_embed *e = calloc(1, sizeof(*e));
+	struct http_opts ho = { 0 };
+	struct http_page *first = NULL;
+	char err[512], bound[128];
+	int r, fd;
+
+	if (!e)
+		return -ENOMEM;
+	e->sv.o = (struct serve_opts){
+		.listen = eo->listen,
+		.om_file = eo->om_file,
+		.group = eo->group,
+		.top_n = DEFAULT_TOP,
+		.ttl_ns = DEFAULT_TTL_S * NSEC_PER_SEC,
+		.interval_ns = eo->interval_ns,
+		.verbose = eo->verbose,
+		.web_config = eo->web_config,
+	};
+	e->sv.om.path = eo->om_file;
+	e->sv.js = js;
+	set_labels(&e->sv, eo->group);
+	if (eo->web_config) {
+		r = http_security_load(eo->web_config, &e->sec, err, sizeof(err));
+		if (r < 0) {
+			cli_error("daemon", "%s", err);
+			free(e);
+			return r;
+		}
+	}
+	if ((r = joulestat_set_resources(js, true)) < 0)
+		cli_error("daemon", "machine resources left out of /metrics (%s)", strerror(-r));
+	if (!eo->listen) {
+		/* The file only. */
+		r = publish(&e->sv, NULL, mono_ns(), true, NULL);
+		if (r < 0) {
+			serve_embed_stop(e);
+			return r;
+		}
+		*ret = e;
+		return 0;
+	}
+	fd = http_listen(eo->listen, bound, sizeof(bound), err, sizeof(err));
+	if (fd < 0) {
+		cli_error("daemon", "%s", err);
+		serve_embed_stop(e);
+		return fd;
+	}
+	warn_exposure(fd, bound, e->sec);
+	r = publish(&e->sv, NULL, mono_ns(), true, &first);
+	if (r < 0) {
+		close(fd);
+		serve_embed_stop(e);
+		return r;
+	}
+	ho = (struct http_opts){ .listen_fd = fd, .interval_ns = eo->interval_ns,
+				 .verbose = eo->verbose, .security = e->sec };
+	r = http_start(&ho, first, &e->http, err, sizeof(err));
+	http_page_unref(first);
+	if (r < 0) {
+		cli_error("daemon", "%s", err);
+		serve_embed_stop(e);
+		return r;
+	}
+	fprintf(stderr, "joulestat daemon: metrics on %s://%s/metrics\n",
+		http_security_tls(e->sec) ? "https" : "http", bound);
+	*ret = e;
+	return 0;
+}
+
+int serve_embed_snapshot(struct serve_embed *e, struct joulestat_snapshot *snap, uint64_t sample_ns)
+{
+	int r;
+
+	if (!e)
+		return 0;
+	e->sv.sample_ns = sample_ns;
+	r = account(&e->sv, snap);
+	if (r < 0) {
+		e->sv.failures++;
+		return r;
+	}
+	return publish(&e->sv, e->http, mono_ns(), false, NULL);
+}
+
+void serve_embed_stop(struct serve_embed *e)
+{
+	char err[512];
+
+	if (!e)
+		return;
+	if (omfile_remove(&e->sv.om, err, sizeof(err)) < 0)
+		cli_error("daemon", "%s", err);
+	http_stop(e->http);
+	http_security_free(e->sec);
+	joulestat_snapshot_free(e->sv.last);
+	gtrack_free(e->sv.groups);
+	gtrack_free(e->sv.compat);
+	for (size_t i = 0; i < e->sv.ndom; i++)
+		free(e->sv.dom[i].name);
+	free(e->sv.dom);
+	free(e);
 }

@@ -15,6 +15,7 @@
 #include "percpu.h"
 #include "procfs_parse.h"
 #include "textesc.h"
+#include "cli.h"
 #include "tui.h"
 #include "units.h"
 #include "util.h"
@@ -96,6 +97,9 @@ static const char *kube_name(const struct joulestat_row *r)
 /* The name that identifies a row of a named grouping. */
 static const char *row_name(const struct joulestat_row *r)
 {
+	/* A daemon's policy summed another user's processes (or every other user's). */
+	if (r->aggregated)
+		return r->uid == JOULESTAT_UID_OTHERS ? "(other users)" : "(the user's processes)";
 	switch (r->group) {
 	case JOULESTAT_GROUP_CONTAINER:
 	case JOULESTAT_GROUP_POD:
@@ -424,9 +428,10 @@ static bool header(const struct tui_view *v, struct out *o, struct line *l)
 		return false;
 	}
 	secs = (double)(si.end_ns - si.start_ns) / 1e9;
-	line_add(l, "joulestat top - %s - %.2f s - by %s - idle %s%s", clock, secs,
+	line_add(l, "joulestat top - %s - %.2f s - by %s - idle %s%s%s%s", clock, secs,
 		 v->mode == TUI_MODE_TABLE ? joulestat_group_name(v->group) : "process",
-		 si.idle_policy, mode_name(v->mode));
+		 si.idle_policy, mode_name(v->mode), cli_via_daemon(v->js)[0] ? " - " : "",
+		 cli_via_daemon(v->js));
 	emit(o, l, TUI_TITLE);
 	power_bar(v, &si, secs, o, l);
 	line_add(l, "host %s =", si.refused ? "-" : units_si(si.power_w, "W", a, sizeof(a)));
@@ -753,13 +758,21 @@ static void row_line(const struct tui_view *v, const struct drow *d, int width, 
 	char ename[TEXTESC_SIZE(4096)], euser[TEXTESC_SIZE(32)];
 	char w[32], user[10];
 
-	snprintf(user, sizeof(user), "%s", r ? text_esc(r->user, euser, sizeof(euser)) : "-");
+	snprintf(user, sizeof(user), "%s",
+		 r && r->user[0] ? text_esc(r->user, euser, sizeof(euser)) : "-");
 	switch (v->group) {
 	case JOULESTAT_GROUP_PROCESS:
-		line_add(l, "%7d %-9s ", d->pid, user);
+		/* A daemon's row of another user's processes has no PID. */
+		if (r && r->aggregated)
+			line_add(l, "%7s %-9s ", "-", user);
+		else
+			line_add(l, "%7d %-9s ", d->pid, user);
 		break;
 	case JOULESTAT_GROUP_THREAD:
-		line_add(l, "%7d %7d %-9s ", r->pid, r->tid, user);
+		if (r->aggregated)
+			line_add(l, "%7s %7s %-9s ", "-", "-", user);
+		else
+			line_add(l, "%7d %7d %-9s ", r->pid, r->tid, user);
 		break;
 	default:
 		break;

@@ -275,6 +275,15 @@ int views_header_from(struct joulestat *js, const struct joulestat_snapshot *sna
 	h.duration_ns = duration_ns;
 	h.raw = raw;
 	h.syscalls = si.syscalls_counted;
+	{
+		struct joulestat_daemon_info di = { .sz = sizeof(di) };
+
+		/* Recorded through the daemon: the recording says so. */
+		if (joulestat_daemon_get(js, &di) == 0 && !(h.daemon = strdup(di.socket))) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
 	if (attrib_idle_policy_from_name(si.idle_policy, &h.idle) < 0) {
 		r = -EINVAL;
 		goto fail;

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "version.h"
 #include "monitor.h"
+#include "remote.h"
 #include "resources.h"
 #include "util.h"
 
@@ -263,6 +264,88 @@ static void open_slot(struct joulestat *js, struct source_slot *s)
 	log_info(&js->log, "source %s: %u domain(s)", s->ops->name, s->ndomains);
 }
 
+/* The options only a local monitor honours (they choose what it reads, and how). */
+static const char *local_only_option(const struct joulestat_opts *o, bool forced)
+{
+	if (o->sysfs_root || o->procfs_root || o->dev_root)
+		return "a --sysfs-root, --procfs-root or --dev-root";
+	if (forced)
+		return "a list of sources";
+	if (o->model_idle_mw || o->model_max_mw)
+		return "model parameters";
+	if (o->enable_msr)
+		return "the MSR source";
+	if (o->activity && strcmp(o->activity, "auto") != 0)
+		return "an activity collector";
+	if (o->baseline_file || o->nstatic_power)
+		return "static power";
+	if (o->host_share)
+		return "a host share";
+	return NULL;
+}
+
+/*
+ * A monitor that asks the daemon (remote.c). With AUTO, options only a
+ * local monitor honours, no socket and a daemon that cannot honour the
+ * rest are not errors: the caller measures here. Returns 0 and *ret.
+ */
+static int open_daemon(const struct joulestat_opts *o, bool forced, struct joulestat **ret)
+{
+	const char *path = o->daemon_socket, *why = local_only_option(o, forced);
+	bool always = o->daemon == JOULESTAT_DAEMON_ALWAYS;
+	struct joulestat *js;
+	int r;
+
+	if (!path || !path[0])
+		path = secure_getenv("JOULESTAT_SOCKET");
+	if (!path || !path[0])
+		path = JOULESTAT_DAEMON_SOCKET;
+	js = calloc(1, sizeof(*js));
+	if (!js)
+		return -ENOMEM;
+	js->log.max_level = JOULESTAT_LOG_ERROR;
+	js->log.fn = o->log_fn;
+	js->log.userdata = o->log_userdata;
+	if (o->log_fn)
+		js->log.max_level = o->log_level;
+	if (why) {
+		log_msg(&js->log, always ? JOULESTAT_LOG_ERROR : JOULESTAT_LOG_INFO,
+			"the daemon measures with its own sources and collector: %s is for a "
+			"local monitor%s", why, always ? "" : " (measuring here)");
+		free(js);
+		return -EINVAL;
+	}
+	/* The resources and profiles a daemon's client reads itself, from /proc and /sys. */
+	r = fsroot_init(&js->fs, NULL, NULL, NULL);
+	if (r < 0)
+		goto fail;
+	js->opts = *o;
+	js->opts.daemon_socket = NULL;
+	js->opts.sysfs_root = js->fs.root[FS_SYS];
+	js->opts.procfs_root = js->fs.root[FS_PROC];
+	js->opts.dev_root = js->fs.root[FS_DEV];
+	js->opts.sources = NULL;
+	js->opts.activity = NULL;
+	js->opts.baseline_file = NULL;
+	js->opts.static_power = NULL;
+	js->opts.nstatic_power = 0;
+	js->opts.host_share = NULL;
+	r = remote_open(js, o, path, always ? JOULESTAT_LOG_ERROR : JOULESTAT_LOG_INFO);
+	if (r < 0) {
+		if (r != -EOPNOTSUPP)
+			log_msg(&js->log, always ? JOULESTAT_LOG_ERROR : JOULESTAT_LOG_INFO,
+				"no joulestat daemon answers on %s: %s%s", path, strerror(-r),
+				always ? "" : " (measuring here)");
+		goto fail;
+	}
+	*ret = js;
+	return 0;
+fail:
+	fsroot_done(&js->fs);
+	free(js);
+	return r;
+}
+
 int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 {
 	struct joulestat_opts o = { .sz = sizeof(o) };
@@ -285,6 +368,14 @@ int joulestat_new(const struct joulestat_opts *opts, struct joulestat **ret)
 		return -EINVAL;
 	if (!activity_mode_valid(o.activity))
 		return -EINVAL;
+	if ((unsigned)o.daemon > JOULESTAT_DAEMON_ALWAYS)
+		return -EINVAL;
+	if (o.daemon != JOULESTAT_DAEMON_NEVER) {
+		r = open_daemon(&o, forced, ret);
+		/* AUTO: no daemon, or none that can honour the options: measure here. */
+		if (r == 0 || o.daemon == JOULESTAT_DAEMON_ALWAYS || r == -ENOMEM)
+			return r;
+	}
 
 	js = calloc(1, sizeof(*js));
 	if (!js)
@@ -404,6 +495,7 @@ struct joulestat *joulestat_free(struct joulestat *js)
 {
 	if (!js)
 		return NULL;
+	remote_free(js);
 	monitor_snap_free(js);
 	monitor_res_free(js);
 	for (size_t i = 0; i < js->nslots; i++)
@@ -435,6 +527,8 @@ int joulestat_read_energy(struct joulestat *js)
 
 	if (!js)
 		return -EINVAL;
+	if (js->remote)
+		return remote_refresh(js);
 	for (size_t i = 0; i < js->nslots; i++) {
 		struct source_slot *s = &js->slots[i];
 		int r;
@@ -463,6 +557,8 @@ int joulestat_read_energy(struct joulestat *js)
 
 size_t joulestat_source_count(const struct joulestat *js)
 {
+	if (js && js->remote)
+		return remote_source_count(js);
 	return js ? js->nslots : 0;
 }
 
@@ -476,6 +572,8 @@ int joulestat_source_get(const struct joulestat *js, size_t idx, struct joulesta
 
 	if (!js || !info || !INFO_FITS(info, struct joulestat_source_info, estimated))
 		return -EINVAL;
+	if (js->remote)
+		return remote_source_get(js, idx, info);
 	if (idx >= js->nslots)
 		return -ERANGE;
 	s = &js->slots[idx];
@@ -492,6 +590,8 @@ int joulestat_source_get(const struct joulestat *js, size_t idx, struct joulesta
 
 size_t joulestat_domain_count(const struct joulestat *js)
 {
+	if (js && js->remote)
+		return remote_domain_count(js);
 	return js ? js->nview : 0;
 }
 
@@ -502,6 +602,8 @@ int joulestat_domain_get(const struct joulestat *js, size_t idx, struct joulesta
 
 	if (!js || !info || !INFO_FITS(info, struct joulestat_domain_info, warming_up))
 		return -EINVAL;
+	if (js->remote)
+		return remote_domain_get(js, idx, info);
 	if (idx >= js->nview)
 		return -ERANGE;
 	d = js->view[idx];
@@ -537,6 +639,8 @@ int joulestat_host_energy(const struct joulestat *js, uint64_t *ret_energy_uj, d
 
 	if (!js)
 		return -EINVAL;
+	if (js->remote)
+		return remote_host_energy(js, ret_energy_uj, ret_power_w, ret_estimated);
 	for (size_t i = 0; i < js->nview; i++) {
 		const struct domain *d = js->view[i];
 
@@ -562,11 +666,15 @@ int joulestat_host_energy(const struct joulestat *js, uint64_t *ret_energy_uj, d
 
 unsigned joulestat_cpu_count(const struct joulestat *js)
 {
+	if (js && js->remote)
+		return remote_cpu_count(js);
 	return js ? js->topo->ncpus : 0;
 }
 
 unsigned joulestat_socket_count(const struct joulestat *js)
 {
+	if (js && js->remote)
+		return remote_socket_count(js);
 	return js ? js->topo->nsockets : 0;
 }
 
@@ -574,11 +682,15 @@ int joulestat_cpu_socket(const struct joulestat *js, unsigned cpu)
 {
 	if (!js)
 		return -EINVAL;
+	if (js->remote)
+		return remote_cpu_socket(js, cpu);
 	return topology_cpu_socket(js->topo, cpu);
 }
 
 const char *joulestat_cpu_model(const struct joulestat *js)
 {
+	if (js && js->remote)
+		return remote_cpu_model(js);
 	return js ? js->topo->cpu.model_name : "";
 }
 
@@ -586,6 +698,8 @@ int joulestat_model_get(const struct joulestat *js, struct joulestat_model_info 
 {
 	if (!js || !info || !INFO_FITS(info, struct joulestat_model_info, origin))
 		return -EINVAL;
+	if (js->remote)
+		return remote_model_get(js, info);
 	for (size_t i = 0; i < js->nslots; i++)
 		if (js->slots[i].ops == &source_model_ops &&
 		    js->slots[i].state_kind == JOULESTAT_SOURCE_ACTIVE)
@@ -595,6 +709,8 @@ int joulestat_model_get(const struct joulestat *js, struct joulestat_model_info 
 
 size_t joulestat_collector_count(const struct joulestat *js)
 {
+	if (js && js->remote)
+		return remote_collector_count(js);
 	return js ? ACTIVITY__COUNT : 0;
 }
 
@@ -606,6 +722,8 @@ int joulestat_collector_get(const struct joulestat *js, size_t idx,
 
 	if (!js || !info || !INFO_FITS(info, struct joulestat_collector_info, reason))
 		return -EINVAL;
+	if (js->remote)
+		return remote_collector_get(js, idx, info);
 	if (idx >= ACTIVITY__COUNT)
 		return -ERANGE;
 	c = &js->activity.c[idx];
@@ -625,6 +743,8 @@ int joulestat_read_activity(struct joulestat *js)
 
 	if (!js)
 		return -EINVAL;
+	if (js->remote)
+		return remote_read_activity(js);
 	r = activity_sel_sample(&js->activity, &s);
 	if (r < 0) {
 		if (r != -ENODEV)
@@ -643,6 +763,15 @@ const struct activity_sample *monitor_activity_last(const struct joulestat *js)
 	return js && js->activity.have_last ? &js->activity.last : NULL;
 }
 
+int joulestat_daemon_get(const struct joulestat *js, struct joulestat_daemon_info *info)
+{
+	if (!js || !info)
+		return -EINVAL;
+	if (!js->remote)
+		return -ENOTCONN;
+	return remote_daemon_get(js, info);
+}
+
 bool monitor_syscalls_counted(const struct joulestat *js)
 {
 	const struct activity_sel *a = &js->activity;
@@ -657,6 +786,8 @@ int joulestat_activity_get(const struct joulestat *js, struct joulestat_activity
 
 	if (!js || !info || !INFO_FITS(info, struct joulestat_activity_info, captured))
 		return -EINVAL;
+	if (js->remote)
+		return remote_activity_get(js, info);
 	a = &js->activity;
 	if (a->active < 0)
 		return -ENODEV;

@@ -43,7 +43,15 @@ struct joulestat {
 
 	struct monitor_snap *snap;	/* snapshots: policy, groupings, cumulative energy (snapshot.c) */
 	struct res_collector *res;	/* resources snapshots carry; NULL: off (resources.c) */
+	/*
+	 * Not NULL: the monitor is the system's daemon seen through its socket
+	 * (remote.c). Then only log, fs, opts and res above are set, and every
+	 * public call answers through the daemon.
+	 */
+	struct remote *remote;
 };
+
+struct remote;
 
 struct monitor_snap;
 

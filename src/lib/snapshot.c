@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,9 @@
 #include "gpu_snap.h"
 #include "monitor.h"
 #include "proctree.h"
+#include "remote.h"
 #include "resources.h"
+#include "snapshot_impl.h"
 #include "util.h"
 #include "vm.h"
 
@@ -52,33 +55,6 @@
 #define SNAP_SOURCE_MAX 128
 
 #define GROUP_MASK_ALL ((1u << JOULESTAT_GROUP_COUNT) - 1)
-
-/* A chunked string arena: strings never move, freed all at once. */
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, size;
-	char data[];
-};
-
-struct snap_grouping {
-	bool present;
-	size_t nrows;
-	struct joulestat_row *rows;
-	uint64_t *domain_uj;		/* [nrows * ndomains] */
-	uint32_t *by_pid;		/* process grouping: row indices sorted by pid */
-};
-
-struct joulestat_snapshot {
-	unsigned refs;
-	struct joulestat_snapshot_info info;
-	struct joulestat_snapshot_domain *domains;
-	struct joulestat_task *tasks;
-	struct joulestat_cpu_time *cpu_times;
-	uint64_t *cpu_idle_ns, *cpu_lost_ns, *cpu_irq_ns;
-	struct snap_grouping g[JOULESTAT_GROUP_COUNT];
-	struct arena_chunk *arena;
-	struct res_snapshot *res;	/* the machine's resources, when enabled (resources.c) */
-};
 
 /* The uid -> user name cache. */
 struct user_name {
@@ -114,6 +90,14 @@ struct monitor_snap {
 	const struct cgroup_info **work_cg;
 	const char **work_vm;
 	char source[SNAP_SOURCE_MAX];	/* "powercap+ebpf", for joulestat_pid_energy() */
+	const char *source_str;		/* the same, interned: stable until joulestat_free() */
+	/*
+	 * The per-PID queries read last, cum[PROCESS], metered and source_str
+	 * under the read lock; joulestat_sample() changes them under the write
+	 * lock, so queries may run on other threads while it samples.
+	 */
+	pthread_rwlock_t lock;
+	bool lock_ok;
 	/* Processes whose own meter gave their energy in the last snapshot, sorted. */
 	uint32_t *metered;
 	size_t nmetered, metered_cap;
@@ -194,7 +178,7 @@ int joulestat_group_from_name(const char *name, enum joulestat_group *ret)
 
 /* ---- the arena ---- */
 
-static const char *arena_strndup(struct arena_chunk **a, const char *s, size_t len)
+const char *arena_strndup(struct arena_chunk **a, const char *s, size_t len)
 {
 	struct arena_chunk *c = *a;
 	char *p;
@@ -217,7 +201,7 @@ static const char *arena_strndup(struct arena_chunk **a, const char *s, size_t l
 	return p;
 }
 
-static const char *arena_strdup(struct arena_chunk **a, const char *s)
+const char *arena_strdup(struct arena_chunk **a, const char *s)
 {
 	return arena_strndup(a, s, strlen(s));
 }
@@ -291,6 +275,9 @@ int joulestat_static_get(const struct joulestat *js, size_t idx, struct joulesta
 	struct joulestat_static_info o = { .sz = sizeof(o) };
 	const struct domain *d;
 
+	if (js && js->remote && info &&
+	    info->sz >= offsetof(struct joulestat_static_info, from) + sizeof(info->from))
+		return remote_static_get(js, idx, info);
 	if (!js || !js->snap || !info ||
 	    info->sz < offsetof(struct joulestat_static_info, from) + sizeof(info->from))
 		return -EINVAL;
@@ -402,6 +389,27 @@ out:
 	return r;
 }
 
+/*
+ * The lock per-PID queries take to read, and sampling to write. glibc's
+ * default lets readers in while a writer waits, so threads that query
+ * without pause would hold sampling off indefinitely: the writer goes first
+ * here. No reader takes it twice, which that kind requires.
+ */
+static int lock_init(pthread_rwlock_t *lock)
+{
+	pthread_rwlockattr_t attr;
+	int r = pthread_rwlockattr_init(&attr);
+
+	if (r)
+		return -r;
+#ifdef __GLIBC__
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+	r = pthread_rwlock_init(lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	return -r;
+}
+
 int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o)
 {
 	struct monitor_snap *m;
@@ -447,6 +455,12 @@ int monitor_snap_init(struct joulestat *js, const struct joulestat_opts *o)
 	for (size_t i = 0; i < file.n && m->statics.n < BASELINE_MAX; i++)
 		m->statics.e[m->statics.n++] = file.e[i];
 	m->last_end_ns = now_ns();
+	m->source_str = "";
+	m->lock_ok = lock_init(&m->lock) == 0;
+	if (!m->lock_ok) {
+		free(m);
+		return -ENOMEM;
+	}
 	cgroup_cache_init(&m->cgroups, &js->fs);
 	js->snap = m;
 	if (o->baseline_file) {
@@ -483,7 +497,7 @@ void monitor_snap_start(struct joulestat *js)
 	js->snap->last_end_ns = now_ns();
 }
 
-static struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
+struct joulestat_snapshot *snapshot_destroy(struct joulestat_snapshot *s)
 {
 	if (!s)
 		return NULL;
@@ -570,13 +584,19 @@ void monitor_snap_free(struct joulestat *js)
 	free(m->metered);
 	free(m->baseline_path);
 	free(m->work_vm);
+	if (m->lock_ok)
+		pthread_rwlock_destroy(&m->lock);
 	free(m);
 	js->snap = NULL;
 }
 
 int joulestat_set_groups(struct joulestat *js, uint32_t groups)
 {
-	if (!js || !js->snap || (groups & ~GROUP_MASK_ALL))
+	if (!js || (groups & ~GROUP_MASK_ALL))
+		return -EINVAL;
+	if (js->remote)
+		return remote_set_groups(js, groups);
+	if (!js->snap)
 		return -EINVAL;
 	js->snap->groups = groups | 1u << JOULESTAT_GROUP_PROCESS;
 	return 0;
@@ -657,10 +677,39 @@ static void names_log(struct joulestat *js)
 
 int joulestat_tree_add(struct joulestat *js, int pid)
 {
-	if (!js || !js->snap || pid <= 0)
+	if (!js || pid <= 0)
+		return -EINVAL;
+	if (js->remote)
+		return remote_tree(js, pid, true);
+	if (!js->snap)
 		return -EINVAL;
 	js->snap->groups |= 1u << JOULESTAT_GROUP_TREE;
 	return proctree_add_root(&js->snap->tree, &js->fs, (uint32_t)pid);
+}
+
+static bool cum_of_root(const struct cum_entry *e, void *ctx)
+{
+	return e->key.id == *(const uint64_t *)ctx;
+}
+
+int joulestat_tree_remove(struct joulestat *js, int pid)
+{
+	int64_t r;
+	uint64_t root;
+
+	if (!js || pid <= 0)
+		return -EINVAL;
+	if (js->remote)
+		return remote_tree(js, pid, false);
+	if (!js->snap)
+		return -EINVAL;
+	r = proctree_remove_root(&js->snap->tree, (uint32_t)pid);
+	if (r < 0)
+		return (int)r;
+	root = (uint64_t)r;
+	/* Its cumulative energy goes with it: a later root may take its place. */
+	cum_prune(&js->snap->cum[JOULESTAT_GROUP_TREE], cum_of_root, &root);
+	return 0;
 }
 
 /* ---- users ---- */
@@ -1249,6 +1298,20 @@ static int by_pid_cmp(const void *a, const void *b, void *ctx)
 	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
 }
 
+int snapshot_index_pids(struct joulestat_snapshot *snap)
+{
+	struct snap_grouping *pg = &snap->g[JOULESTAT_GROUP_PROCESS];
+
+	free(pg->by_pid);
+	pg->by_pid = calloc(pg->nrows ? pg->nrows : 1, sizeof(*pg->by_pid));
+	if (!pg->by_pid)
+		return -ENOMEM;
+	for (size_t i = 0; i < pg->nrows; i++)
+		pg->by_pid[i] = (uint32_t)i;
+	qsort_r(pg->by_pid, pg->nrows, sizeof(*pg->by_pid), by_pid_cmp, pg->rows);
+	return 0;
+}
+
 struct prune_ctx {
 	uint64_t now_ns, seq;
 };
@@ -1357,6 +1420,13 @@ static void note_sources(struct joulestat *js, const char *collector)
 		len = MIN(len, sizeof(m->source) - 1);
 	}
 	snprintf(m->source + len, sizeof(m->source) - len, "%s%s", len ? "+" : "", collector);
+	/* Interned: a query on another thread may still hold the last one. */
+	{
+		int64_t id = strtab_intern(&m->strs, m->source, strlen(m->source));
+
+		if (id >= 0)
+			m->source_str = strtab_str(&m->strs, (uint64_t)id);
+	}
 }
 
 int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
@@ -1369,9 +1439,14 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	struct monitor_snap *m;
 	struct prune_ctx pc;
 	size_t nrows_total = 0;
+	bool locked = false;
 	int err, rerr;
 
-	if (!js || !ret || !js->snap)
+	if (!js || !ret)
+		return -EINVAL;
+	if (js->remote)
+		return remote_sample(js, ret);
+	if (!js->snap)
 		return -EINVAL;
 	m = js->snap;
 	if (js->activity.active < 0)
@@ -1387,7 +1462,9 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	else if (rerr == -ENOMEM)
 		return rerr;
 
+	pthread_rwlock_wrlock(&m->lock);
 	snapshot_keep_for_queries(m->last);
+	pthread_rwlock_unlock(&m->lock);
 	err = -ENOMEM;
 	snap = calloc(1, sizeof(*snap));
 	if (!snap)
@@ -1525,6 +1602,9 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	if (err < 0)
 		goto out;
 
+	/* From here to the new last snapshot, what the per-PID queries read changes. */
+	pthread_rwlock_wrlock(&m->lock);
+	locked = true;
 	for (unsigned g = 0; g < JOULESTAT_GROUP_COUNT; g++) {
 		if (!(m->groups & (1u << g)))
 			continue;
@@ -1532,17 +1612,9 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 		if (err < 0)
 			goto out;
 	}
-	{
-		struct snap_grouping *pg = &snap->g[JOULESTAT_GROUP_PROCESS];
-
-		err = -ENOMEM;
-		pg->by_pid = calloc(pg->nrows ? pg->nrows : 1, sizeof(*pg->by_pid));
-		if (!pg->by_pid)
-			goto out;
-		for (size_t i = 0; i < pg->nrows; i++)
-			pg->by_pid[i] = (uint32_t)i;
-		qsort_r(pg->by_pid, pg->nrows, sizeof(*pg->by_pid), by_pid_cmp, pg->rows);
-	}
+	err = snapshot_index_pids(snap);
+	if (err < 0)
+		goto out;
 	pc = (struct prune_ctx){ .now_ns = s->end_ns, .seq = snap->info.seq };
 	for (unsigned g = 0; g < JOULESTAT_GROUP_COUNT; g++)
 		if (g != JOULESTAT_GROUP_TREE)
@@ -1565,6 +1637,8 @@ int joulestat_sample(struct joulestat *js, struct joulestat_snapshot **ret)
 	snap = NULL;
 	err = 0;
 out:
+	if (locked)
+		pthread_rwlock_unlock(&m->lock);
 	free(ad);
 	attrib_result_free(r);
 	snapshot_destroy(snap);
@@ -1705,7 +1779,7 @@ static void pid_energy_one(const struct joulestat *js, int pid, struct joulestat
 	o->sz = sizeof(*o);
 	o->pid = pid;
 	o->timestamp_ns = snap->info.end_ns;
-	o->source = m->source;
+	o->source = m->source_str;
 	o->reliable = !snap->info.estimated;
 	if (row) {
 		uint32_t key = (uint32_t)pid;
@@ -1746,13 +1820,23 @@ static void pid_energy_copy(const struct joulestat_pid_energy *src, struct joule
 
 int joulestat_pid_energy(const struct joulestat *js, int pid, struct joulestat_pid_energy *ret)
 {
+	struct monitor_snap *m;
 	struct joulestat_pid_energy o;
 
-	if (!js || !js->snap || !ret || !FITS(ret, struct joulestat_pid_energy, reliable))
+	if (!js || !ret || !FITS(ret, struct joulestat_pid_energy, reliable))
 		return -EINVAL;
-	if (!js->snap->last)
+	if (js->remote)
+		return remote_pid_energy(js, &pid, 1, ret, true);
+	if (!js->snap)
+		return -EINVAL;
+	m = js->snap;
+	pthread_rwlock_rdlock(&m->lock);
+	if (!m->last) {
+		pthread_rwlock_unlock(&m->lock);
 		return -ENODATA;
+	}
 	pid_energy_one(js, pid, &o);
+	pthread_rwlock_unlock(&m->lock);
 	if (!o.found)
 		return -ENOENT;
 	pid_energy_copy(&o, ret);
@@ -1762,10 +1846,13 @@ int joulestat_pid_energy(const struct joulestat *js, int pid, struct joulestat_p
 int joulestat_pid_energy_batch(const struct joulestat *js, const int *pids, size_t n,
 			       struct joulestat_pid_energy *ret)
 {
+	struct monitor_snap *m;
 	size_t stride;
 	int found = 0;
 
-	if (!js || !js->snap || (n && (!pids || !ret)))
+	if (!js || (n && (!pids || !ret)))
+		return -EINVAL;
+	if (!js->remote && !js->snap)
 		return -EINVAL;
 	if (n == 0)
 		return 0;
@@ -1775,8 +1862,14 @@ int joulestat_pid_energy_batch(const struct joulestat *js, const int *pids, size
 	for (size_t i = 1; i < n; i++)
 		if (((struct joulestat_pid_energy *)((char *)ret + i * stride))->sz != stride)
 			return -EINVAL;
-	if (!js->snap->last)
+	if (js->remote)
+		return remote_pid_energy(js, pids, n, ret, false);
+	m = js->snap;
+	pthread_rwlock_rdlock(&m->lock);
+	if (!m->last) {
+		pthread_rwlock_unlock(&m->lock);
 		return -ENODATA;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct joulestat_pid_energy o, *dst = (void *)((char *)ret + i * stride);
 
@@ -1784,6 +1877,7 @@ int joulestat_pid_energy_batch(const struct joulestat *js, const int *pids, size
 		found += o.found;
 		pid_energy_copy(&o, dst);
 	}
+	pthread_rwlock_unlock(&m->lock);
 	return found;
 }
 
@@ -1796,7 +1890,11 @@ int joulestat_fd(struct joulestat *js)
 	uint64_t first;
 	int fd;
 
-	if (!js || !js->snap)
+	if (!js)
+		return -EINVAL;
+	if (js->remote)
+		return remote_fd(js);
+	if (!js->snap)
 		return -EINVAL;
 	m = js->snap;
 	if (m->tfd >= 0)
@@ -1827,6 +1925,8 @@ int joulestat_dispatch(struct joulestat *js, joulestat_snapshot_fn cb, void *use
 	ssize_t n;
 	int r;
 
+	if (js && js->remote)
+		return remote_dispatch(js, cb, userdata);
 	if (!js || !js->snap || js->snap->tfd < 0)
 		return -EINVAL;
 	n = read(js->snap->tfd, &expirations, sizeof(expirations));

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 # test-example.sh - the library as its users get it: installed into a
 # scratch root, examples/ built with pkg-config against that install and
-# run (poll loop, snapshots, per-PID batch query), and the libjoulestat(3)
-# man page rendered by man -l without warnings, matching the header.
+# run (poll loop, snapshots, per-PID batch query), the global monitor
+# example run as an unprivileged user against a daemon, and the
+# libjoulestat(3) man page rendered by man -l without warnings, matching
+# the header.
 . "$(dirname "$0")/tap.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILDDIR=$(cd "$(dirname "$JS")/../.." && pwd)
@@ -61,5 +63,34 @@ check "the example samples three intervals from its poll loop and answers a PID 
 check "each interval's ledger balances in the example's output" \
 	bash -c 'awk "/^  ledger:/ { n++; if (\$2 != \$6 + \$9 + \$12) { print; bad = 1 } }
 		END { if (n != 3) { print n \" ledger lines\"; bad = 1 } exit bad }" "$0/ex.out"' "$TMP"
+
+# The global monitor: a program without privileges asks the daemon for its
+# own and its children's energy, from several threads at once.
+global_monitor() {
+	local dpid out
+	"$JS" daemon --no-config --socket "$TMP/d.sock" --source model --no-state -i 0.2 \
+		>"$TMP/daemon.log" 2>&1 &
+	dpid=$!
+	for _ in $(seq 100); do [ -S "$TMP/d.sock" ] && break; sleep 0.1; done
+	chmod 711 "$TMP"
+	chmod -R a+rX "$TMP/examples" "$TMP/root"
+	out=$(JOULESTAT_SOCKET=$TMP/d.sock LD_LIBRARY_PATH=$(cat "$TMP/libdir") \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		timeout 60 "$TMP/examples/global-monitor" -c 3 -w 300 2>&1 </dev/null)
+	local r=$?
+	kill "$dpid"
+	wait "$dpid"
+	echo "$out"
+	[ $r -eq 0 ] && grep -q "this user sees own" <<<"$out" &&
+		[ "$(grep -cE "^pid [0-9]+ \(child\): [1-9][0-9]* uJ" <<<"$out")" -eq 3 ] &&
+		grep -qE "^pid [0-9]+ \(self\): [0-9]+ uJ" <<<"$out" &&
+		grep -qE "^children: [1-9][0-9]* uJ" <<<"$out"
+}
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1 &&
+	getent group nogroup >/dev/null; then
+	check "global-monitor, as nobody, gets its children's energy from the daemon" global_monitor
+else
+	echo "ok $((TAP_N += 1)) # SKIP the daemon and an unprivileged user need root"
+fi
 
 done_testing

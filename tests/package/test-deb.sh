@@ -47,7 +47,7 @@ check "... joulestat, libjoulestat0 and libjoulestat-dev" \
 check "the packages hold what a user needs where Debian looks for it" \
 	bash -c 'dpkg -c "$0"/deb/joulestat_*.deb | awk "{print \$6}" >"$0/c.txt"; dpkg -c "$0"/deb/libjoulestat0_*.deb | awk "{print \$6}" >>"$0/c.txt"
 		dpkg -c "$0"/deb/libjoulestat-dev_*.deb | awk "{print \$6}" >>"$0/c.txt"
-		for f in ./usr/bin/joulestat ./lib/systemd/system/joulestat.service ./etc/joulestat/config.yaml \
+		for f in ./usr/bin/joulestat ./lib/systemd/system/joulestat.service ./lib/systemd/system/joulestat.socket ./etc/joulestat/config.yaml \
 			./usr/lib/sysusers.d/joulestat.conf ./usr/lib/tmpfiles.d/joulestat.conf ./lib/udev/rules.d/60-joulestat.rules \
 			./usr/share/bash-completion/completions/joulestat ./usr/share/man/man1/joulestat.1.gz \
 			./var/lib/pcp/pmdas/openmetrics/config.d/joulestat.url ./var/lib/pcp/config/pmlogconf/joulestat/joulestat \

@@ -41,6 +41,7 @@ every_man_page() {
 }
 check "installed: every man page in docs/" every_man_page
 has "the systemd unit" "*/systemd/system/joulestat.service"
+has "its socket unit" "*/systemd/system/joulestat.socket"
 has "the msr drop-in" "$DATADIR/joulestat/systemd/msr.conf"
 has "the sysusers.d entry" "*/sysusers.d/joulestat.conf"
 has "the tmpfiles.d entry" "*/tmpfiles.d/joulestat.conf"
@@ -57,8 +58,14 @@ has "Grafana's dashboard provisioning" "$DATADIR/joulestat/grafana/provisioning/
 has "Grafana's data source provisioning" "$DATADIR/joulestat/grafana/provisioning/datasources/joulestat.yaml"
 
 UNIT=$(find "$D" -path '*/systemd/system/joulestat.service' | head -n 1)
-check "the unit runs the installed command with the installed configuration" \
-	grep -qx "ExecStart=$BINDIR/joulestat serve --config $SYSCONFDIR/joulestat/config.yaml --openmetrics-file /run/joulestat/joulestat.om" "$UNIT"
+check "the unit runs the installed command's daemon with the installed configuration" \
+	grep -qx "ExecStart=$BINDIR/joulestat daemon --config $SYSCONFDIR/joulestat/config.yaml --metrics --openmetrics-file /run/joulestat/joulestat.om" "$UNIT"
+SOCKET=$(find "$D" -path '*/systemd/system/joulestat.socket' | head -n 1)
+check "the socket unit listens where the clients look, for everyone; the service requires it" \
+	bash -c 'grep -qx "ListenStream=$2" "$0" && grep -qx "SocketMode=0666" "$0" && grep -qx "Accept=no" "$0" &&
+		grep -qx "Requires=joulestat.socket" "$1" && grep -qx "Also=joulestat.socket" "$1" &&
+		grep -qx "RuntimeDirectoryPreserve=yes" "$1"' "$SOCKET" "$UNIT" \
+	"$("$JS" daemon --help | sed -n 's/.*where to listen (default \(.*\));$/\1/p')"
 check "the sysusers.d entry makes the unit's user" \
 	bash -c 'u=$(sed -n "s/^User=//p" "$0") && grep -qE "^u $u " "$1"' "$UNIT" "$(find "$D" -path '*/sysusers.d/joulestat.conf')"
 check "the URL file points at the unit's OpenMetrics file" \

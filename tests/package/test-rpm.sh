@@ -26,7 +26,7 @@ check "rpmbuild -bb --nodeps builds joulestat, joulestat-libs and joulestat-deve
 	"$TOP" "$SPEC"
 check "the packages hold the command, the unit, the library and its header" \
 	bash -c 'rpm -qlp "$0"/RPMS/*/*.rpm 2>/dev/null >"$0/files.txt"
-		for f in /usr/bin/joulestat /usr/lib/systemd/system/joulestat.service /etc/joulestat/config.yaml \
+		for f in /usr/bin/joulestat /usr/lib/systemd/system/joulestat.service /usr/lib/systemd/system/joulestat.socket /etc/joulestat/config.yaml \
 			/usr/lib/sysusers.d/joulestat.conf /var/lib/pcp/pmdas/openmetrics/config.d/joulestat.url \
 			/usr/include/joulestat.h /usr/lib64/pkgconfig/libjoulestat.pc /usr/lib64/libjoulestat.so.0; do
 			grep -qxF "$f" "$0/files.txt" || { echo "missing $f"; exit 1; }; done' "$TOP"

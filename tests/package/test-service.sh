@@ -3,8 +3,8 @@
 # test-service.sh - joulestat.service as installed. No systemd runs as PID 1
 # here, so what can be run for real is: systemd-analyze verify on the unit
 # (and with the msr drop-in), systemd-analyze security scoring it under a
-# pinned ceiling, and serve and record run as a user of their own holding
-# exactly the unit's capabilities (setpriv: ambient, inheritable and bounding
+# pinned ceiling, and the daemon (the unit's command), serve and record run
+# as a user of their own holding exactly the unit's capabilities (setpriv: ambient, inheritable and bounding
 # sets, no_new_privs), with eBPF active and every RAPL domain read from
 # root-only energy_uj files; dropping any one capability makes them fail
 # with a message naming it.
@@ -143,6 +143,33 @@ check "record runs with exactly the unit's capabilities: eBPF, every domain" \
 	bash -c "$(declare -f as_unit); UID_=$UID_; as_unit \"\$0\" \"\$1\" record -o \"\$2/run/r.jsonl\" -d 1.5 -i 0.5 ${ARGS[*]} &&
 		head -n 1 \"\$2/run/r.jsonl\" | jq -e '[.domains[] | select(.source == \"powercap\")] | length == 7' >/dev/null &&
 		grep -q '\"collector\":\"ebpf\"' \"\$2/run/r.jsonl\"" "$AMBIENT" "$JS" "$TMP"
+
+# The unit's command is the daemon: as the unit's user with exactly its
+# capabilities, its socket in the runtime directory; an ordinary user
+# holding no capability asks it and gets eBPF and the root-only counters.
+mkdir -m 0750 "$TMP/run/state" && chown "$UID_:$UID_" "$TMP/run/state"
+DSOCK=$TMP/run/joulestat.sock
+bg as_unit "$AMBIENT" "$JS" daemon --socket "$DSOCK" --state-dir "$TMP/run/state" -i 0.5 "${ARGS[@]}" \
+	2>"$TMP/daemon.log"
+check "the daemon runs as uid $UID_ with exactly the unit's capabilities, its socket open to all" \
+	bash -c 'for _ in $(seq 100); do [ -S "$0" ] && break; sleep 0.1; done
+		[ "$(stat -c "%a" "$0")" = 666 ] && [ "$(stat -c "%u" "$0")" = "$1" ] || { ls -l "$0"; cat "$2"; exit 1; }' \
+	"$DSOCK" "$UID_" "$TMP/daemon.log"
+# The daemon itself, not the shell that started it.
+DAEMON_PID=$(pgrep -P "$BG" -x joulestat || echo "$BG")
+BG_PIDS+=("$DAEMON_PID")
+as_user() { setpriv --reuid 64322 --regid 64322 --clear-groups --no-new-privs --inh-caps -all \
+	--bounding-set -all -- "$@"; }
+check "... an unprivileged user's probe through it: eBPF, every RAPL domain, via daemon" \
+	bash -c "$(declare -f as_user); as_user \"\$0\" probe --json --no-config --daemon --socket \"\$1\" >\"\$2/probe.json\" &&
+		jq -e '.activity.collector == \"ebpf\" and .daemon != null and
+			([.domains[] | select(.source == \"powercap\")] | length) == 7' \"\$2/probe.json\" ||
+		{ cat \"\$2/probe.json\" \"\$2/daemon.log\"; exit 1; }" "$JS" "$DSOCK" "$TMP"
+check "... and its counters saved in its state directory when it stops" \
+	bash -c 'kill -TERM "$0"; for _ in $(seq 100); do kill -0 "$0" 2>/dev/null || break; sleep 0.1; done
+		! kill -0 "$0" 2>/dev/null && [ "$(stat -c "%u" "$1"/daemon.state)" = "$2" ] || { cat "$3"; exit 1; }' \
+	"$DAEMON_PID" "$TMP/run/state" "$UID_" "$TMP/daemon.log"
+stop "$DAEMON_PID"
 
 # Each capability dropped in turn: the command fails and names it.
 expect_named() { # DROP WANT VERB ARGS...

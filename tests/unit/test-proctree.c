@@ -120,6 +120,36 @@ static void test_descendants_across_samples(void **state)
 	fx_done(&f);
 }
 
+/* A root given up: its members placed nowhere; its slot taken by the next root. */
+static void test_remove_root(void **state)
+{
+	struct fx f;
+	uint64_t root_start = 50 * S + 4321, c_start = 60 * S;
+	struct activity_task s1[] = {
+		task(100, 100, root_start, 1, 0, root_start, 0),
+		task(200, 200, c_start, 100, root_start, c_start, 0),
+	};
+
+	(void)state;
+	fx_init(&f);
+	assert_int_equal(proctree_remove_root(&f.t, 100), -ENOENT);
+	assert_int_equal(proctree_add_root(&f.t, &f.fs, 100), 0);
+	update(&f, s1, 2);
+	assert_int_equal(proctree_root_of(&f.t, 1), 0);
+	assert_int_equal(proctree_remove_root(&f.t, 100), 0);
+	assert_int_equal(proctree_remove_root(&f.t, 100), -ENOENT);
+	assert_int_equal(proctree_root_pid(&f.t, 0), 0);
+	/* The child, remembered as a member, is in no tree now. */
+	update(&f, s1, 2);
+	assert_int_equal(proctree_root_of(&f.t, 0), GROUP_CLASS_NONE);
+	assert_int_equal(proctree_root_of(&f.t, 1), GROUP_CLASS_NONE);
+	/* Another root takes the free slot. */
+	assert_int_equal(proctree_add_root(&f.t, &f.fs, 700), 0);
+	assert_int_equal(proctree_root_pid(&f.t, 0), 700);
+	assert_int_equal(f.t.nroots, 1);
+	fx_done(&f);
+}
+
 static void test_no_roots_no_work(void **state)
 {
 	struct fx f;
@@ -157,6 +187,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_descendants_across_samples),
+		cmocka_unit_test(test_remove_root),
 		cmocka_unit_test(test_no_roots_no_work),
 		cmocka_unit_test(test_process_starts),
 	};

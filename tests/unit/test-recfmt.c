@@ -288,6 +288,39 @@ static void test_write_then_parse_round_trips(void **state)
 	recfmt_header_free(&h2);
 }
 
+/* Recorded through the daemon: the header names its socket, and reads back; without, no member. */
+static void test_header_daemon_option(void **state)
+{
+	struct recfmt_header h = header(), h2;
+	struct recfmt_error err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(recfmt_write_header(f, &h), 0);
+	fclose(f);
+	assert_null(strstr(buf, "\"daemon\""));
+	assert_int_equal(recfmt_parse_header(buf, len - 1, &h2, &err), 0);
+	assert_null(h2.daemon);
+	recfmt_header_free(&h2);
+	free(buf);
+	buf = NULL;
+	h.daemon = strdup("/run/joulestat/joulestat.sock");
+	f = open_memstream(&buf, &len);
+	assert_int_equal(recfmt_write_header(f, &h), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"daemon\":\"/run/joulestat/joulestat.sock\"}}"));
+	assert_int_equal(recfmt_parse_header(buf, len - 1, &h2, &err), 0);
+	assert_string_equal(h2.daemon, "/run/joulestat/joulestat.sock");
+	recfmt_header_free(&h2);
+	free(buf);
+	assert_int_equal(header_with("\"raw\":", "\"daemon\":7,\"raw\":", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "options.daemon"));
+	recfmt_header_free(&h);
+}
+
 /* Replace each from[i] (which must occur) by to[i] in `line`, into buf. */
 static void replace_all(const char *line, const char *const *from, const char *const *to, size_t n,
 			char *buf, size_t size)
@@ -881,6 +914,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_decodes),
+		cmocka_unit_test(test_header_daemon_option),
 		cmocka_unit_test(test_interval_decodes),
 		cmocka_unit_test(test_inconsistent_intervals_are_refused),
 		cmocka_unit_test(test_truncated_line_names_the_column),

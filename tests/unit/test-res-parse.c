@@ -287,6 +287,24 @@ static void test_task_status(void **state)
 	assert_int_equal(s.state, 'I');
 	assert_int_equal(s.vm_rss_bytes, 0);
 
+	assert_false(s.has_uid);
+	/* The four uids: real, effective, saved, filesystem (the daemon follows only a user's own). */
+	assert_int_equal(parse_task_status(S("Name:\tsu\nState:\tS\nPid:\t9\n"
+					     "Uid:\t1000\t0\t0\t4294967295\n"),
+					   &s),
+			 0);
+	assert_true(s.has_uid);
+	assert_int_equal(s.uid[0], 1000);
+	assert_int_equal(s.uid[1], 0);
+	assert_int_equal(s.uid[3], 4294967295U);
+	assert_int_equal(parse_task_status(S("Name:\ta\nState:\tR\nPid:\t1\nUid:\t1\t2\t3\n"), &s),
+			 -EINVAL);
+	assert_int_equal(parse_task_status(S("Name:\ta\nState:\tR\nPid:\t1\nUid:\t1 2 3 4 5\n"), &s),
+			 -EINVAL);
+	assert_int_equal(parse_task_status(S("Name:\ta\nState:\tR\nPid:\t1\nUid:\t1 2 3 4294967296\n"),
+					   &s),
+			 -ERANGE);
+
 	assert_int_equal(parse_task_status(S(""), &s), -ENODATA);
 	assert_int_equal(parse_task_status(S("Name:\ta\nState:\tR (running)\n"), &s), -EINVAL);
 	assert_int_equal(parse_task_status(S("Name:\ta\nState:\nPid:\t1\n"), &s), -EINVAL);

@@ -17,6 +17,7 @@
  */
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -544,6 +545,151 @@ static void test_tree_follows_descendants(void **state)
 	assert_int_equal(r.cpu_ns, 8 * U);
 	joulestat_snapshot_free(s);
 	joulestat_free(js);
+	fx_done(&f);
+}
+
+/*
+ * A tree given up leaves later snapshots, its cumulative energy forgotten:
+ * followed again, it counts from there (a daemon follows many runs' trees
+ * and must give each back).
+ */
+static void test_tree_remove(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct joulestat_snapshot *s;
+	struct joulestat_row r;
+
+	(void)state;
+	fx_init(&f);
+	o = fx_opts(&f);
+	o.groups = 1u << JOULESTAT_GROUP_PROCESS;
+	js = fx_monitor(&f, &o);
+	assert_int_equal(joulestat_tree_remove(js, 200), -ENOENT);
+	assert_int_equal(joulestat_tree_add(js, 200), 0);
+	s = fx_sample(&f, js);
+	joulestat_snapshot_free(s);
+	s = fx_sample(&f, js);
+	r = row_where(s, JOULESTAT_GROUP_TREE, 200, NULL);
+	assert_int_equal(r.cumulative_uj, 2 * 1600000);
+	joulestat_snapshot_free(s);
+	assert_int_equal(joulestat_tree_remove(js, 200), 0);
+	assert_int_equal(joulestat_tree_remove(js, 200), -ENOENT);
+	assert_int_equal(joulestat_tree_remove(js, 0), -EINVAL);
+	s = fx_sample(&f, js);
+	assert_int_equal(joulestat_snapshot_row_count(s, JOULESTAT_GROUP_TREE), 0);
+	joulestat_snapshot_free(s);
+	/* Followed again: a fresh count, in the slot given back. */
+	assert_int_equal(joulestat_tree_add(js, 200), 0);
+	s = fx_sample(&f, js);
+	r = row_where(s, JOULESTAT_GROUP_TREE, 200, NULL);
+	assert_int_equal(r.energy_uj, 1600000);
+	assert_int_equal(r.cumulative_uj, 1600000);
+	assert_int_equal(r.ntasks, 3);
+	joulestat_snapshot_free(s);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+struct asker {
+	struct joulestat *js;
+	volatile int *stop;
+	unsigned answers;
+	int bad;
+};
+
+/* Ask for alpha's energy over and over: it only grows, and every answer is whole. */
+static void *ask_pid(void *arg)
+{
+	struct asker *a = arg;
+	uint64_t last = 0;
+	int pids[2] = { 100, 400 };
+
+	while (!*a->stop) {
+		struct joulestat_pid_energy pe = { .sz = sizeof(pe) };
+		struct joulestat_pid_energy b[2] = { { .sz = sizeof(b[0]) }, { .sz = sizeof(b[1]) } };
+
+		if (joulestat_pid_energy(a->js, 100, &pe) == 0) {
+			if (!pe.found || pe.energy_uj < last || pe.interval_energy_uj != 800000 ||
+			    strcmp(pe.source, "powercap+proc") != 0)
+				a->bad++;
+			last = pe.energy_uj;
+			a->answers++;
+		}
+		if (joulestat_pid_energy_batch(a->js, pids, 2, b) == 2 &&
+		    (b[1].energy_uj % 1600000 != 0 || b[0].pid != 100))
+			a->bad++;
+	}
+	return NULL;
+}
+
+/*
+ * Per-PID queries from four threads while a fifth samples: every answer is
+ * consistent (under ASan, a query reading a snapshot the sampler freed is
+ * an error).
+ */
+static void test_pid_queries_while_sampling(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat *js;
+	struct asker a[4];
+	pthread_t th[4];
+	volatile int stop = 0;
+	unsigned total = 0;
+
+	(void)state;
+	fx_init(&f);
+	o = fx_opts(&f);
+	o.groups = 1u << JOULESTAT_GROUP_PROCESS;
+	js = fx_monitor(&f, &o);
+	joulestat_snapshot_free(fx_sample(&f, js));
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct asker){ .js = js, .stop = &stop };
+		assert_int_equal(pthread_create(&th[i], NULL, ask_pid, &a[i]), 0);
+	}
+	for (int i = 0; i < 100; i++)
+		joulestat_snapshot_free(fx_sample(&f, js));
+	stop = 1;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(a[i].bad, 0);
+		total += a[i].answers;
+	}
+	assert_true(total > 0);
+	joulestat_free(js);
+	fx_done(&f);
+}
+
+/* The daemon modes without a daemon: AUTO measures here, ALWAYS says why not. */
+static void test_daemon_modes_without_daemon(void **state)
+{
+	struct fx f;
+	struct joulestat_opts o;
+	struct joulestat_daemon_info di = { .sz = sizeof(di) };
+	struct joulestat *js = NULL;
+	char sock[4200];
+
+	(void)state;
+	fx_init(&f);
+	snprintf(sock, sizeof(sock), "%s/nobody-here.sock", f.dir);
+	o = fx_opts(&f);
+	o.daemon = JOULESTAT_DAEMON_AUTO;
+	o.daemon_socket = sock;
+	js = fx_monitor(&f, &o);
+	assert_int_equal(joulestat_daemon_get(js, &di), -ENOTCONN);
+	joulestat_free(js);
+	js = NULL;
+	/* Roots are a local monitor's: ALWAYS refuses them before any connection. */
+	o.daemon = JOULESTAT_DAEMON_ALWAYS;
+	assert_int_equal(joulestat_new(&o, &js), -EINVAL);
+	o = (struct joulestat_opts){ .sz = sizeof(o), .daemon = JOULESTAT_DAEMON_ALWAYS,
+				     .daemon_socket = sock };
+	assert_int_equal(joulestat_new(&o, &js), -ENOENT);
+	o.daemon = (enum joulestat_daemon_mode)3;
+	assert_int_equal(joulestat_new(&o, &js), -EINVAL);
+	assert_null(js);
 	fx_done(&f);
 }
 
@@ -1176,6 +1322,9 @@ int main(void)
 		cmocka_unit_test(test_syscalls_per_group),
 		cmocka_unit_test(test_last_snapshot_released_or_kept),
 		cmocka_unit_test(test_tree_follows_descendants),
+		cmocka_unit_test(test_tree_remove),
+		cmocka_unit_test(test_pid_queries_while_sampling),
+		cmocka_unit_test(test_daemon_modes_without_daemon),
 		cmocka_unit_test(test_policies_and_baseline),
 		cmocka_unit_test(test_baseline_without_static_power_refused),
 		cmocka_unit_test(test_baseline_falls_back_to_the_model),

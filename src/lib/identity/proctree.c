@@ -185,6 +185,12 @@ int proctree_add_root(struct proctree *t, const struct fsroot *fs, uint32_t pid)
 	for (size_t i = 0; i < t->nroots; i++)
 		if (t->roots[i].pid == pid && t->roots[i].start_ns == start)
 			return -EEXIST;
+	/* A removed root's slot first, so a daemon following many runs keeps few. */
+	for (size_t i = 0; i < t->nroots; i++)
+		if (t->roots[i].pid == 0) {
+			t->roots[i] = (struct pt_root){ .pid = pid, .start_ns = start };
+			return 0;
+		}
 	v = realloc(t->roots, (t->nroots + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -193,12 +199,53 @@ int proctree_add_root(struct proctree *t, const struct fsroot *fs, uint32_t pid)
 	return 0;
 }
 
+int64_t proctree_remove_root(struct proctree *t, uint32_t pid)
+{
+	struct pt_map *m = &t->members;
+	size_t r = t->nroots;
+	struct pt_ent *e;
+
+	if (pid == 0)
+		return -ENOENT;
+	for (size_t i = 0; i < t->nroots; i++)
+		if (t->roots[i].pid == pid && (r == t->nroots || t->roots[i].start_ns > t->roots[r].start_ns))
+			r = i;
+	if (r == t->nroots)
+		return -ENOENT;
+	t->roots[r] = (struct pt_root){ 0 };
+	/* Its members: rebuilt without them (open addressing has no tombstones here). */
+	if (m->cap && (e = calloc(m->cap, sizeof(*e)))) {
+		size_t kept = 0;
+
+		for (size_t k = 0; k < m->cap; k++) {
+			size_t i;
+
+			if (!m->e[k].used || m->e[k].val == r)
+				continue;
+			for (i = pt_hash(m->e[k].tgid, m->e[k].start_ns) & (m->cap - 1); e[i].used;
+			     i = (i + 1) & (m->cap - 1))
+				;
+			e[i] = m->e[k];
+			kept++;
+		}
+		free(m->e);
+		m->e = e;
+		m->n = kept;
+	} else {
+		/* Short of memory: its members point at a free slot, which no task joins. */
+		for (size_t k = 0; k < m->cap; k++)
+			if (m->e[k].used && m->e[k].val == r)
+				m->e[k].val = GROUP_CLASS_NONE;
+	}
+	return (int64_t)r;
+}
+
 /* Is a process that started at `start` the root r (whose start /proc truncated to a tick)? */
 static bool is_root(const struct proctree *t, size_t r, uint32_t tgid, uint64_t start)
 {
 	const struct pt_root *root = &t->roots[r];
 
-	if (root->pid != tgid)
+	if (root->pid != tgid || root->pid == 0)
 		return false;
 	return start == 0 || (start + t->tick_ns > root->start_ns &&
 			      start < root->start_ns + t->tick_ns);

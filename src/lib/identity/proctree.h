@@ -36,7 +36,7 @@ struct pt_map {
 };
 
 struct pt_root {
-	uint32_t pid;
+	uint32_t pid;		/* 0: a removed root's free slot */
 	uint64_t start_ns;	/* from /proc/PID/stat, truncated to a clock tick */
 };
 
@@ -70,6 +70,14 @@ uint64_t proctree_proc_start(struct proctree *t, const struct fsroot *fs, uint32
  * alive (no /proc/PID/stat), -EEXIST when followed already, -ENOMEM.
  */
 int proctree_add_root(struct proctree *t, const struct fsroot *fs, uint32_t pid);
+
+/*
+ * Stop following the tree rooted at `pid` (the newest root of that PID):
+ * its members are forgotten and its slot is free for a later root. Returns
+ * the root index it had (the tree grouping's class id, whose cumulative
+ * energy the caller forgets), or -ENOENT.
+ */
+int64_t proctree_remove_root(struct proctree *t, uint32_t pid);
 
 /*
  * Place the tasks of sample `s` (proc_start_ns[] as resolved for them):

@@ -264,6 +264,7 @@ void recfmt_header_free(struct recfmt_header *h)
 	free(h->cpu_model);
 	free(h->source);
 	free(h->collector);
+	free(h->daemon);
 	*h = (struct recfmt_header){ 0 };
 }
 
@@ -370,6 +371,10 @@ int recfmt_parse_header(const char *buf, size_t len, struct recfmt_header *ret,
 		goto fail;
 	/* Version 2 says whether its rows count syscalls; version 1 has none. */
 	if (h.version >= 2 && (r = get_bool(&d, opts, "options", "syscalls", &h.syscalls)) < 0)
+		goto fail;
+	/* Optional: recorded through the system's daemon (its socket). */
+	if (jsonr_get(&doc, opts, "daemon") &&
+	    (r = get_str(&d, opts, "options", "daemon", &h.daemon)) < 0)
 		goto fail;
 	if (h.interval_ns == 0) {
 		r = derr(&d, -EINVAL, "options.interval_ns: 0");
@@ -1307,6 +1312,10 @@ int recfmt_write_header(FILE *f, const struct recfmt_header *h)
 		fputs(",\"resources\":true", f);
 	if (h->version != 1)
 		fprintf(f, ",\"syscalls\":%s", h->syscalls ? "true" : "false");
+	if (h->daemon && h->daemon[0]) {
+		fputs(",\"daemon\":", f);
+		recfmt_write_string(f, h->daemon);
+	}
 	fputs("}}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

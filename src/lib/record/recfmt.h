@@ -83,6 +83,8 @@ struct recfmt_header {
 	char *collector;		/* the activity collector in use: "ebpf", "proc" */
 	bool resources;			/* intervals carry "resources" (record --resources) */
 	bool syscalls;			/* rows and raw tasks carry syscall counts (version 2) */
+	/* The daemon's socket when recorded through `joulestat daemon`, else NULL (optional). */
+	char *daemon;
 };
 
 /* One domain's ledger in one interval: delta == tasks + idle + unattributed. */

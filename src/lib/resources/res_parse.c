@@ -515,6 +515,22 @@ static int status_u32(struct cur *c, uint32_t *ret)
 	return 0;
 }
 
+/* "\t1000\t1000\t1000\t1000": real, effective, saved and filesystem uids. */
+static int status_uids(struct cur *c, uint32_t *ret)
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t v;
+		int r = cur_need(cur_u64(c, &v));
+
+		if (r < 0)
+			return r;
+		if (v > UINT32_MAX)
+			return -ERANGE;
+		ret[i] = (uint32_t)v;
+	}
+	return cur_rest_blank(c) ? 0 : -EINVAL;
+}
+
 int parse_task_status(const char *buf, size_t len, struct task_status *ret)
 {
 	struct cur all = { buf, buf + len }, line, v;
@@ -560,6 +576,9 @@ int parse_task_status(const char *buf, size_t len, struct task_status *ret)
 			r = status_u64(&v, &s.voluntary_ctxt);
 		} else if (status_key(&line, "nonvoluntary_ctxt_switches", &v)) {
 			r = status_u64(&v, &s.nonvoluntary_ctxt);
+		} else if (status_key(&line, "Uid", &v)) {
+			r = status_uids(&v, s.uid);
+			s.has_uid = r == 0;
 		}
 		if (r < 0)
 			return r;

@@ -158,6 +158,8 @@ struct task_status {
 	uint32_t threads;
 	uint64_t voluntary_ctxt;	/* gave up the CPU: sleeping, waiting */
 	uint64_t nonvoluntary_ctxt;	/* preempted */
+	uint32_t uid[4];		/* real, effective, saved, filesystem (has_uid) */
+	bool has_uid;
 };
 
 /* Name, State and Pid are required; the rest default to 0. */

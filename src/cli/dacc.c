@@ -807,7 +807,8 @@ int dacc_add(struct dacc *a, const struct dacc_sample *s)
 /* ---- the reply ---- */
 
 static const char *const group_keys[JOULESTAT_GROUP_COUNT] = {
-	"process", "thread", "comm", "cgroup", "user", "unit", "container", "tree", "vm",
+	"process", "thread", "comm", "cgroup", "user", "unit", "container", "tree", "vm", "pod",
+	"namespace",
 };
 
 static int str_cmp(const char *x, const char *y)

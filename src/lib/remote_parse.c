@@ -468,7 +468,8 @@ int remote_parse_monitor(const char *buf, size_t len, struct remote_desc *ret, c
 /* ---- "sample" ---- */
 
 static const char *const group_keys[JOULESTAT_GROUP_COUNT] = {
-	"process", "thread", "comm", "cgroup", "user", "unit", "container", "tree", "vm",
+	"process", "thread", "comm", "cgroup", "user", "unit", "container", "tree", "vm", "pod",
+	"namespace",
 };
 
 static void parse_info(struct rd *r, const struct jsonr_node *info, struct joulestat_snapshot *s)
@@ -621,6 +622,9 @@ static void parse_rows(struct rd *r, const struct jsonr_node *arr, enum joulesta
 		row->unit = str_copy(r, f[WIRE_ROW_UNIT], "row unit");
 		row->container = str_copy(r, f[WIRE_ROW_CONTAINER], "row container");
 		row->vm = str_copy(r, f[WIRE_ROW_VM], "row vm");
+		/* Container and pod names are not carried (WIRE_GROUPS). */
+		row->container_name = row->container_runtime = "";
+		row->pod_uid = row->pod = row->pod_namespace = "";
 		row->energy_uj = num_u64(r, f[WIRE_ROW_ENERGY_UJ], "row energy_uj");
 		row->cpu_ns = num_u64(r, f[WIRE_ROW_CPU_NS], "row cpu_ns");
 		row->syscalls = num_u64(r, f[WIRE_ROW_SYSCALLS], "row syscalls");
@@ -771,7 +775,8 @@ int remote_parse_snapshot(const char *buf, size_t len, uint64_t seq,
 					    (double)(s->info.end_ns - s->info.start_ns);
 	groups = r.failed ? NULL : rd_get(&r, root, "groups", JSONR_OBJECT);
 	for (unsigned g = 0; groups && g < JOULESTAT_GROUP_COUNT && !r.failed; g++) {
-		const struct jsonr_node *a = jsonr_get(&doc, groups, group_keys[g]);
+		const struct jsonr_node *a = (WIRE_GROUPS & (1u << g)) ? jsonr_get(&doc, groups, group_keys[g])
+								       : NULL;
 
 		if (!a)
 			continue;

@@ -15,8 +15,18 @@ if ! command -v tmux >/dev/null; then
 	echo "1..0 # SKIP tmux is not installed (Debian package tmux)"
 	exit 77
 fi
-SOCK=$TMP/tmux.sock
+SOCK=$TMP/tmux.0.sock
 tm() { tmux -S "$SOCK" "$@"; }
+# new_server: the next session gets a server of its own. kill-server returns
+# before the old server is gone, and a session started on its socket at once
+# could go down with it ("no server running").
+NSOCK=0
+new_server() {
+	tm kill-server 2>/dev/null
+	NSOCK=$((NSOCK + 1))
+	SOCK=$TMP/tmux.$NSOCK.sock
+	export SOCK
+}
 trap 'touch "$M/stop" 2>/dev/null; tm kill-server 2>/dev/null; wait; rm -rf "$TMP"' EXIT
 
 # busy-a (pid 100) half of cpu0, its child busy-b (pid 200) all of cpu4; psys 30 W over 8
@@ -36,7 +46,7 @@ FIX="--sysfs-root $M/sys --procfs-root $M/proc --activity proc --source powercap
 start() {
 	local w=$1 h=$2
 	shift 2
-	tm kill-server 2>/dev/null
+	new_server
 	tm -f /dev/null new-session -d -s top -x "$w" -y "$h" \
 		"env $* '$JS' top -i 0.3 $FIX; echo \"EXITED \$?\"; sleep 600"
 	tm set-option -g window-size manual >/dev/null 2>&1
@@ -181,7 +191,7 @@ start 80 24 TERM=vt100
 check "TERM=vt100 (no colour): the screen without colour" \
 	bash -c 'wait_for "^power \[\|" && wait_for "^ +200 root" && ! pane -e | grep -Eq "$COLOUR" ||
 		{ pane -e | cat -v | head -12; exit 1; }'
-tm kill-server
+new_server
 tm -f /dev/null new-session -d -s top -x 100 -y 50 \
 	"env TERM=dumb '$JS' top -i 0.3 -n 2 $FIX 2>&1; echo \"EXITED \$?\"; sleep 600"
 check "TERM=dumb: plain frames, said so, and exit 0" \

@@ -188,6 +188,14 @@ static int parse_watts_mw(const char *flag, const char *arg, uint64_t *ret)
 	return 1;
 }
 
+int cli_idle_option(const char *verb, const char *arg, enum joulestat_idle_policy *ret)
+{
+	if (joulestat_idle_policy_from_name(arg, ret) == 0)
+		return 0;
+	cli_error(verb, "--idle: '%s' is not one of separate, proportional, baseline", arg);
+	return EXIT_USAGE;
+}
+
 int cli_common_option(int opt, const char *arg, struct cli_common *c)
 {
 	switch (opt) {

@@ -145,6 +145,9 @@ int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opt
  */
 const char *cli_via_daemon(const struct joulestat *js);
 
+/* --idle NAME into *ret; 0, or EXIT_USAGE after saying what the names are. */
+int cli_idle_option(const char *verb, const char *arg, enum joulestat_idle_policy *ret);
+
 /*
  * The carbon intensity the common options give (carbon.h): the number and
  * the CSV file, read now. Returns 0 (*ret filled, possibly with neither),

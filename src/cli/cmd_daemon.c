@@ -246,11 +246,9 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct d
 			o->interval_ns = (uint64_t)llround(v * 1e9);
 			break;
 		case 0x2001:
-			if (joulestat_idle_policy_from_name(optarg, &o->idle) < 0) {
-				cli_error("daemon", "--idle: '%s' is not one of separate, proportional, "
-						    "baseline", optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_idle_option("daemon", optarg, &o->idle);
+			if (r)
+				return r;
 			break;
 		case 0x2002:
 			if (disclose_policy_from_name(optarg, &o->disclose) < 0) {

@@ -300,12 +300,9 @@ int cmd_record(int argc, char **argv, struct cli_common *common)
 			rec.resources = true;
 			break;
 		case 'I':
-			if (joulestat_idle_policy_from_name(optarg, &idle) < 0) {
-				cli_error("record", "--idle: '%s' is not one of separate, proportional, "
-						    "baseline",
-					  optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_idle_option("record", optarg, &idle);
+			if (r)
+				return r;
 			break;
 		default:
 			return cli_usage_error("record");

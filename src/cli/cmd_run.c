@@ -900,11 +900,9 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct r
 			break;
 		}
 		case 0x2001:
-			if (joulestat_idle_policy_from_name(optarg, &o->policy) < 0) {
-				cli_error("run", "--idle: '%s' is not one of separate, proportional, "
-						 "baseline", optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_idle_option("run", optarg, &o->policy);
+			if (r)
+				return r;
 			break;
 		default:
 			return cli_usage_error("run");

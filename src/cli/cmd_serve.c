@@ -242,13 +242,9 @@ static int parse_args(int argc, char **argv, struct cli_common *common, struct s
 			o->interval_ns = (uint64_t)llround(v * 1e9);
 			break;
 		case 0x2007:
-			if (joulestat_idle_policy_from_name(optarg, &o->idle) < 0) {
-				cli_error("serve",
-					  "--idle: '%s' is not one of separate, proportional, "
-					  "baseline",
-					  optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_idle_option("serve", optarg, &o->idle);
+			if (r)
+				return r;
 			break;
 		default:
 			return cli_usage_error("serve");

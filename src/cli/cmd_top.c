@@ -649,12 +649,9 @@ int cmd_top(int argc, char **argv, struct cli_common *common)
 			}
 			break;
 		case 'I':
-			if (joulestat_idle_policy_from_name(optarg, &t.idle) < 0) {
-				cli_error("top", "--idle: '%s' is not one of separate, proportional, "
-						 "baseline",
-					  optarg);
-				return EXIT_USAGE;
-			}
+			r = cli_idle_option("top", optarg, &t.idle);
+			if (r)
+				return r;
 			break;
 		case 't':
 		case 'c':

@@ -561,24 +561,27 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return a < b ? 1 : a > b ? -1 : 0; /* descending */
 }
 
+/* By a numeric sort key: x and y hold { energy_uj, cumulative_uj, cpu_ns }; 0 for the others. */
+static int cmp_numbers(enum tui_sort key, const uint64_t x[3], const uint64_t y[3])
+{
+	switch (key) {
+	case TUI_SORT_POWER:
+		return cmp_u64(x[0], y[0]);
+	case TUI_SORT_ENERGY:
+		return cmp_u64(x[1], y[1]);
+	case TUI_SORT_CPU:
+		return cmp_u64(x[2], y[2]);
+	default:
+		return 0;
+	}
+}
+
 static int cmp_rows(const void *pa, const void *pb)
 {
 	const struct joulestat_row *a = pa, *b = pb;
-	int c = 0;
+	int c = cmp_numbers(cmp_sort, (const uint64_t[3]){ a->energy_uj, a->cumulative_uj, a->cpu_ns },
+			    (const uint64_t[3]){ b->energy_uj, b->cumulative_uj, b->cpu_ns });
 
-	switch (cmp_sort) {
-	case TUI_SORT_POWER:
-		c = cmp_u64(a->energy_uj, b->energy_uj);
-		break;
-	case TUI_SORT_ENERGY:
-		c = cmp_u64(a->cumulative_uj, b->cumulative_uj);
-		break;
-	case TUI_SORT_CPU:
-		c = cmp_u64(a->cpu_ns, b->cpu_ns);
-		break;
-	default:
-		break;
-	}
 	if (c)
 		return c;
 	/* key order: PIDs ascending, names alphabetically; stable across refreshes */
@@ -1238,21 +1241,9 @@ static int cmp_prow(const void *pa, const void *pb)
 {
 	const struct prow *a = &sort_pv->p[*(const size_t *)pa];
 	const struct prow *b = &sort_pv->p[*(const size_t *)pb];
-	int c = 0;
+	int c = cmp_numbers(sort_pv_key, (const uint64_t[3]){ a->energy_uj, a->cum_uj, a->cpu_ns },
+			    (const uint64_t[3]){ b->energy_uj, b->cum_uj, b->cpu_ns });
 
-	switch (sort_pv_key) {
-	case TUI_SORT_POWER:
-		c = cmp_u64(a->energy_uj, b->energy_uj);
-		break;
-	case TUI_SORT_ENERGY:
-		c = cmp_u64(a->cum_uj, b->cum_uj);
-		break;
-	case TUI_SORT_CPU:
-		c = cmp_u64(a->cpu_ns, b->cpu_ns);
-		break;
-	default:
-		break;
-	}
 	if (c)
 		return c;
 	return a->pid < b->pid ? -1 : a->pid > b->pid;

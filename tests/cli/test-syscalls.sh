@@ -117,7 +117,7 @@ wait "$SRV"
 check "serve --syscalls: joulestat_group_syscalls_total of the process holds exactly $N more than its twin's" \
 	bash -c 'v=$(grep "^joulestat_group_syscalls_total{pid=\"$1\"," "$0" | awk "{print \$2}") &&
 		v0=$(grep "^joulestat_group_syscalls_total{pid=\"$2\"," "$0" | awk "{print \$2}") &&
-		[ -n "$v" ] && [ -n "$v0" ] && [ "$v0" -gt 0 ] && [ $((v - v0)) -eq "$3" ] || { grep syscalls "$0" | head; exit 1; }' \
+		[ -n "$v" ] && [ -n "$v0" ] && [ "$v0" -gt 0 ] && [ $((v - v0)) -eq "$3" ] || { echo "process $v, twin $v0"; grep "^joulestat_group_syscalls_total" "$0" | head; exit 1; }' \
 	"$TMP/metrics" "$PID2" "$PID3" "$N"
 "$JS" serve --listen 127.0.0.1:0 -i 0.2 --activity ebpf 2>"$TMP/serve2.err" &
 SRV=$!

@@ -108,6 +108,16 @@ mkdir -p "$TMP/fx/sys/kernel"
 ln -s /sys/kernel/btf "$TMP/fx/sys/kernel/btf"
 chmod 0755 "$TMP"
 mkdir -m 0755 "$TMP/run" && chown "$UID_:$UID_" "$TMP/run"
+# The users below run a copy of the command and its library: the build
+# directory may sit below one that only root can enter (a clone in a
+# mktemp -d directory, mode 0700), and the user without capabilities could
+# then not even start it.
+mkdir -m 0755 "$TMP/bin"
+cp "$JS" "$TMP/bin/joulestat"
+for d in ${LD_LIBRARY_PATH//:/ }; do cp -P "$d"/libjoulestat.so* "$TMP/bin/" 2>/dev/null; done
+chmod -R a+rX "$TMP/bin"
+JS=$TMP/bin/joulestat
+export LD_LIBRARY_PATH=$TMP/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 ARGS=(--sysfs-root "$TMP/fx/sys" --activity ebpf --source powercap --no-config)
 
 # serve_as CAPS LOG ARGS...: serve as the unit's user; port in $SERVE_PORT when it listens.

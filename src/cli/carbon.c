@@ -99,8 +99,10 @@ int carbon_parse_time(const char *s, size_t len, int64_t *ret)
 	trim(&s, &len);
 	if (len == 0 || len > 40)
 		return -EINVAL;
-	/* Unix seconds: digits only (a date always has a '-'). */
-	if (strspn(s, "0123456789") >= len) {
+	/* Unix seconds: digits only (a date always has a '-'). s is not NUL-terminated. */
+	while (i < len && is_digit(s[i]))
+		i++;
+	if (i == len) {
 		int64_t v = 0;
 
 		if (len > 12)
@@ -110,6 +112,7 @@ int carbon_parse_time(const char *s, size_t len, int64_t *ret)
 		*ret = v;
 		return 0;
 	}
+	i = 0;
 	if (!digits_n(s, len, &i, 4, &y) || i >= len || s[i++] != '-' ||
 	    !digits_n(s, len, &i, 2, &mo) || i >= len || s[i++] != '-' ||
 	    !digits_n(s, len, &i, 2, &d) || i >= len || (s[i] != 'T' && s[i] != ' '))

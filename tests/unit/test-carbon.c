@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -105,6 +106,26 @@ static void csv_bad(const char *text, const char *want)
 	assert_int_equal(s.nrows, 99); /* untouched */
 	if (!strstr(err, want))
 		fail_msg("message '%s' lacks '%s'", err, want);
+}
+
+/*
+ * A time is a field of a larger buffer, never NUL-terminated: a field of
+ * digits alone, in a buffer of exactly its size, is read within it (the
+ * ASan build catches a read past it, as the fuzzer once did).
+ */
+static void test_time_unterminated(void **state)
+{
+	char *b = malloc(2);
+	int64_t t = -1;
+
+	(void)state;
+	assert_non_null(b);
+	memcpy(b, "12", 2);
+	assert_int_equal(carbon_parse_time(b, 2, &t), 0);
+	assert_int_equal(t, 12);
+	memcpy(b, "1-", 2);
+	assert_int_equal(carbon_parse_time(b, 2, &t), -EINVAL);
+	free(b);
 }
 
 static void test_csv(void **state)
@@ -253,6 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intensity),
 		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_time_unterminated),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_csv_bad),
 		cmocka_unit_test(test_grams),

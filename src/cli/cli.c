@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #if HAVE_BPF
@@ -186,6 +187,22 @@ static int parse_watts_mw(const char *flag, const char *arg, uint64_t *ret)
 	}
 	*ret = (uint64_t)llround(w * 1000.0);
 	return 1;
+}
+
+uint64_t cli_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t cli_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 int cli_idle_option(const char *verb, const char *arg, enum joulestat_idle_policy *ret)

@@ -145,6 +145,10 @@ int cli_open_monitor_with(const struct cli_common *c, const struct joulestat_opt
  */
 const char *cli_via_daemon(const struct joulestat *js);
 
+/* CLOCK_MONOTONIC and CLOCK_REALTIME now, in ns. */
+uint64_t cli_mono_ns(void);
+uint64_t cli_real_ns(void);
+
 /* --idle NAME into *ret; 0, or EXIT_USAGE after saying what the names are. */
 int cli_idle_option(const char *verb, const char *arg, enum joulestat_idle_policy *ret);
 

@@ -202,22 +202,6 @@ const struct option cmd_daemon_options[] = {
 	{ 0 },
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 static int parse_args(int argc, char **argv, struct cli_common *common, struct daemon_opts *o)
 {
 	double v;
@@ -339,7 +323,7 @@ static void conn_flush(struct daemon *d, struct conn *c)
 
 		if (n > 0) {
 			c->out_off += (size_t)n;
-			c->out_since_ns = mono_ns();
+			c->out_since_ns = cli_mono_ns();
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -418,7 +402,7 @@ static void conn_send(struct daemon *d, struct conn *c, enum wire_type type, str
 		wjson_done(w);
 	}
 	if (!c->out_since_ns)
-		c->out_since_ns = mono_ns();
+		c->out_since_ns = cli_mono_ns();
 	conn_flush(d, c);
 }
 
@@ -871,7 +855,7 @@ static void on_sample(struct daemon *d, struct conn *c, const struct wire_reques
 	/* Answered after a sample that ends after now (the loop takes it). */
 	c->sync_pending = true;
 	c->sync_id = q->id;
-	c->sync_after_ns = mono_ns();
+	c->sync_after_ns = cli_mono_ns();
 }
 
 /* The four uids of /proc/PID/status, and the start of /proc/PID/stat (ns since boot). */
@@ -1071,7 +1055,7 @@ static void conn_read(struct daemon *d, struct conn *c)
 				return;
 		}
 		c->partial_since_ns = c->in_len ? (c->partial_since_ns ? c->partial_since_ns
-									: mono_ns())
+									: cli_mono_ns())
 						 : 0;
 		/* Paused: it has a turn's worth, waits for a sample, or does not read its answers. */
 		if (c->closing || c->sync_pending || handled >= DAEMON_TURN_REQUESTS ||
@@ -1172,7 +1156,7 @@ static void accept_all(struct daemon *d)
 /* Drop the dead, the stalled and those that do not read their answers. */
 static void reap(struct daemon *d)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = cli_mono_ns();
 	size_t k = 0;
 	bool changed = false;
 
@@ -1346,7 +1330,7 @@ static int state_save(struct daemon *d)
 		cli_error("daemon", "state file: %s", out.err);
 		return r;
 	}
-	r = dstate_write(&d->st, real_ns(), out.f);
+	r = dstate_write(&d->st, cli_real_ns(), out.f);
 	if (r < 0) {
 		outfile_abort(&out);
 		cli_error("daemon", "state file %s: write failed", d->state_path);
@@ -1556,7 +1540,7 @@ static void on_snapshot(struct daemon *d, struct joulestat_snapshot *snap)
 			    c->sub_interval_ns)
 			send_tick(d, c);
 	}
-	if (d->metrics && serve_embed_snapshot(d->metrics, snap, mono_ns() - d->sample_start_ns) < 0)
+	if (d->metrics && serve_embed_snapshot(d->metrics, snap, cli_mono_ns() - d->sample_start_ns) < 0)
 		cli_error("daemon", "the metrics of sample %" PRIu64 " could not be published", d->seq);
 }
 
@@ -1591,15 +1575,15 @@ static int loop(struct daemon *d)
 {
 	struct pollfd *pfd = NULL;
 	size_t pfd_cap = 0;
-	uint64_t last_sample_ns = mono_ns();
+	uint64_t last_sample_ns = cli_mono_ns();
 	int tfd = joulestat_fd(d->js);
 
 	if (tfd < 0) {
 		cli_error("daemon", "cannot start the sampling timer: %s", strerror(-tfd));
 		return EXIT_RUNTIME;
 	}
-	d->next_save_ns = mono_ns() + DAEMON_SAVE_EVERY_NS;
-	d->next_prune_ns = mono_ns() + DAEMON_PRUNE_EVERY_NS;
+	d->next_save_ns = cli_mono_ns() + DAEMON_SAVE_EVERY_NS;
+	d->next_prune_ns = cli_mono_ns() + DAEMON_PRUNE_EVERY_NS;
 	while (!d->stop) {
 		size_t n = 3;
 		int timeout = 1000, r;
@@ -1637,7 +1621,7 @@ static int loop(struct daemon *d)
 		if (backlog)
 			timeout = 0;
 		if (any_sync(d)) {
-			now = mono_ns();
+			now = cli_mono_ns();
 			timeout = now >= last_sample_ns + DAEMON_SYNC_GAP_NS
 					  ? 0
 					  : (int)((last_sample_ns + DAEMON_SYNC_GAP_NS - now) /
@@ -1660,12 +1644,12 @@ static int loop(struct daemon *d)
 			}
 		}
 		if (r > 0 && (pfd[1].revents & POLLIN)) {
-			d->sample_start_ns = mono_ns();
+			d->sample_start_ns = cli_mono_ns();
 			r = joulestat_dispatch(d->js, dispatch_cb, d);
 			if (r < 0)
 				sample_failed(d, r);
 			else if (r > 0)
-				last_sample_ns = mono_ns();
+				last_sample_ns = cli_mono_ns();
 		}
 		/* The connections polled are the first n - 3 (accepted ones wait a turn). */
 		for (size_t i = 0, k = 3; k < n; i++, k++) {
@@ -1678,11 +1662,11 @@ static int loop(struct daemon *d)
 		}
 		if (pfd[2].revents & POLLIN)
 			accept_all(d);
-		now = mono_ns();
+		now = cli_mono_ns();
 		if (any_sync(d) && now >= last_sample_ns + DAEMON_SYNC_GAP_NS) {
 			struct joulestat_snapshot *snap;
 
-			d->sample_start_ns = mono_ns();
+			d->sample_start_ns = cli_mono_ns();
 			r = joulestat_sample(d->js, &snap);
 			if (r < 0) {
 				sample_failed(d, r);
@@ -1690,10 +1674,10 @@ static int loop(struct daemon *d)
 				on_snapshot(d, snap);
 				joulestat_snapshot_free(snap);
 			}
-			last_sample_ns = mono_ns();
+			last_sample_ns = cli_mono_ns();
 		}
 		reap(d);
-		now = mono_ns();
+		now = cli_mono_ns();
 		if (now >= d->next_prune_ns) {
 			struct prune_ctx pc = { d };
 
@@ -1721,7 +1705,7 @@ int cmd_daemon(int argc, char **argv, struct cli_common *common)
 	r = parse_args(argc, argv, common, &d.o);
 	if (r)
 		return r;
-	d.started_realtime_ns = real_ns();
+	d.started_realtime_ns = cli_real_ns();
 	d.tick_ns = hz > 0 ? NSEC_PER_SEC / (uint64_t)hz : 10000000ULL;
 	d.procfs = common->procfs_root ? common->procfs_root : "/proc";
 	if (d.o.state_dir && asprintf(&d.state_path, "%s/%s", d.o.state_dir, DAEMON_STATE_FILE) < 0)

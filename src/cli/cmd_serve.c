@@ -482,22 +482,6 @@ out:
 	return r;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t unix_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- rendering ---- */
 
 #define FAM(var, name_, type_, unit_, help_)                                                       \
@@ -1107,7 +1091,7 @@ static void vm_export(struct serve *sv, const struct joulestat_snapshot *snap)
 		k++;
 	}
 	sources_in_use(sv->js, sources, sizeof(sources));
-	r = vmexport_update(sv->vmx, vms, k, sources, si.estimated, mono_ns(), unix_ns(), err,
+	r = vmexport_update(sv->vmx, vms, k, sources, si.estimated, cli_mono_ns(), cli_real_ns(), err,
 			    sizeof(err));
 	if (r < 0 && (sv->vmx_failures++ == 0 || sv->o.verbose || sv->vmx_failures % 60 == 0))
 		cli_error("serve", "%s", err);
@@ -1195,7 +1179,7 @@ static int publish(struct serve *sv, struct http_server *http, uint64_t sample_n
 			b = &file;
 		}
 		if (r == 0) {
-			uint64_t now = mono_ns();
+			uint64_t now = cli_mono_ns();
 
 			r = omfile_write(&sv->om, b->data, b->len, err, sizeof(err));
 			/*
@@ -1285,7 +1269,7 @@ static void warn_exposure(int fd, const char *bound, const struct http_security 
 static int wait_until(uint64_t deadline_ns, const sigset_t *sigs)
 {
 	for (;;) {
-		uint64_t now = mono_ns();
+		uint64_t now = cli_mono_ns();
 		struct timespec ts;
 		int sig;
 
@@ -1423,7 +1407,7 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	{
 		struct http_page *first = NULL;
 
-		if (publish(&sv, NULL, mono_ns(), true, &first) < 0)
+		if (publish(&sv, NULL, cli_mono_ns(), true, &first) < 0)
 			goto out;
 		ho = (struct http_opts){ .listen_fd = fd, .interval_ns = sv.o.interval_ns,
 					 .verbose = sv.o.verbose, .security = sec };
@@ -1440,14 +1424,14 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 	fprintf(stderr, "joulestat serve: the live page is %s://%s/\n",
 		http_security_tls(sec) ? "https" : "http", bound);
 
-	next = mono_ns() + sv.o.interval_ns;
+	next = cli_mono_ns() + sv.o.interval_ns;
 	for (;;) {
 		struct joulestat_snapshot *snap = NULL;
 		uint64_t t0;
 
 		if (wait_until(next, &sigs))
 			break;
-		t0 = mono_ns();
+		t0 = cli_mono_ns();
 		r = joulestat_sample(sv.js, &snap);
 		if (r == -ENODEV) {
 			char why[1024];
@@ -1462,19 +1446,19 @@ int cmd_serve(int argc, char **argv, struct cli_common *common)
 				vm_export(&sv, snap);
 			joulestat_snapshot_free(snap);
 		}
-		sv.sample_ns = mono_ns() - t0;
+		sv.sample_ns = cli_mono_ns() - t0;
 		if (r < 0) {
 			sv.failures++;
 			if (sv.failures == 1 || sv.o.verbose || sv.failures % 60 == 0)
 				cli_error("serve", "sample %" PRIu64 " failed: %s",
 					  sv.samples + sv.failures, strerror(-r));
 		} else {
-			publish(&sv, http, mono_ns(), false, NULL);
+			publish(&sv, http, cli_mono_ns(), false, NULL);
 		}
 		/* Absolute deadlines: no drift; after a stall, resume from now, no burst. */
 		next += sv.o.interval_ns;
-		if (next <= mono_ns())
-			next = mono_ns() + sv.o.interval_ns;
+		if (next <= cli_mono_ns())
+			next = cli_mono_ns() + sv.o.interval_ns;
 	}
 	status = 0;
 out:
@@ -1541,7 +1525,7 @@ int serve_embed_start(struct joulestat *js, const struct serve_embed_opts *eo,
 		cli_error("daemon", "machine resources left out of /metrics (%s)", strerror(-r));
 	if (!eo->listen) {
 		/* The file only. */
-		r = publish(&e->sv, NULL, mono_ns(), true, NULL);
+		r = publish(&e->sv, NULL, cli_mono_ns(), true, NULL);
 		if (r < 0) {
 			serve_embed_stop(e);
 			return r;
@@ -1556,7 +1540,7 @@ int serve_embed_start(struct joulestat *js, const struct serve_embed_opts *eo,
 		return fd;
 	}
 	warn_exposure(fd, bound, e->sec);
-	r = publish(&e->sv, NULL, mono_ns(), true, &first);
+	r = publish(&e->sv, NULL, cli_mono_ns(), true, &first);
 	if (r < 0) {
 		close(fd);
 		serve_embed_stop(e);
@@ -1589,7 +1573,7 @@ int serve_embed_snapshot(struct serve_embed *e, struct joulestat_snapshot *snap,
 		e->sv.failures++;
 		return r;
 	}
-	return publish(&e->sv, e->http, mono_ns(), false, NULL);
+	return publish(&e->sv, e->http, cli_mono_ns(), false, NULL);
 }
 
 void serve_embed_stop(struct serve_embed *e)
